@@ -1,0 +1,56 @@
+/**
+ * Process entry: dispatches argv to a command module. This is the only module that reads
+ * process.argv; each command module exports `run(args): Promise<number>` returning the exit code.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+/** The package version, read from package.json next to dist/. */
+export function version(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const p of [join(here, '../../package.json'), join(here, '../package.json')]) {
+    try {
+      return (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version;
+    } catch {
+      /* try the next layout */
+    }
+  }
+  return '0.0.0';
+}
+
+const HELP = `lvsd — health-checking IPVS load balancer with VRRP
+
+Usage:
+  lvsd -f FILE [--check | --plan] [--dataplane kernel|memory]
+                              run the daemon in the foreground (JSON logs on stdout)
+  lvsd ipvs list [--json] [--stats]   show the kernel's IPVS table
+  lvsd ipvs save              print the table in ipvsadm -S -n format
+  lvsd ipvs restore           apply ipvsadm -R rules read on stdin, in batches
+  lvsd --version | --help
+
+See also: lvsctl --help`;
+
+/** Runs the command named by argv and sets process.exitCode; never throws to the caller. */
+export async function main(argv: string[], prog: 'lvsd' | 'lvsctl'): Promise<void> {
+  try {
+    process.exitCode = await dispatch(argv, prog);
+  } catch (err) {
+    process.stderr.write(`${prog}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+async function dispatch(argv: string[], prog: 'lvsd' | 'lvsctl'): Promise<number> {
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    process.stdout.write(`${prog} ${version()}\n`);
+    return 0;
+  }
+  if (prog === 'lvsctl') return (await import('./cli/lvsctl.js')).run(argv);
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
+    process.stdout.write(HELP + '\n');
+    return argv.length === 0 ? 2 : 0;
+  }
+  if (argv[0] === 'ipvs') return (await import('./cli/ipvs.js')).run(argv.slice(1));
+  return (await import('./cli/daemon.js')).run(argv);
+}
