@@ -1,0 +1,55 @@
+/**
+ * The checker contract. A checker only probes: the runner (scheduler.ts) owns timing, timeouts
+ * (through the AbortSignal), retries and bookkeeping. A checker never throws and never rejects: every
+ * failure becomes a ProbeResult with a reason a person understands.
+ */
+import type { z } from 'zod';
+
+/** Where a probe goes: the real server's address/port after connect_ip/connect_port overrides. */
+export interface ProbeTarget {
+  /** Address to probe (IPv4 or IPv6 literal). */
+  address: string;
+  /** Port to probe (0 for kinds without ports: icmp, script). */
+  port: number;
+  /** The real server's own address and port (scripts receive them; reasons may name them). */
+  server: { address: string; port: number };
+  /** Local address to bind before connecting (bindto), if any. */
+  bindto?: string;
+  /** Timeout in ms the runner enforces through the signal (checkers use it only for wording). */
+  timeoutMs: number;
+}
+
+/** The outcome of one probe. `detail` is a short human reason ("HTTP 503 from 10.0.0.2:8080/healthz"). */
+export interface ProbeResult {
+  ok: boolean;
+  detail: string;
+  /** Dynamic weight (script checks in dynamic mode only). */
+  weight?: number;
+}
+
+/** One kind of health check: its name, the zod schema of its TOML block, and the probe. */
+export interface Checker<S = unknown> {
+  readonly kind: string;
+  readonly schema: z.ZodType;
+  /** Probes once. Must resolve (never reject) and must stop promptly when `signal` aborts. */
+  probe(target: ProbeTarget, spec: S, signal: AbortSignal): Promise<ProbeResult>;
+}
+
+/** "host:port" with IPv6 in brackets, for reasons. */
+export function endpoint(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** Turns any thrown value into a short reason, preferring the errno-style code ("connect ECONNREFUSED"). */
+export function describeError(what: string, err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: unknown; name?: string } | undefined;
+  if (e?.cause && typeof e.cause === 'object' && (e.cause as { code?: string }).code) return describeError(what, e.cause);
+  if (e?.code && /^E[A-Z0-9_]+$/.test(e.code)) return `${what} ${e.code}`;
+  if (e?.code) return `${what} ${e.code}: ${e.message ?? ''}`.trim();
+  return `${what} failed: ${e?.message ?? String(err)}`;
+}
+
+/** The reason used whenever the runner's deadline aborted a probe. */
+export function timeoutReason(what: string, ms: number): string {
+  return `no ${what} within ${ms} ms`;
+}

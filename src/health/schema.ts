@@ -1,0 +1,70 @@
+/**
+ * The `check` block of the config: a discriminated union on `type`, composed from the schema each
+ * kind file exports, plus the common options (common.ts). Rules decided here:
+ *  - interval default 2s; timeout default min(1s, interval); timeout must not exceed interval
+ *    (a target never has two probes in flight; with retries, a slow round delays the next one);
+ *  - rise/fall ≥ 1 (defaults 2/3, as HAProxy); initial "up" (keepalived's default) or "down" (alpha);
+ *  - unknown keys are rejected (strict objects) so the config layer can suggest "did you mean".
+ */
+import { z } from 'zod';
+import { formatDuration } from '../util/duration.js';
+import { dnsSchema } from './dns.js';
+import { httpSchema, httpsSchema } from './http.js';
+import { icmpSchema } from './icmp.js';
+import { scriptSchema } from './script.js';
+import { tcpSchema } from './tcp.js';
+import { udpSchema } from './udp.js';
+
+/** Every check kind, in documentation order. */
+export const checkKinds: readonly string[] = ['tcp', 'http', 'https', 'icmp', 'udp', 'dns', 'script'];
+
+const union = z.discriminatedUnion('type', [tcpSchema, httpSchema, httpsSchema, icmpSchema, udpSchema, dnsSchema, scriptSchema], {
+  error: (iss) => {
+    if (iss.code !== 'invalid_union') return undefined;
+    const t = (iss.input as { type?: unknown } | undefined)?.type;
+    const kinds = checkKinds.join(', ');
+    return t === undefined ? `check needs a type: one of ${kinds}` : `unknown check type ${JSON.stringify(t)}: expected one of ${kinds}`;
+  },
+});
+
+/**
+ * Validates one raw `check` table and fills defaults. Output durations are milliseconds, and `timeout`
+ * is always set. Errors carry the key path (e.g. ["expect_body"]) and say what is wrong.
+ */
+export const checkSchema = union
+  .superRefine((v, ctx) => {
+    if (v.interval <= 0) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'interval must be more than 0' });
+    if (v.timeout !== undefined && v.timeout <= 0)
+      ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must be more than 0' });
+    if (v.timeout !== undefined && v.timeout > v.interval)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timeout'],
+        message: `timeout (${formatDuration(v.timeout)}) must not exceed interval (${formatDuration(v.interval)})`,
+      });
+  })
+  .transform((v) => ({ ...v, timeout: v.timeout ?? Math.min(1000, v.interval) }));
+
+/** A validated check: the output of checkSchema. */
+export type CheckSpec = z.output<typeof checkSchema>;
+
+/** The raw (input) shape of a check block, for tooling and inheritance. */
+export type CheckInput = z.input<typeof checkSchema>;
+
+/** Partial input schema (loose object keyed by `type`) used before inheritance is resolved. */
+export const checkInputPartial = z.looseObject({ type: z.string().optional() });
+
+const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Inheritance of raw TOML check tables, before validation: a real server's `check` overrides its
+ * virtual server's key by key (shallow: `headers` is replaced, not merged); an override whose `type`
+ * differs from the base's replaces the whole block. Missing sides yield the other side; anything that
+ * is not a table is returned as the override so validation reports it.
+ */
+export function mergeCheck(base: unknown, override: unknown): unknown {
+  if (override === undefined) return base;
+  if (base === undefined || !isTable(base) || !isTable(override)) return override;
+  if (override.type !== undefined && override.type !== base.type) return { ...override };
+  return { ...base, ...override };
+}

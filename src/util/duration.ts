@@ -1,0 +1,53 @@
+/**
+ * Durations as people write them in the config: "500ms", "1s", "1m30s", "2h", "1.5s", "0s".
+ * Everything inside lvsd is milliseconds (a plain number).
+ */
+import { z } from 'zod';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
+
+/**
+ * Parses a duration string into whole milliseconds (rounded). Accepts one or more `<number><unit>` parts
+ * with units ms, s, m, h, d (e.g. "1m30s"), and a bare "0". Throws an Error naming the bad text for
+ * anything else (empty, negative, missing unit, unknown unit, trailing garbage).
+ */
+export function parseDuration(s: string): number {
+  const text = String(s).trim();
+  if (text === '0') return 0;
+  if (text === '') throw new Error(`expected a duration like "1s" or "500ms", got "${s}"`);
+  let total = 0;
+  PART.lastIndex = 0;
+  while (PART.lastIndex < text.length) {
+    const at = PART.lastIndex;
+    const m = PART.exec(text);
+    if (!m) throw new Error(`expected a duration like "1s" or "500ms", got "${s}" (bad part "${text.slice(at)}")`);
+    total += Number(m[1]) * UNIT_MS[m[2]];
+  }
+  if (!Number.isFinite(total)) throw new Error(`duration "${s}" is too large`);
+  return Math.round(total);
+}
+
+/** Formats milliseconds back into the shortest readable form ("1500ms" → "1.5s", "90000" → "1m30s"). */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${+(ms / 1000).toFixed(3)}s`;
+  const m = Math.floor(ms / 60_000);
+  const rest = ms - m * 60_000;
+  return rest === 0 ? `${m}m` : `${m}m${formatDuration(rest)}`;
+}
+
+/**
+ * zod 4 schema: a duration string → milliseconds. A non-string (e.g. a bare TOML number, whose unit
+ * would be a guess) or a malformed string fails with: expected a duration like "1s" or "500ms", got "...".
+ */
+export const durationSchema: z.ZodType<number, string> = z.string({
+  error: (iss) => `expected a duration like "1s" or "500ms", got ${JSON.stringify(iss.input) ?? String(iss.input)}`,
+}).transform((s, ctx) => {
+  try {
+    return parseDuration(s);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `expected a duration like "1s" or "500ms", got "${s}"` });
+    return z.NEVER;
+  }
+});
