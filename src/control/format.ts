@@ -1,0 +1,77 @@
+/**
+ * Human text for `lvsctl status` (pure). One block per virtual server, one line per real server:
+ * health, configured → desired → kernel weight, conns, traffic, and WHY (planner explanation, last
+ * transition reason, operator drain) so "why is this server not getting traffic?" is answered on
+ * the line itself.
+ */
+import type { RealServerStatus, StatusReport, VirtualServerStatus } from '../daemon/status.js';
+
+/** Formats a status report for a terminal; `now` is Date.now() (ages are relative to it). */
+export function formatStatus(s: StatusReport, now = Date.now()): string {
+  const d = s.daemon;
+  const out = [
+    `lvsd pid ${d.pid}  router ${d.routerId}  config ${d.configFile} (generation ${d.generation})  dataplane ${d.dataplane}  up ${age(now - d.startedAt)}`,
+  ];
+  if (d.lastReload) out.push(reloadLine(d.lastReload, now));
+  if (d.lastReconcile) out.push(reconcileLine(d.lastReconcile, now));
+  for (const vs of s.virtualServers) out.push('', ...vsLines(vs, now));
+  for (const v of s.vrrp as Array<Record<string, unknown>>) out.push('', vrrpLine(v, now));
+  return out.join('\n') + '\n';
+}
+
+function reloadLine(r: NonNullable<StatusReport['daemon']['lastReload']>, now: number): string {
+  if (r.ok) return `last reload ${age(now - r.at)} ago: ok (${r.summary ?? ''})`;
+  const probs = (r.problems ?? []).map((p) => `    ${p.path}: ${p.message}`);
+  return [`last reload ${age(now - r.at)} ago: REJECTED, running the previous config:`, ...probs].join('\n');
+}
+
+function reconcileLine(p: NonNullable<StatusReport['daemon']['lastReconcile']>, now: number): string {
+  const err = p.error ? `  ERROR ${p.error}` : p.failed.length ? `  ${p.failed.length} failed: ${p.failed[0]}` : '';
+  return `last reconcile ${age(now - p.at)} ago: ${p.ops} ops in ${p.durationMs.toFixed(1)} ms${err}`;
+}
+
+function vsLines(vs: VirtualServerStatus, now: number): string[] {
+  const head = `${vs.name}  ${vs.service}  ${vs.scheduler}${vs.inKernel ? '' : '  (NOT IN KERNEL)'}${vs.belowQuorum ? '  BELOW QUORUM' : ''}`;
+  const traffic = vs.stats ? `  conns ${vs.stats.conns}  in ${vs.stats.inpkts}p/${vs.stats.inbytes}B  out ${vs.stats.outpkts}p/${vs.stats.outbytes}B` : '';
+  const lines = [head + traffic];
+  lines.push('  REAL SERVER            HEALTH  WEIGHT cfg/want/kernel  ACT/INACT  CONNS  WHY');
+  for (const r of vs.realServers) lines.push('  ' + rsLine(r, now));
+  for (const x of vs.extraDestinations) {
+    lines.push(`  ${pad(x.rs, 22)} -       -/-/${x.weight}  ${x.active ?? '-'}/${x.inactive ?? '-'}  (not in config: draining, sorry server or unmanaged)`);
+  }
+  return lines;
+}
+
+function rsLine(r: RealServerStatus, now: number): string {
+  const w = `${r.configuredWeight}/${r.desiredWeight ?? '-'}/${r.kernelWeight ?? '-'}`;
+  const conns = `${r.active ?? '-'}/${r.inactive ?? '-'}`;
+  return [pad(r.rs, 22), pad(r.health, 7), pad(w, 22), pad(conns, 10), pad(r.stats?.conns ?? '-', 6), why(r, now)].join(' ');
+}
+
+function why(r: RealServerStatus, now: number): string {
+  const parts: string[] = [];
+  if (r.drained) parts.push('drained by operator (lvsctl enable to undo)');
+  if (r.why) parts.push(r.why);
+  if (r.health !== 'unchecked' && r.reason) {
+    parts.push(`${r.health} ${r.healthSince !== undefined ? age(now - r.healthSince) + ' ago' : ''}: ${r.reason}`.replace('  ', ' '));
+  }
+  if (r.kernelWeight === null) parts.push('not in the kernel table');
+  return parts.join('; ');
+}
+
+function vrrpLine(v: Record<string, unknown>, now: number): string {
+  const since = typeof v.since === 'number' ? ` for ${age(now - v.since)}` : '';
+  return `vrrp ${String(v.name)}: ${String(v.state)}${since}  priority ${String(v.priority)} (effective ${String(v.effectivePriority)})${v.masterIp ? `  master ${String(v.masterIp)}` : ''}  ${String(v.reason ?? '')}`;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+/** "3s", "4m12s", "2h3m" for a millisecond age (negative/NaN → "0s"). */
+export function age(ms: number): string {
+  const s = Math.max(0, Math.floor((ms || 0) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
+  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}

@@ -1,0 +1,313 @@
+/**
+ * The daemon core: events (health transitions, reload, lvsctl overrides, resync timer, planner
+ * wake-ups for slow start and drain) all end in `requestPass()`, which runs ONE coalesced pass:
+ * plan (pure) → reconcile (read kernel, diff against desired, apply). Startup, health changes,
+ * reloads, overrides and drift repair share that single path. Startup adopts what is in the
+ * kernel (diff, never flush). The owned set is the services of the current ∪ previous config.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../util/clock.js';
+import type { IpvsTable } from '../ipvs/types.js';
+import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
+import { Overrides, overrideKey } from './overrides.js';
+import type {
+  ConfigModel, Globals, HealthEventLike, HealthPort, HealthView, PlanOutput, Problem,
+  ReconcileReportLike, ReconcilerPort, VrrpPort,
+} from './ports.js';
+import { buildStatus, type StatusReport } from './status.js';
+import { DaemonError } from './errors.js';
+
+/** What the daemon is built from (the wiring in run.ts supplies the real ones). */
+export interface DaemonDeps<C> {
+  model: ConfigModel<C>;
+  configPath: string;
+  config: C;
+  reconciler?: ReconcilerPort;
+  dataplaneKind: 'kernel' | 'memory' | 'none';
+  health: HealthPort;
+  vrrp?: (instances: unknown[], c: C) => VrrpPort;
+  overrides: Overrides;
+  clock: Clock;
+  log: Logger;
+  metrics?: DaemonMetrics;
+}
+
+/** Outcome of a reload attempt. */
+export type ReloadOutcome = { ok: true; summary: string; generation: number } | { ok: false; problems: Problem[] };
+
+/** Last reconcile pass, for status. */
+export interface PassInfo {
+  at: number;
+  ops: number;
+  failed: string[];
+  durationMs: number;
+  error?: string;
+}
+
+/** The running daemon. */
+export class Daemon<C> {
+  config: C;
+  previous?: C;
+  generation = 1;
+  lastReload?: { at: number; ok: boolean; summary?: string; problems?: Problem[] };
+  lastPass?: PassInfo;
+  plan?: PlanOutput;
+  vrrp?: VrrpPort;
+  readonly startedAt = Date.now();
+  private memory: unknown;
+  private dirty = false;
+  private running?: Promise<void>;
+  private stopped = false;
+  private cancelResync?: () => void;
+  private cancelWake?: { at: number; cancel: () => void };
+  private readonly upSince = new Map<string, number>();
+  private readonly quorumDown = new Map<string, boolean>();
+  private unsubscribe?: () => void;
+
+  constructor(private readonly d: DaemonDeps<C>) {
+    this.config = d.config;
+  }
+
+  /** Settings of the current config. */
+  globals(): Globals {
+    return this.d.model.globals(this.config);
+  }
+
+  /** Starts probes, VRRP, the resync timer, and runs the first (adopting) pass; resolves after it. */
+  async start(): Promise<void> {
+    this.unsubscribe = this.d.health.onTransition((ev) => this.onHealth(ev));
+    this.d.health.setTargets(this.d.model.targets(this.config));
+    this.d.metrics?.setGeneration(this.generation);
+    const instances = this.d.model.vrrpInstances(this.config);
+    if (instances.length && this.d.vrrp) {
+      this.vrrp = this.d.vrrp(instances, this.config);
+      await this.vrrp.start();
+    }
+    this.armResync();
+    await this.requestPass('startup');
+  }
+
+  private onHealth(ev: HealthEventLike): void {
+    if (ev.to === 'up') this.upSince.set(ev.id, this.d.clock.now());
+    const [vs, rs] = splitId(ev.id);
+    this.d.log.info({ vs, rs, from: ev.from, to: ev.to, reason: ev.reason }, `real server ${ev.to}`);
+    void this.requestPass('health');
+  }
+
+  /** Asks for a pass; concurrent requests coalesce into one pass after the running one. */
+  requestPass(_why: string): Promise<void> {
+    this.dirty = true;
+    if (!this.running) {
+      this.running = this.loop().finally(() => (this.running = undefined));
+    }
+    return this.running;
+  }
+
+  private async loop(): Promise<void> {
+    await Promise.resolve();
+    while (this.dirty && !this.stopped) {
+      this.dirty = false;
+      await this.pass();
+    }
+  }
+
+  private healthOf = (id: string): HealthView => {
+    const s = this.d.health.status(id);
+    return { up: s ? s.state === 'up' : true, weight: s?.weight, upSince: this.upSince.get(id) };
+  };
+
+  private async pass(): Promise<void> {
+    const now = this.d.clock.now();
+    const input = {
+      config: this.config,
+      previous: this.previous,
+      health: this.healthOf,
+      drained: this.d.overrides.keys(),
+      now,
+      actual: this.d.reconciler?.lastActual(),
+    };
+    const { out, memory } = this.d.model.plan(input, this.memory);
+    this.memory = memory;
+    this.plan = out;
+    this.feedVrrp(out.belowQuorum);
+    if (this.d.reconciler) await this.reconcile(out.table, now);
+    this.armWake(out.nextWakeAt);
+  }
+
+  private async reconcile(desired: IpvsTable, now: number): Promise<void> {
+    try {
+      const r = await this.d.reconciler!.reconcile(desired, this.owned());
+      this.recordPass(now, r);
+    } catch (e) {
+      const error = (e as Error).message;
+      this.lastPass = { at: Date.now(), ops: 0, failed: [], durationMs: this.d.clock.now() - now, error };
+      this.d.log.error({ err: error }, 'reconcile failed; retrying at the next resync');
+      this.d.metrics?.reconciled((this.d.clock.now() - now) / 1000, 0, 1);
+    }
+  }
+
+  private recordPass(now: number, r: ReconcileReportLike): void {
+    const failed = r.failed.map((f) => f.error);
+    this.lastPass = { at: Date.now(), ops: r.ops.length, failed, durationMs: r.durationMs };
+    this.d.metrics?.reconciled(r.durationMs / 1000, r.writes, failed.length);
+    if (r.ops.length) this.d.log.info({ ops: r.ops.length, failed: failed.length, ms: r.durationMs }, 'reconciled');
+    for (const f of failed) this.d.log.warn({ err: f }, 'IPVS operation failed; will retry');
+    if (failed.length) this.armWake(now + 1000);
+  }
+
+  /** serviceKeys of the current ∪ previous config. */
+  owned(): ReadonlySet<string> {
+    const keys = new Set(this.d.model.ownedKeys(this.config));
+    if (this.previous) for (const k of this.d.model.ownedKeys(this.previous)) keys.add(k);
+    return keys;
+  }
+
+  private feedVrrp(below: ReadonlySet<string>): void {
+    if (!this.vrrp) return;
+    for (const vs of this.d.model.virtualServers(this.config)) {
+      const down = below.has(vs.name);
+      if (this.quorumDown.get(vs.name) === down) continue;
+      this.quorumDown.set(vs.name, down);
+      this.vrrp.setVirtualServerDown(vs.name, down);
+    }
+  }
+
+  private armWake(at: number | undefined): void {
+    if (at === undefined || this.stopped) return;
+    if (this.cancelWake && this.cancelWake.at <= at) return;
+    this.cancelWake?.cancel();
+    const cancel = this.d.clock.setTimeout(() => {
+      this.cancelWake = undefined;
+      void this.requestPass('wake');
+    }, Math.max(0, at - this.d.clock.now()));
+    this.cancelWake = { at, cancel };
+  }
+
+  private armResync(): void {
+    this.cancelResync?.();
+    const ms = this.globals().resyncIntervalMs;
+    if (!(ms > 0) || this.stopped) return;
+    this.cancelResync = this.d.clock.setTimeout(() => {
+      this.armResync();
+      void this.requestPass('resync');
+    }, ms);
+  }
+
+  /**
+   * Reloads the config file: invalid → every problem logged, old config kept, nothing touched;
+   * valid → summary logged, health targets diffed (unchanged specs keep state), one pass.
+   */
+  async reload(): Promise<ReloadOutcome> {
+    const loaded = await this.d.model.load(this.d.configPath);
+    if (!loaded.ok) {
+      for (const p of loaded.problems) this.d.log.error({ path: p.path, problem: p.message }, 'reload rejected');
+      this.d.log.error({ problems: loaded.problems.length }, 'reload rejected: keeping the running config');
+      this.lastReload = { at: Date.now(), ok: false, problems: loaded.problems };
+      this.d.metrics?.reloaded(false);
+      return { ok: false, problems: loaded.problems };
+    }
+    return this.applyConfig(loaded.config);
+  }
+
+  private async applyConfig(next: C): Promise<ReloadOutcome> {
+    const summary = this.d.model.diffSummary(this.config, next);
+    this.previous = this.config;
+    this.config = next;
+    this.generation++;
+    this.d.metrics?.setGeneration(this.generation);
+    this.d.metrics?.reloaded(true);
+    this.lastReload = { at: Date.now(), ok: true, summary };
+    this.d.log.info({ generation: this.generation, summary }, `reloaded: ${summary}`);
+    this.d.health.setTargets(this.d.model.targets(next));
+    this.armResync();
+    await this.reloadVrrp(next);
+    await this.requestPass('reload');
+    return { ok: true, summary, generation: this.generation };
+  }
+
+  private async reloadVrrp(next: C): Promise<void> {
+    const instances = this.d.model.vrrpInstances(next);
+    if (this.vrrp) return this.vrrp.reload(instances);
+    if (instances.length && this.d.vrrp) {
+      this.vrrp = this.d.vrrp(instances, next);
+      await this.vrrp.start();
+    }
+  }
+
+  /** lvsctl drain: weight 0 for (vs, rs), persisted; throws DaemonError ENOVS/ENORS. */
+  async drain(vs: string, rs: string): Promise<{ changed: boolean }> {
+    const key = this.resolve(vs, rs);
+    const changed = this.d.overrides.drain(key.vs, key.rs);
+    this.d.log.info({ vs: key.vs, rs: key.rs, changed }, 'drained by operator');
+    await this.requestPass('drain');
+    return { changed };
+  }
+
+  /** lvsctl enable: removes the drain override; throws DaemonError ENOVS/ENORS. */
+  async enable(vs: string, rs: string): Promise<{ changed: boolean }> {
+    const key = this.resolve(vs, rs);
+    const changed = this.d.overrides.enable(key.vs, key.rs);
+    this.d.log.info({ vs: key.vs, rs: key.rs, changed }, 'enabled by operator');
+    await this.requestPass('enable');
+    return { changed };
+  }
+
+  private resolve(vs: string, rs: string): { vs: string; rs: string } {
+    const v = this.d.model.virtualServers(this.config).find((x) => x.name === vs);
+    if (!v) throw new DaemonError('ENOVS', `no virtual server named ${JSON.stringify(vs)}`);
+    const r = v.realServers.find((x) => x.rs === rs || x.rs === normalizeRs(rs));
+    if (!r) {
+      const known = v.realServers.map((x) => x.rs).join(', ');
+      throw new DaemonError('ENORS', `virtual server ${vs} has no real server ${rs} (it has: ${known})`);
+    }
+    return { vs, rs: r.rs };
+  }
+
+  /** Everything lvsctl status shows. */
+  status(): StatusReport {
+    return buildStatus(this, {
+      model: this.d.model,
+      health: this.d.health,
+      overrides: this.d.overrides,
+      actual: this.d.reconciler?.lastActual(),
+      dataplane: this.d.dataplaneKind,
+      configPath: this.d.configPath,
+    });
+  }
+
+  /** Waits until no pass is running or pending. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /**
+   * Clean stop: probes stopped, timers cancelled, VRRP stopped gracefully, and with
+   * on_shutdown = "remove" every owned service deleted through the reconciler (one pass with an
+   * empty desired table). "keep" leaves the kernel untouched.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.cancelResync?.();
+    this.cancelWake?.cancel();
+    await this.d.health.stop();
+    await this.idle();
+    if (this.vrrp) await this.vrrp.stop().catch((e: Error) => this.d.log.error({ err: e.message }, 'VRRP stop failed'));
+    if (this.globals().onShutdown === 'remove' && this.d.reconciler) {
+      const r = await this.d.reconciler.reconcile({ services: [] }, this.owned());
+      this.d.log.info({ ops: r.ops.length, failed: r.failed.length }, 'removed owned IPVS entries');
+    }
+  }
+}
+
+/** Splits a health/override id "vs|rs". */
+export function splitId(id: string): [string, string] {
+  const i = id.indexOf('|');
+  return i < 0 ? [id, ''] : [id.slice(0, i), id.slice(i + 1)];
+}
+
+function normalizeRs(rs: string): string {
+  return rs.includes(':') && !rs.startsWith('[') && rs.split(':').length > 2 ? rs : rs.toLowerCase();
+}
+
+export { overrideKey };

@@ -1,0 +1,86 @@
+/**
+ * Runtime overrides set by `lvsctl drain/enable`, keyed by virtual-server NAME and real-server
+ * "addr:port" (so they survive reloads that keep those names), persisted in a small JSON state file
+ * (global.state_file) so they survive restarts:
+ *   {"version":1,"drained":[{"vs":"web","rs":"10.0.0.2:8080"}]}
+ * Writes are atomic (temp file + rename). A missing file is an empty set; a corrupt one is reported
+ * (the daemon logs it and starts with no overrides rather than refusing to start).
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Key of one (virtual server, real server) pair: "web|10.0.0.2:8080". */
+export function overrideKey(vs: string, rs: string): string {
+  return `${vs}|${rs}`;
+}
+
+/** The drained set with its persistence. */
+export class Overrides {
+  private readonly drained = new Set<string>();
+
+  constructor(private readonly file?: string) {}
+
+  /** Loads the state file; returns a problem text if it was unreadable or corrupt, else undefined. */
+  load(): string | undefined {
+    if (!this.file) return undefined;
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      return `cannot read state file ${this.file}: ${(e as Error).message}`;
+    }
+    return this.parse(text);
+  }
+
+  private parse(text: string): string | undefined {
+    try {
+      const o = JSON.parse(text) as { version?: unknown; drained?: unknown };
+      if (o.version !== 1 || !Array.isArray(o.drained)) throw new Error('expected {"version":1,"drained":[...]}');
+      for (const d of o.drained as Array<{ vs?: unknown; rs?: unknown }>) {
+        if (typeof d?.vs === 'string' && typeof d.rs === 'string') this.drained.add(overrideKey(d.vs, d.rs));
+      }
+      return undefined;
+    } catch (e) {
+      return `state file ${this.file} is corrupt (${(e as Error).message}); starting with no overrides`;
+    }
+  }
+
+  /** Marks a pair drained and persists; returns false if it already was. */
+  drain(vs: string, rs: string): boolean {
+    const k = overrideKey(vs, rs);
+    if (this.drained.has(k)) return false;
+    this.drained.add(k);
+    this.save();
+    return true;
+  }
+
+  /** Removes the drain override and persists; returns false if there was none. */
+  enable(vs: string, rs: string): boolean {
+    if (!this.drained.delete(overrideKey(vs, rs))) return false;
+    this.save();
+    return true;
+  }
+
+  /** Whether the pair is drained by an operator. */
+  isDrained(vs: string, rs: string): boolean {
+    return this.drained.has(overrideKey(vs, rs));
+  }
+
+  /** The drained keys ("vs|rs"). */
+  keys(): ReadonlySet<string> {
+    return this.drained;
+  }
+
+  private save(): void {
+    if (!this.file) return;
+    const drained = [...this.drained].sort().map((k) => {
+      const i = k.indexOf('|');
+      return { vs: k.slice(0, i), rs: k.slice(i + 1) };
+    });
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ version: 1, drained }) + '\n', { mode: 0o600 });
+    renameSync(tmp, this.file);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The metrics HTTP listener (global.metrics_listen, "host:port" or "[v6]:port"):
+ *   GET /metrics → Prometheus text exposition of the registry;
+ *   GET /healthz → 200 "ok" while the daemon's health function says so, else 503 with the reason.
+ * Anything else → 404. Never exposes a stack trace.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { prometheusContentType } from 'prom-client';
+
+/** What the HTTP listener serves. */
+export interface MetricsSource {
+  metrics(): Promise<string>;
+  /** undefined = healthy; a string = why not. */
+  unhealthy(): string | undefined;
+}
+
+/** Splits "host:port" / "[v6]:port"; throws Error naming the bad text. */
+export function parseListen(s: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(s);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new Error(`metrics_listen: expected "host:port", got ${JSON.stringify(s)}`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** A listening metrics server. */
+export class MetricsServer {
+  private constructor(private readonly server: Server) {}
+
+  /** Listens on `listen`; resolves once bound (rejects with the bind error, e.g. EADDRINUSE). */
+  static async listen(listen: string, src: MetricsSource): Promise<MetricsServer> {
+    const { host, port } = parseListen(listen);
+    const server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end();
+      if (path === '/healthz') {
+        const why = src.unhealthy();
+        res.writeHead(why ? 503 : 200, { 'content-type': 'text/plain' }).end(why ? `${why}\n` : 'ok\n');
+        return;
+      }
+      if (path !== '/metrics') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      src.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': prometheusContentType }).end(text),
+        (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${e.message}\n`),
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => (server.off('error', reject), resolve()));
+    });
+    return new MetricsServer(server);
+  }
+
+  /** The bound port (useful with port 0). */
+  port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Stops listening and closes idle keep-alive connections. */
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
