@@ -41,12 +41,23 @@ const vipObject = z.strictObject({
   label: z.string().min(1).max(15).optional(),
 });
 
-const vipSchema = z.union([z.string().transform(parseCidr), vipObject]).transform((v) => ({
-  address: v.address,
-  prefix: v.prefix ?? (isIP(v.address) === 6 ? 128 : 32),
-  dev: 'dev' in v ? v.dev : undefined,
-  label: 'label' in v ? v.label : undefined,
-}));
+/** A VIP as text ("addr/prefix") or a table; errors name the offending entry instead of "Invalid input". */
+const vipSchema = z.unknown().transform((v, ctx) => {
+  let out: { address: string; prefix?: number; dev?: string; label?: string };
+  if (typeof v === 'string') {
+    const c = parseCidr(v, ctx);
+    if (c === z.NEVER) return z.NEVER;
+    out = c;
+  } else {
+    const r = vipObject.safeParse(v);
+    if (!r.success) {
+      for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: i.path, message: `virtual IP: ${i.message}` });
+      return z.NEVER;
+    }
+    out = r.data;
+  }
+  return { address: out.address, prefix: out.prefix ?? (isIP(out.address) === 6 ? 128 : 32), dev: out.dev, label: out.label };
+});
 
 /** A tracked link: down → Fault (no weight) or effective priority += weight. */
 const trackInterface = z
