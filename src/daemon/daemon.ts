@@ -90,7 +90,8 @@ export class Daemon<C> {
   private onHealth(ev: HealthEventLike): void {
     if (ev.to === 'up') this.upSince.set(ev.id, this.d.clock.now());
     const [vs, rs] = splitId(ev.id);
-    this.d.log.info({ vs, rs, from: ev.from, to: ev.to, reason: ev.reason }, `real server ${ev.to}`);
+    if (ev.from === ev.to) this.d.log.debug({ vs, rs, weight: ev.weight, reason: ev.reason }, 'dynamic weight changed');
+    else this.d.log.info({ vs, rs, from: ev.from, to: ev.to, reason: ev.reason }, `real server ${ev.to}`);
     void this.requestPass('health');
   }
 

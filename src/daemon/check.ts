@@ -1,0 +1,90 @@
+/**
+ * `lvsd --check` and `lvsd --plan`: the two one-shot modes.
+ *   check: every config problem on stderr (exit 2), or "configuration is valid" (exit 0) followed by
+ *          warnings about the environment (IPVS missing, CAP_NET_ADMIN / CAP_NET_RAW not effective).
+ *   plan:  reads the current table and prints, one per line, the IPVS operations a start would apply
+ *          (formatOp, ipvsadm-like); nothing is written. Health is assumed up (no probe has run)
+ *          except for real servers drained in the state file.
+ */
+import { readFileSync } from 'node:fs';
+import type { DaemonArgs } from '../cli/daemon.js';
+import { Overrides } from './overrides.js';
+import type { Wiring } from './wiring.js';
+
+const CAP_NET_ADMIN = 12;
+const CAP_NET_RAW = 13;
+
+/** Effective capability bits of this process, from /proc/self/status (undefined if unreadable). */
+export function effectiveCaps(status?: string): bigint | undefined {
+  try {
+    const text = status ?? readFileSync('/proc/self/status', 'utf8');
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(text);
+    return m ? BigInt('0x' + m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Warnings about missing capabilities for what the config uses. */
+export function capabilityWarnings(caps: bigint | undefined, needRaw: boolean, needAdmin: boolean): string[] {
+  if (caps === undefined) return [];
+  const has = (bit: number) => (caps & (1n << BigInt(bit))) !== 0n;
+  const out: string[] = [];
+  if (needAdmin && !has(CAP_NET_ADMIN)) out.push('CAP_NET_ADMIN is not effective: lvsd cannot change IPVS or addresses');
+  if (needRaw && !has(CAP_NET_RAW)) out.push('CAP_NET_RAW is not effective: VRRP and raw ICMP checks will fail');
+  return out;
+}
+
+/** `lvsd -f FILE --check`; returns the exit code. */
+export async function check<C>(args: DaemonArgs, w: Wiring<C>): Promise<number> {
+  const loaded = await w.model.load(args.file);
+  if (!loaded.ok) {
+    process.stderr.write(w.formatProblems(args.file, loaded.problems) + '\n');
+    process.stderr.write(`lvsd: configuration file ${args.file} test failed: ${loaded.problems.length} problem(s)\n`);
+    return 2;
+  }
+  process.stdout.write(`lvsd: configuration file ${args.file} is valid\n`);
+  const c = loaded.config;
+  const needIpvs = w.model.ownedKeys(c).length > 0;
+  const needRaw = w.model.vrrpInstances(c).length > 0 || JSON.stringify(w.model.targets(c)).includes('"type":"icmp"');
+  for (const warn of capabilityWarnings(effectiveCaps(), needRaw, needIpvs || needRaw)) process.stdout.write(`warning: ${warn}\n`);
+  if (needIpvs && args.dataplane === 'kernel') {
+    try {
+      const { dataplane } = await w.openDataplane('kernel');
+      await dataplane.close();
+    } catch (e) {
+      process.stdout.write(`warning: ${(e as Error).message}\n`);
+    }
+  }
+  return 0;
+}
+
+/** `lvsd -f FILE --plan`; returns the exit code. */
+export async function plan<C>(args: DaemonArgs, w: Wiring<C>): Promise<number> {
+  const loaded = await w.model.load(args.file);
+  if (!loaded.ok) {
+    process.stderr.write(w.formatProblems(args.file, loaded.problems) + '\n');
+    return 2;
+  }
+  const c = loaded.config;
+  let opened;
+  try {
+    opened = await w.openDataplane(args.dataplane);
+  } catch (e) {
+    process.stderr.write(`lvsd: ${(e as Error).message}\n`);
+    return 1;
+  }
+  try {
+    const actual = await opened.dataplane.read();
+    const overrides = new Overrides(w.model.globals(c).stateFile);
+    overrides.load();
+    const input = { config: c, health: () => ({ up: true }), drained: overrides.keys(), now: 0, actual };
+    const { out } = w.model.plan(input, undefined);
+    const ops = w.diffTables(actual, out.table, new Set(w.model.ownedKeys(c)));
+    process.stdout.write(`# lvsd --plan ${args.file}: ${ops.length} operation(s) against the ${args.dataplane} table (health assumed up)\n`);
+    for (const op of ops) process.stdout.write(w.formatOp(op) + '\n');
+    return 0;
+  } finally {
+    await opened.dataplane.close();
+  }
+}

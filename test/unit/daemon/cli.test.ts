@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { parseDaemonArgs } from '../../../src/cli/daemon.js';
+import { parseArgs } from '../../../src/cli/lvsctl.js';
+import { parseRequest, encodeResponse, decodeResponse } from '../../../src/control/protocol.js';
+import { parseListen } from '../../../src/metrics/http.js';
+import { capabilityWarnings, effectiveCaps } from '../../../src/daemon/check.js';
+import { formatStatus, age } from '../../../src/control/format.js';
+import type { StatusReport } from '../../../src/daemon/status.js';
+
+describe('lvsd argv', () => {
+  it('parses modes, dataplane and log level', () => {
+    expect(parseDaemonArgs(['-f', 'a.toml'])).toEqual({ file: 'a.toml', mode: 'run', dataplane: 'kernel' });
+    expect(parseDaemonArgs(['--check', '-f', 'a.toml'])).toMatchObject({ mode: 'check' });
+    expect(parseDaemonArgs(['-f', 'a.toml', '--plan', '--dataplane', 'memory', '--log-level', 'debug'])).toMatchObject({ mode: 'plan', dataplane: 'memory', logLevel: 'debug' });
+  });
+  it.each([
+    [[], 'missing -f FILE'],
+    [['-f'], '-f needs a value'],
+    [['-f', 'a', '--bogus'], 'unknown argument "--bogus"'],
+    [['-f', 'a', '--dataplane', 'dpdk'], '--dataplane must be kernel or memory, got "dpdk"'],
+    [['-f', 'a', '--check', '--plan'], '--check and --plan exclude each other'],
+    [['-f', 'a', '--log-level', 'loud'], '--log-level must be one of'],
+  ])('rejects %j with a clear message', (argv, msg) => {
+    expect(() => parseDaemonArgs(argv as string[])).toThrow(msg);
+  });
+});
+
+describe('lvsctl argv', () => {
+  it('parses commands and the socket option', () => {
+    expect(parseArgs(['status', '--json'], {})).toMatchObject({ json: true, req: { cmd: 'status' }, socket: '/run/lvsd/lvsd.sock' });
+    expect(parseArgs(['-s', '/tmp/x.sock', 'drain', 'web', '10.0.0.1:80'], {})).toEqual({ socket: '/tmp/x.sock', json: false, req: { cmd: 'drain', vs: 'web', rs: '10.0.0.1:80' } });
+    expect(parseArgs(['reload'], { LVSD_SOCKET: '/tmp/e.sock' }).socket).toBe('/tmp/e.sock');
+  });
+  it.each([
+    [[], 'missing command'],
+    [['frobnicate'], 'unknown command "frobnicate"'],
+    [['drain', 'web'], 'drain takes VS RS, got 1 argument(s)'],
+    [['reload', 'now'], 'reload takes no arguments'],
+    [['reload', '--json'], '--json applies only to status'],
+    [['-s'], '-s needs a path'],
+    [['--frob', 'status'], 'unknown option --frob'],
+  ])('rejects %j', (argv, msg) => {
+    expect(() => parseArgs(argv as string[], {})).toThrow(msg);
+  });
+});
+
+describe('control protocol', () => {
+  it('parses valid requests and names the problem in bad ones', () => {
+    expect(parseRequest('{"cmd":"drain","vs":"web","rs":"1.2.3.4:80"}')).toEqual({ cmd: 'drain', vs: 'web', rs: '1.2.3.4:80' });
+    expect(() => parseRequest('{nope')).toThrow('not valid JSON');
+    expect(() => parseRequest('{"cmd":"drain","vs":"web"}')).toThrow(/rs/);
+    expect(() => parseRequest('{"cmd":"status","extra":1}')).toThrow(/extra|Unrecognized/i);
+    expect(() => parseRequest('{"cmd":"rm -rf"}')).toThrow(/cmd/);
+    expect(() => parseRequest('null')).toThrow();
+  });
+  it('round-trips responses, bigint as decimal text', () => {
+    const line = encodeResponse({ ok: true, result: { n: 2n ** 63n } });
+    expect(line.endsWith('\n')).toBe(true);
+    expect(decodeResponse(line)).toEqual({ ok: true, result: { n: '9223372036854775808' } });
+    expect(decodeResponse(encodeResponse({ ok: false, error: { code: 'ENOVS', message: 'm' } }))).toMatchObject({ ok: false });
+    expect(() => decodeResponse('{"ok":false}')).toThrow('malformed');
+    expect(() => decodeResponse('<html>')).toThrow('not JSON');
+  });
+});
+
+describe('metrics_listen and capabilities', () => {
+  it('splits host:port and [v6]:port, rejects garbage', () => {
+    expect(parseListen('127.0.0.1:9405')).toEqual({ host: '127.0.0.1', port: 9405 });
+    expect(parseListen('[::1]:0')).toEqual({ host: '::1', port: 0 });
+    expect(() => parseListen('9405')).toThrow('expected "host:port"');
+    expect(() => parseListen('h:70000')).toThrow();
+  });
+  it('reads CapEff and warns only for what is missing', () => {
+    expect(effectiveCaps('Name:\tnode\nCapEff:\t0000000000003000\n')).toBe(0x3000n);
+    expect(capabilityWarnings(0x3000n, true, true)).toEqual([]);
+    expect(capabilityWarnings(0x1000n, true, true)).toEqual(['CAP_NET_RAW is not effective: VRRP and raw ICMP checks will fail']);
+    expect(capabilityWarnings(0n, false, true)[0]).toContain('CAP_NET_ADMIN');
+  });
+});
+
+describe('lvsctl status text', () => {
+  it('puts the reason a server gets no traffic on its line', () => {
+    const now = 1_000_000;
+    const s: StatusReport = {
+      daemon: { pid: 1, routerId: 'lb1', configFile: '/etc/lvsd.toml', generation: 3, startedAt: now - 65_000, dataplane: 'kernel',
+        lastReload: { at: now - 5000, ok: false, problems: [{ path: 'virtual_server[0].port', message: 'expected an integer 1-65535, got "80a"' }] } },
+      virtualServers: [{ name: 'web', service: 'TCP 10.0.0.1:80', scheduler: 'wrr', inKernel: true, belowQuorum: false, extraDestinations: [{ rs: '10.1.0.9:80', weight: 0, active: 2, inactive: 1 }],
+        realServers: [
+          { rs: '10.1.0.1:80', configuredWeight: 100, desiredWeight: 100, kernelWeight: 100, health: 'up', drained: false, active: 3, inactive: 7, stats: { conns: '42', inpkts: '1', outpkts: '2', inbytes: '3', outbytes: '4' } },
+          { rs: '10.1.0.2:80', configuredWeight: 100, desiredWeight: 0, kernelWeight: 0, health: 'down', healthSince: now - 12_000, reason: 'HTTP 503 from 10.1.0.2:80/healthz', drained: false, why: 'unhealthy: weight 0 (on_failure = weight0)' },
+          { rs: '10.1.0.3:80', configuredWeight: 100, desiredWeight: 0, kernelWeight: null, health: 'unchecked', drained: true },
+        ] }],
+      vrrp: [{ name: 'VI_51', state: 'BACKUP', priority: 100, effectivePriority: 40, since: now - 3000, masterIp: '10.0.0.3', reason: 'track_virtual_server web below quorum' }],
+    };
+    const text = formatStatus(s, now);
+    expect(text).toContain('generation 3');
+    expect(text).toContain('REJECTED');
+    expect(text).toContain('virtual_server[0].port: expected an integer 1-65535, got "80a"');
+    expect(text).toMatch(/10\.1\.0\.2:80\s+down.*100\/0\/0.*down 12s ago: HTTP 503 from 10\.1\.0\.2:80\/healthz/);
+    expect(text).toMatch(/10\.1\.0\.3:80.*drained by operator.*not in the kernel table/);
+    expect(text).toMatch(/10\.1\.0\.1:80\s+up.*3\/7\s+42/);
+    expect(text).toContain('10.1.0.9:80');
+    expect(text).toContain('vrrp VI_51: BACKUP for 3s  priority 100 (effective 40)  master 10.0.0.3');
+    expect(age(3_723_000)).toBe('1h2m');
+  });
+});
