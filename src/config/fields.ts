@@ -1,0 +1,105 @@
+/**
+ * Building blocks of the config schema: zod fields whose error messages read like
+ * `expected an integer 1-65535, got "80a"`, a "did you mean" helper, and the docs registry from
+ * which docs/config.md is generated (src/config/docs.ts).
+ */
+import { isIP } from 'node:net';
+import { closest, distance } from 'fastest-levenshtein';
+import { z } from 'zod';
+
+/** What docs/config.md says about one key. `type` and `default` override what the walker derives. */
+export interface KeyDoc {
+  description: string;
+  example: string;
+  type?: string;
+  default?: string;
+}
+
+/** Registry of documented keys: every key of the lvsd-owned tables registers here. */
+export const docs = z.registry<KeyDoc>();
+
+/** Registers `info` for `schema` in the docs registry and returns the schema unchanged. */
+export function doc<T extends z.ZodType>(schema: T, info: KeyDoc): T {
+  docs.add(schema, info);
+  return schema;
+}
+
+/** A value as a person would write it in TOML, for messages: "80a", 80, a table, an array. */
+export function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof Date) return `the date ${v.toISOString()}`;
+  if (v !== null && typeof v === 'object') return 'a table';
+  return String(v);
+}
+
+/** The closest candidate to `word` if it is a plausible typo (edit distance ≤ max(2, len/3)). */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  if (candidates.length === 0) return undefined;
+  const best = closest(word, candidates as string[]);
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  return distance(word, best) <= limit ? best : undefined;
+}
+
+/** `; did you mean "x"?` or the empty string. */
+export function suggestion(word: string, candidates: readonly string[]): string {
+  const m = didYouMean(word, candidates);
+  return m === undefined ? '' : `; did you mean "${m}"?`;
+}
+
+/** An integer in [min, max]; any failure reads `expected an integer min-max, got <input>`. */
+export function int(min: number, max: number): z.ZodNumber {
+  const error = (iss: { input?: unknown }) => `expected an integer ${min}-${max}, got ${show(iss.input)}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+/** A boolean; failure reads `expected true or false, got <input>`. */
+export function bool(): z.ZodBoolean {
+  return z.boolean({ error: (iss) => `expected true or false, got ${show(iss.input)}` });
+}
+
+/** A non-empty string matching `re`, described as `what` in messages. */
+export function text(what: string, re: RegExp = /^[\s\S]+$/): z.ZodString {
+  const error = (iss: { input?: unknown }) => `expected ${what}, got ${show(iss.input)}`;
+  return z.string({ error }).regex(re, { error });
+}
+
+/** One of `values`; failure lists them and suggests the closest. */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T): z.ZodEnum<{ [K in T[number]]: K }> {
+  return z.enum(values, {
+    error: (iss) => {
+      const got = iss.input;
+      const hint = typeof got === 'string' ? suggestion(got, values) : '';
+      return `expected one of ${values.join(', ')}, got ${show(got)}${hint}`;
+    },
+  });
+}
+
+/** An IPv4 or IPv6 address (any textual form the kernel accepts; canonicalised later). */
+export function ipAddress(): z.ZodString {
+  const error = (iss: { input?: unknown }) => `expected an IPv4 or IPv6 address, got ${show(iss.input)}`;
+  return z.string({ error }).refine((s) => isIP(s) !== 0, { error });
+}
+
+/** A strict table whose unknown keys are reported one by one, each with a "did you mean". */
+export function table<S extends z.ZodRawShape>(shape: S): z.ZodObject<S, z.core.$strict> {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (iss) => {
+      if (iss.code === 'unrecognized_keys') return unknownKeysMessage(iss.keys, known);
+      if (iss.code === 'invalid_type') return `expected a table, got ${show(iss.input)}`;
+      return undefined;
+    },
+  });
+}
+
+/** `unknown key "prot"; did you mean "port"?` for each key, joined. */
+export function unknownKeysMessage(keys: readonly string[], known: readonly string[]): string {
+  return keys.map((k) => `unknown key "${k}"${suggestion(k, known)}`).join('; ');
+}
+
+/** True for a plain object (a TOML table), not an array or a date. */
+export function isTable(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+}

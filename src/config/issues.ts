@@ -1,0 +1,55 @@
+/**
+ * Turns zod issues and cross-field problems into one list of issues with readable messages: unknown
+ * keys one by one with "did you mean", unknown check kinds named, union failures merged, and the
+ * offending value shown where zod's message lacks it. Duplicates are dropped.
+ */
+import type { z } from 'zod';
+import { show, suggestion } from './fields.js';
+import type { RuleProblem } from './rules.js';
+import { discriminatorValues, knownKeysAt, schemasAt } from './walk.js';
+
+type Issue = z.core.$ZodIssue;
+type Out = { path: PropertyKey[]; message: string };
+
+/** Adds every field issue and cross-field problem to `ctx`, each once, with the messages above. */
+export function issuesToZod(ctx: z.RefinementCtx, issues: readonly Issue[], cross: readonly RuleProblem[], root: z.ZodType): void {
+  const seen = new Set<string>();
+  const all = [...issues.flatMap((i) => readable(i, root)), ...cross];
+  for (const p of all) {
+    const k = `${p.path.map(String).join('.')}\u0000${p.message}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    ctx.addIssue({ code: 'custom', path: p.path as (string | number)[], message: p.message });
+  }
+}
+
+function readable(i: Issue, root: z.ZodType): Out[] {
+  if (i.code === 'unrecognized_keys') {
+    const known = knownKeysAt(root, i.path);
+    return i.keys.map((k) => ({ path: [...i.path, k], message: `unknown key "${k}"${suggestion(k, known)}` }));
+  }
+  if (i.code === 'invalid_union') return [{ path: i.path, message: unionMessage(i, root) }];
+  if (i.code === 'invalid_type' && (i as { input?: unknown }).input === undefined) return [{ path: i.path, message: 'missing (required)' }];
+  return [{ path: i.path, message: withInput(i.message, (i as { input?: unknown }).input) }];
+}
+
+function unionMessage(i: Extract<Issue, { code: 'invalid_union' }>, root: z.ZodType): string {
+  const disc = (i as { discriminator?: string }).discriminator;
+  const input = (i as { input?: unknown }).input;
+  if (disc) {
+    const at = i.path[i.path.length - 1] === disc ? i.path.slice(0, -1) : i.path;
+    const values = schemasAt(root, at).flatMap((s) => discriminatorValues(s, disc));
+    const got = input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[disc] : input;
+    if (values.length === 0 || got === undefined) return i.message;
+    const hint = typeof got === 'string' ? suggestion(got, values) : '';
+    return `expected one of ${values.join(', ')}, got ${show(got)}${hint}`;
+  }
+  const msgs = [...new Set(i.errors.map((branch) => branch[0]?.message).filter((m): m is string => !!m))];
+  return msgs.length > 0 ? msgs.join(', or ') : withInput('invalid value', input);
+}
+
+function withInput(message: string, input: unknown): string {
+  if (input === undefined || /\bgot\b/.test(message)) return message;
+  if (input !== null && typeof input === 'object') return message;
+  return `${message}, got ${show(input)}`;
+}

@@ -1,0 +1,95 @@
+/**
+ * Loading the config: file → TOML → `configSchema`. Never throws: every problem (unreadable file,
+ * TOML syntax with line and column, every schema and cross-field problem at once) comes back as a
+ * `ConfigProblem` naming its key path, e.g. `virtual_server[0] (web).real_server[2].port`.
+ */
+import { readFile } from 'node:fs/promises';
+import toml from 'toml';
+import { isTable } from './fields.js';
+import { configSchema, type Config } from './schema.js';
+
+/** One thing wrong with a config. */
+export interface ConfigProblem {
+  /** Key path, e.g. `virtual_server[0] (web).real_server[2].port`; empty for file/syntax problems. */
+  path: string;
+  /** What is wrong, e.g. `expected an integer 1-65535, got "80a"`. */
+  message: string;
+  /** 1-based position of a TOML syntax error. */
+  line?: number;
+  column?: number;
+}
+
+/** The outcome of loading: a normalized config and the text it came from, or every problem. */
+export type LoadResult = { ok: true; config: Config; text: string } | { ok: false; problems: ConfigProblem[] };
+
+/** Parses and validates config text. `source` names it in messages (a path or "<stdin>"). Never throws. */
+export function parseConfig(text: string, source: string): LoadResult {
+  let raw: unknown;
+  try {
+    raw = toml.parse(text);
+  } catch (e) {
+    return { ok: false, problems: [syntaxProblem(e)] };
+  }
+  try {
+    const r = configSchema.safeParse(raw);
+    if (r.success) return { ok: true, config: r.data, text };
+    return { ok: false, problems: r.error.issues.map((i) => ({ path: formatPath(raw, i.path), message: i.message })) };
+  } catch (e) {
+    // A bug in a validator must not take the daemon down on reload: report it as a problem.
+    return { ok: false, problems: [{ path: '', message: `internal error while validating ${source}: ${(e as Error)?.stack ?? e}` }] };
+  }
+}
+
+/** Reads and parses a config file. Missing, unreadable or not-a-file → a problem; never throws. */
+export async function loadConfigFile(path: string): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    return { ok: false, problems: [{ path: '', message: fileError(path, e as NodeJS.ErrnoException) }] };
+  }
+  return parseConfig(text, path);
+}
+
+/** One line per problem: `source: path: message`, or `source:line:column: message` for syntax errors. */
+export function formatProblems(source: string, problems: ConfigProblem[]): string {
+  return problems
+    .map((p) => {
+      if (p.line !== undefined) return `${source}:${p.line}:${p.column ?? 1}: ${p.message}`;
+      return p.path ? `${source}: ${p.path}: ${p.message}` : `${source}: ${p.message}`;
+    })
+    .join('\n');
+}
+
+function fileError(path: string, e: NodeJS.ErrnoException): string {
+  switch (e.code) {
+    case 'ENOENT': return `cannot read config file ${path}: no such file`;
+    case 'EACCES': case 'EPERM': return `cannot read config file ${path}: permission denied`;
+    case 'EISDIR': return `cannot read config file ${path}: it is a directory, not a file`;
+    default: return `cannot read config file ${path}: ${e.code ?? ''} ${e.message}`.trim();
+  }
+}
+
+function syntaxProblem(e: unknown): ConfigProblem {
+  const err = e as { message?: string; line?: number; column?: number; location?: { start?: { line: number; column: number } } };
+  const line = err.location?.start?.line ?? err.line;
+  const column = err.location?.start?.column ?? err.column;
+  const where = line !== undefined ? ` at line ${line}, column ${column ?? 1}` : '';
+  const problem: ConfigProblem = { path: '', message: `TOML syntax error${where}: ${err.message ?? String(e)}` };
+  if (line !== undefined) Object.assign(problem, { line, column: column ?? 1 });
+  return problem;
+}
+
+/** `virtual_server[0] (web).real_server[2].port` from a zod path, naming tables that have a name. */
+export function formatPath(raw: unknown, path: readonly PropertyKey[]): string {
+  let out = '';
+  let cur: unknown = raw;
+  for (const seg of path) {
+    cur = isTable(cur) || Array.isArray(cur) ? (cur as Record<PropertyKey, unknown>)[seg] : undefined;
+    if (typeof seg === 'number') {
+      out += `[${seg}]`;
+      if (isTable(cur) && typeof cur.name === 'string' && cur.name.length <= 64) out += ` (${cur.name})`;
+    } else out += out === '' ? String(seg) : `.${String(seg)}`;
+  }
+  return out;
+}

@@ -1,0 +1,125 @@
+/**
+ * Raw-side helpers of the config schema: check inheritance before validation, and the mapping from
+ * validated tables to the normalized `Config` (canonical addresses, kernel units, defaults).
+ */
+import type { z } from 'zod';
+import { mergeCheck } from '../health/schema.js';
+import { canonicalAddress, destKey, familyOf, serviceKey, type Family, type ServiceId } from '../ipvs/types.js';
+import { isTable } from './fields.js';
+import type { fileSchema } from './schema.js';
+import type { Config, GlobalConfig, RealServerConfig, VirtualServerConfig } from './types.js';
+
+type File = z.output<typeof fileSchema>;
+type RawVs = File['virtual_server'][number];
+type RawRs = RawVs['real_server'][number];
+
+const SCHED_BITS: Record<string, number> = { 'sh-fallback': 0x08, 'sh-port': 0x10, 'mh-fallback': 0x08, 'mh-port': 0x10 };
+const TUN_FLAGS: Record<string, number> = { nocsum: 0, csum: 1, remcsum: 2 };
+
+/**
+ * Returns a copy of the raw file in which every real server's `check` table is merged over its
+ * virtual server's `check` (H3's `mergeCheck` rule). Anything not shaped as expected is left alone
+ * for the schema to report.
+ */
+export function inheritChecks(raw: unknown): unknown {
+  if (!isTable(raw) || !Array.isArray(raw.virtual_server)) return raw;
+  const virtual_server = raw.virtual_server.map((vs) => {
+    if (!isTable(vs) || !Array.isArray(vs.real_server) || !isTable(vs.check)) return vs;
+    const real_server = vs.real_server.map((rs) =>
+      isTable(rs) && isTable(rs.check) ? { ...rs, check: mergeCheck(vs.check, rs.check) } : rs,
+    );
+    return { ...vs, real_server };
+  });
+  return { ...raw, virtual_server };
+}
+
+/** Splits "10.0.0.1:80", "[::1]:80", "10.0.0.1" or "::1" into address and port (default `port`). */
+export function parseHostPort(s: string, port: number): { address: string; port: number } | undefined {
+  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s) ?? /^([^:]+)(?::(\d{1,5}))?$/.exec(s);
+  const [address, p] = m ? [m[1]!, m[2]] : [s, undefined];
+  const n = p === undefined ? port : Number(p);
+  try {
+    canonicalAddress(address);
+  } catch {
+    return undefined;
+  }
+  return n > 65535 ? undefined : { address: canonicalAddress(address), port: n };
+}
+
+/** A dotted IPv4 netmask as a u32, or undefined when not a contiguous mask. */
+export function dottedMask(s: string): number | undefined {
+  const parts = s.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  const n = ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+  const inv = ~n >>> 0;
+  return (inv & (inv + 1)) === 0 ? n : undefined;
+}
+
+/** Kernel netmask for a family: IPv4 u32 mask, IPv6 prefix length. */
+export function kernelNetmask(family: Family, v: string | number | undefined): number {
+  if (family === 'inet6') return typeof v === 'number' ? v : 128;
+  if (typeof v === 'string') return dottedMask(v) ?? 0xffffffff;
+  return v === undefined ? 0xffffffff : (0xffffffff << (32 - v)) >>> 0;
+}
+
+/** Validated file → normalized Config. Only called when there are no problems. */
+export function normalize(f: File): Config {
+  return {
+    global: normalizeGlobal(f.global),
+    virtual_server: f.virtual_server.map(normalizeVs),
+    vrrp_instance: f.vrrp_instance,
+  };
+}
+
+function normalizeGlobal(g: File['global']): GlobalConfig {
+  const { metrics_listen, ...rest } = g;
+  const hp = metrics_listen === undefined ? undefined : /^\[?([^\]]*?)\]?:(\d+)$/.exec(metrics_listen);
+  return { ...rest, ...(hp ? { metrics_listen: { host: hp[1]!, port: Number(hp[2]) } } : {}) };
+}
+
+function serviceIdOf(vs: RawVs): ServiceId {
+  if (vs.fwmark !== undefined) return { af: vs.family ?? 'inet', fwmark: vs.fwmark };
+  const address = canonicalAddress(vs.address!);
+  return { af: familyOf(address), protocol: vs.protocol, address, port: vs.port! };
+}
+
+function flagsOf(vs: RawVs): number {
+  let flags = vs.persistence ? 1 : 0;
+  if (vs.one_packet) flags |= 4;
+  for (const f of vs.scheduler_flags) flags |= SCHED_BITS[f] ?? 0;
+  return flags;
+}
+
+function normalizeVs(vs: RawVs): VirtualServerConfig {
+  const id = serviceIdOf(vs);
+  const port = id.port ?? 0;
+  const sorry = vs.sorry_server === undefined ? undefined : parseHostPort(vs.sorry_server, port);
+  const tun = vs.forwarding === 'tun';
+  return {
+    name: vs.name, id, key: serviceKey(id), family: id.af, protocol: vs.protocol,
+    scheduler: vs.scheduler, scheduler_flags: vs.scheduler_flags, flags: flagsOf(vs), forwarding: vs.forwarding,
+    ...(tun ? { tun_type: vs.tun_type ?? 'ipip', tun_flags: TUN_FLAGS[vs.tun_flags ?? 'nocsum'] } : {}),
+    ...(tun && vs.tun_port !== undefined ? { tun_port: vs.tun_port } : {}),
+    persistence: vs.persistence ?? 0,
+    persistence_netmask: kernelNetmask(id.af, vs.persistence_netmask),
+    ...(vs.persistence_engine ? { persistence_engine: vs.persistence_engine } : {}),
+    one_packet: vs.one_packet, quorum: vs.quorum, quorum_hysteresis: vs.quorum_hysteresis,
+    ...(sorry ? { sorry_server: { ...sorry, family: familyOf(sorry.address) } } : {}),
+    on_failure: vs.on_failure, slow_start: vs.slow_start ?? 0,
+    ...(vs.check ? { check: vs.check } : {}),
+    real_server: vs.real_server.map((rs) => normalizeRs(rs, vs, port)),
+  };
+}
+
+function normalizeRs(rs: RawRs, vs: RawVs, servicePort: number): RealServerConfig {
+  const address = canonicalAddress(rs.address);
+  const port = rs.port ?? servicePort;
+  const check = rs.check ?? vs.check;
+  return {
+    address, port, family: familyOf(address), weight: rs.weight,
+    upper_threshold: rs.upper_threshold, lower_threshold: rs.lower_threshold,
+    forwarding: rs.forwarding ?? vs.forwarding,
+    ...(check ? { check } : {}),
+    key: destKey({ address, port }),
+  };
+}
