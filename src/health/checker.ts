@@ -33,6 +33,11 @@ export interface Checker<S = unknown> {
   readonly schema: z.ZodType;
   /** Probes once. Must resolve (never reject) and must stop promptly when `signal` aborts. */
   probe(target: ProbeTarget, spec: S, signal: AbortSignal): Promise<ProbeResult>;
+  /** Words for a probe cut off at its deadline, e.g. "no HTTP response from 10.0.0.2:80/healthz"
+   *  (the runner appends " within N ms"). Default: "no reply". */
+  describeTimeout?(target: ProbeTarget, spec: S): string;
+  /** Releases shared resources (sockets); called by the engine's stop(). */
+  close?(): void;
 }
 
 /** "host:port" with IPv6 in brackets, for reasons. */

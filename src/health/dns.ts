@@ -2,7 +2,10 @@
  * dns: query a name and type over UDP; the answer must have rcode NOERROR and, optionally, an answer
  * record whose data matches a value.
  */
+import * as dgram from 'node:dgram';
+import dnsPacket from 'dns-packet';
 import { z } from 'zod';
+import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
 import { commonShape } from './common.js';
 
 /** Record types a dns check may ask for. */
@@ -24,3 +27,70 @@ export const dnsSchema = z.strictObject({
 
 /** A validated dns check. */
 export type DnsSpec = z.output<typeof dnsSchema>;
+
+/** Text forms an answer's data may be compared with (expect_answer). */
+export function answerTexts(a: { type?: string; data?: unknown }): string[] {
+  const d = a.data as unknown;
+  if (typeof d === 'string') return [d];
+  if (Buffer.isBuffer(d)) return [d.toString('utf8')];
+  if (Array.isArray(d)) return [d.map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : String(x))).join('')];
+  if (d && typeof d === 'object') {
+    const o = d as Record<string, unknown>;
+    if (a.type === 'SRV') return [String(o.target), `${o.priority} ${o.weight} ${o.port} ${o.target}`];
+    if (a.type === 'MX') return [String(o.exchange), `${o.preference} ${o.exchange}`];
+    if (a.type === 'SOA') return [String(o.mname)];
+  }
+  return [];
+}
+
+/** Judges a decoded reply: rcode NOERROR, at least one answer, and expect_answer if set. */
+export function judgeReply(reply: dnsPacket.Packet & { rcode?: string }, spec: DnsSpec, ep: string): ProbeResult {
+  const q = `${spec.query_type} ${spec.name}`;
+  if (reply.rcode !== 'NOERROR') return { ok: false, detail: `DNS ${reply.rcode ?? 'unknown rcode'} for ${q} from ${ep}` };
+  const answers = (reply.answers ?? []).filter((a) => a.type === spec.query_type);
+  if (answers.length === 0) return { ok: false, detail: `DNS NOERROR but no ${spec.query_type} answer for ${spec.name} from ${ep}` };
+  if (spec.expect_answer !== undefined && !answers.some((a) => answerTexts(a).includes(spec.expect_answer!)))
+    return { ok: false, detail: `DNS answers for ${q} from ${ep} do not include "${spec.expect_answer}" (got ${answers.map((a) => answerTexts(a)[0]).join(', ')})` };
+  return { ok: true, detail: `DNS NOERROR for ${q} from ${ep} (${answers.length} answer${answers.length > 1 ? 's' : ''})` };
+}
+
+function probeDns(target: ProbeTarget, spec: DnsSpec, signal: AbortSignal): Promise<ProbeResult> {
+  const ep = endpoint(target.address, target.port);
+  const id = Math.floor(Math.random() * 65536);
+  const query = dnsPacket.encode({ type: 'query', id, flags: spec.recursion ? dnsPacket.RECURSION_DESIRED : 0, questions: [{ type: spec.query_type, name: spec.name }] });
+  return new Promise((resolve) => {
+    const sock = dgram.createSocket(target.address.includes(':') ? 'udp6' : 'udp4');
+    let done = false;
+    const finish = (r: ProbeResult): void => {
+      if (done) return;
+      done = true;
+      signal.removeEventListener('abort', onAbort);
+      sock.close();
+      resolve(r);
+    };
+    const onAbort = (): void => finish({ ok: false, detail: `DNS probe of ${ep} aborted` });
+    signal.addEventListener('abort', onAbort, { once: true });
+    sock.on('error', (e) => finish({ ok: false, detail: describeError(`DNS ${ep}`, e) }));
+    sock.on('message', (msg) => {
+      let reply: dnsPacket.Packet & { rcode?: string };
+      try {
+        reply = dnsPacket.decode(msg);
+      } catch (e) {
+        return finish({ ok: false, detail: `malformed DNS reply from ${ep} (${msg.length} bytes): ${(e as Error).message}` });
+      }
+      if (reply.id !== id || reply.type !== 'response') return; // not ours: keep waiting
+      finish(judgeReply(reply, spec, ep));
+    });
+    const send = (): void => sock.connect(target.port, target.address, () => sock.send(query));
+    if (target.bindto) sock.bind({ address: target.bindto, port: 0 }, send);
+    else send();
+  });
+}
+
+/** The dns checker (UDP). */
+export const dnsChecker: Checker<DnsSpec> = {
+  kind: 'dns',
+  schema: dnsSchema,
+  probe: probeDns,
+  describeTimeout: (t, spec) => `no DNS reply for ${spec.query_type} ${spec.name} from ${endpoint(t.address, t.port)}`,
+};

@@ -2,7 +2,11 @@
  * http / https: one request per probe over a fresh connection (undici), no redirects unless told,
  * expected status ranges, optional body regex / sha256 digest over at most max_body_bytes.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Agent, type Dispatcher, interceptors } from 'undici';
 import { z } from 'zod';
+import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
 import { commonShape, regexSchema, statusSchema } from './common.js';
 
 const httpShape = {
@@ -55,3 +59,113 @@ export const httpsSchema = z.strictObject({
 export type HttpSpec = z.output<typeof httpSchema>;
 /** A validated https check. */
 export type HttpsSpec = z.output<typeof httpsSchema>;
+
+type AnyHttpSpec = HttpSpec | HttpsSpec;
+
+/** Body bytes kept (for the regex) and hashed (for the digest); reading stops at max_body_bytes. */
+interface BodyRead {
+  text: string;
+  digest: string;
+  bytes: number;
+  truncated: boolean;
+}
+
+async function readBody(body: Dispatcher.ResponseData['body'], max: number): Promise<BodyRead> {
+  const chunks: Buffer[] = [];
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let truncated = false;
+  for await (const c of body as AsyncIterable<Buffer>) {
+    const room = max - bytes;
+    const part = c.length > room ? c.subarray(0, room) : c;
+    chunks.push(part);
+    hash.update(part);
+    bytes += part.length;
+    if (c.length > room) {
+      truncated = true;
+      break;
+    }
+  }
+  if (truncated) body.destroy();
+  return { text: Buffer.concat(chunks).toString('utf8'), digest: hash.digest('hex'), bytes, truncated };
+}
+
+/** Creates, caches and closes undici Agents, one per distinct connection setup (bind, TLS, redirects). */
+class AgentCache {
+  private agents = new Map<string, Dispatcher>();
+  private cas = new Map<string, Buffer>();
+
+  get(target: ProbeTarget, spec: AnyHttpSpec): Dispatcher {
+    const tls = spec.type === 'https' ? spec : undefined;
+    const servername = tls?.sni ?? (spec.host && !isIp(spec.host) ? spec.host.replace(/:\d+$/, '') : undefined);
+    const key = JSON.stringify([target.bindto, servername, tls?.tls_verify, tls?.ca_file, spec.follow_redirects]);
+    let a = this.agents.get(key);
+    if (a) return a;
+    const connect = { localAddress: target.bindto, servername, rejectUnauthorized: tls?.tls_verify ?? true, ca: tls?.ca_file ? this.ca(tls.ca_file) : undefined };
+    a = new Agent({ connect, pipelining: 0, headersTimeout: 0, bodyTimeout: 0 });
+    if (spec.follow_redirects > 0) a = a.compose(interceptors.redirect({ maxRedirections: spec.follow_redirects }));
+    this.agents.set(key, a);
+    return a;
+  }
+
+  private ca(file: string): Buffer {
+    let b = this.cas.get(file);
+    if (!b) this.cas.set(file, (b = readFileSync(file)));
+    return b;
+  }
+
+  close(): void {
+    for (const a of this.agents.values()) void a.destroy().catch(() => {});
+    this.agents.clear();
+    this.cas.clear();
+  }
+}
+
+function isIp(h: string): boolean {
+  return /^[\d.]+$/.test(h) || h.includes(':') && !/^[^:]+:\d+$/.test(h);
+}
+
+function where(target: ProbeTarget, spec: AnyHttpSpec): string {
+  return `${endpoint(target.address, target.port)}${spec.path}`;
+}
+
+function statusOk(code: number, spec: AnyHttpSpec): boolean {
+  return spec.expect_status.some(([lo, hi]) => code >= lo && code <= hi);
+}
+
+function judge(code: number, body: BodyRead, target: ProbeTarget, spec: AnyHttpSpec): ProbeResult {
+  const at = where(target, spec);
+  if (!statusOk(code, spec)) return { ok: false, detail: `HTTP ${code} from ${at}` };
+  if (spec.expect_digest !== undefined) {
+    if (body.truncated) return { ok: false, detail: `body from ${at} is larger than max_body_bytes (${spec.max_body_bytes}); cannot check its digest` };
+    if (body.digest !== spec.expect_digest) return { ok: false, detail: `body digest from ${at} is sha256:${body.digest.slice(0, 12)}…, expected sha256:${spec.expect_digest.slice(0, 12)}…` };
+  }
+  if (spec.expect_body !== undefined && !new RegExp(spec.expect_body).test(body.text))
+    return { ok: false, detail: `body from ${at} does not match /${spec.expect_body}/ (read ${body.bytes} bytes)` };
+  return { ok: true, detail: `HTTP ${code} from ${at}` };
+}
+
+/** Makes the http/https checker pair sharing one agent cache. */
+export function createHttpCheckers(): { http: Checker<HttpSpec>; https: Checker<HttpsSpec> } {
+  const agents = new AgentCache();
+  const probe = async (target: ProbeTarget, spec: AnyHttpSpec, signal: AbortSignal): Promise<ProbeResult> => {
+    const scheme = spec.type === 'https' ? 'https' : 'http';
+    const origin = `${scheme}://${endpoint(target.address, target.port)}`;
+    const headers: Record<string, string> = { 'user-agent': 'lvsd-health', ...spec.headers };
+    if (spec.host) headers.host = spec.host;
+    try {
+      const res = await agents.get(target, spec).request({ origin, path: spec.path, method: spec.method, headers, body: spec.body, signal, reset: true });
+      const body = spec.method === 'HEAD' ? { text: '', digest: '', bytes: 0, truncated: false } : await readBody(res.body, spec.max_body_bytes);
+      if (spec.method === 'HEAD') res.body.destroy();
+      return judge(res.statusCode, body, target, spec);
+    } catch (e) {
+      return { ok: false, detail: `${describeError(scheme.toUpperCase(), e)} (${where(target, spec)})` };
+    }
+  };
+  const describeTimeout = (t: ProbeTarget, spec: AnyHttpSpec): string => `no complete HTTP response from ${where(t, spec)}`;
+  const close = (): void => agents.close();
+  return {
+    http: { kind: 'http', schema: httpSchema, probe, describeTimeout, close },
+    https: { kind: 'https', schema: httpsSchema, probe, describeTimeout, close },
+  };
+}

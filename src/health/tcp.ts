@@ -2,7 +2,9 @@
  * tcp: connect to the target; optionally send bytes and expect a reply matching a regex or bytes.
  * The socket is closed with a RST (SO_LINGER 0) so thousands of probes per second leave no TIME_WAIT.
  */
+import * as net from 'node:net';
 import { z } from 'zod';
+import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
 import { commonShape, hexSchema, regexSchema } from './common.js';
 
 /** TOML block of a tcp check. `send`/`send_hex` and `expect`/`expect_hex` are mutually exclusive. */
@@ -24,3 +26,72 @@ export const tcpSchema = z
 
 /** A validated tcp check. */
 export type TcpSpec = z.output<typeof tcpSchema>;
+
+/** Bytes of reply kept for matching. */
+const MAX_REPLY = 64 * 1024;
+
+function expectation(spec: TcpSpec): ((b: Buffer) => boolean) | undefined {
+  if (spec.expect !== undefined) {
+    const re = new RegExp(spec.expect);
+    return (b) => re.test(b.toString('latin1'));
+  }
+  if (spec.expect_hex !== undefined) {
+    const want = Buffer.from(spec.expect_hex, 'hex');
+    return (b) => b.includes(want);
+  }
+  return undefined;
+}
+
+function payload(spec: TcpSpec): Buffer | undefined {
+  if (spec.send !== undefined) return Buffer.from(spec.send, 'utf8');
+  if (spec.send_hex !== undefined) return Buffer.from(spec.send_hex, 'hex');
+  return undefined;
+}
+
+/** Closes with RST when connected (SO_LINGER 0: no TIME_WAIT), plain destroy while still connecting. */
+export function hardClose(sock: net.Socket): void {
+  if (sock.destroyed) return;
+  if (sock.connecting || !sock.remoteAddress) sock.destroy();
+  else sock.resetAndDestroy();
+}
+
+/** Probes one target: connect, optionally send, optionally wait for the expected reply. */
+function probeTcp(target: ProbeTarget, spec: TcpSpec, signal: AbortSignal): Promise<ProbeResult> {
+  const ep = endpoint(target.address, target.port);
+  const match = expectation(spec);
+  return new Promise((resolve) => {
+    let done = false;
+    let reply = Buffer.alloc(0);
+    const sock = net.connect({ host: target.address, port: target.port, localAddress: target.bindto, noDelay: true });
+    const finish = (ok: boolean, detail: string): void => {
+      if (done) return;
+      done = true;
+      signal.removeEventListener('abort', onAbort);
+      hardClose(sock);
+      resolve({ ok, detail });
+    };
+    const onAbort = (): void => finish(false, `probe of ${ep} aborted`);
+    signal.addEventListener('abort', onAbort, { once: true });
+    sock.on('error', (e) => finish(false, describeError(sock.remoteAddress ? `${ep}:` : 'connect', e)));
+    sock.on('connect', () => {
+      const data = payload(spec);
+      if (data) sock.write(data);
+      if (!match) finish(true, `connected to ${ep}`);
+    });
+    sock.on('data', (chunk: Buffer) => {
+      reply = Buffer.concat([reply, chunk]).subarray(0, MAX_REPLY);
+      if (match?.(reply)) finish(true, `expected reply from ${ep}`);
+      else if (reply.length >= MAX_REPLY) finish(false, `no expected reply from ${ep} in the first ${MAX_REPLY} bytes`);
+    });
+    sock.on('end', () => finish(false, `${ep} closed the connection before the expected reply (got ${reply.length} bytes)`));
+  });
+}
+
+/** The tcp checker. */
+export const tcpChecker: Checker<TcpSpec> = {
+  kind: 'tcp',
+  schema: tcpSchema,
+  probe: probeTcp,
+  describeTimeout: (t, spec) =>
+    spec.expect !== undefined || spec.expect_hex !== undefined ? `no expected reply from ${endpoint(t.address, t.port)}` : `no TCP connection to ${endpoint(t.address, t.port)}`,
+};

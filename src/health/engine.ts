@@ -1,0 +1,244 @@
+/**
+ * The health engine: keeps one probe per distinct (address, port, spec), runs it on the shared
+ * scheduler, folds results through the pure rise/fall function and fans verdict changes out to every
+ * target id that uses the probe. setTargets() is a diff: unchanged probes keep their state.
+ */
+import type { Logger } from 'pino';
+import { type Clock, systemClock } from '../util/clock.js';
+import { type Checker, endpoint, type ProbeTarget } from './checker.js';
+import type { HealthMetrics } from './metrics.js';
+import { createCheckers } from './registry.js';
+import { runRound } from './runner.js';
+import { type Scheduled, Scheduler } from './scheduler.js';
+import type { CheckSpec } from './schema.js';
+import { type Health, initialHealth, nextHealth, type ProbeRecord, type Transition } from './state.js';
+
+/** A thing to check: the caller's stable id, the real server's address/port and the validated check. */
+export interface HealthTarget {
+  id: string;
+  address: string;
+  port: number;
+  spec: CheckSpec;
+}
+
+/** A verdict change for one id (from === to: only the dynamic weight changed). `at` is Date.now(). */
+export interface HealthEvent {
+  id: string;
+  from: 'up' | 'down';
+  to: 'up' | 'down';
+  reason: string;
+  at: number;
+  weight?: number;
+}
+
+/** Current view of one id. lastResults is oldest first. */
+export interface HealthStatus {
+  state: 'up' | 'down';
+  since: number;
+  reason: string;
+  lastResults: Array<{ ok: boolean; at: number; ms: number; detail: string }>;
+  weight?: number;
+  probes: number;
+}
+
+/** Engine options; `checkers` replaces the static registry (a test seam), `wallClock` replaces Date.now. */
+export interface HealthEngineOptions {
+  clock?: Clock;
+  random?: () => number;
+  maxConcurrentScripts?: number;
+  metrics?: HealthMetrics;
+  log?: Logger;
+  checkers?: ReadonlyMap<string, Checker<CheckSpec>>;
+  wallClock?: () => number;
+}
+
+interface Probe {
+  key: string;
+  label: string;
+  spec: CheckSpec;
+  target: ProbeTarget;
+  checker: Checker<CheckSpec>;
+  ids: Set<string>;
+  health: Health;
+  due: number;
+  timer?: Scheduled;
+  ctrl?: AbortController;
+  running?: Promise<void>;
+  stopped: boolean;
+}
+
+/** Runs health checks for a changing set of targets. */
+export class HealthEngine {
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly wall: () => number;
+  private readonly checkers: ReadonlyMap<string, Checker<CheckSpec>>;
+  private readonly sched: Scheduler;
+  private readonly probes = new Map<string, Probe>();
+  private readonly byId = new Map<string, Probe>();
+  private readonly listeners = new Set<(ev: HealthEvent) => void>();
+  private inFlight = 0;
+  private stopped = false;
+
+  /** Creates an idle engine; nothing runs until setTargets(). */
+  constructor(private readonly opts: HealthEngineOptions = {}) {
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    this.wall = opts.wallClock ?? Date.now;
+    this.checkers = opts.checkers ?? createCheckers({ maxConcurrentScripts: opts.maxConcurrentScripts });
+    this.sched = new Scheduler(this.clock, opts.metrics ? (ms) => opts.metrics?.schedulerLag.observe(ms / 1000) : undefined);
+  }
+
+  /**
+   * Replaces the set of targets. Identical (address, port, spec) → the probe and its state are kept;
+   * removed → the probe stops (in-flight round aborted); new → starts, its first round spread over one
+   * interval when warmup is on. Several ids with identical (address, port, spec) share one probe.
+   */
+  setTargets(targets: HealthTarget[]): void {
+    if (this.stopped) throw new Error('HealthEngine: setTargets after stop()');
+    const wanted = new Map<string, HealthTarget>();
+    for (const t of targets) wanted.set(t.id, t);
+    for (const [id, p] of this.byId) if (!wanted.has(id) || probeKey(wanted.get(id)!) !== p.key) this.detach(id, p);
+    for (const t of wanted.values()) if (!this.byId.has(t.id)) this.attach(t);
+  }
+
+  /** Subscribes to verdict changes; returns the unsubscribe function. */
+  onTransition(cb: (ev: HealthEvent) => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  /** Current health of `id`, or undefined for an unknown id. */
+  status(id: string): HealthStatus | undefined {
+    const p = this.byId.get(id);
+    if (!p) return undefined;
+    const h = p.health;
+    const lastResults = h.ring.map(({ ok, at, ms, detail }) => ({ ok, at, ms, detail }));
+    return { state: h.state, since: h.since, reason: h.reason, lastResults, weight: h.weight, probes: h.probes };
+  }
+
+  /** Counts: target ids, unique probes, rounds in flight, and p99 scheduler lag (ms) of recent rounds. */
+  stats(): { targets: number; probes: number; inFlight: number; schedulerLagP99Ms: number } {
+    return { targets: this.byId.size, probes: this.probes.size, inFlight: this.inFlight, schedulerLagP99Ms: this.sched.lagP99() };
+  }
+
+  /** Stops every probe, aborts in-flight rounds (killing scripts), waits for them, closes shared sockets. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const running = [...this.probes.values()].map((p) => this.halt(p));
+    this.sched.stop();
+    this.probes.clear();
+    this.byId.clear();
+    await Promise.allSettled(running);
+    for (const c of new Set(this.checkers.values())) c.close?.();
+  }
+
+  private attach(t: HealthTarget): void {
+    const key = probeKey(t);
+    let p = this.probes.get(key);
+    if (!p) {
+      p = this.makeProbe(t, key);
+      this.probes.set(key, p);
+      this.start(p);
+    }
+    p.ids.add(t.id);
+    this.byId.set(t.id, p);
+  }
+
+  private detach(id: string, p: Probe): void {
+    this.byId.delete(id);
+    p.ids.delete(id);
+    if (p.ids.size > 0) return;
+    this.probes.delete(p.key);
+    void this.halt(p);
+  }
+
+  private makeProbe(t: HealthTarget, key: string): Probe {
+    const checker = this.checkers.get(t.spec.type);
+    if (!checker) throw new Error(`HealthEngine: no checker for kind "${t.spec.type}"`);
+    const s = t.spec as Partial<Record<'connect_ip' | 'connect_port' | 'bindto', string | number>>;
+    const address = (s.connect_ip as string | undefined) ?? t.address;
+    const port = (s.connect_port as number | undefined) ?? t.port;
+    const target: ProbeTarget = { address, port, server: { address: t.address, port: t.port }, bindto: s.bindto as string | undefined, timeoutMs: t.spec.timeout };
+    const health = initialHealth(t.spec.initial, this.wall());
+    return { key, label: endpoint(address, port), spec: t.spec, target, checker, ids: new Set(), health, due: 0, stopped: false };
+  }
+
+  private start(p: Probe): void {
+    const spread = p.spec.warmup ? Math.floor(this.random() * p.spec.interval) : 0;
+    this.schedule(p, this.clock.now() + spread);
+  }
+
+  private schedule(p: Probe, due: number): void {
+    p.due = due;
+    p.timer = this.sched.at(due, () => {
+      p.running = this.round(p);
+    });
+  }
+
+  private async round(p: Probe): Promise<void> {
+    if (p.stopped) return;
+    const ctrl = (p.ctrl = new AbortController());
+    const t0 = this.clock.now();
+    this.setInFlight(+1);
+    const r = await runRound({ checker: p.checker, target: p.target, spec: p.spec, clock: this.clock, signal: ctrl.signal });
+    this.setInFlight(-1);
+    p.ctrl = undefined;
+    p.running = undefined;
+    if (p.stopped) return;
+    const now = this.clock.now();
+    this.record(p, { ok: r.ok, at: this.wall(), ms: now - t0, detail: r.detail, weight: r.weight });
+    const next = p.due + p.spec.interval;
+    this.schedule(p, now - t0 > p.spec.interval ? Math.max(next, now) : next);
+  }
+
+  private record(p: Probe, rec: ProbeRecord): void {
+    this.opts.metrics?.observeProbe(p.spec.type, p.label, rec.ms);
+    const { health, transition } = nextHealth(p.health, rec, p.spec);
+    p.health = health;
+    if (transition) this.emit(p, transition, rec.at);
+  }
+
+  private emit(p: Probe, t: Transition, at: number): void {
+    this.opts.log?.info({ target: p.label, kind: p.spec.type, ids: [...p.ids], from: t.from, to: t.to, reason: t.reason }, 'health transition');
+    for (const id of p.ids) {
+      if (t.from !== t.to) this.opts.metrics?.transitions.inc({ to: t.to });
+      const ev: HealthEvent = { id, from: t.from, to: t.to, reason: t.reason, at, weight: t.weight };
+      for (const cb of this.listeners) this.deliver(cb, ev);
+    }
+  }
+
+  private deliver(cb: (ev: HealthEvent) => void, ev: HealthEvent): void {
+    try {
+      cb(ev);
+    } catch (e) {
+      this.opts.log?.error({ err: e, id: ev.id }, 'health transition listener threw');
+    }
+  }
+
+  private halt(p: Probe): Promise<void> {
+    p.stopped = true;
+    p.timer?.cancel();
+    p.ctrl?.abort(new Error('probe removed'));
+    return p.running ?? Promise.resolve();
+  }
+
+  private setInFlight(d: number): void {
+    this.inFlight += d;
+    this.opts.metrics?.inFlight.set(this.inFlight);
+  }
+}
+
+/** The identity of a probe: real server address and port plus the spec, with object keys sorted. */
+export function probeKey(t: { address: string; port: number; spec: CheckSpec }): string {
+  return `${t.address}|${t.port}|${canonical(t.spec)}`;
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'undefined';
+}

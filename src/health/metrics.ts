@@ -1,0 +1,43 @@
+/**
+ * Prometheus metrics of the health engine, registered on the registry the daemon passes in:
+ *  - lvsd_probe_duration_seconds{kind,target} histogram (one observation per probe round);
+ *  - lvsd_health_transitions_total{to} counter (one per target id per verdict change);
+ *  - lvsd_probes_in_flight gauge;
+ *  - lvsd_scheduler_lag_seconds histogram (how late each probe started vs its due time).
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The engine's metric handles. `perTarget: false` drops the `target` label (for very large fleets). */
+export class HealthMetrics {
+  readonly probeDuration: Histogram<'kind' | 'target'>;
+  readonly transitions: Counter<'to'>;
+  readonly inFlight: Gauge;
+  readonly schedulerLag: Histogram;
+  private readonly perTarget: boolean;
+
+  /** Registers the four metrics on `registry` (throws if they are already registered there). */
+  constructor(registry: Registry, opts: { perTarget?: boolean } = {}) {
+    this.perTarget = opts.perTarget ?? true;
+    const registers = [registry];
+    this.probeDuration = new Histogram({
+      name: 'lvsd_probe_duration_seconds',
+      help: 'Duration of one health-check round, by check kind and target',
+      labelNames: ['kind', 'target'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.transitions = new Counter({ name: 'lvsd_health_transitions_total', help: 'Health verdict changes', labelNames: ['to'], registers });
+    this.inFlight = new Gauge({ name: 'lvsd_probes_in_flight', help: 'Health-check rounds currently running', registers });
+    this.schedulerLag = new Histogram({
+      name: 'lvsd_scheduler_lag_seconds',
+      help: 'How late probes started compared with their due time',
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+  }
+
+  /** Records one round's duration. */
+  observeProbe(kind: string, target: string, ms: number): void {
+    this.probeDuration.observe({ kind, target: this.perTarget ? target : '' }, ms / 1000);
+  }
+}

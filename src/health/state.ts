@@ -1,0 +1,85 @@
+/**
+ * Health state of one probe: a pure rise/fall function with a ring of recent results. Time is an input
+ * (each result carries its own `at`); nothing here reads a clock or does I/O.
+ */
+
+/** One probe round's outcome as remembered in the ring. */
+export interface ProbeRecord {
+  ok: boolean;
+  /** Wall-clock time (ms since epoch) the round finished. */
+  at: number;
+  /** How long the round took, in ms. */
+  ms: number;
+  detail: string;
+  /** Dynamic weight reported by the round (script checks in dynamic mode). */
+  weight?: number;
+}
+
+/** Health of one probe: current verdict, streaks and the most recent results (oldest first). */
+export interface Health {
+  state: 'up' | 'down';
+  since: number;
+  reason: string;
+  /** Consecutive successes / failures ending with the latest result. */
+  okStreak: number;
+  failStreak: number;
+  ring: ProbeRecord[];
+  probes: number;
+  weight?: number;
+}
+
+/** Rise/fall thresholds and ring length. */
+export interface HealthParams {
+  rise: number;
+  fall: number;
+  ringSize?: number;
+}
+
+/** A verdict change (or, with from === to, a dynamic weight change) with its human reason. */
+export interface Transition {
+  from: 'up' | 'down';
+  to: 'up' | 'down';
+  reason: string;
+  weight?: number;
+}
+
+/** Default number of results kept in the ring. */
+export const RING_SIZE = 10;
+
+/** Health before any probe: `initial` "up" (keepalived's default) or "down" (alpha: down until proven). */
+export function initialHealth(initial: 'up' | 'down', at: number): Health {
+  const reason = initial === 'up' ? 'initial state up (not yet checked)' : 'initial state down until proven (alpha)';
+  return { state: initial, since: at, reason, okStreak: 0, failStreak: 0, ring: [], probes: 0 };
+}
+
+function pushRing(ring: ProbeRecord[], r: ProbeRecord, size: number): ProbeRecord[] {
+  const next = ring.length >= size ? ring.slice(ring.length - size + 1) : ring.slice();
+  next.push(r);
+  return next;
+}
+
+function streakReason(detail: string, n: number): string {
+  return n > 1 ? `${detail} (${n} in a row)` : detail;
+}
+
+/**
+ * Applies one result. Up goes down after `fall` consecutive failures; down goes up after `rise`
+ * consecutive successes. Returns the new health and, if the verdict changed, the transition with the
+ * latest detail as reason. A success carrying a new weight while up yields a weight-only transition
+ * (from === to). Pure: never mutates `h`.
+ */
+export function nextHealth(h: Health, r: ProbeRecord, p: HealthParams): { health: Health; transition?: Transition } {
+  const okStreak = r.ok ? h.okStreak + 1 : 0;
+  const failStreak = r.ok ? 0 : h.failStreak + 1;
+  const weight = r.ok && r.weight !== undefined ? r.weight : h.weight;
+  const base: Health = { ...h, okStreak, failStreak, weight, ring: pushRing(h.ring, r, p.ringSize ?? RING_SIZE), probes: h.probes + 1 };
+  if (h.state === 'up' && failStreak >= p.fall) return flip(base, 'down', streakReason(r.detail, failStreak), r.at);
+  if (h.state === 'down' && okStreak >= p.rise) return flip(base, 'up', streakReason(r.detail, okStreak), r.at);
+  if (h.state === 'up' && weight !== h.weight) return { health: base, transition: { from: 'up', to: 'up', reason: `weight ${weight}: ${r.detail}`, weight } };
+  return { health: base };
+}
+
+function flip(h: Health, to: 'up' | 'down', reason: string, at: number): { health: Health; transition: Transition } {
+  const from = h.state;
+  return { health: { ...h, state: to, since: at, reason }, transition: { from, to, reason, weight: h.weight } };
+}

@@ -1,0 +1,244 @@
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Checker, ProbeResult, ProbeTarget } from '../../../src/health/checker.js';
+import { HealthEngine, type HealthEvent, probeKey } from '../../../src/health/engine.js';
+import { HealthMetrics } from '../../../src/health/metrics.js';
+import { checkSchema, type CheckSpec } from '../../../src/health/schema.js';
+import { ManualClock } from '../../../src/util/clock.js';
+
+type Reply = ProbeResult | 'hang' | 'throw';
+
+/** A checker whose replies come from a function; records every call and whether its signal aborted. */
+function fakeChecker(kind: string, reply: (t: ProbeTarget, n: number) => Reply) {
+  const calls: Array<{ target: ProbeTarget; at: number; aborted: () => boolean }> = [];
+  let now = () => 0;
+  const checker: Checker<CheckSpec> = {
+    kind,
+    schema: checkSchema,
+    probe(target, _spec, signal) {
+      calls.push({ target, at: now(), aborted: () => signal.aborted });
+      const r = reply(target, calls.length);
+      if (r === 'throw') throw new Error('checker bug');
+      if (r === 'hang') return new Promise(() => {});
+      return Promise.resolve(r);
+    },
+  };
+  return { checker, calls, setNow: (f: () => number) => (now = f) };
+}
+
+const flush = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
+const ok = (detail = 'ok'): ProbeResult => ({ ok: true, detail });
+const bad = (detail = 'connect ECONNREFUSED'): ProbeResult => ({ ok: false, detail });
+
+let engines: HealthEngine[] = [];
+afterEach(async () => {
+  await Promise.all(engines.map((e) => e.stop()));
+  engines = [];
+});
+
+function setup(reply: (t: ProbeTarget, n: number) => Reply, opts: { random?: () => number; metrics?: HealthMetrics } = {}) {
+  const clock = new ManualClock();
+  const fake = fakeChecker('tcp', reply);
+  fake.setNow(() => clock.now());
+  let wall = 1_700_000_000_000;
+  const engine = new HealthEngine({ clock, random: opts.random ?? (() => 0.5), checkers: new Map([['tcp', fake.checker]]), wallClock: () => wall++, metrics: opts.metrics });
+  engines.push(engine);
+  const events: HealthEvent[] = [];
+  engine.onTransition((e) => events.push(e));
+  const step = async (ms: number) => {
+    for (let t = 0; t < ms; t += 10) {
+      clock.advance(10);
+      await flush();
+    }
+  };
+  return { clock, engine, events, calls: fake.calls, step };
+}
+
+const spec = (over: Record<string, unknown> = {}) => checkSchema.parse({ type: 'tcp', interval: '1s', timeout: '500ms', rise: 2, fall: 2, ...over });
+
+describe('HealthEngine timing', () => {
+  it('spreads the first probe over one interval (warmup) and then keeps the interval', async () => {
+    const { engine, calls, step } = setup(() => ok());
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec() }]);
+    await step(3000);
+    expect(calls.map((c) => c.at)).toEqual([500, 1500, 2500]);
+  });
+
+  it('starts at once without warmup', async () => {
+    const { engine, calls, step } = setup(() => ok());
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ warmup: false }) }]);
+    await step(2000);
+    // due at 0; the fake records the clock after the 10 ms step that fired it
+    expect(calls.map((c) => c.at)).toEqual([10, 1000, 2000]);
+  });
+
+  it('gives different targets different phases from the random source', async () => {
+    const r = [0.1, 0.7];
+    let i = 0;
+    const { engine, calls, step } = setup(() => ok(), { random: () => r[i++ % 2] });
+    engine.setTargets([
+      { id: 'a', address: '10.0.0.1', port: 80, spec: spec() },
+      { id: 'b', address: '10.0.0.2', port: 80, spec: spec() },
+    ]);
+    await step(1000);
+    expect(calls.map((c) => `${c.target.address}@${c.at}`)).toEqual(['10.0.0.1@100', '10.0.0.2@700']);
+  });
+});
+
+describe('HealthEngine verdicts', () => {
+  it('goes down after `fall` failures with the checker reason, then up after `rise` successes', async () => {
+    const { engine, events, step } = setup((_t, n) => (n <= 2 ? bad() : ok('HTTP 200 from 10.0.0.1:80/')));
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec() }]);
+    await step(4000);
+    expect(events.map((e) => [e.id, e.from, e.to, e.reason])).toEqual([
+      ['a', 'up', 'down', 'connect ECONNREFUSED (2 in a row)'],
+      ['a', 'down', 'up', 'HTTP 200 from 10.0.0.1:80/ (2 in a row)'],
+    ]);
+    expect(events[0].at).toBeGreaterThan(1_600_000_000_000);
+    const st = engine.status('a')!;
+    expect(st).toMatchObject({ state: 'up', probes: 4 });
+    expect(st.lastResults.map((r) => r.ok)).toEqual([false, false, true, true]);
+  });
+
+  it('a probe that hangs fails at the timeout with "no reply within 500 ms" and its signal aborted', async () => {
+    const { engine, calls, events, step } = setup(() => 'hang');
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ fall: 1 }) }]);
+    await step(1010);
+    expect(calls[0].aborted()).toBe(true);
+    expect(events).toEqual([expect.objectContaining({ to: 'down', reason: 'no reply within 500 ms' })]);
+    expect(engine.status('a')!.lastResults[0]).toMatchObject({ ok: false, ms: 500 });
+  });
+
+  it('a checker that throws becomes a failure and the engine keeps probing', async () => {
+    const { engine, calls, events, step } = setup(() => 'throw');
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ fall: 1 }) }]);
+    await step(2600);
+    expect(calls.length).toBe(3);
+    expect(events[0].reason).toBe('tcp probe failed: checker bug');
+  });
+
+  it('retries within a round after retry_delay and reports it', async () => {
+    const { engine, calls, step } = setup((_t, n) => (n % 2 === 1 ? bad() : ok('connected')));
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ retries: 1, retry_delay: '200ms' }) }]);
+    await step(1000);
+    expect(calls.map((c) => c.at)).toEqual([500, 700]);
+    expect(engine.status('a')!.lastResults).toEqual([expect.objectContaining({ ok: true, detail: 'connected (after 1 failed attempt)', ms: 200 })]);
+  });
+
+  it('a listener that throws does not stop other listeners or the engine', async () => {
+    const { engine, events, step } = setup(() => bad());
+    engine.onTransition(() => {
+      throw new Error('listener bug');
+    });
+    const seen: string[] = [];
+    engine.onTransition((e) => seen.push(e.to));
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ fall: 1 }) }]);
+    await step(1000);
+    expect(events.length).toBe(1);
+    expect(seen).toEqual(['down']);
+  });
+});
+
+describe('HealthEngine shared probes and setTargets diff', () => {
+  it('identical (address, port, spec) under three ids run ONE probe and fan out to all ids', async () => {
+    const { engine, calls, events, step } = setup(() => bad());
+    const s = spec();
+    engine.setTargets(['vs1', 'vs2', 'vs3'].map((id) => ({ id, address: '10.0.0.9', port: 80, spec: s })));
+    await step(3000);
+    expect(calls.length).toBe(3); // 3 intervals, not 9
+    expect(engine.stats()).toMatchObject({ targets: 3, probes: 1 });
+    expect(events.map((e) => e.id).sort()).toEqual(['vs1', 'vs2', 'vs3']);
+  });
+
+  it('specs equal in value but built separately (header order differs) still share', () => {
+    const a = checkSchema.parse({ type: 'http', headers: { a: '1', b: '2' } });
+    const b = checkSchema.parse({ type: 'http', headers: { b: '2', a: '1' } });
+    expect(probeKey({ address: 'x', port: 1, spec: a })).toBe(probeKey({ address: 'x', port: 1, spec: b }));
+    const c = checkSchema.parse({ type: 'http', headers: { a: '1', b: '3' } });
+    expect(probeKey({ address: 'x', port: 1, spec: a })).not.toBe(probeKey({ address: 'x', port: 1, spec: c }));
+  });
+
+  it('keeps state and phase of unchanged targets, restarts changed ones, stops removed ones', async () => {
+    const { engine, calls, step } = setup(() => bad());
+    const s = spec({ fall: 1 });
+    engine.setTargets([
+      { id: 'keep', address: '10.0.0.1', port: 80, spec: s },
+      { id: 'change', address: '10.0.0.2', port: 80, spec: s },
+      { id: 'drop', address: '10.0.0.3', port: 80, spec: s },
+    ]);
+    await step(1000);
+    expect(engine.status('keep')!.state).toBe('down');
+    engine.setTargets([
+      { id: 'keep', address: '10.0.0.1', port: 80, spec: spec({ fall: 1 }) },
+      { id: 'change', address: '10.0.0.2', port: 80, spec: spec({ fall: 1, rise: 3 }) },
+    ]);
+    expect(engine.status('keep')).toMatchObject({ state: 'down', probes: 1 });
+    expect(engine.status('change')).toMatchObject({ state: 'up', probes: 0 });
+    expect(engine.status('drop')).toBeUndefined();
+    const before = calls.length;
+    await step(1000);
+    const after = calls.slice(before).map((c) => `${c.target.address}@${c.at}`);
+    expect(after).toEqual(['10.0.0.1@1500', '10.0.0.2@1500']);
+    expect(engine.stats()).toMatchObject({ targets: 2, probes: 2 });
+  });
+
+  it('removing a target aborts its in-flight probe', async () => {
+    const { engine, calls, step } = setup(() => 'hang');
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec() }]);
+    await step(600);
+    expect(engine.stats().inFlight).toBe(1);
+    engine.setTargets([]);
+    await step(10);
+    expect(calls[0].aborted()).toBe(true);
+    expect(engine.stats()).toMatchObject({ targets: 0, probes: 0, inFlight: 0 });
+  });
+
+  it('stop() aborts in-flight probes and later setTargets is refused', async () => {
+    const { engine, calls, step } = setup(() => 'hang');
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec() }]);
+    await step(600);
+    await engine.stop();
+    expect(calls[0].aborted()).toBe(true);
+    expect(() => engine.setTargets([])).toThrow(/after stop/);
+  });
+
+  it('uses connect_ip/connect_port instead of the real server address', async () => {
+    const { engine, calls, step } = setup(() => ok());
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ connect_ip: '192.0.2.7', connect_port: 8081 }) }]);
+    await step(600);
+    expect(calls[0].target).toMatchObject({ address: '192.0.2.7', port: 8081, server: { address: '10.0.0.1', port: 80 } });
+  });
+});
+
+describe('HealthEngine metrics and stats', () => {
+  it('exports probe durations, transitions, in-flight and scheduler lag', async () => {
+    const registry = new Registry();
+    const { engine, step } = setup(() => bad(), { metrics: new HealthMetrics(registry) });
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ fall: 1 }) }]);
+    await step(2000);
+    const text = await registry.metrics();
+    expect(text).toMatch(/lvsd_probe_duration_seconds_count\{kind="tcp",target="10.0.0.1:80"\} 2/);
+    expect(text).toMatch(/lvsd_health_transitions_total\{to="down"\} 1/);
+    expect(text).toMatch(/lvsd_probes_in_flight 0/);
+    expect(text).toMatch(/lvsd_scheduler_lag_seconds_count 2/);
+  });
+
+  it('measures lag: timers that fire 30 ms late show as 30 ms p99', async () => {
+    const clock = new ManualClock();
+    // a clock whose timers fire 30 ms after they should, like an overloaded event loop
+    const late = { now: () => clock.now(), setTimeout: (fn: () => void, ms: number) => clock.setTimeout(fn, ms + 30) };
+    const fake = fakeChecker('tcp', () => ok());
+    const engine = new HealthEngine({ clock: late, random: () => 0, checkers: new Map([['tcp', fake.checker]]) });
+    engines.push(engine);
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ warmup: false }) }]);
+    expect(engine.stats().schedulerLagP99Ms).toBe(0);
+    for (let i = 0; i < 300; i++) {
+      clock.advance(10);
+      await flush();
+    }
+    expect(fake.calls.length).toBe(3);
+    expect(engine.stats().schedulerLagP99Ms).toBe(30);
+  });
+});

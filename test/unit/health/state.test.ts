@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { initialHealth, nextHealth, type Health, type ProbeRecord } from '../../../src/health/state.js';
+
+const rec = (ok: boolean, at: number, detail = ok ? 'HTTP 200 from 10.0.0.2:80/' : 'connect ECONNREFUSED', weight?: number): ProbeRecord => ({ ok, at, ms: 1, detail, weight });
+
+function feed(h: Health, oks: boolean[], p = { rise: 2, fall: 3 }) {
+  const transitions: Array<{ i: number; to: string; reason: string }> = [];
+  oks.forEach((ok, i) => {
+    const r = nextHealth(h, rec(ok, 1000 + i), p);
+    h = r.health;
+    if (r.transition) transitions.push({ i, to: r.transition.to, reason: r.transition.reason });
+  });
+  return { h, transitions };
+}
+
+describe('nextHealth', () => {
+  it('up goes down only after `fall` consecutive failures, with the reason', () => {
+    const { h, transitions } = feed(initialHealth('up', 0), [false, false, true, false, false, false]);
+    expect(transitions).toEqual([{ i: 5, to: 'down', reason: 'connect ECONNREFUSED (3 in a row)' }]);
+    expect(h).toMatchObject({ state: 'down', since: 1005, failStreak: 3, okStreak: 0, probes: 6 });
+  });
+
+  it('down (alpha) goes up only after `rise` consecutive successes', () => {
+    const { h, transitions } = feed(initialHealth('down', 0), [true, false, true, true]);
+    expect(transitions).toEqual([{ i: 3, to: 'up', reason: 'HTTP 200 from 10.0.0.2:80/ (2 in a row)' }]);
+    expect(h.state).toBe('up');
+  });
+
+  it('rise 1 / fall 1 flips on each change and says so without a streak suffix', () => {
+    const { transitions } = feed(initialHealth('up', 0), [false, true, false], { rise: 1, fall: 1 });
+    expect(transitions.map((t) => `${t.to}:${t.reason}`)).toEqual(['down:connect ECONNREFUSED', 'up:HTTP 200 from 10.0.0.2:80/', 'down:connect ECONNREFUSED']);
+  });
+
+  it('keeps a bounded ring of the most recent results, oldest first', () => {
+    let h = initialHealth('up', 0);
+    for (let i = 0; i < 15; i++) h = nextHealth(h, rec(i % 2 === 0, i), { rise: 1, fall: 100, ringSize: 4 }).health;
+    expect(h.ring.map((r) => r.at)).toEqual([11, 12, 13, 14]);
+    expect(h.probes).toBe(15);
+  });
+
+  it('is pure: the input health is not modified', () => {
+    const h0 = initialHealth('up', 0);
+    const copy = structuredClone(h0);
+    nextHealth(h0, rec(false, 1), { rise: 1, fall: 1 });
+    expect(h0).toEqual(copy);
+  });
+
+  it('reports a dynamic weight change while up as a weight-only transition', () => {
+    let h = initialHealth('up', 0);
+    const a = nextHealth(h, rec(true, 1, 'script exited 7 (weight 5)', 5), { rise: 1, fall: 1 });
+    expect(a.transition).toEqual({ from: 'up', to: 'up', reason: 'weight 5: script exited 7 (weight 5)', weight: 5 });
+    h = a.health;
+    expect(nextHealth(h, rec(true, 2, 'script exited 0'), { rise: 1, fall: 1 }).transition).toBeUndefined();
+    expect(nextHealth(h, rec(true, 2, 'same', 5), { rise: 1, fall: 1 }).transition).toBeUndefined();
+  });
+
+  it('initial reasons say whether the state is proven', () => {
+    expect(initialHealth('down', 5)).toMatchObject({ state: 'down', since: 5, reason: expect.stringMatching(/until proven/) });
+    expect(initialHealth('up', 5).reason).toMatch(/not yet checked/);
+  });
+});
