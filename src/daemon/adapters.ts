@@ -10,7 +10,8 @@ import type { Dataplane } from '../dataplane/dataplane.js';
 import type { IpvsTable, Op } from '../ipvs/types.js';
 import type { Clock } from '../util/clock.js';
 import type { PlannerFn, SummaryFn } from './model.js';
-import type { PlanOutput, ReconcilerPort, VrrpPort } from './ports.js';
+import type { ReconcilerPort, VrrpPort } from './ports.js';
+import { plan, type PlannerMemory } from '../plan/desired.js';
 import type { OpenedDataplane } from './wiring.js';
 
 type Mod = Record<string, unknown>;
@@ -33,7 +34,6 @@ function need(spec: string, name: string): (...a: unknown[]) => unknown {
   return f as (...a: unknown[]) => unknown;
 }
 
-const PLAN = '../plan/desired.js';
 const DIFF = '../plan/diff.js';
 const REC = '../plan/reconciler.js';
 const CDIFF = '../config/diff.js';
@@ -43,13 +43,13 @@ const VRRP = '../vrrp/service.js';
 
 /** Loads every adapted module present in this build. */
 export async function loadAdapters(): Promise<void> {
-  await Promise.all([PLAN, DIFF, REC, CDIFF, KERNEL, RULES, VRRP].map(load));
+  await Promise.all([DIFF, REC, CDIFF, KERNEL, RULES, VRRP].map(load));
 }
 
 /** The planner adapter. */
 export const planner: PlannerFn = (input, memory) => {
-  const r = need(PLAN, 'desiredTable')(input, memory) as { out: PlanOutput; memory: unknown };
-  return r;
+  const p = plan(input, memory as PlannerMemory | undefined);
+  return { out: p, memory: p.memory };
 };
 
 /** The one-line reload summary. */

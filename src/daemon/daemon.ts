@@ -112,9 +112,9 @@ export class Daemon<C> {
     }
   }
 
-  private healthOf = (id: string): HealthView => {
+  private healthOf = (id: string): HealthView | undefined => {
     const s = this.d.health.status(id);
-    return { up: s ? s.state === 'up' : true, weight: s?.weight, upSince: this.upSince.get(id) };
+    return s && { up: s.state === 'up', weight: s.weight, upSince: this.upSince.get(id) };
   };
 
   private async pass(): Promise<void> {
@@ -160,6 +160,7 @@ export class Daemon<C> {
   owned(): ReadonlySet<string> {
     const keys = new Set(this.d.model.ownedKeys(this.config));
     if (this.previous) for (const k of this.d.model.ownedKeys(this.previous)) keys.add(k);
+    for (const k of this.plan?.drainingServices ?? []) keys.add(k);
     return keys;
   }
 

@@ -66,7 +66,8 @@ export interface PlanInput<C> {
   config: C;
   /** The config before the last reload (its removed real servers may still be draining). */
   previous?: C;
-  health: (id: string) => HealthView;
+  /** Health by id; undefined = no verdict (no check, or unknown id): the planner decides. */
+  health: (id: string) => HealthView | undefined;
   /** "vs|rs" keys drained by lvsctl. */
   drained: ReadonlySet<string>;
   now: number;
@@ -83,6 +84,8 @@ export interface PlanOutput {
   explain: ReadonlyMap<string, string>;
   /** Names of virtual servers below quorum (feeds VRRP track_virtual_server). */
   belowQuorum: ReadonlySet<string>;
+  /** serviceKeys present only because something drains in them: owned as well. */
+  drainingServices?: ReadonlySet<string>;
 }
 
 /** Everything config-specific, bound to the real config/planner modules in model.ts. */

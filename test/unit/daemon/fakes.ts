@@ -61,7 +61,7 @@ function plan(input: PlanInput<FakeConfig>): PlanOutput {
   const services: TableService[] = input.config.vs.map((v) => {
     let live = 0;
     const destinations = Object.entries(v.rs).map(([rs, w]) => {
-      const h = input.health(`${v.name}|${rs}`);
+      const h = input.health(`${v.name}|${rs}`) ?? { up: true };
       const drained = input.drained.has(`${v.name}|${rs}`);
       const weight = drained || !h.up ? 0 : w;
       live += weight;
