@@ -26,7 +26,7 @@ export interface Service {
   flags: number;
   /** Persistence timeout in seconds; 0 when not persistent. */
   timeout: number;
-  /** Persistence netmask: IPv4 as a u32 mask (0xffffffff), IPv6 as a prefix length (128). */
+  /** Persistence netmask: IPv4 as a u32 mask (0xffffffff; 255.255.255.0 = 0xffffff00, sent in network byte order), IPv6 as a prefix length (128). */
   netmask: number;
   /** Persistence engine name (e.g. "sip"); empty or absent for none. */
   pe?: string;

@@ -1,0 +1,162 @@
+/**
+ * IPVS reply decoders: generic netlink payloads of GET_SERVICE / GET_DEST dumps, GET_INFO and
+ * GET_CONFIG → the model in src/ipvs/types.ts. Pure. Anything malformed (missing attribute, wrong
+ * size, unknown family/protocol/forwarding) throws NetlinkDecodeError and nothing else.
+ */
+import ipaddr from 'ipaddr.js';
+import { parseAttrs, readBe16, readStr, readU16, readU32, readU64, readU8, type AttrMap } from '../netlink/attributes.js';
+import { NetlinkDecodeError } from '../netlink/errors.js';
+import { decodeGenl } from '../netlink/genl.js';
+import * as C from './constants.js';
+import type { Timeouts } from './codec.js';
+import type { Destination, Family, Forwarding, Protocol, ServiceId, Stats, TableService, TunnelType } from './types.js';
+
+const PROTO: Record<number, Protocol> = { [C.IPPROTO_TCP]: 'tcp', [C.IPPROTO_UDP]: 'udp', [C.IPPROTO_SCTP]: 'sctp' };
+const FWD: Forwarding[] = ['nat', 'local', 'tun', 'dr', 'bypass'];
+const TUN: TunnelType[] = ['ipip', 'gue', 'gre'];
+const STAT_KEYS: Array<keyof Stats> = ['conns', 'inpkts', 'outpkts', 'inbytes', 'outbytes', 'cps', 'inpps', 'outpps', 'inbps', 'outbps'];
+
+function need(m: AttrMap, type: number, what: string): Buffer {
+  const v = m.get(type);
+  if (v === undefined) throw new NetlinkDecodeError(`IPVS reply without ${what}`);
+  return v;
+}
+
+/** Family from an AF number; throws NetlinkDecodeError for anything but AF_INET/AF_INET6. */
+export function familyFrom(n: number): Family {
+  if (n === C.AF_INET) return 'inet';
+  if (n === C.AF_INET6) return 'inet6';
+  throw new NetlinkDecodeError(`unknown address family ${n}`);
+}
+
+/** Canonical text of a 16-byte nf_inet_addr in family `af`. */
+export function addrText(b: Buffer, af: Family): string {
+  const n = af === 'inet6' ? 16 : 4;
+  if (b.length < n) throw new NetlinkDecodeError(`address attribute of ${b.length} bytes, need ${n}`);
+  return ipaddr.fromByteArray(Array.from(b.subarray(0, n))).toString();
+}
+
+/** Decodes a nested STATS64 (all u64) or STATS (u32 counters, u64 bytes) attribute. */
+export function decodeStats(b: Buffer, is64: boolean): Stats {
+  const m = parseAttrs(b);
+  const out = {} as Stats;
+  STAT_KEYS.forEach((k, i) => {
+    const v = m.get(i + 1);
+    if (v === undefined) out[k] = 0n;
+    else out[k] = is64 || k === 'inbytes' || k === 'outbytes' ? readU64(v) : BigInt(readU32(v));
+  });
+  return out;
+}
+
+function statsOf(m: AttrMap, t64: number, t32: number): Stats | undefined {
+  const s64 = m.get(t64);
+  if (s64) return decodeStats(s64, true);
+  const s32 = m.get(t32);
+  return s32 ? decodeStats(s32, false) : undefined;
+}
+
+/** A service's identity from its SVC attributes. */
+export function decodeServiceId(m: AttrMap): ServiceId {
+  const af = familyFrom(readU16(need(m, C.IPVS_SVC_ATTR_AF, 'IPVS_SVC_ATTR_AF')));
+  const fwmark = m.get(C.IPVS_SVC_ATTR_FWMARK);
+  if (fwmark !== undefined && readU32(fwmark) !== 0) return { af, fwmark: readU32(fwmark) };
+  const pnum = readU16(need(m, C.IPVS_SVC_ATTR_PROTOCOL, 'IPVS_SVC_ATTR_PROTOCOL'));
+  const protocol = PROTO[pnum];
+  if (protocol === undefined) throw new NetlinkDecodeError(`unknown IPVS service protocol ${pnum}`);
+  const address = addrText(need(m, C.IPVS_SVC_ATTR_ADDR, 'IPVS_SVC_ATTR_ADDR'), af);
+  return { af, protocol, address, port: readBe16(need(m, C.IPVS_SVC_ATTR_PORT, 'IPVS_SVC_ATTR_PORT')) };
+}
+
+/** A service (destinations empty) from the SVC attributes of a dump entry. Flags exclude HASHED. */
+export function decodeServiceAttrs(m: AttrMap): TableService {
+  const flagsRaw = need(m, C.IPVS_SVC_ATTR_FLAGS, 'IPVS_SVC_ATTR_FLAGS');
+  if (flagsRaw.length < 4) throw new NetlinkDecodeError(`IPVS_SVC_ATTR_FLAGS of ${flagsRaw.length} bytes, need 8`);
+  const svc: TableService = {
+    id: decodeServiceId(m),
+    scheduler: readStr(need(m, C.IPVS_SVC_ATTR_SCHED_NAME, 'IPVS_SVC_ATTR_SCHED_NAME')),
+    flags: flagsRaw.readUInt32LE(0) & ~C.IP_VS_SVC_F_HASHED,
+    timeout: readU32(need(m, C.IPVS_SVC_ATTR_TIMEOUT, 'IPVS_SVC_ATTR_TIMEOUT')),
+    netmask: 0,
+    destinations: [],
+  };
+  const mask = need(m, C.IPVS_SVC_ATTR_NETMASK, 'IPVS_SVC_ATTR_NETMASK');
+  svc.netmask = svc.id.af === 'inet' ? (readU32(mask), mask.readUInt32BE(0)) : readU32(mask);
+  const pe = m.get(C.IPVS_SVC_ATTR_PE_NAME);
+  if (pe !== undefined && readStr(pe) !== '') svc.pe = readStr(pe);
+  const stats = statsOf(m, C.IPVS_SVC_ATTR_STATS64, C.IPVS_SVC_ATTR_STATS);
+  if (stats) svc.stats = stats;
+  return svc;
+}
+
+function tunnelOf(m: AttrMap, d: Destination): void {
+  const t = m.get(C.IPVS_DEST_ATTR_TUN_TYPE);
+  const type = t === undefined ? 0 : readU8(t);
+  const tunType = TUN[type];
+  if (tunType === undefined) throw new NetlinkDecodeError(`unknown IPVS tunnel type ${type}`);
+  d.tunType = tunType;
+  const port = m.get(C.IPVS_DEST_ATTR_TUN_PORT);
+  const flags = m.get(C.IPVS_DEST_ATTR_TUN_FLAGS);
+  if (tunType === 'gue') d.tunPort = port === undefined ? 0 : readBe16(port);
+  if (tunType !== 'ipip') d.tunFlags = flags === undefined ? 0 : readU16(flags);
+}
+
+/**
+ * A destination from the DEST attributes of a dump entry. Tunnel fields are set only for `tun`
+ * (tunPort only for gue, tunFlags for gue/gre), so a read table compares equal to a written one.
+ */
+export function decodeDestAttrs(m: AttrMap, svcAf: Family): Destination {
+  const afAttr = m.get(C.IPVS_DEST_ATTR_ADDR_FAMILY);
+  const af = afAttr === undefined ? svcAf : familyFrom(readU16(afAttr));
+  const fwdNum = readU32(need(m, C.IPVS_DEST_ATTR_FWD_METHOD, 'IPVS_DEST_ATTR_FWD_METHOD')) & C.IP_VS_CONN_F_FWD_MASK;
+  const forwarding = FWD[fwdNum];
+  if (forwarding === undefined) throw new NetlinkDecodeError(`unknown IPVS forwarding method ${fwdNum}`);
+  const d: Destination = {
+    af,
+    address: addrText(need(m, C.IPVS_DEST_ATTR_ADDR, 'IPVS_DEST_ATTR_ADDR'), af),
+    port: readBe16(need(m, C.IPVS_DEST_ATTR_PORT, 'IPVS_DEST_ATTR_PORT')),
+    forwarding,
+    weight: readU32(need(m, C.IPVS_DEST_ATTR_WEIGHT, 'IPVS_DEST_ATTR_WEIGHT')) | 0,
+    upperThreshold: readU32(need(m, C.IPVS_DEST_ATTR_U_THRESH, 'IPVS_DEST_ATTR_U_THRESH')),
+    lowerThreshold: readU32(need(m, C.IPVS_DEST_ATTR_L_THRESH, 'IPVS_DEST_ATTR_L_THRESH')),
+  };
+  if (forwarding === 'tun') tunnelOf(m, d);
+  const count = (t: number): number => (m.has(t) ? readU32(m.get(t)!) : 0);
+  d.conns = { active: count(C.IPVS_DEST_ATTR_ACTIVE_CONNS), inactive: count(C.IPVS_DEST_ATTR_INACT_CONNS), persistent: count(C.IPVS_DEST_ATTR_PERSIST_CONNS) };
+  const stats = statsOf(m, C.IPVS_DEST_ATTR_STATS64, C.IPVS_DEST_ATTR_STATS);
+  if (stats) d.stats = stats;
+  return d;
+}
+
+/** One GET_SERVICE dump message (genl payload) → service. */
+export function decodeServiceMsg(payload: Buffer): TableService {
+  const { attrs } = decodeGenl(payload);
+  return decodeServiceAttrs(parseAttrs(need(attrs, C.IPVS_CMD_ATTR_SERVICE, 'IPVS_CMD_ATTR_SERVICE')));
+}
+
+/** One GET_DEST dump message (genl payload) → destination. */
+export function decodeDestMsg(payload: Buffer, svcAf: Family): Destination {
+  const { attrs } = decodeGenl(payload);
+  return decodeDestAttrs(parseAttrs(need(attrs, C.IPVS_CMD_ATTR_DEST, 'IPVS_CMD_ATTR_DEST')), svcAf);
+}
+
+/** What GET_INFO reports. `version` is "major.minor.patch" (e.g. "1.2.1"). */
+export interface IpvsInfo {
+  version: string;
+  versionCode: number;
+  connTabSize: number;
+}
+
+/** Decodes a GET_INFO reply payload. */
+export function decodeInfo(payload: Buffer): IpvsInfo {
+  const { attrs } = decodeGenl(payload);
+  const code = readU32(need(attrs, C.IPVS_INFO_ATTR_VERSION, 'IPVS_INFO_ATTR_VERSION'));
+  const size = readU32(need(attrs, C.IPVS_INFO_ATTR_CONN_TAB_SIZE, 'IPVS_INFO_ATTR_CONN_TAB_SIZE'));
+  return { version: `${(code >> 16) & 0xff}.${(code >> 8) & 0xff}.${code & 0xff}`, versionCode: code, connTabSize: size };
+}
+
+/** Decodes a GET_CONFIG reply payload (missing timeouts read as 0). */
+export function decodeConfig(payload: Buffer): Timeouts {
+  const { attrs } = decodeGenl(payload);
+  const get = (t: number): number => (attrs.has(t) ? readU32(attrs.get(t)!) : 0);
+  return { tcp: get(C.IPVS_CMD_ATTR_TIMEOUT_TCP), tcpFin: get(C.IPVS_CMD_ATTR_TIMEOUT_TCP_FIN), udp: get(C.IPVS_CMD_ATTR_TIMEOUT_UDP) };
+}
