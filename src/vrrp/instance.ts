@@ -71,8 +71,8 @@ export function machineConfig(cfg: VrrpInstanceConfig, primaryIp: string): Machi
 
 /** A running VRRP instance. */
 export class VrrpInstance {
-  readonly cfg: VrrpInstanceConfig;
-  private readonly mc: MachineConfig;
+  cfg: VrrpInstanceConfig;
+  private mc: MachineConfig;
   private s: VrrpState;
   private cancelTimer: (() => void) | undefined;
   private cancelGarp: Array<() => void> = [];
@@ -149,6 +149,17 @@ export class VrrpInstance {
     const now = this.d.clock.now();
     if (eff.priority !== this.s.priority) this.feed({ type: 'priority', now, priority: eff.priority });
     if (eff.fault !== this.s.fault) this.feed({ type: 'fault', now, fault: eff.fault });
+  }
+
+  /**
+   * Applies a changed config to a kept instance (same VRID, family, interface, source) without a
+   * state change: later adverts carry the new priority/interval/VIPs; tracking is re-evaluated.
+   * The caller adds/removes VIPs that changed while MASTER.
+   */
+  reconfigure(cfg: VrrpInstanceConfig): void {
+    this.cfg = cfg;
+    this.mc = machineConfig(cfg, this.d.primaryIp);
+    this.retrack();
   }
 
   /** Someone else deleted one of our VIPs (seen through rtnetlink). */
