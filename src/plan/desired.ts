@@ -1,0 +1,173 @@
+/**
+ * THE PURE PLANNER: (config, health, overrides, drains, time, prior memory) → the desired IPVS table,
+ * the next memory, when to be called again, and a reason for every real server's weight.
+ *
+ * Behaviour, per real server ("vs|rs" id, rs = destKey):
+ *  - health down: on_failure "weight0" keeps it at weight 0, "remove" leaves it out;
+ *  - slow start: a server that came up at `upSince` ramps from 1 to its weight over `slow_start` in
+ *    steps of max(1s, slow_start/10): weight × k/n at step k of n; `nextWakeAt` is the next step;
+ *  - quorum: live weight (target weights of up, undrained servers) below quorum − hysteresis switches
+ *    the virtual server to its sorry server (real servers kept at weight 0 so no connection is cut);
+ *    it switches back at quorum + hysteresis;
+ *  - drain (lvsctl drain; or removal = "drain" of a real server or a whole virtual server dropped
+ *    by reload): weight 0, then deleted when active + inactive connections (from `actual`) reach 0,
+ *    or at drain_timeout. Drains survive reloads (they live in the memory).
+ * No I/O, no clock: `now` is an input. The same input always gives the same output.
+ */
+import type { Config, VirtualServerConfig } from '../config/types.js';
+import type { Destination, IpvsTable, TableService } from '../ipvs/types.js';
+import { formatDuration } from '../util/duration.js';
+import { connsIndex, drainKey, drainStep, planRemovals, type DrainEntry } from './drain.js';
+import { sorryDest, toDest, toService } from './kernel.js';
+
+/** Health of one real server as the planner sees it. */
+export interface HealthView {
+  up: boolean;
+  /** Dynamic weight reported by the check (script "dynamic" mode); replaces the configured weight. */
+  weight?: number;
+  /** Time of the last transition to up; undefined when up since start (no slow start). */
+  upSince?: number;
+}
+
+/** Everything one planner run depends on. */
+export interface PlannerInput {
+  config: Config;
+  /** The config before the last reload: its removed servers/services drain when removal = "drain". */
+  previous?: Config;
+  /** Health by id "vs|rs"; undefined = no verdict yet (the check's `initial` state decides). */
+  health: (id: string) => HealthView | undefined;
+  /** "vs|rs" ids drained by lvsctl. */
+  drained: ReadonlySet<string>;
+  /** Clock time (ms, same clock as upSince). */
+  now: number;
+  /** The table last read from the dataplane, for connection counts of draining servers. */
+  actual?: IpvsTable;
+}
+
+/** State carried from one run to the next. Treat as opaque; start with `emptyMemory()`. */
+export interface PlannerMemory {
+  belowQuorum: ReadonlyMap<string, boolean>;
+  /** Drains by "serviceKey|destKey". */
+  drains: ReadonlyMap<string, DrainEntry>;
+}
+
+/** Output of one run. */
+export interface Plan {
+  table: IpvsTable;
+  memory: PlannerMemory;
+  /** When the planner wants to run again (slow-start step, drain deadline); undefined = no need. */
+  nextWakeAt?: number;
+  /** Why each server has its weight, keyed "vs|rs" (and "vs|sorry"). */
+  explain: Map<string, string>;
+  /** Virtual servers below quorum (feeds VRRP track_virtual_server). */
+  belowQuorum: Set<string>;
+  /** serviceKeys present only because they drain: the reconciler must own them too. */
+  drainingServices: Set<string>;
+}
+
+/** Memory for the first run. */
+export function emptyMemory(): PlannerMemory {
+  return { belowQuorum: new Map(), drains: new Map() };
+}
+
+/** Health target / override id of a real server. */
+export function serverId(vsName: string, rsKey: string): string {
+  return `${vsName}|${rsKey}`;
+}
+
+interface Ctx {
+  input: PlannerInput;
+  memory: PlannerMemory;
+  conns: Map<string, number> | undefined;
+  explain: Map<string, string>;
+  wake: number[];
+  drains: Map<string, DrainEntry>;
+}
+
+/** Runs the planner. Pure. */
+export function plan(input: PlannerInput, memory: PlannerMemory = emptyMemory()): Plan {
+  const ctx: Ctx = { input, memory, conns: input.actual && connsIndex(input.actual), explain: new Map(), wake: [], drains: new Map() };
+  const belowQuorum = new Set<string>();
+  const quorumMem = new Map<string, boolean>();
+  const services: TableService[] = [];
+  for (const vs of input.config.virtual_server) {
+    const s = planService(vs, ctx);
+    quorumMem.set(vs.name, s.below);
+    if (s.below) belowQuorum.add(vs.name);
+    services.push(s.service);
+  }
+  const drainingServices = planRemovals(input.config, input.previous, memory.drains, ctx.drains, services, {
+    now: input.now, conns: ctx.conns, explain: ctx.explain, wake: ctx.wake,
+  });
+  const nextWakeAt = ctx.wake.length ? Math.min(...ctx.wake) : undefined;
+  return { table: { services }, memory: { belowQuorum: quorumMem, drains: ctx.drains }, nextWakeAt, explain: ctx.explain, belowQuorum, drainingServices };
+}
+
+function planService(vs: VirtualServerConfig, ctx: Ctx): { service: TableService; below: boolean } {
+  const dests: Destination[] = [];
+  let live = 0;
+  for (const rs of vs.real_server) {
+    const id = serverId(vs.name, rs.key);
+    const r = planServer(vs, rs, id, ctx);
+    live += r.live;
+    if (r.dest) dests.push(r.dest);
+  }
+  const below = quorumState(vs, live, ctx.memory.belowQuorum.get(vs.name));
+  const sorry = sorryDest(vs);
+  if (below && sorry) {
+    for (const d of dests) d.weight = 0;
+    dests.push(sorry);
+    ctx.explain.set(serverId(vs.name, 'sorry'), `sorry server serving: live weight ${live} below quorum ${vs.quorum}`);
+  } else if (sorry) ctx.explain.set(serverId(vs.name, 'sorry'), `standby: live weight ${live}, quorum ${vs.quorum}`);
+  return { service: { ...toService(vs), destinations: dests }, below };
+}
+
+/** Quorum with hysteresis: lost below quorum − h, regained at quorum + h. */
+export function quorumState(vs: Pick<VirtualServerConfig, 'quorum' | 'quorum_hysteresis'>, live: number, wasBelow: boolean | undefined): boolean {
+  if (vs.quorum <= 0) return false;
+  if (wasBelow === undefined) return live < vs.quorum;
+  if (wasBelow) return live < vs.quorum + vs.quorum_hysteresis;
+  return live < vs.quorum - vs.quorum_hysteresis;
+}
+
+type RS = VirtualServerConfig['real_server'][number];
+
+function planServer(vs: VirtualServerConfig, rs: RS, id: string, ctx: Ctx): { dest?: Destination; live: number } {
+  const { input } = ctx;
+  const h = rs.check ? input.health(id) ?? { up: rs.check.initial !== 'down' } : { up: true };
+  const target = h.weight ?? rs.weight;
+  if (input.drained.has(id)) return { ...drainServer(vs, rs, id, ctx), live: 0 };
+  if (!h.up) {
+    const remove = vs.on_failure === 'remove';
+    ctx.explain.set(id, remove ? 'down: health check failing; removed (on_failure = remove)' : 'down: health check failing; weight 0 (on_failure = weight0)');
+    return remove ? { live: 0 } : { dest: toDest(vs, rs, 0), live: 0 };
+  }
+  const w = slowStartWeight(vs.slow_start, target, h.upSince, input.now);
+  if (w.nextAt !== undefined) ctx.wake.push(w.nextAt);
+  ctx.explain.set(id, w.weight < target ? `up: slow start, weight ${w.weight} of ${target} until ${formatDuration(vs.slow_start)} after recovery` : target === rs.weight ? `up: weight ${target}` : `up: dynamic weight ${target} (configured ${rs.weight})`);
+  return { dest: toDest(vs, rs, w.weight), live: target };
+}
+
+/**
+ * Slow-start weight at `now` for a server up since `upSince`: steps of max(1s, ramp/10); step k of n
+ * gives max(1, round(target × k / n)); full weight from `upSince + ramp`. Also the next step's time.
+ */
+export function slowStartWeight(ramp: number, target: number, upSince: number | undefined, now: number): { weight: number; nextAt?: number } {
+  if (ramp <= 0 || upSince === undefined || target === 0 || now - upSince >= ramp || now < upSince) return { weight: target };
+  const step = Math.max(1000, ramp / 10);
+  const n = Math.ceil(ramp / step);
+  const k = Math.floor((now - upSince) / step);
+  const weight = Math.max(1, Math.round((target * k) / n));
+  return { weight: Math.min(target, weight), nextAt: Math.min(upSince + (k + 1) * step, upSince + ramp) };
+}
+
+function drainServer(vs: VirtualServerConfig, rs: RS, id: string, ctx: Ctx): { dest?: Destination } {
+  const key = drainKey(vs.id, rs);
+  const prev = ctx.memory.drains.get(key);
+  const entry: DrainEntry = prev && prev.why === 'lvsctl' ? prev : { why: 'lvsctl', since: ctx.input.now, service: vs.id, dest: toDest(vs, rs, 0), vs: vs.name, rs: rs.key, done: false };
+  const step = drainStep(entry, ctx.input.config.global.drain_timeout, ctx.input.now, ctx.conns);
+  ctx.drains.set(key, step.entry);
+  ctx.explain.set(id, step.explain);
+  if (step.wakeAt !== undefined) ctx.wake.push(step.wakeAt);
+  return step.entry.done ? {} : { dest: { ...entry.dest, weight: 0 } };
+}
