@@ -141,7 +141,7 @@ export function largeNum(i: bigint): string {
 
 function listServiceName(id: ServiceId): string {
   if (id.fwmark !== undefined) return id.af === 'inet6' ? `FWM  ${id.fwmark} IPv6` : `FWM  ${id.fwmark}`;
-  return `${id.protocol.toUpperCase()}  ${hostPort(id.address, id.port)}`;
+  return `${id.protocol.toUpperCase().padEnd(4)} ${hostPort(id.address, id.port)}`;
 }
 
 function listService(s: TableService): string {
