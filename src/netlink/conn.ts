@@ -1,0 +1,302 @@
+/**
+ * A netlink connection: sequence numbers, matching replies to requests, ACKs, multipart dumps,
+ * deadlines, and many requests per sendto. It talks to a NetlinkTransport, a dumb datagram pipe:
+ * openTransport() gives the real socket, test/support/scripted-netlink.ts a function-shaped fake.
+ */
+import { NetlinkDecodeError, NetlinkError } from './errors.js';
+import { NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_DUMP_INTR, decodeError, decodeMsgs, type NlMsg } from './message.js';
+import { chunks, encodeBatch } from './batch.js';
+import { AF_NETLINK, MSG_TRUNC, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, NETLINK_CAP_ACK, NETLINK_EXT_ACK } from '../../native/constants.js';
+import { parseSockaddr, sockaddrNl } from '../../native/sockaddr.js';
+import { NativeSocket, type SysError } from '../../native/socket.js';
+
+
+/**
+ * A datagram pipe to the kernel. `onDatagram`'s `multicast` is true for group deliveries
+ * (notifications), which must never be taken for replies even when they echo our seq.
+ * `onError` (optional) reports receive failures such as ENOBUFS (replies were lost).
+ */
+export interface NetlinkTransport {
+  readonly pid: number;
+  send(datagram: Buffer): void;
+  onDatagram(cb: (d: Buffer, truncated: boolean, multicast?: boolean) => void): void;
+  onError?(cb: (e: Error & { errno?: number; code?: string }) => void): void;
+  close(): void;
+}
+
+/** One request. `op` names it in errors; `dump` asks for a multipart answer (REQUEST|DUMP, no ACK). */
+export interface NlRequest {
+  type: number;
+  flags?: number;
+  payload: Buffer;
+  op: string;
+  dump?: boolean;
+}
+
+/** The outcome of one request of a batch. */
+export type BatchResult = { ok: true; replies: NlMsg[] } | { ok: false; error: NetlinkError };
+
+interface Pending {
+  seq: number;
+  op: string;
+  dump: boolean;
+  replies: NlMsg[];
+  settle: (err: Error | null, replies: NlMsg[]) => void;
+}
+
+const ETIMEDOUT = 110;
+const EMSGSIZE = 90;
+const ENOBUFS = 105;
+const EINTR = 4;
+const ECANCELED = 125;
+const EBADMSG = 74;
+const DUMP_RETRIES = 2;
+
+/** A netlink connection over one transport; see each method for its promise. */
+export class NetlinkConnection {
+  private readonly transport: NetlinkTransport;
+  private readonly timeoutMs: number;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<(m: NlMsg) => void>();
+  private seq = Math.floor(Math.random() * 0x7fffffff) + 1;
+  private closed = false;
+
+  /** Wraps a transport; `timeoutMs` (default 5000) is the deadline of a request without its own. */
+  constructor(transport: NetlinkTransport, opts: { timeoutMs?: number } = {}) {
+    this.transport = transport;
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    transport.onDatagram((d, truncated, multicast) => this.onDatagram(d, truncated, multicast === true));
+    transport.onError?.((e) => this.failAll((op) => new NetlinkError(e.errno ?? ENOBUFS, op, `receive failed: ${e.message}`)));
+  }
+
+  /** Opens a real socket for `protocol` (NETLINK_ROUTE, NETLINK_GENERIC, ...), joined to `groups`. */
+  static open(protocol: number, opts: { groups?: number; timeoutMs?: number } = {}): NetlinkConnection {
+    return new NetlinkConnection(openTransport(protocol, opts.groups ?? 0), { timeoutMs: opts.timeoutMs });
+  }
+
+  /**
+   * Sends one request and resolves with its data replies: for a dump, every part up to NLMSG_DONE
+   * (retried up to twice if the kernel flags the dump as interrupted by a concurrent change); else the
+   * messages before the ACK. Rejects with NetlinkError (errno name + `op`; 'ETIMEDOUT' at the
+   * deadline; 'EMSGSIZE' if a reply was truncated) or NetlinkDecodeError on a malformed reply.
+   */
+  async request(req: NlRequest, opts: { timeoutMs?: number } = {}): Promise<NlMsg[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.requestOnce(req, opts.timeoutMs ?? this.timeoutMs);
+      } catch (e) {
+        if (!(req.dump && e instanceof NetlinkError && e.code === 'EINTR' && attempt < DUMP_RETRIES)) throw e;
+      }
+    }
+  }
+
+  private requestOnce(req: NlRequest, timeoutMs: number): Promise<NlMsg[]> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.expire([p], timeoutMs), timeoutMs);
+      const p = this.track(req, (err, replies) => {
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(replies);
+      });
+      this.sendChunk([req], [p]);
+    });
+  }
+
+  /**
+   * Sends many requests, `perSend` (default 100) per sendto and at most 32 KiB per datagram, waiting
+   * for each datagram's answers before the next. Dumps go alone. Resolves (never rejects) with one
+   * result per request, in order: its data replies, or its own NetlinkError (a malformed reply
+   * becomes code 'EBADMSG'). The deadline applies per datagram.
+   */
+  async batch(reqs: NlRequest[], opts: { timeoutMs?: number; perSend?: number } = {}): Promise<BatchResult[]> {
+    const results: BatchResult[] = [];
+    for (const chunk of chunks(reqs, Math.max(1, opts.perSend ?? 100))) {
+      results.push(...(await this.batchChunk(chunk, opts.timeoutMs ?? this.timeoutMs)));
+    }
+    return results;
+  }
+
+  private batchChunk(reqs: NlRequest[], timeoutMs: number): Promise<BatchResult[]> {
+    return new Promise((resolve) => {
+      const out = new Array<BatchResult>(reqs.length);
+      let left = reqs.length;
+      const timer = setTimeout(() => this.expire(ps, timeoutMs), timeoutMs);
+      const ps = reqs.map((req, i) =>
+        this.track(req, (err, replies) => {
+          out[i] = err ? { ok: false, error: asNetlinkError(err, req.op) } : { ok: true, replies };
+          if (--left > 0) return;
+          clearTimeout(timer);
+          resolve(out);
+        }),
+      );
+      this.sendChunk(reqs, ps);
+    });
+  }
+
+  /** Calls `cb` for every multicast message and every message not answering a request of ours; returns an unsubscribe. */
+  onNotification(cb: (m: NlMsg) => void): () => void {
+    this.listeners.add(cb);
+    return () => void this.listeners.delete(cb);
+  }
+
+  /** Rejects every pending request with 'ECANCELED' and closes the transport. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.failAll((op) => new NetlinkError(ECANCELED, op, 'connection closed'));
+    this.transport.close();
+  }
+
+  private nextSeq(): number {
+    this.seq = this.seq >= 0xffffffff ? 1 : this.seq + 1;
+    return this.seq;
+  }
+
+  private track(req: NlRequest, settle: Pending['settle']): Pending {
+    const p: Pending = { seq: this.nextSeq(), op: req.op, dump: req.dump === true, replies: [], settle };
+    this.pending.set(p.seq, p);
+    return p;
+  }
+
+  private sendChunk(reqs: NlRequest[], ps: Pending[]): void {
+    if (this.closed) return this.fail(ps, (op) => new NetlinkError(ECANCELED, op, 'connection closed'));
+    try {
+      this.transport.send(encodeBatch(reqs, ps.map((p) => p.seq), this.transport.pid));
+    } catch (e) {
+      const errno = (e as { errno?: number }).errno ?? EBADMSG;
+      this.fail(ps, (op) => new NetlinkError(errno, op, `send failed: ${(e as Error).message}`));
+    }
+  }
+
+  private expire(ps: Pending[], ms: number): void {
+    this.fail(ps, (op) => new NetlinkError(ETIMEDOUT, op, `no answer within ${ms} ms`));
+  }
+
+  private fail(ps: Pending[], err: (op: string) => Error): void {
+    for (const p of ps) {
+      if (this.pending.get(p.seq) !== p) continue;
+      this.pending.delete(p.seq);
+      p.settle(err(p.op), []);
+    }
+  }
+
+  private failAll(err: (op: string) => Error): void {
+    this.fail([...this.pending.values()], err);
+  }
+
+  private onDatagram(d: Buffer, truncated: boolean, multicast: boolean): void {
+    if (truncated) {
+      if (multicast) return;
+      return this.failAll((op) => new NetlinkError(EMSGSIZE, op, 'reply truncated: a datagram was larger than the receive buffer'));
+    }
+    let msgs: NlMsg[];
+    try {
+      msgs = decodeMsgs(d);
+    } catch (e) {
+      if (multicast) return;
+      return this.failAll(() => e as NetlinkDecodeError);
+    }
+    for (const m of msgs) this.dispatch(m, multicast);
+  }
+
+  private dispatch(m: NlMsg, multicast: boolean): void {
+    const p = multicast ? undefined : this.pending.get(m.seq);
+    if (!p) {
+      if (multicast || m.seq === 0) this.listeners.forEach((cb) => cb(m));
+      return; // a late answer to a request that already timed out: dropped, never mis-delivered
+    }
+    try {
+      this.onReply(p, m);
+    } catch (e) {
+      this.fail([p], () => e as Error);
+    }
+  }
+
+  private onReply(p: Pending, m: NlMsg): void {
+    if (m.type === NLMSG_NOOP) return;
+    if (m.type === NLMSG_OVERRUN) return this.fail([p], (op) => new NetlinkError(ENOBUFS, op, 'NLMSG_OVERRUN'));
+    if (m.type === NLMSG_ERROR) return this.onError(p, m);
+    if (m.type === NLMSG_DONE && p.dump) return this.onDone(p, m);
+    if (p.dump && m.flags & NLM_F_DUMP_INTR) {
+      return this.fail([p], (op) => new NetlinkError(EINTR, op, 'dump interrupted by a concurrent change (NLM_F_DUMP_INTR)'));
+    }
+    p.replies.push(m);
+  }
+
+  private onError(p: Pending, m: NlMsg): void {
+    const e = decodeError(m.payload, m.flags);
+    this.pending.delete(p.seq);
+    if (e.errno === 0) p.settle(null, p.replies);
+    else p.settle(new NetlinkError(e.errno, p.op, e.extack?.msg), []);
+  }
+
+  private onDone(p: Pending, m: NlMsg): void {
+    const status = m.payload.length >= 4 ? m.payload.readInt32LE(0) : 0;
+    this.pending.delete(p.seq);
+    if (status < 0) p.settle(new NetlinkError(-status, p.op), []);
+    else if (m.flags & NLM_F_DUMP_INTR) p.settle(new NetlinkError(EINTR, p.op, 'dump interrupted by a concurrent change (NLM_F_DUMP_INTR)'), []);
+    else p.settle(null, p.replies);
+  }
+}
+
+function asNetlinkError(e: Error, op: string): NetlinkError {
+  return e instanceof NetlinkError ? e : new NetlinkError(EBADMSG, op, e.message);
+}
+
+
+const RCVBUF = 4 * 1024 * 1024;
+const RECV_MAX = 64 * 1024;
+
+/**
+ * The real transport: a non-blocking AF_NETLINK socket (the only place src/netlink touches native/)
+ * bound to `groups`, with a 4 MiB receive buffer (SO_RCVBUFFORCE as root, else SO_RCVBUF up to the
+ * sysctl cap), extended ACKs, capped ACKs, 64 KiB receives, readiness from the shared poller.
+ * Throws SysError if the socket cannot be made.
+ */
+export function openTransport(protocol: number, groups = 0): NetlinkTransport {
+  const sock = NativeSocket.open(AF_NETLINK, SOCK_RAW, protocol);
+  try {
+    setRcvbuf(sock);
+    sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1);
+    sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1);
+    sock.bind(sockaddrNl(0, groups));
+  } catch (e) {
+    sock.close();
+    throw e;
+  }
+  return socketTransport(sock, parseSockaddr(sock.getsockname()).pid ?? 0);
+}
+
+function setRcvbuf(sock: NativeSocket): void {
+  try {
+    sock.setsockopt(SOL_SOCKET, SO_RCVBUFFORCE, RCVBUF);
+  } catch {
+    sock.setsockopt(SOL_SOCKET, SO_RCVBUF, RCVBUF);
+  }
+}
+
+function socketTransport(sock: NativeSocket, pid: number): NetlinkTransport {
+  const kernel = sockaddrNl(0, 0);
+  let onError: (e: SysError) => void = () => {};
+  return {
+    pid,
+    send: (d) => void sock.sendto(d, kernel),
+    onDatagram: (cb) =>
+      sock.onReadable(() => {
+        for (;;) {
+          let r;
+          try {
+            r = sock.recvmsg(RECV_MAX);
+          } catch (e) {
+            onError(e as SysError); // ENOBUFS: the kernel dropped messages for us; reading goes on
+            if ((e as SysError).code === 'ENOBUFS') continue;
+            return;
+          }
+          if (!r) return;
+          cb(r.data, r.truncated || (r.flags & MSG_TRUNC) !== 0, (parseSockaddr(r.from).groups ?? 0) !== 0);
+        }
+      }),
+    onError: (cb) => void (onError = cb),
+    close: () => sock.close(),
+  };
+}
