@@ -114,7 +114,7 @@ describe('lvsd reads ipvsadm-made tables and prints them as ipvsadm does', () =>
     expect(table.services).toHaveLength(21);
     const fwm = table.services.find((s) => s.id.fwmark === 7)!;
     expect(fwm).toMatchObject({ scheduler: 'mh', flags: 0x19, timeout: 60, pe: 'sip', netmask: 0xffffffff });
-    expect(fwm.destinations.map((d) => [d.address, d.tunType, d.tunPort, d.tunFlags])).toEqual([
+    expect([...fwm.destinations].sort((a, b) => a.address.localeCompare(b.address)).map((d) => [d.address, d.tunType, d.tunPort, d.tunFlags])).toEqual([
       ['10.0.2.5', 'gre', undefined, 1],
       ['10.0.2.6', 'gue', 5555, 2],
     ]);
