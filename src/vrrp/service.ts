@@ -1,0 +1,150 @@
+/**
+ * The daemon's handle on VRRP. Owns the backend (a worker thread in production), and on the main
+ * thread: transition logs with reasons, metrics, notify hooks (argv, no shell, timeout, state in
+ * LVSD_VRRP_* variables) and track_script runners. A VRRP-only config needs nothing else (no IPVS).
+ */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { InProcessBackend, WorkerBackend, workerFile, type Backend } from './backend.js';
+import { runArgv } from './hooks.js';
+import type { HostNet } from './hostnet.js';
+import type { InstanceStatus, TransitionEvent } from './instance.js';
+import { vrrpMetrics, type VrrpMetrics } from './metrics.js';
+import type { VrrpInstanceConfig } from './schema.js';
+import { nextScriptHealth, type ScriptHealth } from './track.js';
+
+/** Options of the service. */
+export interface VrrpServiceOptions {
+  instances: VrrpInstanceConfig[];
+  routerId: string;
+  log?: Logger;
+  registry?: Registry;
+  /** Run in a worker thread (default: yes when the compiled worker exists). */
+  thread?: boolean;
+  /** Host network access for the in-process backend (default: rtnetlink). */
+  host?: () => HostNet;
+}
+
+type Listener = (ev: TransitionEvent) => void;
+
+/** See the module comment. */
+export class VrrpService {
+  private instances: VrrpInstanceConfig[];
+  private backend: Backend | undefined;
+  private metrics: VrrpMetrics | undefined;
+  private listeners = new Set<Listener>();
+  private hookChains = new Map<string, Promise<void>>();
+  private scriptTimers: Array<ReturnType<typeof setInterval>> = [];
+
+  constructor(private readonly o: VrrpServiceOptions) {
+    this.instances = o.instances;
+  }
+
+  /** Starts every instance (in the worker). Rejects with the runtime's error (e.g. VRRP_NO_INTERFACE). */
+  async start(): Promise<void> {
+    const events = { transition: (t: TransitionEvent) => this.onTransition_(t), warning: (m: string, d: Record<string, unknown>) => this.o.log?.warn(d, m) };
+    const file = this.o.thread === false ? undefined : workerFile();
+    if (this.o.thread === true && !file) throw new Error('VRRP worker thread requested but dist/src/vrrp/worker.js is missing (run npm run build)');
+    this.backend = file ? new WorkerBackend(file, events) : new InProcessBackend(this.o.host ?? (await defaultHost()), events);
+    if (this.o.registry) this.metrics = vrrpMetrics(this.o.registry, () => this.status());
+    await this.backend.start(this.instances);
+    this.startScripts();
+    this.o.log?.info({ instances: this.instances.map((i) => i.name), thread: Boolean(file) }, 'VRRP started');
+  }
+
+  /** Applies a new instance list; kept instances (VRID+family+interface+unicast source) keep their state. */
+  async reload(instances: VrrpInstanceConfig[]): Promise<void> {
+    this.instances = instances;
+    await this.backend?.reload(instances);
+    this.stopScripts();
+    this.startScripts();
+  }
+
+  /** Feeds track_virtual_server: `belowQuorum` true lowers (or faults) the instances tracking `name`. */
+  setVirtualServerDown(name: string, belowQuorum: boolean): void {
+    this.backend?.setVirtualServerDown(name, belowQuorum);
+  }
+
+  /** Snapshot of every instance (at most ~250 ms old when running in the worker). */
+  status(): InstanceStatus[] {
+    return this.backend?.status() ?? [];
+  }
+
+  /** Subscribes to transitions; returns the unsubscribe function. */
+  onTransition(cb: Listener): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  /** Graceful stop: priority-0 advert from masters, VIPs removed, stop hooks run (bounded by notify_timeout). */
+  async stop(): Promise<void> {
+    this.stopScripts();
+    await this.backend?.stop();
+    this.backend = undefined;
+    await Promise.all(this.hookChains.values());
+  }
+
+  private onTransition_(t: TransitionEvent): void {
+    this.o.log?.info({ instance: t.name, from: t.from, to: t.to, reason: t.reason }, `VRRP ${t.name}: ${t.from} -> ${t.to}`);
+    this.metrics?.transition(t.name, t.to);
+    for (const l of this.listeners) l(t);
+    this.notify(t);
+  }
+
+  private notify(t: TransitionEvent): void {
+    const c = this.instances.find((i) => i.name === t.name);
+    if (!c) return;
+    const argv = t.to === 'MASTER' ? c.notify.master : t.to === 'BACKUP' ? c.notify.backup : t.to === 'FAULT' ? c.notify.fault : c.notify.stop;
+    if (!argv.length) return;
+    const st = this.status().find((s) => s.name === t.name);
+    const env = {
+      LVSD_VRRP_INSTANCE: t.name, LVSD_VRRP_STATE: t.to === 'INIT' ? 'STOP' : t.to, LVSD_VRRP_FROM: t.from, LVSD_VRRP_REASON: t.reason,
+      LVSD_VRRP_VRID: String(c.virtual_router_id), LVSD_VRRP_PRIORITY: String(st?.effectivePriority ?? c.priority), LVSD_ROUTER_ID: this.o.routerId,
+    };
+    const prev = this.hookChains.get(t.name) ?? Promise.resolve();
+    const next = prev.then(async () => {
+      const r = await runArgv(argv, env, c.notify_timeout);
+      if (!r.ok) this.o.log?.warn({ instance: t.name, argv, code: r.code, signal: r.signal, timedOut: r.timedOut, err: r.error }, 'VRRP notify hook failed');
+    });
+    this.hookChains.set(t.name, next);
+  }
+
+  private startScripts(): void {
+    for (const c of this.instances)
+      c.track_script.forEach((s, index) => {
+        let h: ScriptHealth = { ok: true, streak: 0 };
+        let running = false;
+        const tick = async () => {
+          if (running) return;
+          running = true;
+          const r = await runArgv(s.argv, { LVSD_VRRP_INSTANCE: c.name }, s.timeout);
+          running = false;
+          const n = nextScriptHealth(h, r.ok, s.rise, s.fall);
+          if (n.ok !== h.ok) this.backend?.setScript(c.name, index, n.ok);
+          h = n;
+        };
+        const t = setInterval(() => void tick(), s.interval);
+        t.unref();
+        this.scriptTimers.push(t);
+        void tick();
+      });
+  }
+
+  private stopScripts(): void {
+    for (const t of this.scriptTimers) clearInterval(t);
+    this.scriptTimers = [];
+  }
+}
+
+/** rtnetlink when this build has it, else iproute2. */
+export async function defaultHost(): Promise<() => HostNet> {
+  try {
+    const m = (await import(RTNL)) as { openRtnlHost: () => HostNet };
+    return m.openRtnlHost;
+  } catch {
+    const { openIprouteHost } = await import('./iproute.js');
+    return openIprouteHost;
+  }
+}
+
+const RTNL = './rtnl.js';

@@ -1,0 +1,46 @@
+/**
+ * Entry of the VRRP worker thread: owns a VrrpRuntime (sockets, rtnetlink, timers) on this
+ * thread's own event loop and talks to backend.ts's WorkerBackend by messages. Status snapshots
+ * are pushed after every change and every 250 ms so the main thread can answer synchronously.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { FromWorker, ToWorker } from './backend.js';
+import { defaultHost } from './service.js';
+import { VrrpRuntime } from './runtime.js';
+
+const port = parentPort;
+if (!port) throw new Error('src/vrrp/worker.js must run as a worker thread');
+
+const post = (m: FromWorker) => port.postMessage(m);
+const host = (await defaultHost())();
+const rt = new VrrpRuntime({
+  host,
+  onTransition: (t) => {
+    post({ ev: 'transition', t });
+    pushStatus();
+  },
+  onWarning: (msg, detail) => post({ ev: 'warning', msg, detail }),
+});
+const pushStatus = () => post({ ev: 'status', status: rt.status() });
+const ticker = setInterval(pushStatus, 250);
+
+async function handle(m: ToWorker): Promise<void> {
+  if (m.op === 'vs') return rt.setVirtualServerDown(m.name, m.below);
+  if (m.op === 'script') return rt.setScript(m.instance, m.index, m.ok);
+  try {
+    if (m.op === 'start') await rt.start(m.instances);
+    else if (m.op === 'reload') await rt.reload(m.instances);
+    else {
+      await rt.stop();
+      clearInterval(ticker);
+      host.close();
+    }
+    pushStatus();
+    post({ ev: 'reply', id: m.id });
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    post({ ev: 'reply', id: m.id, error: { code: err.code, message: err.message } });
+  }
+}
+
+port.on('message', (m: ToWorker) => void handle(m));
