@@ -1,91 +1,76 @@
 /**
- * Adapters from the other layers' APIs to the daemon's ports. Modules that are not in this build
- * yet are loaded by name at start (a clear error names the missing one); each is replaced by a
- * static import as it lands.
+ * Adapters from the other layers' APIs to the daemon's ports. The kernel dataplane is loaded by
+ * name at start when this build lacks it (a clear error names it); everything else is imported.
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
+import { diffConfigs, summary as diffSummary } from '../config/diff.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
 import type { IpvsTable, Op } from '../ipvs/types.js';
+import { formatOp as ipvsFormatOp } from '../ipvs/format.js';
+import { plan, type PlannerMemory } from '../plan/desired.js';
+import { diffTables as planDiff } from '../plan/diff.js';
+import { Reconciler } from '../plan/reconciler.js';
 import type { Clock } from '../util/clock.js';
+import { VrrpService } from '../vrrp/service.js';
+import type { VrrpInstanceConfig } from '../vrrp/schema.js';
 import type { PlannerFn, SummaryFn } from './model.js';
 import type { ReconcilerPort, VrrpPort } from './ports.js';
-import { plan, type PlannerMemory } from '../plan/desired.js';
 import type { OpenedDataplane } from './wiring.js';
 
-type Mod = Record<string, unknown>;
-const mods = new Map<string, Mod>();
+const KERNEL = '../dataplane/kernel.js';
+let kernelMod: Record<string, unknown> | undefined;
 
-async function load(spec: string): Promise<Mod | undefined> {
+/** Loads the kernel dataplane module if this build has it. */
+export async function loadAdapters(): Promise<void> {
   try {
-    const m = (await import(spec)) as Mod;
-    mods.set(spec, m);
-    return m;
+    kernelMod = (await import(KERNEL)) as Record<string, unknown>;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
   }
 }
 
-function need(spec: string, name: string): (...a: unknown[]) => unknown {
-  const f = mods.get(spec)?.[name];
-  if (typeof f !== 'function') throw new Error(`${name} from ${spec} is not available in this build`);
-  return f as (...a: unknown[]) => unknown;
-}
-
-const DIFF = '../plan/diff.js';
-const REC = '../plan/reconciler.js';
-const CDIFF = '../config/diff.js';
-const KERNEL = '../dataplane/kernel.js';
-const RULES = '../ipvs/rules.js';
-const VRRP = '../vrrp/service.js';
-
-/** Loads every adapted module present in this build. */
-export async function loadAdapters(): Promise<void> {
-  await Promise.all([DIFF, REC, CDIFF, KERNEL, RULES, VRRP].map(load));
-}
-
-/** The planner adapter. */
+/** The planner adapter (src/plan/desired.ts). */
 export const planner: PlannerFn = (input, memory) => {
   const p = plan(input, memory as PlannerMemory | undefined);
   return { out: p, memory: p.memory };
 };
 
-/** The one-line reload summary. */
-export const summary: SummaryFn = (prev: Config, next: Config) => {
-  const d = need(CDIFF, 'diffConfigs')(prev, next);
-  return need(CDIFF, 'summary')(d) as string;
-};
+/** The one-line reload summary (src/config/diff.ts). */
+export const summary: SummaryFn = (prev: Config, next: Config) => diffSummary(diffConfigs(prev, next));
 
-/** diffTables for --plan. */
+/** diffTables for --plan (src/plan/diff.ts). */
 export function diffTables(actual: IpvsTable, desired: IpvsTable, owned: ReadonlySet<string>): Op[] {
-  return need(DIFF, 'diffTables')(actual, desired, owned) as Op[];
+  return planDiff(actual, desired, owned);
 }
 
-/** The reconciler over a dataplane. */
+/** The reconciler over a dataplane (src/plan/reconciler.ts). */
 export function reconciler(dataplane: Dataplane, clock: Clock, log: Logger): ReconcilerPort {
-  const C = mods.get(REC)?.Reconciler as (new (o: unknown) => ReconcilerPort) | undefined;
-  if (!C) throw new Error(`Reconciler from ${REC} is not available in this build`);
-  return new C({ dataplane, clock, log });
+  return new Reconciler({ dataplane, clock, log: log.child({ layer: 'reconciler' }) });
 }
 
 /** Opens the kernel dataplane (rejects with IPVS-not-available / EPERM messages). */
 export async function openKernel(): Promise<OpenedDataplane> {
-  const K = mods.get(KERNEL)?.KernelDataplane as { open(): Promise<Dataplane & { writes: number }> } | undefined;
-  if (!K) throw new Error(`KernelDataplane from ${KERNEL} is not available in this build`);
+  const K = kernelMod?.KernelDataplane as { open(): Promise<Dataplane & { writes: number }> } | undefined;
+  if (!K) throw new Error(`the kernel dataplane (${KERNEL}) is not available in this build`);
   const dp = await K.open();
   return { dataplane: dp, writes: () => dp.writes };
 }
 
-/** An Op as an ipvsadm-like line. */
+/** An Op as an ipvsadm-like line (src/ipvs/format.ts). */
 export function formatOp(op: Op): string {
-  return need(RULES, 'formatOp')(op) as string;
+  return ipvsFormatOp(op);
 }
 
-/** The VRRP service. */
+/** The VRRP service (src/vrrp/service.ts). */
 export function vrrpService(instances: unknown[], routerId: string, log: Logger, registry: Registry): VrrpPort {
-  const V = mods.get(VRRP)?.VrrpService as (new (o: unknown) => VrrpPort) | undefined;
-  if (!V) throw new Error(`VrrpService from ${VRRP} is not available in this build`);
-  return new V({ instances, routerId, log, registry });
+  const svc = new VrrpService({ instances: instances as VrrpInstanceConfig[], routerId, log, registry });
+  return {
+    start: () => svc.start(),
+    reload: (i) => svc.reload(i as VrrpInstanceConfig[]),
+    setVirtualServerDown: (n, b) => svc.setVirtualServerDown(n, b),
+    status: () => svc.status(),
+    stop: () => svc.stop(),
+  };
 }

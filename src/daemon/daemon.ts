@@ -91,7 +91,7 @@ export class Daemon<C> {
     if (ev.to === 'up') this.upSince.set(ev.id, this.d.clock.now());
     const [vs, rs] = splitId(ev.id);
     if (ev.from === ev.to) this.d.log.debug({ vs, rs, weight: ev.weight, reason: ev.reason }, 'dynamic weight changed');
-    else this.d.log.info({ vs, rs, from: ev.from, to: ev.to, reason: ev.reason }, `real server ${ev.to}`);
+    else this.d.log.debug({ vs, rs, from: ev.from, to: ev.to, reason: ev.reason }, `real server ${ev.to}`); // the health engine logs the transition at info
     void this.requestPass('health');
   }
 
@@ -149,7 +149,9 @@ export class Daemon<C> {
 
   private recordPass(now: number, r: ReconcileReportLike): void {
     const failed = r.failed.map((f) => f.error);
-    this.lastPass = { at: Date.now(), ops: r.ops.length, failed, durationMs: r.durationMs };
+    this.lastPass = { at: Date.now(), ops: r.ops.length, failed, durationMs: r.durationMs, error: r.error };
+    if (r.error) this.d.log.error({ err: r.error }, 'reading the IPVS table failed; retrying');
+    if (r.error) this.armWake(now + 1000);
     this.d.metrics?.reconciled(r.durationMs / 1000, r.writes, failed.length);
     if (r.ops.length) this.d.log.info({ ops: r.ops.length, failed: failed.length, ms: r.durationMs }, 'reconciled');
     for (const f of failed) this.d.log.warn({ err: f }, 'IPVS operation failed; will retry');

@@ -110,6 +110,8 @@ export interface ReconcileReportLike {
   failed: ReadonlyArray<{ error: string }>;
   durationMs: number;
   writes: number;
+  /** Set when the table could not be read (nothing applied). */
+  error?: string;
 }
 
 /** The reconciler (H4's Reconciler). */

@@ -3,7 +3,7 @@
  * lvsctl over the control socket, SIGHUP reloads, /metrics and /healthz, SIGTERM.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { hasRoot } from '../support/root.js';
 import { LvsdProcess, Scratch, freePort, lvsctl, requireBuild, waitFor } from './daemon-support.js';
@@ -89,7 +89,7 @@ ${opts.extra ?? ''}`;
     });
     expect(rsOf(st, portB).reason).toMatch(/ECONNREFUSED|refused/i);
     expect(rsOf(st, portA).kernelWeight).toBe(10);
-    await d.logged('real server down', (l) => l.msg === 'real server down' && l.rs === `127.0.0.1:${portB}`);
+    await d.logged('transition line', (l) => l.msg === 'health transition' && l.to === 'down' && JSON.stringify(l.ids).includes(`web|127.0.0.1:${portB}`) && typeof l.reason === 'string');
     await s.nginx('b', portB);
     await waitFor('B back up', () => rsOf(status(), portB).kernelWeight === 20);
   });
@@ -98,7 +98,13 @@ ${opts.extra ?? ''}`;
     const r = lvsctl(['-s', sock, 'drain', 'web', `127.0.0.1:${portA}`]);
     expect(r).toMatchObject({ code: 0 });
     expect(r.stdout).toContain('drained web');
-    await waitFor('A weight 0', () => rsOf(status(), portA).kernelWeight === 0 && rsOf(status(), portA).drained);
+    // drain: weight 0, then deleted once it has no connections (the memory table has none)
+    const a = await waitFor('A drained out', () => {
+      const x = rsOf(status(), portA);
+      return x.drained && (x.kernelWeight ?? 0) === 0 ? x : undefined;
+    });
+    expect(a.why).toMatch(/drain/i);
+    expect(readFileSync(s.path('state.json'), 'utf8')).toContain(`127.0.0.1:${portA}`);
     const bad = lvsctl(['-s', sock, 'drain', 'web', '127.0.0.1:1']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('has no real server 127.0.0.1:1');

@@ -71,7 +71,7 @@ export class Scratch {
   async nginx(name: string, port: number): Promise<ChildProcess> {
     const d = join(this.dir, `nginx-${name}`);
     spawnSync('mkdir', ['-p', d]);
-    const conf = `worker_processes 1; events { worker_connections 64; }
+    const conf = `master_process off; worker_processes 1; events { worker_connections 64; }
 http { access_log off; server { listen 127.0.0.1:${port}; location / { return 200 "${name}\\n"; } } }`;
     writeFileSync(join(d, 'nginx.conf'), conf);
     const p = this.own(spawn('nginx', ['-p', d, '-c', join(d, 'nginx.conf'), '-g', `daemon off; pid ${d}/nginx.pid; error_log stderr;`], { stdio: 'ignore' }));

@@ -46,7 +46,7 @@ describe('daemon core: one coalesced reconcile path', () => {
     expect(rec.table.services.map((s) => s.id.port)).toEqual([53, 80]);
   });
 
-  it('a health transition leads to a pass that sets weight 0, and is logged with its reason', async () => {
+  it('a health transition leads to a pass that sets weight 0 (logged at debug with vs/rs and reason)', async () => {
     const { d, rec, health, lines } = setup();
     await d.start();
     health.set('web|10.1.0.2:80', 'down', 'connect ECONNREFUSED');
