@@ -101,6 +101,7 @@ export class Lab {
     r.events = [];
     r.stderr = [];
     const pid = join(this.dir, `ka${i}`);
+    for (const f of [`${pid}.pid`, `${pid}.vrrp.pid`]) rmSync(f, { force: true }); // stale after a kill -9
     const p = spawn('ip', ['netns', 'exec', r.ns.name, 'keepalived', '-P', '-n', '-l', '-D', '-f', conf, `--pid=${pid}.pid`, `--vrrp_pid=${pid}.vrrp.pid`], { stdio: ['ignore', 'pipe', 'pipe'] });
     p.stdout!.on('data', (d: Buffer) => r.stderr.push(d.toString()));
     p.stderr!.on('data', (d: Buffer) => r.stderr.push(d.toString()));

@@ -11,7 +11,7 @@ export interface Side {
 /** What happens to the master, and what is expected when it comes back. */
 export interface Plan {
   stop: 'SIGKILL' | 'SIGTERM';
-  /** false: the restarted node has nopreempt and must stay BACKUP. */
+  /** false: router 0 restarts with nopreempt and must stay BACKUP. */
   preemptBack: boolean;
 }
 
@@ -48,7 +48,7 @@ export async function failover(lab: Lab, a: Side, b: Side, plan: Plan): Promise<
     expect(lab.holds(0, vip)).toBe(false);
     await until(() => lab.clientNeigh(vip) === r1.mac, 3000, 'client neighbour entry moving to router 1 (GARP)');
 
-    start(lab, 0, a);
+    start(lab, 0, plan.preemptBack ? a : { ...a, inst: { ...a.inst, preempt: false } });
     if (plan.preemptBack) {
       await until(() => lab.holds(0, vip) && !lab.holds(1, vip), bound(a.inst) + 2000, 'router 0 preempting back');
       await until(() => lab.clientNeigh(vip) === r0.mac, 3000, 'client neighbour entry moving back to router 0');
