@@ -1,0 +1,112 @@
+/**
+ * `lvsd ipvs ...` — the kernel's IPVS table for people who know ipvsadm:
+ *   list [--json] [--stats]   like `ipvsadm -Ln` / `-Ln --stats`, or JSON
+ *   save                      byte-identical to `ipvsadm -S -n`
+ *   restore [--per-send N]    `ipvsadm -R` rules on stdin: every line validated first, then batched
+ * Exit codes: 0 ok, 1 failure (no IPVS, permission, kernel refusal, bad rules), 2 usage.
+ * Errors print one line (no stack trace) to stderr.
+ */
+import { IpvsClient } from '../ipvs/client.js';
+import { IpvsError } from '../ipvs/errors.js';
+import { formatList, formatSave, sortTable } from '../ipvs/format.js';
+import { applyRules, formatReport, validateRules } from '../ipvs/restore.js';
+import type { IpvsTable } from '../ipvs/types.js';
+import type { IpvsInfo } from '../ipvs/decode.js';
+
+const USAGE = `Usage:
+  lvsd ipvs list [--json] [--stats]   show the kernel's IPVS table (like ipvsadm -Ln)
+  lvsd ipvs save                      print the table as ipvsadm -S -n does
+  lvsd ipvs restore [--per-send N]    apply ipvsadm -R rules read on stdin, in batches
+`;
+
+/** Runs `lvsd ipvs <args>`; resolves to the exit code and never throws. */
+export async function run(args: string[], io: CliIo = processIo()): Promise<number> {
+  const [cmd, ...rest] = args;
+  try {
+    if (cmd === 'list') return await list(rest, io);
+    if (cmd === 'save') return await save(rest, io);
+    if (cmd === 'restore') return await restore(rest, io);
+    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      io.out(USAGE);
+      return cmd === undefined ? 2 : 0;
+    }
+    io.err(`lvsd ipvs: unknown command "${cmd}"\n${USAGE}`);
+    return 2;
+  } catch (e) {
+    io.err(`lvsd ipvs ${cmd}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+/** Where the CLI reads and writes (tests pass their own). */
+export interface CliIo {
+  out(s: string): void;
+  err(s: string): void;
+  stdin(): Promise<string>;
+  open(): Promise<IpvsClient>;
+}
+
+function processIo(): CliIo {
+  return {
+    out: (s) => void process.stdout.write(s),
+    err: (s) => void process.stderr.write(s),
+    stdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    open: () => IpvsClient.open(),
+  };
+}
+
+function flags(rest: string[], allowed: string[]): Set<string> {
+  const bad = rest.find((a) => !allowed.includes(a));
+  if (bad !== undefined) throw new IpvsError('IPVS_USAGE', `unknown option "${bad}"`);
+  return new Set(rest);
+}
+
+async function withClient<T>(io: CliIo, fn: (c: IpvsClient) => Promise<T>): Promise<T> {
+  const c = await io.open();
+  try {
+    return await fn(c);
+  } finally {
+    c.close();
+  }
+}
+
+async function list(rest: string[], io: CliIo): Promise<number> {
+  const f = flags(rest, ['--json', '--stats', '-n', '--numeric']);
+  const [info, table] = await withClient(io, async (c) => [await c.info(), await c.readTable()] as const);
+  io.out(f.has('--json') ? toJson(info, table) + '\n' : formatList(table, info, { stats: f.has('--stats') }));
+  return 0;
+}
+
+async function save(rest: string[], io: CliIo): Promise<number> {
+  flags(rest, ['-n', '--numeric']);
+  io.out(formatSave(await withClient(io, (c) => c.readTable())));
+  return 0;
+}
+
+async function restore(rest: string[], io: CliIo): Promise<number> {
+  let perSend: number | undefined;
+  if (rest[0] === '--per-send') {
+    perSend = Number(rest[1]);
+    if (!Number.isInteger(perSend) || perSend < 1) throw new IpvsError('IPVS_USAGE', `--per-send needs a positive integer, got "${rest[1]}"`);
+    rest = rest.slice(2);
+  }
+  flags(rest, ['-n', '--numeric']);
+  const { lines, errors } = validateRules(await io.stdin());
+  if (errors.length > 0) {
+    io.err(errors.map((e) => `lvsd ipvs restore: ${e.message}\n`).join('') + `lvsd ipvs restore: ${errors.length} bad line(s); nothing was applied\n`);
+    return 1;
+  }
+  const report = await withClient(io, (c) => applyRules(c, lines, { perSend }));
+  io.err(formatReport(report).replace(/^(?=.)/gm, 'lvsd ipvs restore: '));
+  return report.failed.length === 0 ? 0 : 1;
+}
+
+/** JSON of the table, sorted as ipvsadm lists it; 64-bit counters beyond 2^53 become strings. */
+export function toJson(info: IpvsInfo, table: IpvsTable): string {
+  const big = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v);
+  return JSON.stringify({ version: info.version, connTabSize: info.connTabSize, services: sortTable(table) }, big, 2);
+}

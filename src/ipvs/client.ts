@@ -1,0 +1,151 @@
+/**
+ * The IPVS client: generic netlink family "IPVS" over a NetlinkConnection. Reads the table with
+ * dumps, writes with batched requests (100 per sendto, each with its own ACK/errno).
+ *
+ * Errors: the family missing → IpvsUnavailableError; a kernel refusal → NetlinkError (code =
+ * errno name, op names the command and service; EPERM's message names CAP_NET_ADMIN); a malformed
+ * reply → NetlinkDecodeError. `apply` never rejects for a per-op failure.
+ */
+import { NetlinkConnection } from '../netlink/conn.js';
+import { NetlinkError } from '../netlink/errors.js';
+import { resolveFamily } from '../netlink/genl.js';
+import type { NlMsg } from '../netlink/message.js';
+import { NETLINK_GENERIC } from '../../native/constants.js';
+import { encodeGetConfig, encodeGetDests, encodeGetInfo, encodeGetServices, encodeOp, encodeSetConfig, type IpvsRequest, type Timeouts } from './codec.js';
+import { IPVS_GENL_NAME } from './constants.js';
+import { decodeConfig, decodeDestMsg, decodeInfo, decodeServiceMsg, type IpvsInfo } from './decode.js';
+import { IpvsError, IpvsUnavailableError } from './errors.js';
+import type { Destination, IpvsTable, Op, OpResult, ServiceId, TableService } from './types.js';
+
+/** Options of `IpvsClient.open`. */
+export interface IpvsClientOptions {
+  /** Per-request deadline (default 5000 ms; batches: per datagram). */
+  timeoutMs?: number;
+  /** Use this connection instead of opening a NETLINK_GENERIC socket (tests: a scripted transport). */
+  conn?: NetlinkConnection;
+}
+
+/** Options of `IpvsClient.apply`. */
+export interface ApplyOptions {
+  /** Requests per sendto (default 100). */
+  perSend?: number;
+  timeoutMs?: number;
+}
+
+/** A client of the kernel's IPVS table. One socket; not safe for concurrent dumps (the kernel runs one dump per socket). */
+export class IpvsClient {
+  /** Number of write requests sent to the kernel since open (ops, not datagrams). */
+  writes = 0;
+  /** Number of datagrams (sendto calls) used for writes since open. */
+  writeDatagrams = 0;
+
+  private constructor(
+    private readonly conn: NetlinkConnection,
+    /** The generic netlink family id the kernel gave "IPVS". */
+    readonly familyId: number,
+  ) {}
+
+  /**
+   * Opens a socket and resolves the "IPVS" family. Rejects with IpvsUnavailableError when the
+   * kernel has no IPVS (the socket is closed again), or the NetlinkError of the lookup.
+   */
+  static async open(opts: IpvsClientOptions = {}): Promise<IpvsClient> {
+    const conn = opts.conn ?? NetlinkConnection.open(NETLINK_GENERIC, { timeoutMs: opts.timeoutMs });
+    try {
+      const fam = await resolveFamily(conn, IPVS_GENL_NAME);
+      return new IpvsClient(conn, fam.id);
+    } catch (e) {
+      conn.close();
+      if (e instanceof NetlinkError && e.code === 'ENOENT') throw new IpvsUnavailableError({ cause: e });
+      throw e;
+    }
+  }
+
+  private async call(r: IpvsRequest): Promise<NlMsg[]> {
+    return this.conn.request({ type: this.familyId, payload: r.payload, op: r.op, dump: r.dump === true });
+  }
+
+  private async one(r: IpvsRequest): Promise<Buffer> {
+    const replies = await this.call(r);
+    if (replies.length === 0) throw new NetlinkError(61 /* ENODATA */, r.op, 'the kernel sent no reply');
+    return replies[0].payload;
+  }
+
+  /** IPVS version and connection table size (GET_INFO). */
+  async info(): Promise<IpvsInfo> {
+    return decodeInfo(await this.one(encodeGetInfo()));
+  }
+
+  /** The tcp, tcpfin and udp connection timeouts in seconds (GET_CONFIG). */
+  async getTimeouts(): Promise<Timeouts> {
+    return decodeConfig(await this.one(encodeGetConfig()));
+  }
+
+  /** Sets the timeouts (SET_CONFIG); a 0 leaves that timeout unchanged. */
+  async setTimeouts(t: Timeouts): Promise<void> {
+    this.writes++;
+    this.writeDatagrams++;
+    await this.call(encodeSetConfig(t));
+  }
+
+  /** Every virtual service, with stats, without destinations (one GET_SERVICE dump). */
+  async listServices(): Promise<TableService[]> {
+    return (await this.call(encodeGetServices())).map((m) => decodeServiceMsg(m.payload));
+  }
+
+  /** The destinations of one service, with counters and stats (GET_DEST dump; a missing service gives []). */
+  async listDestinations(id: ServiceId): Promise<Destination[]> {
+    return (await this.call(encodeGetDests(id))).map((m) => decodeDestMsg(m.payload, id.af));
+  }
+
+  /** The whole table: one service dump, then one destination dump per service. */
+  async readTable(): Promise<IpvsTable> {
+    const services = await this.listServices();
+    for (const s of services) s.destinations = await this.listDestinations(s.id);
+    return { services };
+  }
+
+  /**
+   * Applies ops in order, `perSend` per sendto, and returns one result per op. An op that cannot
+   * be encoded fails alone (IpvsError 'IPVS_INVALID', never sent); a kernel refusal fails alone
+   * (NetlinkError); the others still run.
+   */
+  async apply(ops: readonly Op[], opts: ApplyOptions = {}): Promise<OpResult[]> {
+    const results: OpResult[] = new Array(ops.length);
+    const sendable: Array<{ i: number; r: IpvsRequest }> = [];
+    ops.forEach((op, i) => {
+      try {
+        sendable.push({ i, r: encodeOp(op) });
+      } catch (e) {
+        results[i] = { ok: false, error: e instanceof Error ? e : new IpvsError('IPVS_INVALID', String(e)) };
+      }
+    });
+    const perSend = Math.max(1, opts.perSend ?? 100);
+    this.writes += sendable.length;
+    this.writeDatagrams += Math.ceil(sendable.length / perSend);
+    const reqs = sendable.map(({ r }) => ({ type: this.familyId, payload: r.payload, op: r.op }));
+    const out = await this.conn.batch(reqs, { perSend, timeoutMs: opts.timeoutMs });
+    out.forEach((res, k) => (results[sendable[k].i] = res.ok ? { ok: true } : { ok: false, error: res.error }));
+    return results;
+  }
+
+  /** Removes every service (FLUSH). */
+  async flush(): Promise<void> {
+    await this.applyOne({ op: 'flush' });
+  }
+
+  /** Zeroes the counters of one service, or of all (ZERO). */
+  async zero(id?: ServiceId): Promise<void> {
+    await this.applyOne(id ? { op: 'zero', service: id } : { op: 'zero' });
+  }
+
+  private async applyOne(op: Op): Promise<void> {
+    const [r] = await this.apply([op]);
+    if (!r.ok) throw r.error;
+  }
+
+  /** Closes the socket (idempotent). */
+  close(): void {
+    this.conn.close();
+  }
+}
