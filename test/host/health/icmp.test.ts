@@ -42,6 +42,8 @@ describe.skipIf(!hasRoot('host: icmp checks over the shared native socket'))('ic
   });
 
   it('the engine drives icmp probes to up and then down when the link drops', async () => {
+    // the previous test toggled the link: wait until the namespace answers again
+    for (let i = 0; i < 50 && !(await runner.once({ type: 'icmp', timeout: '100ms', interval: '1s' }, veth!.nsAddr, 0)).ok; i++);
     const engine = new HealthEngine();
     const events: string[] = [];
     engine.onTransition((e) => events.push(`${e.to}: ${e.reason}`));
@@ -51,6 +53,7 @@ describe.skipIf(!hasRoot('host: icmp checks over the shared native socket'))('ic
       await new Promise((r) => setTimeout(r, 300));
       veth!.ns.ip('link', 'set', 'eth0', 'down');
       await new Promise((r) => setTimeout(r, 700));
+      expect(events.length, JSON.stringify([events, engine.status("ns")])).toBe(2);
       expect(events[0]).toMatch(/^up: echo reply from/);
       expect(events[1]).toMatch(/^down: (no echo reply from .* within 150 ms|ping .*: E[A-Z]+) \(2 in a row\)$/);
     } finally {
