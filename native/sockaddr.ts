@@ -6,49 +6,21 @@
  *  sockaddr_nl  (12): family u16 | pad u16 | pid u32 | groups u32
  *  sockaddr_ll  (20): family u16 | protocol be16 | ifindex i32 | hatype u16 | pkttype u8 | halen u8 | addr 8
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET } from './constants.js';
 
-/** Bytes of an IPv4 or IPv6 address in dotted/colon text. Throws TypeError on anything else. */
+/** 4 or 16 bytes of an address in text (`%zone` ignored). Throws TypeError on anything else. */
 export function ipBytes(address: string): Buffer {
-  if (isIPv4(address)) return Buffer.from(address.split('.').map(Number));
-  if (!isIPv6(address)) throw new TypeError(`not an IP address: ${JSON.stringify(address)}`);
-  return ipv6Bytes(address);
+  const text = address.split('%')[0];
+  if (isIP(text) === 0) throw new TypeError(`not an IP address: ${JSON.stringify(address)}`);
+  return Buffer.from(ipaddr.parse(text).toByteArray());
 }
 
-function ipv6Bytes(address: string): Buffer {
-  const out = Buffer.alloc(16);
-  let text = address.split('%')[0];
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const b = ipBytes(v4[1]);
-    text = text.slice(0, -v4[1].length) + `${b.readUInt16BE(0).toString(16)}:${b.readUInt16BE(2).toString(16)}`;
-  }
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
-  return out;
-}
-
-/** Text of 4 or 16 address bytes (IPv6 in the canonical compressed form). */
+/** Canonical text (ipaddr.js form, as canonicalAddress in src/ipvs/types.ts) of 4 or 16 address bytes. */
 export function ipText(b: Buffer): string {
-  if (b.length === 4) return [...b].join('.');
-  if (b.length !== 16) throw new TypeError(`address of ${b.length} bytes`);
-  const g = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2));
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return `::ffff:${[...b.subarray(12)].join('.')}`;
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j === i ? i + 1 : j;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  if (b.length !== 4 && b.length !== 16) throw new TypeError(`address of ${b.length} bytes`);
+  return ipaddr.fromByteArray([...b]).toString();
 }
 
 /** struct sockaddr_in for an IPv4 address and port. */
@@ -67,7 +39,7 @@ export function sockaddrIn6(address: string, port: number, scopeId = 0): Buffer 
   const b = Buffer.alloc(28);
   b.writeUInt16LE(AF_INET6, 0);
   b.writeUInt16BE(port, 2);
-  ipv6Bytes(address).copy(b, 8);
+  ipBytes(address).copy(b, 8);
   b.writeUInt32LE(scopeId, 24);
   return b;
 }

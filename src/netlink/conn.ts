@@ -58,6 +58,7 @@ export class NetlinkConnection {
   private readonly timeoutMs: number;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(m: NlMsg) => void>();
+  private readonly errorListeners = new Set<(e: NetlinkError) => void>();
   private seq = Math.floor(Math.random() * 0x7fffffff) + 1;
   private closed = false;
 
@@ -66,7 +67,14 @@ export class NetlinkConnection {
     this.transport = transport;
     this.timeoutMs = opts.timeoutMs ?? 5000;
     transport.onDatagram((d, truncated, multicast) => this.onDatagram(d, truncated, multicast === true));
-    transport.onError?.((e) => this.failAll((op) => new NetlinkError(e.errno ?? ENOBUFS, op, `receive failed: ${e.message}`)));
+    transport.onError?.((e) => this.onTransportFailure(e));
+  }
+
+  private onTransportFailure(e: Error & { errno?: number }): void {
+    const errno = e.errno ?? ENOBUFS;
+    this.failAll((op) => new NetlinkError(errno, op, `receive failed: ${e.message}`));
+    const err = new NetlinkError(errno, 'recvmsg', 'messages were lost (notifications included): resynchronise');
+    this.errorListeners.forEach((cb) => cb(err));
   }
 
   /** Opens a real socket for `protocol` (NETLINK_ROUTE, NETLINK_GENERIC, ...), joined to `groups`. */
@@ -137,6 +145,15 @@ export class NetlinkConnection {
   onNotification(cb: (m: NlMsg) => void): () => void {
     this.listeners.add(cb);
     return () => void this.listeners.delete(cb);
+  }
+
+  /**
+   * Calls `cb` when the socket lost messages (ENOBUFS: the receive queue overflowed). Pending
+   * requests fail on their own; this tells notification users to re-read state. Returns an unsubscribe.
+   */
+  onTransportError(cb: (e: NetlinkError) => void): () => void {
+    this.errorListeners.add(cb);
+    return () => void this.errorListeners.delete(cb);
   }
 
   /** Rejects every pending request with 'ECANCELED' and closes the transport. Idempotent. */
