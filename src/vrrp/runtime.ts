@@ -75,8 +75,18 @@ export class VrrpRuntime {
     for (const c of instances) this.add(c);
   }
 
-  private async refreshHost(): Promise<void> {
-    const [links, addrs] = await Promise.all([this.o.host.links(), this.o.host.addresses()]);
+  private refreshing: Promise<void> = Promise.resolve();
+
+  /** Re-reads links and addresses; serialised, so two refreshes never dump at once. */
+  private refreshHost(): Promise<void> {
+    const next = this.refreshing.catch(() => undefined).then(() => this.readHost());
+    this.refreshing = next;
+    return next;
+  }
+
+  private async readHost(): Promise<void> {
+    const links = await this.o.host.links(); // sequential: two dumps at once on one socket → EBUSY
+    const addrs = await this.o.host.addresses();
     this.links = new Map(links.map((l) => [l.name, l]));
     this.addrs = addrs;
   }
