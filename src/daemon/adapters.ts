@@ -1,6 +1,5 @@
 /**
- * Adapters from the other layers' APIs to the daemon's ports. The kernel dataplane is loaded by
- * name at start when this build lacks it (a clear error names it); everything else is imported.
+ * Adapters from the other layers' APIs to the daemon's ports.
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -19,17 +18,8 @@ import type { PlannerFn, SummaryFn } from './model.js';
 import type { ReconcilerPort, VrrpPort } from './ports.js';
 import type { OpenedDataplane } from './wiring.js';
 
-const KERNEL = '../dataplane/kernel.js';
-let kernelMod: Record<string, unknown> | undefined;
-
-/** Loads the kernel dataplane module if this build has it. */
-export async function loadAdapters(): Promise<void> {
-  try {
-    kernelMod = (await import(KERNEL)) as Record<string, unknown>;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-  }
-}
+/** Nothing to preload any more (kept for the wiring's start sequence). */
+export async function loadAdapters(): Promise<void> {}
 
 /** The planner adapter (src/plan/desired.ts). */
 export const planner: PlannerFn = (input, memory) => {
@@ -52,9 +42,9 @@ export function reconciler(dataplane: Dataplane, clock: Clock, log: Logger): Rec
 
 /** Opens the kernel dataplane (rejects with IPVS-not-available / EPERM messages). */
 export async function openKernel(): Promise<OpenedDataplane> {
-  const K = kernelMod?.KernelDataplane as { open(): Promise<Dataplane & { writes: number }> } | undefined;
-  if (!K) throw new Error(`the kernel dataplane (${KERNEL}) is not available in this build`);
-  const dp = await K.open();
+  // Loaded on demand: the memory dataplane and --check of a VRRP-only config never load the netlink stack.
+  const { KernelDataplane } = await import('../dataplane/kernel.js');
+  const dp = await KernelDataplane.open();
   return { dataplane: dp, writes: () => dp.writes };
 }
 
