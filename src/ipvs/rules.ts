@@ -40,6 +40,9 @@ interface Parsed {
   args: string[];
 }
 
+/** ipvsadm's timeout for a bare -p (seen in UML: `ipvsadm -A ... -p` saves as `-p 360`). */
+const DEFAULT_PERSISTENCE = '360';
+
 class LineError extends Error {}
 
 function fail(msg: string): never {
@@ -60,7 +63,7 @@ function tokenize(words: string[]): Parsed {
       cmd = COMMANDS[w];
     } else if (w === '-p' || w === '--persistent') {
       const next = words[i + 1];
-      opts.set('p', inline ?? (next !== undefined && /^\d+$/.test(next) ? (i++, next) : '300'));
+      opts.set('p', inline ?? (next !== undefined && /^\d+$/.test(next) ? (i++, next) : DEFAULT_PERSISTENCE));
     } else if (VALUED[w] !== undefined) {
       const v = inline ?? words[++i];
       if (v === undefined) fail(`option ${w} needs a value`);
@@ -79,6 +82,7 @@ export function parseHostPort(s: string, needPort: boolean): { address: string; 
   let host = s;
   let port: string | undefined;
   const br = /^\[([^\]]+)\](?::(.*))?$/.exec(s);
+  if (br && br[2] === undefined) fail(`"${s}": a bracketed IPv6 address needs ":port" (or drop the brackets)`);
   if (br) [host, port] = [br[1], br[2]];
   else if ((s.match(/:/g) ?? []).length === 1) [host, port] = s.split(':');
   let address: string;
@@ -107,9 +111,9 @@ function serviceIdOf(p: Parsed): ServiceId {
   const k = kinds[0];
   const v = p.opts.get(k)!;
   if (k === 'f') return { af: p.opts.has('6') ? 'inet6' : 'inet', fwmark: num(v, 'fwmark', 0xffffffff) || fail('fwmark must be 1 or more') };
-  const hp = parseHostPort(v, true);
+  const hp = parseHostPort(v, false);
   const protocol: Protocol = k === 't' ? 'tcp' : k === 'u' ? 'udp' : 'sctp';
-  return { af: hp.af, protocol, address: hp.address, port: hp.port! };
+  return { af: hp.af, protocol, address: hp.address, port: hp.port ?? 0 };
 }
 
 const FLAG_NAMES: Record<string, { bit: number; sched?: string }> = {
@@ -146,6 +150,7 @@ function serviceOf(p: Parsed): Service {
   if (persistent) flags |= C.IP_VS_SVC_F_PERSISTENT;
   const timeout = persistent ? num(p.opts.get('p')!, 'persistence timeout', 0xffffffff) || fail('persistence timeout must be 1 or more') : 0;
   const netmask = p.opts.has('M') ? parseNetmask(p.opts.get('M')!, id.af) : defaultNetmask(id.af);
+  if (id.port === 0 && !persistent) fail('zero port specified for non-persistent service');
   const svc: Service = { id, scheduler, flags, timeout, netmask };
   if (p.opts.has('pe')) svc.pe = /^[a-z0-9_]{1,15}$/.test(p.opts.get('pe')!) ? p.opts.get('pe')! : fail(`invalid persistence engine "${p.opts.get('pe')}"`);
   return svc;
