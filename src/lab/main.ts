@@ -7,7 +7,7 @@
  * Isolation: each run has its own umid (lvsd-lab-<pid>-<n>) and its own temp dirs, and every
  * namespace lives inside its guest kernel, so two labs can run side by side without meeting.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killGuests, relayScript, relayShell, tailFile } from './hostio.js';
@@ -65,6 +65,14 @@ function explainNoSummary(r: UmlResult): void {
   if (r.timedOut) process.stdout.write('(the guest hit its time limit and was killed)\n');
 }
 
+/** A failed lab leaves its guest logs (lvsd, nginx, client, configs) for a look; says where. */
+function keepLogsOnFailure(dir: string): void {
+  if (!existsSync(join(dir, 'logs'))) return;
+  const kept = mkdtempSync(join(tmpdir(), 'lvsd-lab-logs-'));
+  renameSync(join(dir, 'logs'), join(kept, 'logs'));
+  process.stdout.write(`The guest's logs (lvsd, nginx, client, configs) are kept in ${kept}/logs\n`);
+}
+
 async function keepAlive(dir: string): Promise<void> {
   while (!existsSync(join(dir, 'cmd', 'ready'))) await new Promise((r) => setTimeout(r, 200));
   await relayShell(dir, [
@@ -106,6 +114,7 @@ export async function runLab(argv: string[]): Promise<number> {
     tail.stop();
     const summary = readSummary(dir);
     if (!summary && !interrupted) explainNoSummary(result);
+    if (!interrupted && !(summary?.ok && result.ok)) keepLogsOnFailure(dir);
     result.cleanup();
     if (interrupted) return 130;
     return summary?.ok && result.ok ? 0 : 1;

@@ -6,13 +6,13 @@
  *
  * Environment: LVSD_ROOT (repo root), LAB_DIR (host-visible dir), LAB_SHORT=1, LAB_KEEP=1.
  */
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Progress, runIn, waitFor } from './guest.js';
 import { Lab, WEB_KEY } from './lab.js';
 import { addService, backendDies, masterDies, spread } from './steps.js';
 import { formatSummary, summarize } from './summary.js';
-import { BACKENDS, CLIENT, LBS, VIP } from './topology.js';
+import { BACKENDS, CLIENT, LBS, RUN_DIR, VIP } from './topology.js';
 
 const START_TIMEOUT_MS = 90_000;
 
@@ -65,6 +65,12 @@ async function play(lab: Lab): Promise<string | undefined> {
   return undefined;
 }
 
+/** Copies the guest's logs (lvsd, nginx, client; they live on the guest's tmpfs) to `dir`/logs. */
+function keepLogs(dir: string): void {
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  for (const f of readdirSync(RUN_DIR).filter((n) => n.endsWith('.log') || n.endsWith('.toml'))) copyFileSync(join(RUN_DIR, f), join(dir, 'logs', f));
+}
+
 async function main(): Promise<number> {
   const root = process.env.LVSD_ROOT;
   const dir = process.env.LAB_DIR;
@@ -80,6 +86,7 @@ async function main(): Promise<number> {
   lab.say('5. Summary');
   const summary = summarize(lab.steps, lab.report(), lab.timings, aborted);
   for (const line of formatSummary(summary)) lab.say(line);
+  keepLogs(dir);
   writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   if (process.env.LAB_KEEP !== '1') lab.stopAll();
   return summary.ok ? 0 : 1;
