@@ -69,10 +69,11 @@ export function decodeServiceId(m: AttrMap): ServiceId {
 
 /** A service (destinations empty) from the SVC attributes of a dump entry. Flags exclude HASHED. */
 export function decodeServiceAttrs(m: AttrMap): TableService {
+  const id = decodeServiceId(m);
   const flagsRaw = need(m, C.IPVS_SVC_ATTR_FLAGS, 'IPVS_SVC_ATTR_FLAGS');
   if (flagsRaw.length < 4) throw new NetlinkDecodeError(`IPVS_SVC_ATTR_FLAGS of ${flagsRaw.length} bytes, need 8`);
   const svc: TableService = {
-    id: decodeServiceId(m),
+    id,
     scheduler: readStr(need(m, C.IPVS_SVC_ATTR_SCHED_NAME, 'IPVS_SVC_ATTR_SCHED_NAME')),
     flags: flagsRaw.readUInt32LE(0) & ~C.IP_VS_SVC_F_HASHED,
     timeout: readU32(need(m, C.IPVS_SVC_ATTR_TIMEOUT, 'IPVS_SVC_ATTR_TIMEOUT')),

@@ -26,17 +26,30 @@ export interface FakeOptions {
 
 /** The fake's state and its transport. */
 export interface FakeKernel {
-  transport: ScriptedTransport;
+  /** The transport of the most recent `conn()`. */
+  readonly transport: ScriptedTransport;
   services: Map<string, { svc: Service; dests: Map<string, Destination> }>;
-  /** A NetlinkConnection over the transport (short timeout). */
+  /** A NetlinkConnection over a new transport (a new socket) to the same kernel state. */
   conn(): NetlinkConnection;
+  /** Every request received, over all connections. */
+  sent(): NlMsg[];
 }
 
 /** Makes a fresh fake kernel. */
 export function fakeKernel(opts: FakeOptions = {}): FakeKernel {
   const services: FakeKernel['services'] = new Map();
-  const transport = scriptedTransport((req) => handle(req, services, opts));
-  return { transport, services, conn: () => new NetlinkConnection(transport, { timeoutMs: 1000 }) };
+  const transports: ScriptedTransport[] = [];
+  return {
+    get transport() {
+      return transports[transports.length - 1];
+    },
+    services,
+    conn: () => {
+      transports.push(scriptedTransport((req) => handle(req, services, opts)));
+      return new NetlinkConnection(transports[transports.length - 1], { timeoutMs: 1000 });
+    },
+    sent: () => transports.flatMap((t) => t.sent),
+  };
 }
 
 function handle(req: NlMsg, services: FakeKernel['services'], opts: FakeOptions): NlMsg[] {
