@@ -67,7 +67,7 @@ export function describe(s: z.ZodType): string {
   const d = defOf(unwrap(s));
   switch (d.type) {
     case 'string': return 'string';
-    case 'number': return (d.checks as unknown[] | undefined)?.some((c) => defOf(c).type === 'number_format' || (defOf(c) as { format?: string }).format?.includes('int')) ? 'integer' : 'number';
+    case 'number': return numberType(d);
     case 'boolean': return 'boolean';
     case 'literal': return (d.values as unknown[]).map((v) => JSON.stringify(v)).join(' | ');
     case 'enum': return Object.values(d.entries as Record<string, string>).map((v) => JSON.stringify(v)).join(' | ');
@@ -76,6 +76,15 @@ export function describe(s: z.ZodType): string {
     case 'union': return [...new Set((d.options as z.ZodType[]).map(describe))].join(' or ');
     default: return d.type;
   }
+}
+
+function numberType(d: Def): string {
+  const checks = ((d.checks as unknown[] | undefined) ?? []).map((c) => defOf(c) as { check?: string; format?: string; value?: number });
+  const isInt = String(d.format ?? '').includes('int') || checks.some((c) => String(c.format ?? '').includes('int'));
+  const lo = checks.find((c) => c.check === 'greater_than')?.value;
+  const hi = checks.find((c) => c.check === 'less_than')?.value;
+  const range = lo !== undefined && hi !== undefined ? ` ${lo}-${hi}` : lo !== undefined ? ` ≥ ${lo}` : '';
+  return (isInt ? 'integer' : 'number') + range;
 }
 
 /** The default of a key (the value zod fills in), or undefined. */

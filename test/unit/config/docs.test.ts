@@ -1,0 +1,32 @@
+/** docs/config.md is generated from the schemas and kept in sync; every key is documented. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateConfigDocs } from '../../../src/config/docs.js';
+import { globalSchema, realServerSchema, virtualServerSchema } from '../../../src/config/schema.js';
+
+const committed = readFileSync(join(import.meta.dirname, '../../../docs/config.md'), 'utf8');
+
+describe('docs/config.md', () => {
+  it('equals what src/config/docs.ts generates (run: node dist/src/config/docs.js > docs/config.md)', () => {
+    expect(committed).toBe(generateConfigDocs());
+  });
+
+  it('has a row for every key of [global], [[virtual_server]] and real_server', () => {
+    for (const [title, shape] of [['## [global]', globalSchema.shape], ['## [[virtual_server]]', virtualServerSchema.shape], ['## [[virtual_server.real_server]]', realServerSchema.shape]] as const) {
+      const section = committed.slice(committed.indexOf(title + '\n'));
+      const body = section.slice(0, section.indexOf('\n## ', 3));
+      for (const key of Object.keys(shape)) expect(body, `${title} ${key}`).toContain(`| \`${key}\` |`);
+    }
+  });
+
+  it('every example in the docs tables of lvsd-owned keys is valid TOML for its key', async () => {
+    const toml = (await import('toml')).default;
+    const rows = [...committed.matchAll(/^\| `(\w+)` \| [^|]* \| [^|]* \| `([^`]*)` \|/gm)];
+    expect(rows.length).toBeGreaterThan(60);
+    for (const [, key, example] of rows) {
+      if (example!.startsWith('[[')) continue; // a table header, not a value
+      expect(() => toml.parse(`${key} = ${example!.replace(/\\\|/g, '|')}`), `${key} = ${example}`).not.toThrow();
+    }
+  });
+});
