@@ -44,7 +44,8 @@ interface Binding {
   sock: Pick<VrrpSocket, 'send' | 'onReceive' | 'close'>;
   spec: SocketSpec;
   vips: VipSpec[];
-  recentlyRemoved: Map<string, number>;
+  /** VIPs we removed whose RTM_DELADDR has not been seen yet (events arrive in kernel order). */
+  expectDel: Set<string>;
 }
 
 /** Identity of an instance across reloads: VRID + family + interface + unicast source. */
@@ -113,7 +114,7 @@ export class VrrpRuntime {
     const spec: SocketSpec = { family: instanceFamily(c), ifname: l.name, ifindex: l.index, src: this.primary(c, l.index), peers: c.unicast_peers };
     const vips = this.vipSpecs(c);
     const sock = this.openSocket(c, spec);
-    const b: Binding = { inst: undefined as unknown as VrrpInstance, sock, spec, vips, recentlyRemoved: new Map() };
+    const b: Binding = { inst: undefined as unknown as VrrpInstance, sock, spec, vips, expectDel: new Set() };
     b.inst = new VrrpInstance(c, { clock: this.clock, io: this.io(b), primaryIp: spec.src, onTransition: this.o.onTransition });
     this.bindings.set(instanceKey(c), b);
     sock.onReceive((r) => this.onPacket(b, r));
@@ -148,8 +149,7 @@ export class VrrpRuntime {
         await Promise.all(b.vips.map((v) => this.o.host.addVip(v).catch((e) => warn(`adding VIP ${v.address} failed`, e))));
       },
       removeVips: async () => {
-        const now = this.clock.now();
-        for (const v of b.vips) b.recentlyRemoved.set(v.address, now);
+        for (const v of b.vips) b.expectDel.add(v.address);
         await Promise.all(b.vips.map((v) => this.o.host.delVip(v).catch((e) => warn(`removing VIP ${v.address} failed`, e))));
       },
       announce: () => this.announce(b),
@@ -198,11 +198,11 @@ export class VrrpRuntime {
       if (!old?.mac) void this.refreshHost().catch(() => undefined);
       return;
     }
-    if (ev.added) return;
     for (const b of this.bindings.values()) {
-      const ours = b.vips.some((v) => v.address === ev.address && v.ifindex === ev.ifindex);
-      const mine = (b.recentlyRemoved.get(ev.address) ?? -Infinity) > this.clock.now() - 1000;
-      if (ours && !mine) b.inst.vipDeleted(ev.address);
+      if (!b.vips.some((v) => v.address === ev.address && v.ifindex === ev.ifindex)) continue;
+      // an add seen after our removal means that removal produced no event (the VIP was absent)
+      if (ev.added) b.expectDel.delete(ev.address);
+      else if (!b.expectDel.delete(ev.address)) b.inst.vipDeleted(ev.address);
     }
   }
 
