@@ -56,7 +56,7 @@ export function killGuests(umidPrefix: string): number {
 
 /** Shell (guest side, --keep) relaying commands from `$LAB_DIR/cmd` into the client namespace. */
 export function relayScript(): string {
-  return `mkdir -p "$LAB_DIR/cmd"; export PATH="$LVSD_ROOT/bin:$PATH"
+  return `mkdir -p "$LAB_DIR/cmd"; export PATH="$LVSD_ROOT/bin:$PATH" LVSD_SOCKET=/run/lvsd/lb2.sock
 touch "$LAB_DIR/cmd/ready"
 while [ ! -e "$LAB_DIR/cmd/quit" ]; do
   for f in "$LAB_DIR"/cmd/*.sh; do

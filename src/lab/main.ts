@@ -18,7 +18,7 @@ import { runUml, type UmlResult } from './uml.js';
 const USAGE = `usage: lab/run [--short] [--keep]
   --short   a quicker story (for CI); same steps and checks
   --keep    after the story, stay in the lab: a shell prompt in the client namespace
-            (try: lvsctl -s /run/lvsd/lb2.sock status, ipvsadm -Ln via ip netns exec lb2, curl http://10.99.0.50/)`;
+            (try: lvsctl status, ip netns exec lb2 ipvsadm -Ln, curl http://10.99.0.50/; "exit" ends it)`;
 
 /** Parsed command line. */
 export interface LabArgs {
@@ -77,8 +77,9 @@ async function keepAlive(dir: string): Promise<void> {
   while (!existsSync(join(dir, 'cmd', 'ready'))) await new Promise((r) => setTimeout(r, 200));
   await relayShell(dir, [
     '',
-    'The lab keeps running. Commands run inside the client namespace of the guest; "exit" stops the lab.',
-    '  lvsctl -s /run/lvsd/lb2.sock status      ip netns exec lb2 ipvsadm -Ln      curl -s http://10.99.0.50/',
+    'The lab keeps running. Commands run inside the client namespace of the guest (no job control); "exit" stops the lab.',
+    '  lvsctl status            (lb2, now the VRRP master; lb1 is "powered off": lvsctl -s /run/lvsd/lb1.sock ...)',
+    '  ip netns exec lb2 ipvsadm -Ln --stats      curl -s http://10.99.0.50/      curl -s http://10.99.0.50:8080/',
   ]);
 }
 

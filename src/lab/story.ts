@@ -58,6 +58,8 @@ async function play(lab: Lab): Promise<string | undefined> {
   if (problem) return problem;
   lab.say(`Starting the client loop in namespace "${CLIENT.name}": GET http://${VIP}/ one connection per request`);
   lab.startClient([`http://${VIP}/`]);
+  const answering = await waitFor(async () => (lab.report().sent - lab.report().failed > 0 ? true : undefined), 30_000, 200);
+  if (!answering) return `the client loop got no answer through the VIP within 30 s (log: /run/lab/client.log; last error: ${lab.report().lastError ?? 'none'})`;
   await spread(lab);
   await backendDies(lab);
   await masterDies(lab);
