@@ -120,13 +120,21 @@ export class IpvsClient {
         results[i] = { ok: false, error: e instanceof Error ? e : new IpvsError('IPVS_INVALID', String(e)) };
       }
     });
-    const perSend = Math.max(1, opts.perSend ?? 100);
-    this.writes += sendable.length;
-    this.writeDatagrams += Math.ceil(sendable.length / perSend);
-    const reqs = sendable.map(({ r }) => ({ type: this.familyId, payload: r.payload, op: r.op }));
-    const out = await this.conn.batch(reqs, { perSend, timeoutMs: opts.timeoutMs });
-    out.forEach((res, k) => (results[sendable[k].i] = res.ok ? { ok: true } : { ok: false, error: res.error }));
+    const out = await this.applyRequests(sendable.map((x) => x.r), opts);
+    out.forEach((res, k) => (results[sendable[k].i] = res));
     return results;
+  }
+
+  /** Sends already-encoded write requests (from `encodeOp`), `perSend` per sendto; one result each, in order. */
+  async applyRequests(reqs: readonly IpvsRequest[], opts: ApplyOptions = {}): Promise<OpResult[]> {
+    const perSend = Math.max(1, opts.perSend ?? 100);
+    this.writes += reqs.length;
+    this.writeDatagrams += Math.ceil(reqs.length / perSend);
+    const out = await this.conn.batch(
+      reqs.map((r) => ({ type: this.familyId, payload: r.payload, op: r.op })),
+      { perSend, timeoutMs: opts.timeoutMs },
+    );
+    return out.map((res) => (res.ok ? { ok: true } : { ok: false, error: res.error }));
   }
 
   /** Removes every service (FLUSH). */

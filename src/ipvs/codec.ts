@@ -10,9 +10,9 @@
  *     TUN_TYPE u8, TUN_PORT be16, TUN_FLAGS u16, U_THRESH u32, L_THRESH u32.
  * Dumps (GET_SERVICE, GET_DEST) carry only the identity part.
  */
-import ipaddr from 'ipaddr.js';
 import { attr, attrBe16, attrNested, attrStr, attrU16, attrU32, attrU8 } from '../netlink/attributes.js';
 import { genlPayload } from '../netlink/genl.js';
+import { ipBytes } from './addr.js';
 import * as C from './constants.js';
 import { IpvsError } from './errors.js';
 import { destKey, serviceKey, type Destination, type Family, type Forwarding, type Op, type Protocol, type Service, type ServiceId, type TunnelType } from './types.js';
@@ -36,15 +36,11 @@ export function afNumber(af: Family): number {
 
 /** 16-byte nf_inet_addr of `address` (IPv4 in the first 4 bytes). Throws IpvsError on garbage or a family mismatch. */
 export function addrBytes(address: string, af: Family): Buffer {
-  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
-  try {
-    parsed = ipaddr.parse(address);
-  } catch {
-    throw new IpvsError('IPVS_INVALID', `invalid IP address "${address}"`);
-  }
-  if ((parsed.kind() === 'ipv6') !== (af === 'inet6')) throw new IpvsError('IPVS_INVALID', `address ${address} is not ${af === 'inet6' ? 'IPv6' : 'IPv4'}`);
+  const parsed = ipBytes(address);
+  if (parsed === null) throw new IpvsError('IPVS_INVALID', `invalid IP address "${address}"`);
+  if (parsed.af !== af) throw new IpvsError('IPVS_INVALID', `address ${address} is not ${af === 'inet6' ? 'IPv6' : 'IPv4'}`);
   const out = Buffer.alloc(16);
-  Buffer.from(parsed.toByteArray()).copy(out);
+  for (let i = 0; i < parsed.bytes.length; i++) out[i] = parsed.bytes[i];
   return out;
 }
 
@@ -100,9 +96,18 @@ export function serviceNest(s: Service): Buffer {
   return attrNested(C.IPVS_CMD_ATTR_SERVICE, attrs, true);
 }
 
-/** The SERVICE nest that only names a service (as ipvsadm sends it for dest, delete and zero commands). */
+let lastRef: { key: string; nest: Buffer } | undefined;
+
+/**
+ * The SERVICE nest that only names a service (as ipvsadm sends it for dest, delete and zero
+ * commands). The last one is cached: restores and reconciles send runs of ops for one service.
+ */
 export function serviceRefNest(id: ServiceId): Buffer {
-  return serviceNest({ id, scheduler: '', flags: 0, timeout: 0, netmask: defaultNetmask(id.af) });
+  const key = id.fwmark !== undefined ? `${id.af} f${id.fwmark}` : `${id.af} ${id.protocol} ${id.address} ${id.port}`;
+  if (lastRef?.key === key) return lastRef.nest;
+  const nest = serviceNest({ id, scheduler: '', flags: 0, timeout: 0, netmask: defaultNetmask(id.af) });
+  lastRef = { key, nest };
+  return nest;
 }
 
 /** The DEST nest for NEW/SET/DEL_DEST. */

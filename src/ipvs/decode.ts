@@ -3,10 +3,10 @@
  * GET_CONFIG → the model in src/ipvs/types.ts. Pure. Anything malformed (missing attribute, wrong
  * size, unknown family/protocol/forwarding) throws NetlinkDecodeError and nothing else.
  */
-import ipaddr from 'ipaddr.js';
 import { parseAttrs, readBe16, readStr, readU16, readU32, readU64, readU8, type AttrMap } from '../netlink/attributes.js';
 import { NetlinkDecodeError } from '../netlink/errors.js';
 import { decodeGenl } from '../netlink/genl.js';
+import { ipText } from './addr.js';
 import * as C from './constants.js';
 import type { Timeouts } from './codec.js';
 import type { Destination, Family, Forwarding, Protocol, ServiceId, Stats, TableService, TunnelType } from './types.js';
@@ -33,7 +33,7 @@ export function familyFrom(n: number): Family {
 export function addrText(b: Buffer, af: Family): string {
   const n = af === 'inet6' ? 16 : 4;
   if (b.length < n) throw new NetlinkDecodeError(`address attribute of ${b.length} bytes, need ${n}`);
-  return ipaddr.fromByteArray(Array.from(b.subarray(0, n))).toString();
+  return ipText(b, af);
 }
 
 /** Decodes a nested STATS64 (all u64) or STATS (u32 counters, u64 bytes) attribute. */

@@ -4,16 +4,19 @@
  * only then `applyRules` sends them, 100 per sendto, each line with its own ACK/errno, and reports
  * per line what was applied and what was not.
  */
-import { encodeOp, type Timeouts } from './codec.js';
+import { encodeOp, type IpvsRequest, type Timeouts } from './codec.js';
 import { IpvsError, RulesError } from './errors.js';
 import { parseRules, type RuleLine } from './rules.js';
-import type { Op, OpResult } from './types.js';
+import type { OpResult } from './types.js';
 
 /** What applying needs of a client (IpvsClient satisfies it). */
 export interface RuleSink {
-  apply(ops: readonly Op[], opts?: { perSend?: number }): Promise<OpResult[]>;
+  applyRequests(reqs: readonly IpvsRequest[], opts?: { perSend?: number }): Promise<OpResult[]>;
   setTimeouts(t: Timeouts): Promise<void>;
 }
+
+/** A parsed line ready to send: op lines carry their encoded request. */
+export type ValidLine = RuleLine & { req?: IpvsRequest };
 
 /** Outcome of a restore: line numbers applied, and each failed line with the kernel's error. */
 export interface RestoreReport {
@@ -23,12 +26,12 @@ export interface RestoreReport {
 }
 
 /** Parses and encodes every line; returns the lines, or every error found (each naming its line). */
-export function validateRules(text: string): { lines: RuleLine[]; errors: RulesError[] } {
+export function validateRules(text: string): { lines: ValidLine[]; errors: RulesError[] } {
   const { lines, errors } = parseRules(text);
-  for (const l of lines) {
+  for (const l of lines as ValidLine[]) {
     if (l.kind !== 'op') continue;
     try {
-      encodeOp(l.op);
+      l.req = encodeOp(l.op);
     } catch (e) {
       if (!(e instanceof IpvsError)) throw e;
       errors.push(new RulesError(l.line, e.message));
@@ -39,8 +42,8 @@ export function validateRules(text: string): { lines: RuleLine[]; errors: RulesE
 }
 
 /** Runs of consecutive op lines, with `--set` lines on their own, in file order. */
-function segments(lines: RuleLine[]): RuleLine[][] {
-  const out: RuleLine[][] = [];
+function segments(lines: ValidLine[]): ValidLine[][] {
+  const out: ValidLine[][] = [];
   for (const l of lines) {
     const last = out[out.length - 1];
     if (l.kind === 'op' && last && last[0].kind === 'op') last.push(l);
@@ -50,7 +53,7 @@ function segments(lines: RuleLine[]): RuleLine[][] {
 }
 
 /** Applies validated lines in order; never rejects for a kernel refusal (it lands in `failed`). */
-export async function applyRules(sink: RuleSink, lines: RuleLine[], opts: { perSend?: number } = {}): Promise<RestoreReport> {
+export async function applyRules(sink: RuleSink, lines: ValidLine[], opts: { perSend?: number } = {}): Promise<RestoreReport> {
   const report: RestoreReport = { total: lines.length, applied: [], failed: [] };
   for (const seg of segments(lines)) {
     const first = seg[0];
@@ -63,7 +66,7 @@ export async function applyRules(sink: RuleSink, lines: RuleLine[], opts: { perS
       }
       continue;
     }
-    const results = await sink.apply(seg.map((l) => (l as RuleLine & { kind: 'op' }).op), opts);
+    const results = await sink.applyRequests(seg.map((l) => l.req ?? encodeOp((l as RuleLine & { kind: 'op' }).op)), opts);
     results.forEach((r, i) => (r.ok ? report.applied.push(seg[i].line) : report.failed.push({ line: seg[i].line, text: seg[i].text.trim(), error: r.error })));
   }
   return report;

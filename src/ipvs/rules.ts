@@ -8,7 +8,8 @@
 import { defaultNetmask } from './codec.js';
 import * as C from './constants.js';
 import { RulesError } from './errors.js';
-import { canonicalAddress, familyOf, type Destination, type Family, type Forwarding, type Op, type Protocol, type Service, type ServiceId, type TunnelType } from './types.js';
+import { parseIp } from './addr.js';
+import { type Destination, type Family, type Forwarding, type Op, type Protocol, type Service, type ServiceId, type TunnelType } from './types.js';
 import type { Timeouts } from './codec.js';
 
 /** One parsed line: an Op, or a `--set` of the timeouts. `line` is 1-based, `text` the source. */
@@ -85,18 +86,13 @@ export function parseHostPort(s: string, needPort: boolean): { address: string; 
   if (br && br[2] === undefined) fail(`"${s}": a bracketed IPv6 address needs ":port" (or drop the brackets)`);
   if (br) [host, port] = [br[1], br[2]];
   else if ((s.match(/:/g) ?? []).length === 1) [host, port] = s.split(':');
-  let address: string;
-  try {
-    address = canonicalAddress(host);
-  } catch {
-    fail(`invalid address "${host}"`);
-  }
+  const ip = parseIp(host) ?? fail(`invalid address "${host}"`);
   if (port === undefined || port === '') {
     if (needPort) fail(`"${s}" needs a port`);
-    return { address, af: familyOf(address) };
+    return ip;
   }
   if (!/^\d+$/.test(port) || Number(port) > 65535) fail(`invalid port "${port}"`);
-  return { address, af: familyOf(address), port: Number(port) };
+  return { ...ip, port: Number(port) };
 }
 
 function num(s: string, what: string, max: number): number {
