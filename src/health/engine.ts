@@ -5,11 +5,11 @@
  */
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../util/clock.js';
-import { type Checker, endpoint, type ProbeTarget } from './checker.js';
+import { type Checker, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
 import type { HealthMetrics } from './metrics.js';
 import { createCheckers } from './registry.js';
-import { runRound } from './runner.js';
-import { type Scheduled, Scheduler } from './scheduler.js';
+import { RoundHandle, runRound } from './runner.js';
+import { type Job, Scheduler } from './scheduler.js';
 import type { CheckSpec } from './schema.js';
 import { type Health, initialHealth, nextHealth, type ProbeRecord, type Transition } from './state.js';
 
@@ -52,18 +52,17 @@ export interface HealthEngineOptions {
   wallClock?: () => number;
 }
 
-interface Probe {
+interface Probe extends Job {
   key: string;
   label: string;
+  ctx: { checker: Checker<CheckSpec>; target: ProbeTarget; spec: CheckSpec; clock: Clock };
   spec: CheckSpec;
-  target: ProbeTarget;
-  checker: Checker<CheckSpec>;
   ids: Set<string>;
   health: Health;
   due: number;
-  timer?: Scheduled;
-  ctrl?: AbortController;
-  running?: Promise<void>;
+  handle: RoundHandle;
+  inFlight: boolean;
+  idle?: () => void;
   stopped: boolean;
 }
 
@@ -161,7 +160,9 @@ export class HealthEngine {
     const port = (s.connect_port as number | undefined) ?? t.port;
     const target: ProbeTarget = { address, port, server: { address: t.address, port: t.port }, bindto: s.bindto as string | undefined, timeoutMs: t.spec.timeout };
     const health = initialHealth(t.spec.initial, this.wall());
-    return { key, label: endpoint(address, port), spec: t.spec, target, checker, ids: new Set(), health, due: 0, stopped: false };
+    const ctx = { checker, target, spec: t.spec, clock: this.clock };
+    const p: Probe = { key, label: endpoint(address, port), ctx, spec: t.spec, ids: new Set(), health, due: 0, handle: new RoundHandle(), inFlight: false, stopped: false, gen: 0, run: () => this.round(p) };
+    return p;
   }
 
   private start(p: Probe): void {
@@ -171,24 +172,26 @@ export class HealthEngine {
 
   private schedule(p: Probe, due: number): void {
     p.due = due;
-    p.timer = this.sched.at(due, () => {
-      p.running = this.round(p);
-    });
+    this.sched.at(due, p);
   }
 
-  private async round(p: Probe): Promise<void> {
+  private round(p: Probe): void {
     if (p.stopped) return;
-    const ctrl = (p.ctrl = new AbortController());
     const t0 = this.clock.now();
+    p.inFlight = true;
     this.setInFlight(+1);
-    const r = await runRound({ checker: p.checker, target: p.target, spec: p.spec, clock: this.clock, signal: ctrl.signal });
+    runRound(p.ctx, p.handle, (r) => this.roundDone(p, r, t0));
+  }
+
+  private roundDone(p: Probe, r: ProbeResult, t0: number): void {
+    p.inFlight = false;
     this.setInFlight(-1);
-    p.ctrl = undefined;
-    p.running = undefined;
+    p.idle?.();
     if (p.stopped) return;
     const now = this.clock.now();
     this.record(p, { ok: r.ok, at: this.wall(), ms: now - t0, detail: r.detail, weight: r.weight });
     const next = p.due + p.spec.interval;
+    // a round that overran its interval (retries) skips ahead instead of starting late forever
     this.schedule(p, now - t0 > p.spec.interval ? Math.max(next, now) : next);
   }
 
@@ -218,9 +221,10 @@ export class HealthEngine {
 
   private halt(p: Probe): Promise<void> {
     p.stopped = true;
-    p.timer?.cancel();
-    p.ctrl?.abort(new Error('probe removed'));
-    return p.running ?? Promise.resolve();
+    this.sched.cancel(p);
+    const idle = p.inFlight ? new Promise<void>((resolve) => (p.idle = resolve)) : Promise.resolve();
+    p.handle.halt();
+    return idle;
   }
 
   private setInFlight(d: number): void {
@@ -231,8 +235,13 @@ export class HealthEngine {
 
 /** The identity of a probe: real server address and port plus the spec, with object keys sorted. */
 export function probeKey(t: { address: string; port: number; spec: CheckSpec }): string {
-  return `${t.address}|${t.port}|${canonical(t.spec)}`;
+  let c = specKeys.get(t.spec);
+  if (c === undefined) specKeys.set(t.spec, (c = canonical(t.spec)));
+  return `${t.address}|${t.port}|${c}`;
 }
+
+/** Canonical text per spec object (specs are shared by many targets and never mutated). */
+const specKeys = new WeakMap<object, string>();
 
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;

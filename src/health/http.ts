@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Agent, type Dispatcher, interceptors } from 'undici';
+import { Client, type Dispatcher, interceptors } from 'undici';
 import { z } from 'zod';
 import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
 import { commonShape, regexSchema, statusSchema } from './common.js';
@@ -70,16 +70,16 @@ interface BodyRead {
   truncated: boolean;
 }
 
-async function readBody(body: Dispatcher.ResponseData['body'], max: number): Promise<BodyRead> {
+async function readBody(body: Dispatcher.ResponseData['body'], max: number, digest: boolean): Promise<BodyRead> {
   const chunks: Buffer[] = [];
-  const hash = createHash('sha256');
+  const hash = digest ? createHash('sha256') : undefined;
   let bytes = 0;
   let truncated = false;
   for await (const c of body as AsyncIterable<Buffer>) {
     const room = max - bytes;
     const part = c.length > room ? c.subarray(0, room) : c;
     chunks.push(part);
-    hash.update(part);
+    hash?.update(part);
     bytes += part.length;
     if (c.length > room) {
       truncated = true;
@@ -87,25 +87,28 @@ async function readBody(body: Dispatcher.ResponseData['body'], max: number): Pro
     }
   }
   if (truncated) body.destroy();
-  return { text: Buffer.concat(chunks).toString('utf8'), digest: hash.digest('hex'), bytes, truncated };
+  return { text: Buffer.concat(chunks).toString('utf8'), digest: hash?.digest('hex') ?? '', bytes, truncated };
 }
 
-/** Creates, caches and closes undici Agents, one per distinct connection setup (bind, TLS, redirects). */
-class AgentCache {
-  private agents = new Map<string, Dispatcher>();
+/**
+ * Connection options per distinct setup (bind, TLS), cached; each probe makes its own undici Client over
+ * them and destroys it afterwards: a fresh connection per probe, without the Agent/Pool bookkeeping
+ * that undici would otherwise create and tear down per origin (measured: bench/results/health.md).
+ */
+class ConnectCache {
+  private opts = new Map<string, Client.Options>();
   private cas = new Map<string, Buffer>();
 
-  get(target: ProbeTarget, spec: AnyHttpSpec): Dispatcher {
+  get(target: ProbeTarget, spec: AnyHttpSpec): Client.Options {
     const tls = spec.type === 'https' ? spec : undefined;
     const servername = tls?.sni ?? (spec.host && !isIp(spec.host) ? spec.host.replace(/:\d+$/, '') : undefined);
-    const key = JSON.stringify([target.bindto, servername, tls?.tls_verify, tls?.ca_file, spec.follow_redirects]);
-    let a = this.agents.get(key);
-    if (a) return a;
+    const key = JSON.stringify([target.bindto, servername, tls?.tls_verify, tls?.ca_file]);
+    let o = this.opts.get(key);
+    if (o) return o;
     const connect = { localAddress: target.bindto, servername, rejectUnauthorized: tls?.tls_verify ?? true, ca: tls?.ca_file ? this.ca(tls.ca_file) : undefined };
-    a = new Agent({ connect, pipelining: 0, headersTimeout: 0, bodyTimeout: 0 });
-    if (spec.follow_redirects > 0) a = a.compose(interceptors.redirect({ maxRedirections: spec.follow_redirects }));
-    this.agents.set(key, a);
-    return a;
+    o = { connect, pipelining: 1, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 1 };
+    this.opts.set(key, o);
+    return o;
   }
 
   private ca(file: string): Buffer {
@@ -115,10 +118,16 @@ class AgentCache {
   }
 
   close(): void {
-    for (const a of this.agents.values()) void a.destroy().catch(() => {});
-    this.agents.clear();
+    this.opts.clear();
     this.cas.clear();
   }
+}
+
+/** A Client for one probe, with the redirect interceptor when the spec follows redirects. */
+function clientFor(origin: string, opts: Client.Options, redirects: number): { d: Dispatcher; close(): void } {
+  const c = new Client(origin, opts);
+  const d = redirects > 0 ? c.compose(interceptors.redirect({ maxRedirections: redirects })) : c;
+  return { d, close: () => void c.destroy().catch(() => {}) };
 }
 
 function isIp(h: string): boolean {
@@ -147,23 +156,26 @@ function judge(code: number, body: BodyRead, target: ProbeTarget, spec: AnyHttpS
 
 /** Makes the http/https checker pair sharing one agent cache. */
 export function createHttpCheckers(): { http: Checker<HttpSpec>; https: Checker<HttpsSpec> } {
-  const agents = new AgentCache();
+  const conns = new ConnectCache();
   const probe = async (target: ProbeTarget, spec: AnyHttpSpec, signal: AbortSignal): Promise<ProbeResult> => {
     const scheme = spec.type === 'https' ? 'https' : 'http';
     const origin = `${scheme}://${endpoint(target.address, target.port)}`;
     const headers: Record<string, string> = { 'user-agent': 'lvsd-health', ...spec.headers };
     if (spec.host) headers.host = spec.host;
+    const client = clientFor(origin, conns.get(target, spec), spec.follow_redirects);
     try {
-      const res = await agents.get(target, spec).request({ origin, path: spec.path, method: spec.method, headers, body: spec.body, signal, reset: true });
-      const body = spec.method === 'HEAD' ? { text: '', digest: '', bytes: 0, truncated: false } : await readBody(res.body, spec.max_body_bytes);
+      const res = await client.d.request({ origin, path: spec.path, method: spec.method, headers, body: spec.body, signal, reset: true });
+      const body = spec.method === 'HEAD' ? { text: '', digest: '', bytes: 0, truncated: false } : await readBody(res.body, spec.max_body_bytes, spec.expect_digest !== undefined);
       if (spec.method === 'HEAD') res.body.destroy();
       return judge(res.statusCode, body, target, spec);
     } catch (e) {
       return { ok: false, detail: `${describeError(scheme.toUpperCase(), e)} (${where(target, spec)})` };
+    } finally {
+      client.close();
     }
   };
   const describeTimeout = (t: ProbeTarget, spec: AnyHttpSpec): string => `no complete HTTP response from ${where(t, spec)}`;
-  const close = (): void => agents.close();
+  const close = (): void => conns.close();
   return {
     http: { kind: 'http', schema: httpSchema, probe, describeTimeout, close },
     https: { kind: 'https', schema: httpsSchema, probe, describeTimeout, close },

@@ -1,56 +1,61 @@
 /**
  * The timer side of the engine: one min-heap of due times and ONE clock timer armed for the earliest
- * entry, instead of a timer per probe. Cancellation is lazy (a cancelled entry is skipped when popped).
+ * entry, instead of a timer per probe. A job is a long-lived object; rescheduling it bumps its
+ * generation, so stale heap entries are skipped when popped (lazy cancellation, no search).
  * It also measures scheduler lag: how late each entry runs compared with its due time.
  */
 import type { Clock } from '../util/clock.js';
 import { MinHeap } from './heap.js';
 
-/** A scheduled callback; `cancel()` makes a pending run a no-op. */
-export interface Scheduled {
-  cancel(): void;
+/** Something the scheduler runs. `gen` is owned by the scheduler (cancel = bump). */
+export interface Job {
+  run(lagMs: number): void;
+  gen: number;
 }
 
-interface Job {
-  fn: (lagMs: number) => void;
-  live: boolean;
+interface Entry {
+  job: Job;
+  gen: number;
 }
 
 /** Lag samples kept for percentiles. */
 const LAG_SAMPLES = 4096;
 
-/** Runs callbacks at due times (clock ms) with one underlying timer; records lag per run. */
+/** Runs jobs at due times (clock ms) with one underlying timer; records lag per run. */
 export class Scheduler {
-  private heap = new MinHeap<Job>();
+  private heap = new MinHeap<Entry>();
   private armedFor = Infinity;
   private disarm: (() => void) | undefined;
   private lags = new Float64Array(LAG_SAMPLES);
   private lagCount = 0;
-  private onLag: ((ms: number) => void) | undefined;
 
   /** `onLag` receives every lag sample (for a histogram). */
-  constructor(private readonly clock: Clock, onLag?: (ms: number) => void) {
-    this.onLag = onLag;
-  }
+  constructor(
+    private readonly clock: Clock,
+    private readonly onLag?: (ms: number) => void,
+  ) {}
 
-  /** Calls fn(lagMs) at clock time `due` (or as soon as possible if already past). */
-  at(due: number, fn: (lagMs: number) => void): Scheduled {
-    const job: Job = { fn, live: true };
-    this.heap.push(due, job);
+  /** Runs job.run(lagMs) at clock time `due` (at once if past), replacing any earlier schedule of it. */
+  at(due: number, job: Job): void {
+    this.heap.push(due, { job, gen: ++job.gen });
     if (due < this.armedFor) this.arm(due);
-    return { cancel: () => void (job.live = false) };
   }
 
-  /** Number of pending entries (including cancelled ones not yet popped). */
+  /** Cancels the pending run of `job`, if any. */
+  cancel(job: Job): void {
+    job.gen++;
+  }
+
+  /** Number of heap entries (including cancelled ones not yet popped). */
   get pending(): number {
     return this.heap.size;
   }
 
-  /** 99th percentile of the recent lag samples, in ms (0 before any run). */
+  /** 99th percentile of the most recent 4096 lag samples, in ms (0 before any run). */
   lagP99(): number {
     const n = Math.min(this.lagCount, LAG_SAMPLES);
     if (n === 0) return 0;
-    const sorted = Array.from(this.lags.subarray(0, n)).sort((a, b) => a - b);
+    const sorted = this.lags.slice(0, n).sort();
     return sorted[Math.min(n - 1, Math.floor(n * 0.99))];
   }
 
@@ -59,7 +64,7 @@ export class Scheduler {
     this.disarm?.();
     this.disarm = undefined;
     this.armedFor = Infinity;
-    this.heap = new MinHeap<Job>();
+    this.heap = new MinHeap<Entry>();
   }
 
   private arm(due: number): void {
@@ -74,10 +79,10 @@ export class Scheduler {
     const now = this.clock.now();
     for (let e = this.heap.peek(); e && e.due <= now; e = this.heap.peek()) {
       this.heap.pop();
-      if (!e.item.live) continue;
+      if (e.item.gen !== e.item.job.gen) continue;
       const lag = now - e.due;
       this.record(lag);
-      e.item.fn(lag);
+      e.item.job.run(lag);
     }
     const next = this.heap.peek();
     if (next && next.due < this.armedFor) this.arm(next.due);

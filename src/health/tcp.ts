@@ -48,43 +48,49 @@ function payload(spec: TcpSpec): Buffer | undefined {
   return undefined;
 }
 
-/** Closes with RST when connected (SO_LINGER 0: no TIME_WAIT), plain destroy while still connecting. */
-export function hardClose(sock: net.Socket): void {
+/** Closes with RST once connected (SO_LINGER 0: no TIME_WAIT), plain destroy otherwise. */
+export function hardClose(sock: net.Socket, connected: boolean): void {
   if (sock.destroyed) return;
-  if (sock.connecting || !sock.remoteAddress) sock.destroy();
-  else sock.resetAndDestroy();
+  if (connected) sock.resetAndDestroy();
+  else sock.destroy();
 }
 
 /** Probes one target: connect, optionally send, optionally wait for the expected reply. */
 function probeTcp(target: ProbeTarget, spec: TcpSpec, signal: AbortSignal): Promise<ProbeResult> {
-  const ep = endpoint(target.address, target.port);
   const match = expectation(spec);
   return new Promise((resolve) => {
     let done = false;
-    let reply = Buffer.alloc(0);
-    const sock = net.connect({ host: target.address, port: target.port, localAddress: target.bindto, noDelay: true });
+    let connected = false;
+    // no noDelay (an extra setsockopt per probe) and no data listeners unless a reply is expected
+    const sock = net.connect({ host: target.address, port: target.port, localAddress: target.bindto });
     const finish = (ok: boolean, detail: string): void => {
       if (done) return;
       done = true;
       signal.removeEventListener('abort', onAbort);
-      hardClose(sock);
+      hardClose(sock, connected);
       resolve({ ok, detail });
     };
-    const onAbort = (): void => finish(false, `probe of ${ep} aborted`);
+    const onAbort = (): void => finish(false, `probe of ${endpoint(target.address, target.port)} aborted`);
     signal.addEventListener('abort', onAbort, { once: true });
-    sock.on('error', (e) => finish(false, describeError(sock.remoteAddress ? `${ep}:` : 'connect', e)));
+    sock.on('error', (e) => finish(false, describeError(connected ? `${endpoint(target.address, target.port)}:` : 'connect', e)));
     sock.on('connect', () => {
+      connected = true;
       const data = payload(spec);
       if (data) sock.write(data);
-      if (!match) finish(true, `connected to ${ep}`);
+      if (!match) finish(true, `connected to ${endpoint(target.address, target.port)}`);
     });
-    sock.on('data', (chunk: Buffer) => {
-      reply = Buffer.concat([reply, chunk]).subarray(0, MAX_REPLY);
-      if (match?.(reply)) finish(true, `expected reply from ${ep}`);
-      else if (reply.length >= MAX_REPLY) finish(false, `no expected reply from ${ep} in the first ${MAX_REPLY} bytes`);
-    });
-    sock.on('end', () => finish(false, `${ep} closed the connection before the expected reply (got ${reply.length} bytes)`));
+    if (match) awaitReply(sock, match, endpoint(target.address, target.port), finish);
   });
+}
+
+function awaitReply(sock: net.Socket, match: (b: Buffer) => boolean, ep: string, finish: (ok: boolean, detail: string) => void): void {
+  let reply = Buffer.alloc(0);
+  sock.on('data', (chunk: Buffer) => {
+    reply = Buffer.concat([reply, chunk]).subarray(0, MAX_REPLY);
+    if (match(reply)) finish(true, `expected reply from ${ep}`);
+    else if (reply.length >= MAX_REPLY) finish(false, `no expected reply from ${ep} in the first ${MAX_REPLY} bytes`);
+  });
+  sock.on('end', () => finish(false, `${ep} closed the connection before the expected reply (got ${reply.length} bytes)`));
 }
 
 /** The tcp checker. */
