@@ -24,14 +24,24 @@ export interface ConfigDiff {
   global: string[];
 }
 
-/** Stable JSON (sorted keys) for value comparison. */
+/** Stable JSON (sorted keys) of objects, memoized per object (real servers share their VS's check object). */
+const memo = new WeakMap<object, string>();
 function stable(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'undefined';
+  const hit = memo.get(v);
+  if (hit !== undefined) return hit;
+  const out = JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
+  memo.set(v, out);
+  return out;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return a === b || (typeof a === 'object' && typeof b === 'object' && stable(a) === stable(b));
 }
 
 function changedFields<T extends object>(a: T, b: T, skip: readonly string[]): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].filter((k) => !skip.includes(k) && stable((a as Record<string, unknown>)[k]) !== stable((b as Record<string, unknown>)[k])).sort();
+  return [...keys].filter((k) => !skip.includes(k) && !same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])).sort();
 }
 
 /** Diffs two normalized configs. Pure. */

@@ -4,7 +4,6 @@
  * which docs/config.md is generated (src/config/docs.ts).
  */
 import { isIP } from 'node:net';
-import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 
 /** What docs/config.md says about one key. `type` and `default` override what the walker derives. */
@@ -34,12 +33,33 @@ export function show(v: unknown): string {
   return String(v);
 }
 
-/** The closest candidate to `word` if it is a plausible typo (edit distance ≤ max(2, len/3)). */
+/**
+ * Edit distance counting an adjacent transposition as one edit (optimal string alignment), so the
+ * common typo "imcp" is 1 away from "icmp" (plain Levenshtein says 2, tied with "tcp").
+ */
+export function typoDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The closest candidate to `word` if it is a plausible typo (distance ≤ max(2, len/3)); first wins ties. */
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
-  if (candidates.length === 0) return undefined;
-  const best = closest(word, candidates as string[]);
-  const limit = Math.max(2, Math.floor(word.length / 3));
-  return distance(word, best) <= limit ? best : undefined;
+  if (word.length > 64) return undefined;
+  let best: string | undefined, bestD = Infinity;
+  for (const c of candidates) {
+    const dd = typoDistance(word.toLowerCase(), c.toLowerCase());
+    if (dd < bestD) (best = c), (bestD = dd);
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
 /** `; did you mean "x"?` or the empty string. */

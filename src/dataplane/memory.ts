@@ -57,8 +57,8 @@ export class MemoryDataplane implements Dataplane {
   snapshot(): IpvsTable {
     const services: TableService[] = [];
     for (const [sk, e] of this.table) {
-      const destinations = [...e.dests.values()].map((d) => ({ ...clone(d), conns: { ...(this.conns.get(`${sk}|${destKey(d)}`) ?? ZERO) } }));
-      services.push({ ...clone(e.service), destinations });
+      const destinations = [...e.dests.values()].map((d) => ({ ...d, conns: { ...(this.conns.get(`${sk}|${destKey(d)}`) ?? ZERO) } }));
+      services.push({ ...e.service, id: { ...e.service.id }, destinations });
     }
     return { services };
   }
@@ -180,9 +180,10 @@ function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
+/** A flat copy of a dest without counters (every field is a primitive). */
 function cleanDest(d: Destination): Destination {
   const { conns: _c, stats: _s, ...rest } = d;
-  return clone(rest);
+  return rest;
 }
 
 /** errno of a name; unknown names become EIO. */

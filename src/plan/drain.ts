@@ -56,22 +56,22 @@ export function drainStep(e: DrainEntry, timeout: number, now: number, conns: Ma
   return { entry: e, explain: `${cause}: weight 0, ${left}, deleted at the latest in ${formatDuration(Math.max(0, deadline - now))}`, wakeAt: deadline };
 }
 
-/** True when the current config still has this dest (it was re-added: stop draining it). */
-function inConfig(cfg: Config, e: DrainEntry): boolean {
-  const sk = serviceKey(e.service), dk = destKey(e.dest);
-  return cfg.virtual_server.some((vs) => vs.key === sk && vs.real_server.some((rs) => rs.key === dk));
+/** "serviceKey|destKey" of every real server of a config. */
+function configKeys(cfg: Config): Set<string> {
+  const keys = new Set<string>();
+  for (const vs of cfg.virtual_server) for (const rs of vs.real_server) keys.add(`${vs.key}|${rs.key}`);
+  return keys;
 }
 
 /** Entries for servers the last reload removed (removal = "drain") that are not yet tracked. */
-function newRemovals(cfg: Config, previous: Config, known: ReadonlyMap<string, DrainEntry>, conns: Map<string, number> | undefined, now: number): DrainEntry[] {
+function newRemovals(current: Set<string>, previous: Config, known: ReadonlyMap<string, DrainEntry>, conns: Map<string, number> | undefined, now: number): DrainEntry[] {
   const out: DrainEntry[] = [];
   for (const vs of previous.virtual_server) {
     for (const rs of vs.real_server) {
-      const key = drainKey(vs.id, rs);
-      const entry: DrainEntry = { why: 'removed', since: now, service: vs.id, dest: toDest(vs, rs, 0), settings: toService(vs), vs: vs.name, rs: rs.key, done: false };
-      if (known.has(key) || inConfig(cfg, entry)) continue;
+      const key = `${vs.key}|${rs.key}`;
+      if (current.has(key) || known.has(key)) continue;
       if (conns && !conns.has(key)) continue; // already gone from the table: nothing to drain
-      out.push(entry);
+      out.push({ why: 'removed', since: now, service: vs.id, dest: toDest(vs, rs, 0), settings: toService(vs), vs: vs.name, rs: rs.key, done: false });
     }
   }
   return out;
@@ -87,8 +87,10 @@ export function planRemovals(
   services: TableService[], ctx: { now: number; conns?: Map<string, number>; explain: Map<string, string>; wake: number[] },
 ): Set<string> {
   const owned = new Set<string>();
-  const entries = [...prior.values()].filter((e) => e.why === 'removed' && !inConfig(cfg, e));
-  if (previous && cfg.global.removal === 'drain') entries.push(...newRemovals(cfg, previous, prior, ctx.conns, ctx.now));
+  if (!previous && prior.size === 0) return owned;
+  const current = configKeys(cfg);
+  const entries = [...prior.values()].filter((e) => e.why === 'removed' && !current.has(drainKey(e.service, e.dest)));
+  if (previous && cfg.global.removal === 'drain') entries.push(...newRemovals(current, previous, prior, ctx.conns, ctx.now));
   const byKey = new Map(services.map((s) => [serviceKey(s.id), s]));
   for (const e0 of entries) {
     const key = drainKey(e0.service, e0.dest);
