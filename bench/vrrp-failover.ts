@@ -1,6 +1,6 @@
 /**
  * Failover timing, lvsd next to keepalived 2.2.7 in the same namespaces (root; needs `npm run build`).
- *   node dist/bench/vrrp-failover.js [trials=10] [intervals=100,1000]
+ *   node dist/bench/vrrp-failover.js [trials=10] [intervals=100,1000] [modes=crash,graceful]
  * For each implementation K and advert interval: lb1 (priority 150) and lb2 (priority 100) both run
  * K; lb1 is crashed (kill -9) or stopped (SIGTERM) `trials` times. Measured on the wire by tcpdump in
  * a client namespace: from lb1's last advert (crash) or its priority-0 advert (SIGTERM) to lb2's
@@ -38,7 +38,9 @@ async function trials(kind: Kind, intervalMs: number, crash: boolean, n: number)
     start(lab, 1, kind, inst(100));
     for (let t = 0; t < n; t++) {
       start(lab, 0, kind, inst(150));
-      await until(() => lab.holders(vip).join() === '0', 20_000, 'lb1 master');
+      await until(() => lab.holders(vip).join() === '0', 20_000, 'lb1 master').catch((e: Error) => {
+        throw new Error(`${kind} ${intervalMs} ms trial ${t}: ${e.message}\n${lab.dump()}`);
+      });
       await new Promise((r) => setTimeout(r, 5 * intervalMs + 300));
       const killAt = Date.now() / 1000;
       lab.signal(0, crash ? 'SIGKILL' : 'SIGTERM');
@@ -62,10 +64,11 @@ const fmt = (x: number) => (x / 1000).toFixed(3);
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 10);
   const intervals = (process.argv[3] ?? '100,1000').split(',').map(Number);
+  const modes = (process.argv[4] ?? 'crash,graceful').split(',').map((m) => m === 'crash');
   console.log(`| case | goal (s) | lvsd median (s) | lvsd range (s) | keepalived median (s) | keepalived range (s) | n |`);
   console.log(`|---|---|---|---|---|---|---|`);
   for (const iv of intervals)
-    for (const crash of [true, false]) {
+    for (const crash of modes) {
       const goal = crash ? masterDownMs(100, iv / 10) : skewMs(100, iv / 10);
       const r: Record<Kind, number[]> = { lvsd: await trials('lvsd', iv, crash, n), keepalived: await trials('keepalived', iv, crash, n) };
       const cell = (xs: number[]) => `${fmt(median(xs))} | ${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}`;

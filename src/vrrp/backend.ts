@@ -76,8 +76,8 @@ export class WorkerBackend implements Backend {
   private pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private snapshot: InstanceStatus[] = [];
 
-  constructor(file: URL, private readonly events: BackendEvents) {
-    this.w = new Worker(file);
+  constructor(file: URL, private readonly events: BackendEvents, opts: { realtimePriority?: number } = {}) {
+    this.w = new Worker(file, { workerData: { realtimePriority: opts.realtimePriority ?? 0 } });
     this.w.on('message', (m: FromWorker) => this.onMessage(m));
     this.w.on('error', (e) => this.failAll(e));
     this.w.on('exit', (code) => this.failAll(new Error(`VRRP worker exited with code ${code}`)));

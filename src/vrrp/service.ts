@@ -21,6 +21,11 @@ export interface VrrpServiceOptions {
   registry?: Registry;
   /** Run in a worker thread (default: yes when the compiled worker exists). */
   thread?: boolean;
+  /**
+   * SCHED_RR priority of the VRRP worker thread (keepalived's vrrp_rt_priority); 0 = normal
+   * scheduling. Default 10, or LVSD_VRRP_RT_PRIORITY. Failing to set it is a warning, not an error.
+   */
+  realtimePriority?: number;
   /** Host network access for the in-process backend (default: rtnetlink). */
   host?: () => HostNet;
 }
@@ -45,7 +50,8 @@ export class VrrpService {
     const events = { transition: (t: TransitionEvent) => this.onTransition_(t), warning: (m: string, d: Record<string, unknown>) => this.o.log?.warn(d, m) };
     const file = this.o.thread === false ? undefined : workerFile();
     if (this.o.thread === true && !file) throw new Error('VRRP worker thread requested but dist/src/vrrp/worker.js is missing (run npm run build)');
-    this.backend = file ? new WorkerBackend(file, events) : new InProcessBackend(this.o.host ?? (await defaultHost()), events);
+    const realtimePriority = this.o.realtimePriority ?? Number(process.env.LVSD_VRRP_RT_PRIORITY ?? 10);
+    this.backend = file ? new WorkerBackend(file, events, { realtimePriority }) : new InProcessBackend(this.o.host ?? (await defaultHost()), events);
     if (this.o.registry) this.metrics = vrrpMetrics(this.o.registry, () => this.status());
     await this.backend.start(this.instances);
     this.startScripts();

@@ -3,7 +3,8 @@
  * VrrpService). Usage: node dist/src/vrrp/standalone.js CONFIG.json
  *   CONFIG.json: { "router_id": "lb1", "vrrp_instance": [ { ...same keys as [[vrrp_instance]] } ] }
  * stdout: one JSON line per event ({"ev":"transition",...}, {"ev":"status",...}, {"ev":"ready"}).
- * stdin lines: "vs NAME down|up" (track_virtual_server), "status". SIGTERM/SIGINT: graceful stop.
+ * stdin lines: "vs NAME down|up" (track_virtual_server), "status", "reload PATH" (same format).
+ * SIGTERM/SIGINT: graceful stop.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -46,6 +47,11 @@ async function main(): Promise<void> {
     const [cmd, name, arg] = line.trim().split(/\s+/);
     if (cmd === 'vs' && name) svc.setVirtualServerDown(name, arg === 'down');
     if (cmd === 'status') out({ ev: 'status', status: svc.status() });
+    if (cmd === 'reload' && name)
+      svc.reload(load(name).vrrp_instance).then(
+        () => out({ ev: 'reloaded' }),
+        (e: Error) => out({ ev: 'reload-failed', error: e.message }),
+      );
   });
   setInterval(() => undefined, 1 << 30);
 }

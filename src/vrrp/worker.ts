@@ -3,9 +3,10 @@
  * thread's own event loop and talks to backend.ts's WorkerBackend by messages. Status snapshots
  * are pushed after every change and every 250 ms so the main thread can answer synchronously.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './backend.js';
 import { defaultHost } from './service.js';
+import { makeRealtime } from './realtime.js';
 import { VrrpRuntime } from './runtime.js';
 
 const port = parentPort;
@@ -22,6 +23,11 @@ const rt = new VrrpRuntime({
   onWarning: (msg, detail) => post({ ev: 'warning', msg, detail }),
 });
 const pushStatus = () => post({ ev: 'status', status: rt.status() });
+const rtPrio = Number(workerData?.realtimePriority ?? 0);
+if (rtPrio > 0) {
+  const err = await makeRealtime(rtPrio);
+  if (err) post({ ev: 'warning', msg: 'VRRP thread stays at normal scheduling priority', detail: { err } });
+}
 const ticker = setInterval(pushStatus, 250);
 
 async function handle(m: ToWorker): Promise<void> {
