@@ -82,6 +82,23 @@ export class Lab {
     return existsSync(f) ? readFileSync(f, 'utf8').trimEnd().split('\n').slice(-n) : ['(no log)'];
   }
 
+  /**
+   * When lvsd on `name` logged its VRRP transition to MASTER after `since` (epoch ms, the guest's
+   * clock), from its JSON log; undefined if it has not (yet).
+   */
+  masterAt(name: string, since: number): number | undefined {
+    for (const line of this.logTail(name, 400).reverse()) {
+      if (!line.includes('"MASTER"')) continue;
+      try {
+        const rec = JSON.parse(line) as { time?: number; to?: string };
+        if (rec.to === 'MASTER' && typeof rec.time === 'number' && rec.time >= since) return rec.time;
+      } catch {
+        /* not a JSON log line */
+      }
+    }
+    return undefined;
+  }
+
   /** `ipvsadm -Ln` in load-balancer namespace `name`, parsed; undefined if ipvsadm failed. */
   async view(name: string): Promise<ViewService[] | undefined> {
     const r = await runIn(name, 'ipvsadm', ['-Ln']);

@@ -116,7 +116,9 @@ export async function masterDies(lab: Lab): Promise<void> {
   if (p) killGroup(p, 'SIGKILL');
   const moved = await waitFor(async () => ((await lab.hasVip('lb2')) ? Date.now() - t0 : undefined), 20_000, 100, ticker(lab));
   if (moved !== undefined) lab.timings.vipMoveMs = moved;
-  lab.say(moved === undefined ? '   the VIP did not move to lb2 within 20 s' : `   VIP ${VIP} moved to lb2 after ${(moved / 1000).toFixed(2)} s`);
+  const master = lab.masterAt('lb2', t0);
+  if (master !== undefined) lab.timings.vrrpMasterMs = master - t0;
+  lab.say(moved === undefined ? '   the VIP did not move to lb2 within 20 s' : `   VIP ${VIP} seen on lb2 after ${(moved / 1000).toFixed(2)} s (lb2's lvsd logged BACKUP -> MASTER after ${master === undefined ? '?' : ((master - t0) / 1000).toFixed(2)} s)`);
   const ok0 = okCount(lab);
   const resumed = await waitFor(async () => (okCount(lab) - ok0 >= 5 ? true : undefined), 15_000, 100, ticker(lab));
   await watch(lab, lab.short ? 1500 : 3000);

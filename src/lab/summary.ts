@@ -23,7 +23,8 @@ export interface Timings {
   backendOutMs?: number; // backend killed → its weight 0 in IPVS
   backendBackMs?: number; // backend restarted → weight > 0 again
   slowStartMs?: number; // first weight > 0 → full weight
-  vipMoveMs?: number; // master LB gone → VIP on the backup
+  vrrpMasterMs?: number; // master LB gone → the backup's lvsd logs BACKUP -> MASTER
+  vipMoveMs?: number; // master LB gone → VIP seen on the backup (polling `ip addr`, an upper bound)
   trafficGapMs?: number; // longest time without a successful answer around the failover
   reloadMs?: number; // SIGHUP → new service in the kernel table with live backends
 }
@@ -62,7 +63,8 @@ const TIMING_TEXT: Array<[keyof Timings, string]> = [
   ['backendOutMs', 'backend killed → out of rotation (weight 0)'],
   ['backendBackMs', 'backend restarted → back in rotation'],
   ['slowStartMs', 'slow start: first weight → full weight'],
-  ['vipMoveMs', 'master LB lost → VIP on the backup (VRRP failover)'],
+  ['vrrpMasterMs', 'master LB lost → backup lvsd becomes VRRP master (its log)'],
+  ['vipMoveMs', 'master LB lost → VIP seen on the backup (VRRP failover, polled)'],
   ['trafficGapMs', 'longest gap between answers during the failover'],
   ['reloadMs', 'SIGHUP → added service live in IPVS'],
 ];

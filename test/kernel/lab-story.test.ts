@@ -91,7 +91,8 @@ describe.skipIf(!hasRoot('kernel: the one-command lab in UML'))('lab/run', () =>
     expect(out, out).toContain('RESULT: every step behaved as expected');
     expect(code).toBe(0);
     for (const step of ['1. traffic spreads over 3 backends', '2. a backend dies', '3. the master LB dies', '4. a service is added']) expect(out).toContain(`PASS  ${step}`);
-    expect(out).toMatch(/VRRP failover\): \d+\.\d\d s/);
+    expect(out).toMatch(/VRRP failover, polled\): \d+\.\d\d s/);
+    expect(out).toMatch(/becomes VRRP master \(its log\): \d+\.\d\d s/);
     expect(out).toMatch(/out of rotation \(weight 0\): \d+\.\d\d s/);
     expect(out).toMatch(/requests sent [1-9]\d*, failed \d+/);
     expect(guestPids(`lvsd-lab-${a.proc.pid}-`)).toEqual([]);

@@ -23,7 +23,7 @@ describe('lab verdict', () => {
     expect(text).toContain('FAIL  2. backend');
     expect(text).toContain('✗ slow start (100)');
     expect(text).toContain('requests sent 120, failed 3');
-    expect(text).toContain('VRRP failover): 1.73 s');
+    expect(text).toContain('VRRP failover, polled): 1.73 s');
     expect(text).toContain('out of rotation (weight 0): 1.21 s');
     expect(text).toContain('SIGHUP → added service live in IPVS: not measured');
     expect(text).toContain('RESULT: FAILED');
