@@ -82,6 +82,13 @@ export class Lab {
     return existsSync(f) ? readFileSync(f, 'utf8').trimEnd().split('\n').slice(-n) : ['(no log)'];
   }
 
+  /** Lines explaining the state of lvsd on `name` (running or exited, and its last log lines). */
+  explain(name: string): string[] {
+    const p = this.lvsd.get(name);
+    const state = !p ? 'was never started' : p.exitCode !== null || p.signalCode !== null ? `exited (${p.exitCode ?? p.signalCode})` : 'is running';
+    return [`   lvsd on ${name} ${state}; last lines of its log:`, ...this.logTail(name, 5).map((l) => `     ${l.slice(0, 300)}`)];
+  }
+
   /**
    * When lvsd on `name` logged its VRRP transition to MASTER after `since` (epoch ms, the guest's
    * clock), from its JSON log; undefined if it has not (yet).

@@ -64,6 +64,7 @@ export async function backendDies(lab: Lab): Promise<void> {
   lab.killNginx(KILLED);
   const out = await waitFor(async () => (isOut(await lab.view('lb1'), dest) ? Date.now() - t0 : undefined), 20_000, 100, ticker(lab));
   if (out !== undefined) lab.timings.backendOutMs = out;
+  else lab.explain('lb1').forEach((l) => lab.say(l));
   lab.say(out === undefined ? `   ${KILLED} is still in the rotation after 20 s` : `   ${KILLED} left the rotation after ${(out / 1000).toFixed(2)} s (weight 0 in ipvsadm -Ln on lb1)`);
   await sleep(1000); // requests sent before the weight change may still fail
   const failed0 = lab.report().failed;
@@ -119,6 +120,7 @@ export async function masterDies(lab: Lab): Promise<void> {
   const master = lab.masterAt('lb2', t0);
   if (master !== undefined) lab.timings.vrrpMasterMs = master - t0;
   lab.say(moved === undefined ? '   the VIP did not move to lb2 within 20 s' : `   VIP ${VIP} seen on lb2 after ${(moved / 1000).toFixed(2)} s (lb2's lvsd logged BACKUP -> MASTER after ${master === undefined ? '?' : ((master - t0) / 1000).toFixed(2)} s)`);
+  if (moved === undefined) lab.explain('lb2').forEach((l) => lab.say(l));
   const ok0 = okCount(lab);
   const resumed = await waitFor(async () => (okCount(lab) - ok0 >= 5 ? true : undefined), 15_000, 100, ticker(lab));
   await watch(lab, lab.short ? 1500 : 3000);
@@ -154,6 +156,7 @@ export async function addService(lab: Lab): Promise<void> {
   const ms = await waitFor(async () => (live(await lab.view('lb2')) ? Date.now() - t0 : undefined), 20_000, 100, ticker(lab));
   if (ms !== undefined) lab.timings.reloadMs = ms;
   lab.say(ms === undefined ? `   ${key} did not appear with live backends within 20 s` : `   ${key} is live in IPVS after ${(ms / 1000).toFixed(2)} s; the client now also requests it`);
+  if (ms === undefined) lab.explain('lb2').forEach((l) => lab.say(l));
   lab.client?.send(`add http://${VIP}:${ADDED_PORT}/`);
   const before = { ...lab.report().byBackend };
   const failed0 = lab.report().failed;
