@@ -10,14 +10,14 @@
  *    the virtual server to its sorry server (real servers kept at weight 0 so no connection is cut);
  *    it switches back at quorum + hysteresis;
  *  - drain (lvsctl drain; or removal = "drain" of a real server or a whole virtual server dropped
- *    by reload): weight 0, then deleted when active + inactive connections (from `actual`) reach 0,
- *    or at drain_timeout. Drains survive reloads (they live in the memory).
+ *    by reload): weight 0, then deleted when a table read (`actual`) shows it at weight 0 with 0
+ *    active + inactive connections, or at drain_timeout. Drains survive reloads (they live in the memory).
  * No I/O, no clock: `now` is an input. The same input always gives the same output.
  */
 import type { Config, VirtualServerConfig } from '../config/types.js';
 import type { Destination, IpvsTable, TableService } from '../ipvs/types.js';
 import { formatDuration } from '../util/duration.js';
-import { connsIndex, drainKey, drainStep, planRemovals, type DrainEntry } from './drain.js';
+import { connsIndex, drainKey, drainStep, planRemovals, type DestSeen, type DrainEntry } from './drain.js';
 import { sorryDest, toDest, toService } from './kernel.js';
 
 /** Health of one real server as the planner sees it. */
@@ -27,6 +27,8 @@ export interface HealthView {
   weight?: number;
   /** Time of the last transition to up; undefined when up since start (no slow start). */
   upSince?: number;
+  /** The check's last reason ("HTTP 503 from 10.0.0.2:8080/healthz"), shown in the explanation. */
+  reason?: string;
 }
 
 /** Everything one planner run depends on. */
@@ -78,7 +80,7 @@ export function serverId(vsName: string, rsKey: string): string {
 interface Ctx {
   input: PlannerInput;
   memory: PlannerMemory;
-  conns: Map<string, number> | undefined;
+  conns: Map<string, DestSeen> | undefined;
   explain: Map<string, string>;
   wake: number[];
   drains: Map<string, DrainEntry>;
@@ -139,8 +141,13 @@ function planServer(vs: VirtualServerConfig, rs: RS, id: string, ctx: Ctx): { de
   if (input.drained.has(id)) return { ...drainServer(vs, rs, id, ctx), live: 0 };
   if (!h.up) {
     const remove = vs.on_failure === 'remove';
-    ctx.explain.set(id, remove ? 'down: health check failing; removed (on_failure = remove)' : 'down: health check failing; weight 0 (on_failure = weight0)');
+    const why = h.reason ? `down (${h.reason})` : 'down: health check failing';
+    ctx.explain.set(id, remove ? `${why}; removed (on_failure = remove)` : `${why}; weight 0 (on_failure = weight0)`);
     return remove ? { live: 0 } : { dest: toDest(vs, rs, 0), live: 0 };
+  }
+  if (target === 0) {
+    ctx.explain.set(id, h.weight === 0 ? 'up, but the check reports weight 0: no new connections' : 'up, but configured weight 0: no new connections');
+    return { dest: toDest(vs, rs, 0), live: 0 };
   }
   const w = slowStartWeight(vs.slow_start, target, h.upSince, input.now);
   if (w.nextAt !== undefined) ctx.wake.push(w.nextAt);

@@ -26,12 +26,22 @@ export interface DrainEntry {
   done: boolean;
 }
 
-/** "serviceKey|destKey" → active + inactive connections, from a table read from the dataplane. */
-export function connsIndex(actual: IpvsTable): Map<string, number> {
-  const m = new Map<string, number>();
+/** While something drains, the planner asks to run again this often (a fresh table read shows the conns). */
+export const DRAIN_POLL_MS = 2000;
+
+/** What a table read from the dataplane says about one dest. */
+export interface DestSeen {
+  /** Active + inactive connections. */
+  conns: number;
+  weight: number;
+}
+
+/** "serviceKey|destKey" → connections and weight, from a table read from the dataplane. */
+export function connsIndex(actual: IpvsTable): Map<string, DestSeen> {
+  const m = new Map<string, DestSeen>();
   for (const s of actual.services) {
     const sk = serviceKey(s.id);
-    for (const d of s.destinations) m.set(`${sk}|${destKey(d)}`, (d.conns?.active ?? 0) + (d.conns?.inactive ?? 0));
+    for (const d of s.destinations) m.set(`${sk}|${destKey(d)}`, { conns: (d.conns?.active ?? 0) + (d.conns?.inactive ?? 0), weight: d.weight });
   }
   return m;
 }
@@ -42,18 +52,22 @@ export function drainKey(service: ServiceId, dest: Pick<Destination, 'address' |
 }
 
 /**
- * Advances one drain: done when the connections are known to be 0 (or the dest is gone), or at the
- * deadline. Returns the updated entry, a reason for lvsctl status and when to look again.
+ * Advances one drain: done when a table read shows the dest gone, or at weight 0 with 0 connections
+ * (a read taken before the weight-0 write could miss connections made in between, so it does not
+ * count), or at the deadline. Returns the updated entry, a reason for lvsctl status and when to look
+ * again.
  */
-export function drainStep(e: DrainEntry, timeout: number, now: number, conns: Map<string, number> | undefined): { entry: DrainEntry; explain: string; wakeAt?: number } {
+export function drainStep(e: DrainEntry, timeout: number, now: number, seen: Map<string, DestSeen> | undefined): { entry: DrainEntry; explain: string; wakeAt?: number } {
   const cause = e.why === 'lvsctl' ? 'drained by lvsctl' : 'removed from config, draining';
   if (e.done) return { entry: e, explain: `${cause}: deleted` };
-  const c = conns?.get(drainKey(e.service, e.dest));
+  const s = seen?.get(drainKey(e.service, e.dest));
   const deadline = e.since + timeout;
-  if (conns && !c) return { entry: { ...e, done: true }, explain: `${cause}: no connections left, deleted` };
-  if (now >= deadline) return { entry: { ...e, done: true }, explain: `${cause}: drain_timeout (${formatDuration(timeout)}) reached with ${c ?? 'unknown'} connections, deleted` };
-  const left = c === undefined ? 'connections not read yet' : `${c} connections left`;
-  return { entry: e, explain: `${cause}: weight 0, ${left}, deleted at the latest in ${formatDuration(Math.max(0, deadline - now))}`, wakeAt: deadline };
+  if (seen && !s) return { entry: { ...e, done: true }, explain: `${cause}: gone from the table` };
+  if (s && s.weight === 0 && s.conns === 0) return { entry: { ...e, done: true }, explain: `${cause}: no connections left, deleted` };
+  if (now >= deadline) return { entry: { ...e, done: true }, explain: `${cause}: drain_timeout (${formatDuration(timeout)}) reached with ${s?.conns ?? 'unknown'} connections, deleted` };
+  const left = !s || s.weight !== 0 ? 'connections not read yet at weight 0' : `${s.conns} connections left`;
+  const wakeAt = Math.min(deadline, now + DRAIN_POLL_MS);
+  return { entry: e, explain: `${cause}: weight 0, ${left}, deleted at the latest in ${formatDuration(Math.max(0, deadline - now))}`, wakeAt };
 }
 
 /** "serviceKey|destKey" of every real server of a config. */
@@ -64,7 +78,7 @@ function configKeys(cfg: Config): Set<string> {
 }
 
 /** Entries for servers the last reload removed (removal = "drain") that are not yet tracked. */
-function newRemovals(current: Set<string>, previous: Config, known: ReadonlyMap<string, DrainEntry>, conns: Map<string, number> | undefined, now: number): DrainEntry[] {
+function newRemovals(current: Set<string>, previous: Config, known: ReadonlyMap<string, DrainEntry>, conns: Map<string, DestSeen> | undefined, now: number): DrainEntry[] {
   const out: DrainEntry[] = [];
   for (const vs of previous.virtual_server) {
     for (const rs of vs.real_server) {
@@ -84,7 +98,7 @@ function newRemovals(current: Set<string>, previous: Config, known: ReadonlyMap<
  */
 export function planRemovals(
   cfg: Config, previous: Config | undefined, prior: ReadonlyMap<string, DrainEntry>, out: Map<string, DrainEntry>,
-  services: TableService[], ctx: { now: number; conns?: Map<string, number>; explain: Map<string, string>; wake: number[] },
+  services: TableService[], ctx: { now: number; conns?: Map<string, DestSeen>; explain: Map<string, string>; wake: number[] },
 ): Set<string> {
   const owned = new Set<string>();
   if (!previous && prior.size === 0) return owned;

@@ -22,7 +22,7 @@ export interface ReconcileReport {
   durationMs: number;
   /** Writes sent to the dataplane (= ops.length). */
   writes: number;
-  /** Set when the table could not be read; nothing was applied. */
+  /** Set when the table could not be read (nothing applied) or the dataplane's apply itself failed. */
   error?: string;
 }
 
@@ -133,7 +133,16 @@ export class Reconciler {
     const all = diffTables(actual, req.desired, owned);
     this.forgetUnneeded(all);
     const { now: ops, deferred } = this.split(all, clock.now());
-    const failed = await this.applyBatches(ops);
+    let failed: ReconcileReport['failed'];
+    try {
+      failed = await this.applyBatches(ops);
+    } catch (e) {
+      // The transport itself failed (not a per-op kernel error): report it, retry the whole pass later.
+      const report: ReconcileReport = { ops, failed: [], deferred, durationMs: clock.now() - t0, writes: ops.length, error: `apply failed: ${(e as Error)?.message ?? e}` };
+      this.opts.log?.warn({ error: report.error }, 'reconcile: cannot apply to the IPVS table');
+      this.scheduleRetry(clock.now() + (this.opts.baseBackoffMs ?? 500));
+      return this.finish(report);
+    }
     const report: ReconcileReport = { ops, failed, deferred, durationMs: clock.now() - t0, writes: ops.length };
     this.planRetry(deferred.length > 0 || failed.length > 0);
     return this.finish(report);

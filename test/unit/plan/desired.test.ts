@@ -129,7 +129,7 @@ describe('plan: lvsctl drain', () => {
     const first = plan(input(cfg, {}, { drained: new Set([id]), now: 100 }));
     expect(weights(first.table)['10.0.1.2']).toBe(0);
     expect(first.explain.get(id)).toMatch(/drained by lvsctl: weight 0, connections not read yet/);
-    expect(first.nextWakeAt).toBe(60_100);
+    expect(first.nextWakeAt).toBe(2_100); // poll for a fresh read while draining
     const busy = plan(input(cfg, {}, { drained: new Set([id]), now: 200, actual: actualOf(first.table, { '10.0.1.2': 3 }) }), first.memory);
     expect(weights(busy.table)['10.0.1.2']).toBe(0);
     expect(busy.explain.get(id)).toMatch(/3 connections left/);
@@ -138,6 +138,14 @@ describe('plan: lvsctl drain', () => {
     expect(idle.explain.get(id)).toMatch(/no connections left, deleted/);
     const enabled = plan(input(cfg, {}, { now: 400, actual: actualOf(idle.table) }), idle.memory);
     expect(weights(enabled.table)['10.0.1.2']).toBe(50);
+  });
+
+  it('does not trust a connection count read before the weight-0 write', () => {
+    const first = plan(input(cfg, {}, { drained: new Set([id]), now: 0 }));
+    const stale = plan(input(cfg));
+    const p = plan(input(cfg, {}, { drained: new Set([id]), now: 10, actual: actualOf(stale.table) }), first.memory);
+    expect(weights(p.table)['10.0.1.2']).toBe(0);
+    expect(p.explain.get(id)).toMatch(/not read yet at weight 0/);
   });
 
   it('deletes at the drain deadline even with connections left', () => {
@@ -162,10 +170,11 @@ describe('plan: removal by reload', () => {
     const actual = actualOf(p0.table, { '10.0.1.2': 4 });
     const p1 = plan({ ...input(after, {}, { now: 10, actual }), previous: config(before) }, p0.memory);
     expect(weights(p1.table)).toEqual({ '10.0.1.1': 50, '10.0.1.3': 50, '10.0.1.2': 0 });
-    expect(p1.explain.get('web|10.0.1.2:8080')).toMatch(/removed from config, draining: weight 0, 4 connections left/);
+    expect(p1.explain.get('web|10.0.1.2:8080')).toMatch(/removed from config, draining: weight 0, connections not read yet at weight 0/);
     // another reload: previous no longer has the server, the drain goes on from memory
     const p2 = plan({ ...input(after, {}, { now: 20, actual: actualOf(p1.table, { '10.0.1.2': 1 }) }), previous: config(after) }, p1.memory);
     expect(weights(p2.table)['10.0.1.2']).toBe(0);
+    expect(p2.explain.get('web|10.0.1.2:8080')).toMatch(/1 connections left, deleted at the latest in 59\.99s/);
     const p3 = plan({ ...input(after, {}, { now: 30, actual: actualOf(p2.table) }), previous: config(after) }, p2.memory);
     expect(weights(p3.table)['10.0.1.2']).toBeUndefined();
     const p4 = plan({ ...input(after, {}, { now: 40, actual: actualOf(p3.table) }), previous: config(after) }, p3.memory);
@@ -208,5 +217,15 @@ describe('plan: purity', () => {
     expect(JSON.stringify(a.table)).toBe(JSON.stringify(b.table));
     expect([...a.explain]).toEqual([...b.explain]);
     expect(JSON.stringify(i.config)).toBe(frozen);
+  });
+});
+
+describe('plan: explanations', () => {
+  it('says why a server gets no traffic: the check reason, a configured weight 0', () => {
+    const p = plan(input(web(), { 'web|10.0.1.1:8080': { up: false, reason: 'connect ECONNREFUSED' } }));
+    expect(p.explain.get('web|10.0.1.1:8080')).toBe('down (connect ECONNREFUSED); weight 0 (on_failure = weight0)');
+    const z = plan(input(web('', ['10.0.1.1'], 0)));
+    expect(z.explain.get('web|10.0.1.1:8080')).toBe('up, but configured weight 0: no new connections');
+    expect(weights(z.table)['10.0.1.1']).toBe(0);
   });
 });

@@ -182,3 +182,19 @@ describe('Reconciler', () => {
     expect((await r.reconcile(desired, owned)).writes).toBe(0);
   });
 });
+
+describe('Reconciler: transport failure', () => {
+  it('reports an apply that rejects instead of throwing, and retries the pass', async () => {
+    const clock = new ManualClock();
+    const dp = new MemoryDataplane();
+    let broken = true;
+    const flaky: Dataplane = { read: () => dp.read(), apply: (o) => (broken ? Promise.reject(new Error('socket closed')) : dp.apply(o)), close: () => dp.close() };
+    const r = new Reconciler({ dataplane: flaky, clock, baseBackoffMs: 100 });
+    const rep = await r.reconcile(desired, owned);
+    expect(rep.error).toBe('apply failed: socket closed');
+    broken = false;
+    clock.advance(100);
+    await flush();
+    expect(dp.snapshot().services).toHaveLength(2);
+  });
+});
