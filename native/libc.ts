@@ -15,6 +15,7 @@ export const setsockopt = lib.func('int setsockopt(int fd, int level, int name, 
 export const getsockopt = lib.func('int getsockopt(int fd, int level, int name, void *val, void *len)');
 export const sendto = lib.func('long sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t alen)');
 export const recvmsg = lib.func('long recvmsg(int fd, void *msg, int flags)');
+export const recvmmsg = lib.func('int recvmmsg(int fd, void *msgvec, unsigned int vlen, int flags, void *timeout)');
 export const close = lib.func('int close(int fd)');
 export const open = lib.func('int open(const char *path, int flags)');
 export const setns = lib.func('int setns(int fd, int nstype)');

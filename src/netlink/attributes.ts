@@ -22,70 +22,73 @@ export function align4(n: number): number {
   return (n + 3) & ~3;
 }
 
+/**
+ * A header-sized buffer for a fixed-size attribute. allocUnsafe takes small buffers from Node's
+ * pool (much cheaper than a zeroed allocation); callers write or zero every byte.
+ */
+function fixed(type: number, valueLen: number): Buffer {
+  const b = Buffer.allocUnsafe(align4(NLA_HDRLEN + valueLen));
+  b.writeUInt16LE(NLA_HDRLEN + valueLen, 0);
+  b.writeUInt16LE(type & 0xffff, 2);
+  return b;
+}
+
 /** One attribute: header, payload, zero padding to 4 bytes. Throws RangeError past 65535 bytes. */
 export function attr(type: number, payload: Buffer): Buffer {
   const len = NLA_HDRLEN + payload.length;
   if (len > 0xffff) throw new RangeError(`netlink attribute ${type} too long (${len} bytes)`);
-  const out = Buffer.alloc(align4(len));
-  out.writeUInt16LE(len, 0);
-  out.writeUInt16LE(type & 0xffff, 2);
+  const out = fixed(type, payload.length);
   payload.copy(out, NLA_HDRLEN);
+  out.fill(0, len);
   return out;
 }
 
 /** A u8 attribute. */
 export function attrU8(type: number, v: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeUInt16LE(5, 0);
-  b.writeUInt16LE(type, 2);
-  b.writeUInt8(v, 4);
+  const b = fixed(type, 1);
+  b.writeUInt32LE(v & 0xff, 4);
   return b;
 }
 
 /** A u16 attribute (host order). */
 export function attrU16(type: number, v: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeUInt16LE(6, 0);
-  b.writeUInt16LE(type, 2);
-  b.writeUInt16LE(v, 4);
+  const b = fixed(type, 2);
+  b.writeUInt32LE(v & 0xffff, 4);
   return b;
 }
 
 /** A u16 attribute in network byte order (ports). */
 export function attrBe16(type: number, v: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeUInt16LE(6, 0);
-  b.writeUInt16LE(type, 2);
-  b.writeUInt16BE(v, 4);
+  const b = fixed(type, 2);
+  b.writeUInt16BE(v & 0xffff, 4);
+  b.writeUInt16LE(0, 6);
   return b;
 }
 
 /** A u32 attribute (host order). */
 export function attrU32(type: number, v: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeUInt16LE(8, 0);
-  b.writeUInt16LE(type, 2);
+  const b = fixed(type, 4);
   b.writeUInt32LE(v >>> 0, 4);
   return b;
 }
 
 /** A u64 attribute (host order). */
 export function attrU64(type: number, v: bigint): Buffer {
-  const b = Buffer.alloc(12);
-  b.writeUInt16LE(12, 0);
-  b.writeUInt16LE(type, 2);
+  const b = fixed(type, 8);
   b.writeBigUInt64LE(BigInt.asUintN(64, v), 4);
   return b;
 }
 
 /** A NUL-terminated string attribute (UTF-8). */
 export function attrStr(type: number, s: string): Buffer {
-  const n = Buffer.byteLength(s);
+  const ascii = s.length < 64 && /^[\x01-\x7f]*$/.test(s);
+  const n = ascii ? s.length : Buffer.byteLength(s);
   const len = NLA_HDRLEN + n + 1;
-  const b = Buffer.alloc(align4(len));
-  b.writeUInt16LE(len, 0);
-  b.writeUInt16LE(type, 2);
-  b.write(s, NLA_HDRLEN, 'utf8');
+  if (len > 0xffff) throw new RangeError(`netlink attribute ${type} too long (${len} bytes)`);
+  const b = fixed(type, n + 1);
+  if (ascii) for (let i = 0; i < n; i++) b[NLA_HDRLEN + i] = s.charCodeAt(i);
+  else b.write(s, NLA_HDRLEN, 'utf8');
+  b.fill(0, NLA_HDRLEN + n);
   return b;
 }
 

@@ -39,13 +39,14 @@ export function chunks<T extends BatchItem>(reqs: T[], per: number): T[][] {
 export function encodeBatch(reqs: BatchItem[], seqs: number[], pid: number): Buffer {
   let total = 0;
   for (const r of reqs) total += align4(NLMSG_HDRLEN + r.payload.length);
-  const out = Buffer.alloc(total);
+  const out = Buffer.allocUnsafe(total);
   let off = 0;
   reqs.forEach((r, i) => {
     const len = NLMSG_HDRLEN + r.payload.length;
     const flags = (r.flags ?? 0) | NLM_F_REQUEST | (r.dump ? NLM_F_DUMP : NLM_F_ACK);
     writeHeader(out, off, len, { type: r.type, flags, seq: seqs[i], pid });
     r.payload.copy(out, off + NLMSG_HDRLEN);
+    out.fill(0, off + len, off + align4(len));
     off += align4(len);
   });
   return out;

@@ -6,7 +6,7 @@
 import { NetlinkDecodeError, NetlinkError } from './errors.js';
 import { NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_DUMP_INTR, decodeError, decodeMsgs, type NlMsg } from './message.js';
 import { chunks, encodeBatch } from './batch.js';
-import { AF_NETLINK, MSG_TRUNC, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, NETLINK_CAP_ACK, NETLINK_EXT_ACK } from '../../native/constants.js';
+import { AF_NETLINK, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, NETLINK_CAP_ACK, NETLINK_EXT_ACK } from '../../native/constants.js';
 import { parseSockaddr, sockaddrNl } from '../../native/sockaddr.js';
 import { NativeSocket, type SysError } from '../../native/socket.js';
 
@@ -51,6 +51,7 @@ const EINTR = 4;
 const ECANCELED = 125;
 const EBADMSG = 74;
 const DUMP_RETRIES = 2;
+const YIELD_MS = 4;
 
 /** A netlink connection over one transport; see each method for its promise. */
 export class NetlinkConnection {
@@ -61,6 +62,7 @@ export class NetlinkConnection {
   private readonly errorListeners = new Set<(e: NetlinkError) => void>();
   private seq = Math.floor(Math.random() * 0x7fffffff) + 1;
   private closed = false;
+  private turn = performance.now();
 
   /** Wraps a transport; `timeoutMs` (default 5000) is the deadline of a request without its own. */
   constructor(transport: NetlinkTransport, opts: { timeoutMs?: number } = {}) {
@@ -175,7 +177,21 @@ export class NetlinkConnection {
     return p;
   }
 
+  /**
+   * Answers usually arrive inside sendto (see socketTransport), so a caller awaiting request after
+   * request would never give the event loop a turn. After YIELD_MS of that, the next send waits
+   * for setImmediate: timers and other sockets get served at least every few milliseconds.
+   */
   private sendChunk(reqs: NlRequest[], ps: Pending[]): void {
+    const now = performance.now();
+    if (now - this.turn < YIELD_MS) return this.sendNow(reqs, ps);
+    setImmediate(() => {
+      this.turn = performance.now();
+      this.sendNow(reqs, ps);
+    });
+  }
+
+  private sendNow(reqs: NlRequest[], ps: Pending[]): void {
     if (this.closed) return this.fail(ps, (op) => new NetlinkError(ECANCELED, op, 'connection closed'));
     try {
       this.transport.send(encodeBatch(reqs, ps.map((p) => p.seq), this.transport.pid));
@@ -219,13 +235,25 @@ export class NetlinkConnection {
   private dispatch(m: NlMsg, multicast: boolean): void {
     const p = multicast ? undefined : this.pending.get(m.seq);
     if (!p) {
-      if (multicast || m.seq === 0) this.listeners.forEach((cb) => cb(m));
+      if (multicast || m.seq === 0) this.notify(m);
       return; // a late answer to a request that already timed out: dropped, never mis-delivered
     }
     try {
       this.onReply(p, m);
     } catch (e) {
       this.fail([p], () => e as Error);
+    }
+  }
+
+  private notify(m: NlMsg): void {
+    for (const cb of this.listeners) {
+      try {
+        cb(m);
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e; // a listener's bug surfaces as an uncaught exception, not as a failed request
+        });
+      }
     }
   }
 
@@ -241,6 +269,10 @@ export class NetlinkConnection {
   }
 
   private onError(p: Pending, m: NlMsg): void {
+    if (m.payload.length >= 20 && m.payload.readInt32LE(0) === 0) {
+      this.pending.delete(p.seq); // the common case, an ACK: nothing more to decode
+      return p.settle(null, p.replies);
+    }
     const e = decodeError(m.payload, m.flags);
     this.pending.delete(p.seq);
     if (e.errno === 0) p.settle(null, p.replies);
@@ -263,11 +295,14 @@ function asNetlinkError(e: Error, op: string): NetlinkError {
 
 const RCVBUF = 4 * 1024 * 1024;
 const RECV_MAX = 64 * 1024;
+/** Datagrams per recvmmsg: one system call (and one FFI crossing) for up to this many answers. */
+const RECV_BATCH = 32;
 
 /**
  * The real transport: a non-blocking AF_NETLINK socket (the only place src/netlink touches native/)
  * bound to `groups`, with a 4 MiB receive buffer (SO_RCVBUFFORCE as root, else SO_RCVBUF up to the
- * sysctl cap), extended ACKs, capped ACKs, 64 KiB receives, readiness from the shared poller.
+ * sysctl cap), extended ACKs, capped ACKs, 64 KiB receives (32 datagrams per recvmmsg), readiness
+ * from the shared poller.
  * Throws SysError if the socket cannot be made.
  */
 export function openTransport(protocol: number, groups = 0): NetlinkTransport {
@@ -295,24 +330,35 @@ function setRcvbuf(sock: NativeSocket): void {
 function socketTransport(sock: NativeSocket, pid: number): NetlinkTransport {
   const kernel = sockaddrNl(0, 0);
   let onError: (e: SysError) => void = () => {};
+  let deliver: ((d: Buffer, truncated: boolean, multicast: boolean) => void) | null = null;
+  const drain = (): void => {
+    for (;;) {
+      let rs;
+      try {
+        rs = sock.recvmmsg(RECV_MAX, RECV_BATCH);
+      } catch (e) {
+        onError(e as SysError); // ENOBUFS: the kernel dropped messages for us; reading goes on
+        if ((e as SysError).code === 'ENOBUFS') continue;
+        return;
+      }
+      if (!rs) return;
+      // sockaddr_nl.nl_groups (offset 8) is non-zero only for multicast deliveries
+      for (const r of rs) deliver?.(r.data, r.truncated, r.from.length >= 12 && r.from.readUInt32LE(8) !== 0);
+      if (rs.length < RECV_BATCH) return;
+    }
+  };
   return {
     pid,
-    send: (d) => void sock.sendto(d, kernel),
-    onDatagram: (cb) =>
-      sock.onReadable(() => {
-        for (;;) {
-          let r;
-          try {
-            r = sock.recvmsg(RECV_MAX);
-          } catch (e) {
-            onError(e as SysError); // ENOBUFS: the kernel dropped messages for us; reading goes on
-            if ((e as SysError).code === 'ENOBUFS') continue;
-            return;
-          }
-          if (!r) return;
-          cb(r.data, r.truncated || (r.flags & MSG_TRUNC) !== 0, (parseSockaddr(r.from).groups ?? 0) !== 0);
-        }
-      }),
+    // The kernel handles a netlink request inside sendto, so the answers are usually queued by the
+    // time it returns: reading them at once saves a trip through the poller per datagram.
+    send: (d) => {
+      sock.sendto(d, kernel);
+      if (deliver) drain();
+    },
+    onDatagram: (cb) => {
+      deliver = cb;
+      sock.onReadable(drain);
+    },
     onError: (cb) => void (onError = cb),
     close: () => sock.close(),
   };

@@ -31,10 +31,13 @@ export const CTRL_ATTR_MCAST_GRP_ID = 2;
 
 /** A generic netlink payload: genlmsghdr (cmd, version, reserved 0) followed by the attributes. */
 export function genlPayload(cmd: number, version: number, attrs: Buffer[]): Buffer {
-  const hdr = Buffer.alloc(GENL_HDRLEN);
-  hdr.writeUInt8(cmd, 0);
-  hdr.writeUInt8(version, 1);
-  return Buffer.concat([hdr, ...attrs]);
+  let len = GENL_HDRLEN;
+  for (const a of attrs) len += a.length;
+  const out = Buffer.allocUnsafe(len);
+  out.writeUInt32LE(((version & 0xff) << 8) | (cmd & 0xff), 0); // cmd, version, reserved 0
+  let off = GENL_HDRLEN;
+  for (const a of attrs) off += a.copy(out, off);
+  return out;
 }
 
 /** Splits a generic netlink payload. Throws NetlinkDecodeError if shorter than 4 bytes or attributes are bad. */

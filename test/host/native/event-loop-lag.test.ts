@@ -4,6 +4,7 @@
  * the wait was real, not a socket that gave up).
  */
 import { createSocket } from 'node:dgram';
+import { getPriority, setPriority } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import koffi from 'koffi';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +16,18 @@ import { hasRoot } from '../../support/root.js';
 
 /** Runs `ms` of 10 ms ticks and returns the worst lateness seen by timestamps and by the histogram (ms). */
 async function measureLag(ms: number): Promise<{ maxTickLate: number; histMax: number; ticks: number }> {
+  // What is measured is this event loop, not the CPU scheduler: other suites and UML guests load this
+  // 2-core box, so the measuring process runs at high priority (root) for the duration.
+  const prio = getPriority();
+  setPriority(-15);
+  try {
+    return await measure(ms);
+  } finally {
+    setPriority(prio);
+  }
+}
+
+async function measure(ms: number): Promise<{ maxTickLate: number; histMax: number; ticks: number }> {
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
   let last = performance.now();
@@ -58,10 +71,10 @@ describe.skipIf(!hasRoot('host: native event-loop lag'))('event loop while socke
       let early = false;
       void got.then(() => (early = true));
       // The machine is shared (other suites, UML guests): a plain `node` with no socket at all
-      // sees 25 ms spikes under load. So up to three 2 s waits; the best must stay under 20 ms.
+      // sees 25 ms spikes under load. So up to eight 2 s waits (more only when the box is busy); the best must stay under 20 ms.
       // A poller that blocked the loop would show ~2000 ms in every attempt.
       const attempts: Array<{ maxTickLate: number; histMax: number; ticks: number }> = [];
-      for (let i = 0; i < 3 && !attempts.some(ok); i++) attempts.push(await measureLag(2000));
+      for (let i = 0; i < 8 && !attempts.some(ok); i++) attempts.push(await measureLag(2000));
       process.stderr.write(`event-loop lag while waiting 2 s (ms): ${JSON.stringify(attempts)}\n`);
       expect(early).toBe(false);
       const best = attempts.reduce((a, b) => (worst(a) <= worst(b) ? a : b));
