@@ -10,8 +10,13 @@ import { HealthEngine, type HealthTarget } from '../src/health/engine.js';
 import { HealthMetrics } from '../src/health/metrics.js';
 import { checkSchema } from '../src/health/schema.js';
 
-/** 127.a.b.c addresses for target i in block `base` (avoids .0 and .255). */
+/**
+ * Address of target i: 127.(base+).b.c by default (avoids .0 and .255), or PREFIX.b.c when the
+ * environment sets LVSD_BENCH_TCP_PREFIX (e.g. "10.50", as in the keepalived comparison).
+ */
 function addr(base: number, i: number): string {
+  const prefix = process.env.LVSD_BENCH_TCP_PREFIX;
+  if (prefix && base === 50) return `${prefix}.${Math.floor(i / 250)}.${(i % 250) + 1}`;
   return `127.${base + Math.floor(i / 62500)}.${Math.floor((i % 62500) / 250)}.${(i % 250) + 1}`;
 }
 

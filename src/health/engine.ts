@@ -8,7 +8,7 @@ import { type Clock, systemClock } from '../util/clock.js';
 import { type Checker, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
 import type { HealthMetrics } from './metrics.js';
 import { createCheckers } from './registry.js';
-import { RoundHandle, runRound } from './runner.js';
+import { RoundHandle, type RoundContext, runRound } from './runner.js';
 import { type Job, Scheduler } from './scheduler.js';
 import type { CheckSpec } from './schema.js';
 import { type Health, initialHealth, nextHealth, type ProbeRecord, type Transition } from './state.js';
@@ -55,7 +55,7 @@ export interface HealthEngineOptions {
 interface Probe extends Job {
   key: string;
   label: string;
-  ctx: { checker: Checker<CheckSpec>; target: ProbeTarget; spec: CheckSpec; clock: Clock };
+  ctx: RoundContext;
   spec: CheckSpec;
   ids: Set<string>;
   health: Health;
@@ -78,6 +78,8 @@ export class HealthEngine {
   private readonly listeners = new Set<(ev: HealthEvent) => void>();
   private inFlight = 0;
   private stopped = false;
+  private readonly wallBase: number;
+  private readonly monoBase: number;
 
   /** Creates an idle engine; nothing runs until setTargets(). */
   constructor(private readonly opts: HealthEngineOptions = {}) {
@@ -85,6 +87,8 @@ export class HealthEngine {
     this.random = opts.random ?? Math.random;
     this.wall = opts.wallClock ?? Date.now;
     this.checkers = opts.checkers ?? createCheckers({ maxConcurrentScripts: opts.maxConcurrentScripts });
+    this.wallBase = this.wall();
+    this.monoBase = this.clock.now();
     this.sched = new Scheduler(this.clock, opts.metrics ? (ms) => opts.metrics?.schedulerLag.observe(ms / 1000) : undefined);
   }
 
@@ -160,8 +164,8 @@ export class HealthEngine {
     const port = (s.connect_port as number | undefined) ?? t.port;
     const target: ProbeTarget = { address, port, server: { address: t.address, port: t.port }, bindto: s.bindto as string | undefined, timeoutMs: t.spec.timeout };
     const health = initialHealth(t.spec.initial, this.wall());
-    const ctx = { checker, target, spec: t.spec, clock: this.clock };
-    const p: Probe = { key, label: endpoint(address, port), ctx, spec: t.spec, ids: new Set(), health, due: 0, handle: new RoundHandle(), inFlight: false, stopped: false, gen: 0, run: () => this.round(p) };
+    const ctx = { checker, target, spec: t.spec, clock: this.clock, defer: this.clock === systemClock ? setImmediate : undefined };
+    const p: Probe = { key, label: endpoint(address, port), ctx, spec: t.spec, ids: new Set(), health, due: 0, handle: new RoundHandle(), inFlight: false, stopped: false, gen: 0, run: (now) => this.round(p, now) };
     return p;
   }
 
@@ -175,9 +179,8 @@ export class HealthEngine {
     this.sched.at(due, p);
   }
 
-  private round(p: Probe): void {
+  private round(p: Probe, t0: number): void {
     if (p.stopped) return;
-    const t0 = this.clock.now();
     p.inFlight = true;
     this.setInFlight(+1);
     runRound(p.ctx, p.handle, (r) => this.roundDone(p, r, t0));
@@ -189,7 +192,7 @@ export class HealthEngine {
     p.idle?.();
     if (p.stopped) return;
     const now = this.clock.now();
-    this.record(p, { ok: r.ok, at: this.wall(), ms: now - t0, detail: r.detail, weight: r.weight });
+    this.record(p, { ok: r.ok, at: this.wallAt(now), ms: now - t0, detail: r.detail, weight: r.weight });
     const next = p.due + p.spec.interval;
     // a round that overran its interval (retries) skips ahead instead of starting late forever
     this.schedule(p, now - t0 > p.spec.interval ? Math.max(next, now) : next);
@@ -225,6 +228,11 @@ export class HealthEngine {
     const idle = p.inFlight ? new Promise<void>((resolve) => (p.idle = resolve)) : Promise.resolve();
     p.handle.halt();
     return idle;
+  }
+
+  /** Wall-clock ms for a monotonic time, without another clock read per round. */
+  private wallAt(mono: number): number {
+    return this.wallBase + (mono - this.monoBase);
   }
 
   private setInFlight(d: number): void {

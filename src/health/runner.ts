@@ -29,6 +29,12 @@ export interface RoundContext {
   target: ProbeTarget;
   spec: CheckSpec;
   clock: Clock;
+  /**
+   * Runs the timeout verdict later: with real timers, setImmediate, so that I/O already completed in
+   * this event-loop turn (libuv runs timers BEFORE polling I/O) wins over a deadline that fired in
+   * the same turn. An overloaded loop must not turn answers that arrived in time into timeouts.
+   */
+  defer?: (fn: () => void) => void;
 }
 
 const STOPPED: ProbeResult = { ok: false, detail: 'probe stopped' };
@@ -64,10 +70,12 @@ export function attemptCb(ctx: RoundContext, handle: RoundHandle, done: (r: Prob
     handle.stopCurrent = undefined;
     done(handle.halted ? STOPPED : r);
   };
-  const cancel = ctx.clock.setTimeout(() => {
+  const expire = (): void => {
+    if (settled) return;
     finish({ ok: false, detail: timeoutDetail(ctx) });
     ctrl.abort();
-  }, ctx.spec.timeout);
+  };
+  const cancel = ctx.clock.setTimeout(() => (ctx.defer ? ctx.defer(expire) : expire()), ctx.spec.timeout);
   handle.stopCurrent = () => {
     finish(STOPPED);
     ctrl.abort();

@@ -7,9 +7,9 @@
 import type { Clock } from '../util/clock.js';
 import { MinHeap } from './heap.js';
 
-/** Something the scheduler runs. `gen` is owned by the scheduler (cancel = bump). */
+/** Something the scheduler runs, given the clock time it runs at. `gen` is owned by the scheduler (cancel = bump). */
 export interface Job {
-  run(lagMs: number): void;
+  run(now: number): void;
   gen: number;
 }
 
@@ -35,7 +35,7 @@ export class Scheduler {
     private readonly onLag?: (ms: number) => void,
   ) {}
 
-  /** Runs job.run(lagMs) at clock time `due` (at once if past), replacing any earlier schedule of it. */
+  /** Runs job.run(now) at clock time `due` (at once if past), replacing any earlier schedule of it. */
   at(due: number, job: Job): void {
     this.heap.push(due, { job, gen: ++job.gen });
     if (due < this.armedFor) this.arm(due);
@@ -80,9 +80,8 @@ export class Scheduler {
     for (let e = this.heap.peek(); e && e.due <= now; e = this.heap.peek()) {
       this.heap.pop();
       if (e.item.gen !== e.item.job.gen) continue;
-      const lag = now - e.due;
-      this.record(lag);
-      e.item.job.run(lag);
+      this.record(now - e.due);
+      e.item.job.run(now);
     }
     const next = this.heap.peek();
     if (next && next.due < this.armedFor) this.arm(next.due);
