@@ -71,6 +71,26 @@ describe.skipIf(!hasRoot('host: native sockets'))('NativeSocket', () => {
     }
   });
 
+  it('recvmmsg takes several datagrams in one call, flags truncation per datagram, null when empty', () => {
+    const a = udp();
+    const b = udp();
+    try {
+      expect(b.s.recvmmsg()).toBeNull();
+      for (const m of ['one', 'two', 'a-much-longer-third-datagram']) a.s.sendto(Buffer.from(m), sockaddrIn('127.0.0.1', b.port));
+      const rs = b.s.recvmmsg(8, 2)!;
+      expect(rs.map((r) => [r.data.toString(), r.truncated, parseSockaddr(r.from).port])).toEqual([
+        ['one', false, a.port],
+        ['two', false, a.port],
+      ]);
+      const [last] = b.s.recvmmsg(8, 2)!;
+      expect([last.data.toString(), last.truncated]).toEqual(['a-much-l', true]);
+      expect(b.s.recvmmsg(8, 2)).toBeNull();
+    } finally {
+      a.s.close();
+      b.s.close();
+    }
+  });
+
   it('returns ancillary data (IP_PKTINFO)', () => {
     const a = udp();
     const b = udp();

@@ -9,6 +9,7 @@ import {
   NLM_F_DUMP_INTR,
   NLM_F_ECHO,
   NLM_F_REQUEST,
+  decodeMsgs,
   encodeMsg,
   type NlMsg,
 } from '../../../src/netlink/message.js';
@@ -220,6 +221,30 @@ describe('batch', () => {
     const t = scriptedTransport((m) => [ack(m)]);
     expect(await new NetlinkConnection(t).batch([])).toEqual([]);
     expect(t.datagrams).toEqual([]);
+  });
+});
+
+describe('event-loop fairness', () => {
+  it('answers that arrive inside sendto still let timers run during a long run of requests', async () => {
+    // A transport like the real one: answers are delivered synchronously, inside send().
+    let deliver: (d: Buffer, truncated: boolean) => void = () => {};
+    const sync = {
+      pid: 1,
+      send: (d: Buffer) => decodeMsgs(d).forEach((m) => deliver(encodeMsg(ack(m)), false)),
+      onDatagram: (cb: typeof deliver) => void (deliver = cb),
+      close: () => {},
+    };
+    const c = new NetlinkConnection(sync);
+    let ticks = 0;
+    const iv = setInterval(() => ticks++, 1);
+    const t0 = performance.now();
+    let n = 0;
+    while (performance.now() - t0 < 150) {
+      await c.request(req(n++));
+    }
+    clearInterval(iv);
+    expect(n).toBeGreaterThan(100);
+    expect(ticks).toBeGreaterThan(5);
   });
 });
 
