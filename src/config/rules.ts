@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { canonicalAddress, familyOf, hostPort, type Family } from '../ipvs/types.js';
+import { parseDuration } from '../util/duration.js';
 import { isTable } from './fields.js';
 import { dottedMask, parseHostPort } from './normalize.js';
 
@@ -21,6 +22,14 @@ const SCHED_OF_FLAG: Record<string, string> = { 'sh-fallback': 'sh', 'sh-port': 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
 const ip = (v: unknown): string | undefined => (typeof v === 'string' && isIP(v) !== 0 ? canonicalAddress(v) : undefined);
+const ms = (v: unknown): number | undefined => {
+  if (typeof v !== 'string') return undefined;
+  try {
+    return parseDuration(v);
+  } catch {
+    return undefined;
+  }
+};
 const tables = (v: unknown): [T, number][] => (Array.isArray(v) ? v.map((x, i) => [x, i] as [unknown, number]).filter((e): e is [T, number] => isTable(e[0])) : []);
 
 /** Runs every cross-field rule over the raw file; returns all problems found. */
@@ -40,8 +49,10 @@ function globalRules(g: unknown, emit: Emit): void {
   if (!isTable(g)) return;
   const m = str(g.metrics_listen) && /:(\d+)$/.exec(g.metrics_listen as string);
   if (m && (Number(m[1]) < 1 || Number(m[1]) > 65535)) emit(['global', 'metrics_listen'], `port must be 1-65535, got ${m[1]}`);
-  if (typeof g.resync_interval === 'string' && /^\d+ms$/.test(g.resync_interval) && parseInt(g.resync_interval) < 1000)
-    emit(['global', 'resync_interval'], `must be at least 1s, got "${g.resync_interval}"`);
+  const resync = ms(g.resync_interval);
+  if (resync !== undefined && resync < 1000) emit(['global', 'resync_interval'], `must be at least 1s, got "${g.resync_interval}"`);
+  const drain = ms(g.drain_timeout);
+  if (drain !== undefined && drain < 1000) emit(['global', 'drain_timeout'], `must be at least 1s, got "${g.drain_timeout}"`);
 }
 
 function uniqueServices(vss: [T, number][], emit: Emit): void {
@@ -89,10 +100,9 @@ function persistenceRules(vs: T, family: Family | undefined, at: (string | numbe
   if (vs.persistence === undefined) {
     if (nm !== undefined) emit([...at, 'persistence_netmask'], 'persistence_netmask needs persistence');
     if (vs.persistence_engine !== undefined) emit([...at, 'persistence_engine'], 'persistence_engine needs persistence');
-  } else if (typeof vs.persistence === 'string' && /^(\d+ms|0s?)$/.test(vs.persistence)) {
-    emit([...at, 'persistence'], `expected whole seconds of at least 1s, got "${vs.persistence}"`);
-  } else if (typeof vs.persistence === 'string' && /^\d+(\.\d+)?s$/.test(vs.persistence) && !/^\d+s$/.test(vs.persistence)) {
-    emit([...at, 'persistence'], `expected whole seconds, got "${vs.persistence}"`);
+  } else {
+    const p = ms(vs.persistence);
+    if (p !== undefined && (p < 1000 || p % 1000 !== 0 || p / 1000 > 0xffffffff)) emit([...at, 'persistence'], `expected whole seconds of at least 1s, got "${vs.persistence}"`);
   }
   if (family === 'inet' && typeof nm === 'number' && nm > 32) emit([...at, 'persistence_netmask'], `expected a prefix length 1-32 or a dotted netmask for an IPv4 service, got ${nm}`);
   if (family === 'inet' && typeof nm === 'string' && dottedMask(nm) === undefined) emit([...at, 'persistence_netmask'], `"${nm}" is not a contiguous IPv4 netmask`);
