@@ -62,7 +62,8 @@ function guestScript(dir: string): string {
   const order = ['ipvsadm', 'floor', 'lvsd'];
   const lines = [
     'ip link add v0 type veth peer name v1; ip addr add 10.2.0.1/16 dev v0; ip link set v0 up; ip link set v1 up',
-    't() { n=$1; shift; s=$(date +%s%N); sh -c "$*"; rc=$?; e=$(date +%s%N); c=$(ipvsadm -Ln | grep -c "^  ->"); echo "$n $(( (e - s) / 1000000 )) $rc $c" >> "$OUT/timings"; }',
+    'i=0',
+    't() { n=$1; shift; i=$((i+1)); s=$(date +%s%N); sh -c "$*" 2> "$OUT/err.$i"; rc=$?; e=$(date +%s%N); c=$(ipvsadm -Ln | grep -c "^  ->"); echo "$n $(( (e - s) / 1000000 )) $rc $c $i" >> "$OUT/timings"; }',
   ];
   for (const set of ['grid', 'big']) {
     for (let r = 0; r < ROUNDS; r++) {
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
     const r = await runUml({ name: 'bench-ipvs', script: guestScript(dir), timeoutMs: 3_600_000, mem: '1536M' });
     const { readFileSync } = await import('node:fs');
     const timings = readFileSync(join(r.outDir, 'timings'), 'utf8').trim().split('\n').map((l) => l.split(' '));
+    for (const t of timings.filter((x) => x[2] !== '0')) console.log(`run ${t[0]} failed:\n${readFileSync(join(r.outDir, `err.${t[4]}`), 'utf8').slice(0, 2000)}`);
     r.cleanup();
     report(timings);
   } finally {

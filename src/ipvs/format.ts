@@ -52,9 +52,23 @@ export function compareDests(a: Pick<Destination, 'af' | 'address' | 'port'>, b:
   return cmpAddr(a.address, b.address) || a.port - b.port;
 }
 
+/** Destinations sorted as compareDests, with each address split once (tables reach 10,000s). */
+function sortDests(ds: Destination[]): Destination[] {
+  const keyed = ds.map((d) => ({ d, w: words(d.address), v6: d.af === 'inet6' ? 1 : 0 }));
+  keyed.sort((a, b) => {
+    if (a.v6 !== b.v6) return a.v6 - b.v6;
+    for (let i = 0; i < a.w.length; i++) {
+      const r = (a.w[i] - b.w[i]) | 0;
+      if (r !== 0) return r;
+    }
+    return a.d.port - b.d.port;
+  });
+  return keyed.map((k) => k.d);
+}
+
 /** A copy of the table in ipvsadm's listing order. */
 export function sortTable(t: IpvsTable): TableService[] {
-  return [...t.services].sort((a, b) => compareServices(a.id, b.id)).map((s) => ({ ...s, destinations: [...s.destinations].sort(compareDests) }));
+  return [...t.services].sort((a, b) => compareServices(a.id, b.id)).map((s) => ({ ...s, destinations: sortDests(s.destinations) }));
 }
 
 /** "-t 10.0.0.1:80", "-f 7 -6" ... as in rule lines. */

@@ -82,17 +82,21 @@ function tokenize(words: string[]): Parsed {
 export function parseHostPort(s: string, needPort: boolean): { address: string; af: Family; port?: number } {
   let host = s;
   let port: string | undefined;
-  const br = /^\[([^\]]+)\](?::(.*))?$/.exec(s);
-  if (br && br[2] === undefined) fail(`"${s}": a bracketed IPv6 address needs ":port" (or drop the brackets)`);
-  if (br) [host, port] = [br[1], br[2]];
-  else if ((s.match(/:/g) ?? []).length === 1) [host, port] = s.split(':');
+  const colon = s.lastIndexOf(':');
+  if (s.startsWith('[')) {
+    const close = s.indexOf(']');
+    if (close < 0 || (close !== s.length - 1 && s[close + 1] !== ':')) fail(`invalid address "${s}"`);
+    if (close === s.length - 1) fail(`"${s}": a bracketed IPv6 address needs ":port" (or drop the brackets)`);
+    [host, port] = [s.slice(1, close), s.slice(close + 2)];
+  } else if (colon >= 0 && s.indexOf(':') === colon) [host, port] = [s.slice(0, colon), s.slice(colon + 1)];
   const ip = parseIp(host) ?? fail(`invalid address "${host}"`);
   if (port === undefined || port === '') {
     if (needPort) fail(`"${s}" needs a port`);
     return ip;
   }
-  if (!/^\d+$/.test(port) || Number(port) > 65535) fail(`invalid port "${port}"`);
-  return { ...ip, port: Number(port) };
+  const n = Number(port);
+  if (!(n >= 0 && n <= 65535 && Number.isInteger(n) && /^\d+$/.test(port))) fail(`invalid port "${port}"`);
+  return { address: ip.address, af: ip.af, port: n };
 }
 
 function num(s: string, what: string, max: number): number {

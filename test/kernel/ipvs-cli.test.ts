@@ -28,6 +28,17 @@ const PARTIAL_RULES = `-A -t 10.0.0.1:80 -s rr
 -A -t 10.0.0.1:80 -s wrr
 -a -t 10.0.0.1:80 -r 10.0.2.13:80 -m
 `;
+/** Edits on top of all.rules, applied by lvsd in "lv" and by ipvsadm -R in "ref". */
+const EDIT_RULES = `-E -t 10.0.0.1:80 -s wlc -p 100 -M 255.255.0.0
+-e -t 10.0.0.1:80 -r 10.0.2.11:8080 -m -w 9 -x 90 -y 9
+-d -t 10.0.0.1:80 -r 10.0.2.12:8080
+-D -t 10.0.0.5:80
+-e -t 10.0.0.3:443 -r 10.0.2.13:443 -i --tun-type gre --tun-csum -w 2
+-E -f 3 -6 -s rr
+-Z
+-Z -t 10.0.0.2:80
+--set 0 60 0
+`;
 const topo = topologyScript(2, 'c');
 const NAT_RULES = `-A -t ${topo.vip}:80 -s rr
 -a -t ${topo.vip}:80 -r ${topo.backendAddrs[0]}:80 -m
@@ -50,6 +61,8 @@ cat > "$OUT/bad.rules" <<'EOF'
 ${BAD_RULES}EOF
 cat > "$OUT/partial.rules" <<'EOF'
 ${PARTIAL_RULES}EOF
+cat > "$OUT/edit.rules" <<'EOF'
+${EDIT_RULES}EOF
 cat > "$OUT/nat.rules" <<'EOF'
 ${NAT_RULES}EOF
 ${routable('lv')}
@@ -72,6 +85,14 @@ ${inNs('ref', 'ipvsadm -Ln --thresholds')} > "$OUT/ref.ipvsadm.thr"
 ${inNs('ref', 'ipvsadm -Ln --tun-info')} > "$OUT/ref.ipvsadm.tun"
 ${lvsdIn('ref', 'ipvs list --json')} > "$OUT/ref.lvsd.json"
 ${lvsdIn('ref', 'ipvs save')} > "$OUT/ref.lvsd.save"
+# 2b. the same edits through both tools
+${lvsdIn('lv', 'ipvs restore < "$OUT/edit.rules" > "$OUT/lv.edit.out" 2>&1')}; echo $? > "$OUT/lv.edit.rc"
+${inNs('ref', 'ipvsadm -R < "$OUT/edit.rules"')}; echo $? > "$OUT/ref.edit.rc"
+${inNs('lv', 'ipvsadm -Ln --thresholds')} > "$OUT/lv.edit.thr"
+${inNs('ref', 'ipvsadm -Ln --thresholds')} > "$OUT/ref.edit.thr"
+${inNs('lv', 'ipvsadm -S -n')} > "$OUT/lv.edit.save"
+${inNs('ref', 'ipvsadm -S -n')} > "$OUT/ref.edit.save"
+${inNs('lv', 'ipvsadm -Ln --timeout')} > "$OUT/lv.edit.timeout"
 # 3. a bad line changes nothing
 ${lvsdIn('bad', 'ipvs restore < "$OUT/bad.rules" > "$OUT/bad.out" 2>&1')}; echo $? > "$OUT/bad.rc"
 ${inNs('bad', 'ipvsadm -S -n')} > "$OUT/bad.after"
@@ -135,6 +156,18 @@ describe.skipIf(!hasRoot('kernel: IPVS client and CLI in UML'))('kernel: lvsd ip
         expect(d, JSON.stringify(op)).toMatchObject(want);
       }
     }
+  });
+
+  it('edits (-E -e -d -D -Z --set) by lvsd leave the same table as by ipvsadm', () => {
+    expect(out('lv.edit.out')).toBe('');
+    expect(out('lv.edit.rc').trim()).toBe('0');
+    expect(out('ref.edit.rc').trim()).toBe('0');
+    expect(out('lv.edit.save')).toBe(out('ref.edit.save'));
+    expect(out('lv.edit.thr')).toBe(out('ref.edit.thr'));
+    expect(out('lv.edit.save')).toContain('-A -t 10.0.0.1:80 -s wlc -p 100 -M 255.255.0.0\n-a -t 10.0.0.1:80 -r 10.0.2.11:8080 -m -w 9\n-A');
+    expect(out('lv.edit.save')).not.toContain('10.0.0.5:80');
+    expect(out('lv.edit.thr')).toMatch(/10\.0\.2\.11:8080 +90 +9 /);
+    expect(out('lv.edit.timeout')).toContain('900 60 300');
   });
 
   it('a bad line: error names the line, nothing applied', () => {
