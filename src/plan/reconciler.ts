@@ -6,6 +6,10 @@
  * triggered by other events skip it (and the dests of a service whose add is skipped). Calls
  * coalesce: one pass in flight plus one pending with the latest request; every caller gets the
  * report of a pass that ran with a request at least as new as its own.
+ *
+ * Ownership: a pass owns the given `owned` keys, every desired service, and every service it desired
+ * in an earlier pass until a read shows it gone — so a service dropped by two quick reloads (no longer
+ * in the current or previous config) or left behind by a finished drain is still deleted.
  */
 import type { Dataplane } from '../dataplane/dataplane.js';
 import { destKey, serviceKey, type IpvsTable, type Op } from '../ipvs/types.js';
@@ -68,6 +72,8 @@ export class Reconciler {
   private backoff = new Map<string, { failures: number; retryAt: number }>();
   private cancelRetry?: () => void;
   private closed = false;
+  /** Services desired by an earlier pass and possibly still in the table. */
+  private remembered = new Set<string>();
 
   constructor(private readonly opts: ReconcilerOptions) {}
 
@@ -128,8 +134,7 @@ export class Reconciler {
       return this.finish(report);
     }
     this.actual = actual;
-    const owned = new Set(req.owned);
-    for (const s of req.desired.services) owned.add(serviceKey(s.id));
+    const owned = this.ownedFor(req, actual);
     const all = diffTables(actual, req.desired, owned);
     this.forgetUnneeded(all);
     const { now: ops, deferred } = this.split(all, clock.now());
@@ -152,6 +157,16 @@ export class Reconciler {
     if (r.failed.length) this.opts.log?.warn({ failed: r.failed.length, first: r.failed[0]!.error }, 'reconcile: some IPVS operations failed; will retry');
     this.opts.onResult?.(r);
     return r;
+  }
+
+  /** owned ∪ desired ∪ remembered; forgets remembered services the table no longer has. */
+  private ownedFor(req: Request, actual: IpvsTable): Set<string> {
+    const inTable = new Set(actual.services.map((s) => serviceKey(s.id)));
+    const desired = req.desired.services.map((s) => serviceKey(s.id));
+    for (const k of [...this.remembered]) if (!inTable.has(k)) this.remembered.delete(k);
+    const owned = new Set([...req.owned, ...desired, ...this.remembered]);
+    for (const k of desired) this.remembered.add(k);
+    return owned;
   }
 
   /** Drops backoff state of targets that no longer need an op (fixed by hand, or no longer desired). */

@@ -198,3 +198,24 @@ describe('Reconciler: transport failure', () => {
     expect(dp.snapshot().services).toHaveLength(2);
   });
 });
+
+describe('Reconciler: ownership memory', () => {
+  it('deletes a service it desired before even when the caller no longer lists it as owned', async () => {
+    const dp = new MemoryDataplane();
+    const r = new Reconciler({ dataplane: dp, clock: new ManualClock() });
+    await r.reconcile(desired, owned);
+    const onlyFirst = table(desired.services[0]!);
+    const rep = await r.reconcile(onlyFirst, new Set([serviceKey(sid(1))]));
+    expect(rep.ops).toEqual([{ op: 'del-service', id: sid(2) }]);
+    expect(dp.snapshot().services).toHaveLength(1);
+  });
+
+  it('never deletes a service it did not desire and was not told it owns', async () => {
+    const foreign = svc(sid(7), [dst('10.7.7.7')]);
+    const dp = new MemoryDataplane(table(foreign));
+    const r = new Reconciler({ dataplane: dp, clock: new ManualClock() });
+    await r.reconcile(desired, owned);
+    await r.reconcile(table(), new Set());
+    expect(dp.snapshot().services.map((s) => serviceKey(s.id))).toEqual(['TCP 10.0.0.7:80']);
+  });
+});
