@@ -186,6 +186,30 @@ export class NativeSocket {
     return out;
   }
 
+  /**
+   * Reads every queued datagram with recvmmsg (`count` per system call) and hands each to `cb` as
+   * views into a shared native buffer — valid ONLY until `cb` returns; copy what you keep. Saves an
+   * allocation and a copy per datagram for callers that decode at once (the netlink transport).
+   * Stops at EAGAIN and returns how many datagrams were read. Throws SysError on other failures
+   * (after delivering what was read before them).
+   */
+  drain(cb: (data: Buffer, truncated: boolean, from: Buffer) => void, max = 65536, count = 32): number {
+    const fd = this.live('recvmmsg');
+    let total = 0;
+    for (;;) {
+      const v = vectorFor(max, count);
+      const n = libc.recvmmsg(fd, v.addr, count, MSG_DONTWAIT | MSG_TRUNC, null) as number;
+      if (n < 0) {
+        const e = libc.errno();
+        if (e === EAGAIN) return total;
+        throw new SysError('recvmmsg', e, { cap: this.cap });
+      }
+      for (let i = 0; i < n; i++) viewSlot(v, i, cb);
+      total += n;
+      if (n < count) return total;
+    }
+  }
+
   /** recvfrom(2) without blocking (recvmsg without ancillary data). Returns null on EAGAIN. */
   recvfrom(max = 65536): { data: Buffer; from: Buffer; truncated: boolean } | null {
     const r = this.recvmsg(max, 0);
@@ -275,6 +299,17 @@ function writeSlot(v: Vector, i: number): void {
   b.writeBigInt64LE(0n, o + 56); // msg_len + pad
   b.writeBigUInt64LE(v.addr + BigInt(dataOff(v, i)), iovOff(v, i)); // iov_base
   b.writeBigUInt64LE(BigInt(v.max), iovOff(v, i) + 8); // iov_len
+}
+
+function viewSlot(v: Vector, i: number, cb: (data: Buffer, truncated: boolean, from: Buffer) => void): void {
+  const o = i * MMSGHDR;
+  const b = v.buf;
+  const flags = b.readInt32LE(o + 48);
+  const n = b.readUInt32LE(o + 56);
+  const name = nameOff(v, i);
+  const data = dataOff(v, i);
+  const from = b.subarray(name, name + Math.min(b.readUInt32LE(o + 8), NAME));
+  cb(b.subarray(data, data + Math.min(n, v.max)), (flags & MSG_TRUNC) !== 0 || n > v.max, from);
 }
 
 function readSlot(v: Vector, i: number): Received {

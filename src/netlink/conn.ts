@@ -13,7 +13,8 @@ import { NativeSocket, type SysError } from '../../native/socket.js';
 
 /**
  * A datagram pipe to the kernel. `onDatagram`'s `multicast` is true for group deliveries
- * (notifications), which must never be taken for replies even when they echo our seq.
+ * (notifications), which must never be taken for replies even when they echo our seq. The
+ * datagram buffer may be reused once the callback returns (the connection copies what it keeps).
  * `onError` (optional) reports receive failures such as ENOBUFS (replies were lost).
  */
 export interface NetlinkTransport {
@@ -41,7 +42,9 @@ interface Pending {
   op: string;
   dump: boolean;
   replies: NlMsg[];
-  settle: (err: Error | null, replies: NlMsg[]) => void;
+  /** Position in its batch (0 for a single request). */
+  index: number;
+  settle: (err: Error | null, replies: NlMsg[], p: Pending) => void;
 }
 
 const ETIMEDOUT = 110;
@@ -103,7 +106,7 @@ export class NetlinkConnection {
   private requestOnce(req: NlRequest, timeoutMs: number): Promise<NlMsg[]> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.expire([p], timeoutMs), timeoutMs);
-      const p = this.track(req, (err, replies) => {
+      const p = this.track(req, 0, (err, replies) => {
         clearTimeout(timer);
         if (err) reject(err);
         else resolve(replies);
@@ -131,14 +134,13 @@ export class NetlinkConnection {
       const out = new Array<BatchResult>(reqs.length);
       let left = reqs.length;
       const timer = setTimeout(() => this.expire(ps, timeoutMs), timeoutMs);
-      const ps = reqs.map((req, i) =>
-        this.track(req, (err, replies) => {
-          out[i] = err ? { ok: false, error: asNetlinkError(err, req.op) } : { ok: true, replies };
-          if (--left > 0) return;
-          clearTimeout(timer);
-          resolve(out);
-        }),
-      );
+      const settle = (err: Error | null, replies: NlMsg[], p: Pending): void => {
+        out[p.index] = err ? { ok: false, error: asNetlinkError(err, p.op) } : { ok: true, replies };
+        if (--left > 0) return;
+        clearTimeout(timer);
+        resolve(out);
+      };
+      const ps = reqs.map((req, i) => this.track(req, i, settle));
       this.sendChunk(reqs, ps);
     });
   }
@@ -171,8 +173,8 @@ export class NetlinkConnection {
     return this.seq;
   }
 
-  private track(req: NlRequest, settle: Pending['settle']): Pending {
-    const p: Pending = { seq: this.nextSeq(), op: req.op, dump: req.dump === true, replies: [], settle };
+  private track(req: NlRequest, index: number, settle: Pending['settle']): Pending {
+    const p: Pending = { seq: this.nextSeq(), op: req.op, dump: req.dump === true, replies: [], index, settle };
     this.pending.set(p.seq, p);
     return p;
   }
@@ -209,7 +211,7 @@ export class NetlinkConnection {
     for (const p of ps) {
       if (this.pending.get(p.seq) !== p) continue;
       this.pending.delete(p.seq);
-      p.settle(err(p.op), []);
+      p.settle(err(p.op), [], p);
     }
   }
 
@@ -222,6 +224,7 @@ export class NetlinkConnection {
       if (multicast) return;
       return this.failAll((op) => new NetlinkError(EMSGSIZE, op, 'reply truncated: a datagram was larger than the receive buffer'));
     }
+    if (!multicast && this.ackOnly(d)) return;
     let msgs: NlMsg[];
     try {
       msgs = decodeMsgs(d);
@@ -230,6 +233,19 @@ export class NetlinkConnection {
       return this.failAll(() => e as NetlinkDecodeError);
     }
     for (const m of msgs) this.dispatch(m, multicast);
+  }
+
+  /**
+   * The common datagram is one ACK (NLMSG_ERROR, error 0) for a pending request: settle it without
+   * building message objects. Returns false to take the general path for anything else.
+   */
+  private ackOnly(d: Buffer): boolean {
+    if (d.length < 36 || d.readUInt32LE(0) !== d.length || d.readUInt16LE(4) !== NLMSG_ERROR || d.readInt32LE(16) !== 0) return false;
+    const p = this.pending.get(d.readUInt32LE(8));
+    if (!p) return false;
+    this.pending.delete(p.seq);
+    p.settle(null, p.replies, p);
+    return true;
   }
 
   private dispatch(m: NlMsg, multicast: boolean): void {
@@ -245,7 +261,9 @@ export class NetlinkConnection {
     }
   }
 
-  private notify(m: NlMsg): void {
+  private notify(view: NlMsg): void {
+    if (this.listeners.size === 0) return;
+    const m = { ...view, payload: Buffer.from(view.payload) }; // the datagram buffer is reused
     for (const cb of this.listeners) {
       try {
         cb(m);
@@ -265,26 +283,26 @@ export class NetlinkConnection {
     if (p.dump && m.flags & NLM_F_DUMP_INTR) {
       return this.fail([p], (op) => new NetlinkError(EINTR, op, 'dump interrupted by a concurrent change (NLM_F_DUMP_INTR)'));
     }
-    p.replies.push(m);
+    p.replies.push({ ...m, payload: Buffer.from(m.payload) }); // the datagram buffer is reused
   }
 
   private onError(p: Pending, m: NlMsg): void {
     if (m.payload.length >= 20 && m.payload.readInt32LE(0) === 0) {
       this.pending.delete(p.seq); // the common case, an ACK: nothing more to decode
-      return p.settle(null, p.replies);
+      return p.settle(null, p.replies, p);
     }
     const e = decodeError(m.payload, m.flags);
     this.pending.delete(p.seq);
-    if (e.errno === 0) p.settle(null, p.replies);
-    else p.settle(new NetlinkError(e.errno, p.op, e.extack?.msg), []);
+    if (e.errno === 0) p.settle(null, p.replies, p);
+    else p.settle(new NetlinkError(e.errno, p.op, e.extack?.msg), [], p);
   }
 
   private onDone(p: Pending, m: NlMsg): void {
     const status = m.payload.length >= 4 ? m.payload.readInt32LE(0) : 0;
     this.pending.delete(p.seq);
-    if (status < 0) p.settle(new NetlinkError(-status, p.op), []);
-    else if (m.flags & NLM_F_DUMP_INTR) p.settle(new NetlinkError(EINTR, p.op, 'dump interrupted by a concurrent change (NLM_F_DUMP_INTR)'), []);
-    else p.settle(null, p.replies);
+    if (status < 0) p.settle(new NetlinkError(-status, p.op), [], p);
+    else if (m.flags & NLM_F_DUMP_INTR) p.settle(new NetlinkError(EINTR, p.op, 'dump interrupted by a concurrent change (NLM_F_DUMP_INTR)'), [], p);
+    else p.settle(null, p.replies, p);
   }
 }
 
@@ -331,20 +349,18 @@ function socketTransport(sock: NativeSocket, pid: number): NetlinkTransport {
   const kernel = sockaddrNl(0, 0);
   let onError: (e: SysError) => void = () => {};
   let deliver: ((d: Buffer, truncated: boolean, multicast: boolean) => void) | null = null;
+  // sockaddr_nl.nl_groups (offset 8) is non-zero only for multicast deliveries
+  const each = (d: Buffer, truncated: boolean, from: Buffer): void =>
+    deliver?.(d, truncated, from.length >= 12 && from.readUInt32LE(8) !== 0);
   const drain = (): void => {
     for (;;) {
-      let rs;
       try {
-        rs = sock.recvmmsg(RECV_MAX, RECV_BATCH);
+        sock.drain(each, RECV_MAX, RECV_BATCH);
+        return;
       } catch (e) {
         onError(e as SysError); // ENOBUFS: the kernel dropped messages for us; reading goes on
-        if ((e as SysError).code === 'ENOBUFS') continue;
-        return;
+        if ((e as SysError).code !== 'ENOBUFS') return;
       }
-      if (!rs) return;
-      // sockaddr_nl.nl_groups (offset 8) is non-zero only for multicast deliveries
-      for (const r of rs) deliver?.(r.data, r.truncated, r.from.length >= 12 && r.from.readUInt32LE(8) !== 0);
-      if (rs.length < RECV_BATCH) return;
     }
   };
   return {
