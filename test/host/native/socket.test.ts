@@ -91,6 +91,22 @@ describe.skipIf(!hasRoot('host: native sockets'))('NativeSocket', () => {
     }
   });
 
+  it('drain hands every queued datagram to the callback as short-lived views, several per call', () => {
+    const a = udp();
+    const b = udp();
+    try {
+      for (let i = 0; i < 5; i++) a.s.sendto(Buffer.from(`m${i}`), sockaddrIn('127.0.0.1', b.port));
+      const got: Array<[string, boolean, number | undefined]> = [];
+      const n = b.s.drain((d, truncated, from) => got.push([d.toString(), truncated, parseSockaddr(Buffer.from(from)).port]), 2048, 2);
+      expect(n).toBe(5);
+      expect(got).toEqual([0, 1, 2, 3, 4].map((i) => [`m${i}`, false, a.port]));
+      expect(b.s.drain(() => got.push(['unexpected', false, 0]))).toBe(0);
+    } finally {
+      a.s.close();
+      b.s.close();
+    }
+  });
+
   it('returns ancillary data (IP_PKTINFO)', () => {
     const a = udp();
     const b = udp();
