@@ -11,10 +11,24 @@ import { discriminatorValues, knownKeysAt, schemasAt } from './walk.js';
 type Issue = z.core.$ZodIssue;
 type Out = { path: PropertyKey[]; message: string };
 
+/**
+ * True for a problem in a real server's merged check that comes from a key the real server did not
+ * set itself: it is reported once, at the virtual server's check, not once per real server.
+ */
+function inherited(p: Out, raw: unknown): boolean {
+  const [vsKey, i, rsKey, j, check, key] = p.path;
+  if (vsKey !== 'virtual_server' || rsKey !== 'real_server' || check !== 'check' || typeof key !== 'string') return false;
+  const vs = (raw as { virtual_server?: Array<{ check?: unknown; real_server?: Array<{ check?: unknown }> }> })?.virtual_server?.[i as number];
+  const own = vs?.real_server?.[j as number]?.check;
+  const base = vs?.check;
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  return isObj(own) && isObj(base) && !(key in own) && key in base && (own.type === undefined || own.type === base.type);
+}
+
 /** Adds every field issue and cross-field problem to `ctx`, each once, with the messages above. */
-export function issuesToZod(ctx: z.RefinementCtx, issues: readonly Issue[], cross: readonly RuleProblem[], root: z.ZodType): void {
+export function issuesToZod(ctx: z.RefinementCtx, issues: readonly Issue[], cross: readonly RuleProblem[], root: z.ZodType, raw?: unknown): void {
   const seen = new Set<string>();
-  const all = [...issues.flatMap((i) => readable(i, root)), ...cross];
+  const all = [...issues.flatMap((i) => readable(i, root)).filter((p) => !inherited(p, raw)), ...cross];
   for (const p of all) {
     const k = `${p.path.map(String).join('.')}\u0000${p.message}`;
     if (seen.has(k)) continue;

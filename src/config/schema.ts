@@ -106,7 +106,7 @@ export const configSchema: z.ZodType<Config, unknown> = z.unknown().transform((r
   const merged = inheritChecks(raw);
   const parsed = fileSchema.safeParse(merged, { reportInput: true });
   const cross = crossRules(merged);
-  issuesToZod(ctx, parsed.success ? [] : parsed.error.issues, cross, fileSchema);
+  issuesToZod(ctx, parsed.success ? [] : parsed.error.issues, cross, fileSchema, raw);
   if (!parsed.success || cross.length > 0) return z.NEVER;
   return normalize(parsed.data);
 });

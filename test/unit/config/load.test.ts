@@ -138,3 +138,16 @@ describe('formatPath / formatProblems', () => {
     expect(formatProblems('f', [{ path: 'a.b', message: 'm1' }, { path: '', message: 'm2' }])).toBe('f: a.b: m1\nf: m2');
   });
 });
+
+describe('inherited check problems', () => {
+  it('reports a mistake in the virtual server check once, not again for each real server override', () => {
+    const r = parseConfig(`${base}check = { type = "http", paht = "/h", rise = 0 }\n[[virtual_server.real_server]]\naddress = "10.0.1.1"\ncheck = { fall = 2 }\n[[virtual_server.real_server]]\naddress = "10.0.1.2"\ncheck = { rise = 0 }\n`, 't');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.map((p) => p.path).sort()).toEqual([
+      'virtual_server[0] (web).check.paht',
+      'virtual_server[0] (web).check.rise',
+      'virtual_server[0] (web).real_server[1].check.rise',
+    ]);
+  });
+});
