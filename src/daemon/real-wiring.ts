@@ -12,6 +12,9 @@ import { configModel } from './model.js';
 import { planner, summary, diffTables, reconciler, openKernel, formatOp, vrrpService, loadAdapters } from './adapters.js';
 import type { Wiring } from './wiring.js';
 
+/** Above this many health targets the probe latency histogram has no `target` label. */
+export const PER_TARGET_LIMIT = 1000;
+
 /** Binds the Wiring to the real modules. */
 export async function realWiring(): Promise<Wiring<Config>> {
   await loadAdapters();
@@ -25,8 +28,11 @@ export async function realWiring(): Promise<Wiring<Config>> {
       return openKernel();
     },
     reconciler,
-    health(clock, log, registry) {
-      return new HealthEngine({ clock, log: log.child({ layer: 'health' }), metrics: new HealthMetrics(registry) });
+    health(clock, log, registry, targets) {
+      // Per-target probe latency histograms cost ~12 series per target: keep them for fleets up to
+      // PER_TARGET_LIMIT targets, above that only per check kind.
+      const metrics = new HealthMetrics(registry, { perTarget: targets <= PER_TARGET_LIMIT });
+      return new HealthEngine({ clock, log: log.child({ layer: 'health' }), metrics });
     },
     vrrp: vrrpService,
     diffTables,

@@ -57,7 +57,7 @@ async function serve<C>(args: DaemonArgs, w: Wiring<C>, config: C, opened: Opene
     config,
     reconciler: opened ? w.reconciler(opened.dataplane, systemClock, log) : undefined,
     dataplaneKind: opened ? args.dataplane : 'none',
-    health: w.health(systemClock, log, metrics.registry),
+    health: w.health(systemClock, log, metrics.registry, w.model.targets(config).length),
     vrrp: (inst, c) => w.vrrp(inst, w.model.globals(c).routerId, log.child({ layer: 'vrrp' }), metrics.registry),
     overrides,
     clock: systemClock,

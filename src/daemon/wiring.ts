@@ -25,7 +25,8 @@ export interface Wiring<C> {
   /** Opens the dataplane; rejects with an Error whose message says why (e.g. IPVS not available). */
   openDataplane(kind: DataplaneKind): Promise<OpenedDataplane>;
   reconciler(dp: Dataplane, clock: Clock, log: Logger): ReconcilerPort;
-  health(clock: Clock, log: Logger, registry: Registry): HealthPort;
+  /** `targets` = how many health targets the config has (large fleets drop per-target latency labels). */
+  health(clock: Clock, log: Logger, registry: Registry, targets: number): HealthPort;
   vrrp(instances: unknown[], routerId: string, log: Logger, registry: Registry): VrrpPort;
   /** Ops that turn `actual` into `desired` touching only `owned` services (for --plan). */
   diffTables(actual: IpvsTable, desired: IpvsTable, owned: ReadonlySet<string>): Op[];

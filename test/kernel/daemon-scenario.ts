@@ -83,7 +83,11 @@ exit 0
 function backends(): string {
   return BACKENDS.map((a, i) => {
     const n = i + 1;
-    return `mkdir -p "$W/ng${n}"; printf 'master_process off; daemon off; error_log stderr; pid $W/ng${n}/pid; events { worker_connections 256; }\\nhttp { access_log off; keepalive_timeout 120s; server { listen ${a}:80; location / { return 200 "backend b${n}\\\\n"; } } }\\n' > "$W/ng${n}/nginx.conf"
+    return `mkdir -p "$W/ng${n}"
+cat > "$W/ng${n}/nginx.conf" <<NGINX
+master_process off; daemon off; error_log stderr; pid $W/ng${n}/pid; events { worker_connections 256; }
+http { access_log off; keepalive_timeout 120s; server { listen ${a}:80; location / { return 200 "backend b${n}\\n"; } } }
+NGINX
 ng${n}() { ip netns exec tb${n} nginx -p "$W/ng${n}" -c "$W/ng${n}/nginx.conf" 2>>"$W/ng${n}/err" & }
 ng${n}
 ip netns exec tb${n} dnsmasq -k --port=53 --no-resolv --no-hosts --listen-address=${a} --bind-interfaces --address=/x.test/10.9.9.${n} --pid-file="$W/dns${n}.pid" -u root 2>>"$W/dns${n}.err" &`;
@@ -97,13 +101,13 @@ waitfor 50 hasweight "-u ${VIP}:53" 10.0.2.13:53 1
 $D ipvsadm -S -n > "$W/healthy-save.txt"
 $D ipvsadm -Ln > "$W/healthy-list.txt"
 $D $RUNAS "$LV" -f "$W/lvsd.toml" --plan > "$W/plan-after.txt" 2>&1
-$C node "$W/client.mjs" burst 30 > "$W/burst-healthy.json" 2>&1
+$C timeout 120 node "$W/client.mjs" burst 30 > "$W/burst-healthy.json" 2>&1
 $D "$LVSD_ROOT/bin/lvsctl" -s "$W/lvsd.sock" status > "$W/status.txt" 2>&1; res status_rc $?
 $D curl -s http://127.0.0.1:9405/metrics > "$W/metrics.txt"`,
   dies: `# ---- a backend dies: weight 0 within fall*interval+timeout; restart: slow start
 pkill -9 -f "ng2/nginx.conf"; T0=$(ms)
 waitfor 100 hasweight "-t ${VIP}:80" 10.0.2.12:80 0; res dies_rc $?; res dies_ms $(( $(ms) - T0 ))
-$C node "$W/client.mjs" burst 12 > "$W/burst-dead.json" 2>&1
+$C timeout 120 node "$W/client.mjs" burst 12 > "$W/burst-dead.json" 2>&1
 ng2; T0=$(ms); : > "$W/slowstart.txt"
 i=0; while [ $i -lt 60 ]; do echo "$(( $(ms) - T0 )) $(weight "-t ${VIP}:80" 10.0.2.12:80)" >> "$W/slowstart.txt"; sleep 0.2; i=$((i+1)); done`,
   drift: `# ---- drift: repaired within one resync interval (2s); an unowned service survives
