@@ -38,8 +38,11 @@ export class MemoryDataplane implements Dataplane {
   private injectors: FailureInjector[] = [];
   private closed = false;
 
-  /** Starts empty, or with `initial` loaded as if added by hand (not counted as writes). */
-  constructor(initial?: IpvsTable) {
+  /**
+   * Starts empty, or with `initial` loaded as if added by hand (not counted as writes). Dests whose
+   * address is in `opts.localAddresses` get forwarding "local", as the kernel does for host addresses.
+   */
+  constructor(initial?: IpvsTable, private readonly opts: { localAddresses?: readonly string[] } = {}) {
     for (const s of initial?.services ?? []) {
       const { destinations, stats: _s, ...service } = s;
       this.table.set(serviceKey(s.id), { service: clone(service), dests: new Map(destinations.map((d) => [destKey(d), cleanDest(d)])) });
@@ -155,14 +158,18 @@ export class MemoryDataplane implements Dataplane {
     const e = this.table.get(serviceKey(id)) ?? fail('ESRCH');
     this.checkDest(e, d, fail);
     if (e.dests.has(destKey(d))) fail('EEXIST');
-    e.dests.set(destKey(d), cleanDest(d));
+    e.dests.set(destKey(d), this.localize(cleanDest(d)));
   }
 
   private editDest(id: ServiceId, d: Destination, fail: Fail): void {
     const e = this.table.get(serviceKey(id)) ?? fail('ESRCH');
     this.checkDest(e, d, fail);
     if (!e.dests.has(destKey(d))) fail('ENOENT');
-    e.dests.set(destKey(d), cleanDest(d));
+    e.dests.set(destKey(d), this.localize(cleanDest(d)));
+  }
+
+  private localize(d: Destination): Destination {
+    return this.opts.localAddresses?.includes(d.address) ? { ...d, forwarding: 'local' } : d;
   }
 
   private delDest(id: ServiceId, d: Pick<Destination, 'address' | 'port'>, fail: Fail): void {

@@ -7,8 +7,8 @@
  * desired service is owned by definition). Changed scheduler, flags, persistence or engine →
  * edit-service in place; changed weight, thresholds, forwarding or tunnel settings → edit-dest
  * (IPVS can change a dest's forwarding method in place). Equal tables → zero ops. Comparison
- * ignores the HASHED flag, counters and stats, and persistence timeout/netmask of non-persistent
- * services.
+ * ignores the HASHED flag, counters and stats, persistence timeout/netmask of non-persistent
+ * services, and the "local" forwarding the kernel forces on dests that are addresses of this host.
  */
 import { destKey, serviceKey, type Destination, type IpvsTable, type Op, type Service, type TableService } from '../ipvs/types.js';
 
@@ -57,9 +57,14 @@ export function sameService(a: Service, b: Service): boolean {
   return a.timeout === b.timeout && a.netmask === b.netmask;
 }
 
-/** True when two dests have the same writable settings (ignoring conns and stats). */
+/**
+ * True when two dests have the same writable settings (ignoring conns and stats). The kernel turns
+ * any forwarding method into "local" when the dest address is an address of this host
+ * (__ip_vs_update_dest), so an actual "local" matches whatever was asked for.
+ */
 export function sameDest(a: Destination, b: Destination): boolean {
-  if (a.weight !== b.weight || a.forwarding !== b.forwarding) return false;
+  if (a.weight !== b.weight) return false;
+  if (a.forwarding !== b.forwarding && a.forwarding !== 'local' && b.forwarding !== 'local') return false;
   if (a.upperThreshold !== b.upperThreshold || a.lowerThreshold !== b.lowerThreshold) return false;
   if (a.forwarding !== 'tun') return true;
   return (a.tunType ?? 'ipip') === (b.tunType ?? 'ipip') && (a.tunPort ?? 0) === (b.tunPort ?? 0) && (a.tunFlags ?? 0) === (b.tunFlags ?? 0);

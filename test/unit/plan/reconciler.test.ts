@@ -219,3 +219,13 @@ describe('Reconciler: ownership memory', () => {
     expect(dp.snapshot().services.map((s) => serviceKey(s.id))).toEqual(['TCP 10.0.0.7:80']);
   });
 });
+
+describe('Reconciler: kernel-forced local forwarding', () => {
+  it('does not fight the kernel over a dest that is an address of this host (forwarding becomes "local")', async () => {
+    const dp = new MemoryDataplane(undefined, { localAddresses: ['10.0.1.1'] });
+    const r = new Reconciler({ dataplane: dp, clock: new ManualClock() });
+    await r.reconcile(desired, owned);
+    expect(dp.snapshot().services[0]!.destinations[0]!.forwarding).toBe('local');
+    expect((await r.reconcile(desired, owned)).ops).toEqual([]);
+  });
+});
