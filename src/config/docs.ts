@@ -93,6 +93,21 @@ Rules that span keys:
 - a check's \`timeout\` must not exceed its \`interval\`; \`rise\` and \`fall\` are at least 1;
 - \`track_virtual_server\` names an existing virtual server; VRRP instance names are unique, and so are
   virtual_router_id per interface and family.
+
+How the planner uses these keys (src/plan/desired.ts):
+- a real server whose check fails gets weight 0 (\`on_failure = "weight0"\`, its connections go on) or is
+  removed (\`"remove"\`); a server without a check is always up;
+- \`slow_start\`: a server that recovers starts at weight 1 and climbs in steps of max(1s, slow_start/10)
+  (weight × k/n at step k of n) to its full weight at \`slow_start\` after recovery;
+- \`quorum\`: the live weight (configured weights of up, undrained servers) below \`quorum - quorum_hysteresis\`
+  puts the sorry server in at weight 1 and the real servers at weight 0 (no connection is cut); at
+  \`quorum + quorum_hysteresis\` the real servers come back; \`track_virtual_server\` follows the same state;
+- drains (\`lvsctl drain VS RS\`, or a real server or whole virtual server removed by a reload with
+  \`removal = "drain"\`): weight 0; deleted once a table read shows it at weight 0 with no active or
+  inactive connections, or when \`drain_timeout\` has passed. The planner re-reads the table every 2 s
+  while something drains. Drains survive reloads; a server put back into the config stops draining;
+- unchanged services and real servers cost no write on reload; a changed scheduler, flag or persistence
+  is edited in place, a changed weight, threshold or forwarding method too.
 `;
 
 /** The whole docs/config.md text. Throws when a key has no documentation. */
