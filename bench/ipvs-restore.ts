@@ -74,6 +74,7 @@ function guestScript(dir: string): string {
   for (let r = 0; r < LIST_ROUNDS; r++) {
     lines.push(`t list-ipvsadm 'ipvsadm -Ln > /dev/null'`, `t list-lvsd '${root}/bin/lvsd ipvs list > /dev/null'`);
   }
+  lines.push(`node ${root}/dist/bench/ipvs-list.js ${LIST_ROUNDS} > "$OUT/inproc"`);
   lines.push('ipvsadm -C', 'exit 0');
   return lines.join('\n') + '\n';
 }
@@ -93,6 +94,8 @@ async function main(): Promise<void> {
     const r = await runUml({ name: 'bench-ipvs', script: guestScript(dir), timeoutMs: 3_600_000, mem: '1536M' });
     const { readFileSync } = await import('node:fs');
     const timings = readFileSync(join(r.outDir, 'timings'), 'utf8').trim().split('\n').map((l) => l.split(' '));
+    const inproc = readFileSync(join(r.outDir, 'inproc'), 'utf8').trim().split('\n').filter(Boolean).map((l) => Number(l.split(' ')[1]));
+    for (const ms of inproc) timings.push(['list-inproc', String(ms), '0', '-', '-']);
     for (const t of timings.filter((x) => x[2] !== '0')) console.log(`run ${t[0]} failed:\n${readFileSync(join(r.outDir, `err.${t[4]}`), 'utf8').slice(0, 2000)}`);
     r.cleanup();
     report(timings);
@@ -115,6 +118,7 @@ function report(rows: string[][]): void {
     console.log(`  lvsd/ipvsadm = ${(m(`${set}-lvsd`) / m(`${set}-ipvsadm`)).toFixed(3)} (goal <= 0.4)   lvsd/floor = ${(m(`${set}-lvsd`) / m(`${set}-floor`)).toFixed(3)} (goal <= 1.15)`);
   }
   console.log(`list of 1x${B}: ipvsadm -Ln ${m('list-ipvsadm')} ms, lvsd ipvs list ${m('list-lvsd')} ms, ratio ${(m('list-lvsd') / m('list-ipvsadm')).toFixed(3)} (goal <= 0.5)`);
+  console.log(`  in-process read+format (no process start): ${m('list-inproc')} ms, ratio to ipvsadm -Ln ${(m('list-inproc') / m('list-ipvsadm')).toFixed(3)}`);
 }
 
 void main();
