@@ -76,6 +76,7 @@ export async function relayShell(dir: string, banner: string[]): Promise<void> {
   mkdirSync(cmdDir, { recursive: true });
   for (const l of banner) process.stdout.write(l + '\n');
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'lab:client# ' });
+  rl.on('SIGINT', () => rl.close()); // Ctrl-C at the prompt ends the lab like "exit"
   let n = 0;
   rl.prompt();
   for await (const line of rl) {
