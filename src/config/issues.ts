@@ -11,26 +11,31 @@ import { discriminatorValues, knownKeysAt, schemasAt } from './walk.js';
 type Issue = z.core.$ZodIssue;
 type Out = { path: PropertyKey[]; message: string };
 
+/** Key of a problem for duplicate detection. */
+const keyOf = (path: readonly PropertyKey[], message: string) => `${path.map(String).join('.')}\u0000${message}`;
+
 /**
- * True for a problem in a real server's merged check that comes from a key the real server did not
- * set itself: it is reported once, at the virtual server's check, not once per real server.
+ * True for a problem in a real server's merged check that the virtual server's own check already
+ * has (same key, same message) and that the real server's override did not touch: it is reported
+ * once, at the virtual server's check, not once per real server.
  */
-function inherited(p: Out, raw: unknown): boolean {
-  const [vsKey, i, rsKey, j, check, key] = p.path;
+function inherited(p: Out, raw: unknown, all: ReadonlySet<string>): boolean {
+  const [vsKey, i, rsKey, j, check, key, ...rest] = p.path;
   if (vsKey !== 'virtual_server' || rsKey !== 'real_server' || check !== 'check' || typeof key !== 'string') return false;
-  const vs = (raw as { virtual_server?: Array<{ check?: unknown; real_server?: Array<{ check?: unknown }> }> })?.virtual_server?.[i as number];
+  if (!all.has(keyOf(['virtual_server', i!, 'check', key, ...rest], p.message))) return false;
+  const vs = (raw as { virtual_server?: Array<{ real_server?: Array<{ check?: unknown }> }> })?.virtual_server?.[i as number];
   const own = vs?.real_server?.[j as number]?.check;
-  const base = vs?.check;
-  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-  return isObj(own) && isObj(base) && !(key in own) && key in base && (own.type === undefined || own.type === base.type);
+  return own !== null && typeof own === 'object' && !(key in own);
 }
 
 /** Adds every field issue and cross-field problem to `ctx`, each once, with the messages above. */
 export function issuesToZod(ctx: z.RefinementCtx, issues: readonly Issue[], cross: readonly RuleProblem[], root: z.ZodType, raw?: unknown): void {
   const seen = new Set<string>();
-  const all = [...issues.flatMap((i) => readable(i, root)).filter((p) => !inherited(p, raw)), ...cross];
+  const fields = issues.flatMap((i) => readable(i, root));
+  const index = new Set(fields.map((p) => keyOf(p.path, p.message)));
+  const all = [...fields.filter((p) => !inherited(p, raw, index)), ...cross];
   for (const p of all) {
-    const k = `${p.path.map(String).join('.')}\u0000${p.message}`;
+    const k = keyOf(p.path, p.message);
     if (seen.has(k)) continue;
     seen.add(k);
     ctx.addIssue({ code: 'custom', path: p.path as (string | number)[], message: p.message });

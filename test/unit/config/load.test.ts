@@ -151,3 +151,10 @@ describe('inherited check problems', () => {
     ]);
   });
 });
+
+describe('inherited check problems (2)', () => {
+  it('still reports a problem that only the merge creates (override interval below the inherited timeout)', () => {
+    const r = parseConfig(`${base}check = { type = "tcp", timeout = "500ms" }\n[[virtual_server.real_server]]\naddress = "10.0.1.1"\ncheck = { interval = "100ms" }\n`, 't');
+    expect(!r.ok && r.problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['virtual_server[0] (web).real_server[0].check.timeout: timeout (500ms) must not exceed interval (100ms)']);
+  });
+});
