@@ -21,9 +21,19 @@ function sh(cmd: string, args: string[]): string {
 }
 
 function cpuTicks(pid: number): number {
-  const stat = sh('cat', [`/proc/${pid}/stat`]);
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100/s)
+  try {
+    const stat = sh('cat', [`/proc/${pid}/stat`]);
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100/s)
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU ticks of every process in the namespace except `skip` (nginx master and worker). */
+function nsTicks(ns: string, skip: number): number {
+  const pids = sh('ip', ['netns', 'pids', ns]).split('\n').filter(Boolean).map(Number);
+  return pids.filter((p) => p !== skip).reduce((t, p) => t + cpuTicks(p), 0);
 }
 
 function startNginx(ns: string, dir: string): number {
@@ -41,14 +51,14 @@ function startNginx(ns: string, dir: string): number {
 }
 
 /** Runs a node script inside the namespace and returns its JSON line; samples the server's CPU meanwhile. */
-async function runIn(ns: string, script: string, args: string[], serverPid: number): Promise<Record<string, unknown>> {
+async function runIn(ns: string, script: string, args: string[]): Promise<Record<string, unknown>> {
   const child = spawn('ip', ['netns', 'exec', ns, process.execPath, join(here, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (b) => (out += b));
-  const s0 = cpuTicks(serverPid);
+  const s0 = nsTicks(ns, child.pid!);
   const t0 = Date.now();
   const code = await new Promise((r) => child.on('exit', r));
-  const serverCores = (cpuTicks(serverPid) - s0) / 100 / ((Date.now() - t0) / 1000);
+  const serverCores = (nsTicks(ns, child.pid!) - s0) / 100 / ((Date.now() - t0) / 1000);
   if (code !== 0) throw new Error(`${script} exited ${code}: ${out}`);
   return { ...JSON.parse(out.trim().split('\n').at(-1)!), serverCoresWholeRun: +serverCores.toFixed(3) };
 }
@@ -66,12 +76,12 @@ async function main(): Promise<void> {
     const nginx = startNginx(ns, dir);
     await new Promise((r) => setTimeout(r, 500));
     console.log(`# health engine, host: ${tcp} TCP + ${http} HTTP targets at 1 s, nginx in netns ${ns}, metrics ${metrics ? 'on' : 'off'}`);
-    const r = await runIn(ns, 'health-load.js', [String(tcp), String(http), String(PORT), '5', '20', metrics ? '1' : '0'], nginx);
+    const r = await runIn(ns, 'health-load.js', [String(tcp), String(http), String(PORT), '5', '20', metrics ? '1' : '0']);
     console.log(JSON.stringify(r));
     console.log(`lvsd engine: ${r.cpuCores} core (user ${r.userCores} + system ${r.systemCores}), lag p99 ${r.schedulerLagP99Ms} ms, peak RSS ${r.peakRssMB} MB, ${r.roundsPerS} rounds/s`);
     console.log(`ratio to anchor (naive 10k TCP connects/s client = ${ANCHOR_NAIVE_CORES} core): ${(Number(r.cpuCores) / ANCHOR_NAIVE_CORES).toFixed(2)}`);
     if (process.argv.includes('--naive')) {
-      const n = await runIn(ns, 'health-naive.js', [String(tcp), String(PORT), '5', '20'], nginx);
+      const n = await runIn(ns, 'health-naive.js', [String(tcp), String(PORT), '5', '20']);
       console.log(JSON.stringify(n));
       console.log(`naive client here: ${n.cpuCores} core; lvsd/naive (lvsd also does ${http} HTTP/s) = ${(Number(r.cpuCores) / Number(n.cpuCores)).toFixed(2)}`);
     }
