@@ -4,7 +4,8 @@
  * openTransport() gives the real socket, test/support/scripted-netlink.ts a function-shaped fake.
  */
 import { NetlinkDecodeError, NetlinkError } from './errors.js';
-import { NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_DUMP_INTR, decodeError, decodeMsgs, type NlMsg } from './message.js';
+import { NLMSG_ERROR, decodeMsgs, type NlMsg } from './message.js';
+import { asNetlinkError, step, type Step } from './reply.js';
 import { chunks, encodeBatch } from './batch.js';
 import { AF_NETLINK, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, NETLINK_CAP_ACK, NETLINK_EXT_ACK } from '../../native/constants.js';
 import { parseSockaddr, sockaddrNl } from '../../native/sockaddr.js';
@@ -50,7 +51,6 @@ interface Pending {
 const ETIMEDOUT = 110;
 const EMSGSIZE = 90;
 const ENOBUFS = 105;
-const EINTR = 4;
 const ECANCELED = 125;
 const EBADMSG = 74;
 const DUMP_RETRIES = 2;
@@ -254,11 +254,15 @@ export class NetlinkConnection {
       if (multicast || m.seq === 0) this.notify(m);
       return; // a late answer to a request that already timed out: dropped, never mis-delivered
     }
+    let r: Step;
     try {
-      this.onReply(p, m);
+      r = step(p, m);
     } catch (e) {
-      this.fail([p], () => e as Error);
+      return this.fail([p], () => e as Error);
     }
+    if (!r.done) return;
+    this.pending.delete(p.seq);
+    p.settle(r.error, r.error ? [] : p.replies, p);
   }
 
   private notify(view: NlMsg): void {
@@ -274,41 +278,8 @@ export class NetlinkConnection {
       }
     }
   }
-
-  private onReply(p: Pending, m: NlMsg): void {
-    if (m.type === NLMSG_NOOP) return;
-    if (m.type === NLMSG_OVERRUN) return this.fail([p], (op) => new NetlinkError(ENOBUFS, op, 'NLMSG_OVERRUN'));
-    if (m.type === NLMSG_ERROR) return this.onError(p, m);
-    if (m.type === NLMSG_DONE && p.dump) return this.onDone(p, m);
-    if (p.dump && m.flags & NLM_F_DUMP_INTR) {
-      return this.fail([p], (op) => new NetlinkError(EINTR, op, 'dump interrupted by a concurrent change (NLM_F_DUMP_INTR)'));
-    }
-    p.replies.push({ ...m, payload: Buffer.from(m.payload) }); // the datagram buffer is reused
-  }
-
-  private onError(p: Pending, m: NlMsg): void {
-    if (m.payload.length >= 20 && m.payload.readInt32LE(0) === 0) {
-      this.pending.delete(p.seq); // the common case, an ACK: nothing more to decode
-      return p.settle(null, p.replies, p);
-    }
-    const e = decodeError(m.payload, m.flags);
-    this.pending.delete(p.seq);
-    if (e.errno === 0) p.settle(null, p.replies, p);
-    else p.settle(new NetlinkError(e.errno, p.op, e.extack?.msg), [], p);
-  }
-
-  private onDone(p: Pending, m: NlMsg): void {
-    const status = m.payload.length >= 4 ? m.payload.readInt32LE(0) : 0;
-    this.pending.delete(p.seq);
-    if (status < 0) p.settle(new NetlinkError(-status, p.op), [], p);
-    else if (m.flags & NLM_F_DUMP_INTR) p.settle(new NetlinkError(EINTR, p.op, 'dump interrupted by a concurrent change (NLM_F_DUMP_INTR)'), [], p);
-    else p.settle(null, p.replies, p);
-  }
 }
 
-function asNetlinkError(e: Error, op: string): NetlinkError {
-  return e instanceof NetlinkError ? e : new NetlinkError(EBADMSG, op, e.message);
-}
 
 
 const RCVBUF = 4 * 1024 * 1024;
