@@ -23,6 +23,8 @@ export interface DaemonDeps<C> {
   configPath: string;
   config: C;
   reconciler?: ReconcilerPort;
+  /** Fresh read of the dataplane for status/metrics (the reconciler's last read predates its writes). */
+  readTable?: () => Promise<IpvsTable>;
   dataplaneKind: 'kernel' | 'memory' | 'none';
   health: HealthPort;
   vrrp?: (instances: unknown[], c: C) => VrrpPort;
@@ -267,13 +269,15 @@ export class Daemon<C> {
     return { vs, rs: r.rs };
   }
 
-  /** Everything lvsctl status shows. */
-  status(): StatusReport {
+  /** Everything lvsctl status shows, with the dataplane read now (falls back to the last pass's read). */
+  async status(): Promise<StatusReport> {
+    let actual = this.d.reconciler?.lastActual();
+    if (this.d.readTable) actual = await this.d.readTable().catch(() => actual);
     return buildStatus(this, {
       model: this.d.model,
       health: this.d.health,
       overrides: this.d.overrides,
-      actual: this.d.reconciler?.lastActual(),
+      actual,
       dataplane: this.d.dataplaneKind,
       configPath: this.d.configPath,
     });

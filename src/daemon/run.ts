@@ -47,7 +47,7 @@ export async function runDaemon<C>(args: DaemonArgs, w: Wiring<C>): Promise<numb
 async function serve<C>(args: DaemonArgs, w: Wiring<C>, config: C, opened: OpenedDataplane | undefined, log: Logger): Promise<number> {
   const g = w.model.globals(config);
   let daemon: Daemon<C> | undefined;
-  const metrics = new DaemonMetrics(() => (daemon ? snapshot(daemon) : []));
+  const metrics = new DaemonMetrics(async () => (daemon ? snapshot(daemon) : []));
   const overrides = new Overrides(g.stateFile);
   const bad = overrides.load();
   if (bad) log.warn(bad);
@@ -56,6 +56,7 @@ async function serve<C>(args: DaemonArgs, w: Wiring<C>, config: C, opened: Opene
     configPath: args.file,
     config,
     reconciler: opened ? w.reconciler(opened.dataplane, systemClock, log) : undefined,
+    readTable: opened ? () => opened.dataplane.read() : undefined,
     dataplaneKind: opened ? args.dataplane : 'none',
     health: w.health(systemClock, log, metrics.registry, w.model.targets(config).length),
     vrrp: (inst, c) => w.vrrp(inst, w.model.globals(c).routerId, log.child({ layer: 'vrrp' }), metrics.registry),
@@ -116,8 +117,8 @@ function waitForStop<C>(log: Logger, daemon: Daemon<C>): Promise<number> {
   });
 }
 
-function snapshot<C>(d: Daemon<C>): DestSnapshot[] {
-  const s = d.status();
+async function snapshot<C>(d: Daemon<C>): Promise<DestSnapshot[]> {
+  const s = await d.status();
   return s.virtualServers.flatMap((vs) =>
     vs.realServers.map((r) => ({
       vs: vs.name,

@@ -43,7 +43,8 @@ export class DaemonMetrics {
   private readonly reloads: Counter<'result'>;
   private readonly generation: Gauge;
 
-  constructor(snapshot: () => DestSnapshot[]) {
+  constructor(snapshot: () => Promise<DestSnapshot[]>) {
+    snapshot = memo(snapshot, 1000);
     const r = this.registry;
     this.reconciles = new Counter({ name: 'lvsd_reconcile_total', help: 'Reconcile passes run', registers: [r] });
     this.reconcileErrors = new Counter({ name: 'lvsd_reconcile_errors_total', help: 'IPVS operations that failed (retried later)', registers: [r] });
@@ -88,16 +89,17 @@ export class DaemonMetrics {
 
 type Labels = { vs: string; rs: string };
 
-function registerDestSeries(r: Registry, snapshot: () => DestSnapshot[]): void {
+function registerDestSeries(r: Registry, snapshot: () => Promise<DestSnapshot[]>): void {
   const gauge = (name: string, help: string, pick: (d: DestSnapshot) => number | undefined) =>
     new Gauge<'vs' | 'rs'>({
       name,
       help,
       labelNames: ['vs', 'rs'],
       registers: [r],
-      collect() {
+      async collect() {
+        const snap = await snapshot();
         this.reset();
-        for (const d of snapshot()) {
+        for (const d of snap) {
           const v = pick(d);
           if (v !== undefined) this.set(labelsOf(d), v);
         }
@@ -116,7 +118,7 @@ function registerDestSeries(r: Registry, snapshot: () => DestSnapshot[]): void {
 
 function kernelCounter(
   r: Registry,
-  snapshot: () => DestSnapshot[],
+  snapshot: () => Promise<DestSnapshot[]>,
   name: string,
   help: string,
   fields: Array<[string, keyof Stats]>,
@@ -127,9 +129,10 @@ function kernelCounter(
     help,
     labelNames: directional ? ['vs', 'rs', 'direction'] : ['vs', 'rs'],
     registers: [r],
-    collect() {
+    async collect() {
+      const snap = await snapshot();
       this.reset();
-      for (const d of snapshot()) {
+      for (const d of snap) {
         if (!d.stats) continue;
         for (const [dir, f] of fields) {
           const labels: Record<string, string> = { ...labelsOf(d) };
@@ -139,6 +142,19 @@ function kernelCounter(
       }
     },
   });
+}
+
+/** One snapshot shared by every series of a scrape (reused for `ms`). */
+function memo<T>(f: () => Promise<T>, ms: number): () => Promise<T> {
+  let at = -Infinity;
+  let p: Promise<T> | undefined;
+  return () => {
+    if (!p || Date.now() - at > ms) {
+      at = Date.now();
+      p = f();
+    }
+    return p;
+  };
 }
 
 function labelsOf(d: DestSnapshot): Labels {

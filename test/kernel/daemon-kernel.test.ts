@@ -28,6 +28,8 @@ describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon o
     expect(res.plan_before_rc).toBe('0');
     expect(res.started).toBe('0');
     expect(res.stopped).toBe('0');
+    expect(res.stop_code).toBe('0');
+    expect(Number(res.stop_ms)).toBeLessThan(5000);
     expect(f('after-stop.txt')).toContain('-A -t 10.0.1.100:80 -s wrr');
   });
 
@@ -70,9 +72,10 @@ describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon o
   });
 
   it('5 drift: a weight edit, ipvsadm -d and ipvsadm -C are repaired within one resync interval; the unowned service survives', () => {
+    // bound: resync_interval (2 s) + one reconcile pass and the guest's ipvsadm polling (UML is slow: ~0.75 s per pass)
     for (const k of ['drift_edit', 'drift_del', 'drift_flush']) {
       expect(res[`${k}_rc`], k).toBe('0');
-      expect(Number(res[`${k}_ms`]), k).toBeLessThanOrEqual(2000 + 500);
+      expect(Number(res[`${k}_ms`]), k).toBeLessThanOrEqual(2000 + 1500);
     }
     expect(f('drift-unowned.txt')).toContain('-a -t 10.0.1.200:80 -r 10.0.2.11:80 -m -w 3');
     expect(f('drift-after.txt')).toContain('-a -u 10.0.1.100:53 -r 10.0.2.13:53 -m -w 1');

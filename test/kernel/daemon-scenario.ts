@@ -65,15 +65,16 @@ ${lvsdConfig('$W', true)}
 TOML
 sed -i "s#\\$W#$W#g" "$W/v1.toml" "$W/v2.toml"
 cp "$W/v1.toml" "$W/lvsd.toml"; chmod 644 "$W"/*.toml
-start_lvsd() { $D $RUNAS "$LV" -f "$W/lvsd.toml" >> "$W/lvsd.log" 2>&1 & echo $! > "$W/lvsd.pid"; waitfor 150 grep -q '"lvsd started"' "$W/lvsd.log"; }
-lvpid() { pgrep -f "bin/lvsd -f $W/lvsd.toml" | head -1; }
+start_lvsd() { $D $RUNAS "$LV" -f "$W/lvsd.toml" >> "$W/lvsd.log" 2>&1 & LVPID=$!; waitfor 150 grep -q '"lvsd started"' "$W/lvsd.log"; }
+lvpid() { echo $LVPID; }
 ${o.runAs === 'caps' ? 'res caps_before "$($D setpriv --dump 2>&1 | tr "\\n" " ")"' : ''}
 $D $RUNAS "$LV" -f "$W/lvsd.toml" --plan > "$W/plan-before.txt" 2>&1; res plan_before_rc $?
 T0=$(ms); start_lvsd; res started $?; res start_ms $(( $(ms) - T0 ))
 res lvsd_uid "$(awk '/^Uid:/ {print $2}' /proc/$(lvpid)/status 2>/dev/null)"
 res lvsd_capeff "$(awk '/^CapEff:/ {print $2}' /proc/$(lvpid)/status 2>/dev/null)"
 ${o.phases.map((p) => PHASES[p]).join('\n')}
-kill -TERM $(lvpid) 2>/dev/null; waitfor 50 sh -c "! pgrep -f 'bin/lvsd -f $W/lvsd.toml'"; res stopped $?
+T0=$(ms); kill -TERM $LVPID; wait $LVPID; res stop_code $?; res stop_ms $(( $(ms) - T0 ))
+grep -q '"lvsd stopped"' "$W/lvsd.log"; res stopped $?
 $D ipvsadm -S -n > "$W/after-stop.txt"
 cp "$W/lvsd.log" "$OUT/lvsd.log"
 exit 0

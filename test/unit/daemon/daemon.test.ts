@@ -96,7 +96,7 @@ describe('daemon core: reload', () => {
     expect(d.generation).toBe(1);
     expect(d.config.vs[0].name).toBe('web');
     expect(lines.some((l) => l.path === 'virtual_server[0].port' && String(l.problem).includes('80a'))).toBe(true);
-    expect(d.status().daemon.lastReload?.ok).toBe(false);
+    expect((await d.status()).daemon.lastReload?.ok).toBe(false);
   });
 
   it('a valid config: generation+1, summary logged, removed service deleted because previous keys stay owned', async () => {
@@ -137,7 +137,7 @@ describe('daemon core: operator overrides', () => {
     const b = setup(base(), { stateFile });
     await b.d.start();
     expect(b.rec.weight(WEB, '10.1.0.1:80')).toBe(0);
-    expect(b.d.status().virtualServers[0].realServers[0].drained).toBe(true);
+    expect((await b.d.status()).virtualServers[0].realServers[0].drained).toBe(true);
     expect(await b.d.enable('web', '10.1.0.1:80')).toEqual({ changed: true });
     expect(b.rec.weight(WEB, '10.1.0.1:80')).toBe(100);
     expect(JSON.parse(readFileSync(stateFile, 'utf8')).drained).toEqual([]);
@@ -192,7 +192,7 @@ describe('daemon core: VRRP and status', () => {
     await d.start();
     health.set('web|10.1.0.2:80', 'down', 'HTTP 503 from 10.1.0.2:80/healthz');
     await d.idle();
-    const s = d.status();
+    const s = await d.status();
     expect(s.daemon).toMatchObject({ generation: 1, dataplane: 'memory', configFile: '/etc/lvsd.toml' });
     const rs = s.virtualServers[0].realServers[1];
     expect(rs).toMatchObject({ rs: '10.1.0.2:80', configuredWeight: 50, desiredWeight: 0, kernelWeight: 0, health: 'down', reason: 'HTTP 503 from 10.1.0.2:80/healthz', why: 'down: weight 0' });
