@@ -1,6 +1,7 @@
 /**
  * The one-command lab end to end (kernel tier: a real IPVS kernel in user-mode Linux).
- * Lab A runs the short story and must pass every step; while it runs, lab B starts beside it
+ * Lab A runs the short story with --keep and must pass every step, then answers commands typed at
+ * its prompt (inside the guest's client namespace); while it runs, lab B starts beside it
  * (isolated by its own umid) and is interrupted with SIGINT (Ctrl-C): B's guest and every process
  * and temp dir it made must be gone, and A must keep running undisturbed.
  */
@@ -17,7 +18,7 @@ interface Lab {
 }
 
 function startLab(args: string[]): Lab {
-  const proc = spawn('node', ['dist/src/lab/main.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn('node', ['dist/src/lab/main.js', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let text = '';
   proc.stdout!.on('data', (c: Buffer) => (text += c.toString()));
   proc.stderr!.on('data', (c: Buffer) => (text += c.toString()));
@@ -58,8 +59,16 @@ async function until(pred: () => boolean, ms: number): Promise<boolean> {
 
 describe.skipIf(!hasRoot('kernel: the one-command lab in UML'))('lab/run', () => {
   let a: Lab;
+  // A also exercises --keep: at its prompt, commands run in the guest's client namespace.
+  const keepCommands = ['ip netns exec lb2 ipvsadm -Ln', 'curl -s http://10.99.0.50:8080/', 'exit'];
   beforeAll(() => {
-    a = startLab(['--short']);
+    a = startLab(['--short', '--keep']);
+    let sent = 0;
+    const timer = setInterval(() => {
+      const prompts = a.out().split('lab:client# ').length - 1;
+      if (prompts > sent && sent < keepCommands.length) a.proc.stdin!.write(keepCommands[sent++] + '\n');
+      if (sent === keepCommands.length || a.proc.exitCode !== null) clearInterval(timer);
+    }, 300);
   });
   afterAll(() => {
     if (a.proc.exitCode === null) a.proc.kill('SIGINT');
@@ -96,5 +105,9 @@ describe.skipIf(!hasRoot('kernel: the one-command lab in UML'))('lab/run', () =>
     expect(out).toMatch(/out of rotation \(weight 0\): \d+\.\d\d s/);
     expect(out).toMatch(/requests sent [1-9]\d*, failed \d+/);
     expect(guestPids(`lvsd-lab-${a.proc.pid}-`)).toEqual([]);
+    // --keep: the commands typed at the prompt ran inside the lab and printed their output.
+    const kept = out.slice(out.indexOf('lab:client# '));
+    expect(kept).toMatch(/TCP {2}10\.99\.0\.50:8080 rr\n(\s+-> 10\.99\.0\.2[123]:8080\s+Route\s+100 .*\n){3}/);
+    expect(kept).toMatch(/lab:client# be[123]\n/);
   });
 });
