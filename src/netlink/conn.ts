@@ -79,7 +79,7 @@ export class NetlinkConnection {
     const errno = e.errno ?? ENOBUFS;
     this.failAll((op) => new NetlinkError(errno, op, `receive failed: ${e.message}`));
     const err = new NetlinkError(errno, 'recvmsg', 'messages were lost (notifications included): resynchronise');
-    this.errorListeners.forEach((cb) => cb(err));
+    this.errorListeners.forEach((cb) => safely(() => cb(err)));
   }
 
   /** Opens a real socket for `protocol` (NETLINK_ROUTE, NETLINK_GENERIC, ...), joined to `groups`. */
@@ -268,19 +268,22 @@ export class NetlinkConnection {
   private notify(view: NlMsg): void {
     if (this.listeners.size === 0) return;
     const m = { ...view, payload: Buffer.from(view.payload) }; // the datagram buffer is reused
-    for (const cb of this.listeners) {
-      try {
-        cb(m);
-      } catch (e) {
-        queueMicrotask(() => {
-          throw e; // a listener's bug surfaces as an uncaught exception, not as a failed request
-        });
-      }
-    }
+    for (const cb of this.listeners) safely(() => cb(m));
   }
 }
 
 
+
+/** Runs a user callback; its exception surfaces as an uncaught exception, never as a failed request. */
+function safely(f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    queueMicrotask(() => {
+      throw e;
+    });
+  }
+}
 
 const RCVBUF = 4 * 1024 * 1024;
 const RECV_MAX = 64 * 1024;
