@@ -40,6 +40,7 @@ export interface AddrEvent {
   label?: string;
 }
 
+/** Either kind of event delivered by subscribeLinkAddr. */
 export type LinkAddrEvent = LinkEvent | AddrEvent;
 
 /**
