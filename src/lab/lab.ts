@@ -141,8 +141,9 @@ export class Lab {
   }
 }
 
-/** Backend addresses by name, and the port-80 IPVS key of the lab's service. */
+/** The IPVS key (as `ipvsadm -Ln` prints it) of the lab's port-80 service. */
 export const WEB_KEY = `TCP ${VIP}:80`;
+/** "address:80" of backend `name` as `ipvsadm -Ln` lists it. */
 export const backendAddr = (name: string): string => `${BACKENDS.find((b) => b.name === name)!.addr}:80`;
 
 /** Wires a readline over a child's stdout into `onLine` (used for the client's JSON reports). */
