@@ -101,7 +101,7 @@ export function plan(input: PlannerInput, memory: PlannerMemory = emptyMemory())
   const drainingServices = planRemovals(input.config, input.previous, memory.drains, ctx.drains, services, {
     now: input.now, conns: ctx.conns, explain: ctx.explain, wake: ctx.wake,
   });
-  const nextWakeAt = ctx.wake.length ? Math.min(...ctx.wake) : undefined;
+  const nextWakeAt = ctx.wake.length ? ctx.wake.reduce((a, b) => Math.min(a, b)) : undefined;
   return { table: { services }, memory: { belowQuorum: quorumMem, drains: ctx.drains }, nextWakeAt, explain: ctx.explain, belowQuorum, drainingServices };
 }
 

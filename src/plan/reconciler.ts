@@ -217,7 +217,9 @@ export class Reconciler {
 
   private planRetry(needed: boolean): void {
     if (!needed || this.backoff.size === 0) return;
-    this.scheduleRetry(Math.min(...[...this.backoff.values()].map((b) => b.retryAt)));
+    let at = Infinity;
+    for (const b of this.backoff.values()) at = Math.min(at, b.retryAt);
+    this.scheduleRetry(at);
   }
 
   private scheduleRetry(at: number): void {
