@@ -4,6 +4,7 @@
  * the wait was real, not a socket that gave up).
  */
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import koffi from 'koffi';
@@ -14,10 +15,29 @@ import { parseSockaddr, sockaddrIn, sockaddrNl } from '../../../native/sockaddr.
 import { NativeSocket } from '../../../native/socket.js';
 import { hasRoot } from '../../support/root.js';
 
-/** Runs `ms` of 10 ms ticks and returns the worst lateness seen by timestamps and by the histogram (ms). */
-async function measureLag(ms: number): Promise<{ maxTickLate: number; histMax: number; ticks: number }> {
-  // What is measured is this event loop, not the CPU scheduler: other suites and UML guests load this
-  // 2-core box, so the measuring process runs at high priority (root) for the duration.
+interface Lag {
+  /** Worst lateness of a 10 ms tick, as the wall clock saw it (ms). */
+  maxTickLate: number;
+  /** The same, minus the time this thread sat runnable waiting for a CPU (ms): lag the loop caused. */
+  maxLoopLag: number;
+  /** monitorEventLoopDelay's max (ms; includes CPU waits). */
+  histMax: number;
+  ticks: number;
+}
+
+/** ns this thread has spent runnable but waiting for a CPU (/proc/thread-self/schedstat, field 2). */
+function runQueueWaitNs(): number {
+  return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]);
+}
+
+/**
+ * Runs `ms` of 10 ms ticks. Other suites and UML guests load this 2-core box (load average 10–17
+ * seen), and a thread waiting for a CPU is late through no fault of the event loop; schedstat tells
+ * exactly how long the thread waited for one, so that wait is subtracted. A loop blocked by a
+ * poller — in poll(2) or spinning — is not "waiting for a CPU" and is counted in full. The process
+ * also runs at high priority (root) for the duration.
+ */
+async function measureLag(ms: number): Promise<Lag> {
   const prio = getPriority();
   setPriority(-15);
   try {
@@ -27,27 +47,28 @@ async function measureLag(ms: number): Promise<{ maxTickLate: number; histMax: n
   }
 }
 
-async function measure(ms: number): Promise<{ maxTickLate: number; histMax: number; ticks: number }> {
+async function measure(ms: number): Promise<Lag> {
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
-  let last = performance.now();
-  let maxTickLate = 0;
-  let ticks = 0;
+  let [last, lastWait] = [performance.now(), runQueueWaitNs()];
+  const lag: Lag = { maxTickLate: 0, maxLoopLag: 0, histMax: 0, ticks: 0 };
   await new Promise<void>((resolve) => {
     const iv = setInterval(() => {
-      const now = performance.now();
-      maxTickLate = Math.max(maxTickLate, now - last - 10);
-      last = now;
-      ticks++;
+      const [now, wait] = [performance.now(), runQueueWaitNs()];
+      const late = now - last - 10;
+      lag.maxTickLate = Math.max(lag.maxTickLate, late);
+      lag.maxLoopLag = Math.max(lag.maxLoopLag, late - (wait - lastWait) / 1e6);
+      [last, lastWait] = [now, wait];
+      lag.ticks++;
     }, 10);
     setTimeout(() => (clearInterval(iv), resolve()), ms);
   });
   h.disable();
-  return { maxTickLate, histMax: h.max / 1e6, ticks };
+  lag.histMax = h.max / 1e6;
+  return lag;
 }
 
-const worst = (l: { maxTickLate: number; histMax: number }): number => Math.max(l.maxTickLate, l.histMax);
-const ok = (l: { maxTickLate: number; histMax: number }): boolean => worst(l) < 20;
+const ok = (l: Lag): boolean => l.maxLoopLag < 20;
 
 const usleep = koffi.load('libc.so.6').func('int usleep(unsigned int)');
 
@@ -70,17 +91,14 @@ describe.skipIf(!hasRoot('host: native event-loop lag'))('event loop while socke
     try {
       let early = false;
       void got.then(() => (early = true));
-      // The machine is shared (other suites, UML guests): a plain `node` with no socket at all
-      // sees 25 ms spikes under load. So up to eight 2 s waits (more only when the box is busy); the best must stay under 20 ms.
-      // A poller that blocked the loop would show ~2000 ms in every attempt.
-      const attempts: Array<{ maxTickLate: number; histMax: number; ticks: number }> = [];
-      for (let i = 0; i < 8 && !attempts.some(ok); i++) attempts.push(await measureLag(2000));
+      // Up to three 2 s windows (the box is shared; see measureLag); the best must be < 20 ms.
+      const attempts: Lag[] = [];
+      for (let i = 0; i < 3 && !attempts.some(ok); i++) attempts.push(await measureLag(2000));
       process.stderr.write(`event-loop lag while waiting 2 s (ms): ${JSON.stringify(attempts)}\n`);
       expect(early).toBe(false);
-      const best = attempts.reduce((a, b) => (worst(a) <= worst(b) ? a : b));
-      expect(best.ticks).toBeGreaterThan(150);
-      expect(best.maxTickLate).toBeLessThan(20);
-      expect(best.histMax).toBeLessThan(20);
+      const best = attempts.reduce((a, b) => (a.maxLoopLag <= b.maxLoopLag ? a : b));
+      expect(best.ticks).toBeGreaterThan(100);
+      expect(best.maxLoopLag).toBeLessThan(20);
       sender.send(Buffer.from('after the wait'), port, '127.0.0.1');
       expect((await got).toString()).toBe('after the wait');
     } finally {
