@@ -83,6 +83,16 @@ async function keepAlive(dir: string): Promise<void> {
   ]);
 }
 
+/** After the guest ended: explain a missing summary, keep logs of a failure, clean up, exit code. */
+function finish(result: UmlResult, dir: string, interrupted: boolean): number {
+  const summary = readSummary(dir);
+  if (!summary && !interrupted) explainNoSummary(result);
+  if (!interrupted && !(summary?.ok && result.ok)) keepLogsOnFailure(dir);
+  result.cleanup();
+  if (interrupted) return 130;
+  return summary?.ok && result.ok ? 0 : 1;
+}
+
 /** Runs the lab; resolves with the exit code. */
 export async function runLab(argv: string[]): Promise<number> {
   let args: LabArgs;
@@ -99,10 +109,12 @@ export async function runLab(argv: string[]): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-lab-'));
   let interrupted = false;
   const onSignal = (): void => {
+    if (!interrupted) process.stdout.write('\nlab: interrupted, stopping the guest\n');
     interrupted = true;
-    process.stdout.write('\nlab: interrupted, stopping the guest\n');
     killGuests(`lvsd-lab-${process.pid}-`);
   };
+  // A signal that lands while the guest is still being spawned finds nothing to kill: retry.
+  const reaper = setInterval(() => interrupted && killGuests(`lvsd-lab-${process.pid}-`), 500);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.stdout.write(`lvsd lab: booting user-mode Linux (real IPVS) with 2 load balancers, 3 nginx backends and a client${args.short ? ' (short story)' : ''}\n`);
@@ -113,13 +125,9 @@ export async function runLab(argv: string[]): Promise<number> {
     if (args.keep) void keepAlive(dir).catch(() => undefined);
     const result = await guest;
     tail.stop();
-    const summary = readSummary(dir);
-    if (!summary && !interrupted) explainNoSummary(result);
-    if (!interrupted && !(summary?.ok && result.ok)) keepLogsOnFailure(dir);
-    result.cleanup();
-    if (interrupted) return 130;
-    return summary?.ok && result.ok ? 0 : 1;
+    return finish(result, dir, interrupted);
   } finally {
+    clearInterval(reaper);
     tail.stop();
     rmSync(dir, { recursive: true, force: true });
     process.off('SIGINT', onSignal);
