@@ -71,14 +71,17 @@ export function pct(xs: number[], p: number): number {
 }
 
 /** Config text with `services` virtual servers × `dests` real servers (no checks unless given). */
+/** Real servers are 127.x.y.z unless DEST_NET=10.200 (then 10.200.y.z: not local, for the kernel dataplane). */
 export function bigConfig(o: { dir: string; services: number; dests: number; weight?: (s: number, d: number) => number; check?: string; resync?: string }): string {
+  const net = process.env.DEST_NET;
   const out = [`[global]\nrouter_id = "bench"\ncontrol_socket = "${o.dir}/lvsd.sock"\nstate_file = "${o.dir}/state.json"\nresync_interval = "${o.resync ?? '1h'}"\nlog_level = "info"\n`];
   for (let s = 0; s < o.services; s++) {
     const vip = `10.${100 + (s >> 16)}.${(s >> 8) & 255}.${s & 255}`;
     out.push(`[[virtual_server]]\nname = "vs${s}"\naddress = "${vip}"\nport = 80\nscheduler = "wrr"\n${o.check ?? ''}`);
     for (let d = 0; d < o.dests; d++) {
       const n = s * o.dests + d;
-      out.push(`  [[virtual_server.real_server]]\n  address = "127.${1 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}"\n  port = 8080\n  weight = ${o.weight?.(s, d) ?? 100}\n`);
+      const addr = net ? `${net}.${((n + 1) >> 8) & 255}.${(n + 1) & 255}` : `127.${1 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
+      out.push(`  [[virtual_server.real_server]]\n  address = "${addr}"\n  port = 8080\n  weight = ${o.weight?.(s, d) ?? 100}\n`);
     }
   }
   return out.join('\n');

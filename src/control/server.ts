@@ -4,7 +4,7 @@
  * removed at start; a socket another live daemon answers on is NOT (start fails with EADDRINUSE).
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   ControlError,
@@ -30,14 +30,22 @@ export class ControlServer {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     await removeStale(path);
     const server = createServer((sock) => serve(sock, handler));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(path, () => {
-        server.off('error', reject);
-        resolve();
+    // umask makes the socket 0600 from birth (no window where others could connect); the chmod
+    // after is belt and braces and may fail on file systems that map owners (hostfs) — then the
+    // mode must already be right.
+    const umask = process.umask(0o177);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(path, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
-    chmodSync(path, 0o600);
+    } finally {
+      process.umask(umask);
+    }
+    ensureMode(path);
     return new ControlServer(server, path);
   }
 
@@ -49,6 +57,14 @@ export class ControlServer {
     } catch {
       /* already gone */
     }
+  }
+}
+
+function ensureMode(path: string): void {
+  try {
+    chmodSync(path, 0o600);
+  } catch (e) {
+    if ((statSync(path).mode & 0o777) !== 0o600) throw e;
   }
 }
 
