@@ -65,6 +65,7 @@ export class Daemon<C> {
   private readonly upSince = new Map<string, number>();
   private readonly quorumDown = new Map<string, boolean>();
   private unsubscribe?: () => void;
+  private wrote = false;
 
   constructor(private readonly d: DaemonDeps<C>) {
     this.config = d.config;
@@ -127,7 +128,7 @@ export class Daemon<C> {
       health: this.healthOf,
       drained: this.d.overrides.keys(),
       now,
-      actual: this.d.reconciler?.lastActual(),
+      actual: await this.actualForPlan(),
     };
     const { out, memory } = this.d.model.plan(input, this.memory);
     this.memory = memory;
@@ -135,6 +136,17 @@ export class Daemon<C> {
     this.feedVrrp(out.belowQuorum);
     if (this.d.reconciler) await this.reconcile(out.table, now);
     this.armWake(out.nextWakeAt);
+  }
+
+  /**
+   * The table the planner sees (connection counts for drains). The reconciler's last read predates
+   * the writes of its pass, so after a pass that wrote, the table is read again once.
+   */
+  private async actualForPlan(): Promise<IpvsTable | undefined> {
+    const last = this.d.reconciler?.lastActual();
+    if (!this.wrote || !this.d.readTable) return last;
+    this.wrote = false;
+    return this.d.readTable().catch(() => last);
   }
 
   private async reconcile(desired: IpvsTable, now: number): Promise<void> {
@@ -152,6 +164,7 @@ export class Daemon<C> {
   private recordPass(now: number, r: ReconcileReportLike): void {
     const failed = r.failed.map((f) => f.error);
     this.lastPass = { at: Date.now(), ops: r.ops.length, failed, durationMs: r.durationMs, error: r.error };
+    this.wrote = r.ops.length > 0;
     if (r.error) this.d.log.error({ err: r.error }, 'reading the IPVS table failed; retrying');
     if (r.error) this.armWake(now + 1000);
     this.d.metrics?.reconciled(r.durationMs / 1000, r.writes, failed.length);
