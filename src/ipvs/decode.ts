@@ -3,17 +3,17 @@
  * GET_CONFIG → the model in src/ipvs/types.ts. Pure. Anything malformed (missing attribute, wrong
  * size, unknown family/protocol/forwarding) throws NetlinkDecodeError and nothing else.
  */
-import { parseAttrs, readBe16, readStr, readU16, readU32, readU8, type AttrMap } from '../netlink/attributes.js';
+import { parseAttrs, readBe16, readStr, readU16, readU32, type AttrMap } from '../netlink/attributes.js';
 import { NetlinkDecodeError } from '../netlink/errors.js';
 import { decodeGenl } from '../netlink/genl.js';
 import { ipText } from './addr.js';
 import * as C from './constants.js';
 import type { Timeouts } from './codec.js';
-import type { Destination, Family, Forwarding, Protocol, ServiceId, Stats, TableService, TunnelType } from './types.js';
+import type { Family, Protocol, ServiceId, Stats, TableService } from './types.js';
+
+export { decodeDestMsg, decodeDestNest } from './decode-dest.js';
 
 const PROTO: Record<number, Protocol> = { [C.IPPROTO_TCP]: 'tcp', [C.IPPROTO_UDP]: 'udp', [C.IPPROTO_SCTP]: 'sctp' };
-const FWD: Forwarding[] = ['nat', 'local', 'tun', 'dr', 'bypass'];
-const TUN: TunnelType[] = ['ipip', 'gue', 'gre'];
 const STAT_KEYS: Array<keyof Stats> = ['conns', 'inpkts', 'outpkts', 'inbytes', 'outbytes', 'cps', 'inpps', 'outpps', 'inbps', 'outbps'];
 
 function need(m: AttrMap, type: number, what: string): Buffer {
@@ -96,55 +96,10 @@ export function decodeServiceAttrs(m: AttrMap): TableService {
   return svc;
 }
 
-function tunnelOf(m: AttrMap, d: Destination): void {
-  const t = m.get(C.IPVS_DEST_ATTR_TUN_TYPE);
-  const type = t === undefined ? 0 : readU8(t);
-  const tunType = TUN[type];
-  if (tunType === undefined) throw new NetlinkDecodeError(`unknown IPVS tunnel type ${type}`);
-  d.tunType = tunType;
-  const port = m.get(C.IPVS_DEST_ATTR_TUN_PORT);
-  const flags = m.get(C.IPVS_DEST_ATTR_TUN_FLAGS);
-  if (tunType === 'gue') d.tunPort = port === undefined ? 0 : readBe16(port);
-  if (tunType !== 'ipip') d.tunFlags = flags === undefined ? 0 : readU16(flags);
-}
-
-/**
- * A destination from the DEST attributes of a dump entry. Tunnel fields are set only for `tun`
- * (tunPort only for gue, tunFlags for gue/gre), so a read table compares equal to a written one.
- */
-export function decodeDestAttrs(m: AttrMap, svcAf: Family): Destination {
-  const afAttr = m.get(C.IPVS_DEST_ATTR_ADDR_FAMILY);
-  const af = afAttr === undefined ? svcAf : familyFrom(readU16(afAttr));
-  const fwdNum = readU32(need(m, C.IPVS_DEST_ATTR_FWD_METHOD, 'IPVS_DEST_ATTR_FWD_METHOD')) & C.IP_VS_CONN_F_FWD_MASK;
-  const forwarding = FWD[fwdNum];
-  if (forwarding === undefined) throw new NetlinkDecodeError(`unknown IPVS forwarding method ${fwdNum}`);
-  const d: Destination = {
-    af,
-    address: addrText(need(m, C.IPVS_DEST_ATTR_ADDR, 'IPVS_DEST_ATTR_ADDR'), af),
-    port: readBe16(need(m, C.IPVS_DEST_ATTR_PORT, 'IPVS_DEST_ATTR_PORT')),
-    forwarding,
-    weight: readU32(need(m, C.IPVS_DEST_ATTR_WEIGHT, 'IPVS_DEST_ATTR_WEIGHT')) | 0,
-    upperThreshold: readU32(need(m, C.IPVS_DEST_ATTR_U_THRESH, 'IPVS_DEST_ATTR_U_THRESH')),
-    lowerThreshold: readU32(need(m, C.IPVS_DEST_ATTR_L_THRESH, 'IPVS_DEST_ATTR_L_THRESH')),
-  };
-  if (forwarding === 'tun') tunnelOf(m, d);
-  const count = (t: number): number => (m.has(t) ? readU32(m.get(t)!) : 0);
-  d.conns = { active: count(C.IPVS_DEST_ATTR_ACTIVE_CONNS), inactive: count(C.IPVS_DEST_ATTR_INACT_CONNS), persistent: count(C.IPVS_DEST_ATTR_PERSIST_CONNS) };
-  const stats = statsOf(m, C.IPVS_DEST_ATTR_STATS64, C.IPVS_DEST_ATTR_STATS);
-  if (stats) d.stats = stats;
-  return d;
-}
-
 /** One GET_SERVICE dump message (genl payload) → service. */
 export function decodeServiceMsg(payload: Buffer): TableService {
   const { attrs } = decodeGenl(payload);
   return decodeServiceAttrs(parseAttrs(need(attrs, C.IPVS_CMD_ATTR_SERVICE, 'IPVS_CMD_ATTR_SERVICE')));
-}
-
-/** One GET_DEST dump message (genl payload) → destination. */
-export function decodeDestMsg(payload: Buffer, svcAf: Family): Destination {
-  const { attrs } = decodeGenl(payload);
-  return decodeDestAttrs(parseAttrs(need(attrs, C.IPVS_CMD_ATTR_DEST, 'IPVS_CMD_ATTR_DEST')), svcAf);
 }
 
 /** What GET_INFO reports. `version` is "major.minor.patch" (e.g. "1.2.1"). */

@@ -10,7 +10,7 @@ import type { NlMsg } from '../../../src/netlink/message.js';
 import { NetlinkConnection } from '../../../src/netlink/conn.js';
 import { destNest, serviceNest } from '../../../src/ipvs/codec.js';
 import * as C from '../../../src/ipvs/constants.js';
-import { decodeDestAttrs, decodeServiceAttrs, decodeServiceId } from '../../../src/ipvs/decode.js';
+import { decodeDestNest, decodeServiceAttrs, decodeServiceId } from '../../../src/ipvs/decode.js';
 import { destKey, serviceKey, type Destination, type Service } from '../../../src/ipvs/types.js';
 import { ack, done, errorReply, reply, scriptedTransport, type ScriptedTransport } from '../../support/scripted-netlink.js';
 
@@ -66,7 +66,7 @@ function handle(req: NlMsg, services: FakeKernel['services'], opts: FakeOptions)
   const full = cmd === C.IPVS_CMD_NEW_SERVICE || cmd === C.IPVS_CMD_SET_SERVICE;
   const svc = svcAttrs && full ? decodeServiceAttrs(parseAttrs(svcAttrs)) : undefined;
   const destAttrs = attrs.get(C.IPVS_CMD_ATTR_DEST);
-  const dest = destAttrs && id ? decodeDestAttrs(parseAttrs(destAttrs), id.af) : undefined;
+  const dest = destAttrs && id ? decodeDestNest(destAttrs, id.af) : undefined;
   const entry = id ? services.get(serviceKey(id)) : undefined;
   const msg = (c: number, a: Buffer[]): NlMsg => reply(req, FAKE_FAMILY, genlPayload(c, 1, a), true);
   switch (cmd) {
