@@ -51,7 +51,7 @@ export function typoDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-/** The closest candidate to `word` if it is a plausible typo (distance ≤ max(2, len/3)); first wins ties. */
+/** The closest candidate to `word` if it is a plausible typo (distance ≤ 1 for words of up to 3 letters, else ≤ max(2, len/3)); first wins ties. */
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
   if (word.length > 64) return undefined;
   let best: string | undefined, bestD = Infinity;
@@ -59,7 +59,8 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
     const dd = typoDistance(word.toLowerCase(), c.toLowerCase());
     if (dd < bestD) (best = c), (bestD = dd);
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  const limit = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 3));
+  return best !== undefined && bestD <= limit ? best : undefined;
 }
 
 /** `; did you mean "x"?` or the empty string. */

@@ -15,6 +15,8 @@ describe('did you mean', () => {
     expect(didYouMean('WLC', ['rr', 'wlc'])).toBe('wlc');
     expect(didYouMean('resync_intervall', ['resync_interval', 'removal'])).toBe('resync_interval');
     expect(didYouMean('zzzzzz', ['port', 'weight'])).toBeUndefined();
+    expect(didYouMean('xx', ['rr', 'sh'])).toBeUndefined();
+    expect(didYouMean('tpc', ['udp', 'tcp'])).toBe('tcp');
     expect(didYouMean('x', [])).toBeUndefined();
     expect(suggestion('prot', ['port'])).toBe('; did you mean "port"?');
     expect(suggestion('qqqqqq', ['port'])).toBe('');
