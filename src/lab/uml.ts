@@ -30,7 +30,7 @@ export interface UmlOptions {
   script: string;
   /** Hard limit for the whole boot; at the deadline the guest's process tree is killed. */
   timeoutMs: number;
-  /** Guest RAM (`mem=`), default '768M' (512M was enough for 10k IPVS dests plus a few node processes). */
+  /** Guest RAM (`mem=`), default '768M' (what the kernel tests run with: several node processes plus IPVS; the 11,000-rule benchmark uses 1536M). */
   mem?: string;
   /** Extra environment exported to the script. */
   env?: Record<string, string>;
