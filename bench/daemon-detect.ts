@@ -4,6 +4,7 @@
  * (default 20) against the bound fall × interval + timeout. HTTP check, interval 500 ms, timeout
  * 300 ms, fall 2, rise 1 → bound 1,300 ms. Memory dataplane on the host (DATAPLANE=kernel in UML).
  *   node dist/bench/daemon-detect.js [TRIALS]
+ * In UML (kernel dataplane, backend in a namespace): node dist/bench/daemon-detect-uml.js [TRIALS]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,9 @@ function nginx(dir: string): ChildProcess {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'nginx.conf'), `master_process off; daemon off; error_log stderr; pid ${dir}/pid; events { worker_connections 64; }
 http { access_log off; server { listen ${ADDR}:${PORT}; location / { return 200 "ok\\n"; } } }`);
-  return spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  const args = ['-p', dir, '-c', join(dir, 'nginx.conf')];
+  // NETNS: run the backend in a namespace (UML: a non-local address, so IPVS keeps it as NAT)
+  return process.env.NETNS ? spawn('ip', ['netns', 'exec', process.env.NETNS, 'nginx', ...args], { stdio: 'ignore' }) : spawn('nginx', args, { stdio: 'ignore' });
 }
 
 async function main(): Promise<void> {
