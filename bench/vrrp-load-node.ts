@@ -2,8 +2,9 @@
  * The process under load for bench/vrrp-load.ts: one lvsd-like process running the VRRP service
  * (worker thread, as the daemon does) AND the health engine with N TCP checks per interval against
  * a local nginx — 10,000 targets at 1 s = 10,000 checks/s on the main thread.
- *   node dist/bench/vrrp-load-node.js VRRP.json TARGETS INTERVAL_MS PORT SECONDS
- * Prints one JSON line of figures at the end (checks done, main-thread event-loop delay).
+ *   node dist/bench/vrrp-load-node.js VRRP.json TARGETS INTERVAL_MS PORT MAX_SECONDS
+ * Runs until "stop" arrives on stdin (or MAX_SECONDS), then prints one JSON line of figures
+ * (checks done, main-thread event-loop delay) and exits.
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   svc.onTransition((t) => process.stdout.write(JSON.stringify({ ev: 'transition', ...t }) + '\n'));
   await svc.start();
   const n = Number(nArg);
-  const spec = checkSchema.parse({ type: 'tcp', interval: `${ivArg}ms`, timeout: '500ms', rise: 1, fall: 3 });
+  const spec = checkSchema.parse({ type: 'tcp', interval: `${ivArg}ms`, timeout: '500ms', rise: 1, fall: 3, warmup: true });
   const targets: HealthTarget[] = Array.from({ length: n }, (_, i) => ({ id: `t${i}`, address: `127.0.${(i >> 8) & 0xff}.${(i & 0xff) + 1}`, port: Number(portArg), spec }));
   const engine = new HealthEngine();
   let downs = 0;
@@ -35,7 +36,10 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify({ ev: 'rate', checksPerSec: p - last, lagP99Ms: lag.percentile(99) / 1e6 }) + '\n');
     last = p;
   }, 1000);
-  await new Promise((r) => setTimeout(r, Number(secArg) * 1000));
+  await new Promise<void>((r) => {
+    setTimeout(r, Number(secArg) * 1000);
+    process.stdin.on('data', (d: Buffer) => d.toString().includes('stop') && r());
+  });
   clearInterval(tick);
   const secs = (performance.now() - t0) / 1000;
   const summary = { ev: 'summary', seconds: secs, checks: probes(), checksPerSec: probes() / secs, downs, loopDelayP99Ms: lag.percentile(99) / 1e6, loopDelayMaxMs: lag.max / 1e6, stats: engine.stats() };

@@ -65,4 +65,17 @@ describe.skipIf(!hasRoot('host: VRRP lifecycle'))('VRRP lifecycle of one lvsd: n
       s.stop();
     }
   });
+
+  it('a start after a crash (kill -9 left the VIP behind) removes the stale VIP while BACKUP, then takes over', async () => {
+    lab.startLvsd(0, inst(100));
+    await until(() => lab.holds(0, vip), 10_000, 'MASTER with VIP');
+    lab.signal(0, 'SIGKILL');
+    await lab.exited(0);
+    expect(lab.holds(0, vip)).toBe(true); // a crash removes nothing
+    lab.startLvsd(0, { ...inst(100), version: 2, intervalMs: 1000, extra: { garp_master_delay: '0s' } });
+    await until(() => events().some((e) => e.to === 'BACKUP'), 10_000, 'BACKUP after restart');
+    await until(() => !lab.holds(0, vip), 2000, 'stale VIP removed while BACKUP');
+    expect(events().some((e) => e.to === 'MASTER')).toBe(false);
+    await until(() => lab.holds(0, vip), 6000, 'MASTER again after Master_Down_Interval');
+  });
 });
