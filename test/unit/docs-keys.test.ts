@@ -5,7 +5,8 @@
  * docker-compose.yml use — and conf/lvsd.example.toml) validate.
  */
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import { fileSchema } from '../../src/config/schema.js';
 import { knownKeysAt, schemasAt, describe as describeSchema } from '../../src/config/walk.js';
@@ -55,6 +56,21 @@ describe('docs and schema agree', () => {
       }
     });
   }
+
+  it('every relative link in the README and docs/ points at a file that exists', () => {
+    const docs = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const broken: string[] = [];
+    let links = 0;
+    for (const doc of docs) {
+      for (const m of readFileSync(doc, 'utf8').matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(m[1])) continue; // http:, file:, mailto:
+        links++;
+        if (!existsSync(join(dirname(doc), m[1]))) broken.push(`${doc} → ${m[1]}`);
+      }
+    }
+    expect(links).toBeGreaterThan(5);
+    expect(broken).toEqual([]);
+  });
 
   it('the README has at least one TOML example (so the check above is not empty)', () => {
     expect(tomlBlocks(readFileSync('README.md', 'utf8')).length).toBeGreaterThan(0);
