@@ -54,13 +54,15 @@ export function typoDistance(a: string, b: string): number {
 /** The closest candidate to `word` if it is a plausible typo (distance ≤ 1 for words of up to 3 letters, else ≤ max(2, len/3)); first wins ties. */
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
   if (word.length > 64) return undefined;
-  let best: string | undefined, bestD = Infinity;
+  const limit = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 3));
+  const w = word.toLowerCase();
+  let best: string | undefined, bestD = limit + 1;
   for (const c of candidates) {
-    const dd = typoDistance(word.toLowerCase(), c.toLowerCase());
+    if (Math.abs(c.length - w.length) >= bestD) continue; // cannot beat the best so far
+    const dd = typoDistance(w, c.toLowerCase());
     if (dd < bestD) (best = c), (bestD = dd);
   }
-  const limit = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 3));
-  return best !== undefined && bestD <= limit ? best : undefined;
+  return best;
 }
 
 /** `; did you mean "x"?` or the empty string. */
