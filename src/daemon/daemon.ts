@@ -15,7 +15,7 @@ import type {
   ReconcileReportLike, ReconcilerPort, VrrpPort,
 } from './ports.js';
 import { buildStatus, type StatusReport } from './status.js';
-import { DaemonError } from './errors.js';
+import { resolveServer, splitId } from './names.js';
 
 /** What the daemon is built from (the wiring in run.ts supplies the real ones). */
 export interface DaemonDeps<C> {
@@ -272,14 +272,7 @@ export class Daemon<C> {
   }
 
   private resolve(vs: string, rs: string): { vs: string; rs: string } {
-    const v = this.d.model.virtualServers(this.config).find((x) => x.name === vs);
-    if (!v) throw new DaemonError('ENOVS', `no virtual server named ${JSON.stringify(vs)}`);
-    const r = v.realServers.find((x) => x.rs === rs || x.rs === normalizeRs(rs));
-    if (!r) {
-      const known = v.realServers.map((x) => x.rs).join(', ');
-      throw new DaemonError('ENORS', `virtual server ${vs} has no real server ${rs} (it has: ${known})`);
-    }
-    return { vs, rs: r.rs };
+    return resolveServer(this.d.model.virtualServers(this.config), vs, rs);
   }
 
   /** Everything lvsctl status shows, with the dataplane read now (falls back to the last pass's read). */
@@ -321,14 +314,4 @@ export class Daemon<C> {
   }
 }
 
-/** Splits a health/override id "vs|rs". */
-export function splitId(id: string): [string, string] {
-  const i = id.indexOf('|');
-  return i < 0 ? [id, ''] : [id.slice(0, i), id.slice(i + 1)];
-}
-
-function normalizeRs(rs: string): string {
-  return rs.includes(':') && !rs.startsWith('[') && rs.split(':').length > 2 ? rs : rs.toLowerCase();
-}
-
-export { overrideKey };
+export { overrideKey, splitId };

@@ -104,3 +104,16 @@ describe('lvsctl status text', () => {
     expect(age(3_723_000)).toBe('1h2m');
   });
 });
+
+describe('operator names', async () => {
+  const { canonicalRs, resolveServer } = await import('../../../src/daemon/names.js');
+  it('canonicalizes addresses and names what exists', () => {
+    expect(canonicalRs('[2001:DB8::0001]:80')).toBe('[2001:db8::1]:80');
+    expect(canonicalRs('10.0.0.2:8080')).toBe('10.0.0.2:8080');
+    expect(canonicalRs('garbage')).toBe('garbage');
+    const vss = [{ name: 'web', serviceKey: 'TCP 10.0.0.1:80', scheduler: 'wrr', realServers: [{ rs: '[2001:db8::1]:80', configuredWeight: 1 }] }];
+    expect(resolveServer(vss, 'web', '[2001:DB8::1]:80')).toEqual({ vs: 'web', rs: '[2001:db8::1]:80' });
+    expect(() => resolveServer(vss, 'api', 'x')).toThrow('no virtual server named "api" (there are: web)');
+    expect(() => resolveServer(vss, 'web', '1.2.3.4:80')).toThrow('has no real server 1.2.3.4:80 (it has: [2001:db8::1]:80)');
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * Names operators type (lvsctl drain web 10.0.0.2:8080) resolved against the running config.
+ * Real servers are "addr:port" / "[v6]:port"; the address is canonicalized, so "[2001:DB8::0001]:80"
+ * finds "[2001:db8::1]:80".
+ */
+import { canonicalAddress, hostPort } from '../ipvs/types.js';
+import { DaemonError } from './errors.js';
+import type { VirtualServerRef } from './ports.js';
+
+/** Canonical "addr:port" of an operator's text, or the text unchanged if it does not parse. */
+export function canonicalRs(text: string): string {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  if (!m) return text;
+  try {
+    return hostPort(canonicalAddress(m[1]), Number(m[2]));
+  } catch {
+    return text;
+  }
+}
+
+/** Finds (vs, rs) in the config; throws DaemonError ENOVS / ENORS naming what exists. */
+export function resolveServer(vss: VirtualServerRef[], vs: string, rs: string): { vs: string; rs: string } {
+  const v = vss.find((x) => x.name === vs);
+  if (!v) throw new DaemonError('ENOVS', `no virtual server named ${JSON.stringify(vs)} (there are: ${vss.map((x) => x.name).join(', ')})`);
+  const want = canonicalRs(rs);
+  const r = v.realServers.find((x) => x.rs === rs || x.rs === want);
+  if (!r) {
+    const known = v.realServers.map((x) => x.rs).join(', ');
+    throw new DaemonError('ENORS', `virtual server ${vs} has no real server ${rs} (it has: ${known})`);
+  }
+  return { vs, rs: r.rs };
+}
+
+/** Splits a health/override id "vs|rs". */
+export function splitId(id: string): [string, string] {
+  const i = id.indexOf('|');
+  return i < 0 ? [id, ''] : [id.slice(0, i), id.slice(i + 1)];
+}
