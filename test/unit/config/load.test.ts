@@ -29,14 +29,22 @@ describe('loadConfigFile', () => {
     if (!r.ok) expect(r.problems[0]!.message).toMatch(/is a directory, not a file/);
   });
 
-  it('reports an unreadable file (chmod 000) when not root; root reads anyway, so then it must load', async () => {
+  it('reports an unreadable file (chmod 000) as "permission denied"', async () => {
     const f = join(dir, 'secret.toml');
     writeFileSync(f, base);
     chmodSync(f, 0o000);
-    const r = await loadConfigFile(f);
-    // Root bypasses file permissions (CAP_DAC_OVERRIDE): the honest expectation differs by uid.
-    if (process.getuid?.() === 0) expect(r.ok).toBe(true);
-    else expect(!r.ok && r.problems[0]!.message).toBe(`cannot read config file ${f}: permission denied`);
+    chmodSync(dir, 0o755);
+    // Root bypasses file modes, so as root read it with the effective uid of "nobody" for the
+    // duration of the call (this test file runs in its own forked worker process).
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) process.seteuid!(65534);
+    let r: Awaited<ReturnType<typeof loadConfigFile>>;
+    try {
+      r = await loadConfigFile(f);
+    } finally {
+      if (asRoot) process.seteuid!(0);
+    }
+    expect(!r.ok && r.problems[0]!.message).toBe(`cannot read config file ${f}: permission denied`);
   });
 
   it('returns the text it loaded', async () => {
