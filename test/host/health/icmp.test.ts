@@ -50,9 +50,12 @@ describe.skipIf(!hasRoot('host: icmp checks over the shared native socket'))('ic
     try {
       const spec = checkSchema.parse({ type: 'icmp', interval: '200ms', timeout: '150ms', rise: 1, fall: 2, initial: 'down', warmup: false });
       engine.setTargets([{ id: 'ns', address: veth!.nsAddr, port: 0, spec }]);
-      await new Promise((r) => setTimeout(r, 300));
+      const until = async (n: number) => {
+        for (let i = 0; i < 100 && events.length < n; i++) await new Promise((r) => setTimeout(r, 50));
+      };
+      await until(1);
       veth!.ns.ip('link', 'set', 'eth0', 'down');
-      await new Promise((r) => setTimeout(r, 700));
+      await until(2);
       expect(events.length, JSON.stringify([events, engine.status("ns")])).toBe(2);
       expect(events[0]).toMatch(/^up: echo reply from/);
       expect(events[1]).toMatch(/^down: (no echo reply from .* within 150 ms|ping .*: E[A-Z]+) \(2 in a row\)$/);
