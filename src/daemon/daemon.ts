@@ -111,7 +111,13 @@ export class Daemon<C> {
     await Promise.resolve();
     while (this.dirty && !this.stopped) {
       this.dirty = false;
-      await this.pass();
+      try {
+        await this.pass();
+      } catch (e) {
+        // A bug in a pure layer must not kill the daemon: log it, keep the kernel as it is, retry.
+        this.d.log.error({ err: (e as Error)?.stack ?? String(e) }, 'pass failed; retrying in 1s');
+        this.armWake(this.d.clock.now() + 1000);
+      }
     }
   }
 

@@ -72,7 +72,17 @@ async function serve<C>(args: DaemonArgs, w: Wiring<C>, config: C, opened: Opene
     await opened?.dataplane.close();
     return 1;
   }
-  await daemon.start();
+  try {
+    await daemon.start();
+  } catch (e) {
+    log.fatal({ err: (e as Error).message }, 'start failed');
+    process.stderr.write(`lvsd: ${(e as Error).message}\n`);
+    await daemon.stop().catch(() => undefined);
+    await listeners.control.close();
+    await listeners.http?.close();
+    await opened?.dataplane.close();
+    return 1;
+  }
   log.info({ config: args.file, dataplane: opened ? args.dataplane : 'none', pid: process.pid }, 'lvsd started');
   const code = await stopSignals;
   await listeners.control.close();
@@ -101,7 +111,7 @@ function waitForStop<C>(log: Logger, daemon: Daemon<C>): Promise<number> {
     let stopping = false;
     process.on('SIGHUP', () => {
       log.info('SIGHUP: reloading');
-      void daemon.reload();
+      daemon.reload().catch((e: Error) => log.error({ err: e.stack ?? e.message }, 'reload failed; keeping the running config'));
     });
     const stop = (sig: string) => {
       if (stopping) return void (log.warn(`${sig} again: exiting now`), process.exit(1));

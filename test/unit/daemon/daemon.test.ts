@@ -70,6 +70,24 @@ describe('daemon core: one coalesced reconcile path', () => {
     expect(rec.passes).toBe(3);
   });
 
+  it('a planner that throws does not kill the daemon: logged, kernel untouched, retried after 1s', async () => {
+    const { d, rec, model, lines, clock } = setup();
+    await d.start();
+    const plan = model.plan;
+    let fail = true;
+    model.plan = (i, m) => {
+      if (fail) throw new Error('planner bug');
+      return plan(i, m);
+    };
+    await d.requestPass('test');
+    expect(rec.passes).toBe(1);
+    expect(lines.some((l) => l.msg === 'pass failed; retrying in 1s' && String(l.err).includes('planner bug'))).toBe(true);
+    fail = false;
+    clock.advance(1000);
+    await d.idle();
+    expect(rec.passes).toBe(2);
+  });
+
   it('the resync timer runs a pass every resync_interval (drift repair)', async () => {
     const { d, rec, clock } = setup();
     await d.start();
