@@ -93,6 +93,12 @@ describe('lvsd ipvs list', () => {
     expect(h.err()).toBe('lvsd ipvs list: IPVS is not available in this kernel (generic netlink family "IPVS" not found): load the ip_vs module\n');
   });
 
+  it('a malformed kernel reply: one-line error, exit 1', async () => {
+    const h = harness('', { garbageDump: true });
+    expect(await run(['list'], h.io)).toBe(1);
+    expect(h.err()).toMatch(/^lvsd ipvs list: .*(attribute length|runs past)[^\n]*\n$/);
+  });
+
   it('EPERM names CAP_NET_ADMIN', async () => {
     const h = harness('', { eperm: true });
     expect(await run(['save'], h.io)).toBe(1);

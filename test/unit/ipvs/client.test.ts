@@ -7,7 +7,7 @@ import { IpvsClient } from '../../../src/ipvs/client.js';
 import * as C from '../../../src/ipvs/constants.js';
 import { IpvsUnavailableError } from '../../../src/ipvs/errors.js';
 import { KernelDataplane } from '../../../src/dataplane/kernel.js';
-import { NetlinkError } from '../../../src/netlink/errors.js';
+import { NetlinkDecodeError, NetlinkError } from '../../../src/netlink/errors.js';
 import { NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST } from '../../../src/netlink/message.js';
 import type { Destination, Op, Service, ServiceId } from '../../../src/ipvs/types.js';
 import { FAKE_FAMILY, fakeKernel } from './fake-kernel.js';
@@ -96,6 +96,15 @@ describe('IpvsClient reads and writes', () => {
     await c.flush();
     expect(k.services.size).toBe(0);
     await expect(c.zero(svcId(9))).resolves.toBeUndefined();
+    c.close();
+  });
+
+  it('a malformed dump reply rejects with NetlinkDecodeError (code EBADMSG), nothing else', async () => {
+    const k = fakeKernel({ garbageDump: true });
+    const c = await IpvsClient.open({ conn: k.conn() });
+    const err = await c.readTable().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetlinkDecodeError);
+    expect((err as NetlinkDecodeError).code).toBe('EBADMSG');
     c.close();
   });
 

@@ -18,10 +18,12 @@ export const FAKE_FAMILY = 0x1c;
 const SCHEDS = new Set(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh']);
 const [EPERM, ENOENT, ESRCH, EEXIST] = [1, 2, 3, 17];
 
-/** Knobs: no IPVS family at all, or every IPVS command refused with EPERM. */
+/** Knobs: no IPVS family at all, every IPVS command refused with EPERM, or malformed dump entries. */
 export interface FakeOptions {
   noIpvs?: boolean;
   eperm?: boolean;
+  /** GET_SERVICE answers with an entry whose SERVICE nest has an attribute running past its end. */
+  garbageDump?: boolean;
 }
 
 /** The fake's state and its transport. */
@@ -81,6 +83,7 @@ function handle(req: NlMsg, services: FakeKernel['services'], opts: FakeOptions)
       services.clear();
       return [ack(req)];
     case C.IPVS_CMD_GET_SERVICE:
+      if (opts.garbageDump) return [msg(C.IPVS_CMD_NEW_SERVICE, [Buffer.from([8, 0, 1, 0x80, 6, 0, 1, 0])]), done(req)];
       return [...[...services.values()].map((e) => msg(C.IPVS_CMD_NEW_SERVICE, [serviceNest(e.svc)])), done(req)];
     case C.IPVS_CMD_GET_DEST:
       return [...[...(entry?.dests.values() ?? [])].map((d) => msg(C.IPVS_CMD_NEW_DEST, [destNest(d)])), done(req)];
