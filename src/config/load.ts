@@ -80,6 +80,13 @@ function syntaxProblem(e: unknown): ConfigProblem {
   return problem;
 }
 
+/** A table name as shown in a key path: as is when plain, else quoted and cut (no control characters in logs). */
+function printableName(name: string): string {
+  if (/^[A-Za-z0-9_.:-]{0,64}$/.test(name)) return name;
+  const q = JSON.stringify(name);
+  return q.length > 40 ? `${q.slice(0, 39)}…"` : q;
+}
+
 /** `virtual_server[0] (web).real_server[2].port` from a zod path, naming tables that have a name. */
 export function formatPath(raw: unknown, path: readonly PropertyKey[]): string {
   let out = '';
@@ -88,7 +95,7 @@ export function formatPath(raw: unknown, path: readonly PropertyKey[]): string {
     cur = isTable(cur) || Array.isArray(cur) ? (cur as Record<PropertyKey, unknown>)[seg] : undefined;
     if (typeof seg === 'number') {
       out += `[${seg}]`;
-      if (isTable(cur) && typeof cur.name === 'string' && cur.name.length <= 64) out += ` (${cur.name})`;
+      if (isTable(cur) && typeof cur.name === 'string') out += ` (${printableName(cur.name)})`;
     } else out += out === '' ? String(seg) : `.${String(seg)}`;
   }
   return out;

@@ -166,3 +166,10 @@ describe('inherited check problems (2)', () => {
     expect(!r.ok && r.problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['virtual_server[0] (web).real_server[0].check.timeout: timeout (500ms) must not exceed interval (100ms)']);
   });
 });
+
+describe('formatPath with hostile names', () => {
+  it('quotes names with spaces or control characters and cuts long ones', () => {
+    expect(formatPath({ virtual_server: [{ name: 'a\nb' }] }, ['virtual_server', 0, 'port'])).toBe('virtual_server[0] ("a\\nb").port');
+    expect(formatPath({ virtual_server: [{ name: 'x'.repeat(100) }] }, ['virtual_server', 0])).toMatch(/^virtual_server\[0\] \("x{38}…"\)$/);
+  });
+});
