@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Checker, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
+import { HealthError } from './errors.js';
 import type { HealthMetrics } from './metrics.js';
 import { createCheckers } from './registry.js';
 import { RoundHandle, type RoundContext, runRound } from './runner.js';
@@ -101,9 +102,12 @@ export class HealthEngine {
    * Replaces the set of targets. Identical (address, port, spec) → the probe and its state are kept;
    * removed → the probe stops (in-flight round aborted); new → starts, its first round spread over one
    * interval when warmup is on. Several ids with identical (address, port, spec) share one probe.
+   * Throws HealthError EKIND, changing nothing, if a spec names a kind with no checker.
    */
   setTargets(targets: HealthTarget[]): void {
-    if (this.stopped) throw new Error('HealthEngine: setTargets after stop()');
+    if (this.stopped) throw new HealthError('ESTOPPED', 'HealthEngine: setTargets after stop()');
+    const unknown = targets.find((t) => !this.checkers.has(t.spec.type));
+    if (unknown) throw new HealthError('EKIND', `HealthEngine: no checker for kind "${unknown.spec.type}" (target ${unknown.id})`);
     const wanted = new Map<string, HealthTarget>();
     for (const t of targets) wanted.set(t.id, t);
     for (const [id, p] of this.byId) if (!wanted.has(id) || probeKey(wanted.get(id)!) !== p.key) this.detach(id, p);
@@ -163,7 +167,7 @@ export class HealthEngine {
 
   private makeProbe(t: HealthTarget, key: string): Probe {
     const checker = this.checkers.get(t.spec.type);
-    if (!checker) throw new Error(`HealthEngine: no checker for kind "${t.spec.type}"`);
+    if (!checker) throw new HealthError('EKIND', `HealthEngine: no checker for kind "${t.spec.type}" (target ${t.id})`);
     const s = t.spec as Partial<Record<'connect_ip' | 'connect_port' | 'bindto', string | number>>;
     const address = (s.connect_ip as string | undefined) ?? t.address;
     const port = (s.connect_port as number | undefined) ?? t.port;

@@ -200,7 +200,15 @@ describe('HealthEngine shared probes and setTargets diff', () => {
     await step(600);
     await engine.stop();
     expect(calls[0].aborted()).toBe(true);
-    expect(() => engine.setTargets([])).toThrow(/after stop/);
+    expect(() => engine.setTargets([])).toThrow(expect.objectContaining({ name: 'HealthError', code: 'ESTOPPED' }));
+  });
+
+  it('a spec of a kind without a checker is refused with EKIND', () => {
+    const { engine } = setup(() => ok());
+    engine.setTargets([{ id: 'keep', address: '10.0.0.1', port: 80, spec: spec() }]);
+    const http = checkSchema.parse({ type: 'http' });
+    expect(() => engine.setTargets([{ id: 'x', address: '10.0.0.1', port: 80, spec: http }])).toThrow(expect.objectContaining({ code: 'EKIND', message: expect.stringMatching(/no checker for kind "http" \(target x\)/) }));
+    expect(engine.stats()).toMatchObject({ targets: 1, probes: 1 }); // nothing changed
   });
 
   it('uses connect_ip/connect_port instead of the real server address', async () => {
