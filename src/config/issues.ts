@@ -45,7 +45,7 @@ export function issuesToZod(ctx: z.RefinementCtx, issues: readonly Issue[], cros
 function readable(i: Issue, root: z.ZodType): Out[] {
   if (i.code === 'unrecognized_keys') {
     const known = knownKeysAt(root, i.path);
-    return i.keys.map((k) => ({ path: [...i.path, k], message: `unknown key "${k}"${suggestion(k, known)}` }));
+    return i.keys.map((k) => ({ path: [...i.path, k], message: `unknown key ${JSON.stringify(k)}${suggestion(k, known)}` }));
   }
   if (i.code === 'invalid_union') return [{ path: i.path, message: unionMessage(i, root) }];
   if (i.code === 'invalid_type' && (i as { input?: unknown }).input === undefined) return [{ path: i.path, message: 'missing (required)' }];

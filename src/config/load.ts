@@ -96,7 +96,10 @@ export function formatPath(raw: unknown, path: readonly PropertyKey[]): string {
     if (typeof seg === 'number') {
       out += `[${seg}]`;
       if (isTable(cur) && typeof cur.name === 'string') out += ` (${printableName(cur.name)})`;
-    } else out += out === '' ? String(seg) : `.${String(seg)}`;
+    } else {
+      const key = /^[A-Za-z0-9_-]{1,64}$/.test(String(seg)) ? String(seg) : printableName(String(seg)).replace(/^(?!")(.*)$/, '"$1"');
+      out += out === '' ? key : `.${key}`;
+    }
   }
   return out;
 }

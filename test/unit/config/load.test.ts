@@ -173,3 +173,10 @@ describe('formatPath with hostile names', () => {
     expect(formatPath({ virtual_server: [{ name: 'x'.repeat(100) }] }, ['virtual_server', 0])).toMatch(/^virtual_server\[0\] \("x{38}…"\)$/);
   });
 });
+
+describe('hostile keys', () => {
+  it('quotes an unknown key with a newline in both the path and the message', () => {
+    const r = parseConfig('[global]\n"a\\nb" = 1\n', 't');
+    expect(!r.ok && r.problems[0]).toEqual({ path: 'global."a\\nb"', message: 'unknown key "a\\nb"' });
+  });
+});
