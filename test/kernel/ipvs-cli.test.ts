@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRoot } from '../support/root.js';
-import { lvsdIn, repoRoot, runUml, topologyScript, type UmlResult } from '../support/uml.js';
+import { lvsdIn, repoRoot, runUml, snapshotBuild, topologyScript, type UmlResult } from '../support/uml.js';
 import { parseRules } from '../../src/ipvs/rules.js';
 import type { Op } from '../../src/ipvs/types.js';
 
@@ -113,13 +113,18 @@ exit 0
 
 describe.skipIf(!hasRoot('kernel: IPVS client and CLI in UML'))('kernel: lvsd ipvs against ipvsadm on real IPVS', () => {
   let r: UmlResult;
+  let snap: ReturnType<typeof snapshotBuild> | undefined;
   const out = (f: string): string => readFileSync(join(r.outDir, f), 'utf8');
 
   beforeAll(async () => {
-    r = await runUml({ name: 'ipvs-cli', script: script(), timeoutMs: 300_000 });
+    snap = snapshotBuild();
+    r = await runUml({ name: 'ipvs-cli', script: script(), timeoutMs: 300_000, env: { LVSD_BIN: snap.bin } });
     if (!r.ok) throw new Error(`guest failed (exit ${r.exitCode}, timedOut ${r.timedOut}):\n${r.log}\n${r.console.slice(-3000)}`);
   });
-  afterAll(() => r?.cleanup());
+  afterAll(() => {
+    r?.cleanup();
+    snap?.cleanup();
+  });
 
   it('lvsd restore applies every rule and ipvsadm reads back what ipvsadm -R makes of the same file', () => {
     expect(out('lv.restore.out')).toBe('');

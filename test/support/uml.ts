@@ -9,6 +9,11 @@
  * Backends run a tiny node HTTP server on port 80 answering "backend bI\n", and route via the director
  * (so IPVS NAT works). All names get the given prefix so one guest can hold two topologies.
  */
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../../src/lab/uml.js';
+
 export { runUml, repoRoot, shq, umlModuleVersion, umlIpvsModules, type UmlOptions, type UmlResult } from '../../src/lab/uml.js';
 
 /** Addresses of a topology built by `topologyScript`. */
@@ -68,7 +73,20 @@ function waitHttp(backends: string[], addrs: string[]): string {
   return `for i in $(seq 1 100); do if ${checks}; then break; fi; sleep 0.2; done`;
 }
 
-/** Shell running the repo's built CLI (`bin/lvsd`) inside namespace `ns`. */
+/** Shell running the built CLI inside namespace `ns`: $LVSD_BIN if set (see snapshotBuild), else the repo's bin/lvsd. */
 export function lvsdIn(ns: string, args: string): string {
-  return `ip netns exec ${ns} "$LVSD_ROOT/bin/lvsd" ${args}`;
+  return `ip netns exec ${ns} "\${LVSD_BIN:-$LVSD_ROOT/bin/lvsd}" ${args}`;
+}
+
+/**
+ * A private copy of the build (bin/, dist/, package.json; node_modules linked) so a guest never
+ * reads dist/ while someone rebuilds it (tsc rewrites files in place; a half-written module fails
+ * to import). Pass `env: { LVSD_BIN: snap.bin }` to runUml; call `cleanup()` afterwards.
+ */
+export function snapshotBuild(): { dir: string; bin: string; cleanup(): void } {
+  const root = repoRoot();
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-build-'));
+  for (const p of ['bin', 'dist', 'package.json']) cpSync(join(root, p), join(dir, p), { recursive: true });
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  return { dir, bin: join(dir, 'bin/lvsd'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
