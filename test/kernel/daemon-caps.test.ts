@@ -37,7 +37,10 @@ describe.skipIf(!hasRoot('kernel: lvsd with only CAP_NET_ADMIN + CAP_NET_RAW in 
 
   it('sets a dead backend to weight 0 within the bound and repairs drift', () => {
     expect(res.dies_rc).toBe('0');
-    expect(Number(res.dies_ms)).toBeLessThanOrEqual(2 * 500 + 300 + 200);
+    // applied (daemon log, guest clock) within fall × interval + timeout + 100 ms; the guest's
+    // ipvsadm polling that confirms it is slower under load, so it only gets a loose bound
+    expect(Number(res.dies_log_ms)).toBeLessThanOrEqual(2 * 500 + 300 + 100);
+    expect(Number(res.dies_ms)).toBeLessThanOrEqual(2 * 500 + 300 + 3000);
     for (const k of ['drift_edit', 'drift_del', 'drift_flush']) expect(res[`${k}_rc`], k).toBe('0');
   });
 

@@ -60,7 +60,10 @@ describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon o
 
   it('2 backend dies: weight 0 within fall*interval+timeout (+100 ms), traffic only to live backends, slow start on return', () => {
     expect(res.dies_rc).toBe('0');
-    expect(Number(res.dies_ms)).toBeLessThanOrEqual(2 * 500 + 300 + 100 + 100); // + one 100 ms poll step of the guest loop
+    // applied (daemon log, guest clock) within fall × interval + timeout + 100 ms; the guest's
+    // ipvsadm polling that confirms it is slower under load, so it only gets a loose bound
+    expect(Number(res.dies_log_ms)).toBeLessThanOrEqual(2 * 500 + 300 + 100);
+    expect(Number(res.dies_ms)).toBeLessThanOrEqual(2 * 500 + 300 + 3000);
     const b = readJson<{ http: Record<string, number> }>(r, 'burst-dead.json');
     expect(Object.keys(b.http).sort()).toEqual(['backend b1', 'backend b3']);
     const seq = f('slowstart.txt').trim().split('\n').map((l) => Number(l.split(' ')[1] || NaN)).filter((w) => !Number.isNaN(w));
