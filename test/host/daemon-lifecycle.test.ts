@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { hasRoot } from '../support/root.js';
 import { Netns, sh } from '../support/netns.js';
 import { LVSD, LvsdProcess, Scratch, freePort, lvsctl, requireBuild, waitFor } from './daemon-support.js';
@@ -121,5 +121,24 @@ virtual_ipaddress = ["10.77.0.100/24"]
     p.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(ns.ip('addr', 'show', 'dev', 'eth0')).not.toContain('10.77.0.100');
+  });
+
+  it('a start failure (VRRP on a missing interface) exits 1 with the reason and leaves no socket behind', async () => {
+    const cfg = s.write('badif.toml', `[global]
+control_socket = "${s.path('badif.sock')}"
+state_file = "${s.path('badif-state.json')}"
+[[vrrp_instance]]
+name = "VI_9"
+interface = "nonexistent9"
+virtual_router_id = 9
+priority = 100
+version = 3
+advert_interval = "1s"
+virtual_ipaddress = ["10.78.0.100/24"]
+`);
+    const p = new LvsdProcess(s, ['-f', cfg]);
+    expect(await p.exited).toBe(1);
+    expect(p.stderr).toMatch(/nonexistent9/);
+    expect(existsSync(s.path('badif.sock'))).toBe(false);
   });
 });
