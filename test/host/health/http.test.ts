@@ -118,6 +118,12 @@ describe.skipIf(!hasRoot('host: health checks against nginx'))('http/https check
     expect(r.detail).toMatch(/ERR_TLS_CERT_ALTNAME_INVALID/);
   });
 
+  it('https against a plain-HTTP port is down with the TLS reason, not a crash', async () => {
+    const r = await runner.once({ type: 'https', timeout: '2s', interval: '2s', tls_verify: false }, addr, port);
+    expect(r.ok).toBe(false);
+    expect(r.detail).toMatch(/^HTTPS (ERR_SSL_WRONG_VERSION_NUMBER|EPROTO|ECONNRESET|.*wrong version number)/);
+  });
+
   it('a refused connection is down with ECONNREFUSED', async () => {
     const closed = await freePort(addr);
     const r = await runner.once({ type: 'http', timeout: '1s', interval: '1s' }, addr, closed);
