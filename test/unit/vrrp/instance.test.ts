@@ -106,4 +106,28 @@ describe('VrrpInstance driver', () => {
     clock.advance(3700);
     expect(io.adverts[0]).toMatchObject({ version: 2, intervalCs: 100, password: 'pw', priority: 100 });
   });
+
+  it('garp_master_refresh repeats one announcement round while MASTER; garp_interval spaces a burst; leaving MASTER stops both', async () => {
+    const { clock, io, inst } = make({ garp_master_delay: '0s', garp_master_refresh: '10s', garp_interval: '100ms' });
+    inst.start();
+    clock.advance(361);
+    await flush();
+    const garps = () => io.log.filter((l) => l === 'garp').length;
+    expect(garps()).toBe(1);
+    clock.advance(200);
+    expect(garps()).toBe(3);
+    clock.advance(10_000);
+    expect(garps()).toBe(4);
+    clock.advance(10_000);
+    expect(garps()).toBe(5);
+    inst.receive({ ok: true, advert: advert(200) }, '10.0.0.1');
+    expect(inst.state.state).toBe('BACKUP');
+    for (let i = 0; i < 250; i++) {
+      clock.advance(100);
+      inst.receive({ ok: true, advert: advert(200) }, '10.0.0.1');
+      await flush();
+    }
+    expect(inst.state.state).toBe('BACKUP');
+    expect(garps()).toBe(5);
+  });
 });
