@@ -34,7 +34,7 @@ function vsLines(vs: VirtualServerStatus, now: number): string[] {
   const head = `${vs.name}  ${vs.service}  ${vs.scheduler}${vs.inKernel ? '' : '  (NOT IN KERNEL)'}${vs.belowQuorum ? '  BELOW QUORUM' : ''}`;
   const traffic = vs.stats ? `  conns ${vs.stats.conns}  in ${vs.stats.inpkts}p/${vs.stats.inbytes}B  out ${vs.stats.outpkts}p/${vs.stats.outbytes}B` : '';
   const lines = [head + traffic];
-  lines.push('  REAL SERVER            HEALTH  WEIGHT cfg/want/kernel  ACT/INACT  CONNS  WHY');
+  lines.push('  REAL SERVER            HEALTH    WEIGHT cfg/want/kernel ACT/INACT  CONNS  WHY');
   for (const r of vs.realServers) lines.push('  ' + rsLine(r, now));
   for (const x of vs.extraDestinations) {
     lines.push(`  ${pad(x.rs, 22)} -       -/-/${x.weight}  ${x.active ?? '-'}/${x.inactive ?? '-'}  (not in config: draining, sorry server or unmanaged)`);
@@ -45,7 +45,7 @@ function vsLines(vs: VirtualServerStatus, now: number): string[] {
 function rsLine(r: RealServerStatus, now: number): string {
   const w = `${r.configuredWeight}/${r.desiredWeight ?? '-'}/${r.kernelWeight ?? '-'}`;
   const conns = `${r.active ?? '-'}/${r.inactive ?? '-'}`;
-  return [pad(r.rs, 22), pad(r.health, 7), pad(w, 22), pad(conns, 10), pad(r.stats?.conns ?? '-', 6), why(r, now)].join(' ');
+  return [pad(r.rs, 22), pad(r.health, 9), pad(w, 22), pad(conns, 10), pad(r.stats?.conns ?? '-', 6), why(r, now)].join(' ');
 }
 
 function why(r: RealServerStatus, now: number): string {

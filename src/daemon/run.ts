@@ -96,7 +96,7 @@ async function startListeners<C>(daemon: Daemon<C>, sock: string, listen: string
   try {
     const control = await ControlServer.listen(sock, (req) => handleRequest(daemon, req));
     const http = listen
-      ? await MetricsServer.listen(listen, { metrics: () => metrics.text(), unhealthy: () => undefined })
+      ? await MetricsServer.listen(listen, { metrics: () => metrics.text(), unhealthy: () => unhealthy(daemon) })
       : undefined;
     return { control, http };
   } catch (e) {
@@ -125,6 +125,12 @@ function waitForStop<C>(log: Logger, daemon: Daemon<C>): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/** /healthz: 503 while the dataplane cannot be read (the daemon cannot keep the table right). */
+function unhealthy<C>(d: Daemon<C>): string | undefined {
+  const e = d.lastPass?.error;
+  return e ? `reconcile failing: ${e}` : undefined;
 }
 
 async function snapshot<C>(d: Daemon<C>): Promise<DestSnapshot[]> {

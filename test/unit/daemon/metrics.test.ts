@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DaemonMetrics } from '../../../src/metrics/daemon-metrics.js';
+import { MetricsServer } from '../../../src/metrics/http.js';
+
+const servers: MetricsServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+describe('daemon metrics', () => {
+  it('exports per-destination weight, health and kernel counters from the snapshot, plus reconcile/reload series', async () => {
+    let calls = 0;
+    const m = new DaemonMetrics(async () => {
+      calls++;
+      return [
+        { vs: 'web', rs: '10.0.0.2:80', configuredWeight: 100, weight: 0, up: false, drained: false, active: 3, inactive: 1,
+          stats: { conns: 42n, inpkts: 10n, outpkts: 9n, inbytes: 1000n, outbytes: 2000n, cps: 0n, inpps: 0n, outpps: 0n, inbps: 0n, outbps: 0n } },
+        { vs: 'web', rs: '10.0.0.3:80', configuredWeight: 50, up: true, drained: true },
+      ];
+    });
+    m.reconciled(0.002, 3, 1);
+    m.reloaded(true);
+    m.reloaded(false);
+    m.setGeneration(4);
+    const t = await m.text();
+    expect(t).toContain('lvsd_destination_weight{vs="web",rs="10.0.0.2:80"} 0');
+    expect(t).not.toContain('lvsd_destination_weight{vs="web",rs="10.0.0.3:80"}');
+    expect(t).toContain('lvsd_destination_configured_weight{vs="web",rs="10.0.0.3:80"} 50');
+    expect(t).toContain('lvsd_destination_up{vs="web",rs="10.0.0.2:80"} 0');
+    expect(t).toContain('lvsd_destination_drained{vs="web",rs="10.0.0.3:80"} 1');
+    expect(t).toContain('lvsd_ipvs_connections_total{vs="web",rs="10.0.0.2:80"} 42');
+    expect(t).toContain('lvsd_ipvs_bytes_total{vs="web",rs="10.0.0.2:80",direction="out"} 2000');
+    expect(t).toContain('lvsd_ipvs_active_connections{vs="web",rs="10.0.0.2:80"} 3');
+    expect(t).toContain('lvsd_reconcile_writes_total 3');
+    expect(t).toContain('lvsd_reconcile_errors_total 1');
+    expect(t).toContain('lvsd_reloads_total{result="failed"} 1');
+    expect(t).toContain('lvsd_config_generation 4');
+    expect(calls).toBe(1); // one snapshot shared by every series of a scrape
+  });
+
+  it('serves /metrics, /healthz (200 or 503 with the reason) and 404 over HTTP', async () => {
+    let why: string | undefined;
+    const s = await MetricsServer.listen('127.0.0.1:0', { metrics: async () => 'x 1\n', unhealthy: () => why });
+    servers.push(s);
+    const base = `http://127.0.0.1:${s.port()}`;
+    expect(await (await fetch(`${base}/metrics`)).text()).toBe('x 1\n');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    why = 'reconcile failing: EPERM';
+    const h = await fetch(`${base}/healthz`);
+    expect(h.status).toBe(503);
+    expect(await h.text()).toContain('EPERM');
+    expect((await fetch(`${base}/other`)).status).toBe(404);
+    expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(405);
+  });
+});
