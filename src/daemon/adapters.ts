@@ -14,7 +14,8 @@ import { Reconciler } from '../plan/reconciler.js';
 import type { Clock } from '../util/clock.js';
 import { VrrpService } from '../vrrp/service.js';
 import type { VrrpInstanceConfig } from '../vrrp/schema.js';
-import type { PlannerFn, SummaryFn } from './model.js';
+import type { MemoryCodec, PlannerFn, SummaryFn } from './model.js';
+import { drainKey, type DrainEntry } from '../plan/drain.js';
 import type { ReconcilerPort, VrrpPort } from './ports.js';
 import type { OpenedDataplane } from './wiring.js';
 
@@ -25,6 +26,27 @@ export async function loadAdapters(): Promise<void> {}
 export const planner: PlannerFn = (input, memory) => {
   const p = plan(input, memory as PlannerMemory | undefined);
   return { out: p, memory: p.memory };
+};
+
+/**
+ * Drains of servers removed by a reload survive a restart (the restarted daemon no longer knows the
+ * previous config): they are saved in the state file; a restored drain's deadline restarts at `now`
+ * (the clock is per process). Drains by lvsctl come back from the operator overrides instead.
+ */
+export const memoryCodec: MemoryCodec = {
+  save(memory) {
+    const m = memory as PlannerMemory | undefined;
+    return [...(m?.drains.values() ?? [])].filter((e) => e.why === 'removed' && !e.done).map(({ since: _s, ...e }) => e);
+  },
+  load(saved, now) {
+    const drains = new Map<string, DrainEntry>();
+    for (const raw of saved) {
+      const e = raw as Omit<DrainEntry, 'since'>;
+      if (e?.why !== 'removed' || !e.service || !e.dest || typeof e.vs !== 'string' || typeof e.rs !== 'string') continue;
+      drains.set(drainKey(e.service, e.dest), { ...e, since: now, done: false });
+    }
+    return { belowQuorum: new Map(), drains } satisfies PlannerMemory;
+  },
 };
 
 /** The one-line reload summary (src/config/diff.ts). */

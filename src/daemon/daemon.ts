@@ -69,6 +69,7 @@ export class Daemon<C> {
 
   constructor(private readonly d: DaemonDeps<C>) {
     this.config = d.config;
+    this.memory = d.model.loadMemory?.(d.overrides.removedDrains(), d.clock.now());
   }
 
   /** Settings of the current config. */
@@ -138,6 +139,7 @@ export class Daemon<C> {
     };
     const { out, memory } = this.d.model.plan(input, this.memory);
     this.memory = memory;
+    if (this.d.model.saveMemory) this.d.overrides.setRemovedDrains(this.d.model.saveMemory(memory));
     this.plan = out;
     this.feedVrrp(out.belowQuorum);
     if (this.d.reconciler) await this.reconcile(out.table, now);

@@ -13,9 +13,17 @@ export type PlannerFn = (input: PlanInput<Config>, memory: unknown) => { out: Pl
 /** A one-line config diff summary (adapter over src/config/diff.ts). */
 export type SummaryFn = (prev: Config, next: Config) => string;
 
+/** Planner memory persistence (adapter over src/plan/desired.ts). */
+export interface MemoryCodec {
+  save(memory: unknown): unknown[];
+  load(saved: unknown[], now: number): unknown;
+}
+
 /** The ConfigModel of the real config. */
-export function configModel(plan: PlannerFn, summary: SummaryFn): ConfigModel<Config> {
+export function configModel(plan: PlannerFn, summary: SummaryFn, codec?: MemoryCodec): ConfigModel<Config> {
   return {
+    saveMemory: codec?.save,
+    loadMemory: codec?.load,
     load: async (path) => {
       const r = await loadConfigFile(path);
       return r.ok ? { ok: true, config: r.config } : { ok: false, problems: r.problems };

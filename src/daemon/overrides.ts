@@ -2,7 +2,8 @@
  * Runtime overrides set by `lvsctl drain/enable`, keyed by virtual-server NAME and real-server
  * "addr:port" (so they survive reloads that keep those names), persisted in a small JSON state file
  * (global.state_file) so they survive restarts:
- *   {"version":1,"drained":[{"vs":"web","rs":"10.0.0.2:8080"}]}
+ *   {"version":1,"drained":[{"vs":"web","rs":"10.0.0.2:8080"}],"removedDrains":[...planner data...]}
+ * (removedDrains: servers removed by a reload and still draining, so a restart keeps draining them).
  * Writes are atomic (temp file + rename). A missing file is an empty set; a corrupt one is reported
  * (the daemon logs it and starts with no overrides rather than refusing to start).
  */
@@ -17,6 +18,7 @@ export function overrideKey(vs: string, rs: string): string {
 /** The drained set with its persistence. */
 export class Overrides {
   private readonly drained = new Set<string>();
+  private drainsJson = '[]';
 
   constructor(private readonly file?: string) {}
 
@@ -35,8 +37,9 @@ export class Overrides {
 
   private parse(text: string): string | undefined {
     try {
-      const o = JSON.parse(text) as { version?: unknown; drained?: unknown };
+      const o = JSON.parse(text) as { version?: unknown; drained?: unknown; removedDrains?: unknown };
       if (o.version !== 1 || !Array.isArray(o.drained)) throw new Error('expected {"version":1,"drained":[...]}');
+      if (Array.isArray(o.removedDrains)) this.drainsJson = JSON.stringify(o.removedDrains);
       for (const d of o.drained as Array<{ vs?: unknown; rs?: unknown }>) {
         if (typeof d?.vs === 'string' && typeof d.rs === 'string') this.drained.add(overrideKey(d.vs, d.rs));
       }
@@ -72,6 +75,19 @@ export class Overrides {
     return this.drained;
   }
 
+  /** Drains of removed servers saved by the last run (planner data, opaque here). */
+  removedDrains(): unknown[] {
+    return JSON.parse(this.drainsJson) as unknown[];
+  }
+
+  /** Replaces the saved drains of removed servers; writes the file only when they changed. */
+  setRemovedDrains(entries: unknown[]): void {
+    const json = JSON.stringify(entries);
+    if (json === this.drainsJson) return;
+    this.drainsJson = json;
+    this.save();
+  }
+
   private save(): void {
     if (!this.file) return;
     const drained = [...this.drained].sort().map((k) => {
@@ -80,7 +96,8 @@ export class Overrides {
     });
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, drained }) + '\n', { mode: 0o600 });
+    const removedDrains = JSON.parse(this.drainsJson) as unknown[];
+    writeFileSync(tmp, JSON.stringify(removedDrains.length ? { version: 1, drained, removedDrains } : { version: 1, drained }) + '\n', { mode: 0o600 });
     renameSync(tmp, this.file);
   }
 }

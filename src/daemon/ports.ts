@@ -102,6 +102,10 @@ export interface ConfigModel<C> {
   plan(input: PlanInput<C>, memory: unknown): { out: PlanOutput; memory: unknown };
   /** VRRP instances (opaque to the daemon); empty when none. */
   vrrpInstances(c: C): unknown[];
+  /** Planner memory worth keeping across restarts (drains of removed servers), as JSON-able data. */
+  saveMemory?(memory: unknown): unknown[];
+  /** Planner memory rebuilt from `saveMemory` output at start (`now`: clock time of the start). */
+  loadMemory?(saved: unknown[], now: number): unknown;
 }
 
 /** One reconcile pass's outcome (H4's ReconcileReport, the fields the daemon reads). */

@@ -9,7 +9,7 @@ import { HealthEngine } from '../health/engine.js';
 import { HealthMetrics } from '../health/metrics.js';
 import type { Op } from '../ipvs/types.js';
 import { configModel } from './model.js';
-import { planner, summary, diffTables, reconciler, openKernel, formatOp, vrrpService, loadAdapters } from './adapters.js';
+import { planner, summary, diffTables, reconciler, openKernel, formatOp, vrrpService, loadAdapters, memoryCodec } from './adapters.js';
 import type { Wiring } from './wiring.js';
 
 /** Above this many health targets the probe latency histogram has no `target` label. */
@@ -19,7 +19,7 @@ export const PER_TARGET_LIMIT = 1000;
 export async function realWiring(): Promise<Wiring<Config>> {
   await loadAdapters();
   return {
-    model: configModel(planner, summary),
+    model: configModel(planner, summary, memoryCodec),
     async openDataplane(kind) {
       if (kind === 'memory') {
         const dp = new MemoryDataplane();

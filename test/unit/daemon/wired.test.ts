@@ -10,7 +10,7 @@ import { ManualClock } from '../../../src/util/clock.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
 import { Overrides } from '../../../src/daemon/overrides.js';
 import { configModel } from '../../../src/daemon/model.js';
-import { planner, summary } from '../../../src/daemon/adapters.js';
+import { memoryCodec, planner, summary } from '../../../src/daemon/adapters.js';
 import { MemoryDataplane } from '../../../src/dataplane/memory.js';
 import { Reconciler } from '../../../src/plan/reconciler.js';
 import { loadConfigFile } from '../../../src/config/load.js';
@@ -29,7 +29,7 @@ ${rs('10.1.0.1', o.weight ?? 10)}${rs('10.1.0.2')}${o.third === false ? '' : rs(
 ${o.extra ?? ''}`;
 }
 
-async function setup(t = text(), initial?: MemoryDataplane) {
+async function setup(t = text(), initial?: MemoryDataplane, stateFile?: string) {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-wired-'));
   dirs.push(dir);
   const file = join(dir, 'lvsd.toml');
@@ -41,14 +41,45 @@ async function setup(t = text(), initial?: MemoryDataplane) {
   const { log, lines } = memoryLogger();
   const reconciler = new Reconciler({ dataplane: dp, clock, log });
   const d = new Daemon<Config>({
-    model: configModel(planner, summary), configPath: file, config: loaded.config, reconciler, readTable: () => dp.read(),
-    dataplaneKind: 'memory', health: new FakeHealth(), overrides: new Overrides(), clock, log,
+    model: configModel(planner, summary, memoryCodec), configPath: file, config: loaded.config, reconciler, readTable: () => dp.read(),
+    dataplaneKind: 'memory', health: new FakeHealth(), overrides: loadedOverrides(stateFile), clock, log,
   });
   const write = (t2: string) => writeFileSync(file, t2);
   return { d, dp, write, lines, clock };
 }
 
+function loadedOverrides(file?: string): Overrides {
+  const o = new Overrides(file);
+  o.load();
+  return o;
+}
+
 describe('daemon + real planner/reconciler/memory dataplane', () => {
+  it('a server removed by reload keeps draining across a restart (state file), then goes once idle', async () => {
+    const sdir = mkdtempSync(join(tmpdir(), 'lvsd-wired-state-'));
+    dirs.push(sdir);
+    const stateFile = join(sdir, 'state.json');
+    const svc = { af: 'inet' as const, protocol: 'tcp' as const, address: '10.0.0.1', port: 80 };
+    const a = await setup(text(), undefined, stateFile);
+    await a.d.start();
+    a.dp.setConns(svc, { address: '10.1.0.3', port: 8080 }, { active: 5 });
+    a.write(text({ third: false }));
+    await a.d.reload();
+    await a.d.requestPass('test');
+    await a.d.stop(); // crash-like: the kernel keeps its table; a new process starts with the new config only
+    const kept = new MemoryDataplane((await a.dp.read()));
+    kept.setConns(svc, { address: '10.1.0.3', port: 8080 }, { active: 5 });
+    const b = await setup(text({ third: false }), kept, stateFile);
+    await b.d.start();
+    await b.d.requestPass('test');
+    const web = (await b.dp.read()).services.find((s) => s.id.port === 80)!;
+    expect(web.destinations.find((x) => x.address === '10.1.0.3')?.weight).toBe(0);
+    b.dp.setConns(svc, { address: '10.1.0.3', port: 8080 }, { active: 0 });
+    await b.d.requestPass('test');
+    await b.d.requestPass('test');
+    expect((await b.dp.read()).services.find((s) => s.id.port === 80)!.destinations.map((x) => x.address)).toEqual(['10.1.0.1', '10.1.0.2']);
+  });
+
   it('startup writes the whole table once; an unchanged reload writes nothing', async () => {
     const { d, dp } = await setup();
     await d.start();
