@@ -21,7 +21,14 @@ function load(path: string | undefined): z.output<typeof fileSchema> {
     process.stderr.write('usage: standalone.js CONFIG.json\n');
     process.exit(2);
   }
-  const r = fileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    process.stderr.write(`${path}: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  const r = fileSchema.safeParse(raw);
   if (r.success) return r.data;
   for (const i of r.error.issues) process.stderr.write(`${path}: ${i.path.join('.')}: ${i.message}\n`);
   process.exit(2);
