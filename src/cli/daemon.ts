@@ -73,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const { realWiring } = await import('../daemon/real-wiring.js');
-  const w = await realWiring();
+  const w = realWiring();
   if (args.mode === 'check') return (await import('../daemon/check.js')).check(args, w);
   if (args.mode === 'plan') return (await import('../daemon/check.js')).plan(args, w);
   return (await import('../daemon/run.js')).runDaemon(args, w);

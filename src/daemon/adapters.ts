@@ -19,9 +19,6 @@ import { drainKey, type DrainEntry } from '../plan/drain.js';
 import type { ReconcilerPort, VrrpPort } from './ports.js';
 import type { OpenedDataplane } from './wiring.js';
 
-/** Nothing to preload any more (kept for the wiring's start sequence). */
-export async function loadAdapters(): Promise<void> {}
-
 /** The planner adapter (src/plan/desired.ts). */
 export const planner: PlannerFn = (input, memory) => {
   const p = plan(input, memory as PlannerMemory | undefined);

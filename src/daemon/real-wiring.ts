@@ -9,15 +9,14 @@ import { HealthEngine } from '../health/engine.js';
 import { HealthMetrics } from '../health/metrics.js';
 import type { Op } from '../ipvs/types.js';
 import { configModel } from './model.js';
-import { planner, summary, diffTables, reconciler, openKernel, formatOp, vrrpService, loadAdapters, memoryCodec } from './adapters.js';
+import { planner, summary, diffTables, reconciler, openKernel, formatOp, vrrpService, memoryCodec } from './adapters.js';
 import type { Wiring } from './wiring.js';
 
 /** Above this many health targets the probe latency histogram has no `target` label. */
 export const PER_TARGET_LIMIT = 1000;
 
 /** Binds the Wiring to the real modules. */
-export async function realWiring(): Promise<Wiring<Config>> {
-  await loadAdapters();
+export function realWiring(): Wiring<Config> {
   return {
     model: configModel(planner, summary, memoryCodec),
     async openDataplane(kind) {
