@@ -102,6 +102,7 @@ $D ipvsadm -S -n > "$W/healthy-save.txt"
 $D ipvsadm -Ln > "$W/healthy-list.txt"
 $D $RUNAS "$LV" -f "$W/lvsd.toml" --plan > "$W/plan-after.txt" 2>&1
 $C timeout 120 node "$W/client.mjs" burst 30 > "$W/burst-healthy.json" 2>&1
+sleep 3 # the kernel folds per-CPU IPVS counters into the dumped stats every 2 s (estimator)
 $D "$LVSD_ROOT/bin/lvsctl" -s "$W/lvsd.sock" status > "$W/status.txt" 2>&1; res status_rc $?
 $D curl -s http://127.0.0.1:9405/metrics > "$W/metrics.txt"`,
   dies: `# ---- a backend dies: weight 0 within fall*interval+timeout; restart: slow start
