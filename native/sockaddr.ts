@@ -6,22 +6,12 @@
  *  sockaddr_nl  (12): family u16 | pad u16 | pid u32 | groups u32
  *  sockaddr_ll  (20): family u16 | protocol be16 | ifindex i32 | hatype u16 | pkttype u8 | halen u8 | addr 8
  */
-import ipaddr from 'ipaddr.js';
-import { isIP, isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
+import { ipBytes, ipText } from '../src/util/ip.js';
 import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET } from './constants.js';
 
-/** 4 or 16 bytes of an address in text (`%zone` ignored). Throws TypeError on anything else. */
-export function ipBytes(address: string): Buffer {
-  const text = address.split('%')[0];
-  if (isIP(text) === 0) throw new TypeError(`not an IP address: ${JSON.stringify(address)}`);
-  return Buffer.from(ipaddr.parse(text).toByteArray());
-}
-
-/** Canonical text (ipaddr.js form, as canonicalAddress in src/ipvs/types.ts) of 4 or 16 address bytes. */
-export function ipText(b: Buffer): string {
-  if (b.length !== 4 && b.length !== 16) throw new TypeError(`address of ${b.length} bytes`);
-  return ipaddr.fromByteArray([...b]).toString();
-}
+/** Re-exported from src/util/ip.ts: address text ↔ 4 or 16 bytes (TypeError on anything else). */
+export { ipBytes, ipText };
 
 /** struct sockaddr_in for an IPv4 address and port. */
 export function sockaddrIn(address: string, port: number): Buffer {

@@ -1,7 +1,7 @@
 /**
- * IP address text ↔ bytes for rtnetlink. Text out is ipaddr.js's canonical form, the same as
- * canonicalAddress() in src/ipvs/types.ts, so addresses read from the kernel compare equal to
- * addresses from the config.
+ * IP address text ↔ bytes, pure (no sockets), shared by native/sockaddr.ts and src/rtnetlink.
+ * Text out is ipaddr.js's canonical form, the same as canonicalAddress() in src/ipvs/types.ts,
+ * so addresses read from the kernel compare equal to addresses from the config.
  */
 import ipaddr from 'ipaddr.js';
 import { isIP } from 'node:net';
