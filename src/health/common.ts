@@ -30,6 +30,19 @@ export const hexSchema = z
   .transform((s) => s.replace(/[\s:]/g, '').toLowerCase())
   .refine((s) => s.length > 0 && /^([0-9a-f]{2})+$/.test(s), { error: 'expected hex bytes like "0a ff 10"' });
 
+/**
+ * For a field given as text or as hex (`send`/`send_hex`, `expect`/`expect_hex`): adds an issue at
+ * `hexKey` ("use either <key> or <hexKey>, not both") when both are set. Use inside superRefine.
+ */
+export function textOrHex<K extends string, H extends string>(
+  v: Partial<Record<K | H, unknown>>,
+  ctx: { addIssue(issue: { code: 'custom'; path: string[]; message: string }): void },
+  key: K,
+  hexKey: H,
+): void {
+  if (v[key] !== undefined && v[hexKey] !== undefined) ctx.addIssue({ code: 'custom', path: [hexKey], message: `use either ${key} or ${hexKey}, not both` });
+}
+
 /** An inclusive HTTP status range. */
 export type StatusRange = [number, number];
 

@@ -2,11 +2,11 @@
  * dns: query a name and type over UDP; the answer must have rcode NOERROR and, optionally, an answer
  * record whose data matches a value.
  */
-import * as dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
 import { z } from 'zod';
 import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
 import { commonShape } from './common.js';
+import { connectUdp, settleOnce, udpSocketFor } from './probe-io.js';
 
 /** Record types a dns check may ask for. */
 export const dnsTypes = ['A', 'AAAA', 'SRV', 'TXT', 'SOA', 'NS', 'CNAME', 'MX', 'PTR'] as const;
@@ -59,17 +59,8 @@ function probeDns(target: ProbeTarget, spec: DnsSpec, signal: AbortSignal): Prom
   const id = Math.floor(Math.random() * 65536);
   const query = dnsPacket.encode({ type: 'query', id, flags: spec.recursion ? dnsPacket.RECURSION_DESIRED : 0, questions: [{ type: spec.query_type, name: spec.name }] });
   return new Promise((resolve) => {
-    const sock = dgram.createSocket(target.address.includes(':') ? 'udp6' : 'udp4');
-    let done = false;
-    const finish = (r: ProbeResult): void => {
-      if (done) return;
-      done = true;
-      signal.removeEventListener('abort', onAbort);
-      sock.close();
-      resolve(r);
-    };
-    const onAbort = (): void => finish({ ok: false, detail: `DNS probe of ${ep} aborted` });
-    signal.addEventListener('abort', onAbort, { once: true });
+    const sock = udpSocketFor(target);
+    const finish = settleOnce(signal, `DNS probe of ${ep} aborted`, () => sock.close(), resolve);
     sock.on('error', (e) => finish({ ok: false, detail: describeError(`DNS ${ep}`, e) }));
     sock.on('message', (msg) => {
       let reply: dnsPacket.Packet & { rcode?: string };
@@ -81,9 +72,7 @@ function probeDns(target: ProbeTarget, spec: DnsSpec, signal: AbortSignal): Prom
       if (reply.id !== id || reply.type !== 'response') return; // not ours: keep waiting
       finish(judgeReply(reply, spec, ep));
     });
-    const send = (): void => sock.connect(target.port, target.address, () => sock.send(query));
-    if (target.bindto) sock.bind({ address: target.bindto, port: 0 }, send);
-    else send();
+    connectUdp(sock, target, () => sock.send(query));
   });
 }
 

@@ -5,7 +5,8 @@
 import * as net from 'node:net';
 import { z } from 'zod';
 import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
-import { commonShape, hexSchema, regexSchema } from './common.js';
+import { commonShape, hexSchema, regexSchema, textOrHex } from './common.js';
+import { replyMatcher, settleOnce } from './probe-io.js';
 
 /** TOML block of a tcp check. `send`/`send_hex` and `expect`/`expect_hex` are mutually exclusive. */
 export const tcpSchema = z
@@ -18,10 +19,8 @@ export const tcpSchema = z
     expect_hex: hexSchema.optional(),
   })
   .superRefine((v, ctx) => {
-    if (v.send !== undefined && v.send_hex !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['send_hex'], message: 'use either send or send_hex, not both' });
-    if (v.expect !== undefined && v.expect_hex !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['expect_hex'], message: 'use either expect or expect_hex, not both' });
+    textOrHex(v, ctx, 'send', 'send_hex');
+    textOrHex(v, ctx, 'expect', 'expect_hex');
   });
 
 /** A validated tcp check. */
@@ -29,18 +28,6 @@ export type TcpSpec = z.output<typeof tcpSchema>;
 
 /** Bytes of reply kept for matching. */
 const MAX_REPLY = 64 * 1024;
-
-function expectation(spec: TcpSpec): ((b: Buffer) => boolean) | undefined {
-  if (spec.expect !== undefined) {
-    const re = new RegExp(spec.expect);
-    return (b) => re.test(b.toString('latin1'));
-  }
-  if (spec.expect_hex !== undefined) {
-    const want = Buffer.from(spec.expect_hex, 'hex');
-    return (b) => b.includes(want);
-  }
-  return undefined;
-}
 
 function payload(spec: TcpSpec): Buffer | undefined {
   if (spec.send !== undefined) return Buffer.from(spec.send, 'utf8');
@@ -57,21 +44,13 @@ export function hardClose(sock: net.Socket, connected: boolean): void {
 
 /** Probes one target: connect, optionally send, optionally wait for the expected reply. */
 function probeTcp(target: ProbeTarget, spec: TcpSpec, signal: AbortSignal): Promise<ProbeResult> {
-  const match = expectation(spec);
+  const match = replyMatcher(spec);
   return new Promise((resolve) => {
-    let done = false;
     let connected = false;
     // no noDelay (an extra setsockopt per probe) and no data listeners unless a reply is expected
     const sock = net.connect({ host: target.address, port: target.port, localAddress: target.bindto });
-    const finish = (ok: boolean, detail: string): void => {
-      if (done) return;
-      done = true;
-      signal.removeEventListener('abort', onAbort);
-      hardClose(sock, connected);
-      resolve({ ok, detail });
-    };
-    const onAbort = (): void => finish(false, `probe of ${endpoint(target.address, target.port)} aborted`);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const settle = settleOnce(signal, `probe of ${endpoint(target.address, target.port)} aborted`, () => hardClose(sock, connected), resolve);
+    const finish = (ok: boolean, detail: string): void => settle({ ok, detail });
     sock.on('error', (e) => finish(false, describeError(connected ? `${endpoint(target.address, target.port)}:` : 'connect', e)));
     sock.on('connect', () => {
       connected = true;
