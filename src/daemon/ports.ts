@@ -4,6 +4,7 @@
  * `ConfigModel` (model.ts binds it to src/config + src/plan). This keeps one seam for unit tests
  * (a fake model, a fake health engine, the memory dataplane, a ManualClock).
  */
+import type { HealthEvent, HealthStatus } from '../health/engine.js';
 import type { IpvsTable } from '../ipvs/types.js';
 
 /** Settings from [global] the daemon acts on, normalized (durations in ms). */
@@ -124,24 +125,13 @@ export interface ReconcilerPort {
   lastActual(): IpvsTable | undefined;
 }
 
-/** Health status the daemon shows (H3's HealthStatus, the fields it reads). */
-export interface HealthStatusLike {
-  state: 'up' | 'down';
-  since: number;
-  reason: string;
-  weight?: number;
-  lastResults?: ReadonlyArray<{ ok: boolean; at: number; ms: number; detail: string }>;
-}
+/** Health status the daemon shows: the fields of the engine's HealthStatus it reads (lastResults optional and read-only, so fakes may omit it). */
+export type HealthStatusLike = Pick<HealthStatus, 'state' | 'since' | 'reason' | 'weight'> & {
+  lastResults?: ReadonlyArray<HealthStatus['lastResults'][number]>;
+};
 
-/** A health transition (H3's HealthEvent). */
-export interface HealthEventLike {
-  id: string;
-  from: 'up' | 'down';
-  to: 'up' | 'down';
-  reason: string;
-  at: number;
-  weight?: number;
-}
+/** A health transition: the engine's HealthEvent itself. */
+export type HealthEventLike = HealthEvent;
 
 /** The health engine (H3's HealthEngine). */
 export interface HealthPort {
