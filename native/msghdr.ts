@@ -113,29 +113,24 @@ function writeSlot(v: Vector, i: number): void {
 export function viewSlot(v: Vector, i: number, cb: (data: Buffer, truncated: boolean, from: Buffer) => void): void {
   const o = i * MMSGHDR;
   const b = v.buf;
-  const flags = b.readInt32LE(o + 48);
   const n = b.readUInt32LE(o + 56);
   const name = nameOff(v, i);
   const data = dataOff(v, i);
   const from = b.subarray(name, name + Math.min(b.readUInt32LE(o + 8), NAME));
-  cb(b.subarray(data, data + Math.min(n, v.max)), (flags & MSG_TRUNC) !== 0 || n > v.max, from);
+  cb(b.subarray(data, data + Math.min(n, v.max)), (slotFlags(v, i) & MSG_TRUNC) !== 0 || n > v.max, from);
 }
 
-/** Slot `i` as a Received with copied buffers. */
+/** Slot `i` as a Received with copied buffers (viewSlot's views, copied). */
 export function readSlot(v: Vector, i: number): Received {
-  const o = i * MMSGHDR;
-  const b = v.buf;
-  const flags = b.readInt32LE(o + 48);
-  const n = b.readUInt32LE(o + 56);
-  const name = nameOff(v, i);
-  const data = dataOff(v, i);
-  return {
-    data: Buffer.from(b.subarray(data, data + Math.min(n, v.max))),
-    from: Buffer.from(b.subarray(name, name + Math.min(b.readUInt32LE(o + 8), NAME))),
-    control: NO_CONTROL,
-    flags,
-    truncated: (flags & MSG_TRUNC) !== 0 || n > v.max,
-  };
+  let r: Received | undefined;
+  viewSlot(v, i, (data, truncated, from) => {
+    r = { data: Buffer.from(data), from: Buffer.from(from), control: NO_CONTROL, flags: slotFlags(v, i), truncated };
+  });
+  return r!;
+}
+
+function slotFlags(v: Vector, i: number): number {
+  return v.buf.readInt32LE(i * MMSGHDR + 48); // msg_flags
 }
 
 function writeMsghdr(l: Layout): void {
