@@ -7,7 +7,7 @@ import { AF_NETLINK, AF_PACKET, MSG_DONTWAIT, MSG_TRUNC, SOCK_CLOEXEC, SOCK_NONB
 
 export type { Received } from './msghdr.js';
 import * as libc from './libc.js';
-import { NAME, layoutFor, readResult, readSlot, vectorFor, viewSlot, type Received } from './msghdr.js';
+import { NAME, layoutFor, readResult, readSlot, vectorFor, viewSlot, type Received, type Vector } from './msghdr.js';
 import { watchReadable, type Watch } from './poller.js';
 
 const EAGAIN = 11;
@@ -131,12 +131,8 @@ export class NativeSocket {
   recvmmsg(max = 65536, count = 32): Received[] | null {
     const fd = this.live('recvmmsg');
     const v = vectorFor(max, count);
-    const n = libc.recvmmsg(fd, v.addr, count, MSG_DONTWAIT | MSG_TRUNC, null) as number;
-    if (n < 0) {
-      const e = libc.errno();
-      if (e === EAGAIN) return null;
-      throw new SysError('recvmmsg', e, { cap: this.cap });
-    }
+    const n = this.recvmmsgInto(fd, v, count);
+    if (n === null) return null;
     const out: Received[] = new Array(n);
     for (let i = 0; i < n; i++) out[i] = readSlot(v, i);
     return out;
@@ -154,16 +150,21 @@ export class NativeSocket {
     let total = 0;
     for (;;) {
       const v = vectorFor(max, count);
-      const n = libc.recvmmsg(fd, v.addr, count, MSG_DONTWAIT | MSG_TRUNC, null) as number;
-      if (n < 0) {
-        const e = libc.errno();
-        if (e === EAGAIN) return total;
-        throw new SysError('recvmmsg', e, { cap: this.cap });
-      }
+      const n = this.recvmmsgInto(fd, v, count);
+      if (n === null) return total;
       for (let i = 0; i < n; i++) viewSlot(v, i, cb);
       total += n;
       if (n < count) return total;
     }
+  }
+
+  /** One non-blocking recvmmsg(2) into `v`: how many datagrams arrived, null at EAGAIN; throws SysError otherwise. */
+  private recvmmsgInto(fd: number, v: Vector, count: number): number | null {
+    const n = libc.recvmmsg(fd, v.addr, count, MSG_DONTWAIT | MSG_TRUNC, null) as number;
+    if (n >= 0) return n;
+    const e = libc.errno();
+    if (e === EAGAIN) return null;
+    throw new SysError('recvmmsg', e, { cap: this.cap });
   }
 
   /** recvfrom(2) without blocking (recvmsg without ancillary data). Returns null on EAGAIN. */
