@@ -46,14 +46,17 @@ export class ControlError extends Error {
   }
 }
 
+function parseJsonLine(line: string, code: string, message: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new ControlError(code, message);
+  }
+}
+
 /** Parses one request line; throws ControlError('EBADREQ') naming the problem. */
 export function parseRequest(line: string): ControlRequest {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    throw new ControlError('EBADREQ', 'request is not valid JSON');
-  }
+  const raw = parseJsonLine(line, 'EBADREQ', 'request is not valid JSON');
   const r = requestSchema.safeParse(raw);
   if (!r.success) {
     const msg = r.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ');
@@ -69,12 +72,7 @@ export function encodeResponse(res: ControlResponse): string {
 
 /** Decodes a response line from the daemon; throws ControlError('EBADRESP') on garbage. */
 export function decodeResponse(line: string): ControlResponse {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    throw new ControlError('EBADRESP', 'daemon sent a response that is not JSON');
-  }
+  const raw = parseJsonLine(line, 'EBADRESP', 'daemon sent a response that is not JSON');
   const o = raw as { ok?: unknown; error?: { code?: unknown; message?: unknown } };
   if (o?.ok === true && 'result' in (o as object)) return o as ControlResponse;
   if (o?.ok === false && typeof o.error?.code === 'string' && typeof o.error.message === 'string') {
