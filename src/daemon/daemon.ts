@@ -263,19 +263,19 @@ export class Daemon<C> {
 
   /** lvsctl drain: weight 0 for (vs, rs), persisted; throws DaemonError ENOVS/ENORS. */
   async drain(vs: string, rs: string): Promise<{ changed: boolean }> {
-    const key = this.resolve(vs, rs);
-    const changed = this.d.overrides.drain(key.vs, key.rs);
-    this.d.log.info({ vs: key.vs, rs: key.rs, changed }, 'drained by operator');
-    await this.requestPass('drain');
-    return { changed };
+    return this.operatorOverride('drain', vs, rs, 'drained by operator');
   }
 
   /** lvsctl enable: removes the drain override; throws DaemonError ENOVS/ENORS. */
   async enable(vs: string, rs: string): Promise<{ changed: boolean }> {
+    return this.operatorOverride('enable', vs, rs, 'enabled by operator');
+  }
+
+  private async operatorOverride(op: 'drain' | 'enable', vs: string, rs: string, msg: string): Promise<{ changed: boolean }> {
     const key = this.resolve(vs, rs);
-    const changed = this.d.overrides.enable(key.vs, key.rs);
-    this.d.log.info({ vs: key.vs, rs: key.rs, changed }, 'enabled by operator');
-    await this.requestPass('enable');
+    const changed = this.d.overrides[op](key.vs, key.rs);
+    this.d.log.info({ vs: key.vs, rs: key.rs, changed }, msg);
+    await this.requestPass(op);
     return { changed };
   }
 
