@@ -8,16 +8,8 @@ import { Rtnetlink } from '../../../src/rtnetlink/client.js';
 import { IFA_F_NODAD } from '../../../src/rtnetlink/codec.js';
 import { subscribeLinkAddr, type LinkAddrEvent } from '../../../src/rtnetlink/events.js';
 import { Netns } from '../../support/netns.js';
+import { rejection } from '../../support/rejection.js';
 import { hasRoot } from '../../support/root.js';
-
-async function rejection(p: Promise<unknown>): Promise<Error & { code?: string; op?: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Waits until `pred` holds for some collected event, or fails after `ms`. */
 async function waitFor(events: LinkAddrEvent[], pred: (e: LinkAddrEvent) => boolean, what: string, ms = 3000): Promise<void> {

@@ -14,20 +14,12 @@ import {
   type NlMsg,
 } from '../../../src/netlink/message.js';
 import { SCRIPTED_PID, ack, done, errorReply, reply, scriptedTransport } from '../../support/scripted-netlink.js';
+import { rejection } from '../../support/rejection.js';
 import * as cap from './captured.js';
 
 const req = (n: number, extra: Partial<NlRequest> = {}): NlRequest => ({ type: 0x30, payload: attrU32(1, n), op: `OP ${n}`, ...extra });
 const nOf = (m: NlMsg): number => m.payload.readUInt32LE(4);
 const val = (n: number): Buffer => attrU32(2, n);
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('request', () => {
   it('sends REQUEST|ACK with a fresh seq and our pid, resolves on the ACK with no data', async () => {

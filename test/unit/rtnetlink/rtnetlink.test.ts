@@ -16,6 +16,7 @@ import {
 } from '../../../src/rtnetlink/codec.js';
 import { toEvent, subscribeLinkAddr, type LinkAddrEvent } from '../../../src/rtnetlink/events.js';
 import { ack, errorReply, scriptedTransport } from '../../support/scripted-netlink.js';
+import { rejection } from '../../support/rejection.js';
 import * as cap from './captured.js';
 
 const hex = (b: Buffer): string => b.toString('hex');
@@ -25,15 +26,6 @@ const restamp = (h: string, seq: number): Buffer => {
   for (let off = 0; off < d.length; off += (d.readUInt32LE(off) + 3) & ~3) d.writeUInt32LE(seq, off + 8);
   return d;
 };
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('address requests: golden bytes', () => {
   it('IPv4 with a label: ifaddrmsg, IFA_LOCAL, IFA_ADDRESS, IFA_LABEL', () => {
