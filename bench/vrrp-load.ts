@@ -1,6 +1,7 @@
 /**
  * VRRP under load (root; `npm run build` first):
- *   node dist/bench/vrrp-load.js [seconds=600] [targets=10000] [thread=1]
+ *   [LVSD_LOAD_SYNC=1000x10] node dist/bench/vrrp-load.js [seconds=600] [targets=10000] [thread=1]
+ * (LVSD_LOAD_SYNC adds the reconciler syncing a large table in the same process; see vrrp-load-node.ts)
  * lb1 runs ONE process: the VRRP service (master, v3, advert 50 ms) plus the health engine doing
  * `targets` TCP checks per second against nginx in the same namespace. lb2 runs keepalived 2.2.7
  * (priority 100) as the peer. A client namespace sniffs the wire (tcpdump). Reported: the advert
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     console.log(`| health verdicts gone down (should be 0: nginx is up) | ${String(summary?.downs)} |`);
     console.log(`| main-thread event-loop delay p99 (cumulative since start, sampled each second after ramp-up): median / max | ${pct(lags, 50).toFixed(1)} / ${Math.max(...lags).toFixed(1)} ms |`);
     console.log(`| main-thread event-loop delay p99 / max (whole run incl. startup) | ${Number(summary?.loopDelayP99Ms).toFixed(1)} / ${Number(summary?.loopDelayMaxMs).toFixed(1)} ms |`);
+    if (summary?.syncPasses !== undefined) console.log(`| reconciler sync (LVSD_LOAD_SYNC=${process.env.LVSD_LOAD_SYNC}, memory dataplane, every 5 s) | ${String(summary.syncPasses)} passes, ${String(summary.syncOps)} ops, slowest pass ${Number(summary.syncPassMaxMs).toFixed(0)} ms |`);
     console.log(`| adverts on the wire from lvsd | ${mine.length} (expected ≈ ${Math.round((to - from) * 20)}) |`);
     console.log(`| advert gap p50 / p99 / max | ${pct(gaps, 50).toFixed(2)} / ${pct(gaps, 99).toFixed(2)} / ${Math.max(...gaps).toFixed(2)} ms |`);
     console.log(`| send jitter abs(gap − 50 ms) p50 / p99 / max | ${pct(jitter, 50).toFixed(2)} / ${pct(jitter, 99).toFixed(2)} / ${Math.max(...jitter).toFixed(2)} ms (goal p99 ≤ 5 ms) |`);
