@@ -319,6 +319,7 @@ export class Daemon<C> {
       const r = await this.d.reconciler.reconcile({ services: [] }, this.owned());
       this.d.log.info({ ops: r.ops.length, failed: r.failed.length }, 'removed owned IPVS entries');
     }
+    this.d.reconciler?.close?.();
   }
 }
 

@@ -123,6 +123,8 @@ export interface ReconcileReportLike {
 export interface ReconcilerPort {
   reconcile(desired: IpvsTable, owned: ReadonlySet<string>): Promise<ReconcileReportLike>;
   lastActual(): IpvsTable | undefined;
+  /** Cancels pending retries so nothing runs after shutdown (optional for fakes). */
+  close?(): void;
 }
 
 /** Health status the daemon shows: the fields of the engine's HealthStatus it reads (lastResults optional and read-only, so fakes may omit it). */

@@ -21,6 +21,7 @@ import { Daemon } from './daemon.js';
 import { Overrides } from './overrides.js';
 import { handleRequest } from './control.js';
 import type { OpenedDataplane, Wiring } from './wiring.js';
+import { awaitingIpvs, isIpvsUnavailable } from './awaiting-ipvs.js';
 
 /** Runs the daemon until it is stopped by a signal; resolves with the exit code. */
 export async function runDaemon<C>(args: DaemonArgs, w: Wiring<C>): Promise<number> {
@@ -36,6 +37,13 @@ export async function runDaemon<C>(args: DaemonArgs, w: Wiring<C>): Promise<numb
     try {
       opened = await w.openDataplane(args.dataplane);
     } catch (e) {
+      if (args.dataplane === 'kernel' && isIpvsUnavailable(e)) {
+        // Keep VRRP and health checks running; say why IPVS cannot be programmed, retry every resync.
+        const why = `${(e as Error).message}; virtual servers are not programmed until it is loaded (retried at every resync), VRRP and health checks keep running`;
+        log.error({ err: (e as Error).message }, why);
+        process.stderr.write(`lvsd: ${why}\n`);
+        return serve(args, w, loaded.config, awaitingIpvs(() => w.openDataplane('kernel')), log);
+      }
       log.fatal({ err: (e as Error).message }, 'cannot open the dataplane');
       process.stderr.write(`lvsd: ${(e as Error).message}\n`);
       return 1;
