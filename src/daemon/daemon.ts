@@ -53,6 +53,8 @@ export class Daemon<C> {
   generation = 1;
   lastReload?: { at: number; ok: boolean; summary?: string; problems?: Problem[] };
   lastPass?: PassInfo;
+  /** Consecutive passes whose table read failed (drives the retry backoff). */
+  private readErrors = 0;
   plan?: PlanOutput;
   vrrp?: VrrpPort;
   readonly startedAt = Date.now();
@@ -173,8 +175,10 @@ export class Daemon<C> {
     const failed = r.failed.map((f) => f.error);
     this.lastPass = { at: Date.now(), ops: r.ops.length, failed, durationMs: r.durationMs, error: r.error };
     this.wrote = r.ops.length > 0;
-    if (r.error) this.d.log.error({ err: r.error }, 'reading the IPVS table failed; retrying');
-    if (r.error) this.armWake(now + 1000);
+    // A table that stays unreadable (e.g. no ip_vs module) is retried 1 s, 2 s, 4 s ... then every resync.
+    this.readErrors = r.error ? this.readErrors + 1 : 0;
+    if (r.error) this.d.log.error({ err: r.error, attempt: this.readErrors }, 'reading the IPVS table failed; retrying');
+    if (r.error) this.armWake(now + Math.min(1000 * 2 ** Math.min(this.readErrors - 1, 16), this.globals().resyncIntervalMs));
     this.d.metrics?.reconciled(r.durationMs / 1000, r.writes, failed.length);
     if (r.ops.length) this.d.log.info({ ops: r.ops.length, failed: failed.length, ms: r.durationMs }, 'reconciled');
     for (const f of failed) this.d.log.warn({ err: f }, 'IPVS operation failed; will retry');

@@ -72,6 +72,8 @@ export class Reconciler {
   private backoff = new Map<string, { failures: number; retryAt: number }>();
   private cancelRetry?: () => void;
   private closed = false;
+  /** Consecutive failed reads: a table that stays unreadable (no IPVS module) is retried ever less often. */
+  private readFailures = 0;
   /** Services desired by an earlier pass and possibly still in the table. */
   private remembered = new Set<string>();
 
@@ -130,9 +132,10 @@ export class Reconciler {
     } catch (e) {
       const report: ReconcileReport = { ops: [], failed: [], deferred: [], durationMs: clock.now() - t0, writes: 0, error: `read failed: ${(e as Error)?.message ?? e}` };
       this.opts.log?.warn({ error: report.error }, 'reconcile: cannot read the IPVS table');
-      this.scheduleRetry(clock.now() + (this.opts.baseBackoffMs ?? 500));
+      this.scheduleRetry(clock.now() + this.readBackoffMs(++this.readFailures));
       return this.finish(report);
     }
+    this.readFailures = 0;
     this.actual = actual;
     const owned = this.ownedFor(req, actual);
     const all = diffTables(actual, req.desired, owned);
@@ -220,6 +223,12 @@ export class Reconciler {
     let at = Infinity;
     for (const b of this.backoff.values()) at = Math.min(at, b.retryAt);
     this.scheduleRetry(at);
+  }
+
+  /** Delay before retrying the n-th consecutive failed read: base, 2×base, 4×base ... capped at maxBackoffMs. */
+  private readBackoffMs(n: number): number {
+    const base = this.opts.baseBackoffMs ?? 500;
+    return Math.min(this.opts.maxBackoffMs ?? 30_000, base * 2 ** Math.min(n - 1, 20));
   }
 
   private scheduleRetry(at: number): void {

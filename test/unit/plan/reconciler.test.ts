@@ -169,6 +169,33 @@ describe('Reconciler', () => {
     expect(dp.snapshot().services).toHaveLength(2);
   });
 
+  it('backs off exponentially while the table stays unreadable (no IPVS), and starts over after a good read', async () => {
+    const clock = new ManualClock();
+    const dp = new MemoryDataplane();
+    let broken = true;
+    let reads = 0;
+    const flaky: Dataplane = { read: () => (reads++, broken ? Promise.reject(new Error('IPVS_UNAVAILABLE')) : dp.read()), apply: (o) => dp.apply(o), close: () => dp.close() };
+    const r = new Reconciler({ dataplane: flaky, clock, baseBackoffMs: 100, maxBackoffMs: 800 });
+    await r.reconcile(desired, owned);
+    const readsAt = (ms: number) => (clock.advance(ms), flush()).then(() => reads);
+    expect(reads).toBe(1);
+    expect(await readsAt(99)).toBe(1);
+    expect(await readsAt(1)).toBe(2); // +100
+    expect(await readsAt(199)).toBe(2);
+    expect(await readsAt(1)).toBe(3); // +200
+    expect(await readsAt(400)).toBe(4); // +400
+    expect(await readsAt(800)).toBe(5); // +800 (cap)
+    expect(await readsAt(799)).toBe(5);
+    expect(await readsAt(1)).toBe(6); // still +800
+    broken = false;
+    expect(await readsAt(800)).toBe(7);
+    expect(dp.snapshot().services).toHaveLength(2);
+    broken = true;
+    await r.reconcile(desired, owned);
+    expect(await readsAt(100)).toBe(9); // the streak starts over at the base delay
+    r.close();
+  });
+
   it('repairs drift made by hand on the next pass (ipvsadm -d, -C, weight edit)', async () => {
     const dp = new MemoryDataplane();
     const r = new Reconciler({ dataplane: dp, clock: new ManualClock() });
