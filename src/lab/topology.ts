@@ -46,6 +46,7 @@ export function topologySetup(): string {
     'ip link set br0 up',
     ...members.map((m) => memberLines(m.name, m.addr)),
     ...BACKENDS.map((b) => drBackendLines(b.name)),
+    ...LBS.map((l) => directorLines(l.name)),
     'set +e',
   ].join('\n');
 }
@@ -59,6 +60,16 @@ function memberLines(ns: string, addr: string): string {
     `ip -n ${ns} addr add ${addr}/24 dev eth0`,
     `ip -n ${ns} link set eth0 up`,
   ].join('\n');
+}
+
+/**
+ * Director: expire_nodest_conn=1 (as kube-proxy sets it) so that a new connection whose client port
+ * matches an old IPVS entry to a weight-0 (dead) backend is rescheduled instead of being sent to the
+ * dead backend. With one short connection per request, client ports are reused within IPVS's
+ * FIN_WAIT timeout and otherwise hit the killed backend. Not fatal if the kernel lacks the knob.
+ */
+function directorLines(ns: string): string {
+  return `ip netns exec ${ns} sysctl -qw net.ipv4.vs.expire_nodest_conn=1 || echo "warning: net.ipv4.vs.expire_nodest_conn not set in ${ns}"`;
 }
 
 /** DR real server: the VIP on lo, never answering ARP for it (arp_ignore/arp_announce). */
