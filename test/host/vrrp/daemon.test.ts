@@ -29,6 +29,8 @@ describe.skipIf(!hasRoot('host: lvsd -f with a VRRP-only config'))('lvsd -f, VRR
     daemon.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     try {
       await until(() => lab.holders(vip).join() === '0', 15_000, 'lvsd -f holding the VIP');
+      // The worker adds the VIP before the main thread logs the transition: wait for the line.
+      await until(() => /VRRP VI_97: BACKUP -> MASTER/.test(log), 5000, 'the BACKUP -> MASTER transition in the log');
       expect(log).toMatch(/VRRP VI_97: BACKUP -> MASTER/);
       const t0 = Date.now();
       daemon.kill('SIGTERM');
