@@ -53,6 +53,7 @@ port = 80
 `);
     const p = new LvsdProcess(s, ['-f', cfg]);
     await p.logged('lvsd started', (l) => l.msg === 'lvsd started', 15_000);
+    await waitFor('the no-IPVS message on stderr', () => p.stderr.includes('VRRP and health checks keep running'), 5_000);
     expect(p.stderr).toContain('IPVS is not available in this kernel');
     expect(p.stderr).toContain('VRRP and health checks keep running');
     // The checks run: one backend answers, the other refuses.
