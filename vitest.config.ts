@@ -20,6 +20,9 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           maxWorkers: 2,
+          // One retry for tests against real networks, processes and kernels; a retried test is
+          // reported by vitest ("retry x1"), so a flake stays visible instead of failing the whole run.
+          retry: 1,
           sequence: { groupOrder: 1 },
         },
       },
@@ -30,6 +33,7 @@ export default defineConfig({
           testTimeout: 600_000,
           hookTimeout: 600_000,
           maxWorkers: 2,
+          retry: 1,
           sequence: { groupOrder: 2 },
         },
       },
