@@ -95,12 +95,12 @@ async function restore(rest: string[], io: CliIo): Promise<number> {
     rest = rest.slice(2);
   }
   flags(rest, ['-n', '--numeric']);
-  const { lines, errors } = validateRules(await io.stdin());
+  const { rules, errors } = validateRules(await io.stdin());
   if (errors.length > 0) {
     io.err(errors.map((e) => `lvsd ipvs restore: ${e.message}\n`).join('') + `lvsd ipvs restore: ${errors.length} bad line(s); nothing was applied\n`);
     return 1;
   }
-  const report = await withClient(io, (c) => applyRules(c, lines, { perSend }));
+  const report = await withClient(io, (c) => applyRules(c, rules, { perSend }));
   io.err(formatReport(report).replace(/^(?=.)/gm, 'lvsd ipvs restore: '));
   return report.failed.length === 0 ? 0 : 1;
 }

@@ -131,7 +131,7 @@ export class IpvsClient {
     this.writes += reqs.length;
     this.writeDatagrams += Math.ceil(reqs.length / perSend);
     const out = await this.conn.batch(
-      reqs.map((r) => ({ type: this.familyId, payload: r.payload, op: r.op })),
+      reqs.map((r) => ({ type: this.familyId, payload: r.payload, get op() { return r.op; } })), // names read only for errors
       { perSend, timeoutMs: opts.timeoutMs },
     );
     return out.map((res) => (res.ok ? { ok: true } : { ok: false, error: res.error }));

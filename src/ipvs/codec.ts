@@ -127,7 +127,7 @@ export function destNest(d: Destination): Buffer {
   const tun = d.tunType === undefined ? 0 : TUN[d.tunType];
   if (tun === undefined) throw new IpvsError('IPVS_INVALID', `unknown tunnel type "${String(d.tunType)}"`);
   if (!Number.isInteger(d.weight) || d.weight < 0 || d.weight > 0x7fffffff) throw new IpvsError('IPVS_INVALID', `weight ${d.weight} out of range 0-2147483647`);
-  const b = Buffer.alloc(DEST_NEST_LEN);
+  const b = Buffer.allocUnsafe(DEST_NEST_LEN).fill(0); // pooled: restores encode 10,000s
   b.writeUInt16LE(DEST_NEST_LEN, 0);
   b.writeUInt16LE(C.IPVS_CMD_ATTR_DEST | NLA_F_NESTED, 2);
   b.writeUInt16LE(afNumber(d.af), hdr(b, 4, C.IPVS_DEST_ATTR_ADDR_FAMILY, 2));

@@ -26,26 +26,40 @@ export interface NetlinkTransport {
   close(): void;
 }
 
-/** One request. `op` names it in errors; `dump` asks for a multipart answer (REQUEST|DUMP, no ACK). */
+/**
+ * One request. `op` names it in errors and is read only when an error is built (it may be a
+ * getter, so batches of 10,000s need not hold 10,000s of names); `dump` asks for a multipart
+ * answer (REQUEST|DUMP, no ACK).
+ */
 export interface NlRequest {
   type: number;
   flags?: number;
   payload: Buffer;
-  op: string;
+  readonly op: string;
   dump?: boolean;
 }
 
 /** The outcome of one request of a batch. */
 export type BatchResult = { ok: true; replies: NlMsg[] } | { ok: false; error: NetlinkError };
 
-interface Pending {
-  seq: number;
-  op: string;
-  dump: boolean;
-  replies: NlMsg[];
-  /** Position in its batch (0 for a single request). */
-  index: number;
-  settle: (err: Error | null, replies: NlMsg[], p: Pending) => void;
+/** A request waiting for its answer; its name is read from the request only for an error. */
+class Pending {
+  readonly dump: boolean;
+  readonly replies: NlMsg[] = [];
+
+  constructor(
+    readonly seq: number,
+    private readonly req: NlRequest,
+    /** Position in its batch (0 for a single request). */
+    readonly index: number,
+    readonly settle: (err: Error | null, replies: NlMsg[], p: Pending) => void,
+  ) {
+    this.dump = req.dump === true;
+  }
+
+  get op(): string {
+    return this.req.op;
+  }
 }
 
 const ETIMEDOUT = 110;
@@ -174,7 +188,7 @@ export class NetlinkConnection {
   }
 
   private track(req: NlRequest, index: number, settle: Pending['settle']): Pending {
-    const p: Pending = { seq: this.nextSeq(), op: req.op, dump: req.dump === true, replies: [], index, settle };
+    const p = new Pending(this.nextSeq(), req, index, settle);
     this.pending.set(p.seq, p);
     return p;
   }
