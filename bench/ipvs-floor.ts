@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { AF_NETLINK, NETLINK_GENERIC, SOCK_RAW } from '../native/constants.js';
 import { NativeSocket } from '../native/socket.js';
-import { sockaddrNl } from '../native/sockaddr.js';
+import { sockaddrNl } from '../src/netlink/sockaddr-nl.js';
 
 const sock = NativeSocket.open(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
 sock.bind(sockaddrNl(0, 0));

@@ -3,7 +3,7 @@
  * plain dotted-quad IPv4, ipaddr.js for everything else (IPv6, odd IPv4 spellings). Results are
  * the same canonical text as `canonicalAddress` in types.ts.
  */
-import ipaddr from 'ipaddr.js';
+import { ipaddr } from './ipaddr.js';
 import type { Family } from './types.js';
 
 const V4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;

@@ -2,7 +2,7 @@
  * The IPVS table model shared by the kernel client, the memory dataplane, the planner and the CLI.
  * Plain data only: no I/O, no classes. Addresses are canonical strings (see `canonicalAddress`).
  */
-import ipaddr from 'ipaddr.js';
+import { ipaddr } from './ipaddr.js';
 
 /** Address family, named as in the kernel (AF_INET / AF_INET6). */
 export type Family = 'inet' | 'inet6';

@@ -8,7 +8,7 @@ import { NLMSG_ERROR, decodeMsgs, type NlMsg } from './message.js';
 import { asNetlinkError, step, type Step } from './reply.js';
 import { chunks, encodeBatch } from './batch.js';
 import { AF_NETLINK, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, NETLINK_CAP_ACK, NETLINK_EXT_ACK } from '../../native/constants.js';
-import { parseSockaddr, sockaddrNl } from '../../native/sockaddr.js';
+import { sockaddrNl, sockaddrNlPid } from './sockaddr-nl.js';
 import { NativeSocket, type SysError } from '../../native/socket.js';
 
 
@@ -322,7 +322,7 @@ export function openTransport(protocol: number, groups = 0): NetlinkTransport {
     sock.close();
     throw e;
   }
-  return socketTransport(sock, parseSockaddr(sock.getsockname()).pid ?? 0);
+  return socketTransport(sock, sockaddrNlPid(sock.getsockname()));
 }
 
 function setRcvbuf(sock: NativeSocket): void {
