@@ -76,14 +76,15 @@ async function withClient<T>(io: CliIo, fn: (c: IpvsClient) => Promise<T>): Prom
 
 async function list(rest: string[], io: CliIo): Promise<number> {
   const f = flags(rest, ['--json', '--stats', '-n', '--numeric']);
-  const [info, table] = await withClient(io, async (c) => [await c.info(), await c.readTable()] as const);
+  const stats = f.has('--stats') || f.has('--json');
+  const [info, table] = await withClient(io, async (c) => [await c.info(), await c.readTable({ stats })] as const);
   io.out(f.has('--json') ? toJson(info, table) + '\n' : formatList(table, info, { stats: f.has('--stats') }));
   return 0;
 }
 
 async function save(rest: string[], io: CliIo): Promise<number> {
   flags(rest, ['-n', '--numeric']);
-  io.out(formatSave(await withClient(io, (c) => c.readTable())));
+  io.out(formatSave(await withClient(io, (c) => c.readTable({ stats: false }))));
   return 0;
 }
 

@@ -32,6 +32,12 @@ export interface ApplyOptions {
   timeoutMs?: number;
 }
 
+/** Options of reading the table. */
+export interface TableReadOptions {
+  /** Decode the destinations' traffic counters (default true); service stats are always read. */
+  stats?: boolean;
+}
+
 /** A client of the kernel's IPVS table. One socket; not safe for concurrent dumps (the kernel runs one dump per socket). */
 export class IpvsClient {
   /** Number of write requests sent to the kernel since open (ops, not datagrams). */
@@ -88,20 +94,29 @@ export class IpvsClient {
     await this.call(encodeSetConfig(t));
   }
 
+  private dump<T>(r: IpvsRequest, decode: (payload: Buffer) => T): Promise<T[]> {
+    return this.conn.dump({ type: this.familyId, payload: r.payload, op: r.op }, (m) => decode(m.payload));
+  }
+
   /** Every virtual service, with stats, without destinations (one GET_SERVICE dump). */
   async listServices(): Promise<TableService[]> {
-    return (await this.call(encodeGetServices())).map((m) => decodeServiceMsg(m.payload));
+    return this.dump(encodeGetServices(), decodeServiceMsg);
   }
 
-  /** The destinations of one service, with counters and stats (GET_DEST dump; a missing service gives []). */
-  async listDestinations(id: ServiceId): Promise<Destination[]> {
-    return (await this.call(encodeGetDests(id))).map((m) => decodeDestMsg(m.payload, id.af));
+  /**
+   * The destinations of one service, with connection counters, and with traffic stats unless
+   * `opts.stats` is false (GET_DEST dump; a missing service gives []). Each reply is decoded as it
+   * arrives; no copy of the raw dump is kept.
+   */
+  async listDestinations(id: ServiceId, opts: TableReadOptions = {}): Promise<Destination[]> {
+    const stats = opts.stats !== false;
+    return this.dump(encodeGetDests(id), (p) => decodeDestMsg(p, id.af, stats));
   }
 
-  /** The whole table: one service dump, then one destination dump per service. */
-  async readTable(): Promise<IpvsTable> {
+  /** The whole table: one service dump, then one destination dump per service (see listDestinations for `opts`). */
+  async readTable(opts: TableReadOptions = {}): Promise<IpvsTable> {
     const services = await this.listServices();
-    for (const s of services) s.destinations = await this.listDestinations(s.id);
+    for (const s of services) s.destinations = await this.listDestinations(s.id, opts);
     return { services };
   }
 

@@ -46,6 +46,8 @@ export type BatchResult = { ok: true; replies: NlMsg[] } | { ok: false; error: N
 class Pending {
   readonly dump: boolean;
   readonly replies: NlMsg[] = [];
+  /** Takes each data reply instead of `replies` (see `dump`). */
+  keep?: (m: NlMsg) => void;
 
   constructor(
     readonly seq: number,
@@ -117,7 +119,26 @@ export class NetlinkConnection {
     }
   }
 
-  private requestOnce(req: NlRequest, timeoutMs: number): Promise<NlMsg[]> {
+  /**
+   * A dump whose parts are decoded as they arrive: `decode` gets each data message as a view into
+   * the receive buffer (valid only during the call) and its results are collected, so no copy of
+   * the raw replies is kept (a 10,000-destination dump is ~3 MB of them). Retried like `request`
+   * (each attempt starts a new list). Rejects like `request`; an exception thrown by `decode`
+   * fails the dump with that exception.
+   */
+  async dump<T>(req: NlRequest, decode: (m: NlMsg) => T, opts: { timeoutMs?: number } = {}): Promise<T[]> {
+    for (let attempt = 0; ; attempt++) {
+      const out: T[] = [];
+      try {
+        await this.requestOnce({ ...req, dump: true }, opts.timeoutMs ?? this.timeoutMs, (m) => void out.push(decode(m)));
+        return out;
+      } catch (e) {
+        if (!(e instanceof NetlinkError && e.code === 'EINTR' && attempt < DUMP_RETRIES)) throw e;
+      }
+    }
+  }
+
+  private requestOnce(req: NlRequest, timeoutMs: number, keep?: (m: NlMsg) => void): Promise<NlMsg[]> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.expire([p], timeoutMs), timeoutMs);
       const p = this.track(req, 0, (err, replies) => {
@@ -125,6 +146,7 @@ export class NetlinkConnection {
         if (err) reject(err);
         else resolve(replies);
       });
+      p.keep = keep;
       this.sendChunk([req], [p]);
     });
   }
