@@ -6,7 +6,6 @@
  * Exit codes: 0 ok, 1 failure (no IPVS, permission, kernel refusal, bad rules), 2 usage.
  * Errors print one line (no stack trace) to stderr.
  */
-import { readFileSync } from 'node:fs';
 import { IpvsClient } from '../ipvs/client.js';
 import { IpvsError } from '../ipvs/errors.js';
 
@@ -61,7 +60,7 @@ function processIo(): CliIo {
  */
 async function readStdin(): Promise<string> {
   try {
-    return readFileSync(0, 'utf8');
+    return process.getBuiltinModule('node:fs').readFileSync(0, 'utf8'); // not an ES import of node:fs: see src/main.ts
   } catch (e) {
     if ((e as { code?: string }).code !== 'EAGAIN') throw e;
   }
