@@ -6,7 +6,7 @@
  * errno name, op names the command and service; EPERM's message names CAP_NET_ADMIN); a malformed
  * reply → NetlinkDecodeError. `apply` never rejects for a per-op failure.
  */
-import { NetlinkConnection } from '../netlink/conn.js';
+import { NetlinkConnection, type NlRequest } from '../netlink/conn.js';
 import { NetlinkError } from '../netlink/errors.js';
 import { resolveFamily } from '../netlink/genl.js';
 import type { NlMsg } from '../netlink/message.js';
@@ -30,6 +30,25 @@ export interface ApplyOptions {
   /** Requests per sendto (default 100). */
   perSend?: number;
   timeoutMs?: number;
+}
+
+/** The one result of every op that succeeded (restores get 10,000s). */
+const APPLIED: OpResult = Object.freeze({ ok: true });
+
+/** An IPVS request addressed to the family; its name is read from it only for an error. */
+class FamilyRequest implements NlRequest {
+  constructor(
+    readonly type: number,
+    private readonly r: IpvsRequest,
+  ) {}
+
+  get payload(): Buffer {
+    return this.r.payload;
+  }
+
+  get op(): string {
+    return this.r.op;
+  }
 }
 
 /** Options of reading the table. */
@@ -146,10 +165,10 @@ export class IpvsClient {
     this.writes += reqs.length;
     this.writeDatagrams += Math.ceil(reqs.length / perSend);
     const out = await this.conn.batch(
-      reqs.map((r) => ({ type: this.familyId, payload: r.payload, get op() { return r.op; } })), // names read only for errors
+      reqs.map((r) => new FamilyRequest(this.familyId, r)),
       { perSend, timeoutMs: opts.timeoutMs },
     );
-    return out.map((res) => (res.ok ? { ok: true } : { ok: false, error: res.error }));
+    return out.map((res) => (res.ok ? APPLIED : { ok: false, error: res.error }));
   }
 
   /** Removes every service (FLUSH). */

@@ -42,6 +42,9 @@ export interface NlRequest {
 /** The outcome of one request of a batch. */
 export type BatchResult = { ok: true; replies: NlMsg[] } | { ok: false; error: NetlinkError };
 
+/** The result of every request answered by a bare ACK (batches of writes get 10,000s). */
+const ACKED: BatchResult = Object.freeze({ ok: true, replies: Object.freeze([]) as unknown as NlMsg[] });
+
 /** A request waiting for its answer; its name is read from the request only for an error. */
 class Pending {
   readonly dump: boolean;
@@ -171,7 +174,7 @@ export class NetlinkConnection {
       let left = reqs.length;
       const timer = setTimeout(() => this.expire(ps, timeoutMs), timeoutMs);
       const settle = (err: Error | null, replies: NlMsg[], p: Pending): void => {
-        out[p.index] = err ? { ok: false, error: asNetlinkError(err, p.op) } : { ok: true, replies };
+        out[p.index] = err ? { ok: false, error: asNetlinkError(err, p.op) } : replies.length === 0 ? ACKED : { ok: true, replies };
         if (--left > 0) return;
         clearTimeout(timer);
         resolve(out);
