@@ -19,9 +19,10 @@ import { destKey, serviceKey, type Destination, type Family, type Forwarding, ty
 
 /** One encoded IPVS request: the genl payload, its command, whether it is a dump, and a name for errors. */
 export interface IpvsRequest {
-  cmd: number;
-  payload: Buffer;
-  op: string;
+  readonly cmd: number;
+  readonly payload: Buffer;
+  /** The request's name in errors, e.g. "IPVS_CMD_NEW_DEST TCP 10.0.0.1:80 -> 10.0.2.2:80" (may be built when read). */
+  readonly op: string;
   dump?: boolean;
 }
 
@@ -167,33 +168,55 @@ export function destNest(d: Destination): Buffer {
   return b;
 }
 
-function req(cmd: number, attrs: Buffer[], op: string, dump = false): IpvsRequest {
-  const r: IpvsRequest = { cmd, payload: genlPayload(cmd, C.IPVS_GENL_VERSION, attrs), op: `${C.IPVS_CMD_NAMES[cmd]}${op ? ' ' + op : ''}` };
+/**
+ * An encoded request whose name is built only when read: names are for error messages, and
+ * building 11,000 of them (service and destination keys) was a third of validating a rules file.
+ */
+class EncodedRequest implements IpvsRequest {
+  dump?: boolean;
+
+  constructor(
+    readonly cmd: number,
+    readonly payload: Buffer,
+    private readonly subject: () => string,
+  ) {}
+
+  get op(): string {
+    const s = this.subject();
+    return `${C.IPVS_CMD_NAMES[this.cmd]}${s ? ' ' + s : ''}`;
+  }
+}
+
+/** `subject` names what the command is about ("TCP 10.0.0.1:80 -> 10.0.2.2:80"); it runs only when `op` is read. */
+function req(cmd: number, attrs: Buffer[], subject: () => string, dump = false): IpvsRequest {
+  const r = new EncodedRequest(cmd, genlPayload(cmd, C.IPVS_GENL_VERSION, attrs), subject);
   if (dump) r.dump = true;
   return r;
 }
+
+const NONE = (): string => '';
 
 /** Encodes one Op as the request ipvsadm would send for it. Throws IpvsError on values the kernel cannot take. */
 export function encodeOp(op: Op): IpvsRequest {
   switch (op.op) {
     case 'add-service':
-      return req(C.IPVS_CMD_NEW_SERVICE, [serviceNest(op.service)], serviceKey(op.service.id));
+      return req(C.IPVS_CMD_NEW_SERVICE, [serviceNest(op.service)], () => serviceKey(op.service.id));
     case 'edit-service':
-      return req(C.IPVS_CMD_SET_SERVICE, [serviceNest(op.service)], serviceKey(op.service.id));
+      return req(C.IPVS_CMD_SET_SERVICE, [serviceNest(op.service)], () => serviceKey(op.service.id));
     case 'del-service':
-      return req(C.IPVS_CMD_DEL_SERVICE, [serviceRefNest(op.id)], serviceKey(op.id));
+      return req(C.IPVS_CMD_DEL_SERVICE, [serviceRefNest(op.id)], () => serviceKey(op.id));
     case 'add-dest':
-      return req(C.IPVS_CMD_NEW_DEST, [serviceRefNest(op.service), destNest(op.dest)], `${serviceKey(op.service)} -> ${destKey(op.dest)}`);
+      return req(C.IPVS_CMD_NEW_DEST, [serviceRefNest(op.service), destNest(op.dest)], () => `${serviceKey(op.service)} -> ${destKey(op.dest)}`);
     case 'edit-dest':
-      return req(C.IPVS_CMD_SET_DEST, [serviceRefNest(op.service), destNest(op.dest)], `${serviceKey(op.service)} -> ${destKey(op.dest)}`);
+      return req(C.IPVS_CMD_SET_DEST, [serviceRefNest(op.service), destNest(op.dest)], () => `${serviceKey(op.service)} -> ${destKey(op.dest)}`);
     case 'del-dest': {
       const d: Destination = { ...op.dest, forwarding: 'dr', weight: 1, upperThreshold: 0, lowerThreshold: 0 };
-      return req(C.IPVS_CMD_DEL_DEST, [serviceRefNest(op.service), destNest(d)], `${serviceKey(op.service)} -> ${destKey(op.dest)}`);
+      return req(C.IPVS_CMD_DEL_DEST, [serviceRefNest(op.service), destNest(d)], () => `${serviceKey(op.service)} -> ${destKey(op.dest)}`);
     }
     case 'flush':
-      return req(C.IPVS_CMD_FLUSH, [], '');
+      return req(C.IPVS_CMD_FLUSH, [], NONE);
     case 'zero':
-      return op.service ? req(C.IPVS_CMD_ZERO, [serviceRefNest(op.service)], serviceKey(op.service)) : req(C.IPVS_CMD_ZERO, [], '');
+      return op.service ? req(C.IPVS_CMD_ZERO, [serviceRefNest(op.service)], () => serviceKey(op.service!)) : req(C.IPVS_CMD_ZERO, [], NONE);
     default:
       throw new IpvsError('IPVS_INVALID', `unknown op ${JSON.stringify((op as { op?: unknown }).op)}`);
   }
@@ -201,27 +224,27 @@ export function encodeOp(op: Op): IpvsRequest {
 
 /** GET_SERVICE dump of every service. */
 export function encodeGetServices(): IpvsRequest {
-  return req(C.IPVS_CMD_GET_SERVICE, [], '', true);
+  return req(C.IPVS_CMD_GET_SERVICE, [], NONE, true);
 }
 
 /** GET_DEST dump of one service's destinations (identity-only SERVICE nest, as ipvsadm sends). */
 export function encodeGetDests(id: ServiceId): IpvsRequest {
-  return req(C.IPVS_CMD_GET_DEST, [attrNested(C.IPVS_CMD_ATTR_SERVICE, serviceIdAttrs(id), true)], serviceKey(id), true);
+  return req(C.IPVS_CMD_GET_DEST, [attrNested(C.IPVS_CMD_ATTR_SERVICE, serviceIdAttrs(id), true)], () => serviceKey(id), true);
 }
 
 /** GET_SERVICE for one service (not a dump). */
 export function encodeGetService(id: ServiceId): IpvsRequest {
-  return req(C.IPVS_CMD_GET_SERVICE, [attrNested(C.IPVS_CMD_ATTR_SERVICE, serviceIdAttrs(id), true)], serviceKey(id));
+  return req(C.IPVS_CMD_GET_SERVICE, [attrNested(C.IPVS_CMD_ATTR_SERVICE, serviceIdAttrs(id), true)], () => serviceKey(id));
 }
 
 /** GET_INFO (version and connection table size). */
 export function encodeGetInfo(): IpvsRequest {
-  return req(C.IPVS_CMD_GET_INFO, [], '');
+  return req(C.IPVS_CMD_GET_INFO, [], NONE);
 }
 
 /** GET_CONFIG (tcp, tcpfin, udp timeouts). */
 export function encodeGetConfig(): IpvsRequest {
-  return req(C.IPVS_CMD_GET_CONFIG, [], '');
+  return req(C.IPVS_CMD_GET_CONFIG, [], NONE);
 }
 
 /** Connection timeouts in seconds; 0 leaves a value unchanged (as with `ipvsadm --set`). */
@@ -236,6 +259,6 @@ export function encodeSetConfig(t: Timeouts): IpvsRequest {
   return req(
     C.IPVS_CMD_SET_CONFIG,
     [attrU32(C.IPVS_CMD_ATTR_TIMEOUT_TCP, u32('tcp timeout', t.tcp)), attrU32(C.IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, u32('tcpfin timeout', t.tcpFin)), attrU32(C.IPVS_CMD_ATTR_TIMEOUT_UDP, u32('udp timeout', t.udp))],
-    `${t.tcp} ${t.tcpFin} ${t.udp}`,
+    () => `${t.tcp} ${t.tcpFin} ${t.udp}`,
   );
 }
