@@ -13,7 +13,10 @@ import type { NlMsg } from '../netlink/message.js';
 import { NETLINK_GENERIC } from '../../native/constants.js';
 import { encodeGetConfig, encodeGetDests, encodeGetInfo, encodeGetServices, encodeOp, encodeSetConfig, type IpvsRequest, type Timeouts } from './codec.js';
 import { IPVS_GENL_NAME } from './constants.js';
-import { decodeConfig, decodeDestMsg, decodeInfo, decodeServiceMsg, type IpvsInfo } from './decode.js';
+import type { IpvsInfo } from './decode.js';
+
+/** The reply decoders, loaded by the first read: a restore only writes, and never loads them. */
+const decoders = (): Promise<typeof import('./decode.js')> => import('./decode.js');
 import { IpvsError, IpvsUnavailableError } from './errors.js';
 import type { Destination, IpvsTable, Op, OpResult, ServiceId, TableService } from './types.js';
 
@@ -98,11 +101,13 @@ export class IpvsClient {
 
   /** IPVS version and connection table size (GET_INFO). */
   async info(): Promise<IpvsInfo> {
+    const { decodeInfo } = await decoders();
     return decodeInfo(await this.one(encodeGetInfo()));
   }
 
   /** The tcp, tcpfin and udp connection timeouts in seconds (GET_CONFIG). */
   async getTimeouts(): Promise<Timeouts> {
+    const { decodeConfig } = await decoders();
     return decodeConfig(await this.one(encodeGetConfig()));
   }
 
@@ -119,6 +124,7 @@ export class IpvsClient {
 
   /** Every virtual service, with stats, without destinations (one GET_SERVICE dump). */
   async listServices(): Promise<TableService[]> {
+    const { decodeServiceMsg } = await decoders();
     return this.dump(encodeGetServices(), decodeServiceMsg);
   }
 
@@ -129,6 +135,7 @@ export class IpvsClient {
    */
   async listDestinations(id: ServiceId, opts: TableReadOptions = {}): Promise<Destination[]> {
     const stats = opts.stats !== false;
+    const { decodeDestMsg } = await decoders();
     return this.dump(encodeGetDests(id), (p) => decodeDestMsg(p, id.af, stats));
   }
 
