@@ -1,34 +1,38 @@
 /**
  * The kernel's floor for IPVS writes: a minimal client that replays PRE-ENCODED generic netlink
  * requests, 100 per sendto, and only counts the ACKs (no parsing beyond lengths and the error int).
+ * It receives the way lvsd's transport does, so only lvsd's own work separates the two: capped
+ * ACKs (NETLINK_CAP_ACK: an ACK does not echo its request), the same receive buffer, and the ACKs
+ * read right after sendto with recvmmsg, 32 datagrams per call (the kernel answers inside sendto),
+ * waiting for readiness only when nothing is queued.
  * Usage (inside a guest with IPVS): node dist/bench/ipvs-floor.js FILE [PER_SEND]
  * FILE holds nlmsgs back to back whose type is patched here to the IPVS family id.
  * Prints "floor: N requests, E errors". Exit 1 if any request was refused.
  */
 import { readFileSync } from 'node:fs';
-import { AF_NETLINK, NETLINK_GENERIC, SOCK_RAW } from '../native/constants.js';
+import { AF_NETLINK, NETLINK_CAP_ACK, NETLINK_GENERIC, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUFFORCE } from '../native/constants.js';
 import { NativeSocket } from '../native/socket.js';
-import { sockaddrNl } from '../native/sockaddr.js';
+import { sockaddrNl } from '../src/netlink/sockaddr-nl.js';
 
 const sock = NativeSocket.open(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
+sock.setsockopt(SOL_SOCKET, SO_RCVBUFFORCE, 4 * 1024 * 1024);
+sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1);
 sock.bind(sockaddrNl(0, 0));
 const kernel = sockaddrNl(0, 0);
 
 /** Waits until `want` messages arrived; returns how many were NLMSG_ERROR with a non-zero error, or the first data reply. */
 async function collect(want: number, onMsg: (type: number, body: Buffer) => void): Promise<void> {
   let got = 0;
-  while (got < want) {
-    const r = sock.recvmsg(65536);
-    if (!r) {
-      await new Promise<void>((res) => sock.onReadable(res));
-      continue;
-    }
-    for (let off = 0; off + 16 <= r.data.length; ) {
-      const len = r.data.readUInt32LE(off);
-      onMsg(r.data.readUInt16LE(off + 4), r.data.subarray(off + 16, off + len));
-      if (r.data.readUInt16LE(off + 4) === 2) got++;
+  const each = (data: Buffer): void => {
+    for (let off = 0; off + 16 <= data.length; ) {
+      const len = data.readUInt32LE(off);
+      onMsg(data.readUInt16LE(off + 4), data.subarray(off + 16, off + len));
+      if (data.readUInt16LE(off + 4) === 2) got++;
       off += (len + 3) & ~3;
     }
+  };
+  while (got < want) {
+    if (sock.drain(each, 65536, 32) === 0) await new Promise<void>((res) => sock.onReadable(res));
   }
 }
 

@@ -8,10 +8,9 @@
  */
 import { IpvsClient } from '../ipvs/client.js';
 import { IpvsError } from '../ipvs/errors.js';
-import { formatList, formatSave, sortTable } from '../ipvs/format.js';
-import { applyRules, formatReport, validateRules } from '../ipvs/restore.js';
-import type { IpvsTable } from '../ipvs/types.js';
-import type { IpvsInfo } from '../ipvs/decode.js';
+
+// Each subcommand imports what only it needs (format.js for list/save, restore.js and the rules
+// parser for restore): module loading is most of a command's cost inside user-mode Linux.
 
 const USAGE = `Usage:
   lvsd ipvs list [--json] [--stats]   show the kernel's IPVS table (like ipvsadm -Ln)
@@ -50,13 +49,24 @@ function processIo(): CliIo {
   return {
     out: (s) => void process.stdout.write(s),
     err: (s) => void process.stderr.write(s),
-    stdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const c of process.stdin) chunks.push(c as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
-    },
+    stdin: readStdin,
     open: () => IpvsClient.open(),
   };
+}
+
+/**
+ * All of stdin as UTF-8. A file or a blocking pipe is read with one readFileSync (no stream
+ * machinery to load); a non-blocking stdin (EAGAIN) falls back to the process.stdin stream.
+ */
+async function readStdin(): Promise<string> {
+  try {
+    return process.getBuiltinModule('node:fs').readFileSync(0, 'utf8'); // not an ES import of node:fs: see src/main.ts
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'EAGAIN') throw e;
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function flags(rest: string[], allowed: string[]): Set<string> {
@@ -76,14 +86,17 @@ async function withClient<T>(io: CliIo, fn: (c: IpvsClient) => Promise<T>): Prom
 
 async function list(rest: string[], io: CliIo): Promise<number> {
   const f = flags(rest, ['--json', '--stats', '-n', '--numeric']);
-  const [info, table] = await withClient(io, async (c) => [await c.info(), await c.readTable()] as const);
-  io.out(f.has('--json') ? toJson(info, table) + '\n' : formatList(table, info, { stats: f.has('--stats') }));
+  const stats = f.has('--stats') || f.has('--json');
+  const { formatJson, formatList } = await import('../ipvs/format.js');
+  const [info, table] = await withClient(io, async (c) => [await c.info(), await c.readTable({ stats })] as const);
+  io.out(f.has('--json') ? formatJson(info, table) + '\n' : formatList(table, info, { stats: f.has('--stats') }));
   return 0;
 }
 
 async function save(rest: string[], io: CliIo): Promise<number> {
   flags(rest, ['-n', '--numeric']);
-  io.out(formatSave(await withClient(io, (c) => c.readTable())));
+  const { formatSave } = await import('../ipvs/format.js');
+  io.out(formatSave(await withClient(io, (c) => c.readTable({ stats: false }))));
   return 0;
 }
 
@@ -95,18 +108,13 @@ async function restore(rest: string[], io: CliIo): Promise<number> {
     rest = rest.slice(2);
   }
   flags(rest, ['-n', '--numeric']);
-  const { lines, errors } = validateRules(await io.stdin());
+  const { applyRules, formatReport, validateRules } = await import('../ipvs/restore.js');
+  const { rules, errors } = validateRules(await io.stdin());
   if (errors.length > 0) {
     io.err(errors.map((e) => `lvsd ipvs restore: ${e.message}\n`).join('') + `lvsd ipvs restore: ${errors.length} bad line(s); nothing was applied\n`);
     return 1;
   }
-  const report = await withClient(io, (c) => applyRules(c, lines, { perSend }));
+  const report = await withClient(io, (c) => applyRules(c, rules, { perSend }));
   io.err(formatReport(report).replace(/^(?=.)/gm, 'lvsd ipvs restore: '));
   return report.failed.length === 0 ? 0 : 1;
-}
-
-/** JSON of the table, sorted as ipvsadm lists it; 64-bit counters beyond 2^53 become strings. */
-export function toJson(info: IpvsInfo, table: IpvsTable): string {
-  const big = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v);
-  return JSON.stringify({ version: info.version, connTabSize: info.connTabSize, services: sortTable(table) }, big, 2);
 }

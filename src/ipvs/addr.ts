@@ -3,7 +3,7 @@
  * plain dotted-quad IPv4, ipaddr.js for everything else (IPv6, odd IPv4 spellings). Results are
  * the same canonical text as `canonicalAddress` in types.ts.
  */
-import ipaddr from 'ipaddr.js';
+import { ipaddr } from './ipaddr.js';
 import type { Family } from './types.js';
 
 const V4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
@@ -12,7 +12,7 @@ const V4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d
 export function parseIp(s: string): { address: string; af: Family } | null {
   if (V4.test(s)) return { address: s, af: 'inet' };
   try {
-    const p = ipaddr.parse(s);
+    const p = ipaddr().parse(s);
     return { address: p.toString(), af: p.kind() === 'ipv6' ? 'inet6' : 'inet' };
   } catch {
     return null;
@@ -24,7 +24,7 @@ export function ipBytes(s: string): { bytes: number[]; af: Family } | null {
   const m = V4.exec(s);
   if (m) return { bytes: [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])], af: 'inet' };
   try {
-    const p = ipaddr.parse(s);
+    const p = ipaddr().parse(s);
     return { bytes: p.toByteArray(), af: p.kind() === 'ipv6' ? 'inet6' : 'inet' };
   } catch {
     return null;
@@ -34,5 +34,5 @@ export function ipBytes(s: string): { bytes: number[]; af: Family } | null {
 /** Canonical text of the first 4 (inet) or 16 (inet6) bytes of `b` (caller checks the length). */
 export function ipText(b: Buffer, af: Family): string {
   if (af === 'inet') return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  return ipaddr.fromByteArray(Array.from(b.subarray(0, 16))).toString();
+  return ipaddr().fromByteArray(Array.from(b.subarray(0, 16))).toString();
 }

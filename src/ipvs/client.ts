@@ -6,14 +6,17 @@
  * errno name, op names the command and service; EPERM's message names CAP_NET_ADMIN); a malformed
  * reply → NetlinkDecodeError. `apply` never rejects for a per-op failure.
  */
-import { NetlinkConnection } from '../netlink/conn.js';
+import { NetlinkConnection, type NlRequest } from '../netlink/conn.js';
 import { NetlinkError } from '../netlink/errors.js';
 import { resolveFamily } from '../netlink/genl.js';
 import type { NlMsg } from '../netlink/message.js';
 import { NETLINK_GENERIC } from '../../native/constants.js';
 import { encodeGetConfig, encodeGetDests, encodeGetInfo, encodeGetServices, encodeOp, encodeSetConfig, type IpvsRequest, type Timeouts } from './codec.js';
 import { IPVS_GENL_NAME } from './constants.js';
-import { decodeConfig, decodeDestMsg, decodeInfo, decodeServiceMsg, type IpvsInfo } from './decode.js';
+import type { IpvsInfo } from './decode.js';
+
+/** The reply decoders, loaded by the first read: a restore only writes, and never loads them. */
+const decoders = (): Promise<typeof import('./decode.js')> => import('./decode.js');
 import { IpvsError, IpvsUnavailableError } from './errors.js';
 import type { Destination, IpvsTable, Op, OpResult, ServiceId, TableService } from './types.js';
 
@@ -30,6 +33,31 @@ export interface ApplyOptions {
   /** Requests per sendto (default 100). */
   perSend?: number;
   timeoutMs?: number;
+}
+
+/** The one result of every op that succeeded (restores get 10,000s). */
+const APPLIED: OpResult = Object.freeze({ ok: true });
+
+/** An IPVS request addressed to the family; its name is read from it only for an error. */
+class FamilyRequest implements NlRequest {
+  constructor(
+    readonly type: number,
+    private readonly r: IpvsRequest,
+  ) {}
+
+  get payload(): Buffer {
+    return this.r.payload;
+  }
+
+  get op(): string {
+    return this.r.op;
+  }
+}
+
+/** Options of reading the table. */
+export interface TableReadOptions {
+  /** Decode the destinations' traffic counters (default true); service stats are always read. */
+  stats?: boolean;
 }
 
 /** A client of the kernel's IPVS table. One socket; not safe for concurrent dumps (the kernel runs one dump per socket). */
@@ -73,11 +101,13 @@ export class IpvsClient {
 
   /** IPVS version and connection table size (GET_INFO). */
   async info(): Promise<IpvsInfo> {
+    const { decodeInfo } = await decoders();
     return decodeInfo(await this.one(encodeGetInfo()));
   }
 
   /** The tcp, tcpfin and udp connection timeouts in seconds (GET_CONFIG). */
   async getTimeouts(): Promise<Timeouts> {
+    const { decodeConfig } = await decoders();
     return decodeConfig(await this.one(encodeGetConfig()));
   }
 
@@ -88,20 +118,31 @@ export class IpvsClient {
     await this.call(encodeSetConfig(t));
   }
 
+  private dump<T>(r: IpvsRequest, decode: (payload: Buffer) => T): Promise<T[]> {
+    return this.conn.dump({ type: this.familyId, payload: r.payload, op: r.op }, (m) => decode(m.payload));
+  }
+
   /** Every virtual service, with stats, without destinations (one GET_SERVICE dump). */
   async listServices(): Promise<TableService[]> {
-    return (await this.call(encodeGetServices())).map((m) => decodeServiceMsg(m.payload));
+    const { decodeServiceMsg } = await decoders();
+    return this.dump(encodeGetServices(), decodeServiceMsg);
   }
 
-  /** The destinations of one service, with counters and stats (GET_DEST dump; a missing service gives []). */
-  async listDestinations(id: ServiceId): Promise<Destination[]> {
-    return (await this.call(encodeGetDests(id))).map((m) => decodeDestMsg(m.payload, id.af));
+  /**
+   * The destinations of one service, with connection counters, and with traffic stats unless
+   * `opts.stats` is false (GET_DEST dump; a missing service gives []). Each reply is decoded as it
+   * arrives; no copy of the raw dump is kept.
+   */
+  async listDestinations(id: ServiceId, opts: TableReadOptions = {}): Promise<Destination[]> {
+    const stats = opts.stats !== false;
+    const { decodeDestMsg } = await decoders();
+    return this.dump(encodeGetDests(id), (p) => decodeDestMsg(p, id.af, stats));
   }
 
-  /** The whole table: one service dump, then one destination dump per service. */
-  async readTable(): Promise<IpvsTable> {
+  /** The whole table: one service dump, then one destination dump per service (see listDestinations for `opts`). */
+  async readTable(opts: TableReadOptions = {}): Promise<IpvsTable> {
     const services = await this.listServices();
-    for (const s of services) s.destinations = await this.listDestinations(s.id);
+    for (const s of services) s.destinations = await this.listDestinations(s.id, opts);
     return { services };
   }
 
@@ -131,10 +172,10 @@ export class IpvsClient {
     this.writes += reqs.length;
     this.writeDatagrams += Math.ceil(reqs.length / perSend);
     const out = await this.conn.batch(
-      reqs.map((r) => ({ type: this.familyId, payload: r.payload, op: r.op })),
+      reqs.map((r) => new FamilyRequest(this.familyId, r)),
       { perSend, timeoutMs: opts.timeoutMs },
     );
-    return out.map((res) => (res.ok ? { ok: true } : { ok: false, error: res.error }));
+    return out.map((res) => (res.ok ? APPLIED : { ok: false, error: res.error }));
   }
 
   /** Removes every service (FLUSH). */

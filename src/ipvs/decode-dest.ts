@@ -85,7 +85,7 @@ function tunnel(ix: AttrIndex, d: Destination): void {
   if (tunType !== 'ipip') d.tunFlags = u16(C.IPVS_DEST_ATTR_TUN_FLAGS, false);
 }
 
-function destFrom(ix: AttrIndex, svcAf: Family): Destination {
+function destFrom(ix: AttrIndex, svcAf: Family, withStats: boolean): Destination {
   const b = ix.buf;
   const u32 = (t: number, what: string): number => b.readUInt32LE(ix.at(t, 4, what));
   const af = ix.has(C.IPVS_DEST_ATTR_ADDR_FAMILY) ? familyOfNum(b.readUInt16LE(ix.at(C.IPVS_DEST_ATTR_ADDR_FAMILY, 2, 'IPVS_DEST_ATTR_ADDR_FAMILY'))) : svcAf;
@@ -105,6 +105,7 @@ function destFrom(ix: AttrIndex, svcAf: Family): Destination {
   if (forwarding === 'tun') tunnel(ix, d);
   const count = (t: number): number => (ix.has(t) ? u32(t, `attribute ${t}`) : 0);
   d.conns = { active: count(C.IPVS_DEST_ATTR_ACTIVE_CONNS), inactive: count(C.IPVS_DEST_ATTR_INACT_CONNS), persistent: count(C.IPVS_DEST_ATTR_PERSIST_CONNS) };
+  if (!withStats) return d;
   if (ix.has(C.IPVS_DEST_ATTR_STATS64)) d.stats = statsAt(ix, C.IPVS_DEST_ATTR_STATS64, true);
   else if (ix.has(C.IPVS_DEST_ATTR_STATS)) d.stats = statsAt(ix, C.IPVS_DEST_ATTR_STATS, false);
   return d;
@@ -115,11 +116,15 @@ function destFrom(ix: AttrIndex, svcAf: Family): Destination {
  * only for `tun` (tunPort only for gue, tunFlags for gue/gre), so a read table equals a written one.
  */
 export function decodeDestNest(nest: Buffer, svcAf: Family): Destination {
-  return destFrom(new AttrIndex(nest, 0, nest.length), svcAf);
+  return destFrom(new AttrIndex(nest, 0, nest.length), svcAf, true);
 }
 
-/** One GET_DEST dump message (genl payload) → destination. */
-export function decodeDestMsg(payload: Buffer, svcAf: Family): Destination {
+/**
+ * One GET_DEST dump message (genl payload) → destination. With `withStats` false the traffic
+ * counters are not decoded (`stats` stays unset: ten 64-bit values a destination that
+ * `ipvsadm -Ln`-style output never shows).
+ */
+export function decodeDestMsg(payload: Buffer, svcAf: Family, withStats = true): Destination {
   if (payload.length < 4) throw new NetlinkDecodeError(`generic netlink payload of ${payload.length} bytes, need 4`);
-  return destFrom(new AttrIndex(payload, 4, payload.length).nest(C.IPVS_CMD_ATTR_DEST, 'IPVS_CMD_ATTR_DEST'), svcAf);
+  return destFrom(new AttrIndex(payload, 4, payload.length).nest(C.IPVS_CMD_ATTR_DEST, 'IPVS_CMD_ATTR_DEST'), svcAf, withStats);
 }

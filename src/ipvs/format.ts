@@ -2,7 +2,8 @@
  * Text output as ipvsadm 1.31 prints it, pure:
  *   formatSave(table)        — `ipvsadm -S -n`, byte for byte (same sort, same spellings);
  *   formatList(table, info)  — `ipvsadm -Ln` and `ipvsadm -Ln --stats`;
- *   formatOp(op)             — one Op as an ipvsadm rule line (used by restore reports and `--plan`).
+ *   formatOp(op)             — one Op as an ipvsadm rule line (used by restore reports and `--plan`);
+ *   formatJson(info, table)  — `lvsd ipvs list --json`.
  * Sorting copies libipvs's comparators, including their signed 32-bit wrap on address differences.
  */
 import * as C from './constants.js';
@@ -187,4 +188,10 @@ export function formatList(t: IpvsTable, info: IpvsInfo, opts: { stats?: boolean
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/** JSON of the table (for `lvsd ipvs list --json`), sorted as ipvsadm lists it; 64-bit counters beyond 2^53 become strings. */
+export function formatJson(info: IpvsInfo, table: IpvsTable): string {
+  const big = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v);
+  return JSON.stringify({ version: info.version, connTabSize: info.connTabSize, services: sortTable(table) }, big, 2);
 }

@@ -1,22 +1,21 @@
 /**
  * `lvsd ipvs restore`: ipvsadm rules in, batched kernel writes out. Two phases, so a bad file
- * changes nothing: `validateRules` parses AND encodes every line (each problem names its line);
- * only then `applyRules` sends them, 100 per sendto, each line with its own ACK/errno, and reports
- * per line what was applied and what was not.
+ * changes nothing: `validateRules` parses AND encodes every line (each problem names its line) into
+ * PackedRules; only then `applyRules` sends them in file order, 100 per sendto, each line with its
+ * own ACK/errno, and reports per line what was applied and what was not.
  */
-import { encodeOp, type IpvsRequest, type Timeouts } from './codec.js';
+import { encodeOp, encodeSetConfig, type IpvsRequest } from './codec.js';
 import { IpvsError, RulesError } from './errors.js';
-import { parseRules, type RuleLine } from './rules.js';
+import { PackedRulesBuilder, requestsOf, ruleText, type PackedRules } from './packed-rules.js';
+import { parseRule } from './rules.js';
 import type { OpResult } from './types.js';
+
+export type { PackedRules } from './packed-rules.js';
 
 /** What applying needs of a client (IpvsClient satisfies it). */
 export interface RuleSink {
   applyRequests(reqs: readonly IpvsRequest[], opts?: { perSend?: number }): Promise<OpResult[]>;
-  setTimeouts(t: Timeouts): Promise<void>;
 }
-
-/** A parsed line ready to send: op lines carry their encoded request. */
-export type ValidLine = RuleLine & { req?: IpvsRequest };
 
 /** Outcome of a restore: line numbers applied, and each failed line with the kernel's error. */
 export interface RestoreReport {
@@ -25,49 +24,53 @@ export interface RestoreReport {
   failed: Array<{ line: number; text: string; error: Error & { code?: string } }>;
 }
 
-/** Parses and encodes every line; returns the lines, or every error found (each naming its line). */
-export function validateRules(text: string): { lines: ValidLine[]; errors: RulesError[] } {
-  const { lines, errors } = parseRules(text);
-  for (const l of lines as ValidLine[]) {
-    if (l.kind !== 'op') continue;
+/** Parses and encodes line `t` (number `line`); null for blank and comment lines. Throws RulesError. */
+function encodeLine(t: string, line: number): IpvsRequest | null {
+  const r = parseRule(t, line);
+  if (r === null) return null;
+  try {
+    return r.kind === 'set' ? encodeSetConfig(r.timeouts) : encodeOp(r.op);
+  } catch (e) {
+    if (e instanceof IpvsError) throw new RulesError(line, e.message);
+    throw e;
+  }
+}
+
+/**
+ * Parses and encodes every line of a rules file. Returns the packed rules, and every error found
+ * in line order (each naming its line); the rules are only meant to be sent when there is none.
+ */
+export function validateRules(text: string): { rules: PackedRules; errors: RulesError[] } {
+  const b = new PackedRulesBuilder(text);
+  const errors: RulesError[] = [];
+  for (let start = 0, line = 1; start < text.length; line++) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end; // CRLF files
     try {
-      l.req = encodeOp(l.op);
+      const req = encodeLine(text.slice(start, stop), line);
+      if (req) b.add(line, start, stop, req);
     } catch (e) {
-      if (!(e instanceof IpvsError)) throw e;
-      errors.push(new RulesError(l.line, e.message));
+      if (e instanceof RulesError) errors.push(e);
+      else throw e;
     }
+    start = end + 1;
   }
-  errors.sort((a, b) => a.line - b.line);
-  return { lines, errors };
+  return { rules: b.build(), errors };
 }
 
-/** Runs of consecutive op lines, with `--set` lines on their own, in file order. */
-function segments(lines: ValidLine[]): ValidLine[][] {
-  const out: ValidLine[][] = [];
-  for (const l of lines) {
-    const last = out[out.length - 1];
-    if (l.kind === 'op' && last && last[0].kind === 'op') last.push(l);
-    else out.push([l]);
-  }
-  return out;
-}
-
-/** Applies validated lines in order; never rejects for a kernel refusal (it lands in `failed`). */
-export async function applyRules(sink: RuleSink, lines: ValidLine[], opts: { perSend?: number } = {}): Promise<RestoreReport> {
-  const report: RestoreReport = { total: lines.length, applied: [], failed: [] };
-  for (const seg of segments(lines)) {
-    const first = seg[0];
-    if (first.kind === 'set') {
-      try {
-        await sink.setTimeouts(first.timeouts);
-        report.applied.push(first.line);
-      } catch (e) {
-        report.failed.push({ line: first.line, text: first.text.trim(), error: e as Error });
-      }
-      continue;
-    }
-    const results = await sink.applyRequests(seg.map((l) => l.req ?? encodeOp((l as RuleLine & { kind: 'op' }).op)), opts);
-    results.forEach((r, i) => (r.ok ? report.applied.push(seg[i].line) : report.failed.push({ line: seg[i].line, text: seg[i].text.trim(), error: r.error })));
+/** Sends packed rules in file order, `perSend` per sendto; never rejects for a kernel refusal (it lands in `failed`). */
+export async function applyRules(sink: RuleSink, rules: PackedRules, opts: { perSend?: number } = {}): Promise<RestoreReport> {
+  const report: RestoreReport = { total: rules.count, applied: [], failed: [] };
+  const per = Math.max(1, opts.perSend ?? 100);
+  for (let from = 0; from < rules.count; from += per) {
+    const to = Math.min(rules.count, from + per);
+    const results = await sink.applyRequests(requestsOf(rules, from, to, (i) => encodeLine(rules.text.slice(rules.textStart[i], rules.textEnd[i]), rules.lineNo[i])!.op), opts);
+    results.forEach((r, k) => {
+      const i = from + k;
+      if (r.ok) report.applied.push(rules.lineNo[i]);
+      else report.failed.push({ line: rules.lineNo[i], text: ruleText(rules, i), error: r.error });
+    });
   }
   return report;
 }

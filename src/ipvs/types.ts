@@ -2,7 +2,7 @@
  * The IPVS table model shared by the kernel client, the memory dataplane, the planner and the CLI.
  * Plain data only: no I/O, no classes. Addresses are canonical strings (see `canonicalAddress`).
  */
-import ipaddr from 'ipaddr.js';
+import { ipaddr } from './ipaddr.js';
 
 /** Address family, named as in the kernel (AF_INET / AF_INET6). */
 export type Family = 'inet' | 'inet6';
@@ -97,12 +97,12 @@ export type OpResult = { ok: true } | { ok: false; error: Error & { code?: strin
 
 /** Canonical text of an IP address: dotted quad for IPv4, RFC 5952 compressed lowercase for IPv6. Throws on garbage. */
 export function canonicalAddress(addr: string): string {
-  return ipaddr.parse(addr).toString();
+  return ipaddr().parse(addr).toString();
 }
 
 /** Family of a textual IP address; throws on garbage. */
 export function familyOf(addr: string): Family {
-  return ipaddr.parse(addr).kind() === 'ipv6' ? 'inet6' : 'inet';
+  return ipaddr().parse(addr).kind() === 'ipv6' ? 'inet6' : 'inet';
 }
 
 /** `addr:port`, with IPv6 in brackets, as ipvsadm prints it. */

@@ -8,7 +8,7 @@ import { NLMSG_ERROR, decodeMsgs, type NlMsg } from './message.js';
 import { asNetlinkError, step, type Step } from './reply.js';
 import { chunks, encodeBatch } from './batch.js';
 import { AF_NETLINK, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, NETLINK_CAP_ACK, NETLINK_EXT_ACK } from '../../native/constants.js';
-import { parseSockaddr, sockaddrNl } from '../../native/sockaddr.js';
+import { sockaddrNl, sockaddrNlPid } from './sockaddr-nl.js';
 import { NativeSocket, type SysError } from '../../native/socket.js';
 
 
@@ -26,26 +26,45 @@ export interface NetlinkTransport {
   close(): void;
 }
 
-/** One request. `op` names it in errors; `dump` asks for a multipart answer (REQUEST|DUMP, no ACK). */
+/**
+ * One request. `op` names it in errors and is read only when an error is built (it may be a
+ * getter, so batches of 10,000s need not hold 10,000s of names); `dump` asks for a multipart
+ * answer (REQUEST|DUMP, no ACK).
+ */
 export interface NlRequest {
   type: number;
   flags?: number;
   payload: Buffer;
-  op: string;
+  readonly op: string;
   dump?: boolean;
 }
 
 /** The outcome of one request of a batch. */
 export type BatchResult = { ok: true; replies: NlMsg[] } | { ok: false; error: NetlinkError };
 
-interface Pending {
-  seq: number;
-  op: string;
-  dump: boolean;
-  replies: NlMsg[];
-  /** Position in its batch (0 for a single request). */
-  index: number;
-  settle: (err: Error | null, replies: NlMsg[], p: Pending) => void;
+/** The result of every request answered by a bare ACK (batches of writes get 10,000s). */
+const ACKED: BatchResult = Object.freeze({ ok: true, replies: Object.freeze([]) as unknown as NlMsg[] });
+
+/** A request waiting for its answer; its name is read from the request only for an error. */
+class Pending {
+  readonly dump: boolean;
+  readonly replies: NlMsg[] = [];
+  /** Takes each data reply instead of `replies` (see `dump`). */
+  keep?: (m: NlMsg) => void;
+
+  constructor(
+    readonly seq: number,
+    private readonly req: NlRequest,
+    /** Position in its batch (0 for a single request). */
+    readonly index: number,
+    readonly settle: (err: Error | null, replies: NlMsg[], p: Pending) => void,
+  ) {
+    this.dump = req.dump === true;
+  }
+
+  get op(): string {
+    return this.req.op;
+  }
 }
 
 const ETIMEDOUT = 110;
@@ -103,7 +122,26 @@ export class NetlinkConnection {
     }
   }
 
-  private requestOnce(req: NlRequest, timeoutMs: number): Promise<NlMsg[]> {
+  /**
+   * A dump whose parts are decoded as they arrive: `decode` gets each data message as a view into
+   * the receive buffer (valid only during the call) and its results are collected, so no copy of
+   * the raw replies is kept (a 10,000-destination dump is ~3 MB of them). Retried like `request`
+   * (each attempt starts a new list). Rejects like `request`; an exception thrown by `decode`
+   * fails the dump with that exception.
+   */
+  async dump<T>(req: NlRequest, decode: (m: NlMsg) => T, opts: { timeoutMs?: number } = {}): Promise<T[]> {
+    for (let attempt = 0; ; attempt++) {
+      const out: T[] = [];
+      try {
+        await this.requestOnce({ ...req, dump: true }, opts.timeoutMs ?? this.timeoutMs, (m) => void out.push(decode(m)));
+        return out;
+      } catch (e) {
+        if (!(e instanceof NetlinkError && e.code === 'EINTR' && attempt < DUMP_RETRIES)) throw e;
+      }
+    }
+  }
+
+  private requestOnce(req: NlRequest, timeoutMs: number, keep?: (m: NlMsg) => void): Promise<NlMsg[]> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.expire([p], timeoutMs), timeoutMs);
       const p = this.track(req, 0, (err, replies) => {
@@ -111,6 +149,7 @@ export class NetlinkConnection {
         if (err) reject(err);
         else resolve(replies);
       });
+      p.keep = keep;
       this.sendChunk([req], [p]);
     });
   }
@@ -135,7 +174,7 @@ export class NetlinkConnection {
       let left = reqs.length;
       const timer = setTimeout(() => this.expire(ps, timeoutMs), timeoutMs);
       const settle = (err: Error | null, replies: NlMsg[], p: Pending): void => {
-        out[p.index] = err ? { ok: false, error: asNetlinkError(err, p.op) } : { ok: true, replies };
+        out[p.index] = err ? { ok: false, error: asNetlinkError(err, p.op) } : replies.length === 0 ? ACKED : { ok: true, replies };
         if (--left > 0) return;
         clearTimeout(timer);
         resolve(out);
@@ -174,7 +213,7 @@ export class NetlinkConnection {
   }
 
   private track(req: NlRequest, index: number, settle: Pending['settle']): Pending {
-    const p: Pending = { seq: this.nextSeq(), op: req.op, dump: req.dump === true, replies: [], index, settle };
+    const p = new Pending(this.nextSeq(), req, index, settle);
     this.pending.set(p.seq, p);
     return p;
   }
@@ -308,7 +347,7 @@ export function openTransport(protocol: number, groups = 0): NetlinkTransport {
     sock.close();
     throw e;
   }
-  return socketTransport(sock, parseSockaddr(sock.getsockname()).pid ?? 0);
+  return socketTransport(sock, sockaddrNlPid(sock.getsockname()));
 }
 
 function setRcvbuf(sock: NativeSocket): void {

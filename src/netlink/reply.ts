@@ -18,9 +18,12 @@ const INTERRUPTED = 'dump interrupted by a concurrent change (NLM_F_DUMP_INTR)';
 
 /** The request a reply is applied to. */
 export interface Awaiting {
-  op: string;
+  readonly op: string;
   dump: boolean;
+  /** Data replies, copied (the datagram buffer is reused), unless `keep` takes them. */
   replies: NlMsg[];
+  /** If set, gets each data reply as a view valid only during the call, and nothing is copied. */
+  keep?: (m: NlMsg) => void;
 }
 
 /** Not finished yet, or finished with `error` (null = success; the data is in `replies`). */
@@ -43,7 +46,8 @@ export function step(p: Awaiting, m: NlMsg): Step {
       if (p.dump) return onDone(p, m);
   }
   if (p.dump && m.flags & NLM_F_DUMP_INTR) return fail(new NetlinkError(EINTR, p.op, INTERRUPTED));
-  p.replies.push({ ...m, payload: Buffer.from(m.payload) });
+  if (p.keep) p.keep(m);
+  else p.replies.push({ ...m, payload: Buffer.from(m.payload) });
   return MORE;
 }
 

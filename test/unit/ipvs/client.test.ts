@@ -85,6 +85,18 @@ describe('IpvsClient reads and writes', () => {
     c.close();
   });
 
+  it('readTable({ stats: false }) leaves the destinations without traffic stats, everything else equal', async () => {
+    const k = fakeKernel();
+    const c = await IpvsClient.open({ conn: k.conn() });
+    await c.apply([{ op: 'add-service', service: svc(1) }, { op: 'add-dest', service: svcId(1), dest: dest(5) }]);
+    const full = (await c.readTable()).services[0].destinations[0];
+    const lean = (await c.readTable({ stats: false })).services[0].destinations[0];
+    expect(full.stats?.conns).toBe(7n);
+    expect(lean.stats).toBeUndefined();
+    expect(lean).toEqual({ ...full, stats: undefined });
+    c.close();
+  });
+
   it('info, timeouts, flush and zero', async () => {
     const k = fakeKernel();
     const c = await IpvsClient.open({ conn: k.conn() });

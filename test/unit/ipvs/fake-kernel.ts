@@ -4,7 +4,7 @@
  * refuses like ip_vs_ctl.c: EEXIST on a duplicate, ESRCH for a missing service, ENOENT for a missing
  * destination or unknown scheduler, EPERM when asked to. Dumps answer with NLM_F_MULTI + DONE.
  */
-import { attrStr, attrU16, attrU32, parseAttrs } from '../../../src/netlink/attributes.js';
+import { attrNested, attrStr, attrU16, attrU32, attrU64, parseAttrs } from '../../../src/netlink/attributes.js';
 import { decodeGenl, genlPayload } from '../../../src/netlink/genl.js';
 import type { NlMsg } from '../../../src/netlink/message.js';
 import { NetlinkConnection } from '../../../src/netlink/conn.js';
@@ -17,6 +17,12 @@ import { ack, done, errorReply, reply, scriptedTransport, type ScriptedTransport
 export const FAKE_FAMILY = 0x1c;
 const SCHEDS = new Set(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh']);
 const [EPERM, ENOENT, ESRCH, EEXIST] = [1, 2, 3, 17];
+
+/** A dump entry's DEST nest as the kernel sends it: the settings plus STATS64 (conns 7, the rest 0). */
+function destWithStats(d: Destination): Buffer {
+  const stats = attrNested(C.IPVS_DEST_ATTR_STATS64, [attrU64(1, 7n), ...[2, 3, 4, 5, 6, 7, 8, 9, 10].map((t) => attrU64(t, 0n))], true);
+  return attrNested(C.IPVS_CMD_ATTR_DEST, [destNest(d).subarray(4), stats], true);
+}
 
 /** Knobs: no IPVS family at all, every IPVS command refused with EPERM, or malformed dump entries. */
 export interface FakeOptions {
@@ -86,7 +92,7 @@ function handle(req: NlMsg, services: FakeKernel['services'], opts: FakeOptions)
       if (opts.garbageDump) return [msg(C.IPVS_CMD_NEW_SERVICE, [Buffer.from([8, 0, 1, 0x80, 6, 0, 1, 0])]), done(req)];
       return [...[...services.values()].map((e) => msg(C.IPVS_CMD_NEW_SERVICE, [serviceNest(e.svc)])), done(req)];
     case C.IPVS_CMD_GET_DEST:
-      return [...[...(entry?.dests.values() ?? [])].map((d) => msg(C.IPVS_CMD_NEW_DEST, [destNest(d)])), done(req)];
+      return [...[...(entry?.dests.values() ?? [])].map((d) => msg(C.IPVS_CMD_NEW_DEST, [destWithStats(d)])), done(req)];
     case C.IPVS_CMD_NEW_SERVICE:
       if (entry) return [errorReply(req, EEXIST)];
       if (!SCHEDS.has(svc!.scheduler)) return [errorReply(req, ENOENT)];

@@ -165,6 +165,39 @@ describe('dumps', () => {
   });
 });
 
+describe('dump: parts decoded as they arrive', () => {
+  it('hands each part to the decoder (a view, so decoders read it at once) and collects the results', async () => {
+    const t = scriptedTransport((m) => [
+      encodeMsg(reply(m, 0x31, val(1), true)),
+      Buffer.concat([encodeMsg(reply(m, 0x31, val(2), true)), encodeMsg(reply(m, 0x31, val(3), true))]),
+      encodeMsg(done(m)),
+    ]);
+    const got = await new NetlinkConnection(t).dump(req(1), (m) => m.payload.readUInt32LE(4) * 10);
+    expect(t.sent[0].flags).toBe(NLM_F_REQUEST | NLM_F_DUMP);
+    expect(got).toEqual([10, 20, 30]);
+  });
+
+  it('a retried dump starts a new list: parts of the interrupted attempt are not kept', async () => {
+    let calls = 0;
+    const flaky = scriptedTransport((m) =>
+      ++calls === 1 ? [reply(m, 0x31, val(1), true), { ...done(m), flags: 2 | NLM_F_DUMP_INTR }] : [reply(m, 0x31, val(2), true), done(m)],
+    );
+    expect(await new NetlinkConnection(flaky).dump(req(1), (m) => m.payload.readUInt32LE(4))).toEqual([2]);
+    expect(calls).toBe(2);
+  });
+
+  it("the decoder's exception fails the dump with that exception", async () => {
+    const t = scriptedTransport((m) => [reply(m, 0x31, val(1), true), done(m)]);
+    const e = await rejection(
+      new NetlinkConnection(t).dump(req(1), () => {
+        throw new NetlinkDecodeError('bad part');
+      }),
+    );
+    expect(e).toBeInstanceOf(NetlinkDecodeError);
+    expect((e as Error).message).toContain('bad part');
+  });
+});
+
 describe('batch', () => {
   it('sends 100 requests per sendto, each with its own ACK or errno, in order', async () => {
     const t = scriptedTransport((m) => (nOf(m) % 50 === 7 ? [errorReply(m, 3, 'no such service')] : [ack(m)]));

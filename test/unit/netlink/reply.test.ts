@@ -18,6 +18,15 @@ describe('step: one reply applied to the request it answers', () => {
     expect(p.replies.map((m) => m.payload[0])).toEqual([1]);
     expect(code(step(p, ack(req)))).toBe('ok');
   });
+  it('with keep, data goes to keep as the message itself and nothing is copied', () => {
+    const kept: NlMsg[] = [];
+    const p: Awaiting = { ...awaiting(true), keep: (m) => void kept.push(m) };
+    const d = data(NLM_F_MULTI);
+    expect(code(step(p, d))).toBeNull();
+    expect(kept).toEqual([d]);
+    expect(kept[0].payload).toBe(d.payload);
+    expect(p.replies).toEqual([]);
+  });
   it('an error ends the request with its errno and extack', () => {
     const s = step(awaiting(), errorReply(req, 3, 'no service'));
     expect(s.done && s.error).toMatchObject({ code: 'ESRCH', op: 'OP', extack: 'no service' });
