@@ -7,7 +7,7 @@
  * Usage (after npm run build): node dist/bench/config-plan.js [services=1000] [dests=10]
  */
 import { diffConfigs, summary } from '../src/config/diff.js';
-import toml from 'toml';
+import { parse as parseToml } from 'smol-toml';
 import { parseConfig } from '../src/config/load.js';
 import { configSchema } from '../src/config/schema.js';
 import type { Config } from '../src/config/schema.js';
@@ -58,7 +58,7 @@ const up = { health: () => ({ up: true }), drained: new Set<string>(), now: 0 };
 const text0 = configText(), text1 = configText(55);
 const loadT = time(5, () => load(text0));
 const cfg0 = loadT.value;
-const tomlT = time(5, () => toml.parse(text0) as unknown);
+const tomlT = time(5, () => parseToml(text0) as unknown);
 const schemaT = time(5, () => configSchema.safeParse(tomlT.value));
 const planT = time(20, () => plan({ config: cfg0, ...up }));
 const desired0 = planT.value.table;
@@ -104,7 +104,7 @@ const f = (n: number) => n.toFixed(1);
 const wc = (x: { wall: number; cpu: number }) => `${f(x.wall)} ms wall, ${f(x.cpu)} ms CPU`;
 console.log(`lvsd config/plan bench: ${S} services × ${D} dests = ${S * D} dests (node ${process.version})`);
 console.log(`load (TOML parse + validate + normalize), ${text0.length} bytes: ${f(loadT.ms)} ms (median of 5)`);
-console.log(`  of which TOML parse (the toml package): ${f(tomlT.ms)} ms; zod schema + cross-field rules + normalize: ${f(schemaT.ms)} ms`);
+console.log(`  of which TOML parse (smol-toml): ${f(tomlT.ms)} ms; zod schema + cross-field rules + normalize: ${f(schemaT.ms)} ms`);
 console.log(`plan (pure planner): ${f(planT.ms)} ms (median of 20)`);
 console.log(`diffTables empty → desired: ${f(fullDiff.ms)} ms, ${fullDiff.value.length} ops`);
 console.log(`diffTables equal tables: ${f(equalDiff.ms)} ms, ${equalDiff.value.length} ops`);

@@ -4,7 +4,7 @@
  * `ConfigProblem` naming its key path, e.g. `virtual_server[0] (web).real_server[2].port`.
  */
 import { readFile } from 'node:fs/promises';
-import toml from 'toml';
+import { parse as parseToml, TomlError } from 'smol-toml';
 import { isTable } from './fields.js';
 import { configSchema, type Config } from './schema.js';
 
@@ -26,7 +26,7 @@ export type LoadResult = { ok: true; config: Config; text: string } | { ok: fals
 export function parseConfig(text: string, source: string): LoadResult {
   let raw: unknown;
   try {
-    raw = toml.parse(text);
+    raw = parseToml(text);
   } catch (e) {
     return { ok: false, problems: [syntaxProblem(e)] };
   }
@@ -71,13 +71,11 @@ function fileError(path: string, e: NodeJS.ErrnoException): string {
 }
 
 function syntaxProblem(e: unknown): ConfigProblem {
-  const err = e as { message?: string; line?: number; column?: number; location?: { start?: { line: number; column: number } } };
-  const line = err.location?.start?.line ?? err.line;
-  const column = err.location?.start?.column ?? err.column;
-  const where = line !== undefined ? ` at line ${line}, column ${column ?? 1}` : '';
-  const problem: ConfigProblem = { path: '', message: `TOML syntax error${where}: ${err.message ?? String(e)}` };
-  if (line !== undefined) Object.assign(problem, { line, column: column ?? 1 });
-  return problem;
+  if (!(e instanceof TomlError)) return { path: '', message: `TOML syntax error: ${(e as Error)?.message ?? String(e)}` };
+  // smol-toml's message is "Invalid TOML document: <what>" followed by a code block quoting the
+  // file; keep only <what>, so a problem stays one line and no config text reaches the log.
+  const what = e.message.split('\n', 1)[0]!.replace(/^Invalid TOML document: /, '');
+  return { path: '', message: `TOML syntax error at line ${e.line}, column ${e.column}: ${what}`, line: e.line, column: e.column };
 }
 
 /** A table name as shown in a key path: as is when plain, else quoted and cut (no control characters in logs). */

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { mergeCheck } from '../health/schema.js';
 import { canonicalAddress, destKey, familyOf, serviceKey, type Family, type ServiceId } from '../ipvs/types.js';
+import { canonicalIp, familyOfCanonical } from './address.js';
 import { isTable } from './fields.js';
 import type { fileSchema } from './schema.js';
 import type { Config, GlobalConfig, RealServerConfig, VirtualServerConfig } from './types.js';
@@ -79,8 +80,8 @@ function normalizeGlobal(g: File['global']): GlobalConfig {
 
 function serviceIdOf(vs: RawVs): ServiceId {
   if (vs.fwmark !== undefined) return { af: vs.family ?? 'inet', fwmark: vs.fwmark };
-  const address = canonicalAddress(vs.address!);
-  return { af: familyOf(address), protocol: vs.protocol, address, port: vs.port! };
+  const address = canonicalIp(vs.address)!;
+  return { af: familyOfCanonical(address), protocol: vs.protocol, address, port: vs.port! };
 }
 
 function flagsOf(vs: RawVs): number {
@@ -112,11 +113,11 @@ function normalizeVs(vs: RawVs): VirtualServerConfig {
 }
 
 function normalizeRs(rs: RawRs, vs: RawVs, servicePort: number): RealServerConfig {
-  const address = canonicalAddress(rs.address);
+  const address = canonicalIp(rs.address)!;
   const port = rs.port ?? servicePort;
   const check = rs.check ?? vs.check;
   return {
-    address, port, family: familyOf(address), weight: rs.weight,
+    address, port, family: familyOfCanonical(address), weight: rs.weight,
     upper_threshold: rs.upper_threshold, lower_threshold: rs.lower_threshold,
     forwarding: rs.forwarding ?? vs.forwarding,
     ...(check ? { check } : {}),

@@ -4,7 +4,8 @@
  * reports field problems and cross-field problems together.
  */
 import { isIP } from 'node:net';
-import { canonicalAddress, familyOf, hostPort, type Family } from '../ipvs/types.js';
+import { familyOf, hostPort, type Family } from '../ipvs/types.js';
+import { canonicalIp, familyOfCanonical } from './address.js';
 import { parseDuration } from '../util/duration.js';
 import { isTable } from './fields.js';
 import { dottedMask, parseHostPort } from './normalize.js';
@@ -21,7 +22,7 @@ const SCHED_OF_FLAG: Record<string, string> = { 'sh-fallback': 'sh', 'sh-port': 
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
-const ip = (v: unknown): string | undefined => (typeof v === 'string' && isIP(v) !== 0 ? canonicalAddress(v) : undefined);
+const ip = canonicalIp;
 const ms = (v: unknown): number | undefined => {
   if (typeof v !== 'string') return undefined;
   try {
@@ -77,7 +78,8 @@ function identity(vs: T): string | undefined {
 
 function virtualServerRules(vs: T, at: (string | number)[], emit: Emit): void {
   identityRules(vs, at, emit);
-  const family: Family | undefined = ip(vs.address) ? familyOf(ip(vs.address)!) : vs.fwmark !== undefined ? (str(vs.family) === 'inet6' ? 'inet6' : 'inet') : undefined;
+  const vip = ip(vs.address);
+  const family: Family | undefined = vip ? familyOfCanonical(vip) : vs.fwmark !== undefined ? (str(vs.family) === 'inet6' ? 'inet6' : 'inet') : undefined;
   persistenceRules(vs, family, at, emit);
   schedulerRules(vs, at, emit);
   tunnelRules(vs, at, emit);
@@ -142,7 +144,7 @@ function realServerRules(vs: T, family: Family | undefined, at: (string | number
     }
     if ((fwd === 'dr' || fwd === 'tun') && svcPort !== undefined && port !== undefined && port !== svcPort && vs.fwmark === undefined)
       emit([...here, 'port'], `with forwarding = "${fwd}" the real server port must equal the service port ${svcPort}, got ${port}`);
-    if (a !== undefined && family !== undefined && familyOf(a) !== family && fwd !== 'tun')
+    if (a !== undefined && family !== undefined && familyOfCanonical(a) !== family && fwd !== 'tun')
       emit([...here, 'address'], `${a} is not of the service's family (${family}); mixed families need forwarding = "tun"`);
     const lo = num(rs.lower_threshold), up = num(rs.upper_threshold) ?? 0;
     if (lo !== undefined && lo > up) emit([...here, 'lower_threshold'], `lower_threshold ${lo} exceeds upper_threshold ${up}`);

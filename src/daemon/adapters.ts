@@ -12,7 +12,6 @@ import { plan, type PlannerMemory } from '../plan/desired.js';
 import { diffTables as planDiff } from '../plan/diff.js';
 import { Reconciler } from '../plan/reconciler.js';
 import type { Clock } from '../util/clock.js';
-import { VrrpService } from '../vrrp/service.js';
 import type { VrrpInstanceConfig } from '../vrrp/schema.js';
 import type { MemoryCodec, PlannerFn, SummaryFn } from './model.js';
 import { drainKey, type DrainEntry } from '../plan/drain.js';
@@ -72,8 +71,12 @@ export function formatOp(op: Op): string {
   return ipvsFormatOp(op);
 }
 
-/** The VRRP service (src/vrrp/service.ts). */
-export function vrrpService(instances: unknown[], routerId: string, log: Logger, registry: Registry): VrrpPort {
+/**
+ * The VRRP service (src/vrrp/service.ts), loaded on first use: configs without vrrp_instance (and
+ * every start before its first probe) skip loading the VRRP stack (~20 ms of module loading).
+ */
+export async function vrrpService(instances: unknown[], routerId: string, log: Logger, registry: Registry): Promise<VrrpPort> {
+  const { VrrpService } = await import('../vrrp/service.js');
   const svc = new VrrpService({ instances: instances as VrrpInstanceConfig[], routerId, log, registry });
   return {
     start: () => svc.start(),

@@ -22,9 +22,11 @@ import { Overrides } from './overrides.js';
 import { handleRequest } from './control.js';
 import type { OpenedDataplane, Wiring } from './wiring.js';
 import { awaitingIpvs, isIpvsUnavailable } from './awaiting-ipvs.js';
+import { limitHeapGrowth } from './heap.js';
 
 /** Runs the daemon until it is stopped by a signal; resolves with the exit code. */
 export async function runDaemon<C>(args: DaemonArgs, w: Wiring<C>): Promise<number> {
+  limitHeapGrowth(); // before the config load, whose garbage is the first to grow the heap
   const loaded = await w.model.load(args.file);
   if (!loaded.ok) {
     process.stderr.write(w.formatProblems(args.file, loaded.problems) + '\n');

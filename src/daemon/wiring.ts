@@ -27,7 +27,8 @@ export interface Wiring<C> {
   reconciler(dp: Dataplane, clock: Clock, log: Logger): ReconcilerPort;
   /** `targets` = how many health targets the config has (large fleets drop per-target latency labels). */
   health(clock: Clock, log: Logger, registry: Registry, targets: number): HealthPort;
-  vrrp(instances: unknown[], routerId: string, log: Logger, registry: Registry): VrrpPort;
+  /** The VRRP service for `instances` (may load its modules on demand, hence a promise). */
+  vrrp(instances: unknown[], routerId: string, log: Logger, registry: Registry): VrrpPort | Promise<VrrpPort>;
   /** Ops that turn `actual` into `desired` touching only `owned` services (for --plan). */
   diffTables(actual: IpvsTable, desired: IpvsTable, owned: ReadonlySet<string>): Op[];
   /** An Op as an ipvsadm-like line (for --plan). */

@@ -1,7 +1,8 @@
 /**
  * The daemon's Prometheus metrics (prom-client). Per-destination series are computed at scrape time
- * from a snapshot the daemon provides (configured/current weight, health, kernel IPVS stats), so a
- * destination removed from the config disappears from /metrics at the next scrape.
+ * from one snapshot per scrape the daemon provides (configured/current weight, health, kernel IPVS
+ * stats) and rendered as text by dest-series.ts (nothing per destination is kept between scrapes), so
+ * a destination removed from the config disappears from /metrics at the next scrape.
  *
  * Series (labels vs = virtual server name, rs = "addr:port"):
  *   lvsd_destination_weight{vs,rs}                current weight in the dataplane (kernel)
@@ -17,21 +18,9 @@
  *   lvsd_up (1 while running)
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Stats } from '../ipvs/types.js';
+import { renderDestSeries, type DestSnapshot } from './dest-series.js';
 
-/** One destination as the metrics see it at scrape time. */
-export interface DestSnapshot {
-  vs: string;
-  rs: string;
-  configuredWeight: number;
-  /** Weight read from the dataplane; undefined when the destination is not in the table. */
-  weight?: number;
-  up: boolean;
-  drained: boolean;
-  active?: number;
-  inactive?: number;
-  stats?: Stats;
-}
+export type { DestSnapshot } from './dest-series.js';
 
 /** Owner of the registry and of every lvsd_* series the daemon itself exports. */
 export class DaemonMetrics {
@@ -42,9 +31,10 @@ export class DaemonMetrics {
   private readonly reconcileSeconds: Histogram;
   private readonly reloads: Counter<'result'>;
   private readonly generation: Gauge;
+  private readonly snapshot: () => Promise<DestSnapshot[]>;
 
   constructor(snapshot: () => Promise<DestSnapshot[]>) {
-    snapshot = memo(snapshot, 1000);
+    this.snapshot = snapshot;
     const r = this.registry;
     this.reconciles = new Counter({ name: 'lvsd_reconcile_total', help: 'Reconcile passes run', registers: [r] });
     this.reconcileErrors = new Counter({ name: 'lvsd_reconcile_errors_total', help: 'IPVS operations that failed (retried later)', registers: [r] });
@@ -60,7 +50,6 @@ export class DaemonMetrics {
     new Gauge({ name: 'lvsd_up', help: '1 while the daemon runs', registers: [r] }).set(1);
     this.reloads.inc({ result: 'ok' }, 0);
     this.reloads.inc({ result: 'failed' }, 0);
-    registerDestSeries(r, snapshot);
   }
 
   /** Records one reconcile pass. */
@@ -81,82 +70,9 @@ export class DaemonMetrics {
     this.generation.set(n);
   }
 
-  /** Prometheus text exposition of every registered series. */
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /** Prometheus text exposition: the registry's series, then the per-destination ones (dest-series.ts). */
+  async text(): Promise<string> {
+    const [registered, dests] = await Promise.all([this.registry.metrics(), this.snapshot()]);
+    return `${registered.endsWith('\n') || registered === '' ? registered : `${registered}\n`}${renderDestSeries(dests)}`;
   }
-}
-
-type Labels = { vs: string; rs: string };
-
-function registerDestSeries(r: Registry, snapshot: () => Promise<DestSnapshot[]>): void {
-  const gauge = (name: string, help: string, pick: (d: DestSnapshot) => number | undefined) =>
-    new Gauge<'vs' | 'rs'>({
-      name,
-      help,
-      labelNames: ['vs', 'rs'],
-      registers: [r],
-      async collect() {
-        const snap = await snapshot();
-        this.reset();
-        for (const d of snap) {
-          const v = pick(d);
-          if (v !== undefined) this.set(labelsOf(d), v);
-        }
-      },
-    });
-  gauge('lvsd_destination_weight', 'Current weight in the dataplane', (d) => d.weight);
-  gauge('lvsd_destination_configured_weight', 'Weight from the config', (d) => d.configuredWeight);
-  gauge('lvsd_destination_up', '1 when the health check says up', (d) => (d.up ? 1 : 0));
-  gauge('lvsd_destination_drained', '1 when drained (lvsctl drain or removal)', (d) => (d.drained ? 1 : 0));
-  gauge('lvsd_ipvs_active_connections', 'IPVS active connections', (d) => d.active);
-  gauge('lvsd_ipvs_inactive_connections', 'IPVS inactive connections', (d) => d.inactive);
-  kernelCounter(r, snapshot, 'lvsd_ipvs_connections_total', 'IPVS connections (kernel counter)', [['', 'conns']]);
-  kernelCounter(r, snapshot, 'lvsd_ipvs_packets_total', 'IPVS packets (kernel counter)', [['in', 'inpkts'], ['out', 'outpkts']]);
-  kernelCounter(r, snapshot, 'lvsd_ipvs_bytes_total', 'IPVS bytes (kernel counter)', [['in', 'inbytes'], ['out', 'outbytes']]);
-}
-
-function kernelCounter(
-  r: Registry,
-  snapshot: () => Promise<DestSnapshot[]>,
-  name: string,
-  help: string,
-  fields: Array<[string, keyof Stats]>,
-): void {
-  const directional = fields[0][0] !== '';
-  new Counter<string>({
-    name,
-    help,
-    labelNames: directional ? ['vs', 'rs', 'direction'] : ['vs', 'rs'],
-    registers: [r],
-    async collect() {
-      const snap = await snapshot();
-      this.reset();
-      for (const d of snap) {
-        if (!d.stats) continue;
-        for (const [dir, f] of fields) {
-          const labels: Record<string, string> = { ...labelsOf(d) };
-          if (directional) labels.direction = dir;
-          this.inc(labels, Number(d.stats[f]));
-        }
-      }
-    },
-  });
-}
-
-/** One snapshot shared by every series of a scrape (reused for `ms`). */
-function memo<T>(f: () => Promise<T>, ms: number): () => Promise<T> {
-  let at = -Infinity;
-  let p: Promise<T> | undefined;
-  return () => {
-    if (!p || Date.now() - at > ms) {
-      at = Date.now();
-      p = f();
-    }
-    return p;
-  };
-}
-
-function labelsOf(d: DestSnapshot): Labels {
-  return { vs: d.vs, rs: d.rs };
 }

@@ -64,6 +64,14 @@ describe('parseConfig', () => {
     expect(formatProblems('f.toml', r.problems)).toMatch(/^f\.toml:2:7: TOML syntax error at line 2, column 7: /);
   });
 
+  it('keeps a syntax error on one line without quoting the file', () => {
+    const r = parseConfig('[[virtual_server]\nname = "secret"\n', 'f.toml');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems[0]).toMatchObject({ line: 1, column: 18 });
+    expect(r.problems[0]!.message).toBe('TOML syntax error at line 1, column 18: expected end of table array declaration');
+  });
+
   it('applies defaults to an empty file', () => {
     const c = ok('');
     expect(c.virtual_server).toEqual([]);

@@ -17,7 +17,7 @@ const base = (): FakeConfig => ({
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function setup(cfg = base(), opts: { stateFile?: string; vrrp?: boolean } = {}) {
+function setup(cfg = base(), opts: { stateFile?: string; vrrp?: boolean | 'async' } = {}) {
   const files = new Map<string, FakeConfig | string>([['/etc/lvsd.toml', { ...cfg, stateFile: opts.stateFile }]]);
   const model = fakeModel(files);
   const health = new FakeHealth();
@@ -30,7 +30,9 @@ function setup(cfg = base(), opts: { stateFile?: string; vrrp?: boolean } = {}) 
   const d = new Daemon<FakeConfig>({
     model, configPath: '/etc/lvsd.toml', config: { ...cfg, stateFile: opts.stateFile }, reconciler: rec, dataplaneKind: 'memory',
     health, overrides, clock, log,
-    vrrp: opts.vrrp ? (i) => (vrrps.push(new FakeVrrp(i)), vrrps[vrrps.length - 1]) : undefined,
+    vrrp: !opts.vrrp ? undefined
+      : opts.vrrp === 'async' ? async (i) => { await new Promise((r) => setTimeout(r, 5)); vrrps.push(new FakeVrrp(i)); return vrrps[vrrps.length - 1]; }
+      : (i) => (vrrps.push(new FakeVrrp(i)), vrrps[vrrps.length - 1]),
   });
   return { d, files, model, health, rec, clock, lines, vrrps };
 }
@@ -203,6 +205,16 @@ describe('daemon core: VRRP and status', () => {
     await d.idle();
     await d.stop();
     expect(vrrps[0].calls).toEqual(['start', 'vs web up', 'vs web down', 'vs web up', 'stop']);
+  });
+
+  it('builds VRRP once when two reloads add it while its modules are still loading', async () => {
+    const { d, files, vrrps } = setup(base(), { vrrp: 'async' });
+    await d.start();
+    files.set('/etc/lvsd.toml', { ...base(), vrrp: ['VI_1'] });
+    await Promise.all([d.reload(), d.reload()]);
+    await d.stop();
+    expect(vrrps).toHaveLength(1);
+    expect(vrrps[0].calls).toEqual(['start', 'reload', 'vs web up', 'stop']);
   });
 
   it('status answers "why no traffic": configured/desired/kernel weight, health reason, drain, explanation', async () => {
