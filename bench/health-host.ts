@@ -5,6 +5,7 @@
  * figures and the ratio to the anchor (a naive Node client doing only the 10k TCP connects/s: 0.76 core),
  * and, when run with --naive, also measures such a naive client here for a same-machine ratio.
  * Usage (root, after npm run build): node dist/bench/health-host.js [tcp=10000] [http=2000] [--no-metrics] [--naive]
+ * LVSD_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" passes Node flags to the measured processes.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,7 +53,8 @@ function startNginx(ns: string, dir: string): number {
 
 /** Runs a node script inside the namespace and returns its JSON line; samples the server's CPU meanwhile. */
 async function runIn(ns: string, script: string, args: string[]): Promise<Record<string, unknown>> {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, join(here, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const flags = process.env.LVSD_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []; // e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, ...flags, join(here, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (b) => (out += b));
   const s0 = nsTicks(ns, child.pid!);

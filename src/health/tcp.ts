@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { type TcpConnHandler, TcpConnector, tcpEndpoints, type TcpEndpoints, TcpOpenError } from '../../native/tcp-connect.js';
 import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
 import { commonShape, hexSchema, regexSchema, textOrHex } from './common.js';
-import { replyMatcher } from './probe-io.js';
+import { replyMatcher, settleOnce } from './probe-io.js';
 
 /** TOML block of a tcp check. `send`/`send_hex` and `expect`/`expect_hex` are mutually exclusive. */
 export const tcpSchema = z
@@ -136,8 +136,9 @@ export function createTcpChecker(): Checker<TcpSpec> {
     start,
     probe: (target, spec, signal) =>
       new Promise((resolve) => {
-        const stop = start(target, spec, resolve);
-        signal.addEventListener('abort', () => (stop(), resolve({ ok: false, detail: `probe of ${endpoint(target.address, target.port)} aborted` })), { once: true });
+        let stop: (() => void) | undefined;
+        const finish = settleOnce(signal, `probe of ${endpoint(target.address, target.port)} aborted`, () => stop?.(), resolve);
+        stop = start(target, spec, finish);
       }),
     describeTimeout: (t, spec) =>
       spec.expect !== undefined || spec.expect_hex !== undefined ? `no expected reply from ${endpoint(t.address, t.port)}` : `no TCP connection to ${endpoint(t.address, t.port)}`,
