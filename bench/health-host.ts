@@ -5,7 +5,8 @@
  * figures and the ratio to the anchor (a naive Node client doing only the 10k TCP connects/s: 0.76 core),
  * and, when run with --naive, also measures such a naive client here for a same-machine ratio.
  * Usage (root, after npm run build): node dist/bench/health-host.js [tcp=10000] [http=2000] [--no-metrics] [--naive]
- * LVSD_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" passes Node flags to the measured processes.
+ * LVSD_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" passes Node flags to the measured processes;
+ * LVSD_BENCH_CHILD_LOG=PATH keeps their whole stdout (e.g. with --trace-gc) in PATH.<script>.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -62,7 +63,9 @@ async function runIn(ns: string, script: string, args: string[]): Promise<Record
   const code = await new Promise((r) => child.on('exit', r));
   const serverCores = (nsTicks(ns, child.pid!) - s0) / 100 / ((Date.now() - t0) / 1000);
   if (code !== 0) throw new Error(`${script} exited ${code}: ${out}`);
-  return { ...JSON.parse(out.trim().split('\n').at(-1)!), serverCoresWholeRun: +serverCores.toFixed(3) };
+  if (process.env.LVSD_BENCH_CHILD_LOG) writeFileSync(`${process.env.LVSD_BENCH_CHILD_LOG}.${script}`, out); // e.g. --trace-gc output
+  const json = out.trim().split('\n').filter((l) => l.startsWith('{')).at(-1) ?? '{}';
+  return { ...JSON.parse(json), serverCoresWholeRun: +serverCores.toFixed(3) };
 }
 
 async function main(): Promise<void> {
