@@ -29,7 +29,8 @@ function recorder(onConnect?: () => void): Seen {
 
 function listen(onConn: (s: net.Socket) => void, host = '127.0.0.1'): Promise<net.Server> {
   const srv = net.createServer(onConn);
-  return new Promise((resolve) => srv.listen(0, host, () => resolve(srv)));
+  // a backlog above the 1,000 simultaneous connects below, so none waits for a SYN retransmit
+  return new Promise((resolve) => srv.listen({ port: 0, host, backlog: 4096 }, () => resolve(srv)));
 }
 
 const portOf = (s: net.Server) => (s.address() as net.AddressInfo).port;
