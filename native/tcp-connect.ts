@@ -124,7 +124,8 @@ export class TcpConnector {
       if (e !== EINPROGRESS && e !== EINTR) this.abandon(fd, 'connect', e);
     }
     try {
-      this.epoll.add(fd, read ? EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET : EPOLLOUT);
+      // edge-triggered: a handler that leaves a connection open is not called again and again
+      this.epoll.add(fd, read ? EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET : EPOLLOUT | EPOLLET);
     } catch (e) {
       this.abandon(fd, 'epoll_ctl', (e as SysError).errno);
     }

@@ -137,6 +137,20 @@ describe('TcpConnector on loopback', () => {
     expect(seen.events).toEqual(['connected']);
   });
 
+  it('a connection left open after connect is reported once and does not spin the loop', async () => {
+    const srv = await serve(() => {});
+    const seen = recorder();
+    const id = conn.open(tcpEndpoints('127.0.0.1', portOf(srv)), seen.handler, false);
+    await new Promise((r) => setTimeout(r, 20));
+    const cpu0 = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 200));
+    const cpu = process.cpuUsage(cpu0);
+    expect(seen.events).toEqual(['connected']);
+    // a level-triggered registration would wake the loop on every turn: ~200 ms of CPU in 200 ms
+    expect((cpu.user + cpu.system) / 1000).toBeLessThan(60);
+    conn.close(id, true);
+  });
+
   it('runs 1,000 connections at once on the one epoll set', async () => {
     const srv = await serve((s) => s.destroy());
     const port = portOf(srv);
