@@ -12,10 +12,15 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** Headers that frame the exchange; lvsd sets them itself (one request, then the connection is closed). */
 const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer']);
 
-const headerName = z
-  .string()
-  .regex(TOKEN, 'header names are HTTP tokens: letters, digits and !#$%&\'*+-.^_`|~')
-  .refine((k) => !FRAMING.has(k.toLowerCase()), { error: (iss) => `header ${JSON.stringify(iss.input)} is set by lvsd itself (one request per connection); remove it` });
+/** Extra request headers: names are tokens, values have no control characters, framing headers are lvsd's. */
+const headersSchema = z.record(z.string(), z.string()).superRefine((h, ctx) => {
+  for (const [k, v] of Object.entries(h)) {
+    const fail = (message: string): void => ctx.addIssue({ code: 'custom', path: [k], message });
+    if (!TOKEN.test(k)) fail("header names are HTTP tokens: letters, digits and !#$%&'*+-.^_`|~");
+    else if (FRAMING.has(k.toLowerCase())) fail(`header ${JSON.stringify(k)} is set by lvsd itself (one request per connection); remove it`);
+    if (!FIELD_VALUE.test(v)) fail('header values must not contain CR, LF or other control characters');
+  }
+});
 
 const httpShape = {
   ...commonShape,
@@ -34,7 +39,7 @@ const httpShape = {
     .regex(/^[^\s/?#@\x00-\x1f\x7f-\uffff]+$/, 'host must be a host name or address, optionally with ":port"')
     .optional(),
   /** Extra request headers. */
-  headers: z.record(headerName, z.string().regex(FIELD_VALUE, 'header values must not contain CR, LF or other control characters')).default({}),
+  headers: headersSchema.default({}),
   /** Request body (for POST/PUT). */
   body: z.string().optional(),
   /** Accepted status codes: 200, "200-299" or a list (default 200-399). */
