@@ -2,6 +2,7 @@
  * The plain-HTTP probe candidates measured by bench/health-http-cost.ts. Each makes a fresh connection
  * per probe to GET /h, reads the whole response, and reports ok (status 200) or a failure reason.
  */
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { Client } from 'undici';
@@ -132,6 +133,33 @@ function tcpOnly(): Candidate {
   };
 }
 
+/** checker-https: lvsd's https checker, verifying the certificate against the CA file, SNI web.test. */
+function checkerHttps(): Candidate {
+  const { https: c } = createHttpCheckers();
+  const spec = checkSchema.parse({ type: 'https', path: PATH, interval: '1s', timeout: '900ms', sni: 'web.test', ca_file: process.env.LVSD_BENCH_CA });
+  return (addr, port, done) => {
+    const target = { address: addr, port, server: { address: addr, port }, timeoutMs: 900 };
+    void c.probe(target, spec as never, new AbortController().signal).then((r) => done(r.ok, r.detail));
+  };
+}
+
+/** undici-https: as undici-client (lvsd before this change) over TLS with the same checks. */
+function undiciHttps(): Candidate {
+  const ca = readFileSync(process.env.LVSD_BENCH_CA!);
+  const opts = { pipelining: 1, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 1, connect: { servername: 'web.test', rejectUnauthorized: true, ca } };
+  return (addr, port, done) => {
+    const origin = `https://${addr}:${port}`;
+    const c = new Client(origin, opts);
+    c.request({ origin, path: PATH, method: 'GET', headers: { 'user-agent': 'lvsd-health' }, reset: true, signal: new AbortController().signal })
+      .then(async (res) => {
+        for await (const _ of res.body) void _;
+        done(res.statusCode === 200, `HTTP ${res.statusCode}`);
+      })
+      .catch((e: Error) => done(false, e.message))
+      .finally(() => void c.destroy().catch(() => {}));
+  };
+}
+
 /** Candidate factories by name (a factory builds shared state once, then returns the probe). */
 export const candidates: Record<string, () => Candidate | Promise<Candidate>> = {
   tcp: tcpOnly,
@@ -141,4 +169,6 @@ export const candidates: Record<string, () => Candidate | Promise<Candidate>> = 
   'undici-client': undiciClient,
   'undici-lean': undiciLean,
   'node-http': nodeHttp,
+  'checker-https': checkerHttps,
+  'undici-https': undiciHttps,
 };

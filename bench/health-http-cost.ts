@@ -7,7 +7,8 @@
  * Usage (root, after npm run build):
  *   node dist/bench/health-http-cost.js [rate=2000] [seconds=10] [candidate ...]
  * Set LVSD_BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p") to pass flags to the measured child.
- * Candidates (default: all): floor, checker, undici-client, undici-lean, node-http.
+ * Candidates (default: all but the -https ones): tcp, floor, checker, undici-client, undici-lean, node-http;
+ * HTTPS (full handshake per probe, certificate verified against a CA file): checker-https, undici-https.
  * Anchor: `floor` (connect, write a fixed request, read the first chunk, RST; no parsing) is the least a
  * fresh-connection HTTP probe can cost in Node; the ratio column is candidate / floor.
  */
@@ -21,6 +22,7 @@ import { startBenchNginx } from './health-http-nginx.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PORT = 8080;
+const TLS_PORT = 8443;
 const WARMUP_S = 2;
 
 /** 127.60.b.c for i = 0..: the same address plan as bench/health-load.ts's HTTP targets. */
@@ -36,7 +38,7 @@ async function child(name: string, rate: number, seconds: number): Promise<void>
   const perTick = rate / 200; // every 5 ms
   const tick = setInterval(() => {
     for (let k = 0; k < perTick; k++)
-      probe(addr(next++ % rate), PORT, (good, why) => {
+      probe(addr(next++ % rate), name.endsWith('-https') ? TLS_PORT : PORT, (good, why) => {
         done++;
         if (good) ok++;
         else firstFailure ||= why;
@@ -70,15 +72,16 @@ async function parent(args: string[]): Promise<void> {
   const nums = args.filter((a) => /^\d+$/.test(a)).map(Number);
   const [rate = 2000, seconds = 10] = nums;
   const names = args.filter((a) => !/^\d+$/.test(a));
-  const chosen = names.length ? names : Object.keys(candidates);
+  const chosen = names.length ? names : Object.keys(candidates).filter((n) => !n.endsWith('-https'));
   for (const n of chosen) if (!candidates[n]) throw new Error(`unknown candidate "${n}"; known: ${Object.keys(candidates).join(', ')}`);
   const ns = `lvb-httpcost-${process.pid}`;
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-bench-httpcost-'));
   execFileSync('ip', ['netns', 'add', ns]);
   try {
     execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    const nginx = await startBenchNginx(ns, dir, PORT);
-    console.log(`# plain-HTTP probe cost: ${rate} probes/s, ${WARMUP_S} s warm-up + ${seconds} s measured per candidate, nginx in netns ${ns}`);
+    const nginx = await startBenchNginx(ns, dir, PORT, TLS_PORT);
+    process.env.LVSD_BENCH_CA = join(dir, 'web.test.crt');
+    console.log(`# HTTP probe cost: ${rate} probes/s, ${WARMUP_S} s warm-up + ${seconds} s measured per candidate, nginx in netns ${ns}`);
     const rows = chosen.map((n) => runChild(ns, n, rate, seconds));
     const floor = rows.find((r) => r.candidate === 'floor')?.usPerProbe as number | undefined;
     console.log('| candidate | probes/s | ok | µs CPU/probe (user + sys) | ÷ floor | first failure |');
