@@ -95,6 +95,12 @@ function closeRaw(raw: net.Socket, peerClosed: boolean): void {
   else raw.resetAndDestroy();
 }
 
+/** The TCP socket (closed with RST later) and the one to talk on: the same for http, TLS over it for https. */
+function open(t: ExchangeTarget): { raw: net.Socket; sock: net.Socket } {
+  const raw = net.connect({ host: t.host, port: t.port, localAddress: t.localAddress });
+  return { raw, sock: t.tls ? tls.connect({ socket: raw, host: t.host, ...t.tls }) : raw };
+}
+
 /**
  * Runs one exchange. Resolves with the response once it is complete (or `maxBody` is exceeded);
  * rejects with the socket, TLS or parse error (HttpParseError), or an Error when `signal` aborts.
@@ -103,8 +109,7 @@ function closeRaw(raw: net.Socket, peerClosed: boolean): void {
 export function exchange(t: ExchangeTarget, req: ExchangeRequest, signal: AbortSignal): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new Error('aborted'));
-    const raw = net.connect({ host: t.host, port: t.port, localAddress: t.localAddress });
-    const sock = t.tls ? tls.connect({ socket: raw, host: t.host, ...t.tls }) : raw;
+    const { raw, sock } = open(t);
     const sink = new BodySink(req.maxBody, req.keepText, req.digest);
     const parser = new ResponseParser({ head: req.head, onBody: (v) => sink.add(v) });
     let settled = false;
@@ -123,21 +128,20 @@ export function exchange(t: ExchangeTarget, req: ExchangeRequest, signal: AbortS
     raw.on('error', onError);
     if (sock !== raw) sock.on('error', onError);
     sock.on('data', (chunk: Buffer) => {
-      try {
-        parser.feed(chunk);
-      } catch (e) {
-        return settle(e);
-      }
-      if (parser.done || sink.truncated) settle(undefined);
+      const err = attempt(() => parser.feed(chunk));
+      if (err !== undefined || parser.done || sink.truncated) settle(err);
     });
-    sock.on('end', () => {
-      try {
-        parser.end();
-      } catch (e) {
-        return settle(e, true);
-      }
-      settle(undefined, true);
-    });
+    sock.on('end', () => settle(attempt(() => parser.end()), true));
     sock.write(req.bytes);
   });
+}
+
+/** Runs `f`; returns what it threw, or undefined. */
+function attempt(f: () => void): unknown {
+  try {
+    f();
+    return undefined;
+  } catch (e) {
+    return e ?? new Error('parser threw nothing');
+  }
 }
