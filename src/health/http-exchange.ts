@@ -102,38 +102,39 @@ function open(t: ExchangeTarget): { raw: net.Socket; sock: net.Socket } {
 }
 
 /**
- * Runs one exchange. Resolves with the response once it is complete (or `maxBody` is exceeded);
- * rejects with the socket, TLS or parse error (HttpParseError), or an Error when `signal` aborts.
- * The connection is always closed when it settles.
+ * Runs one exchange and calls `done` exactly once: with the response once it is complete (or
+ * `maxBody` is exceeded), or with the socket, TLS or parse error (HttpParseError). Returns `stop`,
+ * which closes the connection without calling `done` (a no-op once settled). The connection is always
+ * closed when it settles. Callback form on purpose: no promise, AbortSignal or listener per probe
+ * (at 2,000 probes/s those were most of the garbage promoted to old space; bench/results/health.md).
  */
-export function exchange(t: ExchangeTarget, req: ExchangeRequest, signal: AbortSignal): Promise<HttpResponse> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new Error('aborted'));
-    const { raw, sock } = open(t);
-    const sink = new BodySink(req.maxBody, req.keepText, req.digest);
-    const parser = new ResponseParser({ head: req.head, onBody: (v) => sink.add(v) });
-    let settled = false;
-    const settle = (err: unknown, peerClosed = false): void => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      closeRaw(raw, peerClosed);
-      if (err !== undefined) return reject(err);
-      const h = parser.head!;
-      resolve({ status: h.status, location: h.location, body: sink.result() });
-    };
-    const onAbort = (): void => settle(new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    const onError = (e: Error): void => settle(e);
-    raw.on('error', onError);
-    if (sock !== raw) sock.on('error', onError);
-    sock.on('data', (chunk: Buffer) => {
-      const err = attempt(() => parser.feed(chunk));
-      if (err !== undefined || parser.done || sink.truncated) settle(err);
-    });
-    sock.on('end', () => settle(attempt(() => parser.end()), true));
-    sock.write(req.bytes);
+export function exchange(t: ExchangeTarget, req: ExchangeRequest, done: (err: unknown, res?: HttpResponse) => void): () => void {
+  const { raw, sock } = open(t);
+  const sink = new BodySink(req.maxBody, req.keepText, req.digest);
+  const parser = new ResponseParser({ head: req.head, onBody: (v) => sink.add(v) });
+  let settled = false;
+  const settle = (err: unknown, peerClosed = false): void => {
+    if (settled) return;
+    settled = true;
+    closeRaw(raw, peerClosed);
+    if (err !== undefined) return done(err);
+    const h = parser.head!;
+    done(undefined, { status: h.status, location: h.location, body: sink.result() });
+  };
+  const onError = (e: Error): void => settle(e);
+  raw.on('error', onError);
+  if (sock !== raw) sock.on('error', onError);
+  sock.on('data', (chunk: Buffer) => {
+    const err = attempt(() => parser.feed(chunk));
+    if (err !== undefined || parser.done || sink.truncated) settle(err);
   });
+  sock.on('end', () => settle(attempt(() => parser.end()), true));
+  sock.write(req.bytes);
+  return () => {
+    if (settled) return;
+    settled = true;
+    closeRaw(raw, false);
+  };
 }
 
 /** Runs `f`; returns what it threw, or undefined. */

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import * as tls from 'node:tls';
 import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
+import { settleOnce } from './probe-io.js';
 import { exchange, type ExchangeTarget, type HttpResponse } from './http-exchange.js';
 import { defaultHost, encodeRequest, type RedirectHop, redirectHop, serverName } from './http-request.js';
 import { type AnyHttpSpec, type HttpSpec, type HttpsSpec, httpSchema, httpsSchema } from './http-schema.js';
@@ -102,32 +103,77 @@ function judge(res: HttpResponse, at: string, spec: AnyHttpSpec): ProbeResult {
   return { ok: true, detail: `HTTP ${code} from ${at}` };
 }
 
-async function probeHttp(t: ProbeTarget, spec: AnyHttpSpec, signal: AbortSignal, contexts: TlsContexts): Promise<ProbeResult> {
-  let hop = firstHop(t, spec, contexts);
-  for (let n = 0; ; n++) {
-    const bytes = encodeRequest(hop);
-    const req = { bytes, head: hop.method === 'HEAD', maxBody: spec.max_body_bytes, keepText: spec.expect_body !== undefined, digest: spec.expect_digest !== undefined };
-    const res = await exchange(hop.target, req, signal);
-    const next = n < spec.follow_redirects ? redirectHop(urlOf(hop), res.status, res.location, hop.method) : undefined;
-    if (!next) return judge(res, n === 0 ? where(t, spec) : `${where(t, spec)} (redirected to ${urlOf(hop).href})`, spec);
-    hop = nextHop(hop, next, spec, contexts);
+/** Words and results of a probe that are the same every round, made once per (target, spec). */
+interface Plan {
+  spec: AnyHttpSpec;
+  at: string;
+  /** The success result per status code seen (a result per round would be garbage kept 10 rounds in the ring). */
+  okByStatus: Map<number, ProbeResult>;
+}
+
+function judgeFirst(res: HttpResponse, plan: Plan): ProbeResult {
+  const r = judge(res, plan.at, plan.spec);
+  if (!r.ok) return r;
+  let ok = plan.okByStatus.get(res.status);
+  if (!ok) plan.okByStatus.set(res.status, (ok = r));
+  return ok;
+}
+
+/**
+ * Runs one probe (following redirects as told) and calls `done` exactly once, unless the returned
+ * `stop` is called first. Never throws: a failure to even open the connection is a result too.
+ */
+function startHttp(t: ProbeTarget, plan: Plan, contexts: TlsContexts, done: (r: ProbeResult) => void): () => void {
+  const spec = plan.spec;
+  const fail = (e: unknown): void => done({ ok: false, detail: `${describeError(spec.type.toUpperCase(), e)} (${plan.at})` });
+  let stopHop: (() => void) | undefined;
+  let stopped = false;
+  const run = (hop: Hop, n: number): void => {
+    const req = { bytes: encodeRequest(hop), head: hop.method === 'HEAD', maxBody: spec.max_body_bytes, keepText: spec.expect_body !== undefined, digest: spec.expect_digest !== undefined };
+    stopHop = exchange(hop.target, req, (err, res) => {
+      if (err !== undefined) return fail(err);
+      let result: ProbeResult | undefined;
+      try {
+        const next = n < spec.follow_redirects ? redirectHop(urlOf(hop), res!.status, res!.location, hop.method) : undefined;
+        if (next) return stopped ? undefined : run(nextHop(hop, next, spec, contexts), n + 1);
+        result = n === 0 ? judgeFirst(res!, plan) : judge(res!, `${plan.at} (redirected to ${urlOf(hop).href})`, spec);
+      } catch (e) {
+        return fail(e);
+      }
+      done(result);
+    });
+  };
+  try {
+    run(firstHop(t, spec, contexts), 0);
+  } catch (e) {
+    fail(e);
   }
+  return () => {
+    stopped = true;
+    stopHop?.();
+  };
 }
 
 /** Makes the http/https checker pair sharing one cache of TLS contexts. */
 export function createHttpCheckers(): { http: Checker<HttpSpec>; https: Checker<HttpsSpec> } {
   const contexts = new TlsContexts();
-  const probe = async (target: ProbeTarget, spec: AnyHttpSpec, signal: AbortSignal): Promise<ProbeResult> => {
-    try {
-      return await probeHttp(target, spec, signal, contexts);
-    } catch (e) {
-      return { ok: false, detail: `${describeError(spec.type.toUpperCase(), e)} (${where(target, spec)})` };
-    }
+  const plans = new WeakMap<ProbeTarget, Plan>();
+  const planFor = (target: ProbeTarget, spec: AnyHttpSpec): Plan => {
+    let plan = plans.get(target);
+    if (plan?.spec !== spec) plans.set(target, (plan = { spec, at: where(target, spec), okByStatus: new Map() }));
+    return plan;
   };
+  const start = (target: ProbeTarget, spec: AnyHttpSpec, done: (r: ProbeResult) => void): (() => void) => startHttp(target, planFor(target, spec), contexts, done);
+  const probe = (target: ProbeTarget, spec: AnyHttpSpec, signal: AbortSignal): Promise<ProbeResult> =>
+    new Promise((resolve) => {
+      let stop: (() => void) | undefined;
+      const finish = settleOnce(signal, `${spec.type.toUpperCase()} probe of ${where(target, spec)} aborted`, () => stop?.(), resolve);
+      stop = start(target, spec, finish);
+    });
   const describeTimeout = (t: ProbeTarget, spec: AnyHttpSpec): string => `no complete HTTP response from ${where(t, spec)}`;
   const close = (): void => contexts.clear();
   return {
-    http: { kind: 'http', schema: httpSchema, probe, describeTimeout, close },
-    https: { kind: 'https', schema: httpsSchema, probe, describeTimeout, close },
+    http: { kind: 'http', schema: httpSchema, start, probe, describeTimeout, close },
+    https: { kind: 'https', schema: httpsSchema, start, probe, describeTimeout, close },
   };
 }

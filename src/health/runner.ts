@@ -5,7 +5,7 @@
  *
  * Callback style on purpose: at 12,000 rounds/s every promise and AbortController counts, so a round
  * costs one AbortController, one timer and the checker's own promise, and with a checker that has the
- * callback form (`start`, as tcp has) only the timer and a few closures (see bench/results/health.md).
+ * callback form (`start`, as tcp, http and https have) only the timer and a few closures (see bench/results/health.md).
  */
 import type { Clock } from '../util/clock.js';
 import { type Checker, describeError, type ProbeResult, type ProbeTarget } from './checker.js';
