@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Checker, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
 import { HealthError } from './errors.js';
+import { tuneHeapForProbeLoad } from './heap-tuning.js';
 import type { HealthMetrics } from './metrics.js';
 import { createCheckers } from './registry.js';
 import { RoundHandle, type RoundContext, runRound } from './runner.js';
@@ -52,6 +53,8 @@ export interface HealthEngineOptions {
   log?: Logger;
   checkers?: ReadonlyMap<string, Checker<CheckSpec>>;
   wallClock?: () => number;
+  /** Set V8's heap growth for probe load (heap-tuning.ts) when the engine is made with real timers; default true. */
+  tuneHeap?: boolean;
 }
 
 interface Probe extends Job {
@@ -94,6 +97,7 @@ export class HealthEngine {
     this.random = opts.random ?? Math.random;
     this.wall = opts.wallClock ?? Date.now;
     this.checkers = opts.checkers ?? createCheckers({ maxConcurrentScripts: opts.maxConcurrentScripts });
+    if (this.clock === systemClock && opts.tuneHeap !== false) tuneHeapForProbeLoad();
     this.wallBase = this.wall();
     this.monoBase = this.clock.now();
     opts.metrics?.trackInFlight(() => this.inFlight);
