@@ -65,7 +65,7 @@ interface Probe extends Job {
   ids: Set<string>;
   health: Health;
   ring: ResultRing;
-  metricLabels?: { kind: string; target: string };
+  metricSeries?: number;
   due: number;
   handle: RoundHandle;
   inFlight: boolean;
@@ -216,7 +216,7 @@ export class HealthEngine {
   }
 
   private record(p: Probe, rec: ProbeRecord): void {
-    if (this.opts.metrics) this.opts.metrics.observeProbeWith((p.metricLabels ??= this.opts.metrics.probeLabels(p.spec.type, p.label)), rec.ms);
+    if (this.opts.metrics) this.opts.metrics.observeProbeWith((p.metricSeries ??= this.opts.metrics.probeLabels(p.spec.type, p.label)), rec.ms);
     const { health, transition } = nextHealth(p.health, rec, p.spec);
     // copied into the probe's own object: the new one dies young instead of living an interval
     // and being promoted to V8's old space (the same reason as ring.ts)
@@ -260,15 +260,26 @@ export class HealthEngine {
   }
 }
 
-/** The identity of a probe: real server address and port plus the spec, with object keys sorted. */
+/**
+ * The identity of a probe: real server address and port plus the spec, with object keys sorted.
+ * Equal specs give equal keys; the spec part is a short number per distinct canonical text, so
+ * 12,000 keys do not each hold a copy of a few hundred characters of spec.
+ */
 export function probeKey(t: { address: string; port: number; spec: CheckSpec }): string {
   let c = specKeys.get(t.spec);
-  if (c === undefined) specKeys.set(t.spec, (c = canonical(t.spec)));
+  if (c === undefined) {
+    const text = canonical(t.spec);
+    c = specNumbers.get(text);
+    if (c === undefined) specNumbers.set(text, (c = specNumbers.size));
+    specKeys.set(t.spec, c);
+  }
   return `${t.address}|${t.port}|${c}`;
 }
 
-/** Canonical text per spec object (specs are shared by many targets and never mutated). */
-const specKeys = new WeakMap<object, string>();
+/** Number per spec object (specs are shared by many targets and never mutated). */
+const specKeys = new WeakMap<object, number>();
+/** Number per distinct canonical spec text (grows with the distinct specs ever seen: a handful per config). */
+const specNumbers = new Map<string, number>();
 
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;

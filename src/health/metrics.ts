@@ -6,28 +6,22 @@
  *  - lvsd_scheduler_lag_seconds histogram (how late each probe started vs its due time).
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { type SeriesId, SeriesHistogram } from './series-histogram.js';
 
 /** The engine's metric handles. `perTarget: false` drops the `target` label (for very large fleets). */
 export class HealthMetrics {
-  readonly probeDuration: Histogram<'kind' | 'target'>;
+  readonly probeDuration: SeriesHistogram;
   readonly transitions: Counter<'to'>;
   readonly inFlight: Gauge;
   readonly schedulerLag: Histogram;
   private readonly perTarget: boolean;
   private readInFlight: (() => number) | undefined;
-  private readonly labelCache = new Map<string, { kind: string; target: string }>();
 
   /** Registers the four metrics on `registry` (throws if they are already registered there). */
   constructor(registry: Registry, opts: { perTarget?: boolean } = {}) {
     this.perTarget = opts.perTarget ?? true;
     const registers = [registry];
-    this.probeDuration = new Histogram({
-      name: 'lvsd_probe_duration_seconds',
-      help: 'Duration of one health-check round, by check kind and target',
-      labelNames: ['kind', 'target'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    });
+    this.probeDuration = new SeriesHistogram('lvsd_probe_duration_seconds', 'Duration of one health-check round, by check kind and target', [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registry);
     this.transitions = new Counter({ name: 'lvsd_health_transitions_total', help: 'Health verdict changes', labelNames: ['to'], registers });
     const self = this; // prom-client calls collect() with the gauge as `this`
     this.inFlight = new Gauge({
@@ -51,18 +45,14 @@ export class HealthMetrics {
     this.observeProbeWith(this.probeLabels(kind, target), ms);
   }
 
-  /** The label set of a probe's duration series, made once per (kind, target): keep it and pass it to observeProbeWith. */
-  probeLabels(kind: string, target: string): { kind: string; target: string } {
-    const t = this.perTarget ? target : '';
-    const key = `${kind}|${t}`;
-    let labels = this.labelCache.get(key);
-    if (!labels) this.labelCache.set(key, (labels = Object.freeze({ kind, target: t })));
-    return labels;
+  /** The duration series of (kind, target), made once: keep it and pass it to observeProbeWith. */
+  probeLabels(kind: string, target: string): SeriesId {
+    return this.probeDuration.series(kind, this.perTarget ? target : '');
   }
 
-  /** Records one round's duration for labels from probeLabels (no label object per round). */
-  observeProbeWith(labels: { kind: string; target: string }, ms: number): void {
-    this.probeDuration.observe(labels, ms / 1000);
+  /** Records one round's duration in a series from probeLabels (nothing allocated per round). */
+  observeProbeWith(series: SeriesId, ms: number): void {
+    this.probeDuration.observe(series, ms / 1000);
   }
 
   /**
