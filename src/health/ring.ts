@@ -1,6 +1,6 @@
 /**
  * The ring of a probe's most recent results, kept beside its Health (state.ts). Fixed capacity and
- * updated in place: the slots are allocated once and overwritten, because a new array and record
+ * updated in place: the slots (one Float64Array and one array of details) are allocated once and overwritten, because a new array and record
  * per round lived one interval (~1 s), left V8's young generation and were most of the old-space
  * garbage that drove RSS at 10,000 rounds/s (bench/results/health.md).
  */
@@ -20,42 +20,42 @@ export const RING_SIZE = 10;
 
 /** A bounded list of recent results; push overwrites the oldest once full. */
 export class ResultRing {
-  private readonly slots: RingEntry[] = [];
+  /** ok (1/0), at, ms per slot: one typed array instead of an object per slot (12,000 rings × 10 slots). */
+  private readonly nums: Float64Array;
+  private readonly details: string[] = [];
   private next = 0;
+  private count = 0;
 
   /** An empty ring keeping the last `size` results (at least 1). */
   constructor(private readonly size = RING_SIZE) {
     if (!(size >= 1)) throw new RangeError(`ring size must be at least 1, got ${size}`);
+    this.nums = new Float64Array(3 * size);
   }
 
   /** Remembers one result (copies the fields: the caller's object is not kept). */
   push(ok: boolean, at: number, ms: number, detail: string): void {
     const i = this.next;
     this.next = (i + 1) % this.size;
-    const s = this.slots[i];
-    if (s === undefined) {
-      this.slots.push({ ok, at, ms, detail });
-      return;
-    }
-    s.ok = ok;
-    s.at = at;
-    s.ms = ms;
-    s.detail = detail;
+    if (this.count < this.size) this.count++;
+    this.nums[3 * i] = ok ? 1 : 0;
+    this.nums[3 * i + 1] = at;
+    this.nums[3 * i + 2] = ms;
+    this.details[i] = detail;
   }
 
   /** Number of results held. */
   get length(): number {
-    return this.slots.length;
+    return this.count;
   }
 
   /** Copies of the held results, oldest first. */
   toArray(): RingEntry[] {
-    const n = this.slots.length;
+    const n = this.count;
     const start = n < this.size ? 0 : this.next;
     const out: RingEntry[] = [];
     for (let k = 0; k < n; k++) {
-      const { ok, at, ms, detail } = this.slots[(start + k) % n];
-      out.push({ ok, at, ms, detail });
+      const i = (start + k) % this.size;
+      out.push({ ok: this.nums[3 * i] === 1, at: this.nums[3 * i + 1], ms: this.nums[3 * i + 2], detail: this.details[i] });
     }
     return out;
   }
