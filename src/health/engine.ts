@@ -7,9 +7,11 @@ import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Checker, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
 import { HealthError } from './errors.js';
+import { tuneHeapForProbeLoad } from './heap-tuning.js';
 import type { HealthMetrics } from './metrics.js';
 import { createCheckers } from './registry.js';
 import { RoundHandle, type RoundContext, runRound } from './runner.js';
+import { ResultRing } from './ring.js';
 import { type Job, Scheduler } from './scheduler.js';
 import type { CheckSpec } from './schema.js';
 import { type Health, initialHealth, nextHealth, type ProbeRecord, type Transition } from './state.js';
@@ -51,6 +53,8 @@ export interface HealthEngineOptions {
   log?: Logger;
   checkers?: ReadonlyMap<string, Checker<CheckSpec>>;
   wallClock?: () => number;
+  /** Set V8's heap growth for probe load (heap-tuning.ts) when the engine is made with real timers; default true. */
+  tuneHeap?: boolean;
 }
 
 interface Probe extends Job {
@@ -60,6 +64,8 @@ interface Probe extends Job {
   spec: CheckSpec;
   ids: Set<string>;
   health: Health;
+  ring: ResultRing;
+  metricSeries?: number;
   due: number;
   handle: RoundHandle;
   inFlight: boolean;
@@ -91,8 +97,10 @@ export class HealthEngine {
     this.random = opts.random ?? Math.random;
     this.wall = opts.wallClock ?? Date.now;
     this.checkers = opts.checkers ?? createCheckers({ maxConcurrentScripts: opts.maxConcurrentScripts });
+    if (this.clock === systemClock && opts.tuneHeap !== false) tuneHeapForProbeLoad();
     this.wallBase = this.wall();
     this.monoBase = this.clock.now();
+    opts.metrics?.trackInFlight(() => this.inFlight);
     const onLag = opts.metrics ? (ms: number) => opts.metrics?.schedulerLag.observe(ms / 1000) : undefined;
     // with real timers, batch wake-ups within 5 ms (probes may start up to 5 ms early, never later)
     this.sched = new Scheduler(this.clock, onLag, this.clock === systemClock ? SLACK_MS : 0);
@@ -125,7 +133,7 @@ export class HealthEngine {
     const p = this.byId.get(id);
     if (!p) return undefined;
     const h = p.health;
-    const lastResults = h.ring.map(({ ok, at, ms, detail }) => ({ ok, at, ms, detail }));
+    const lastResults = p.ring.toArray();
     return { state: h.state, since: h.since, reason: h.reason, lastResults, weight: h.weight, probes: h.probes };
   }
 
@@ -174,7 +182,7 @@ export class HealthEngine {
     const target: ProbeTarget = { address, port, server: { address: t.address, port: t.port }, bindto: s.bindto as string | undefined, timeoutMs: t.spec.timeout };
     const health = initialHealth(t.spec.initial, this.wall());
     const ctx = { checker, target, spec: t.spec, clock: this.clock, defer: this.clock === systemClock ? setImmediate : undefined };
-    const p: Probe = { key, label: endpoint(address, port), ctx, spec: t.spec, ids: new Set(), health, due: 0, handle: new RoundHandle(), inFlight: false, stopped: false, gen: 0, run: (now) => this.round(p, now) };
+    const p: Probe = { key, label: endpoint(address, port), ctx, spec: t.spec, ids: new Set(), health, ring: new ResultRing(), due: 0, handle: new RoundHandle(), inFlight: false, stopped: false, gen: 0, run: (now) => this.round(p, now) };
     return p;
   }
 
@@ -208,9 +216,12 @@ export class HealthEngine {
   }
 
   private record(p: Probe, rec: ProbeRecord): void {
-    this.opts.metrics?.observeProbe(p.spec.type, p.label, rec.ms);
+    if (this.opts.metrics) this.opts.metrics.observeProbeWith((p.metricSeries ??= this.opts.metrics.probeLabels(p.spec.type, p.label)), rec.ms);
     const { health, transition } = nextHealth(p.health, rec, p.spec);
-    p.health = health;
+    // copied into the probe's own object: the new one dies young instead of living an interval
+    // and being promoted to V8's old space (the same reason as ring.ts)
+    Object.assign(p.health, health);
+    p.ring.push(rec.ok, rec.at, rec.ms, rec.detail);
     if (transition) this.emit(p, transition, rec.at);
   }
 
@@ -246,19 +257,29 @@ export class HealthEngine {
 
   private setInFlight(d: number): void {
     this.inFlight += d;
-    this.opts.metrics?.inFlight.set(this.inFlight);
   }
 }
 
-/** The identity of a probe: real server address and port plus the spec, with object keys sorted. */
+/**
+ * The identity of a probe: real server address and port plus the spec, with object keys sorted.
+ * Equal specs give equal keys; the spec part is a short number per distinct canonical text, so
+ * 12,000 keys do not each hold a copy of a few hundred characters of spec.
+ */
 export function probeKey(t: { address: string; port: number; spec: CheckSpec }): string {
   let c = specKeys.get(t.spec);
-  if (c === undefined) specKeys.set(t.spec, (c = canonical(t.spec)));
+  if (c === undefined) {
+    const text = canonical(t.spec);
+    c = specNumbers.get(text);
+    if (c === undefined) specNumbers.set(text, (c = specNumbers.size));
+    specKeys.set(t.spec, c);
+  }
   return `${t.address}|${t.port}|${c}`;
 }
 
-/** Canonical text per spec object (specs are shared by many targets and never mutated). */
-const specKeys = new WeakMap<object, string>();
+/** Number per spec object (specs are shared by many targets and never mutated). */
+const specKeys = new WeakMap<object, number>();
+/** Number per distinct canonical spec text (grows with the distinct specs ever seen: a handful per config). */
+const specNumbers = new Map<string, number>();
 
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
