@@ -5,6 +5,9 @@
  * figures and the ratio to the anchor (a naive Node client doing only the 10k TCP connects/s: 0.76 core),
  * and, when run with --naive, also measures such a naive client here for a same-machine ratio.
  * Usage (root, after npm run build): node dist/bench/health-host.js [tcp=10000] [http=2000] [--no-metrics] [--naive]
+ * LVSD_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" passes Node flags to the measured processes;
+ * LVSD_BENCH_CHILD_LOG=PATH keeps their whole stdout (e.g. with --trace-gc) in PATH.<script>;
+ * LVSD_BENCH_STRACE=PATH runs them under `strace -f -c` and leaves the syscall table in PATH.<script>.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,7 +55,9 @@ function startNginx(ns: string, dir: string): number {
 
 /** Runs a node script inside the namespace and returns its JSON line; samples the server's CPU meanwhile. */
 async function runIn(ns: string, script: string, args: string[]): Promise<Record<string, unknown>> {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, join(here, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const flags = process.env.LVSD_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []; // e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+  const trace = process.env.LVSD_BENCH_STRACE ? ['strace', '-f', '-c', '-o', `${process.env.LVSD_BENCH_STRACE}.${script}`] : []; // syscall counts (slows the run: CPU figures then mean nothing)
+  const child = spawn('ip', ['netns', 'exec', ns, ...trace, process.execPath, ...flags, join(here, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (b) => (out += b));
   const s0 = nsTicks(ns, child.pid!);
@@ -60,7 +65,9 @@ async function runIn(ns: string, script: string, args: string[]): Promise<Record
   const code = await new Promise((r) => child.on('exit', r));
   const serverCores = (nsTicks(ns, child.pid!) - s0) / 100 / ((Date.now() - t0) / 1000);
   if (code !== 0) throw new Error(`${script} exited ${code}: ${out}`);
-  return { ...JSON.parse(out.trim().split('\n').at(-1)!), serverCoresWholeRun: +serverCores.toFixed(3) };
+  if (process.env.LVSD_BENCH_CHILD_LOG) writeFileSync(`${process.env.LVSD_BENCH_CHILD_LOG}.${script}`, out); // e.g. --trace-gc output
+  const json = out.trim().split('\n').filter((l) => l.startsWith('{')).at(-1) ?? '{}';
+  return { ...JSON.parse(json), serverCoresWholeRun: +serverCores.toFixed(3) };
 }
 
 async function main(): Promise<void> {

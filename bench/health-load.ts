@@ -30,6 +30,13 @@ function targets(tcp: number, http: number, port: number): HealthTarget[] {
   return out;
 }
 
+/** p50/p99/max of the last round's duration (ms) of every target whose id starts with `prefix`. */
+function roundMs(engine: HealthEngine, list: HealthTarget[], prefix: string): string {
+  const ms = list.filter((t) => t.id.startsWith(prefix)).map((t) => engine.status(t.id)!.lastResults.at(-1)?.ms ?? NaN).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  const at = (q: number): string => (ms.length ? ms[Math.min(ms.length - 1, Math.floor(ms.length * q))].toFixed(2) : '-');
+  return `${at(0.5)}/${at(0.99)}/${ms.length ? ms[ms.length - 1].toFixed(2) : '-'}`;
+}
+
 function totals(engine: HealthEngine, list: HealthTarget[]): { rounds: number; ok: number; fails: Map<string, number> } {
   let rounds = 0;
   let ok = 0;
@@ -54,12 +61,18 @@ async function main(): Promise<void> {
   const r0 = totals(engine, list).rounds;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
+  const peak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+  const sample = (): void => {
+    const m = process.memoryUsage();
+    for (const k of Object.keys(peak) as Array<keyof typeof peak>) peak[k] = Math.max(peak[k], m[k]);
+  };
+  const sampler = setInterval(sample, 250);
   await new Promise((r) => setTimeout(r, measureS * 1000));
   const cpu = process.cpuUsage(cpu0);
   const wall = (performance.now() - t0) * 1000;
   clearInterval(sampler);
+  sample();
+  const mb = (n: number): number => Math.round(n / 1048576);
   const end = totals(engine, list);
   const stats = engine.stats();
   const result = {
@@ -71,8 +84,14 @@ async function main(): Promise<void> {
     cpuCores: +((cpu.user + cpu.system) / wall).toFixed(3),
     userCores: +(cpu.user / wall).toFixed(3),
     systemCores: +(cpu.system / wall).toFixed(3),
-    peakRssMB: Math.round(Math.max(peakRss, process.memoryUsage().rss) / 1048576),
+    peakRssMB: mb(peak.rss),
+    peakHeapTotalMB: mb(peak.heapTotal),
+    peakHeapUsedMB: mb(peak.heapUsed),
+    peakExternalMB: mb(peak.external),
+    peakArrayBuffersMB: mb(peak.arrayBuffers),
     schedulerLagP99Ms: +stats.schedulerLagP99Ms.toFixed(2),
+    tcpRoundMsP50P99Max: roundMs(engine, list, 'tcp'),
+    httpRoundMsP50P99Max: roundMs(engine, list, 'http'),
     uniqueProbes: stats.probes,
     lastRoundOk: +(end.ok / list.length).toFixed(4),
     failures: Object.fromEntries([...end.fails.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5)),

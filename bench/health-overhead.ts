@@ -2,7 +2,7 @@
  * The engine's own cost per round, without sockets: N targets at a 1 s interval whose checker answers
  * at once (a resolved promise). Shows what the scheduler, runner, rise/fall state and metrics cost per
  * round, and whether one timer + a min-heap keeps 12,000 rounds/s on schedule.
- * Usage: node dist/bench/health-overhead.js [targets=12000] [metrics=1|0] [measureS=10]
+ * Usage: node dist/bench/health-overhead.js [targets=12000] [metrics=1|0] [measureS=10] [start|probe]
  */
 import { Registry } from 'prom-client';
 import type { Checker } from '../src/health/checker.js';
@@ -10,8 +10,16 @@ import { HealthEngine } from '../src/health/engine.js';
 import { HealthMetrics } from '../src/health/metrics.js';
 import { checkSchema, type CheckSpec } from '../src/health/schema.js';
 
-const [n = 12_000, m = 1, measureS = 10] = process.argv.slice(2).map(Number);
-const instant: Checker<CheckSpec> = { kind: 'tcp', schema: checkSchema, probe: () => Promise.resolve({ ok: true, detail: 'connected' }) };
+const [n = 12_000, m = 1, measureS = 10] = process.argv.slice(2, 5).map(Number);
+const OK = { ok: true, detail: 'connected' };
+/** "probe": the promise form (AbortSignal per probe); "start": the callback form the tcp checker uses. */
+const form = process.argv[5] === 'probe' ? 'probe' : 'start';
+const instant: Checker<CheckSpec> = {
+  kind: 'tcp',
+  schema: checkSchema,
+  probe: () => Promise.resolve(OK),
+  start: form === 'start' ? (_t, _s, done) => (done(OK), () => {}) : undefined,
+};
 
 async function main(): Promise<void> {
   const engine = new HealthEngine({ checkers: new Map([['tcp', instant]]), metrics: m ? new HealthMetrics(new Registry()) : undefined });
@@ -29,6 +37,7 @@ async function main(): Promise<void> {
   const done = rounds() - r0;
   const out = {
     targets: n,
+    form,
     metrics: !!m,
     roundsPerS: Math.round((done * 1e6) / wallUs),
     cores: +((c.user + c.system) / wallUs).toFixed(3),

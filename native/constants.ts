@@ -52,6 +52,8 @@ export const SO_TIMESTAMP = 29;
 export const SO_SNDBUFFORCE = 32;
 export const SO_RCVBUFFORCE = 33;
 export const SO_MARK = 36;
+export const SO_ERROR = 4;
+export const SO_LINGER = 13;
 
 // SOL_IP options
 export const IP_TOS = 1;
@@ -117,6 +119,23 @@ export const MSG_EOR = 0x80;
 export const MSG_WAITALL = 0x100;
 export const MSG_ERRQUEUE = 0x2000;
 export const MSG_NOSIGNAL = 0x4000;
+
+// epoll (sys/epoll.h)
+export const EPOLL_CLOEXEC = 0x80000;
+export const EPOLL_CTL_ADD = 1;
+export const EPOLL_CTL_DEL = 2;
+export const EPOLL_CTL_MOD = 3;
+export const EPOLLIN = 0x1;
+export const EPOLLOUT = 0x4;
+export const EPOLLERR = 0x8;
+export const EPOLLHUP = 0x10;
+export const EPOLLRDHUP = 0x2000;
+export const EPOLLET = 0x80000000;
+
+// errno values the non-blocking paths branch on
+export const EINTR = 4;
+export const EAGAIN = 11;
+export const EINPROGRESS = 115;
 
 // Ethernet protocol numbers (host values; sockaddr_ll and socket() want them in network order)
 export const ETH_P_ALL = 0x0003;

@@ -33,6 +33,13 @@ export interface Checker<S = unknown> {
   readonly schema: z.ZodType;
   /** Probes once. Must resolve (never reject) and must stop promptly when `signal` aborts. */
   probe(target: ProbeTarget, spec: S, signal: AbortSignal): Promise<ProbeResult>;
+  /**
+   * Optional callback form of `probe` for hot paths (no promise, no AbortSignal per probe): starts one
+   * probe and returns its `stop`. Calls `done` exactly once (possibly before returning) unless `stop`
+   * was called first; `stop` releases everything at once and may be called after `done` (no-op).
+   * Never throws. When present, the runner uses it instead of `probe`, still owning the deadline.
+   */
+  start?(target: ProbeTarget, spec: S, done: (r: ProbeResult) => void): () => void;
   /** Words for a probe cut off at its deadline, e.g. "no HTTP response from 10.0.0.2:80/healthz"
    *  (the runner appends " within N ms"). Default: "no reply". */
   describeTimeout?(target: ProbeTarget, spec: S): string;

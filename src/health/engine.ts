@@ -10,6 +10,7 @@ import { HealthError } from './errors.js';
 import type { HealthMetrics } from './metrics.js';
 import { createCheckers } from './registry.js';
 import { RoundHandle, type RoundContext, runRound } from './runner.js';
+import { ResultRing } from './ring.js';
 import { type Job, Scheduler } from './scheduler.js';
 import type { CheckSpec } from './schema.js';
 import { type Health, initialHealth, nextHealth, type ProbeRecord, type Transition } from './state.js';
@@ -60,6 +61,8 @@ interface Probe extends Job {
   spec: CheckSpec;
   ids: Set<string>;
   health: Health;
+  ring: ResultRing;
+  metricLabels?: { kind: string; target: string };
   due: number;
   handle: RoundHandle;
   inFlight: boolean;
@@ -93,6 +96,7 @@ export class HealthEngine {
     this.checkers = opts.checkers ?? createCheckers({ maxConcurrentScripts: opts.maxConcurrentScripts });
     this.wallBase = this.wall();
     this.monoBase = this.clock.now();
+    opts.metrics?.trackInFlight(() => this.inFlight);
     const onLag = opts.metrics ? (ms: number) => opts.metrics?.schedulerLag.observe(ms / 1000) : undefined;
     // with real timers, batch wake-ups within 5 ms (probes may start up to 5 ms early, never later)
     this.sched = new Scheduler(this.clock, onLag, this.clock === systemClock ? SLACK_MS : 0);
@@ -125,7 +129,7 @@ export class HealthEngine {
     const p = this.byId.get(id);
     if (!p) return undefined;
     const h = p.health;
-    const lastResults = h.ring.map(({ ok, at, ms, detail }) => ({ ok, at, ms, detail }));
+    const lastResults = p.ring.toArray();
     return { state: h.state, since: h.since, reason: h.reason, lastResults, weight: h.weight, probes: h.probes };
   }
 
@@ -174,7 +178,7 @@ export class HealthEngine {
     const target: ProbeTarget = { address, port, server: { address: t.address, port: t.port }, bindto: s.bindto as string | undefined, timeoutMs: t.spec.timeout };
     const health = initialHealth(t.spec.initial, this.wall());
     const ctx = { checker, target, spec: t.spec, clock: this.clock, defer: this.clock === systemClock ? setImmediate : undefined };
-    const p: Probe = { key, label: endpoint(address, port), ctx, spec: t.spec, ids: new Set(), health, due: 0, handle: new RoundHandle(), inFlight: false, stopped: false, gen: 0, run: (now) => this.round(p, now) };
+    const p: Probe = { key, label: endpoint(address, port), ctx, spec: t.spec, ids: new Set(), health, ring: new ResultRing(), due: 0, handle: new RoundHandle(), inFlight: false, stopped: false, gen: 0, run: (now) => this.round(p, now) };
     return p;
   }
 
@@ -208,9 +212,12 @@ export class HealthEngine {
   }
 
   private record(p: Probe, rec: ProbeRecord): void {
-    this.opts.metrics?.observeProbe(p.spec.type, p.label, rec.ms);
+    if (this.opts.metrics) this.opts.metrics.observeProbeWith((p.metricLabels ??= this.opts.metrics.probeLabels(p.spec.type, p.label)), rec.ms);
     const { health, transition } = nextHealth(p.health, rec, p.spec);
-    p.health = health;
+    // copied into the probe's own object: the new one dies young instead of living an interval
+    // and being promoted to V8's old space (the same reason as ring.ts)
+    Object.assign(p.health, health);
+    p.ring.push(rec.ok, rec.at, rec.ms, rec.detail);
     if (transition) this.emit(p, transition, rec.at);
   }
 
@@ -246,7 +253,6 @@ export class HealthEngine {
 
   private setInFlight(d: number): void {
     this.inFlight += d;
-    this.opts.metrics?.inFlight.set(this.inFlight);
   }
 }
 

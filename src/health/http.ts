@@ -1,137 +1,85 @@
 /**
- * http / https: one request per probe over a fresh connection (undici), no redirects unless told,
- * expected status ranges, optional body regex / sha256 digest over at most max_body_bytes.
+ * http / https: one request per probe over a fresh connection (node:net, node:tls), no redirects unless
+ * told, expected status ranges, optional body regex / sha256 digest over at most max_body_bytes.
+ * The request is built by http-request.ts, the response parsed by http-response.ts (both pure), and
+ * the connection driven by http-exchange.ts. Why not undici: bench/results/health-http.md.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Client, type Dispatcher, interceptors } from 'undici';
-import { z } from 'zod';
+import * as tls from 'node:tls';
 import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
-import { commonShape, regexSchema, statusSchema } from './common.js';
+import { settleOnce } from './probe-io.js';
+import { exchange, type ExchangeTarget, type HttpResponse } from './http-exchange.js';
+import { defaultHost, encodeRequest, type RedirectHop, redirectHop, serverName } from './http-request.js';
+import { type AnyHttpSpec, type HttpSpec, type HttpsSpec, httpSchema, httpsSchema } from './http-schema.js';
 
-const httpShape = {
-  ...commonShape,
-  /** Request method (default GET). */
-  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS']).default('GET'),
-  /** Request path with query (default "/"). */
-  path: z.string().startsWith('/', 'path must start with "/"').default('/'),
-  /** Host header (and default SNI for https); default: the probed address. */
-  host: z.string().min(1).optional(),
-  /** Extra request headers. */
-  headers: z.record(z.string(), z.string()).default({}),
-  /** Request body (for POST/PUT). */
-  body: z.string().optional(),
-  /** Accepted status codes: 200, "200-299" or a list (default 200-399). */
-  expect_status: statusSchema,
-  /** Regex the body (first max_body_bytes) must match. */
-  expect_body: regexSchema.optional(),
-  /** sha256 hex digest the whole body must have (the body must fit in max_body_bytes). */
-  expect_digest: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, 'expect_digest must be a sha256 digest in hex (64 characters)')
-    .transform((s) => s.toLowerCase())
-    .optional(),
-  /** Most body bytes read (default 64 KiB); the rest is discarded, never buffered. */
-  max_body_bytes: z.int().min(0).max(16 * 1024 * 1024).default(64 * 1024),
-  /** Redirects to follow: false/0 (default), true (= 5) or a number up to 10. */
-  follow_redirects: z
-    .union([z.boolean(), z.int().min(0).max(10)])
-    .default(0)
-    .transform((v) => (v === true ? 5 : v === false ? 0 : v)),
-};
+export { httpSchema, httpsSchema, type HttpSpec, type HttpsSpec } from './http-schema.js';
 
-/** TOML block of an http check. */
-export const httpSchema = z.strictObject({ type: z.literal('http'), ...httpShape });
+/** TLS contexts per CA file (or the system store), built once: a context per probe costs more than the handshake's JS. */
+class TlsContexts {
+  private byFile = new Map<string, tls.SecureContext>();
 
-/** TOML block of an https check: http plus TLS options. */
-export const httpsSchema = z.strictObject({
-  type: z.literal('https'),
-  ...httpShape,
-  /** TLS server name; default: `host`, else none for an IP address. */
-  sni: z.string().min(1).optional(),
-  /** Verify the server certificate and name (default true). */
-  tls_verify: z.boolean().default(true),
-  /** PEM file of CA certificates to trust instead of the system store. */
-  ca_file: z.string().min(1).optional(),
-});
-
-/** A validated http check. */
-export type HttpSpec = z.output<typeof httpSchema>;
-/** A validated https check. */
-export type HttpsSpec = z.output<typeof httpsSchema>;
-
-type AnyHttpSpec = HttpSpec | HttpsSpec;
-
-/** Body bytes kept (for the regex) and hashed (for the digest); reading stops at max_body_bytes. */
-interface BodyRead {
-  text: string;
-  digest: string;
-  bytes: number;
-  truncated: boolean;
-}
-
-async function readBody(body: Dispatcher.ResponseData['body'], max: number, digest: boolean): Promise<BodyRead> {
-  const chunks: Buffer[] = [];
-  const hash = digest ? createHash('sha256') : undefined;
-  let bytes = 0;
-  let truncated = false;
-  for await (const c of body as AsyncIterable<Buffer>) {
-    const room = max - bytes;
-    const part = c.length > room ? c.subarray(0, room) : c;
-    chunks.push(part);
-    hash?.update(part);
-    bytes += part.length;
-    if (c.length > room) {
-      truncated = true;
-      break;
-    }
-  }
-  if (truncated) body.destroy();
-  return { text: Buffer.concat(chunks).toString('utf8'), digest: hash?.digest('hex') ?? '', bytes, truncated };
-}
-
-/**
- * Connection options per distinct setup (bind, TLS), cached; each probe makes its own undici Client over
- * them and destroys it afterwards: a fresh connection per probe, without the Agent/Pool bookkeeping
- * that undici would otherwise create and tear down per origin (measured: bench/results/health.md).
- */
-class ConnectCache {
-  private opts = new Map<string, Client.Options>();
-  private cas = new Map<string, Buffer>();
-
-  get(target: ProbeTarget, spec: AnyHttpSpec): Client.Options {
-    const tls = spec.type === 'https' ? spec : undefined;
-    const servername = tls?.sni ?? (spec.host && !isIp(spec.host) ? spec.host.replace(/:\d+$/, '') : undefined);
-    const key = JSON.stringify([target.bindto, servername, tls?.tls_verify, tls?.ca_file]);
-    let o = this.opts.get(key);
-    if (o) return o;
-    const connect = { localAddress: target.bindto, servername, rejectUnauthorized: tls?.tls_verify ?? true, ca: tls?.ca_file ? this.ca(tls.ca_file) : undefined };
-    o = { connect, pipelining: 1, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 1 };
-    this.opts.set(key, o);
-    return o;
+  get(caFile: string | undefined): tls.SecureContext {
+    const key = caFile ?? '';
+    let c = this.byFile.get(key);
+    if (c) return c;
+    c = caFile === undefined ? tls.createSecureContext() : tls.createSecureContext({ ca: readCa(caFile) });
+    this.byFile.set(key, c);
+    return c;
   }
 
-  private ca(file: string): Buffer {
-    let b = this.cas.get(file);
-    if (!b) this.cas.set(file, (b = readFileSync(file)));
-    return b;
-  }
-
-  close(): void {
-    this.opts.clear();
-    this.cas.clear();
+  clear(): void {
+    this.byFile.clear();
   }
 }
 
-/** A Client for one probe, with the redirect interceptor when the spec follows redirects. */
-function clientFor(origin: string, opts: Client.Options, redirects: number): { d: Dispatcher; close(): void } {
-  const c = new Client(origin, opts);
-  const d = redirects > 0 ? c.compose(interceptors.redirect({ maxRedirections: redirects })) : c;
-  return { d, close: () => void c.destroy().catch(() => {}) };
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new Error(`cannot read ca_file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
-function isIp(h: string): boolean {
-  return /^[\d.]+$/.test(h) || h.includes(':') && !/^[^:]+:\d+$/.test(h);
+/** One request of a probe: the first, or one after a redirect. */
+interface Hop {
+  target: ExchangeTarget;
+  method: string;
+  path: string;
+  host: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+function firstHop(t: ProbeTarget, spec: AnyHttpSpec, contexts: TlsContexts): Hop {
+  const secure = spec.type === 'https' ? spec : undefined;
+  const target: ExchangeTarget = { host: t.address, port: t.port, localAddress: t.bindto };
+  if (secure) target.tls = { servername: serverName(secure.sni, secure.host), rejectUnauthorized: secure.tls_verify, secureContext: contexts.get(secure.ca_file) };
+  return { target, method: spec.method, path: spec.path, host: spec.host ?? defaultHost(t.address, t.port, !!secure), headers: spec.headers, body: spec.body };
+}
+
+/** Headers not carried to another origin, and those that describe a body that is not sent again. */
+const CROSS_ORIGIN_DROP = new Set(['host', 'authorization', 'proxy-authorization', 'cookie']);
+const BODY_HEADERS = new Set(['content-type', 'content-encoding', 'content-language', 'content-location']);
+
+function nextHop(prev: Hop, r: RedirectHop, spec: AnyHttpSpec, contexts: TlsContexts): Hop {
+  const { url } = r;
+  const secure = url.protocol === 'https:';
+  const sameOrigin = url.host === prev.host && secure === !!prev.target.tls;
+  const headers = Object.fromEntries(
+    Object.entries(prev.headers).filter(([k]) => !(sameOrigin ? k.toLowerCase() === 'host' : CROSS_ORIGIN_DROP.has(k.toLowerCase())) && (r.keepBody || !BODY_HEADERS.has(k.toLowerCase()))),
+  );
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const target: ExchangeTarget = { host, port: Number(url.port) || (secure ? 443 : 80), localAddress: prev.target.localAddress };
+  if (secure) {
+    const s = spec.type === 'https' ? spec : undefined;
+    const servername = sameOrigin && prev.target.tls ? prev.target.tls.servername : serverName(undefined, url.host);
+    target.tls = { servername, rejectUnauthorized: s?.tls_verify ?? true, secureContext: contexts.get(s?.ca_file) };
+  }
+  return { target, method: r.method, path: url.pathname + url.search, host: url.host, headers, body: r.keepBody ? prev.body : undefined };
+}
+
+function urlOf(h: Hop): URL {
+  return new URL(`${h.target.tls ? 'https' : 'http'}://${h.host}${h.path}`);
 }
 
 function where(target: ProbeTarget, spec: AnyHttpSpec): string {
@@ -142,8 +90,9 @@ function statusOk(code: number, spec: AnyHttpSpec): boolean {
   return spec.expect_status.some(([lo, hi]) => code >= lo && code <= hi);
 }
 
-function judge(code: number, body: BodyRead, target: ProbeTarget, spec: AnyHttpSpec): ProbeResult {
-  const at = where(target, spec);
+/** The verdict on a final response; `at` names the probed place (and the redirect, if any). */
+function judge(res: HttpResponse, at: string, spec: AnyHttpSpec): ProbeResult {
+  const { status: code, body } = res;
   if (!statusOk(code, spec)) return { ok: false, detail: `HTTP ${code} from ${at}` };
   if (spec.expect_digest !== undefined) {
     if (body.truncated) return { ok: false, detail: `body from ${at} is larger than max_body_bytes (${spec.max_body_bytes}); cannot check its digest` };
@@ -154,30 +103,77 @@ function judge(code: number, body: BodyRead, target: ProbeTarget, spec: AnyHttpS
   return { ok: true, detail: `HTTP ${code} from ${at}` };
 }
 
-/** Makes the http/https checker pair sharing one agent cache. */
-export function createHttpCheckers(): { http: Checker<HttpSpec>; https: Checker<HttpsSpec> } {
-  const conns = new ConnectCache();
-  const probe = async (target: ProbeTarget, spec: AnyHttpSpec, signal: AbortSignal): Promise<ProbeResult> => {
-    const scheme = spec.type === 'https' ? 'https' : 'http';
-    const origin = `${scheme}://${endpoint(target.address, target.port)}`;
-    const headers: Record<string, string> = { 'user-agent': 'lvsd-health', ...spec.headers };
-    if (spec.host) headers.host = spec.host;
-    const client = clientFor(origin, conns.get(target, spec), spec.follow_redirects);
-    try {
-      const res = await client.d.request({ origin, path: spec.path, method: spec.method, headers, body: spec.body, signal, reset: true });
-      const body = spec.method === 'HEAD' ? { text: '', digest: '', bytes: 0, truncated: false } : await readBody(res.body, spec.max_body_bytes, spec.expect_digest !== undefined);
-      if (spec.method === 'HEAD') res.body.destroy();
-      return judge(res.statusCode, body, target, spec);
-    } catch (e) {
-      return { ok: false, detail: `${describeError(scheme.toUpperCase(), e)} (${where(target, spec)})` };
-    } finally {
-      client.close();
-    }
+/** Words and results of a probe that are the same every round, made once per (target, spec). */
+interface Plan {
+  spec: AnyHttpSpec;
+  at: string;
+  /** The success result per status code seen (a result per round would be garbage kept 10 rounds in the ring). */
+  okByStatus: Map<number, ProbeResult>;
+}
+
+function judgeFirst(res: HttpResponse, plan: Plan): ProbeResult {
+  const r = judge(res, plan.at, plan.spec);
+  if (!r.ok) return r;
+  let ok = plan.okByStatus.get(res.status);
+  if (!ok) plan.okByStatus.set(res.status, (ok = r));
+  return ok;
+}
+
+/**
+ * Runs one probe (following redirects as told) and calls `done` exactly once, unless the returned
+ * `stop` is called first. Never throws: a failure to even open the connection is a result too.
+ */
+function startHttp(t: ProbeTarget, plan: Plan, contexts: TlsContexts, done: (r: ProbeResult) => void): () => void {
+  const spec = plan.spec;
+  const fail = (e: unknown): void => done({ ok: false, detail: `${describeError(spec.type.toUpperCase(), e)} (${plan.at})` });
+  let stopHop: (() => void) | undefined;
+  let stopped = false;
+  const run = (hop: Hop, n: number): void => {
+    const req = { bytes: encodeRequest(hop), head: hop.method === 'HEAD', maxBody: spec.max_body_bytes, keepText: spec.expect_body !== undefined, digest: spec.expect_digest !== undefined };
+    stopHop = exchange(hop.target, req, (err, res) => {
+      if (err !== undefined) return fail(err);
+      let result: ProbeResult | undefined;
+      try {
+        const next = n < spec.follow_redirects ? redirectHop(urlOf(hop), res!.status, res!.location, hop.method) : undefined;
+        if (next) return stopped ? undefined : run(nextHop(hop, next, spec, contexts), n + 1);
+        result = n === 0 ? judgeFirst(res!, plan) : judge(res!, `${plan.at} (redirected to ${urlOf(hop).href})`, spec);
+      } catch (e) {
+        return fail(e);
+      }
+      done(result);
+    });
   };
+  try {
+    run(firstHop(t, spec, contexts), 0);
+  } catch (e) {
+    fail(e);
+  }
+  return () => {
+    stopped = true;
+    stopHop?.();
+  };
+}
+
+/** Makes the http/https checker pair sharing one cache of TLS contexts. */
+export function createHttpCheckers(): { http: Checker<HttpSpec>; https: Checker<HttpsSpec> } {
+  const contexts = new TlsContexts();
+  const plans = new WeakMap<ProbeTarget, Plan>();
+  const planFor = (target: ProbeTarget, spec: AnyHttpSpec): Plan => {
+    let plan = plans.get(target);
+    if (plan?.spec !== spec) plans.set(target, (plan = { spec, at: where(target, spec), okByStatus: new Map() }));
+    return plan;
+  };
+  const start = (target: ProbeTarget, spec: AnyHttpSpec, done: (r: ProbeResult) => void): (() => void) => startHttp(target, planFor(target, spec), contexts, done);
+  const probe = (target: ProbeTarget, spec: AnyHttpSpec, signal: AbortSignal): Promise<ProbeResult> =>
+    new Promise((resolve) => {
+      let stop: (() => void) | undefined;
+      const finish = settleOnce(signal, `${spec.type.toUpperCase()} probe of ${where(target, spec)} aborted`, () => stop?.(), resolve);
+      stop = start(target, spec, finish);
+    });
   const describeTimeout = (t: ProbeTarget, spec: AnyHttpSpec): string => `no complete HTTP response from ${where(t, spec)}`;
-  const close = (): void => conns.close();
+  const close = (): void => contexts.clear();
   return {
-    http: { kind: 'http', schema: httpSchema, probe, describeTimeout, close },
-    https: { kind: 'https', schema: httpsSchema, probe, describeTimeout, close },
+    http: { kind: 'http', schema: httpSchema, start, probe, describeTimeout, close },
+    https: { kind: 'https', schema: httpsSchema, start, probe, describeTimeout, close },
   };
 }

@@ -8,7 +8,7 @@ import { createHttpCheckers } from './http.js';
 import { createIcmpChecker } from './icmp.js';
 import type { CheckSpec } from './schema.js';
 import { createScriptChecker } from './script.js';
-import { tcpChecker } from './tcp.js';
+import { createTcpChecker } from './tcp.js';
 import { udpChecker } from './udp.js';
 
 /** Options for the per-engine checker instances (shared sockets, agents and script slots live in them). */
@@ -19,6 +19,6 @@ export interface CheckerOptions {
 /** Builds one instance of every checker, keyed by kind. The engine closes them on stop(). */
 export function createCheckers(opts: CheckerOptions = {}): ReadonlyMap<string, Checker<CheckSpec>> {
   const { http, https } = createHttpCheckers();
-  const list: Checker<never>[] = [tcpChecker, http, https, createIcmpChecker(), udpChecker, dnsChecker, createScriptChecker(opts.maxConcurrentScripts)];
+  const list: Checker<never>[] = [createTcpChecker(), http, https, createIcmpChecker(), udpChecker, dnsChecker, createScriptChecker(opts.maxConcurrentScripts)];
   return new Map(list.map((c) => [c.kind, c as unknown as Checker<CheckSpec>]));
 }

@@ -4,7 +4,8 @@
  * becomes a failed result, and a checker that ignores its signal is cut off at the deadline.
  *
  * Callback style on purpose: at 12,000 rounds/s every promise and AbortController counts, so a round
- * costs one AbortController, one timer and the checker's own promise (see bench/results/health.md).
+ * costs one AbortController, one timer and the checker's own promise, and with a checker that has the
+ * callback form (`start`, as tcp, http and https have) only the timer and a few closures (see bench/results/health.md).
  */
 import type { Clock } from '../util/clock.js';
 import { type Checker, describeError, type ProbeResult, type ProbeTarget } from './checker.js';
@@ -61,6 +62,7 @@ function withAttempts(r: ProbeResult, i: number, retries: number): ProbeResult {
 /** One attempt under the spec's timeout; `done` is called exactly once. */
 export function attemptCb(ctx: RoundContext, handle: RoundHandle, done: (r: ProbeResult) => void): void {
   if (handle.halted) return done(STOPPED);
+  if (ctx.checker.start) return startCb(ctx, handle, done);
   const ctrl = new AbortController();
   let settled = false;
   const finish = (r: ProbeResult): void => {
@@ -90,6 +92,35 @@ export function attemptCb(ctx: RoundContext, handle: RoundHandle, done: (r: Prob
     (r) => finish(r && typeof r.ok === 'boolean' ? r : { ok: false, detail: `${ctx.checker.kind} checker returned no result` }),
     (e) => finish({ ok: false, detail: describeError(`${ctx.checker.kind} probe`, e) }),
   );
+}
+
+/** attemptCb through the checker's callback form: no AbortController and no promise per attempt. */
+function startCb(ctx: RoundContext, handle: RoundHandle, done: (r: ProbeResult) => void): void {
+  let settled = false;
+  let stop: (() => void) | undefined;
+  const finish = (r: ProbeResult): void => {
+    if (settled) return;
+    settled = true;
+    cancel();
+    handle.stopCurrent = undefined;
+    done(handle.halted ? STOPPED : r);
+  };
+  const expire = (): void => {
+    if (settled) return;
+    finish({ ok: false, detail: timeoutDetail(ctx) });
+    stop?.();
+  };
+  const cancel = ctx.clock.setTimeout(() => (ctx.defer ? ctx.defer(expire) : expire()), ctx.spec.timeout);
+  handle.stopCurrent = () => {
+    finish(STOPPED);
+    stop?.();
+  };
+  try {
+    stop = ctx.checker.start!(ctx.target, ctx.spec, (r) => finish(r && typeof r.ok === 'boolean' ? r : { ok: false, detail: `${ctx.checker.kind} checker returned no result` }));
+  } catch (e) {
+    finish({ ok: false, detail: describeError(`${ctx.checker.kind} probe`, e) });
+  }
+  if (settled) stop?.();
 }
 
 /** Promise form of one attempt (for tools and tests); `signal` aborts it. */

@@ -13,17 +13,12 @@ export interface Job {
   gen: number;
 }
 
-interface Entry {
-  job: Job;
-  gen: number;
-}
-
 /** Lag samples kept for percentiles. */
 const LAG_SAMPLES = 4096;
 
 /** Runs jobs at due times (clock ms) with one underlying timer; records lag per run. */
 export class Scheduler {
-  private heap = new MinHeap<Entry>();
+  private heap = new MinHeap<Job>();
   private armedFor = Infinity;
   private disarm: (() => void) | undefined;
   private lags = new Float64Array(LAG_SAMPLES);
@@ -42,7 +37,7 @@ export class Scheduler {
 
   /** Runs job.run(now) at clock time `due` (at once if past), replacing any earlier schedule of it. */
   at(due: number, job: Job): void {
-    this.heap.push(due, { job, gen: ++job.gen });
+    this.heap.push(due, job, ++job.gen);
     if (due < this.armedFor - this.slackMs) this.arm(due);
   }
 
@@ -69,7 +64,7 @@ export class Scheduler {
     this.disarm?.();
     this.disarm = undefined;
     this.armedFor = Infinity;
-    this.heap = new MinHeap<Entry>();
+    this.heap = new MinHeap<Job>();
   }
 
   private arm(due: number): void {
@@ -83,14 +78,15 @@ export class Scheduler {
     this.armedFor = Infinity;
     const now = this.clock.now();
     const horizon = now + this.slackMs;
-    for (let e = this.heap.peek(); e && e.due <= horizon; e = this.heap.peek()) {
-      this.heap.pop();
-      if (e.item.gen !== e.item.job.gen) continue;
-      this.record(Math.max(0, now - e.due));
-      e.item.job.run(now);
+    for (let due = this.heap.peekDue(); due <= horizon; due = this.heap.peekDue()) {
+      const gen = this.heap.peekTag();
+      const job = this.heap.pop()!;
+      if (gen !== job.gen) continue;
+      this.record(Math.max(0, now - due));
+      job.run(now);
     }
-    const next = this.heap.peek();
-    if (next && next.due < this.armedFor) this.arm(next.due);
+    const next = this.heap.peekDue();
+    if (next < this.armedFor) this.arm(next);
   }
 
   private record(lag: number): void {

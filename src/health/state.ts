@@ -1,6 +1,7 @@
 /**
- * Health state of one probe: a pure rise/fall function with a ring of recent results. Time is an input
- * (each result carries its own `at`); nothing here reads a clock or does I/O.
+ * Health state of one probe: a pure rise/fall function. Time is an input (each result carries its own
+ * `at`); nothing here reads a clock or does I/O. The ring of recent results lives beside it (ring.ts),
+ * updated in place, so a round allocates only the small Health object.
  */
 
 /** One probe round's outcome as remembered in the ring. */
@@ -15,7 +16,7 @@ export interface ProbeRecord {
   weight?: number;
 }
 
-/** Health of one probe: current verdict, streaks and the most recent results (oldest first). */
+/** Health of one probe: current verdict and streaks. */
 export interface Health {
   state: 'up' | 'down';
   since: number;
@@ -23,16 +24,14 @@ export interface Health {
   /** Consecutive successes / failures ending with the latest result. */
   okStreak: number;
   failStreak: number;
-  ring: ProbeRecord[];
   probes: number;
   weight?: number;
 }
 
-/** Rise/fall thresholds and ring length. */
+/** Rise/fall thresholds. */
 export interface HealthParams {
   rise: number;
   fall: number;
-  ringSize?: number;
 }
 
 /** A verdict change (or, with from === to, a dynamic weight change) with its human reason. */
@@ -43,19 +42,10 @@ export interface Transition {
   weight?: number;
 }
 
-/** Default number of results kept in the ring. */
-export const RING_SIZE = 10;
-
 /** Health before any probe: `initial` "up" (keepalived's default) or "down" (alpha: down until proven). */
 export function initialHealth(initial: 'up' | 'down', at: number): Health {
   const reason = initial === 'up' ? 'initial state up (not yet checked)' : 'initial state down until proven (alpha)';
-  return { state: initial, since: at, reason, okStreak: 0, failStreak: 0, ring: [], probes: 0 };
-}
-
-function pushRing(ring: ProbeRecord[], r: ProbeRecord, size: number): ProbeRecord[] {
-  const next = ring.length >= size ? ring.slice(ring.length - size + 1) : ring.slice();
-  next.push(r);
-  return next;
+  return { state: initial, since: at, reason, okStreak: 0, failStreak: 0, probes: 0 };
 }
 
 function streakReason(detail: string, n: number): string {
@@ -72,9 +62,8 @@ export function nextHealth(h: Health, r: ProbeRecord, p: HealthParams): { health
   const okStreak = r.ok ? h.okStreak + 1 : 0;
   const failStreak = r.ok ? 0 : h.failStreak + 1;
   const weight = r.ok && r.weight !== undefined ? r.weight : h.weight;
-  const ring = pushRing(h.ring, r, p.ringSize ?? RING_SIZE);
   // an explicit literal rather than a spread: this runs 12,000 times a second
-  const base: Health = { state: h.state, since: h.since, reason: h.reason, okStreak, failStreak, ring, probes: h.probes + 1, weight };
+  const base: Health = { state: h.state, since: h.since, reason: h.reason, okStreak, failStreak, probes: h.probes + 1, weight };
   if (h.state === 'up' && failStreak >= p.fall) return flip(base, 'down', streakReason(r.detail, failStreak), r.at);
   if (h.state === 'down' && okStreak >= p.rise) return flip(base, 'up', streakReason(r.detail, okStreak), r.at);
   if (h.state === 'up' && weight !== h.weight) return { health: base, transition: { from: 'up', to: 'up', reason: `weight ${weight}: ${r.detail}`, weight } };
@@ -83,6 +72,6 @@ export function nextHealth(h: Health, r: ProbeRecord, p: HealthParams): { health
 
 function flip(h: Health, to: 'up' | 'down', reason: string, at: number): { health: Health; transition: Transition } {
   const from = h.state;
-  const health: Health = { state: to, since: at, reason, okStreak: h.okStreak, failStreak: h.failStreak, ring: h.ring, probes: h.probes, weight: h.weight };
+  const health: Health = { state: to, since: at, reason, okStreak: h.okStreak, failStreak: h.failStreak, probes: h.probes, weight: h.weight };
   return { health, transition: { from, to, reason, weight: h.weight } };
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthEngine, type HealthEvent } from '../../../src/health/engine.js';
@@ -36,6 +38,9 @@ describe.skipIf(!hasRoot('host: health checks against nginx'))('http/https check
           location = /fail { return 503 "down\\n"; }
           location = /moved { return 301 /healthz; }
           location = /slow.txt { limit_rate 2k; }
+          location = /moved-fail { return 302 /fail; }
+          location = /echo { return 200 "$request_method $content_length $http_x_probe\n"; }
+          location = /chunked.txt { alias ${tmp.dir}/www/page.txt; sub_filter 'page' 'PAGE'; sub_filter_types text/plain; }
         }
         server { listen ${addr}:${port}; server_name web.test; location / { return 200 "vhost web.test\\n"; } }
         server { listen ${addr}:${tlsPort} ssl; server_name web.test; ssl_certificate ${c.cert}; ssl_certificate_key ${c.key};
@@ -124,6 +129,49 @@ describe.skipIf(!hasRoot('host: health checks against nginx'))('http/https check
     expect(r.detail).toMatch(/^HTTPS (ERR_SSL_WRONG_VERSION_NUMBER|EPROTO|ECONNRESET|.*wrong version number)/);
   });
 
+  it('HEAD and POST: the method, body length and extra headers reach the server', async () => {
+    expect(await http({ path: '/echo', method: 'POST', body: 'a=1', headers: { 'X-Probe': 'p1' }, expect_body: '^POST 3 p1\n$' })).toMatchObject({ ok: true });
+    expect(await http({ path: '/echo', method: 'PUT', expect_body: '^PUT 0 ' })).toMatchObject({ ok: true });
+    expect(await http({ path: '/healthz', method: 'HEAD' })).toEqual({ ok: true, detail: `HTTP 200 from ${addr}:${port}/healthz` });
+  });
+
+  it('decodes a chunked body (nginx sends one when sub_filter drops Content-Length)', async () => {
+    const raw = await rawGet(addr, port, '/chunked.txt');
+    expect(raw).toMatch(/\r\ntransfer-encoding: chunked\r\n/i);
+    const want = page.replace('page', 'PAGE');
+    expect(await http({ path: '/chunked.txt', expect_body: `^${want}$`, expect_digest: createHash('sha256').update(want).digest('hex') })).toMatchObject({ ok: true });
+  });
+
+  it('a failure after a redirect names where it was sent', async () => {
+    expect(await http({ path: '/moved-fail', follow_redirects: 1 })).toEqual({ ok: false, detail: `HTTP 503 from ${addr}:${port}/moved-fail (redirected to http://${addr}:${port}/fail)` });
+  });
+
+  it('connect_ip/connect_port replace the real server, bindto sets the source address', async () => {
+    const src = loopbackAddr();
+    const r = await runner.once({ type: 'http', timeout: '2s', interval: '2s', path: '/healthz?bindto-probe', connect_ip: addr, connect_port: port, bindto: src }, '192.0.2.1', 9);
+    expect(r).toEqual({ ok: true, detail: `HTTP 200 from ${addr}:${port}/healthz?bindto-probe` });
+    const line = readFileSync(join(tmp.dir, 'access.log'), 'utf8').split('\n').find((l) => l.includes('bindto-probe'));
+    expect(line?.split(' ')[0]).toBe(src);
+  });
+
+  it('closes with a RST: http and https probes leave no TIME_WAIT on either side', async () => {
+    const src = loopbackAddr();
+    const timeWaits = () => execFileSync('ss', ['-Htan', 'state', 'time-wait'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`${src}:`)).length;
+    for (let i = 0; i < 5; i++) {
+      expect(await http({ path: '/healthz', bindto: src })).toMatchObject({ ok: true });
+      expect(await http({ path: '/page.txt', bindto: src, max_body_bytes: 4 })).toMatchObject({ ok: true }); // stops reading early
+      expect(await https({ path: '/healthz', sni: 'web.test', ca_file: cert, bindto: src })).toMatchObject({ ok: true });
+    }
+    expect(await http({ path: '/slow.txt', bindto: src, timeout: '200ms', interval: '1s', max_body_bytes: 1_000_000 })).toMatchObject({ ok: false });
+    expect(timeWaits()).toBe(0);
+    // the check can fail: a plain close by the client does leave one
+    await new Promise<void>((resolve) => {
+      const s = net.connect({ host: addr, port, localAddress: src }, () => s.end());
+      s.on('close', () => resolve());
+    });
+    expect(timeWaits()).toBe(1);
+  });
+
   it('a refused connection is down with ECONNREFUSED', async () => {
     const closed = await freePort(addr);
     const r = await runner.once({ type: 'http', timeout: '1s', interval: '1s' }, addr, closed);
@@ -152,3 +200,14 @@ describe.skipIf(!hasRoot('host: health checks against nginx'))('http/https check
     }
   });
 });
+
+/** GET `path` with a hand-written HTTP/1.1 request; resolves with the raw response (the server closes). */
+function rawGet(addr: string, port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: addr, port }, () => s.write(`GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`));
+    let out = '';
+    s.on('data', (b) => (out += b.toString('latin1')));
+    s.on('end', () => resolve(out));
+    s.on('error', reject);
+  });
+}

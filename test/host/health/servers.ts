@@ -55,11 +55,15 @@ function collect(p: ChildProcess): () => string {
   return () => out;
 }
 
-/** Kills a child we started (by its pid) and waits for it to exit. */
+/** Kills a child we started and its whole process group (servers here are spawned detached, so they lead one: nginx's worker dies with its master), then waits for the child to exit. */
 export async function killChild(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return;
   const gone = new Promise((r) => p.once('exit', r));
-  p.kill('SIGKILL');
+  try {
+    process.kill(-p.pid!, 'SIGKILL'); // the whole group: nginx's worker outlives a SIGKILLed master otherwise
+  } catch {
+    p.kill('SIGKILL'); // not a group leader (not spawned detached)
+  }
   await gone;
 }
 
@@ -74,7 +78,7 @@ export async function startNginx(dir: string, httpBody: string, waitFor: Array<[
             fastcgi_temp_path ${dir}/fc; uwsgi_temp_path ${dir}/uw; scgi_temp_path ${dir}/sc;
             default_type text/plain; ${httpBody} }`,
   );
-  const proc = spawn('nginx', ['-p', dir, '-c', conf, '-e', 'stderr', '-g', `daemon off; pid ${dir}/nginx.pid;`], { stdio: 'pipe' });
+  const proc = spawn('nginx', ['-p', dir, '-c', conf, '-e', 'stderr', '-g', `daemon off; pid ${dir}/nginx.pid;`], { stdio: 'pipe', detached: true });
   const log = collect(proc);
   for (const [a, p] of waitFor) await waitTcp(a, p).catch((e) => Promise.reject(new Error(`${e.message}; nginx said: ${log()}`)));
   return { proc, log };
@@ -100,7 +104,7 @@ export function selfSigned(dir: string, name: string): { cert: string; key: stri
 /** dnsmasq answering from its own flags only (no upstream, no hosts file) on address:port (UDP+TCP). */
 export async function startDnsmasq(address: string, port: number, extra: string[]): Promise<{ proc: ChildProcess; log: () => string }> {
   const args = ['--no-daemon', '--keep-in-foreground', `--port=${port}`, `--listen-address=${address}`, '--bind-interfaces', '--no-resolv', '--no-hosts', '--user=root', '--pid-file', '--log-facility=-', ...extra];
-  const proc = spawn('dnsmasq', args, { stdio: 'pipe' });
+  const proc = spawn('dnsmasq', args, { stdio: 'pipe', detached: true });
   const log = collect(proc);
   await waitTcp(address, port).catch((e) => Promise.reject(new Error(`${e.message}; dnsmasq said: ${log()}`)));
   return { proc, log };

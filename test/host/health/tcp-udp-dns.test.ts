@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dnsPacket from 'dns-packet';
 import { hasRoot } from '../../support/root.js';
+import { checkSchema } from '../../../src/health/schema.js';
+import { createTcpChecker, type TcpSpec } from '../../../src/health/tcp.js';
 import { checkRunner } from './check.js';
 import { freePort, killChild, loopbackAddr, startDnsmasq, startNginx, tempDir, vethNamespace } from './servers.js';
 
@@ -67,6 +69,21 @@ describe.skipIf(!hasRoot('host: tcp/udp/dns checks against nginx and dnsmasq'))(
       expect((await runner.once({ type: 'tcp', bindto: '127.0.0.1' }, addr, web)).ok).toBe(true);
       const r = await runner.once({ type: 'tcp', bindto: '192.0.2.1' }, addr, web);
       expect(r).toMatchObject({ ok: false, detail: expect.stringMatching(/EADDRNOTAVAIL/) });
+    });
+
+    it('the promise form (probe with an AbortSignal) answers the same and gives up at abort', async () => {
+      const tcp = createTcpChecker();
+      const spec = checkSchema.parse({ type: 'tcp' }) as TcpSpec;
+      const at = (address: string, port: number) => ({ address, port, server: { address, port }, timeoutMs: 1000 });
+      try {
+        expect(await tcp.probe(at(addr, web), spec, new AbortController().signal)).toEqual({ ok: true, detail: `connected to ${addr}:${web}` });
+        const ctrl = new AbortController();
+        const pending = tcp.probe(at(veth!.nsAddr, 80), spec, ctrl.signal);
+        setTimeout(() => ctrl.abort(), 50);
+        expect(await pending).toEqual({ ok: false, detail: `probe of ${veth!.nsAddr}:80 aborted` });
+      } finally {
+        tcp.close?.();
+      }
     });
   });
 

@@ -232,6 +232,14 @@ describe('HealthEngine metrics and stats', () => {
     expect(text).toMatch(/lvsd_scheduler_lag_seconds_count 2/);
   });
 
+  it('reads the in-flight gauge from the engine when scraped', async () => {
+    const registry = new Registry();
+    const { engine, step } = setup(() => 'hang', { metrics: new HealthMetrics(registry) });
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ timeout: '900ms' }) }]);
+    await step(600);
+    expect(await registry.metrics()).toMatch(/lvsd_probes_in_flight 1/);
+  });
+
   it('measures lag: timers that fire 30 ms late show as 30 ms p99', async () => {
     const clock = new ManualClock();
     // a clock whose timers fire 30 ms after they should, like an overloaded event loop

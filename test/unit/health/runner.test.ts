@@ -67,3 +67,69 @@ describe('runner', () => {
     expect(await attempt({ checker: bad, target, spec: spec(), clock: new ManualClock() })).toEqual({ ok: false, detail: 'tcp checker returned no result' });
   });
 });
+
+/** A checker with only the callback form wired to the test: probes finish when the test calls `done`. */
+function manualStart() {
+  const pending: Array<{ done: (r: ProbeResult) => void; stops: number }> = [];
+  const checker: Checker<CheckSpec> = {
+    kind: 'tcp',
+    schema: checkSchema,
+    probe: () => Promise.reject(new Error('the runner must use start()')),
+    start: (_t, _s, done) => {
+      const p = { done, stops: 0 };
+      pending.push(p);
+      return () => p.stops++;
+    },
+    describeTimeout: () => 'no TCP connection to 10.0.0.1:80',
+  };
+  return { checker, pending };
+}
+
+describe('runner with a callback-form checker (start)', () => {
+  it('uses start(), reports its result once and ignores a second done', () => {
+    const clock = new ManualClock();
+    const { checker, pending } = manualStart();
+    const results: ProbeResult[] = [];
+    runRound({ checker, target, spec: spec(), clock }, new RoundHandle(), (r) => results.push(r));
+    pending[0].done({ ok: true, detail: 'connected to 10.0.0.1:80' });
+    pending[0].done({ ok: false, detail: 'late' });
+    clock.advance(1000);
+    expect(results).toEqual([{ ok: true, detail: 'connected to 10.0.0.1:80' }]);
+  });
+
+  it('a deadline reports the timeout and calls stop; an answer after it is ignored', () => {
+    const clock = new ManualClock();
+    const { checker, pending } = manualStart();
+    const results: ProbeResult[] = [];
+    runRound({ checker, target, spec: spec(), clock }, new RoundHandle(), (r) => results.push(r));
+    clock.advance(100);
+    pending[0].done({ ok: true, detail: 'too late' });
+    expect(results).toEqual([{ ok: false, detail: 'no TCP connection to 10.0.0.1:80 within 100 ms' }]);
+    expect(pending[0].stops).toBe(1);
+  });
+
+  it('a synchronous done (failure before any waiting) and a throwing start both settle the round', () => {
+    const clock = new ManualClock();
+    const results: ProbeResult[] = [];
+    const sync: Checker<CheckSpec> = { ...manualStart().checker, start: (_t, _s, done) => (done({ ok: false, detail: 'bind 192.0.2.1 EADDRNOTAVAIL' }), () => {}) };
+    const throws: Checker<CheckSpec> = { ...manualStart().checker, start: () => { throw new Error('checker bug'); } };
+    runRound({ checker: sync, target, spec: spec(), clock }, new RoundHandle(), (r) => results.push(r));
+    runRound({ checker: throws, target, spec: spec(), clock }, new RoundHandle(), (r) => results.push(r));
+    clock.advance(1000);
+    expect(results).toEqual([{ ok: false, detail: 'bind 192.0.2.1 EADDRNOTAVAIL' }, { ok: false, detail: 'tcp probe failed: checker bug' }]);
+  });
+
+  it('halting stops the probe and reports "probe stopped" once', () => {
+    const clock = new ManualClock();
+    const { checker, pending } = manualStart();
+    const results: ProbeResult[] = [];
+    const h = new RoundHandle();
+    runRound({ checker, target, spec: spec({ retries: 2 }), clock }, h, (r) => results.push(r));
+    h.halt();
+    pending[0].done({ ok: true, detail: 'late' });
+    clock.advance(1000);
+    expect(results).toEqual([{ ok: false, detail: 'probe stopped' }]);
+    expect(pending.length).toBe(1);
+    expect(pending[0].stops).toBe(1);
+  });
+});

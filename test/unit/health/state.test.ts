@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ResultRing } from '../../../src/health/ring.js';
 import { initialHealth, nextHealth, type Health, type ProbeRecord } from '../../../src/health/state.js';
 
 const rec = (ok: boolean, at: number, detail = ok ? 'HTTP 200 from 10.0.0.2:80/' : 'connect ECONNREFUSED', weight?: number): ProbeRecord => ({ ok, at, ms: 1, detail, weight });
@@ -31,10 +32,9 @@ describe('nextHealth', () => {
     expect(transitions.map((t) => `${t.to}:${t.reason}`)).toEqual(['down:connect ECONNREFUSED', 'up:HTTP 200 from 10.0.0.2:80/', 'down:connect ECONNREFUSED']);
   });
 
-  it('keeps a bounded ring of the most recent results, oldest first', () => {
+  it('counts every probe', () => {
     let h = initialHealth('up', 0);
-    for (let i = 0; i < 15; i++) h = nextHealth(h, rec(i % 2 === 0, i), { rise: 1, fall: 100, ringSize: 4 }).health;
-    expect(h.ring.map((r) => r.at)).toEqual([11, 12, 13, 14]);
+    for (let i = 0; i < 15; i++) h = nextHealth(h, rec(i % 2 === 0, i), { rise: 1, fall: 100 }).health;
     expect(h.probes).toBe(15);
   });
 
@@ -57,5 +57,25 @@ describe('nextHealth', () => {
   it('initial reasons say whether the state is proven', () => {
     expect(initialHealth('down', 5)).toMatchObject({ state: 'down', since: 5, reason: expect.stringMatching(/until proven/) });
     expect(initialHealth('up', 5).reason).toMatch(/not yet checked/);
+  });
+});
+
+describe('ResultRing', () => {
+  it('keeps the most recent results, oldest first, as copies', () => {
+    const ring = new ResultRing(4);
+    expect(ring.toArray()).toEqual([]);
+    ring.push(true, 1, 5, 'a');
+    ring.push(false, 2, 6, 'b');
+    expect(ring.toArray()).toEqual([{ ok: true, at: 1, ms: 5, detail: 'a' }, { ok: false, at: 2, ms: 6, detail: 'b' }]);
+    for (let i = 3; i <= 15; i++) ring.push(i % 2 === 0, i, 1, `r${i}`);
+    const out = ring.toArray();
+    expect(out.map((r) => r.at)).toEqual([12, 13, 14, 15]);
+    out[0].detail = 'changed by the caller';
+    expect(ring.toArray()[0].detail).toBe('r12');
+    expect(ring.length).toBe(4);
+  });
+
+  it('rejects a size below 1', () => {
+    expect(() => new ResultRing(0)).toThrow(/at least 1/);
   });
 });
