@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import type { Checker, ProbeResult, ProbeTarget } from '../../../src/health/checker.js';
+import { HealthEngine } from '../../../src/health/engine.js';
 import { lazyChecker } from '../../../src/health/lazy-checker.js';
 import { createCheckers } from '../../../src/health/registry.js';
-import { checkKinds } from '../../../src/health/schema.js';
+import { checkKinds, checkSchema, type CheckSpec } from '../../../src/health/schema.js';
+import { ManualClock } from '../../../src/util/clock.js';
 
 const target: ProbeTarget = { address: '10.0.0.1', port: 80, server: { address: '10.0.0.1', port: 80 }, timeoutMs: 100 };
 const schema = z.object({ type: z.literal('fake') });
@@ -109,5 +111,22 @@ describe('registry (lazy)', () => {
     expect(c.get('http')!.describeTimeout).toBeDefined();
     expect(c.get('https')!.describeTimeout).toBeDefined();
     for (const x of new Set(c.values())) x.close?.();
+  });
+});
+
+describe('HealthEngine.prepare', () => {
+  it('loads the checkers of the kinds the targets use, and only those', async () => {
+    const loaded: string[] = [];
+    const lazy = (kind: string) => lazyChecker(kind, schema, async () => (loaded.push(kind), { ...fake(), kind }));
+    const checkers = new Map([['tcp', lazy('tcp')], ['udp', lazy('udp')], ['dns', lazy('dns')]]) as unknown as Map<string, Checker<CheckSpec>>;
+    const engine = new HealthEngine({ clock: new ManualClock(), checkers });
+    const spec = (type: string) => checkSchema.parse(type === 'dns' ? { type, name: 'x.' } : { type });
+    await engine.prepare([
+      { id: 'a', address: '10.0.0.1', port: 80, spec: spec('tcp') },
+      { id: 'b', address: '10.0.0.2', port: 80, spec: spec('tcp') },
+      { id: 'c', address: '10.0.0.3', port: 53, spec: spec('udp') },
+    ]);
+    expect(loaded.sort()).toEqual(['tcp', 'udp']);
+    await engine.stop();
   });
 });
