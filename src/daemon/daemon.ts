@@ -83,8 +83,11 @@ export class Daemon<C> {
 
   /** Starts probes, VRRP, the resync timer, and runs the first (adopting) pass; resolves after it. */
   async start(): Promise<void> {
+    const targets = this.d.model.targets(this.config);
+    await this.d.health.prepare?.(targets); // checker modules, so the first probes need not wait for them
+    if (this.stopped) return;
     this.unsubscribe = this.d.health.onTransition((ev) => this.onHealth(ev));
-    this.d.health.setTargets(this.d.model.targets(this.config));
+    this.d.health.setTargets(targets);
     this.d.metrics?.setGeneration(this.generation);
     const instances = this.d.model.vrrpInstances(this.config);
     if (instances.length && this.d.vrrp) await this.startVrrp(instances, this.config);

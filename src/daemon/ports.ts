@@ -138,6 +138,8 @@ export type HealthEventLike = HealthEvent;
 /** The health engine (H3's HealthEngine). */
 export interface HealthPort {
   setTargets(targets: Target[]): void;
+  /** Optional: loads what probing `targets` needs (checker modules) before setTargets; never rejects. */
+  prepare?(targets: Target[]): Promise<void>;
   onTransition(cb: (ev: HealthEventLike) => void): () => void;
   status(id: string): HealthStatusLike | undefined;
   stop(): Promise<void>;

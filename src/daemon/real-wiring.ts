@@ -6,7 +6,6 @@ import type { Config } from '../config/schema.js';
 import { formatProblems } from '../config/load.js';
 import { MemoryDataplane } from '../dataplane/memory.js';
 import { HealthEngine } from '../health/engine.js';
-import { HealthMetrics } from '../health/metrics.js';
 import type { Op } from '../ipvs/types.js';
 import { configModel } from './model.js';
 import { planner, summary, diffTables, reconciler, openKernel, formatOp, vrrpService, memoryCodec } from './adapters.js';
@@ -27,10 +26,10 @@ export function realWiring(): Wiring<Config> {
       return openKernel();
     },
     reconciler,
-    health(clock, log, registry, targets) {
+    async health(clock, log, registry, targets) {
       // Per-target probe latency histograms cost ~12 series per target: keep them for fleets up to
-      // PER_TARGET_LIMIT targets, above that only per check kind.
-      const metrics = new HealthMetrics(registry, { perTarget: targets <= PER_TARGET_LIMIT });
+      // PER_TARGET_LIMIT targets, above that only per check kind. health/metrics.ts loads prom-client.
+      const metrics = registry && new (await import('../health/metrics.js')).HealthMetrics(registry, { perTarget: targets <= PER_TARGET_LIMIT });
       return new HealthEngine({ clock, log: log.child({ layer: 'health' }), metrics });
     },
     vrrp: vrrpService,

@@ -25,8 +25,11 @@ export interface Wiring<C> {
   /** Opens the dataplane; rejects with an Error whose message says why (e.g. IPVS not available). */
   openDataplane(kind: DataplaneKind): Promise<OpenedDataplane>;
   reconciler(dp: Dataplane, clock: Clock, log: Logger): ReconcilerPort;
-  /** `targets` = how many health targets the config has (large fleets drop per-target latency labels). */
-  health(clock: Clock, log: Logger, registry: Registry, targets: number): HealthPort;
+  /**
+   * `targets` = how many health targets the config has (large fleets drop per-target latency labels);
+   * no `registry` = no metrics are kept (nothing can scrape them). May load modules, hence a promise.
+   */
+  health(clock: Clock, log: Logger, registry: Registry | undefined, targets: number): HealthPort | Promise<HealthPort>;
   /** The VRRP service for `instances` (may load its modules on demand, hence a promise). */
   vrrp(instances: unknown[], routerId: string, log: Logger, registry: Registry): VrrpPort | Promise<VrrpPort>;
   /** Ops that turn `actual` into `desired` touching only `owned` services (for --plan). */

@@ -3,12 +3,12 @@
  * warmup, retries, retry_delay, connect_ip, connect_port, bindto) and small validated field types
  * (regex, hex bytes, IP address, port, status ranges). Kind files compose these into their schemas.
  */
-import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { ipaddr } from '../ipvs/ipaddr.js';
 import { durationSchema } from '../util/duration.js';
 
-/** An IPv4 or IPv6 literal; output is the address as written. */
-export const ipSchema = z.string().refine((s) => ipaddr.isValid(s), {
+/** An IPv4 or IPv6 literal; output is the address as written. (ipaddr.js loads on the first one.) */
+export const ipSchema = z.string().refine((s) => ipaddr().isValid(s), {
   error: (iss) => `expected an IPv4 or IPv6 address, got ${JSON.stringify(iss.input)}`,
 });
 

@@ -3,30 +3,11 @@
  * record whose data matches a value.
  */
 import dnsPacket from 'dns-packet';
-import { z } from 'zod';
 import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
-import { commonShape } from './common.js';
 import { connectUdp, settleOnce, udpSocketFor } from './probe-io.js';
+import { dnsTypes, dnsSchema, type DnsSpec } from './schemas/dns.js';
 
-/** Record types a dns check may ask for. */
-export const dnsTypes = ['A', 'AAAA', 'SRV', 'TXT', 'SOA', 'NS', 'CNAME', 'MX', 'PTR'] as const;
-
-/** TOML block of a dns check. */
-export const dnsSchema = z.strictObject({
-  type: z.literal('dns'),
-  ...commonShape,
-  /** Name to resolve (required). */
-  name: z.string().min(1, 'name must not be empty'),
-  /** Record type (default A). */
-  query_type: z.enum(dnsTypes).default('A'),
-  /** If set, some answer's data must equal this (e.g. "10.1.2.3", a TXT string, an SRV target). */
-  expect_answer: z.string().optional(),
-  /** Set the RD (recursion desired) bit (default true). */
-  recursion: z.boolean().default(true),
-});
-
-/** A validated dns check. */
-export type DnsSpec = z.output<typeof dnsSchema>;
+export { dnsTypes, dnsSchema, type DnsSpec };
 
 /** Text forms an answer's data may be compared with (expect_answer). */
 export function answerTexts(a: { type?: string; data?: unknown }): string[] {

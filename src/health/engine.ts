@@ -9,7 +9,7 @@ import { type Checker, endpoint, type ProbeResult, type ProbeTarget } from './ch
 import { HealthError } from './errors.js';
 import { tuneHeapForProbeLoad } from './heap-tuning.js';
 import type { HealthMetrics } from './metrics.js';
-import { createCheckers } from './registry.js';
+import { createCheckers, preloadCheckers } from './registry.js';
 import { RoundHandle, type RoundContext, runRound } from './runner.js';
 import { ResultRing } from './ring.js';
 import { type Job, Scheduler } from './scheduler.js';
@@ -116,10 +116,21 @@ export class HealthEngine {
     if (this.stopped) throw new HealthError('ESTOPPED', 'HealthEngine: setTargets after stop()');
     const unknown = targets.find((t) => !this.checkers.has(t.spec.type));
     if (unknown) throw new HealthError('EKIND', `HealthEngine: no checker for kind "${unknown.spec.type}" (target ${unknown.id})`);
+    preloadCheckers(this.checkers, new Set(targets.map((t) => t.spec.type))); // imports start now, not at the first probe
     const wanted = new Map<string, HealthTarget>();
     for (const t of targets) wanted.set(t.id, t);
     for (const [id, p] of this.byId) if (!wanted.has(id) || probeKey(wanted.get(id)!) !== p.key) this.detach(id, p);
     for (const t of wanted.values()) if (!this.byId.has(t.id)) this.attach(t);
+  }
+
+  /**
+   * Loads the checkers `targets` use (their modules are imported on first use, registry.ts), so the
+   * first probes after setTargets() go out without waiting for an import. Never rejects: a kind that
+   * cannot load makes its probes fail with a reason.
+   */
+  async prepare(targets: HealthTarget[]): Promise<void> {
+    const kinds = new Set(targets.map((t) => t.spec.type));
+    await Promise.all([...kinds].map((k) => (this.checkers.get(k) as { load?: () => Promise<void> } | undefined)?.load?.()));
   }
 
   /** Subscribes to verdict changes; returns the unsubscribe function. */

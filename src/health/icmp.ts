@@ -2,27 +2,12 @@
  * icmp: echo request/reply (IPv4 and IPv6) over ONE shared socket, replies matched by id/seq.
  */
 import ipaddr from 'ipaddr.js';
-import { z } from 'zod';
 import type { Checker, ProbeResult, ProbeTarget } from './checker.js';
 import { encodeEcho, parseIcmp } from './icmp-packet.js';
 import { openNativeIcmp } from './icmp-native.js';
-import { commonShape } from './common.js';
+import { icmpSchema, type IcmpSpec } from './schemas/icmp.js';
 
-const { connect_port: _noPort, bindto: _noBind, ...icmpCommon } = commonShape;
-
-/**
- * TOML block of an icmp check. No connect_port (ICMP has no port) and no bindto (one shared socket
- * serves every probe): both are rejected as unknown keys.
- */
-export const icmpSchema = z.strictObject({
-  type: z.literal('icmp'),
-  ...icmpCommon,
-  /** Echo payload bytes (default 56, like ping). */
-  size: z.int().min(0).max(1400).default(56),
-});
-
-/** A validated icmp check. */
-export type IcmpSpec = z.output<typeof icmpSchema>;
+export { icmpSchema, type IcmpSpec };
 
 /** A datagram endpoint for ICMP of one family: a raw socket or a ping (SOCK_DGRAM) socket. */
 export interface IcmpTransport {

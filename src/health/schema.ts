@@ -1,6 +1,7 @@
 /**
  * The `check` block of the config: a discriminated union on `type`, composed from the schema each
- * kind file exports, plus the common options (common.ts). Rules decided here:
+ * kind exports from its schema file (schemas/<kind>.ts, http-schema.ts: no probe code, so validating a
+ * config loads no checker), plus the common options (common.ts). Rules decided here:
  *  - interval default 2s; timeout default min(1s, interval); timeout must not exceed interval
  *    (a target never has two probes in flight; with retries, a slow round delays the next one);
  *  - rise/fall ≥ 1 (defaults 2/3, as HAProxy); initial "up" (keepalived's default) or "down" (alpha);
@@ -8,12 +9,12 @@
  */
 import { z } from 'zod';
 import { formatDuration } from '../util/duration.js';
-import { dnsSchema } from './dns.js';
-import { httpSchema, httpsSchema } from './http.js';
-import { icmpSchema } from './icmp.js';
-import { scriptSchema } from './script.js';
-import { tcpSchema } from './tcp.js';
-import { udpSchema } from './udp.js';
+import { httpSchema, httpsSchema } from './http-schema.js';
+import { dnsSchema } from './schemas/dns.js';
+import { icmpSchema } from './schemas/icmp.js';
+import { scriptSchema } from './schemas/script.js';
+import { tcpSchema } from './schemas/tcp.js';
+import { udpSchema } from './schemas/udp.js';
 
 /** Every check kind, in documentation order. */
 export const checkKinds: readonly string[] = ['tcp', 'http', 'https', 'icmp', 'udp', 'dns', 'script'];

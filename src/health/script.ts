@@ -4,24 +4,10 @@
  * 0 = up (weight unchanged), 1 = down, 2..255 = up with weight code-2.
  */
 import { spawn } from 'node:child_process';
-import { z } from 'zod';
 import type { Checker, ProbeResult, ProbeTarget } from './checker.js';
-import { commonShape } from './common.js';
+import { scriptSchema, type ScriptSpec } from './schemas/script.js';
 
-const { connect_ip: _a, connect_port: _b, bindto: _c, ...scriptCommon } = commonShape;
-
-/** TOML block of a script check. The script gets LVSD_RS_ADDRESS and LVSD_RS_PORT in its environment. */
-export const scriptSchema = z.strictObject({
-  type: z.literal('script'),
-  ...scriptCommon,
-  /** argv: program and arguments, run without a shell. */
-  command: z.array(z.string().min(1)).min(1, 'command needs at least the program path'),
-  /** Exit code → weight (keepalived misc_dynamic). */
-  dynamic: z.boolean().default(false),
-});
-
-/** A validated script check. */
-export type ScriptSpec = z.output<typeof scriptSchema>;
+export { scriptSchema, type ScriptSpec };
 
 /** Default limit of scripts running at once (per engine). */
 export const DEFAULT_MAX_SCRIPTS = 16;

@@ -5,29 +5,12 @@
  * a Node net.Socket per probe cost about twice the CPU and most of the garbage at 10,000 probes/s
  * (see bench/results/health.md).
  */
-import { z } from 'zod';
 import { type TcpConnHandler, TcpConnector, tcpEndpoints, type TcpEndpoints, TcpOpenError } from '../../native/tcp-connect.js';
 import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
-import { commonShape, hexSchema, regexSchema, textOrHex } from './common.js';
 import { replyMatcher, settleOnce } from './probe-io.js';
+import { tcpSchema, type TcpSpec } from './schemas/tcp.js';
 
-/** TOML block of a tcp check. `send`/`send_hex` and `expect`/`expect_hex` are mutually exclusive. */
-export const tcpSchema = z
-  .strictObject({
-    type: z.literal('tcp'),
-    ...commonShape,
-    send: z.string().optional(),
-    send_hex: hexSchema.optional(),
-    expect: regexSchema.optional(),
-    expect_hex: hexSchema.optional(),
-  })
-  .superRefine((v, ctx) => {
-    textOrHex(v, ctx, 'send', 'send_hex');
-    textOrHex(v, ctx, 'expect', 'expect_hex');
-  });
-
-/** A validated tcp check. */
-export type TcpSpec = z.output<typeof tcpSchema>;
+export { tcpSchema, type TcpSpec };
 
 /** Bytes of reply kept for matching. */
 const MAX_REPLY = 64 * 1024;

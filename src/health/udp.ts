@@ -2,29 +2,11 @@
  * udp: send a payload over a connected socket; an ICMP port unreachable (ECONNREFUSED) is a failure,
  * and so is silence when a reply is required; a reply may have to match bytes or a regex.
  */
-import { z } from 'zod';
 import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
-import { commonShape, hexSchema, regexSchema, textOrHex } from './common.js';
 import { connectUdp, replyMatcher, settleOnce, udpSocketFor } from './probe-io.js';
+import { udpSchema, type UdpSpec } from './schemas/udp.js';
 
-/** TOML block of a udp check. Setting expect/expect_hex implies require_reply. */
-export const udpSchema = z
-  .strictObject({
-    type: z.literal('udp'),
-    ...commonShape,
-    payload: z.string().optional(),
-    payload_hex: hexSchema.optional(),
-    require_reply: z.boolean().default(false),
-    expect: regexSchema.optional(),
-    expect_hex: hexSchema.optional(),
-  })
-  .superRefine((v, ctx) => {
-    textOrHex(v, ctx, 'payload', 'payload_hex');
-    textOrHex(v, ctx, 'expect', 'expect_hex');
-  });
-
-/** A validated udp check. */
-export type UdpSpec = z.output<typeof udpSchema>;
+export { udpSchema, type UdpSpec };
 
 /** Without require_reply, silence for this long (capped by half the timeout) counts as up. */
 export const UDP_QUIET_MS = 500;
