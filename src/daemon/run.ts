@@ -21,7 +21,6 @@ import { Overrides } from './overrides.js';
 import { handleRequest } from './control.js';
 import type { OpenedDataplane, Wiring } from './wiring.js';
 import { awaitingIpvs, isIpvsUnavailable } from './awaiting-ipvs.js';
-import { limitHeapGrowth } from './heap.js';
 
 /** Runs the daemon until it is stopped by a signal; resolves with the exit code. */
 export async function runDaemon<C>(args: DaemonArgs, w: Wiring<C>): Promise<number> {
@@ -93,9 +92,6 @@ async function serve<C>(args: DaemonArgs, w: Wiring<C>, config: C, opened: Opene
     await opened?.dataplane.close();
     return 1;
   }
-  // after start-up: --optimize-for-size from the config load on cost ~60 ms of scavenges before the
-  // first probe (10,000 destinations); the heap it keeps small is the one probing grows
-  limitHeapGrowth();
   log.info({ config: args.file, dataplane: opened ? args.dataplane : 'none', pid: process.pid }, 'lvsd started');
   const code = await stopSignals;
   await listeners.control.close();
