@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { AF_NETLINK, NETLINK_CAP_ACK, NETLINK_GENERIC, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUFFORCE } from '../native/constants.js';
 import { NativeSocket } from '../native/socket.js';
-import { sockaddrNl } from '../src/netlink/sockaddr-nl.js';
+import { sockaddrNl } from '../native/sockaddr-nl.js';
 
 const sock = NativeSocket.open(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
 sock.setsockopt(SOL_SOCKET, SO_RCVBUFFORCE, 4 * 1024 * 1024);

@@ -34,14 +34,8 @@ export function sockaddrIn6(address: string, port: number, scopeId = 0): Buffer 
   return b;
 }
 
-/** struct sockaddr_nl: pid 0 lets the kernel pick (bind) or means the kernel (sendto). */
-export function sockaddrNl(pid = 0, groups = 0): Buffer {
-  const b = Buffer.alloc(12);
-  b.writeUInt16LE(AF_NETLINK, 0);
-  b.writeUInt32LE(pid >>> 0, 4);
-  b.writeUInt32LE(groups >>> 0, 8);
-  return b;
-}
+/** struct sockaddr_nl lives in its own file so the netlink path can load it alone. */
+export { sockaddrNl } from './sockaddr-nl.js';
 
 /** struct sockaddr_ll. `protocol` is the host-order ETH_P_* value; `addr` up to 8 bytes (a MAC). */
 export function sockaddrLl(o: { protocol: number; ifindex: number; hatype?: number; pkttype?: number; addr?: Buffer }): Buffer {

@@ -8,7 +8,7 @@ import { NLMSG_ERROR, decodeMsgs, type NlMsg } from './message.js';
 import { asNetlinkError, step, type Step } from './reply.js';
 import { chunks, encodeBatch } from './batch.js';
 import { AF_NETLINK, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, NETLINK_CAP_ACK, NETLINK_EXT_ACK } from '../../native/constants.js';
-import { sockaddrNl, sockaddrNlPid } from './sockaddr-nl.js';
+import { sockaddrNl, sockaddrNlPid } from '../../native/sockaddr-nl.js';
 import { NativeSocket, type SysError } from '../../native/socket.js';
 
 

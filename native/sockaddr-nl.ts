@@ -1,10 +1,10 @@
 /**
  * struct sockaddr_nl (linux/netlink.h), pure: 12 bytes, nl_family u16 = AF_NETLINK, pad u16,
- * nl_pid u32, nl_groups u32. Kept here rather than taken from native/sockaddr.ts, whose other
- * families pull in ipaddr.js and node:net: the netlink path loads only what it uses (start-up
- * of `lvsd ipvs ...` is dominated by module loading inside user-mode Linux).
+ * nl_pid u32, nl_groups u32. A file of its own (native/sockaddr.ts re-exports it) because the other
+ * families there pull in ipaddr.js and node:net, and the netlink path should load only what it uses
+ * (start-up of `lvsd ipvs ...` is dominated by module loading inside user-mode Linux).
  */
-export const AF_NETLINK = 16;
+import { AF_NETLINK } from './constants.js';
 
 /** A sockaddr_nl: pid 0 lets the kernel pick (bind) or means the kernel (sendto). */
 export function sockaddrNl(pid = 0, groups = 0): Buffer {
