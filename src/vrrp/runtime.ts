@@ -63,17 +63,48 @@ export class VrrpRuntime {
   private addrs: HostAddr[] = [];
   private unsubscribe: (() => void) | undefined;
   private vsDown = new Set<string>();
+  /** Instances whose interface or source address does not exist yet: FAULT until the host has them. */
+  private waiting = new Map<string, { cfg: VrrpInstanceConfig; reason: string; since: number }>();
 
   constructor(private readonly o: RuntimeOptions) {
     this.clock = o.clock ?? systemClock;
     this.sockets = o.sockets ?? realSockets;
   }
 
-  /** Resolves interfaces and addresses, opens sockets, starts every instance. Rejects with VrrpError. */
+  /**
+   * Resolves interfaces and addresses, opens sockets, starts every instance. An instance whose
+   * interface or source address is missing stays in FAULT, with the reason in status, and starts when a
+   * link or address event brings them; other problems (a socket that cannot open) reject with VrrpError.
+   */
   async start(instances: VrrpInstanceConfig[]): Promise<void> {
     this.unsubscribe = this.o.host.subscribe((ev) => this.onHostEvent(ev));
     await this.refreshHost();
-    for (const c of instances) this.add(c);
+    for (const c of instances) this.addOrWait(c);
+  }
+
+  /** add(), or FAULT-and-wait when the host lacks the instance's interface or source address. */
+  private addOrWait(c: VrrpInstanceConfig): void {
+    const k = instanceKey(c);
+    try {
+      this.add(c);
+      this.waiting.delete(k);
+    } catch (e) {
+      if (!(e instanceof VrrpError) || e.code === 'VRRP_SOCKET') throw e;
+      const prev = this.waiting.get(k);
+      const reason = `${e.message}; FAULT until it appears`;
+      this.waiting.set(k, { cfg: c, reason, since: prev?.since ?? Date.now() });
+      if (prev?.reason !== reason) this.o.onWarning?.(`${c.name}: ${reason}`, { instance: c.name });
+    }
+  }
+
+  /** Retries every waiting instance against a fresh view of the host. */
+  private retryWaiting(): void {
+    if (this.waiting.size === 0) return;
+    void this.refreshHost()
+      .then(() => {
+        for (const w of [...this.waiting.values()]) this.addOrWait(w.cfg);
+      })
+      .catch((e) => this.o.onWarning?.('retrying VRRP instances waiting for their interface failed', { err: (e as Error).message }));
   }
 
   private refreshing: Promise<void> = Promise.resolve();
@@ -195,9 +226,11 @@ export class VrrpRuntime {
       const old = this.links.get(ev.name);
       this.links.set(ev.name, { index: ev.index, name: ev.name, mac: old?.mac ?? '00:00:00:00:00:00', up: ev.up });
       for (const b of this.bindings.values()) b.inst.setLink(ev.name, ev.up);
-      if (!old?.mac) void this.refreshHost().catch(() => undefined);
+      if (this.waiting.size > 0) this.retryWaiting();
+      else if (!old?.mac) void this.refreshHost().catch(() => undefined);
       return;
     }
+    if (ev.added && this.waiting.size > 0) this.retryWaiting();
     for (const b of this.bindings.values()) {
       if (!b.vips.some((v) => v.address === ev.address && v.ifindex === ev.ifindex)) continue;
       // an add seen after our removal means that removal produced no event (the VIP was absent)
@@ -220,7 +253,11 @@ export class VrrpRuntime {
 
   /** Status of every instance, sorted by name. */
   status(): InstanceStatus[] {
-    return [...this.bindings.values()].map((b) => b.inst.status()).sort((x, y) => x.name.localeCompare(y.name));
+    const waiting = [...this.waiting.values()].map(({ cfg, reason, since }): InstanceStatus => ({
+      name: cfg.name, state: 'FAULT', priority: cfg.priority, effectivePriority: cfg.priority, since, reason,
+      advertsSent: 0, advertsReceived: 0, rejected: {},
+    }));
+    return [...[...this.bindings.values()].map((b) => b.inst.status()), ...waiting].sort((x, y) => x.name.localeCompare(y.name));
   }
 
   /**
@@ -232,9 +269,10 @@ export class VrrpRuntime {
     const next = new Map(instances.map((c) => [instanceKey(c), c]));
     const gone = [...this.bindings.entries()].filter(([k]) => !next.has(k));
     await Promise.all(gone.map(([k, b]) => this.drop(k, b)));
+    for (const k of [...this.waiting.keys()]) if (!next.has(k)) this.waiting.delete(k);
     for (const [k, c] of next) {
       const b = this.bindings.get(k);
-      if (!b) this.add(c);
+      if (!b) this.addOrWait(c);
       else if (JSON.stringify(b.inst.cfg) !== JSON.stringify(c)) await this.update(b, c);
     }
   }
@@ -267,6 +305,7 @@ export class VrrpRuntime {
   /** Stops every instance gracefully (priority-0 advert if MASTER, then VIPs removed), closes sockets. */
   async stop(): Promise<void> {
     this.unsubscribe?.();
+    this.waiting.clear();
     await Promise.all([...this.bindings.entries()].map(([k, b]) => this.drop(k, b)));
     for (const f of this.frames.values()) f.close();
     this.frames.clear();

@@ -45,7 +45,7 @@ export class VrrpService {
     this.instances = o.instances;
   }
 
-  /** Starts every instance (in the worker). Rejects with the runtime's error (e.g. VRRP_NO_INTERFACE). */
+  /** Starts every instance (in the worker); one whose interface or source address is missing waits in FAULT. Rejects with the runtime's error (e.g. VRRP_SOCKET). */
   async start(): Promise<void> {
     const events = { transition: (t: TransitionEvent) => this.onTransition_(t), warning: (m: string, d: Record<string, unknown>) => this.o.log?.warn(d, m) };
     const file = this.o.thread === false ? undefined : workerFile();

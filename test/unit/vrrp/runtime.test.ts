@@ -11,14 +11,19 @@ import { vrrpInstanceSchema, type VrrpInstanceConfig } from '../../../src/vrrp/s
 function fakeHost() {
   const addrs = new Set<string>();
   let cb: ((ev: HostEvent) => void) | undefined;
-  const host: HostNet & { addrs: Set<string>; emit(ev: HostEvent): void } = {
+  // what links()/addresses() report; tests may add to them (an interface or address appearing later)
+  const linkList = [
+    { index: 2, name: 'eth0', mac: '02:00:00:00:00:01', up: true },
+    { index: 3, name: 'eth1', mac: '02:00:00:00:00:02', up: true },
+  ];
+  const addrList = [{ ifindex: 2, family: 4 as const, address: '10.0.0.2', prefixlen: 24 }, { ifindex: 2, family: 6 as const, address: 'fe80::2', prefixlen: 64 }];
+  const host: HostNet & { addrs: Set<string>; linkList: typeof linkList; addrList: typeof addrList; emit(ev: HostEvent): void } = {
     addrs,
+    linkList,
+    addrList,
     emit: (ev) => cb?.(ev),
-    links: async () => [
-      { index: 2, name: 'eth0', mac: '02:00:00:00:00:01', up: true },
-      { index: 3, name: 'eth1', mac: '02:00:00:00:00:02', up: true },
-    ],
-    addresses: async () => [{ ifindex: 2, family: 4, address: '10.0.0.2', prefixlen: 24 }, { ifindex: 2, family: 6, address: 'fe80::2', prefixlen: 64 }],
+    links: async () => [...linkList],
+    addresses: async () => [...addrList],
     addVip: async (v: VipSpec) => void addrs.add(`${v.ifindex}/${v.address}/${v.prefixlen}`),
     delVip: async (v: VipSpec) => void addrs.delete(`${v.ifindex}/${v.address}/${v.prefixlen}`),
     subscribe: (f) => ((cb = f), () => (cb = undefined)),
@@ -76,9 +81,31 @@ describe('VrrpRuntime with a fake host and sockets', () => {
     expect(t.frames[0]!.readUInt16BE(12)).toBe(0x86dd);
   });
 
-  it('a missing interface or source address is a clear VrrpError', async () => {
-    await expect(setup([cfg({ interface: 'nope0' })])).rejects.toMatchObject({ code: 'VRRP_NO_INTERFACE', message: 'interface nope0 does not exist' });
-    await expect(setup([cfg({ interface: 'eth1' })])).rejects.toMatchObject({ code: 'VRRP_NO_SOURCE' });
+  it('a missing interface or source address puts the instance in FAULT (the others run) until a host event brings them', async () => {
+    const t = await setup([cfg({ name: 'VI_late', interface: 'eth9', virtual_router_id: 52, virtual_ipaddress: ['10.0.9.50/24'] }), cfg({ name: 'VI_nosrc', interface: 'eth1', virtual_router_id: 53 }), cfg()]);
+    expect(t.opened.map((o) => o.ifname)).toEqual(['eth0']);
+    const byName = () => Object.fromEntries(t.rt.status().map((st) => [st.name, st]));
+    expect(byName().VI_late).toMatchObject({ state: 'FAULT', reason: 'interface eth9 does not exist; FAULT until it appears', advertsSent: 0 });
+    expect(byName().VI_nosrc!.state).toBe('FAULT');
+    expect(byName().VI_nosrc!.reason).toContain('interface eth1 has no IPv4 address to send adverts from');
+    // the interface appears (link event), but without an address yet: still FAULT, now for the source
+    t.host.linkList.push({ index: 9, name: 'eth9', mac: '02:00:00:00:00:09', up: true });
+    t.host.emit({ kind: 'link', index: 9, name: 'eth9', up: true });
+    await flush();
+    expect(byName().VI_late!.reason).toContain('interface eth9 has no IPv4 address');
+    // its address arrives: the instance binds to eth9 and takes over like any other
+    t.host.addrList.push({ ifindex: 9, family: 4, address: '10.0.9.2', prefixlen: 24 });
+    t.host.emit({ kind: 'addr', added: true, ifindex: 9, address: '10.0.9.2' });
+    await flush();
+    expect(t.opened.at(-1)).toMatchObject({ ifname: 'eth9', ifindex: 9, src: '10.0.9.2' });
+    t.clock.advance(362);
+    await flush();
+    expect(byName().VI_late!.state).toBe('MASTER');
+    expect(t.host.addrs.has('9/10.0.9.50/24')).toBe(true);
+    expect(byName().VI_nosrc!.state).toBe('FAULT');
+    // a reload without the waiting instance forgets it
+    await t.rt.reload([cfg(), cfg({ name: 'VI_late', interface: 'eth9', virtual_router_id: 52, virtual_ipaddress: ['10.0.9.50/24'] })]);
+    expect(t.rt.status().map((st) => st.name)).toEqual(['VI_1', 'VI_late']);
   });
 
   it('received packets are decoded against the instance; a higher advert keeps it BACKUP, garbage is counted', async () => {
