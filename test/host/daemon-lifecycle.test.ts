@@ -123,7 +123,7 @@ virtual_ipaddress = ["10.77.0.100/24"]
     expect(ns.ip('addr', 'show', 'dev', 'eth0')).not.toContain('10.77.0.100');
   });
 
-  it('a start failure (VRRP on a missing interface) exits 1 with the reason and leaves no socket behind', async () => {
+  it('VRRP on a missing interface: the daemon runs, lvsctl status shows the instance in FAULT with the reason, SIGTERM exits 0', async () => {
     const cfg = s.write('badif.toml', `[global]
 control_socket = "${s.path('badif.sock')}"
 state_file = "${s.path('badif-state.json')}"
@@ -137,8 +137,11 @@ advert_interval = "1s"
 virtual_ipaddress = ["10.78.0.100/24"]
 `);
     const p = new LvsdProcess(s, ['-f', cfg]);
-    expect(await p.exited).toBe(1);
-    expect(p.stderr).toMatch(/nonexistent9/);
+    await p.logged('lvsd started', (l) => l.msg === 'lvsd started', 15_000);
+    const st = JSON.parse(lvsctl(['-s', s.path('badif.sock'), 'status', '--json']).stdout) as { vrrp: Array<{ name: string; state: string; reason: string }> };
+    expect(st.vrrp).toEqual([expect.objectContaining({ name: 'VI_9', state: 'FAULT', reason: 'interface nonexistent9 does not exist; FAULT until it appears' })]);
+    p.proc.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
     expect(existsSync(s.path('badif.sock'))).toBe(false);
   });
 });
