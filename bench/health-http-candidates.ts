@@ -57,9 +57,14 @@ function checker(): Candidate {
 
 /** undici-client: a new undici Client per probe and `request()` with a streamed body (lvsd before this change). */
 function undiciClient(): Candidate {
-  const opts = { pipelining: 1, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 1, connect: { rejectUnauthorized: true } };
+  return undiciPerProbe('http', { rejectUnauthorized: true });
+}
+
+/** One undici Client per probe, `request()`, the body drained: lvsd's HTTP(S) probe before this change. */
+function undiciPerProbe(scheme: 'http' | 'https', connect: Record<string, unknown>): Candidate {
+  const opts = { pipelining: 1, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 1, connect };
   return (addr, port, done) => {
-    const origin = `http://${addr}:${port}`;
+    const origin = `${scheme}://${addr}:${port}`;
     const c = new Client(origin, opts);
     c.request({ origin, path: PATH, method: 'GET', headers: { 'user-agent': 'lvsd-health' }, reset: true, signal: new AbortController().signal })
       .then(async (res) => {
@@ -145,19 +150,7 @@ function checkerHttps(): Candidate {
 
 /** undici-https: as undici-client (lvsd before this change) over TLS with the same checks. */
 function undiciHttps(): Candidate {
-  const ca = readFileSync(process.env.LVSD_BENCH_CA!);
-  const opts = { pipelining: 1, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 1, connect: { servername: 'web.test', rejectUnauthorized: true, ca } };
-  return (addr, port, done) => {
-    const origin = `https://${addr}:${port}`;
-    const c = new Client(origin, opts);
-    c.request({ origin, path: PATH, method: 'GET', headers: { 'user-agent': 'lvsd-health' }, reset: true, signal: new AbortController().signal })
-      .then(async (res) => {
-        for await (const _ of res.body) void _;
-        done(res.statusCode === 200, `HTTP ${res.statusCode}`);
-      })
-      .catch((e: Error) => done(false, e.message))
-      .finally(() => void c.destroy().catch(() => {}));
-  };
+  return undiciPerProbe('https', { servername: 'web.test', rejectUnauthorized: true, ca: readFileSync(process.env.LVSD_BENCH_CA!) });
 }
 
 /** Candidate factories by name (a factory builds shared state once, then returns the probe). */
