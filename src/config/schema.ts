@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { checkSchema } from '../health/schema.js';
 import { durationSchema } from '../util/duration.js';
 import { vrrpInstanceSchema } from '../vrrp/schema.js';
-import { bool, doc, int, ipAddress, oneOf, table, text } from './fields.js';
+import { bool, doc, int, ipAddress, isTable, oneOf, table, text } from './fields.js';
+import { plainRealServers, type PlainRealServer } from './plain-real-server.js';
 import { inheritChecks, normalize } from './normalize.js';
 import { crossRules } from './rules.js';
 import { issuesToZod } from './issues.js';
@@ -104,9 +105,28 @@ export const fileSchema = table({
  */
 export const configSchema: z.ZodType<Config, unknown> = z.unknown().transform((raw, ctx) => {
   const merged = inheritChecks(raw);
-  const parsed = fileSchema.safeParse(merged, { reportInput: true });
+  const { rest, plain } = setAsidePlainRealServers(merged);
+  const parsed = fileSchema.safeParse(rest, { reportInput: true });
   const cross = crossRules(merged);
   issuesToZod(ctx, parsed.success ? [] : parsed.error.issues, cross, fileSchema, raw);
   if (!parsed.success || cross.length > 0) return z.NEVER;
+  for (const [i, list] of plain) parsed.data.virtual_server[i]!.real_server = list;
   return normalize(parsed.data);
 });
+
+/**
+ * The file with every `real_server` list whose tables are all plain (plain-real-server.ts) emptied,
+ * and those lists already validated: zod checks the rest. A list with one table that is not plain
+ * goes through zod whole, so every problem keeps its key path.
+ */
+function setAsidePlainRealServers(merged: unknown): { rest: unknown; plain: Map<number, PlainRealServer[]> } {
+  const plain = new Map<number, PlainRealServer[]>();
+  if (!isTable(merged) || !Array.isArray(merged.virtual_server)) return { rest: merged, plain };
+  const virtual_server = merged.virtual_server.map((vs, i) => {
+    const list = isTable(vs) ? plainRealServers(vs.real_server) : undefined;
+    if (!list || list.length === 0) return vs;
+    plain.set(i, list);
+    return { ...vs, real_server: [] };
+  });
+  return { rest: { ...merged, virtual_server }, plain };
+}

@@ -93,7 +93,10 @@ export class Daemon<C> {
     if (instances.length && this.d.vrrp) await this.startVrrp(instances, this.config);
     this.armResync();
     // The first pass plans and diffs the whole table synchronously (~100 ms for 10,000 destinations):
-    // one real timer turn first lets the probes due now (warm-up spread) start before it, not after.
+    // the probes go first. A large set of targets is attached over several event-loop turns, and the
+    // probes due meanwhile (warm-up spread) start between them; one more timer turn lets those due by
+    // then start before the pass, not after it.
+    await this.d.health.whenAttached?.();
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
     await this.requestPass('startup');
   }

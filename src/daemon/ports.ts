@@ -140,6 +140,8 @@ export interface HealthPort {
   setTargets(targets: Target[]): void;
   /** Optional: loads what probing `targets` needs (checker modules) before setTargets; never rejects. */
   prepare?(targets: Target[]): Promise<void>;
+  /** Optional: resolves once setTargets() has started every probe (a large set is attached over several event-loop turns). */
+  whenAttached?(): Promise<void>;
   onTransition(cb: (ev: HealthEventLike) => void): () => void;
   status(id: string): HealthStatusLike | undefined;
   stop(): Promise<void>;

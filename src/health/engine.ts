@@ -55,7 +55,17 @@ export interface HealthEngineOptions {
   wallClock?: () => number;
   /** Set V8's heap growth for probe load (heap-tuning.ts) when the engine is made with real timers; default true. */
   tuneHeap?: boolean;
+  /**
+   * New targets are attached this many at a time, one clock turn (`clock.setTimeout(fn, 0)`) apart,
+   * so the first probes start while a large set is still being attached; default 512 (10,000 new
+   * targets: ~50 ms of attaching before the first probe otherwise). Targets not attached yet answer
+   * `status()` with their initial state, as they would right after attaching.
+   */
+  attachChunk?: number;
 }
+
+/** Default of HealthEngineOptions.attachChunk. */
+export const ATTACH_CHUNK = 512;
 
 interface Probe extends Job {
   key: string;
@@ -90,6 +100,10 @@ export class HealthEngine {
   private stopped = false;
   private readonly wallBase: number;
   private readonly monoBase: number;
+  /** New targets of the last setTargets() not attached yet (attached in order, `attachChunk` per clock turn). */
+  private pending = new Map<string, { t: HealthTarget; since: number }>();
+  private cancelAttach: (() => void) | undefined;
+  private attachWaiters: Array<() => void> = [];
 
   /** Creates an idle engine; nothing runs until setTargets(). */
   constructor(private readonly opts: HealthEngineOptions = {}) {
@@ -120,7 +134,31 @@ export class HealthEngine {
     const wanted = new Map<string, HealthTarget>();
     for (const t of targets) wanted.set(t.id, t);
     for (const [id, p] of this.byId) if (!wanted.has(id) || probeKey(wanted.get(id)!) !== p.key) this.detach(id, p);
-    for (const t of wanted.values()) if (!this.byId.has(t.id)) this.attach(t);
+    // replaces any queue of an earlier call: what it had not attached yet is either wanted again (below) or gone
+    const since = this.wall();
+    this.pending = new Map();
+    for (const t of wanted.values()) if (!this.byId.has(t.id)) this.pending.set(t.id, { t, since });
+    this.attachSome();
+  }
+
+  /** Attaches the next `attachChunk` pending targets; the rest one clock turn later. */
+  private attachSome(): void {
+    this.cancelAttach?.();
+    this.cancelAttach = undefined;
+    let n = this.opts.attachChunk ?? ATTACH_CHUNK;
+    for (const [id, { t, since }] of this.pending) {
+      if (n-- <= 0) break;
+      this.pending.delete(id);
+      this.attach(t, since);
+    }
+    if (this.pending.size > 0 && !this.stopped) this.cancelAttach = this.clock.setTimeout(() => this.attachSome(), 0);
+    else for (const w of this.attachWaiters.splice(0)) w();
+  }
+
+  /** Resolves once every target of the last setTargets() is attached (at once when none is pending, or after stop()). */
+  whenAttached(): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.attachWaiters.push(resolve));
   }
 
   /**
@@ -142,7 +180,12 @@ export class HealthEngine {
   /** Current health of `id`, or undefined for an unknown id. */
   status(id: string): HealthStatus | undefined {
     const p = this.byId.get(id);
-    if (!p) return undefined;
+    if (!p) {
+      const q = this.pending.get(id);
+      if (!q) return undefined;
+      const h = initialHealth(q.t.spec.initial, q.since);
+      return { state: h.state, since: h.since, reason: h.reason, lastResults: [], weight: h.weight, probes: h.probes };
+    }
     const h = p.health;
     const lastResults = p.ring.toArray();
     return { state: h.state, since: h.since, reason: h.reason, lastResults, weight: h.weight, probes: h.probes };
@@ -150,12 +193,15 @@ export class HealthEngine {
 
   /** Counts: target ids, unique probes, rounds in flight, and p99 scheduler lag (ms) of recent rounds. */
   stats(): { targets: number; probes: number; inFlight: number; schedulerLagP99Ms: number } {
-    return { targets: this.byId.size, probes: this.probes.size, inFlight: this.inFlight, schedulerLagP99Ms: this.sched.lagP99() };
+    return { targets: this.byId.size + this.pending.size, probes: this.probes.size, inFlight: this.inFlight, schedulerLagP99Ms: this.sched.lagP99() };
   }
 
   /** Stops every probe, aborts in-flight rounds (killing scripts), waits for them, closes shared sockets. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.cancelAttach?.();
+    this.pending.clear();
+    for (const w of this.attachWaiters.splice(0)) w();
     const running = [...this.probes.values()].map((p) => this.halt(p));
     this.sched.stop();
     this.probes.clear();
@@ -164,11 +210,11 @@ export class HealthEngine {
     for (const c of new Set(this.checkers.values())) c.close?.();
   }
 
-  private attach(t: HealthTarget): void {
+  private attach(t: HealthTarget, since: number): void {
     const key = probeKey(t);
     let p = this.probes.get(key);
     if (!p) {
-      p = this.makeProbe(t, key);
+      p = this.makeProbe(t, key, since);
       this.probes.set(key, p);
       this.start(p);
     }
@@ -184,14 +230,14 @@ export class HealthEngine {
     void this.halt(p);
   }
 
-  private makeProbe(t: HealthTarget, key: string): Probe {
+  private makeProbe(t: HealthTarget, key: string, since: number): Probe {
     const checker = this.checkers.get(t.spec.type);
     if (!checker) throw new HealthError('EKIND', `HealthEngine: no checker for kind "${t.spec.type}" (target ${t.id})`);
     const s = t.spec as Partial<Record<'connect_ip' | 'connect_port' | 'bindto', string | number>>;
     const address = (s.connect_ip as string | undefined) ?? t.address;
     const port = (s.connect_port as number | undefined) ?? t.port;
     const target: ProbeTarget = { address, port, server: { address: t.address, port: t.port }, bindto: s.bindto as string | undefined, timeoutMs: t.spec.timeout };
-    const health = initialHealth(t.spec.initial, this.wall());
+    const health = initialHealth(t.spec.initial, since);
     const ctx = { checker, target, spec: t.spec, clock: this.clock, defer: this.clock === systemClock ? setImmediate : undefined };
     const p: Probe = { key, label: endpoint(address, port), ctx, spec: t.spec, ids: new Set(), health, ring: new ResultRing(), due: 0, handle: new RoundHandle(), inFlight: false, stopped: false, gen: 0, run: (now) => this.round(p, now) };
     return p;

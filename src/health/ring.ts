@@ -21,8 +21,12 @@ export const RING_SIZE = 10;
 
 /** A bounded list of recent results; push overwrites the oldest once full. */
 export class ResultRing {
-  /** ok (1/0), at, ms per slot: one typed array instead of an object per slot (12,000 rings × 10 slots). */
-  private readonly nums: Float64Array;
+  /**
+   * ok (1/0), at, ms per slot: one typed array instead of an object per slot (12,000 rings × 10 slots).
+   * Allocated by the first push, not by the constructor: a daemon starting 10,000 probes makes their
+   * rings before the first probe goes out, and the arrays then come one by one with the first results.
+   */
+  private nums: Float64Array | undefined;
   private readonly details: string[] = [];
   private next = 0;
   private count = 0;
@@ -30,17 +34,17 @@ export class ResultRing {
   /** An empty ring keeping the last `size` results (at least 1). */
   constructor(private readonly size = RING_SIZE) {
     if (!(size >= 1)) throw new RangeError(`ring size must be at least 1, got ${size}`);
-    this.nums = new Float64Array(3 * size);
   }
 
   /** Remembers one result (copies the fields: the caller's object is not kept). */
   push(ok: boolean, at: number, ms: number, detail: string): void {
     const i = this.next;
+    const nums = (this.nums ??= new Float64Array(3 * this.size));
     this.next = (i + 1) % this.size;
     if (this.count < this.size) this.count++;
-    this.nums[3 * i] = ok ? 1 : 0;
-    this.nums[3 * i + 1] = at;
-    this.nums[3 * i + 2] = ms;
+    nums[3 * i] = ok ? 1 : 0;
+    nums[3 * i + 1] = at;
+    nums[3 * i + 2] = ms;
     this.details[i] = detail;
   }
 
@@ -54,9 +58,11 @@ export class ResultRing {
     const n = this.count;
     const start = n < this.size ? 0 : this.next;
     const out: RingEntry[] = [];
+    const nums = this.nums;
+    if (!nums) return out;
     for (let k = 0; k < n; k++) {
       const i = (start + k) % this.size;
-      out.push({ ok: this.nums[3 * i] === 1, at: this.nums[3 * i + 1], ms: this.nums[3 * i + 2], detail: this.details[i] });
+      out.push({ ok: nums[3 * i] === 1, at: nums[3 * i + 1], ms: nums[3 * i + 2], detail: this.details[i] });
     }
     return out;
   }

@@ -63,7 +63,10 @@ export class InProcessBackend implements Backend {
   }
 }
 
-/** Path of the compiled worker entry next to this file, or undefined when running from sources. */
+/**
+ * Path of the compiled worker entry next to this file (dist/src/vrrp/worker.js, or dist/bundle/worker.js
+ * beside the bundle chunk holding this code: scripts/bundle.mjs), or undefined when running from sources.
+ */
 export function workerFile(): URL | undefined {
   const u = new URL('./worker.js', import.meta.url);
   return import.meta.url.endsWith('.js') && existsSync(fileURLToPath(u)) ? u : undefined;

@@ -49,7 +49,7 @@ export class VrrpService {
   async start(): Promise<void> {
     const events = { transition: (t: TransitionEvent) => this.onTransition_(t), warning: (m: string, d: Record<string, unknown>) => this.o.log?.warn(d, m) };
     const file = this.o.thread === false ? undefined : workerFile();
-    if (this.o.thread === true && !file) throw new Error('VRRP worker thread requested but dist/src/vrrp/worker.js is missing (run npm run build)');
+    if (this.o.thread === true && !file) throw new Error('VRRP worker thread requested but the compiled worker.js is missing (run npm run build)');
     const realtimePriority = this.o.realtimePriority ?? Number(process.env.LVSD_VRRP_RT_PRIORITY ?? 10);
     this.backend = file ? new WorkerBackend(file, events, { realtimePriority }) : new InProcessBackend(this.o.host ?? (await defaultHost()), events);
     if (this.o.registry) this.metrics = vrrpMetrics(this.o.registry, () => this.status());

@@ -257,3 +257,63 @@ describe('HealthEngine metrics and stats', () => {
     expect(engine.stats().schedulerLagP99Ms).toBe(30);
   });
 });
+
+describe('HealthEngine attaches a large set over several clock turns', () => {
+  function chunked(chunk: number) {
+    const clock = new ManualClock();
+    const fake = fakeChecker('tcp', () => ok());
+    fake.setNow(() => clock.now());
+    const engine = new HealthEngine({ clock, random: () => 0, checkers: new Map([['tcp', fake.checker]]), wallClock: () => 1_700_000_000_000, attachChunk: chunk });
+    engines.push(engine);
+    /** How many probes were attached when each probe call was made. */
+    const attachedAtCall: number[] = [];
+    fake.setNow(() => (attachedAtCall.push(engine.stats().probes), clock.now()));
+    const targets = (ids: string[], over: Record<string, unknown> = {}) =>
+      ids.map((id, i) => ({ id, address: `10.0.0.${i + 1}`, port: 80, spec: spec({ warmup: false, initial: 'down', ...over }) }));
+    return { clock, engine, calls: fake.calls, targets, attachedAtCall };
+  }
+
+  it('probes the first chunk before the rest is attached, and answers status for the rest with the initial state', async () => {
+    const { clock, engine, calls, targets, attachedAtCall } = chunked(2);
+    let attached = false;
+    engine.setTargets(targets(['a', 'b', 'c', 'd', 'e']));
+    void engine.whenAttached().then(() => (attached = true));
+    expect(engine.stats()).toMatchObject({ targets: 5, probes: 2 });
+    expect(engine.status('e')).toMatchObject({ state: 'down', reason: 'initial state down until proven (alpha)', lastResults: [], probes: 0 });
+    expect(engine.status('nope')).toBeUndefined();
+    await flush();
+    expect(attached).toBe(false);
+    clock.advance(0); // due now: the first chunk's probes, then each further chunk one timer turn later
+    await flush();
+    expect(calls.map((c) => c.target.address)).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5']);
+    expect(attachedAtCall).toEqual([2, 2, 4, 4, 5]);
+    expect(attached).toBe(true);
+    expect(engine.stats()).toMatchObject({ targets: 5, probes: 5 });
+  });
+
+  it('a second setTargets replaces the queue: targets no longer wanted are never probed, changed ones take the new spec', async () => {
+    const { clock, engine, calls, targets } = chunked(2);
+    engine.setTargets(targets(['a', 'b', 'c', 'd', 'e']));
+    const next = targets(['a', 'b', 'c', 'd']);
+    next[3] = { ...next[3]!, spec: spec({ warmup: false, initial: 'up' }) };
+    engine.setTargets(next.slice(0, 2).concat(next[3]!)); // c and e dropped while pending, d changed
+    expect(engine.status('c')).toBeUndefined();
+    expect(engine.status('d')).toMatchObject({ state: 'up' });
+    for (let i = 0; i < 4; i++) clock.advance(0);
+    await flush();
+    expect(calls.map((c) => c.target.address).sort()).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.4']);
+    expect(engine.stats()).toMatchObject({ targets: 3, probes: 3 });
+  });
+
+  it('stop() while targets are pending attaches nothing more and releases whenAttached', async () => {
+    const { clock, engine, calls, targets } = chunked(1);
+    engine.setTargets(targets(['a', 'b', 'c']));
+    const waiting = engine.whenAttached();
+    await engine.stop();
+    await waiting;
+    for (let i = 0; i < 3; i++) clock.advance(1000);
+    await flush();
+    expect(calls.length).toBe(0); // a was attached but due "now"; stop() came before the clock moved
+    expect(engine.status('c')).toBeUndefined();
+  });
+});
