@@ -16,6 +16,7 @@ COPY src src
 COPY native native
 COPY bench bench
 COPY test/support test/support
+COPY scripts scripts
 RUN npm run build && npm prune --omit=dev
 
 FROM ${BASE} AS lvsd

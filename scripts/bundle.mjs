@@ -18,10 +18,14 @@
  * - zod's 60-odd message locales are left out (`z.locales` is a namespace export, so tree-shaking
  *   cannot drop them, ~0.5 MB of the bundle): lvsd writes its own messages and uses only the English
  *   default, which zod's schemas import directly (zod/v4/classic/schemas.js), not through `locales`.
+ * - a CommonJS package must not be the target of a dynamic import(): in a split bundle that import
+ *   yields only `default` (under Node's own loader it also has named exports), so the build fails
+ *   on such a chunk; import the package statically from a small module and import() that instead
+ *   (src/metrics/registry.ts).
  * Fails (exit 1) on any esbuild error or warning about an unresolved import.
  */
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,5 +62,11 @@ function onlyEnglishZodLocale() {
 }
 
 if (result.errors.length > 0 || result.warnings.length > 0) process.exit(1);
+for (const file of Object.keys(result.metafile.outputs)) {
+  const m = /^export default (require_\w+)\(\);$/m.exec(readFileSync(join(root, file), 'utf8'));
+  if (!m) continue;
+  process.stderr.write(`bundle: ${file} is a CommonJS package (${m[1]}) reached by a dynamic import(): it would have no named exports\n`);
+  process.exit(1);
+}
 const files = Object.keys(result.metafile.outputs).length;
 process.stdout.write(`bundle: ${files} files in ${outdir}\n`);

@@ -109,8 +109,7 @@ async function createMetrics(snap: () => Promise<DestSnapshot[]>): Promise<Daemo
 
 /** A registry nobody scrapes, for VRRP's series when there is no metrics listener. */
 async function unreadRegistry() {
-  const { Registry } = await import('prom-client');
-  return new Registry();
+  return (await import('../metrics/registry.js')).newRegistry();
 }
 
 async function startListeners<C>(daemon: Daemon<C>, sock: string, listen: string | undefined, metrics: DaemonMetrics | undefined, log: Logger) {
