@@ -1,31 +1,35 @@
 /**
  * Second build step (after tsc): bundles the compiled CLI into dist/bundle/, which bin/lvsd and
- * bin/lvsctl run. Why: Node 20's ES module loader resolves, reads and compiles each file on its own,
- * and lvsd's start imports ~150 of them (zod alone is dozens). One bundle with code splitting keeps
- * the lazy loading of src/ (VRRP, prom-client, each checker, the netlink stack load only when used:
- * every `import()` becomes its own chunk) and cuts the start of `lvsd -f` with 10,000 checked
- * servers by ~60 ms on the host (BENCHMARKS.md), and module loading of `lvsd ipvs` inside UML, where
- * every file touched costs page faults.
+ * bin/lvsctl run through bin/load-bundle.js, and records V8's code cache for it.
+ *
+ * Why: Node 20's ES module loader resolves, reads and compiles each file on its own, and a daemon
+ * start imports ~150 of them (zod alone is dozens); and Node 20 has no compile cache
+ * (module.enableCompileCache came with Node 22). One CommonJS file compiled with `vm.Script` can
+ * take V8's cached data, so the start neither loads 150 files nor compiles what the cache holds.
+ * With 10,000 checked servers, spawn → first probe went from ~430 ms to under 300 (BENCHMARKS.md).
  *
  * Contract:
- * - entry points: dist/src/main.js → dist/bundle/main.js, and the VRRP worker
- *   dist/src/vrrp/worker.js → dist/bundle/worker.js (src/vrrp/backend.ts finds it as ./worker.js
- *   next to the chunk that holds it, as it does in dist/src/vrrp/);
- * - koffi stays external: a native addon is loaded from node_modules at run time;
- * - CommonJS dependencies (pino, prom-client, dns-packet) call require() for Node built-ins; the
- *   banner gives every chunk a real require(), since ES modules have none;
- * - names are kept (no minification): stack traces in logs stay readable;
+ * - dist/src/main.js → dist/bundle/main.cjs: one CommonJS file. Lazy `import()`s of lvsd's own
+ *   modules stay lazy (esbuild evaluates such a module on first import), so VRRP, prom-client, each
+ *   checker kind and the netlink stack still run only when used; their source is in the file.
+ *   `import.meta.url` becomes the file's own URL.
+ * - dist/src/vrrp/worker.js → dist/bundle/worker.js (ES module): src/vrrp/backend.ts finds it as
+ *   ./worker.js beside the code that starts it, as it does in dist/src/vrrp/.
+ * - koffi stays external: a native addon is loaded from node_modules at run time.
+ * - names are kept (no minification): stack traces in logs stay readable.
  * - zod's 60-odd message locales are left out (`z.locales` is a namespace export, so tree-shaking
- *   cannot drop them, ~0.5 MB of the bundle): lvsd writes its own messages and uses only the English
- *   default, which zod's schemas import directly (zod/v4/classic/schemas.js), not through `locales`.
- * - a CommonJS package must not be the target of a dynamic import(): in a split bundle that import
- *   yields only `default` (under Node's own loader it also has named exports), so the build fails
- *   on such a chunk; import the package statically from a small module and import() that instead
- *   (src/metrics/registry.ts).
- * Fails (exit 1) on any esbuild error or warning about an unresolved import.
+ *   cannot drop them, ~0.5 MB): lvsd writes its own messages and uses only the English default,
+ *   which zod's schemas import directly (zod/v4/classic/schemas.js), not through `locales`.
+ * - dist/bundle/main.cjs.cache: V8's code cache, written by a warm-up run of the daemon (memory
+ *   dataplane, a TCP and an HTTP check, ~0.5 s) so that it holds the functions a start runs. V8
+ *   rejects it for another Node binary; then the bundle is compiled as usual (bin/load-bundle.js).
+ * Fails (exit 1) on any esbuild error or warning, on an import() left unresolved, or when the
+ * warm-up run fails.
  */
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,21 +37,46 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist/bundle');
 rmSync(outdir, { recursive: true, force: true });
 
-const result = await build({
-  entryPoints: { main: join(root, 'dist/src/main.js'), worker: join(root, 'dist/src/vrrp/worker.js') },
-  outdir,
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20.19',
-  chunkNames: 'chunk-[hash]',
   external: ['koffi'],
-  banner: { js: "import { createRequire as __lvsdCreateRequire } from 'node:module'; const require = __lvsdCreateRequire(import.meta.url);" },
   plugins: [onlyEnglishZodLocale()],
   logLevel: 'warning',
-  metafile: true,
-});
+};
+const results = await Promise.all([
+  build({
+    ...common,
+    entryPoints: [join(root, 'dist/src/main.js')],
+    outfile: join(outdir, 'main.cjs'),
+    format: 'cjs',
+    define: { 'import.meta.url': '__lvsdImportMetaUrl' },
+    banner: { js: "const __lvsdImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  }),
+  build({
+    ...common,
+    entryPoints: [join(root, 'dist/src/vrrp/worker.js')],
+    outfile: join(outdir, 'worker.js'),
+    format: 'esm',
+    // CommonJS dependencies call require() for Node built-ins; an ES module has none
+    banner: { js: "import { createRequire as __lvsdCreateRequire } from 'node:module'; const require = __lvsdCreateRequire(import.meta.url);" },
+  }),
+]);
+if (results.some((r) => r.errors.length > 0 || r.warnings.length > 0)) process.exit(1);
+// An import() esbuild could not resolve (a computed specifier) is left as is: it would fail in the
+// bundle (vm.Script has no module loader; ./x.js is not beside the bundle) and code that catches
+// the failure would silently take a fallback. Refuse to build instead.
+for (const f of ['main.cjs', 'worker.js']) {
+  const left = /[^\w.$]import\((?!\))[^)]{0,60}/.exec(readFileSync(join(outdir, f), 'utf8'));
+  if (left) {
+    process.stderr.write(`bundle: ${f} still has a dynamic import esbuild could not resolve: ${left[0].trim()}\n`);
+    process.exit(1);
+  }
+}
+await warmUp();
+process.stdout.write(`bundle: ${outdir}/main.cjs, worker.js and main.cjs.cache\n`);
+
 /** Resolves zod's `../locales/index.js` (imported only to re-export it as `locales`) to English alone. */
 function onlyEnglishZodLocale() {
   return {
@@ -61,12 +90,43 @@ function onlyEnglishZodLocale() {
   };
 }
 
-if (result.errors.length > 0 || result.warnings.length > 0) process.exit(1);
-for (const file of Object.keys(result.metafile.outputs)) {
-  const m = /^export default (require_\w+)\(\);$/m.exec(readFileSync(join(root, file), 'utf8'));
-  if (!m) continue;
-  process.stderr.write(`bundle: ${file} is a CommonJS package (${m[1]}) reached by a dynamic import(): it would have no named exports\n`);
-  process.exit(1);
+/**
+ * Runs the daemon once from the new bundle with LVSD_WRITE_CODE_CACHE set (bin/load-bundle.js
+ * writes the cache when the process exits): memory dataplane, one TCP and one HTTP check against a
+ * closed local port, stopped with SIGTERM once it has started and probed.
+ */
+async function warmUp() {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-warmup-'));
+  try {
+    const cfg = join(dir, 'warmup.toml');
+    writeFileSync(
+      cfg,
+      `[global]\ncontrol_socket = "${dir}/lvsd.sock"\nstate_file = "${dir}/state.json"\nlog_level = "info"\n` +
+        `[[virtual_server]]\nname = "tcp"\naddress = "10.255.0.1"\nport = 80\nscheduler = "wrr"\n` +
+        `  [virtual_server.check]\n  type = "tcp"\n  interval = "1s"\n  timeout = "200ms"\n` +
+        `  [[virtual_server.real_server]]\n  address = "127.0.0.1"\n  port = 9\n  weight = 100\n` +
+        `  [[virtual_server.real_server]]\n  address = "127.0.0.2"\n  port = 9\n` +
+        `[[virtual_server]]\nname = "http"\naddress = "10.255.0.1"\nport = 443\n` +
+        `  [virtual_server.check]\n  type = "http"\n  interval = "1s"\n  timeout = "200ms"\n  path = "/healthz"\n` +
+        `  [[virtual_server.real_server]]\n  address = "127.0.0.1"\n  port = 9\n`,
+    );
+    const child = spawn(process.execPath, [join(root, 'bin/lvsd'), '-f', cfg, '--dataplane', 'memory'], {
+      env: { ...process.env, LVSD_WRITE_CODE_CACHE: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c) => (out += c));
+    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const deadline = Date.now() + 30_000;
+    while (!out.includes('"lvsd started"') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300)); // a probe round and the first pass
+    child.kill('SIGTERM');
+    const { code } = await exited;
+    if (code !== 0 || !existsSync(join(outdir, 'main.cjs.cache'))) {
+      process.stderr.write(`bundle: the warm-up run of the daemon failed (exit ${code}); its output:\n${out}\n`);
+      process.exit(1);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
-const files = Object.keys(result.metafile.outputs).length;
-process.stdout.write(`bundle: ${files} files in ${outdir}\n`);

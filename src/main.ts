@@ -4,8 +4,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { setV8Flag } from './util/v8-flags.js';
 
-// fs and v8 are taken with process.getBuiltinModule, not ES imports: an ES import of a built-in
+// fs and v8 (src/util/v8-flags.ts) are taken with process.getBuiltinModule, not ES imports: an ES import of a built-in
 // builds a namespace of all its exports and so loads their lazy parts (fs: promises, streams,
 // readline). `lvsd ipvs restore < /dev/null`: 3,594 -> 3,524 page faults (median of 9, host); more
 // is not saved because koffi itself imports node:fs.
@@ -59,9 +60,8 @@ export async function main(argv: string[], prog: 'lvsd' | 'lvsctl'): Promise<voi
  * Both flags are read when V8 decides to grow or to optimize, so setting them at run time works.
  */
 function oneShotVm(): void {
-  const v8 = process.getBuiltinModule('node:v8');
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
-  v8.setFlagsFromString('--no-opt');
+  setV8Flag('--semi-space-growth-factor=1');
+  setV8Flag('--no-opt');
 }
 
 async function dispatch(argv: string[], prog: 'lvsd' | 'lvsctl'): Promise<number> {

@@ -26,6 +26,7 @@ export function inheritChecks(raw: unknown): unknown {
   if (!isTable(raw) || !Array.isArray(raw.virtual_server)) return raw;
   const virtual_server = raw.virtual_server.map((vs) => {
     if (!isTable(vs) || !Array.isArray(vs.real_server) || !isTable(vs.check)) return vs;
+    if (!vs.real_server.some(hasOwnCheck)) return vs; // the common case: no copy of 10,000 tables
     const real_server = vs.real_server.map((rs) =>
       isTable(rs) && isTable(rs.check) ? { ...rs, check: mergeCheck(vs.check, rs.check) } : rs,
     );
@@ -33,6 +34,8 @@ export function inheritChecks(raw: unknown): unknown {
   });
   return { ...raw, virtual_server };
 }
+
+const hasOwnCheck = (rs: unknown): boolean => isTable(rs) && isTable(rs.check);
 
 /** Splits "10.0.0.1:80", "[::1]:80", "10.0.0.1" or "::1" into address and port (default `port`). */
 export function parseHostPort(s: string, port: number): { address: string; port: number } | undefined {

@@ -67,7 +67,8 @@ async function serve<C>(args: DaemonArgs, w: Wiring<C>, config: C, opened: Opene
     reconciler: opened ? w.reconciler(opened.dataplane, systemClock, log) : undefined,
     readTable: opened ? () => opened.dataplane.read() : undefined,
     dataplaneKind: opened ? args.dataplane : 'none',
-    health: await w.health(systemClock, log, metrics?.registry, w.model.targets(config).length),
+    // the target count only sizes the probe metrics: not worth building 10,000 targets without them
+    health: await w.health(systemClock, log, metrics?.registry, metrics ? w.model.targets(config).length : 0),
     vrrp: async (inst, c) => w.vrrp(inst, w.model.globals(c).routerId, log.child({ layer: 'vrrp' }), metrics?.registry ?? (await unreadRegistry())),
     overrides,
     clock: systemClock,

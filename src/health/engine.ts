@@ -128,16 +128,27 @@ export class HealthEngine {
    */
   setTargets(targets: HealthTarget[]): void {
     if (this.stopped) throw new HealthError('ESTOPPED', 'HealthEngine: setTargets after stop()');
-    const unknown = targets.find((t) => !this.checkers.has(t.spec.type));
-    if (unknown) throw new HealthError('EKIND', `HealthEngine: no checker for kind "${unknown.spec.type}" (target ${unknown.id})`);
-    preloadCheckers(this.checkers, new Set(targets.map((t) => t.spec.type))); // imports start now, not at the first probe
-    const wanted = new Map<string, HealthTarget>();
-    for (const t of targets) wanted.set(t.id, t);
-    for (const [id, p] of this.byId) if (!wanted.has(id) || probeKey(wanted.get(id)!) !== p.key) this.detach(id, p);
-    // replaces any queue of an earlier call: what it had not attached yet is either wanted again (below) or gone
+    const kinds = new Set<string>();
+    for (const t of targets) kinds.add(t.spec.type);
+    for (const k of kinds) {
+      if (this.checkers.has(k)) continue;
+      const t = targets.find((x) => x.spec.type === k)!;
+      throw new HealthError('EKIND', `HealthEngine: no checker for kind "${k}" (target ${t.id})`);
+    }
+    preloadCheckers(this.checkers, kinds); // imports start now, not at the first probe
+    // The new queue replaces any queue of an earlier call: what it had not attached yet is either
+    // wanted again (queued below) or gone. With nothing attached (a start), every target is new.
     const since = this.wall();
-    this.pending = new Map();
-    for (const t of wanted.values()) if (!this.byId.has(t.id)) this.pending.set(t.id, { t, since });
+    const pending = new Map<string, { t: HealthTarget; since: number }>();
+    if (this.byId.size === 0) {
+      for (const t of targets) pending.set(t.id, { t, since });
+    } else {
+      const wanted = new Map<string, HealthTarget>();
+      for (const t of targets) wanted.set(t.id, t);
+      for (const [id, p] of this.byId) if (!wanted.has(id) || probeKey(wanted.get(id)!) !== p.key) this.detach(id, p);
+      for (const t of wanted.values()) if (!this.byId.has(t.id)) pending.set(t.id, { t, since });
+    }
+    this.pending = pending;
     this.attachSome();
   }
 

@@ -11,7 +11,7 @@
  * set after each, so a bigger config grows with it and nothing can die of a hard heap cap. A
  * `--heap-growing-percent` given by the operator wins.
  */
-import { setFlagsFromString } from 'node:v8';
+import { setV8Flag } from '../util/v8-flags.js';
 
 /** Old-space growth per full GC, in percent of the live set after it. */
 export const HEAP_GROWING_PERCENT = 20;
@@ -28,6 +28,5 @@ export function tuneHeapForProbeLoad(): boolean {
   if (applied) return false;
   applied = true;
   if (operatorSetHeapGrowth(process.execArgv, process.env.NODE_OPTIONS)) return false;
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-  return true;
+  return setV8Flag(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }

@@ -65,11 +65,12 @@ export class InProcessBackend implements Backend {
 
 /**
  * Path of the compiled worker entry next to this file (dist/src/vrrp/worker.js, or dist/bundle/worker.js
- * beside the bundle chunk holding this code: scripts/bundle.mjs), or undefined when running from sources.
+ * beside the bundle main.cjs holding this code: scripts/bundle.mjs), or undefined when running from
+ * sources (.ts under vitest).
  */
 export function workerFile(): URL | undefined {
   const u = new URL('./worker.js', import.meta.url);
-  return import.meta.url.endsWith('.js') && existsSync(fileURLToPath(u)) ? u : undefined;
+  return !import.meta.url.endsWith('.ts') && existsSync(fileURLToPath(u)) ? u : undefined;
 }
 
 /** Runs the runtime in a worker thread (see module comment). */

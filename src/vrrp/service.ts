@@ -145,12 +145,10 @@ export class VrrpService {
 /** rtnetlink when this build has it, else iproute2. */
 export async function defaultHost(): Promise<() => HostNet> {
   try {
-    const m = (await import(RTNL)) as { openRtnlHost: () => HostNet };
-    return m.openRtnlHost;
+    return (await import('./rtnl.js')).openRtnlHost;
   } catch {
     const { openIprouteHost } = await import('./iproute.js');
     return openIprouteHost;
   }
 }
 
-const RTNL = './rtnl.js';

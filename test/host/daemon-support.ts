@@ -16,7 +16,7 @@ export const LVSCTL = join(ROOT, 'bin/lvsctl');
 
 /** Throws a clear error when dist/ is missing (npm test builds first). */
 export function requireBuild(): void {
-  if (!existsSync(join(ROOT, 'dist/bundle/main.js'))) throw new Error('dist/bundle/ is missing: run `npm run build` before the host tests');
+  if (!existsSync(join(ROOT, 'dist/bundle/main.cjs'))) throw new Error('dist/bundle/ is missing: run `npm run build` before the host tests');
 }
 
 /** A free TCP port on 127.0.0.1 (bound then released). */
