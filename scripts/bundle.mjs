@@ -13,6 +13,10 @@
  *   modules stay lazy (esbuild evaluates such a module on first import), so VRRP, prom-client, each
  *   checker kind and the netlink stack still run only when used; their source is in the file.
  *   `import.meta.url` becomes the file's own URL.
+ * - dist/src/cli/ipvs-entry.js → dist/bundle/ipvs.cjs: the same for `lvsd ipvs ...` alone (bin/lvsd
+ *   picks it when its first argument is "ipvs"). Inside user-mode Linux the whole-program file and
+ *   its cache made `lvsd ipvs restore` slower than loading the files it needs; this one holds
+ *   only those.
  * - dist/src/vrrp/worker.js → dist/bundle/worker.js (ES module): src/vrrp/backend.ts finds it as
  *   ./worker.js beside the code that starts it, as it does in dist/src/vrrp/.
  * - koffi stays external: a native addon is loaded from node_modules at run time.
@@ -20,14 +24,16 @@
  * - zod's 60-odd message locales are left out (`z.locales` is a namespace export, so tree-shaking
  *   cannot drop them, ~0.5 MB): lvsd writes its own messages and uses only the English default,
  *   which zod's schemas import directly (zod/v4/classic/schemas.js), not through `locales`.
- * - dist/bundle/main.cjs.cache: V8's code cache, written by a warm-up run of the daemon (memory
- *   dataplane, a TCP and an HTTP check, ~0.5 s) so that it holds the functions a start runs. V8
- *   rejects it for another Node binary; then the bundle is compiled as usual (bin/load-bundle.js).
+ * - main.cjs.cache and ipvs.cjs.cache: V8's code caches, written by two warm-up runs, the daemon
+ *   (memory dataplane, a TCP and an HTTP check, ~0.5 s) and `lvsd ipvs restore` of a rules file
+ *   whose last line is bad (nothing applied), so that they hold the functions a start and a restore
+ *   run. V8 rejects a cache for another Node binary; then the bundle is compiled as usual
+ *   (bin/load-bundle.js).
  * Fails (exit 1) on any esbuild error or warning, on an import() left unresolved, or when the
  * warm-up run fails.
  */
 import { build } from 'esbuild';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -46,14 +52,19 @@ const common = {
   logLevel: 'warning',
 };
 const results = await Promise.all([
-  build({
-    ...common,
-    entryPoints: [join(root, 'dist/src/main.js')],
-    outfile: join(outdir, 'main.cjs'),
-    format: 'cjs',
-    define: { 'import.meta.url': '__lvsdImportMetaUrl' },
-    banner: { js: "const __lvsdImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  }),
+  ...[
+    ['main', 'dist/src/main.js'],
+    ['ipvs', 'dist/src/cli/ipvs-entry.js'],
+  ].map(([name, entry]) =>
+    build({
+      ...common,
+      entryPoints: [join(root, entry)],
+      outfile: join(outdir, `${name}.cjs`),
+      format: 'cjs',
+      define: { 'import.meta.url': '__lvsdImportMetaUrl' },
+      banner: { js: "const __lvsdImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    }),
+  ),
   build({
     ...common,
     entryPoints: [join(root, 'dist/src/vrrp/worker.js')],
@@ -67,7 +78,7 @@ if (results.some((r) => r.errors.length > 0 || r.warnings.length > 0)) process.e
 // An import() esbuild could not resolve (a computed specifier) is left as is: it would fail in the
 // bundle (vm.Script has no module loader; ./x.js is not beside the bundle) and code that catches
 // the failure would silently take a fallback. Refuse to build instead.
-for (const f of ['main.cjs', 'worker.js']) {
+for (const f of ['main.cjs', 'ipvs.cjs', 'worker.js']) {
   const left = /[^\w.$]import\((?!\))[^)]{0,60}/.exec(readFileSync(join(outdir, f), 'utf8'));
   if (left) {
     process.stderr.write(`bundle: ${f} still has a dynamic import esbuild could not resolve: ${left[0].trim()}\n`);
@@ -75,7 +86,7 @@ for (const f of ['main.cjs', 'worker.js']) {
   }
 }
 await warmUp();
-process.stdout.write(`bundle: ${outdir}/main.cjs, worker.js and main.cjs.cache\n`);
+process.stdout.write(`bundle: ${outdir}/main.cjs, ipvs.cjs, worker.js and their code caches\n`);
 
 /** Resolves zod's `../locales/index.js` (imported only to re-export it as `locales`) to English alone. */
 function onlyEnglishZodLocale() {
@@ -124,6 +135,24 @@ async function warmUp() {
     const { code } = await exited;
     if (code !== 0 || !existsSync(join(outdir, 'main.cjs.cache'))) {
       process.stderr.write(`bundle: the warm-up run of the daemon failed (exit ${code}); its output:\n${out}\n`);
+      process.exit(1);
+    }
+    // Second run, for ipvs.cjs: `lvsd ipvs restore` parses and encodes rules. The last line is bad,
+    // so nothing is ever applied (every line is validated before any is sent), even on a machine
+    // with IPVS.
+    const rules = [];
+    for (let i = 1; i <= 20; i++) {
+      rules.push(`-A -t 10.255.1.${i}:80 -s wrr`, `-A -u 10.255.1.${i}:53 -s rr -p 300`);
+      for (let j = 1; j <= 3; j++) rules.push(`-a -t 10.255.1.${i}:80 -r 10.255.2.${j}:8080 -m -w ${j}`, `-a -u 10.255.1.${i}:53 -r 10.255.2.${j}:53 -g -w 1`);
+    }
+    rules.push('-A -t not-an-address:80 -s wrr');
+    const restore = spawnSync(process.execPath, [join(root, 'bin/lvsd'), 'ipvs', 'restore'], {
+      input: rules.join('\n') + '\n',
+      env: { ...process.env, LVSD_WRITE_CODE_CACHE: '1' },
+      encoding: 'utf8',
+    });
+    if (restore.status !== 1 || !restore.stderr.includes('nothing was applied') || !existsSync(join(outdir, 'ipvs.cjs.cache'))) {
+      process.stderr.write(`bundle: the warm-up run of lvsd ipvs restore did not end as expected (exit ${restore.status}):\n${restore.stderr}\n`);
       process.exit(1);
     }
   } finally {

@@ -26,20 +26,27 @@ export const planner: PlannerFn = (input, memory) => {
 
 /**
  * Drains of servers removed by a reload survive a restart (the restarted daemon no longer knows the
- * previous config): they are saved in the state file; a restored drain's deadline restarts at `now`
- * (the clock is per process). Drains by lvsctl come back from the operator overrides instead.
+ * previous config): they are saved in the state file with the wall-clock time they began
+ * (`startedAt`, ms since the epoch), so a restart does not extend drain_timeout: the restored drain
+ * keeps its deadline. The clock is per process, so the time is stored as wall time and turned back
+ * with the new process's offset; a start time in the future (the wall clock stepped back) counts as
+ * now, and an entry without one (an older state file) starts at now. Drains by lvsctl come back
+ * from the operator overrides instead.
  */
 export const memoryCodec: MemoryCodec = {
-  save(memory) {
+  save(memory, wallOffset) {
     const m = memory as PlannerMemory | undefined;
-    return [...(m?.drains.values() ?? [])].filter((e) => e.why === 'removed' && !e.done).map(({ since: _s, ...e }) => e);
+    return [...(m?.drains.values() ?? [])]
+      .filter((e) => e.why === 'removed' && !e.done)
+      .map(({ since, ...e }) => ({ ...e, startedAt: Math.round(since + wallOffset) }));
   },
-  load(saved, now) {
+  load(saved, now, wallOffset) {
     const drains = new Map<string, DrainEntry>();
     for (const raw of saved) {
-      const e = raw as Omit<DrainEntry, 'since'>;
+      const { startedAt, ...e } = raw as Omit<DrainEntry, 'since'> & { startedAt?: unknown };
       if (e?.why !== 'removed' || !e.service || !e.dest || typeof e.vs !== 'string' || typeof e.rs !== 'string') continue;
-      drains.set(drainKey(e.service, e.dest), { ...e, since: now, done: false });
+      const since = typeof startedAt === 'number' && Number.isFinite(startedAt) ? Math.min(now, startedAt - wallOffset) : now;
+      drains.set(drainKey(e.service, e.dest), { ...e, since, done: false });
     }
     return { belowQuorum: new Map(), drains } satisfies PlannerMemory;
   },

@@ -31,6 +31,8 @@ export interface DaemonDeps<C> {
   vrrp?: (instances: unknown[], c: C) => VrrpPort | Promise<VrrpPort>;
   overrides: Overrides;
   clock: Clock;
+  /** Wall clock (ms since the epoch); default Date.now. */
+  wallClock?: () => number;
   log: Logger;
   metrics?: DaemonMetrics;
 }
@@ -59,7 +61,9 @@ export class Daemon<C> {
   plan?: PlanOutput;
   vrrp?: VrrpPort;
   private vrrpStarting?: Promise<void>;
-  readonly startedAt = Date.now();
+  readonly startedAt: number;
+  /** Wall-clock time minus clock time in this process: turns saved wall times into clock times. */
+  private readonly wallOffset: number;
   private memory: unknown;
   private dirty = false;
   private running?: Promise<void>;
@@ -73,7 +77,9 @@ export class Daemon<C> {
 
   constructor(private readonly d: DaemonDeps<C>) {
     this.config = d.config;
-    this.memory = d.model.loadMemory?.(d.overrides.removedDrains(), d.clock.now());
+    this.startedAt = (d.wallClock ?? Date.now)();
+    this.wallOffset = this.startedAt - d.clock.now();
+    this.memory = d.model.loadMemory?.(d.overrides.removedDrains(), d.clock.now(), this.wallOffset);
   }
 
   /** Settings of the current config. */
@@ -149,7 +155,7 @@ export class Daemon<C> {
     };
     const { out, memory } = this.d.model.plan(input, this.memory);
     this.memory = memory;
-    if (this.d.model.saveMemory) this.d.overrides.setRemovedDrains(this.d.model.saveMemory(memory));
+    if (this.d.model.saveMemory) this.d.overrides.setRemovedDrains(this.d.model.saveMemory(memory, this.wallOffset));
     this.plan = out;
     this.feedVrrp(out.belowQuorum);
     if (this.d.reconciler) await this.reconcile(out.table, now);

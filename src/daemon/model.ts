@@ -15,8 +15,8 @@ export type SummaryFn = (prev: Config, next: Config) => string;
 
 /** Planner memory persistence (adapter over src/plan/desired.ts). */
 export interface MemoryCodec {
-  save(memory: unknown): unknown[];
-  load(saved: unknown[], now: number): unknown;
+  save(memory: unknown, wallOffset: number): unknown[];
+  load(saved: unknown[], now: number, wallOffset: number): unknown;
 }
 
 /** The ConfigModel of the real config. */

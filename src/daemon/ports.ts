@@ -103,10 +103,13 @@ export interface ConfigModel<C> {
   plan(input: PlanInput<C>, memory: unknown): { out: PlanOutput; memory: unknown };
   /** VRRP instances (opaque to the daemon); empty when none. */
   vrrpInstances(c: C): unknown[];
-  /** Planner memory worth keeping across restarts (drains of removed servers), as JSON-able data. */
-  saveMemory?(memory: unknown): unknown[];
-  /** Planner memory rebuilt from `saveMemory` output at start (`now`: clock time of the start). */
-  loadMemory?(saved: unknown[], now: number): unknown;
+  /**
+   * Planner memory worth keeping across restarts (drains of removed servers), as JSON-able data.
+   * `wallOffset` (wall-clock ms minus clock ms in this process) turns clock times into wall times.
+   */
+  saveMemory?(memory: unknown, wallOffset: number): unknown[];
+  /** Planner memory rebuilt from `saveMemory` output at start (`now`: clock time of the start; `wallOffset` as above, of this process). */
+  loadMemory?(saved: unknown[], now: number, wallOffset: number): unknown;
 }
 
 /** One reconcile pass's outcome (H4's ReconcileReport, the fields the daemon reads). */

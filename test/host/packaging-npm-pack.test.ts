@@ -16,7 +16,7 @@ describe.skipIf(!hasRoot('host: npm pack and install'))('npm pack', () => {
       const listing = run('npm', ['pack', '--json', '--pack-destination', dir], process.cwd());
       const files = (JSON.parse(listing) as Array<{ filename: string; files: Array<{ path: string }> }>)[0];
       const paths = files.files.map((f) => f.path);
-      for (const p of ['bin/lvsd', 'bin/lvsctl', 'bin/load-bundle.js', 'dist/bundle/main.cjs', 'dist/bundle/main.cjs.cache', 'dist/bundle/worker.js', 'conf/lab/lb1.toml', 'package.json']) expect(paths).toContain(p);
+      for (const p of ['bin/lvsd', 'bin/lvsctl', 'bin/load-bundle.js', 'dist/bundle/main.cjs', 'dist/bundle/main.cjs.cache', 'dist/bundle/ipvs.cjs', 'dist/bundle/ipvs.cjs.cache', 'dist/bundle/worker.js', 'conf/lab/lb1.toml', 'package.json']) expect(paths).toContain(p);
       expect(paths.some((p) => p.startsWith('node_modules/') || p.startsWith('src/'))).toBe(false);
       const app = join(dir, 'app');
       mkdirSync(app);

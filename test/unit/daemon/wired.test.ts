@@ -3,7 +3,7 @@
  * dataplane (only health is faked, time is a ManualClock): reload paths counted in dataplane writes.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../../src/util/clock.js';
@@ -29,7 +29,7 @@ ${rs('10.1.0.1', o.weight ?? 10)}${rs('10.1.0.2')}${o.third === false ? '' : rs(
 ${o.extra ?? ''}`;
 }
 
-async function setup(t = text(), initial?: MemoryDataplane, stateFile?: string) {
+async function setup(t = text(), initial?: MemoryDataplane, stateFile?: string, wallClock?: () => number) {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-wired-'));
   dirs.push(dir);
   const file = join(dir, 'lvsd.toml');
@@ -42,7 +42,7 @@ async function setup(t = text(), initial?: MemoryDataplane, stateFile?: string) 
   const reconciler = new Reconciler({ dataplane: dp, clock, log });
   const d = new Daemon<Config>({
     model: configModel(planner, summary, memoryCodec), configPath: file, config: loaded.config, reconciler, readTable: () => dp.read(),
-    dataplaneKind: 'memory', health: new FakeHealth(), overrides: loadedOverrides(stateFile), clock, log,
+    dataplaneKind: 'memory', health: new FakeHealth(), overrides: loadedOverrides(stateFile), clock, log, wallClock,
   });
   const write = (t2: string) => writeFileSync(file, t2);
   return { d, dp, write, lines, clock };
@@ -78,6 +78,44 @@ describe('daemon + real planner/reconciler/memory dataplane', () => {
     await b.d.requestPass('test');
     await b.d.requestPass('test');
     expect((await b.dp.read()).services.find((s) => s.id.port === 80)!.destinations.map((x) => x.address)).toEqual(['10.1.0.1', '10.1.0.2']);
+  });
+
+  it('a restart does not extend drain_timeout: the restored drain keeps the deadline it began with', async () => {
+    const sdir = mkdtempSync(join(tmpdir(), 'lvsd-wired-state-'));
+    dirs.push(sdir);
+    const stateFile = join(sdir, 'state.json');
+    const svc = { af: 'inet' as const, protocol: 'tcp' as const, address: '10.0.0.1', port: 80 };
+    const rs3 = { address: '10.1.0.3', port: 8080 };
+    const global = 'drain_timeout = "10s"';
+    let wall = 1_800_000_000_000;
+    let clockNow = () => 0; // each process's wall clock is wall + its own clock (both at 0 when it starts)
+    const a = await setup(text({ global }), undefined, stateFile, () => wall + clockNow());
+    clockNow = () => a.clock.now();
+    await a.d.start();
+    a.clock.advance(1000); // the drain begins 1 s into process A's clock
+    a.dp.setConns(svc, rs3, { active: 5 });
+    a.write(text({ global, third: false }));
+    await a.d.reload();
+    a.clock.advance(4000);
+    await a.d.requestPass('test');
+    await a.d.stop();
+    expect(JSON.parse(readFileSync(stateFile, 'utf8')).removedDrains[0].startedAt).toBe(wall + 1000);
+    // process B starts 3 s of wall time after A stopped, with a new clock at 0: 7 s of the 10 s are gone
+    wall += 5000 + 3000;
+    const kept = new MemoryDataplane(await a.dp.read());
+    kept.setConns(svc, rs3, { active: 5 });
+    clockNow = () => 0;
+    const b = await setup(text({ global, third: false }), kept, stateFile, () => wall + clockNow());
+    clockNow = () => b.clock.now();
+    await b.d.start();
+    const dests = async () => (await b.dp.read()).services.find((x) => x.id.port === 80)!.destinations.map((x) => `${x.address}/${x.weight}`);
+    expect(await dests()).toEqual(['10.1.0.1/10', '10.1.0.2/10', '10.1.0.3/0']); // still draining
+    b.clock.advance(2500);
+    await b.d.requestPass('test');
+    expect(await dests()).toContain('10.1.0.3/0'); // 9.5 s
+    b.clock.advance(1000);
+    await b.d.requestPass('test');
+    expect(await dests()).toEqual(['10.1.0.1/10', '10.1.0.2/10']); // 10.5 s: deleted with 5 connections left (before, B would have kept it until 10 s of its own clock)
   });
 
   it('startup writes the whole table once; an unchanged reload writes nothing', async () => {
