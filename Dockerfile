@@ -17,6 +17,7 @@ COPY native native
 COPY bench bench
 COPY test/support test/support
 COPY scripts scripts
+COPY bin bin
 RUN npm run build && npm prune --omit=dev
 
 FROM ${BASE} AS lvsd

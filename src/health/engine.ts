@@ -190,12 +190,16 @@ export class HealthEngine {
 
   /** Current health of `id`, or undefined for an unknown id. */
   status(id: string): HealthStatus | undefined {
-    const p = this.byId.get(id);
+    let p = this.byId.get(id);
     if (!p) {
       const q = this.pending.get(id);
       if (!q) return undefined;
-      const h = initialHealth(q.t.spec.initial, q.since);
-      return { state: h.state, since: h.since, reason: h.reason, lastResults: [], weight: h.weight, probes: h.probes };
+      // not attached yet: the probe it will share if one runs already, else its initial state
+      p = this.probes.get(probeKey(q.t));
+      if (!p) {
+        const h = initialHealth(q.t.spec.initial, q.since);
+        return { state: h.state, since: h.since, reason: h.reason, lastResults: [], weight: h.weight, probes: h.probes };
+      }
     }
     const h = p.health;
     const lastResults = p.ring.toArray();

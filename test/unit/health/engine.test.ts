@@ -305,6 +305,18 @@ describe('HealthEngine attaches a large set over several clock turns', () => {
     expect(engine.stats()).toMatchObject({ targets: 3, probes: 3 });
   });
 
+  it('a pending target that will share a running probe answers status with that probe', async () => {
+    const { clock, engine, targets } = chunked(1);
+    const [a, b] = targets(['a', 'b']);
+    engine.setTargets([a!]);
+    clock.advance(0);
+    await flush();
+    expect(engine.status('a')).toMatchObject({ probes: 1, lastResults: [{ ok: true }] });
+    engine.setTargets([a!, { ...b!, id: 'z' }, { ...a!, id: 'a2' }]); // z is attached now, a2 (same probe as a) waits a turn
+    expect(engine.stats()).toMatchObject({ targets: 3, probes: 2 });
+    expect(engine.status('a2')).toMatchObject({ probes: 1, lastResults: [{ ok: true }] });
+  });
+
   it('stop() while targets are pending attaches nothing more and releases whenAttached', async () => {
     const { clock, engine, calls, targets } = chunked(1);
     engine.setTargets(targets(['a', 'b', 'c']));
