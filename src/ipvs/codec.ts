@@ -10,7 +10,7 @@
  *     TUN_TYPE u8, TUN_PORT be16, TUN_FLAGS u16, U_THRESH u32, L_THRESH u32.
  * Dumps (GET_SERVICE, GET_DEST) carry only the identity part.
  */
-import { attr, attrBe16, attrNested, attrStr, attrU16, attrU32, NLA_F_NESTED } from '../netlink/attributes.js';
+import { align4, attr, attrBe16, attrNested, attrU16, attrU32, NLA_F_NESTED } from '../netlink/attributes.js';
 import { genlPayload } from '../netlink/genl.js';
 import { ipBytes } from './addr.js';
 import * as C from './constants.js';
@@ -74,32 +74,66 @@ export function serviceIdAttrs(id: ServiceId): Buffer[] {
   return [af, attrU16(C.IPVS_SVC_ATTR_PROTOCOL, proto), attr(C.IPVS_SVC_ATTR_ADDR, addrBytes(id.address, id.af)), attrBe16(C.IPVS_SVC_ATTR_PORT, u16('port', id.port))];
 }
 
-function flagsAttr(flags: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeUInt32LE(u32('flags', flags), 0);
-  b.writeUInt32LE(0xffffffff, 4);
-  return attr(C.IPVS_SVC_ATTR_FLAGS, b);
-}
-
 /** Default persistence netmask of a family: 255.255.255.255 or /128. */
 export function defaultNetmask(af: Family): number {
   return af === 'inet6' ? 128 : 0xffffffff;
 }
 
-/** NETMASK: an IPv4 mask goes in network byte order (255.255.255.0 → ff ff ff 00), an IPv6 prefix length in host order. */
-function netmaskAttr(af: Family, mask: number): Buffer {
-  if (af === 'inet6') return attrU32(C.IPVS_SVC_ATTR_NETMASK, u32('netmask', mask));
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(u32('netmask', mask), 0);
-  return attr(C.IPVS_SVC_ATTR_NETMASK, b);
-}
-
-/** The SERVICE nest for NEW/SET_SERVICE: identity plus every setting. */
+/**
+ * The SERVICE nest for NEW/SET_SERVICE: identity plus every setting, written in one buffer (a
+ * restore of 1,000 services built ~10 small buffers per service and joined them: 2,000 nests,
+ * ~20% of validating the file). Checks run in the order of the attributes.
+ */
 export function serviceNest(s: Service): Buffer {
-  const attrs = [...serviceIdAttrs(s.id), attrStr(C.IPVS_SVC_ATTR_SCHED_NAME, name('scheduler', s.scheduler))];
-  if (s.pe) attrs.push(attrStr(C.IPVS_SVC_ATTR_PE_NAME, name('persistence engine', s.pe)));
-  attrs.push(flagsAttr(s.flags), attrU32(C.IPVS_SVC_ATTR_TIMEOUT, u32('timeout', s.timeout)), netmaskAttr(s.id.af, s.netmask));
-  return attrNested(C.IPVS_CMD_ATTR_SERVICE, attrs, true);
+  const id = s.id;
+  const af = afNumber(id.af);
+  let fwmark = 0, proto = 0, port = 0;
+  let addr: Buffer | undefined;
+  if (id.fwmark !== undefined) fwmark = u32('fwmark', id.fwmark);
+  else {
+    proto = PROTO[id.protocol];
+    if (proto === undefined) throw new IpvsError('IPVS_INVALID', `unknown protocol "${String(id.protocol)}"`);
+    addr = addrBytes(id.address, id.af);
+    port = u16('port', id.port);
+  }
+  const sched = name('scheduler', s.scheduler);
+  const pe = s.pe ? name('persistence engine', s.pe) : '';
+  const flags = u32('flags', s.flags);
+  const timeout = u32('timeout', s.timeout);
+  const netmask = u32('netmask', s.netmask);
+  const strLen = (v: string) => align4(4 + v.length + 1); // names are ASCII (name() checks)
+  const len = 4 + 8 + (addr ? 8 + 20 + 8 : 8) + strLen(sched) + (pe ? strLen(pe) : 0) + 12 + 8 + 8;
+  const b = Buffer.allocUnsafe(len).fill(0);
+  le16(b, 0, len);
+  le16(b, 2, C.IPVS_CMD_ATTR_SERVICE | NLA_F_NESTED);
+  let o = 4;
+  le16(b, hdr(b, o, C.IPVS_SVC_ATTR_AF, 2), af);
+  o += 8;
+  if (addr) {
+    le16(b, hdr(b, o, C.IPVS_SVC_ATTR_PROTOCOL, 2), proto);
+    b.set(addr, hdr(b, o + 8, C.IPVS_SVC_ATTR_ADDR, 16));
+    be16(b, hdr(b, o + 28, C.IPVS_SVC_ATTR_PORT, 2), port);
+    o += 36;
+  } else {
+    le32(b, hdr(b, o, C.IPVS_SVC_ATTR_FWMARK, 4), fwmark);
+    o += 8;
+  }
+  for (const [type, v] of pe ? ([[C.IPVS_SVC_ATTR_SCHED_NAME, sched], [C.IPVS_SVC_ATTR_PE_NAME, pe]] as const) : ([[C.IPVS_SVC_ATTR_SCHED_NAME, sched]] as const)) {
+    const at = hdr(b, o, type, v.length + 1);
+    for (let i = 0; i < v.length; i++) b[at + i] = v.charCodeAt(i);
+    o += strLen(v);
+  }
+  const f = hdr(b, o, C.IPVS_SVC_ATTR_FLAGS, 8);
+  le32(b, f, flags);
+  le32(b, f + 4, 0xffffffff);
+  o += 12;
+  le32(b, hdr(b, o, C.IPVS_SVC_ATTR_TIMEOUT, 4), timeout);
+  o += 8;
+  // NETMASK: an IPv4 mask in network byte order (255.255.255.0 → ff ff ff 00), an IPv6 prefix length in host order
+  const m = hdr(b, o, C.IPVS_SVC_ATTR_NETMASK, 4);
+  if (id.af === 'inet6') le32(b, m, netmask);
+  else b.writeUInt32BE(netmask, m);
+  return b;
 }
 
 let lastRef: { key: string; nest: Buffer } | undefined;

@@ -91,7 +91,8 @@ export class PackedRulesBuilder {
     this.textEnd[i] = end;
     this.cmd[i] = req.cmd;
     this.payloadStart[i] = this.used;
-    this.used += req.payload.copy(this.bytes, this.used);
+    this.bytes.set(req.payload, this.used);
+    this.used += req.payload.length;
     this.payloadStart[i + 1] = this.used;
   }
 

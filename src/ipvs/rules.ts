@@ -104,6 +104,9 @@ function num(s: string, what: string, max: number): number {
   return Number(s);
 }
 
+/** The last address service parsed: a rules file names one service on every line of its servers. */
+let lastService: { k: string; v: string; id: ServiceId } | undefined;
+
 function serviceIdOf(p: Parsed): ServiceId {
   const kinds = ['t', 'u', 'sctp', 'f'].filter((k) => p.opts.has(k));
   if (kinds.length === 0) fail('no service given (-t, -u, --sctp-service or -f)');
@@ -111,9 +114,12 @@ function serviceIdOf(p: Parsed): ServiceId {
   const k = kinds[0];
   const v = p.opts.get(k)!;
   if (k === 'f') return { af: p.opts.has('6') ? 'inet6' : 'inet', fwmark: num(v, 'fwmark', 0xffffffff) || fail('fwmark must be 1 or more') };
+  if (lastService?.k === k && lastService.v === v) return { ...lastService.id };
   const hp = parseHostPort(v, false);
   const protocol: Protocol = k === 't' ? 'tcp' : k === 'u' ? 'udp' : 'sctp';
-  return { af: hp.af, protocol, address: hp.address, port: hp.port ?? 0 };
+  const id: ServiceId = { af: hp.af, protocol, address: hp.address, port: hp.port ?? 0 };
+  lastService = { k, v, id };
+  return { ...id };
 }
 
 const FLAG_NAMES: Record<string, { bit: number; sched?: string }> = {

@@ -38,7 +38,7 @@ export function attr(type: number, payload: Buffer): Buffer {
   const len = NLA_HDRLEN + payload.length;
   if (len > 0xffff) throw new RangeError(`netlink attribute ${type} too long (${len} bytes)`);
   const out = fixed(type, payload.length);
-  payload.copy(out, NLA_HDRLEN);
+  out.set(payload, NLA_HDRLEN);
   out.fill(0, len);
   return out;
 }

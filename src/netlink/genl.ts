@@ -36,7 +36,8 @@ export function genlPayload(cmd: number, version: number, attrs: Buffer[]): Buff
   const out = Buffer.allocUnsafe(len);
   out.writeUInt32LE(((version & 0xff) << 8) | (cmd & 0xff), 0); // cmd, version, reserved 0
   let off = GENL_HDRLEN;
-  for (const a of attrs) off += a.copy(out, off);
+  // TypedArray set, not Buffer#copy: the same bytes without copy()'s argument checks in JS
+  for (const a of attrs) (out.set(a, off), (off += a.length));
   return out;
 }
 
