@@ -110,7 +110,8 @@ async function createMetrics(snap: () => Promise<DestSnapshot[]>): Promise<Daemo
 
 /** A registry nobody scrapes, for VRRP's series when there is no metrics listener. */
 async function unreadRegistry() {
-  return (await import('../metrics/registry.js')).newRegistry();
+  const { Registry } = await import('prom-client');
+  return new Registry();
 }
 
 async function startListeners<C>(daemon: Daemon<C>, sock: string, listen: string | undefined, metrics: DaemonMetrics | undefined, log: Logger) {
