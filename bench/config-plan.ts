@@ -34,7 +34,13 @@ function configText(changedWeight?: number): string {
 
 function load(text: string): Config {
   const r = parseConfig(text, 'bench.toml');
-  if (!r.ok) throw new Error(r.problems.slice(0, 3).map((p) => `${p.path}: ${p.message}`).join('\n'));
+  if (!r.ok)
+    throw new Error(
+      r.problems
+        .slice(0, 3)
+        .map((p) => `${p.path}: ${p.message}`)
+        .join('\n'),
+    );
   return r.config;
 }
 
@@ -55,7 +61,8 @@ function time<T>(runs: number, f: () => T): { ms: number; value: T } {
 }
 
 const up = { health: () => ({ up: true }), drained: new Set<string>(), now: 0 };
-const text0 = configText(), text1 = configText(55);
+const text0 = configText(),
+  text1 = configText(55);
 const loadT = time(5, () => load(text0));
 const cfg0 = loadT.value;
 const tomlT = time(5, () => parseToml(text0) as unknown);
@@ -104,14 +111,24 @@ const f = (n: number) => n.toFixed(1);
 const wc = (x: { wall: number; cpu: number }) => `${f(x.wall)} ms wall, ${f(x.cpu)} ms CPU`;
 console.log(`lvsd config/plan bench: ${S} services × ${D} dests = ${S * D} dests (node ${process.version})`);
 console.log(`load (TOML parse + validate + normalize), ${text0.length} bytes: ${f(loadT.ms)} ms (median of 5)`);
-console.log(`  of which TOML parse (smol-toml): ${f(tomlT.ms)} ms; zod schema + cross-field rules + normalize: ${f(schemaT.ms)} ms`);
+console.log(
+  `  of which TOML parse (smol-toml): ${f(tomlT.ms)} ms; zod schema + cross-field rules + normalize: ${f(schemaT.ms)} ms`,
+);
 console.log(`plan (pure planner): ${f(planT.ms)} ms (median of 20)`);
 console.log(`diffTables empty → desired: ${f(fullDiff.ms)} ms, ${fullDiff.value.length} ops`);
 console.log(`diffTables equal tables: ${f(equalDiff.ms)} ms, ${equalDiff.value.length} ops`);
 console.log(`diffTables one weight changed: ${oneOp.length} op(s): ${oneOp.map((o) => o.op).join(', ')}`);
-console.log(`startup (load + plan + reconcile from empty): ${wc(initial)}, ${initial.value.writes} writes (${writesBefore} counted by the dataplane)`);
-console.log(`reload, one weight changed (load + diff + plan + reconcile): ${wc(reload)}, ${reload.value.writes} write(s) (${dp.writes - writesBefore} counted); summary: ${line}`);
-console.log(`ratio reload / startup: ${(reload.wall / initial.wall).toFixed(2)} wall, ${(reload.cpu / initial.cpu).toFixed(2)} CPU`);
-console.log(`reconcile only: full sync ${wc(recInitial)} (${recInitial.value.writes} writes); one weight ${wc(recOne)} (${recOne.value.writes} write); ratio ${(recOne.wall / recInitial.wall).toFixed(2)} wall`);
+console.log(
+  `startup (load + plan + reconcile from empty): ${wc(initial)}, ${initial.value.writes} writes (${writesBefore} counted by the dataplane)`,
+);
+console.log(
+  `reload, one weight changed (load + diff + plan + reconcile): ${wc(reload)}, ${reload.value.writes} write(s) (${dp.writes - writesBefore} counted); summary: ${line}`,
+);
+console.log(
+  `ratio reload / startup: ${(reload.wall / initial.wall).toFixed(2)} wall, ${(reload.cpu / initial.cpu).toFixed(2)} CPU`,
+);
+console.log(
+  `reconcile only: full sync ${wc(recInitial)} (${recInitial.value.writes} writes); one weight ${wc(recOne)} (${recOne.value.writes} write); ratio ${(recOne.wall / recInitial.wall).toFixed(2)} wall`,
+);
 console.log(`steady-state pass with nothing to do: ${wc(reconcileOnly)}, ${reconcileOnly.value.writes} writes`);
 console.log(`anchor keepalived #2318: 37,298-server reload 100-130 s`);

@@ -13,25 +13,35 @@ import { Lvsd, pct, scratch } from './daemon-util.js';
 
 const trials = Number(process.argv[2] ?? 20);
 const dataplane = process.env.DATAPLANE ?? 'memory';
-const INTERVAL = 500, TIMEOUT = 300, FALL = 2;
+const INTERVAL = 500,
+  TIMEOUT = 300,
+  FALL = 2;
 const PORT = 18000 + (process.pid % 1000);
 const ADDR = process.env.BACKEND ?? '127.0.0.1';
 
 function nginx(dir: string): ChildProcess {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'nginx.conf'), `master_process off; daemon off; error_log stderr; pid ${dir}/pid; events { worker_connections 64; }
-http { access_log off; server { listen ${ADDR}:${PORT}; location / { return 200 "ok\\n"; } } }`);
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `master_process off; daemon off; error_log stderr; pid ${dir}/pid; events { worker_connections 64; }
+http { access_log off; server { listen ${ADDR}:${PORT}; location / { return 200 "ok\\n"; } } }`,
+  );
   const args = ['-p', dir, '-c', join(dir, 'nginx.conf')];
   // NETNS: run the backend in a namespace (UML: a non-local address, so IPVS keeps it as NAT)
-  return process.env.NETNS ? spawn('ip', ['netns', 'exec', process.env.NETNS, 'nginx', ...args], { stdio: 'ignore' }) : spawn('nginx', args, { stdio: 'ignore' });
+  return process.env.NETNS
+    ? spawn('ip', ['netns', 'exec', process.env.NETNS, 'nginx', ...args], { stdio: 'ignore' })
+    : spawn('nginx', args, { stdio: 'ignore' });
 }
 
 async function main(): Promise<void> {
   const { dir, rm } = scratch('detect');
   const cfg = join(dir, 'lvsd.toml');
-  writeFileSync(cfg, `[global]\ncontrol_socket = "${dir}/lvsd.sock"\nstate_file = "${dir}/state.json"\nresync_interval = "1h"\n
+  writeFileSync(
+    cfg,
+    `[global]\ncontrol_socket = "${dir}/lvsd.sock"\nstate_file = "${dir}/state.json"\nresync_interval = "1h"\n
 [[virtual_server]]\nname = "web"\naddress = "10.250.0.1"\nport = 80\n  [virtual_server.check]\n  type = "http"\n  interval = "${INTERVAL}ms"\n  timeout = "${TIMEOUT}ms"\n  rise = 1\n  fall = ${FALL}\n  warmup = false
-  [[virtual_server.real_server]]\n  address = "${ADDR}"\n  port = ${PORT}\n  weight = 10\n`);
+  [[virtual_server.real_server]]\n  address = "${ADDR}"\n  port = ${PORT}\n  weight = 10\n`,
+  );
   let ng = nginx(join(dir, 'ng'));
   const d = new Lvsd(['-f', cfg, '--dataplane', dataplane]);
   const out: number[] = [];
@@ -49,8 +59,12 @@ async function main(): Promise<void> {
       from = (await d.next((l) => l.msg === 'reconciled', up.i)).i + 1;
     }
     const bound = FALL * INTERVAL + TIMEOUT;
-    console.log(`detection (kill -9 → weight 0 applied, ${dataplane} dataplane), ${trials} trials, bound fall×interval+timeout = ${bound} ms`);
-    console.log(`min ${Math.min(...out)} ms, p50 ${pct(out, 50)} ms, p90 ${pct(out, 90)} ms, max ${Math.max(...out)} ms; within bound: ${out.filter((x) => x <= bound).length}/${trials}`);
+    console.log(
+      `detection (kill -9 → weight 0 applied, ${dataplane} dataplane), ${trials} trials, bound fall×interval+timeout = ${bound} ms`,
+    );
+    console.log(
+      `min ${Math.min(...out)} ms, p50 ${pct(out, 50)} ms, p90 ${pct(out, 90)} ms, max ${Math.max(...out)} ms; within bound: ${out.filter((x) => x <= bound).length}/${trials}`,
+    );
     console.log(`all: ${out.join(' ')}`);
   } finally {
     ng.kill('SIGKILL');

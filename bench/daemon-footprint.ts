@@ -50,9 +50,15 @@ async function main(): Promise<void> {
     const b = procStat(d.proc.pid!);
     const c1 = Number([...out.matchAll(/count (\d+)/g)].at(-1)?.[1] ?? 0);
     console.log(`${services * dests} destinations with TCP checks (interval 2s), memory dataplane`);
-    console.log(`spawn → first probe at the server: ${first - t0} ms (goal ≤ 300 ms, ratio ${((first - t0) / 300).toFixed(2)}); spawn → "lvsd started": ${started.at - t0} ms`);
-    console.log(`RSS after ${settle}s of probing: ${(b.rssKb / 1024).toFixed(1)} MB (peak VmHWM ${(b.hwmKb / 1024).toFixed(1)} MB); goal ≤ 150 MB, ratio ${(b.rssKb / 1024 / 150).toFixed(2)}`);
-    console.log(`probes/s at the server ≈ ${((c1 - c0) / settle).toFixed(0)}; lvsd CPU over the window: ${(((b.cpuMs - a.cpuMs) / (settle * 1000)) * 100).toFixed(0)}% of one core`);
+    console.log(
+      `spawn → first probe at the server: ${first - t0} ms (goal ≤ 300 ms, ratio ${((first - t0) / 300).toFixed(2)}); spawn → "lvsd started": ${started.at - t0} ms`,
+    );
+    console.log(
+      `RSS after ${settle}s of probing: ${(b.rssKb / 1024).toFixed(1)} MB (peak VmHWM ${(b.hwmKb / 1024).toFixed(1)} MB); goal ≤ 150 MB, ratio ${(b.rssKb / 1024 / 150).toFixed(2)}`,
+    );
+    console.log(
+      `probes/s at the server ≈ ${((c1 - c0) / settle).toFixed(0)}; lvsd CPU over the window: ${(((b.cpuMs - a.cpuMs) / (settle * 1000)) * 100).toFixed(0)}% of one core`,
+    );
     console.log(`load average (1 min) at spawn ${load0.toFixed(2)}, at the end ${loadavg()[0]!.toFixed(2)}`);
   } finally {
     await d.stop();

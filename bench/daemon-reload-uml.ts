@@ -20,6 +20,8 @@ try {
 } catch {
   text = `(no output)\n${r.log}\n${r.console.slice(-2000)}`;
 }
-console.log(`UML (Linux 6.1, real IPVS), ${services} × ${dests}, ${rounds} reloads; guest ${r.ok ? 'ok' : 'FAILED'} in ${r.durationMs} ms`);
+console.log(
+  `UML (Linux 6.1, real IPVS), ${services} × ${dests}, ${rounds} reloads; guest ${r.ok ? 'ok' : 'FAILED'} in ${r.durationMs} ms`,
+);
 console.log(text.trim());
 r.cleanup();

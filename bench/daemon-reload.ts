@@ -27,13 +27,23 @@ async function main(): Promise<void> {
     const first = await d.next((l) => l.msg === 'reconciled');
     const started = await d.next((l) => l.msg === 'lvsd started');
     const initialMs = Number(first.l.ms);
-    console.log(`initial sync: ${first.l.ops} ops, reconcile ${initialMs.toFixed(1)} ms; process start → applied ${first.at - t0} ms`);
+    console.log(
+      `initial sync: ${first.l.ops} ops, reconcile ${initialMs.toFixed(1)} ms; process start → applied ${first.at - t0} ms`,
+    );
     const times: number[] = [];
     const ops: number[] = [];
     let from = started.i + 1;
     for (let r = 0; r < rounds; r++) {
       changed++;
-      writeFileSync(cfg, bigConfig({ dir, services, dests, weight: (s, x) => (s === 500 % services && x === 3 % dests ? 100 + changed : 100) }));
+      writeFileSync(
+        cfg,
+        bigConfig({
+          dir,
+          services,
+          dests,
+          weight: (s, x) => (s === 500 % services && x === 3 % dests ? 100 + changed : 100),
+        }),
+      );
       const t = Date.now();
       d.proc.kill('SIGHUP');
       const rec = await d.next((l) => l.msg === 'reconciled', from);
@@ -44,10 +54,14 @@ async function main(): Promise<void> {
       if (r === 0) console.log(`reload summary: ${String(reloaded.l.summary)}`);
     }
     const med = pct(times, 50);
-    console.log(`reload (SIGHUP → applied, host clock, ${rounds} rounds): median ${med} ms, min ${Math.min(...times)}, max ${Math.max(...times)}`);
+    console.log(
+      `reload (SIGHUP → applied, host clock, ${rounds} rounds): median ${med} ms, min ${Math.min(...times)}, max ${Math.max(...times)}`,
+    );
     console.log(`writes per reload: ${[...new Set(ops)].join(',')} (must be exactly 1)`);
     console.log(`ratio reload / initial full sync (start → applied): ${(med / (first.at - t0)).toFixed(4)}`);
-    console.log(`anchor: keepalived #2318, 37k servers, reload 100-130 s; this run ${services * dests} servers, ${med} ms`);
+    console.log(
+      `anchor: keepalived #2318, 37k servers, reload 100-130 s; this run ${services * dests} servers, ${med} ms`,
+    );
     if (ops.some((o) => o !== 1)) process.exitCode = 1;
   } finally {
     await d.stop();

@@ -24,7 +24,10 @@ export class Lvsd {
   private waiters: Array<() => void> = [];
 
   constructor(args: string[], env: NodeJS.ProcessEnv = process.env) {
-    this.proc = spawn(process.execPath, [join(ROOT, 'bin/lvsd'), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
+    this.proc = spawn(process.execPath, [join(ROOT, 'bin/lvsd'), ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env,
+    });
     let buf = '';
     this.proc.stdout!.setEncoding('utf8').on('data', (c: string) => {
       buf += c;
@@ -43,7 +46,11 @@ export class Lvsd {
   }
 
   /** Resolves with the first line at index ≥ from matching pred (waits up to ms). */
-  async next(pred: (l: Record<string, unknown>) => boolean, from = 0, ms = 120_000): Promise<{ at: number; l: Record<string, unknown>; i: number }> {
+  async next(
+    pred: (l: Record<string, unknown>) => boolean,
+    from = 0,
+    ms = 120_000,
+  ): Promise<{ at: number; l: Record<string, unknown>; i: number }> {
     const end = Date.now() + ms;
     for (;;) {
       for (let i = from; i < this.lines.length; i++) if (pred(this.lines[i].l)) return { ...this.lines[i], i };
@@ -72,16 +79,29 @@ export function pct(xs: number[], p: number): number {
 
 /** Config text with `services` virtual servers × `dests` real servers (no checks unless given). */
 /** Real servers are 127.x.y.z unless DEST_NET=10.200 (then 10.200.y.z: not local, for the kernel dataplane). */
-export function bigConfig(o: { dir: string; services: number; dests: number; weight?: (s: number, d: number) => number; check?: string; resync?: string }): string {
+export function bigConfig(o: {
+  dir: string;
+  services: number;
+  dests: number;
+  weight?: (s: number, d: number) => number;
+  check?: string;
+  resync?: string;
+}): string {
   const net = process.env.DEST_NET;
-  const out = [`[global]\nrouter_id = "bench"\ncontrol_socket = "${o.dir}/lvsd.sock"\nstate_file = "${o.dir}/state.json"\nresync_interval = "${o.resync ?? '1h'}"\nlog_level = "info"\n`];
+  const out = [
+    `[global]\nrouter_id = "bench"\ncontrol_socket = "${o.dir}/lvsd.sock"\nstate_file = "${o.dir}/state.json"\nresync_interval = "${o.resync ?? '1h'}"\nlog_level = "info"\n`,
+  ];
   for (let s = 0; s < o.services; s++) {
     const vip = `10.${100 + (s >> 16)}.${(s >> 8) & 255}.${s & 255}`;
     out.push(`[[virtual_server]]\nname = "vs${s}"\naddress = "${vip}"\nport = 80\nscheduler = "wrr"\n${o.check ?? ''}`);
     for (let d = 0; d < o.dests; d++) {
       const n = s * o.dests + d;
-      const addr = net ? `${net}.${((n + 1) >> 8) & 255}.${(n + 1) & 255}` : `127.${1 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
-      out.push(`  [[virtual_server.real_server]]\n  address = "${addr}"\n  port = 8080\n  weight = ${o.weight?.(s, d) ?? 100}\n`);
+      const addr = net
+        ? `${net}.${((n + 1) >> 8) & 255}.${(n + 1) & 255}`
+        : `127.${1 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
+      out.push(
+        `  [[virtual_server.real_server]]\n  address = "${addr}"\n  port = 8080\n  weight = ${o.weight?.(s, d) ?? 100}\n`,
+      );
     }
   }
   return out.join('\n');

@@ -49,15 +49,23 @@ function startNginx(ns: string, dir: string): number {
             fastcgi_temp_path ${dir}/fc; uwsgi_temp_path ${dir}/uw; scgi_temp_path ${dir}/sc;
             server { listen ${PORT} backlog=4096; location = /h { return 200 "ok\\n"; } } }`,
   );
-  const p = spawn('ip', ['netns', 'exec', ns, 'nginx', '-p', dir, '-c', conf, '-e', 'stderr', '-g', `daemon off; pid ${dir}/nginx.pid;`], { stdio: 'inherit' });
+  const p = spawn(
+    'ip',
+    ['netns', 'exec', ns, 'nginx', '-p', dir, '-c', conf, '-e', 'stderr', '-g', `daemon off; pid ${dir}/nginx.pid;`],
+    { stdio: 'inherit' },
+  );
   return p.pid!;
 }
 
 /** Runs a node script inside the namespace and returns its JSON line; samples the server's CPU meanwhile. */
 async function runIn(ns: string, script: string, args: string[]): Promise<Record<string, unknown>> {
   const flags = process.env.LVSD_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []; // e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
-  const trace = process.env.LVSD_BENCH_STRACE ? ['strace', '-f', '-c', '-o', `${process.env.LVSD_BENCH_STRACE}.${script}`] : []; // syscall counts (slows the run: CPU figures then mean nothing)
-  const child = spawn('ip', ['netns', 'exec', ns, ...trace, process.execPath, ...flags, join(here, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const trace = process.env.LVSD_BENCH_STRACE
+    ? ['strace', '-f', '-c', '-o', `${process.env.LVSD_BENCH_STRACE}.${script}`]
+    : []; // syscall counts (slows the run: CPU figures then mean nothing)
+  const child = spawn('ip', ['netns', 'exec', ns, ...trace, process.execPath, ...flags, join(here, script), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (b) => (out += b));
   const s0 = nsTicks(ns, child.pid!);
@@ -66,12 +74,20 @@ async function runIn(ns: string, script: string, args: string[]): Promise<Record
   const serverCores = (nsTicks(ns, child.pid!) - s0) / 100 / ((Date.now() - t0) / 1000);
   if (code !== 0) throw new Error(`${script} exited ${code}: ${out}`);
   if (process.env.LVSD_BENCH_CHILD_LOG) writeFileSync(`${process.env.LVSD_BENCH_CHILD_LOG}.${script}`, out); // e.g. --trace-gc output
-  const json = out.trim().split('\n').filter((l) => l.startsWith('{')).at(-1) ?? '{}';
+  const json =
+    out
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .at(-1) ?? '{}';
   return { ...JSON.parse(json), serverCoresWholeRun: +serverCores.toFixed(3) };
 }
 
 async function main(): Promise<void> {
-  const nums = process.argv.slice(2).filter((a) => /^\d+$/.test(a)).map(Number);
+  const nums = process.argv
+    .slice(2)
+    .filter((a) => /^\d+$/.test(a))
+    .map(Number);
   const [tcp = 10_000, http = 2_000] = nums;
   const metrics = !process.argv.includes('--no-metrics');
   const ns = `lvb-health-${process.pid}`;
@@ -82,20 +98,36 @@ async function main(): Promise<void> {
     sh('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv4.ip_local_port_range=10000 65000']);
     const nginx = startNginx(ns, dir);
     await new Promise((r) => setTimeout(r, 500));
-    console.log(`# health engine, host: ${tcp} TCP + ${http} HTTP targets at 1 s, nginx in netns ${ns}, metrics ${metrics ? 'on' : 'off'}`);
-    const r = await runIn(ns, 'health-load.js', [String(tcp), String(http), String(PORT), '5', '20', metrics ? '1' : '0']);
+    console.log(
+      `# health engine, host: ${tcp} TCP + ${http} HTTP targets at 1 s, nginx in netns ${ns}, metrics ${metrics ? 'on' : 'off'}`,
+    );
+    const r = await runIn(ns, 'health-load.js', [
+      String(tcp),
+      String(http),
+      String(PORT),
+      '5',
+      '20',
+      metrics ? '1' : '0',
+    ]);
     console.log(JSON.stringify(r));
-    console.log(`lvsd engine: ${r.cpuCores} core (user ${r.userCores} + system ${r.systemCores}), lag p99 ${r.schedulerLagP99Ms} ms, peak RSS ${r.peakRssMB} MB, ${r.roundsPerS} rounds/s`);
-    console.log(`ratio to anchor (naive 10k TCP connects/s client = ${ANCHOR_NAIVE_CORES} core): ${(Number(r.cpuCores) / ANCHOR_NAIVE_CORES).toFixed(2)}`);
+    console.log(
+      `lvsd engine: ${r.cpuCores} core (user ${r.userCores} + system ${r.systemCores}), lag p99 ${r.schedulerLagP99Ms} ms, peak RSS ${r.peakRssMB} MB, ${r.roundsPerS} rounds/s`,
+    );
+    console.log(
+      `ratio to anchor (naive 10k TCP connects/s client = ${ANCHOR_NAIVE_CORES} core): ${(Number(r.cpuCores) / ANCHOR_NAIVE_CORES).toFixed(2)}`,
+    );
     if (process.argv.includes('--naive')) {
       const n = await runIn(ns, 'health-naive.js', [String(tcp), String(PORT), '5', '20']);
       console.log(JSON.stringify(n));
-      console.log(`naive client here: ${n.cpuCores} core; lvsd/naive (lvsd also does ${http} HTTP/s) = ${(Number(r.cpuCores) / Number(n.cpuCores)).toFixed(2)}`);
+      console.log(
+        `naive client here: ${n.cpuCores} core; lvsd/naive (lvsd also does ${http} HTTP/s) = ${(Number(r.cpuCores) / Number(n.cpuCores)).toFixed(2)}`,
+      );
     }
     process.kill(nginx, 'SIGKILL');
   } finally {
     try {
-      for (const pid of sh('ip', ['netns', 'pids', ns]).split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+      for (const pid of sh('ip', ['netns', 'pids', ns]).split('\n').filter(Boolean))
+        process.kill(Number(pid), 'SIGKILL');
     } catch {
       /* gone */
     }

@@ -35,7 +35,8 @@ function floorOnread(): Candidate {
       onread: {
         buffer,
         callback: (n: number, b: Uint8Array) => {
-          if (!fin) (fin = true), done(b[9] === 0x32 && b[10] === 0x30 && b[11] === 0x30, 'status'), s.resetAndDestroy();
+          if (!fin)
+            ((fin = true), done(b[9] === 0x32 && b[10] === 0x30 && b[11] === 0x30, 'status'), s.resetAndDestroy());
           return false;
         },
       },
@@ -66,7 +67,14 @@ function undiciPerProbe(scheme: 'http' | 'https', connect: Record<string, unknow
   return (addr, port, done) => {
     const origin = `${scheme}://${addr}:${port}`;
     const c = new Client(origin, opts);
-    c.request({ origin, path: PATH, method: 'GET', headers: { 'user-agent': 'lvsd-health' }, reset: true, signal: new AbortController().signal })
+    c.request({
+      origin,
+      path: PATH,
+      method: 'GET',
+      headers: { 'user-agent': 'lvsd-health' },
+      reset: true,
+      signal: new AbortController().signal,
+    })
       .then(async (res) => {
         for await (const _ of res.body) void _;
         done(res.statusCode === 200, `HTTP ${res.statusCode}`);
@@ -93,18 +101,15 @@ function undiciLean(): Candidate {
       if (sock && !sock.destroyed) sock.resetAndDestroy();
       void c.destroy().catch(() => {});
     };
-    c.dispatch(
-      { origin, path: PATH, method: 'GET', headers: { 'user-agent': 'lvsd-health' }, reset: true },
-      {
-        onRequestStart() {},
-        onResponseStart(_c: unknown, code: number) {
-          status = code;
-        },
-        onResponseData() {},
-        onResponseEnd: () => end(status === 200, `HTTP ${status}`),
-        onResponseError: (_c: unknown, e: Error) => end(false, e.message),
-      } as never,
-    );
+    c.dispatch({ origin, path: PATH, method: 'GET', headers: { 'user-agent': 'lvsd-health' }, reset: true }, {
+      onRequestStart() {},
+      onResponseStart(_c: unknown, code: number) {
+        status = code;
+      },
+      onResponseData() {},
+      onResponseEnd: () => end(status === 200, `HTTP ${status}`),
+      onResponseError: (_c: unknown, e: Error) => end(false, e.message),
+    } as never);
   };
 }
 
@@ -141,7 +146,14 @@ function tcpOnly(): Candidate {
 /** checker-https: lvsd's https checker, verifying the certificate against the CA file, SNI web.test. */
 function checkerHttps(): Candidate {
   const { https: c } = createHttpCheckers();
-  const spec = checkSchema.parse({ type: 'https', path: PATH, interval: '1s', timeout: '900ms', sni: 'web.test', ca_file: process.env.LVSD_BENCH_CA });
+  const spec = checkSchema.parse({
+    type: 'https',
+    path: PATH,
+    interval: '1s',
+    timeout: '900ms',
+    sni: 'web.test',
+    ca_file: process.env.LVSD_BENCH_CA,
+  });
   return (addr, port, done) => {
     const target = { address: addr, port, server: { address: addr, port }, timeoutMs: 900 };
     void c.probe(target, spec as never, new AbortController().signal).then((r) => done(r.ok, r.detail));
@@ -150,7 +162,11 @@ function checkerHttps(): Candidate {
 
 /** undici-https: as undici-client (lvsd before this change) over TLS with the same checks. */
 function undiciHttps(): Candidate {
-  return undiciPerProbe('https', { servername: 'web.test', rejectUnauthorized: true, ca: readFileSync(process.env.LVSD_BENCH_CA!) });
+  return undiciPerProbe('https', {
+    servername: 'web.test',
+    rejectUnauthorized: true,
+    ca: readFileSync(process.env.LVSD_BENCH_CA!),
+  });
 }
 
 /** Candidate factories by name (a factory builds shared state once, then returns the probe). */

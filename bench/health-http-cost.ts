@@ -26,7 +26,8 @@ const TLS_PORT = 8443;
 const WARMUP_S = 2;
 
 /** 127.60.b.c for i = 0..: the same address plan as bench/health-load.ts's HTTP targets. */
-const addr = (i: number): string => `127.${60 + Math.floor(i / 62500)}.${Math.floor((i % 62500) / 250)}.${(i % 250) + 1}`;
+const addr = (i: number): string =>
+  `127.${60 + Math.floor(i / 62500)}.${Math.floor((i % 62500) / 250)}.${(i % 250) + 1}`;
 
 /** Child side: runs one candidate at `rate` probes/s and prints one JSON line. */
 async function child(name: string, rate: number, seconds: number): Promise<void> {
@@ -51,14 +52,37 @@ async function child(name: string, rate: number, seconds: number): Promise<void>
   const probes = done - d0;
   clearInterval(tick);
   const us = (v: number): number => +(v / probes).toFixed(1);
-  const out = { candidate: name, probesPerS: Math.round((probes * 1000) / (performance.now() - t0)), okRatio: +(ok / Math.max(done, 1)).toFixed(4), usPerProbe: us(cpu.user + cpu.system), userUs: us(cpu.user), sysUs: us(cpu.system), firstFailure };
+  const out = {
+    candidate: name,
+    probesPerS: Math.round((probes * 1000) / (performance.now() - t0)),
+    okRatio: +(ok / Math.max(done, 1)).toFixed(4),
+    usPerProbe: us(cpu.user + cpu.system),
+    userUs: us(cpu.user),
+    sysUs: us(cpu.system),
+    firstFailure,
+  };
   process.stdout.write(JSON.stringify(out) + '\n');
   process.exit(0);
 }
 
 function runChild(ns: string, name: string, rate: number, seconds: number): Record<string, unknown> {
   const flags = (process.env.LVSD_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean); // e.g. "--cpu-prof" for profiling
-  const out = execFileSync('ip', ['netns', 'exec', ns, process.execPath, ...flags, join(here, 'health-http-cost.js'), '--child', name, String(rate), String(seconds)], { encoding: 'utf8' });
+  const out = execFileSync(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ns,
+      process.execPath,
+      ...flags,
+      join(here, 'health-http-cost.js'),
+      '--child',
+      name,
+      String(rate),
+      String(seconds),
+    ],
+    { encoding: 'utf8' },
+  );
   return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
@@ -73,7 +97,8 @@ async function parent(args: string[]): Promise<void> {
   const [rate = 2000, seconds = 10] = nums;
   const names = args.filter((a) => !/^\d+$/.test(a));
   const chosen = names.length ? names : Object.keys(candidates).filter((n) => !n.endsWith('-https'));
-  for (const n of chosen) if (!candidates[n]) throw new Error(`unknown candidate "${n}"; known: ${Object.keys(candidates).join(', ')}`);
+  for (const n of chosen)
+    if (!candidates[n]) throw new Error(`unknown candidate "${n}"; known: ${Object.keys(candidates).join(', ')}`);
   const ns = `lvb-httpcost-${process.pid}`;
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-bench-httpcost-'));
   execFileSync('ip', ['netns', 'add', ns]);
@@ -81,13 +106,17 @@ async function parent(args: string[]): Promise<void> {
     execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     const nginx = await startBenchNginx(ns, dir, PORT, TLS_PORT);
     process.env.LVSD_BENCH_CA = join(dir, 'web.test.crt');
-    console.log(`# HTTP probe cost: ${rate} probes/s, ${WARMUP_S} s warm-up + ${seconds} s measured per candidate, nginx in netns ${ns}`);
+    console.log(
+      `# HTTP probe cost: ${rate} probes/s, ${WARMUP_S} s warm-up + ${seconds} s measured per candidate, nginx in netns ${ns}`,
+    );
     const rows = chosen.map((n) => runChild(ns, n, rate, seconds));
     const floor = rows.find((r) => r.candidate === 'floor')?.usPerProbe as number | undefined;
     console.log('| candidate | probes/s | ok | µs CPU/probe (user + sys) | ÷ floor | first failure |');
     console.log('|---|---|---|---|---|---|');
     for (const r of rows)
-      console.log(`| ${r.candidate} | ${r.probesPerS} | ${r.okRatio} | ${r.usPerProbe} (${r.userUs} + ${r.sysUs}) | ${floor ? (Number(r.usPerProbe) / floor).toFixed(2) : '-'} | ${r.firstFailure || '-'} |`);
+      console.log(
+        `| ${r.candidate} | ${r.probesPerS} | ${r.okRatio} | ${r.usPerProbe} (${r.userUs} + ${r.sysUs}) | ${floor ? (Number(r.usPerProbe) / floor).toFixed(2) : '-'} | ${r.firstFailure || '-'} |`,
+      );
     nginx.kill('SIGKILL');
   } finally {
     killAllIn(ns);

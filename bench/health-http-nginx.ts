@@ -12,7 +12,29 @@ import { join } from 'node:path';
 export async function startBenchNginx(ns: string, dir: string, port: number, tlsPort: number): Promise<ChildProcess> {
   const conf = join(dir, 'nginx.conf');
   const [crt, key] = [join(dir, 'web.test.crt'), join(dir, 'web.test.key')];
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', crt, '-days', '2', '-subj', '/CN=web.test', '-addext', 'subjectAltName=DNS:web.test'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      crt,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=web.test',
+      '-addext',
+      'subjectAltName=DNS:web.test',
+    ],
+    { stdio: 'ignore' },
+  );
   writeFileSync(
     conf,
     `user root root; worker_processes 1; worker_rlimit_nofile 20000; error_log stderr error;
@@ -22,10 +44,16 @@ export async function startBenchNginx(ns: string, dir: string, port: number, tls
             server { listen ${port} backlog=4096; location = /h { return 200 "ok\\n"; } }
             server { listen ${tlsPort} ssl backlog=4096; ssl_certificate ${crt}; ssl_certificate_key ${key}; location = /h { return 200 "ok\\n"; } } }`,
   );
-  const p = spawn('ip', ['netns', 'exec', ns, 'nginx', '-p', dir, '-c', conf, '-e', 'stderr', '-g', `daemon off; pid ${dir}/nginx.pid;`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const p = spawn(
+    'ip',
+    ['netns', 'exec', ns, 'nginx', '-p', dir, '-c', conf, '-e', 'stderr', '-g', `daemon off; pid ${dir}/nginx.pid;`],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   for (let i = 0; i < 50; i++) {
     try {
-      execFileSync('ip', ['netns', 'exec', ns, 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`], { stdio: 'ignore' });
+      execFileSync('ip', ['netns', 'exec', ns, 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`], {
+        stdio: 'ignore',
+      });
       return p;
     } catch {
       await new Promise((r) => setTimeout(r, 100));

@@ -20,7 +20,10 @@ const WARM = 6;
 const rs = (i: number) => `10.50.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 
 function keepalivedConf(n: number): string {
-  const servers = Array.from({ length: n }, (_, i) => `  real_server ${rs(i)} 80 {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }`).join('\n');
+  const servers = Array.from(
+    { length: n },
+    (_, i) => `  real_server ${rs(i)} 80 {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }`,
+  ).join('\n');
   return `global_defs {\n  router_id lvsd_bench\n}\nvirtual_server 10.60.0.1 80 {\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n${servers}\n}\n`;
 }
 
@@ -69,20 +72,37 @@ echo "uptime-end $(cut -d' ' -f1 /proc/uptime)"
 
 async function main(): Promise<void> {
   const s = script();
-  const r = await runUml({ name: 'health-ka', script: `cat > $OUT/keepalived.conf <<'KA'\n${keepalivedConf(N)}KA\n${s}`, timeoutMs: 600_000, mem: '1G' });
+  const r = await runUml({
+    name: 'health-ka',
+    script: `cat > $OUT/keepalived.conf <<'KA'\n${keepalivedConf(N)}KA\n${s}`,
+    timeoutMs: 600_000,
+    mem: '1G',
+  });
   try {
     writeFileSync(join(r.outDir, 'host-copy.log'), r.log);
-    console.log(`# health vs keepalived 2.2.7 in one UML boot: ${N} TCP real servers at 1 s, window ${MEASURE} s, ${(r.durationMs / 1000).toFixed(0)} s boot-to-halt, ok=${r.ok}`);
+    console.log(
+      `# health vs keepalived 2.2.7 in one UML boot: ${N} TCP real servers at 1 s, window ${MEASURE} s, ${(r.durationMs / 1000).toFixed(0)} s boot-to-halt, ok=${r.ok}`,
+    );
     console.log(r.log.trim());
-    const k = [...r.log.matchAll(/keepalived round \d: pids .* ticks (\d+) over/g)].map((m) => Number(m[1]) / 100 / MEASURE);
+    const k = [...r.log.matchAll(/keepalived round \d: pids .* ticks (\d+) over/g)].map(
+      (m) => Number(m[1]) / 100 / MEASURE,
+    );
     const l = [...r.log.matchAll(/lvsd round \d: pid \d+ ticks (\d+) over/g)].map((m) => Number(m[1]) / 100 / MEASURE);
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
-    console.log(`keepalived checker CPU (cores): ${k.map((x) => x.toFixed(3)).join(', ')}; lvsd engine CPU (cores): ${l.map((x) => x.toFixed(3)).join(', ')}`);
-    console.log(`ratio lvsd/keepalived (mean of rounds): ${(mean(l) / mean(k)).toFixed(2)}  (goal ≤ 1; anchor: keepalived used 0.79 core here)`);
+    console.log(
+      `keepalived checker CPU (cores): ${k.map((x) => x.toFixed(3)).join(', ')}; lvsd engine CPU (cores): ${l.map((x) => x.toFixed(3)).join(', ')}`,
+    );
+    console.log(
+      `ratio lvsd/keepalived (mean of rounds): ${(mean(l) / mean(k)).toFixed(2)}  (goal ≤ 1; anchor: keepalived used 0.79 core here)`,
+    );
     // the guest's /proc ticks of a process have once gone backwards over a window (printed negative, not
     // matched above); lvsd's own getrusage over the same window is a second reading of its CPU
-    const self = [...r.log.matchAll(/lvsd round \d self-report: (\{.*\})/g)].map((m) => JSON.parse(m[1]) as { cpuCores: number; roundsPerS: number; schedulerLagP99Ms: number });
-    console.log(`lvsd self-reported (getrusage): ${self.map((x) => `${x.cpuCores} core, ${x.roundsPerS} rounds/s, lag p99 ${x.schedulerLagP99Ms} ms`).join('; ')}`);
+    const self = [...r.log.matchAll(/lvsd round \d self-report: (\{.*\})/g)].map(
+      (m) => JSON.parse(m[1]) as { cpuCores: number; roundsPerS: number; schedulerLagP99Ms: number },
+    );
+    console.log(
+      `lvsd self-reported (getrusage): ${self.map((x) => `${x.cpuCores} core, ${x.roundsPerS} rounds/s, lag p99 ${x.schedulerLagP99Ms} ms`).join('; ')}`,
+    );
     console.log(`ratio lvsd (self-reported)/keepalived: ${(mean(self.map((x) => x.cpuCores)) / mean(k)).toFixed(2)}`);
     if (!r.ok) console.log(r.console.slice(-3000));
   } finally {

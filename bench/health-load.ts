@@ -32,12 +32,20 @@ function targets(tcp: number, http: number, port: number): HealthTarget[] {
 
 /** p50/p99/max of the last round's duration (ms) of every target whose id starts with `prefix`. */
 function roundMs(engine: HealthEngine, list: HealthTarget[], prefix: string): string {
-  const ms = list.filter((t) => t.id.startsWith(prefix)).map((t) => engine.status(t.id)!.lastResults.at(-1)?.ms ?? NaN).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  const at = (q: number): string => (ms.length ? ms[Math.min(ms.length - 1, Math.floor(ms.length * q))].toFixed(2) : '-');
+  const ms = list
+    .filter((t) => t.id.startsWith(prefix))
+    .map((t) => engine.status(t.id)!.lastResults.at(-1)?.ms ?? NaN)
+    .filter((x) => !Number.isNaN(x))
+    .sort((a, b) => a - b);
+  const at = (q: number): string =>
+    ms.length ? ms[Math.min(ms.length - 1, Math.floor(ms.length * q))].toFixed(2) : '-';
   return `${at(0.5)}/${at(0.99)}/${ms.length ? ms[ms.length - 1].toFixed(2) : '-'}`;
 }
 
-function totals(engine: HealthEngine, list: HealthTarget[]): { rounds: number; ok: number; fails: Map<string, number> } {
+function totals(
+  engine: HealthEngine,
+  list: HealthTarget[],
+): { rounds: number; ok: number; fails: Map<string, number> } {
   let rounds = 0;
   let ok = 0;
   const fails = new Map<string, number>();
@@ -46,7 +54,8 @@ function totals(engine: HealthEngine, list: HealthTarget[]): { rounds: number; o
     rounds += s.probes;
     const last = s.lastResults.at(-1);
     if (last?.ok) ok++;
-    else if (last) fails.set(last.detail.replace(/[\d.]+:\d+/g, 'X'), (fails.get(last.detail.replace(/[\d.]+:\d+/g, 'X')) ?? 0) + 1);
+    else if (last)
+      fails.set(last.detail.replace(/[\d.]+:\d+/g, 'X'), (fails.get(last.detail.replace(/[\d.]+:\d+/g, 'X')) ?? 0) + 1);
   }
   return { rounds, ok, fails };
 }

@@ -24,7 +24,13 @@ setTimeout(() => {
   setTimeout(() => {
     const cpu = process.cpuUsage(cpu0);
     const wall = (performance.now() - t0) * 1000;
-    const out = { connectsPerS: Math.round(((done - d0) * 1e6) / wall), okRatio: +(ok / done).toFixed(4), cpuCores: +((cpu.user + cpu.system) / wall).toFixed(3), userCores: +(cpu.user / wall).toFixed(3), systemCores: +(cpu.system / wall).toFixed(3) };
+    const out = {
+      connectsPerS: Math.round(((done - d0) * 1e6) / wall),
+      okRatio: +(ok / done).toFixed(4),
+      cpuCores: +((cpu.user + cpu.system) / wall).toFixed(3),
+      userCores: +(cpu.user / wall).toFixed(3),
+      systemCores: +(cpu.system / wall).toFixed(3),
+    };
     process.stdout.write(JSON.stringify(out) + '\n');
     process.exit(0);
   }, measureS * 1000);

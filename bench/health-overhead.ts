@@ -22,10 +22,15 @@ const instant: Checker<CheckSpec> = {
 };
 
 async function main(): Promise<void> {
-  const engine = new HealthEngine({ checkers: new Map([['tcp', instant]]), metrics: m ? new HealthMetrics(new Registry()) : undefined });
+  const engine = new HealthEngine({
+    checkers: new Map([['tcp', instant]]),
+    metrics: m ? new HealthMetrics(new Registry()) : undefined,
+  });
   const spec = checkSchema.parse({ type: 'tcp', interval: '1s', timeout: '900ms' });
   const ids = Array.from({ length: n }, (_, i) => `t${i}`);
-  engine.setTargets(ids.map((id, i) => ({ id, address: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, port: 80, spec })));
+  engine.setTargets(
+    ids.map((id, i) => ({ id, address: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, port: 80, spec })),
+  );
   const rounds = () => ids.reduce((s, id) => s + engine.status(id)!.probes, 0);
   await new Promise((r) => setTimeout(r, 3000));
   const r0 = rounds();

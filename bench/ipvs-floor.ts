@@ -10,7 +10,15 @@
  * Prints "floor: N requests, E errors". Exit 1 if any request was refused.
  */
 import { readFileSync } from 'node:fs';
-import { AF_NETLINK, NETLINK_CAP_ACK, NETLINK_GENERIC, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUFFORCE } from '../native/constants.js';
+import {
+  AF_NETLINK,
+  NETLINK_CAP_ACK,
+  NETLINK_GENERIC,
+  SOCK_RAW,
+  SOL_NETLINK,
+  SOL_SOCKET,
+  SO_RCVBUFFORCE,
+} from '../native/constants.js';
 import { NativeSocket } from '../native/socket.js';
 import { sockaddrNl } from '../native/sockaddr-nl.js';
 
@@ -24,7 +32,7 @@ const kernel = sockaddrNl(0, 0);
 async function collect(want: number, onMsg: (type: number, body: Buffer) => void): Promise<void> {
   let got = 0;
   const each = (data: Buffer): void => {
-    for (let off = 0; off + 16 <= data.length; ) {
+    for (let off = 0; off + 16 <= data.length;) {
       const len = data.readUInt32LE(off);
       onMsg(data.readUInt16LE(off + 4), data.subarray(off + 16, off + len));
       if (data.readUInt16LE(off + 4) === 2) got++;

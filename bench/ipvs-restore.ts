@@ -50,7 +50,11 @@ function bigRules(b: number): string {
 /** The same rules pre-encoded as the floor replays them (type patched in the guest). */
 function preEncoded(rules: string): Buffer {
   const ops = parseRules(rules).lines.flatMap((l) => (l.kind === 'op' ? [l.op] : []));
-  return Buffer.concat(ops.map((op, i) => encodeMsg({ type: 0, flags: NLM_F_REQUEST | NLM_F_ACK, seq: i + 1, pid: 0, payload: encodeOp(op).payload })));
+  return Buffer.concat(
+    ops.map((op, i) =>
+      encodeMsg({ type: 0, flags: NLM_F_REQUEST | NLM_F_ACK, seq: i + 1, pid: 0, payload: encodeOp(op).payload }),
+    ),
+  );
 }
 
 function guestScript(dir: string): string {
@@ -73,7 +77,11 @@ function guestScript(dir: string): string {
     }
   }
   for (let r = 0; r < LIST_ROUNDS; r++) {
-    lines.push(`t list-ipvsadm 'ipvsadm -Ln > /dev/null'`, `t list-lvsd '${root}/bin/lvsd ipvs list > /dev/null'`, `t list-node-e0 'node -e 0'`);
+    lines.push(
+      `t list-ipvsadm 'ipvsadm -Ln > /dev/null'`,
+      `t list-lvsd '${root}/bin/lvsd ipvs list > /dev/null'`,
+      `t list-node-e0 'node -e 0'`,
+    );
   }
   lines.push(`node ${root}/dist/bench/ipvs-list.js ${LIST_ROUNDS} > "$OUT/inproc"`);
   lines.push('ipvsadm -C', 'exit 0');
@@ -88,16 +96,27 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-bench-ipvs-'));
   try {
-    for (const [name, rules] of [['grid', gridRules(S, D)], ['big', bigRules(B)]] as const) {
+    for (const [name, rules] of [
+      ['grid', gridRules(S, D)],
+      ['big', bigRules(B)],
+    ] as const) {
       writeFileSync(join(dir, `${name}.rules`), rules);
       writeFileSync(join(dir, `${name}.bin`), preEncoded(rules));
     }
     const r = await runUml({ name: 'bench-ipvs', script: guestScript(dir), timeoutMs: 3_600_000, mem: '1536M' });
     const { readFileSync } = await import('node:fs');
-    const timings = readFileSync(join(r.outDir, 'timings'), 'utf8').trim().split('\n').map((l) => l.split(' '));
-    const inproc = readFileSync(join(r.outDir, 'inproc'), 'utf8').trim().split('\n').filter(Boolean).map((l) => Number(l.split(' ')[1]));
+    const timings = readFileSync(join(r.outDir, 'timings'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
+    const inproc = readFileSync(join(r.outDir, 'inproc'), 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => Number(l.split(' ')[1]));
     for (const ms of inproc) timings.push(['list-inproc', String(ms), '0', '-', '-']);
-    for (const t of timings.filter((x) => x[2] !== '0')) console.log(`run ${t[0]} failed:\n${readFileSync(join(r.outDir, `err.${t[4]}`), 'utf8').slice(0, 2000)}`);
+    for (const t of timings.filter((x) => x[2] !== '0'))
+      console.log(`run ${t[0]} failed:\n${readFileSync(join(r.outDir, `err.${t[4]}`), 'utf8').slice(0, 2000)}`);
     r.cleanup();
     report(timings);
   } finally {
@@ -115,13 +134,23 @@ function report(rows: string[][]): void {
   console.log(`\nIPVS benchmark in one UML boot (medians of interleaved runs; ${S}x${D}, 1x${B})`);
   for (const set of ['grid', 'big']) {
     const label = set === 'grid' ? `${S} services x ${D} dests` : `1 service x ${B} dests`;
-    console.log(`${label}: ipvsadm -R ${(m(`${set}-ipvsadm`) / 1000).toFixed(2)} s, floor ${(m(`${set}-floor`) / 1000).toFixed(2)} s, lvsd restore ${(m(`${set}-lvsd`) / 1000).toFixed(2)} s`);
-    console.log(`  lvsd/ipvsadm = ${(m(`${set}-lvsd`) / m(`${set}-ipvsadm`)).toFixed(3)} (goal <= 0.4)   lvsd/floor = ${(m(`${set}-lvsd`) / m(`${set}-floor`)).toFixed(3)} (goal <= 1.15)`);
+    console.log(
+      `${label}: ipvsadm -R ${(m(`${set}-ipvsadm`) / 1000).toFixed(2)} s, floor ${(m(`${set}-floor`) / 1000).toFixed(2)} s, lvsd restore ${(m(`${set}-lvsd`) / 1000).toFixed(2)} s`,
+    );
+    console.log(
+      `  lvsd/ipvsadm = ${(m(`${set}-lvsd`) / m(`${set}-ipvsadm`)).toFixed(3)} (goal <= 0.4)   lvsd/floor = ${(m(`${set}-lvsd`) / m(`${set}-floor`)).toFixed(3)} (goal <= 1.15)`,
+    );
   }
-  console.log(`list of 1x${B}: ipvsadm -Ln ${m('list-ipvsadm')} ms, lvsd ipvs list ${m('list-lvsd')} ms, ratio ${(m('list-lvsd') / m('list-ipvsadm')).toFixed(3)} (goal <= 0.5)`);
-  console.log(`  in-process read+format (no process start): ${m('list-inproc')} ms, ratio to ipvsadm -Ln ${(m('list-inproc') / m('list-ipvsadm')).toFixed(3)}`);
+  console.log(
+    `list of 1x${B}: ipvsadm -Ln ${m('list-ipvsadm')} ms, lvsd ipvs list ${m('list-lvsd')} ms, ratio ${(m('list-lvsd') / m('list-ipvsadm')).toFixed(3)} (goal <= 0.5)`,
+  );
+  console.log(
+    `  in-process read+format (no process start): ${m('list-inproc')} ms, ratio to ipvsadm -Ln ${(m('list-inproc') / m('list-ipvsadm')).toFixed(3)}`,
+  );
   const e0 = m('list-node-e0');
-  console.log(`  \`node -e 0\` alone (any Node process, nothing loaded): ${e0} ms = ${(e0 / m('list-ipvsadm')).toFixed(2)} x ipvsadm -Ln; the goal needs lvsd <= ${(0.5 * m('list-ipvsadm')).toFixed(0)} ms`);
+  console.log(
+    `  \`node -e 0\` alone (any Node process, nothing loaded): ${e0} ms = ${(e0 / m('list-ipvsadm')).toFixed(2)} x ipvsadm -Ln; the goal needs lvsd <= ${(0.5 * m('list-ipvsadm')).toFixed(0)} ms`,
+  );
 }
 
 void main();

@@ -18,7 +18,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { AF_NETLINK, NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GENERIC, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUFFORCE } from '../native/constants.js';
+import {
+  AF_NETLINK,
+  NETLINK_CAP_ACK,
+  NETLINK_EXT_ACK,
+  NETLINK_GENERIC,
+  SOCK_RAW,
+  SOL_NETLINK,
+  SOL_SOCKET,
+  SO_RCVBUFFORCE,
+} from '../native/constants.js';
 import { sockaddrNl } from '../native/sockaddr.js';
 import { NativeSocket } from '../native/socket.js';
 import { NetlinkConnection, type NlRequest } from '../src/netlink/conn.js';
@@ -49,7 +58,11 @@ function lvsdRunner(decodeFamilies: boolean): { run(batches: number): Promise<Sl
       const [t0, c0] = [performance.now(), cpuMs()];
       let n = 0;
       for (let b = 0; b < batches; b++) {
-        const reqs: NlRequest[] = Array.from({ length: PER_SEND }, () => ({ type: GENL_ID_CTRL, payload: getFamilyPayload('nlctrl'), op: 'CTRL_CMD_GETFAMILY nlctrl' }));
+        const reqs: NlRequest[] = Array.from({ length: PER_SEND }, () => ({
+          type: GENL_ID_CTRL,
+          payload: getFamilyPayload('nlctrl'),
+          op: 'CTRL_CMD_GETFAMILY nlctrl',
+        }));
         for (const r of await conn.batch(reqs, { perSend: PER_SEND })) {
           if (!r.ok) throw r.error;
           if (decodeFamilies && decodeFamily(r.replies[0].payload).id !== GENL_ID_CTRL) throw new Error('wrong family');
@@ -74,7 +87,11 @@ function replayRunner(mmsg: boolean): { run(batches: number): Slice; close(): vo
   s.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1);
   s.bind(sockaddrNl());
   const payload = getFamilyPayload('nlctrl');
-  const datagram = Buffer.concat(Array.from({ length: PER_SEND }, (_, i) => encodeMsg({ type: GENL_ID_CTRL, flags: NLM_F_REQUEST | NLM_F_ACK, seq: i + 1, pid: 0, payload })));
+  const datagram = Buffer.concat(
+    Array.from({ length: PER_SEND }, (_, i) =>
+      encodeMsg({ type: GENL_ID_CTRL, flags: NLM_F_REQUEST | NLM_F_ACK, seq: i + 1, pid: 0, payload }),
+    ),
+  );
   const kernel = sockaddrNl();
   return {
     run(batches) {
@@ -86,7 +103,8 @@ function replayRunner(mmsg: boolean): { run(batches: number): Slice; close(): vo
           const rs = mmsg ? s.recvmmsg(65536, 32) : [s.recvmsg(65536)];
           for (const r of rs ?? []) {
             if (!r) continue;
-            for (let off = 0; off < r.data.length; off += (r.data.readUInt32LE(off) + 3) & ~3) if (r.data.readUInt16LE(off + 4) === NLMSG_ERROR) acks++;
+            for (let off = 0; off < r.data.length; off += (r.data.readUInt32LE(off) + 3) & ~3)
+              if (r.data.readUInt16LE(off + 4) === NLMSG_ERROR) acks++;
           }
         }
       }
@@ -116,7 +134,9 @@ print((n // per) * per / (time.perf_counter() - t0))
 
 function python(): number | null {
   try {
-    return Number(execFileSync('python3', ['-c', PYTHON, String(total)], { encoding: 'utf8', timeout: 120_000 }).trim());
+    return Number(
+      execFileSync('python3', ['-c', PYTHON, String(total)], { encoding: 'utf8', timeout: 120_000 }).trim(),
+    );
   } catch {
     return null;
   }
@@ -141,7 +161,11 @@ function lagProbe(): { stop(): { rawMaxMs: number; loopMaxMs: number; loopP99Ms:
     stop() {
       clearInterval(iv);
       loop.sort((x, y) => x - y);
-      return { rawMaxMs: rawMax, loopMaxMs: loop[loop.length - 1] ?? 0, loopP99Ms: loop[Math.floor(loop.length * 0.99)] ?? 0 };
+      return {
+        rawMaxMs: rawMax,
+        loopMaxMs: loop[loop.length - 1] ?? 0,
+        loopP99Ms: loop[Math.floor(loop.length * 0.99)] ?? 0,
+      };
     },
   };
 }
@@ -209,13 +233,26 @@ async function main(): Promise<void> {
     batchingLagLoopMaxMs: +busy.loopMaxMs.toFixed(2),
     batchingLagLoopP99Ms: +busy.loopP99Ms.toFixed(2),
   };
-  console.log(`lvsd NetlinkConnection.batch      ${fmt(out.lvsdReqPerS)} req/s   (with decodeFamily: ${fmt(out.lvsdWithFamilyDecodeReqPerS)})`);
-  console.log(`replay of pre-encoded batches     ${fmt(out.replayReqPerS)} req/s (recvmsg per datagram), ${fmt(out.replayMmsgReqPerS)} req/s (recvmmsg x32)`);
-  if (out.pythonReqPerS !== null) console.log(`python replay client (anchor ~38k) ${fmt(out.pythonReqPerS)} req/s (run after, not interleaved)`);
-  console.log(`ratio lvsd/replay                 ${out.ratioLvsdToReplay} wall (goal >= 0.8), ${out.ratioLvsdToReplayCpu} per CPU-second; with decodeFamily ${out.ratioLvsdWithDecodeToReplay}`);
-  console.log(`ratio lvsd/replay(recvmmsg)       ${out.ratioLvsdToReplayMmsg} wall, ${out.ratioLvsdToReplayMmsgCpu} per CPU-second (same syscall economy on both sides)`);
-  console.log(`event-loop lag (raw / minus CPU run-queue wait): idle 2 s wait max ${out.idleWaitLagRawMaxMs} / ${out.idleWaitLagLoopMaxMs} ms;`);
-  console.log(`  while batching flat out: max ${out.batchingLagRawMaxMs} / ${out.batchingLagLoopMaxMs} ms, worst slice p99 ${out.batchingLagLoopP99Ms} ms (loop-caused)`);
+  console.log(
+    `lvsd NetlinkConnection.batch      ${fmt(out.lvsdReqPerS)} req/s   (with decodeFamily: ${fmt(out.lvsdWithFamilyDecodeReqPerS)})`,
+  );
+  console.log(
+    `replay of pre-encoded batches     ${fmt(out.replayReqPerS)} req/s (recvmsg per datagram), ${fmt(out.replayMmsgReqPerS)} req/s (recvmmsg x32)`,
+  );
+  if (out.pythonReqPerS !== null)
+    console.log(`python replay client (anchor ~38k) ${fmt(out.pythonReqPerS)} req/s (run after, not interleaved)`);
+  console.log(
+    `ratio lvsd/replay                 ${out.ratioLvsdToReplay} wall (goal >= 0.8), ${out.ratioLvsdToReplayCpu} per CPU-second; with decodeFamily ${out.ratioLvsdWithDecodeToReplay}`,
+  );
+  console.log(
+    `ratio lvsd/replay(recvmmsg)       ${out.ratioLvsdToReplayMmsg} wall, ${out.ratioLvsdToReplayMmsgCpu} per CPU-second (same syscall economy on both sides)`,
+  );
+  console.log(
+    `event-loop lag (raw / minus CPU run-queue wait): idle 2 s wait max ${out.idleWaitLagRawMaxMs} / ${out.idleWaitLagLoopMaxMs} ms;`,
+  );
+  console.log(
+    `  while batching flat out: max ${out.batchingLagRawMaxMs} / ${out.batchingLagLoopMaxMs} ms, worst slice p99 ${out.batchingLagLoopP99Ms} ms (loop-caused)`,
+  );
   console.log(JSON.stringify(out));
 }
 

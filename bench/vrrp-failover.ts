@@ -20,10 +20,24 @@ function start(lab: Lab, i: number, kind: Kind, inst: Inst): void {
  * One measurement from the sniffed frames: lb2's first GARP after the signal at `killAt` (s), back
  * to lb1's last advert (crash) or its priority-0 advert (SIGTERM) in the interval before it.
  */
-function measure(frames: Seen[], killAt: number, intervalS: number, m0: string, m1: string, crash: boolean): number | undefined {
+function measure(
+  frames: Seen[],
+  killAt: number,
+  intervalS: number,
+  m0: string,
+  m1: string,
+  crash: boolean,
+): number | undefined {
   const garp = frames.find((f) => f.ts >= killAt - 0.005 && f.kind === 'garp' && f.mac === m1);
   if (!garp) return undefined;
-  const before = frames.filter((f) => f.ts >= killAt - intervalS - 0.1 && f.kind === 'vrrp' && f.mac === m0 && f.ts <= garp.ts && (crash ? f.prio! > 0 : f.prio === 0));
+  const before = frames.filter(
+    (f) =>
+      f.ts >= killAt - intervalS - 0.1 &&
+      f.kind === 'vrrp' &&
+      f.mac === m0 &&
+      f.ts <= garp.ts &&
+      (crash ? f.prio! > 0 : f.prio === 0),
+  );
   const last = before.at(-1);
   return last ? (garp.ts - last.ts) * 1000 : undefined;
 }
@@ -31,7 +45,13 @@ function measure(frames: Seen[], killAt: number, intervalS: number, m0: string, 
 async function trials(kind: Kind, intervalMs: number, crash: boolean, n: number): Promise<number[]> {
   const lab = new Lab('vbf');
   const vip = `${lab.net}.50`;
-  const inst = (priority: number): Inst => ({ vrid: 51, priority, version: intervalMs < 1000 ? 3 : 2, intervalMs, vips: [`${vip}/24`] });
+  const inst = (priority: number): Inst => ({
+    vrid: 51,
+    priority,
+    version: intervalMs < 1000 ? 3 : 2,
+    intervalMs,
+    vips: [`${vip}/24`],
+  });
   const s = sniff(lab);
   const out: number[] = [];
   try {
@@ -65,14 +85,21 @@ async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 10);
   const intervals = (process.argv[3] ?? '100,1000').split(',').map(Number);
   const modes = (process.argv[4] ?? 'crash,graceful').split(',').map((m) => m === 'crash');
-  console.log(`| case | goal (s) | lvsd median (s) | lvsd range (s) | keepalived median (s) | keepalived range (s) | n |`);
+  console.log(
+    `| case | goal (s) | lvsd median (s) | lvsd range (s) | keepalived median (s) | keepalived range (s) | n |`,
+  );
   console.log(`|---|---|---|---|---|---|---|`);
   for (const iv of intervals)
     for (const crash of modes) {
       const goal = crash ? masterDownMs(100, iv / 10) : skewMs(100, iv / 10);
-      const r: Record<Kind, number[]> = { lvsd: await trials('lvsd', iv, crash, n), keepalived: await trials('keepalived', iv, crash, n) };
+      const r: Record<Kind, number[]> = {
+        lvsd: await trials('lvsd', iv, crash, n),
+        keepalived: await trials('keepalived', iv, crash, n),
+      };
       const cell = (xs: number[]) => `${fmt(median(xs))} | ${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}`;
-      console.log(`| ${crash ? 'crash (kill -9)' : 'graceful (SIGTERM)'}, ${iv / 1000} s | ${fmt(goal)} | ${cell(r.lvsd)} | ${cell(r.keepalived)} | ${r.lvsd.length}/${r.keepalived.length} |`);
+      console.log(
+        `| ${crash ? 'crash (kill -9)' : 'graceful (SIGTERM)'}, ${iv / 1000} s | ${fmt(goal)} | ${cell(r.lvsd)} | ${cell(r.keepalived)} | ${r.lvsd.length}/${r.keepalived.length} |`,
+      );
       const worst = Math.max(...r.lvsd.map((x) => Math.abs(x - goal)));
       console.log(`|   lvsd worst deviation from goal: ${worst.toFixed(1)} ms (target ≤ 5 ms) | | | | | | |`);
     }

@@ -48,7 +48,7 @@ export class Lab {
   readonly net: string;
 
   constructor(tag: string, n = 2, opts: { ipv6?: boolean } = {}) {
-    const id = (process.pid * 7 + ++labs) % 200 + 20;
+    const id = ((process.pid * 7 + ++labs) % 200) + 20;
     this.net = `10.${id}.0`;
     this.hub = new Netns(`${tag}h`);
     this.client = new Netns(`${tag}c`);
@@ -59,8 +59,14 @@ export class Lab {
       this.routers.push({ kind: 'lvsd', ns, mac, addr: `${this.net}.${10 + i}`, events: [], stderr: [] });
       members.push({ ns, addr: `${this.net}.${10 + i}/24`, mac });
     }
-    members.push({ ns: this.client, addr: `${this.net}.100/24`, mac: `02:00:00:00:${id.toString(16).padStart(2, '0')}:64` });
-    if (opts.ipv6) for (const m of members) m.ns.exec('sysctl', ['-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
+    members.push({
+      ns: this.client,
+      addr: `${this.net}.100/24`,
+      mac: `02:00:00:00:${id.toString(16).padStart(2, '0')}:64`,
+    });
+    if (opts.ipv6)
+      for (const m of members)
+        m.ns.exec('sysctl', ['-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
     bridge(this.hub, members);
     this.hub.exec('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=' + (opts.ipv6 ? 0 : 1)]);
   }
@@ -73,7 +79,10 @@ export class Lab {
     r.kind = 'lvsd';
     r.events = [];
     r.stderr = [];
-    const p = spawn('ip', ['netns', 'exec', r.ns.name, process.execPath, STANDALONE, file], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const p = spawn('ip', ['netns', 'exec', r.ns.name, process.execPath, STANDALONE, file], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let buf = '';
     p.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
@@ -102,7 +111,24 @@ export class Lab {
     r.stderr = [];
     const pid = join(this.dir, `ka${i}`);
     for (const f of [`${pid}.pid`, `${pid}.vrrp.pid`]) rmSync(f, { force: true }); // stale after a kill -9
-    const p = spawn('ip', ['netns', 'exec', r.ns.name, 'keepalived', '-P', '-n', '-l', '-D', '-f', conf, `--pid=${pid}.pid`, `--vrrp_pid=${pid}.vrrp.pid`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        r.ns.name,
+        'keepalived',
+        '-P',
+        '-n',
+        '-l',
+        '-D',
+        '-f',
+        conf,
+        `--pid=${pid}.pid`,
+        `--vrrp_pid=${pid}.vrrp.pid`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     p.stdout!.on('data', (d: Buffer) => r.stderr.push(d.toString()));
     p.stderr!.on('data', (d: Buffer) => r.stderr.push(d.toString()));
     r.proc = p;
@@ -116,7 +142,8 @@ export class Lab {
   signal(i: number, sig: NodeJS.Signals): void {
     const r = this.routers[i]!;
     if (sig === 'SIGKILL') {
-      for (const pid of sh('ip', ['netns', 'pids', r.ns.name]).split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+      for (const pid of sh('ip', ['netns', 'pids', r.ns.name]).split('\n').filter(Boolean))
+        process.kill(Number(pid), 'SIGKILL');
       return;
     }
     if (r.kind === 'lvsd') r.proc!.kill(sig);
@@ -170,7 +197,12 @@ export class Lab {
 
   /** Diagnostics for a failed assertion. */
   dump(): string {
-    return this.routers.map((r, i) => `--- router ${i} (${r.kind})\n${r.stderr.join('').slice(-3000)}\n${JSON.stringify(r.events.slice(-10))}`).join('\n');
+    return this.routers
+      .map(
+        (r, i) =>
+          `--- router ${i} (${r.kind})\n${r.stderr.join('').slice(-3000)}\n${JSON.stringify(r.events.slice(-10))}`,
+      )
+      .join('\n');
   }
 
   close(): void {
@@ -197,10 +229,18 @@ export async function until(cond: () => boolean, ms: number, what: string): Prom
 /** The standalone JSON for one instance. */
 export function lvsdInstance(i: Inst): Record<string, unknown> {
   return {
-    name: `VI_${i.vrid}`, interface: 'eth0', virtual_router_id: i.vrid, priority: i.priority, version: i.version,
-    advert_interval: `${i.intervalMs}ms`, preempt: i.preempt ?? true, virtual_ipaddress: i.vips, unicast_peers: i.peers ?? [],
+    name: `VI_${i.vrid}`,
+    interface: 'eth0',
+    virtual_router_id: i.vrid,
+    priority: i.priority,
+    version: i.version,
+    advert_interval: `${i.intervalMs}ms`,
+    preempt: i.preempt ?? true,
+    virtual_ipaddress: i.vips,
+    unicast_peers: i.peers ?? [],
     ...(i.src ? { unicast_src_ip: i.src } : {}),
-    ...(i.password ? { authentication: { type: 'pass', password: i.password } } : {}), ...i.extra,
+    ...(i.password ? { authentication: { type: 'pass', password: i.password } } : {}),
+    ...i.extra,
   };
 }
 
@@ -208,7 +248,11 @@ export function lvsdInstance(i: Inst): Record<string, unknown> {
 export function keepalivedConf(routerId: string, i: Inst): string {
   const lines = [
     `global_defs {\n  router_id ${routerId}\n  vrrp_version ${i.version}\n  vrrp_garp_master_delay 5\n}`,
-    `vrrp_instance VI_${i.vrid} {`, '  state BACKUP', '  interface eth0', `  virtual_router_id ${i.vrid}`, `  priority ${i.priority}`,
+    `vrrp_instance VI_${i.vrid} {`,
+    '  state BACKUP',
+    '  interface eth0',
+    `  virtual_router_id ${i.vrid}`,
+    `  priority ${i.priority}`,
     `  advert_int ${i.intervalMs / 1000}`,
   ];
   if (i.preempt === false) lines.push('  nopreempt');

@@ -24,9 +24,25 @@ import { VrrpService } from '../src/vrrp/service.js';
 function bigTable(s: number, d: number, w: number): IpvsTable {
   return {
     services: Array.from({ length: s }, (_, i) => ({
-      id: { af: 'inet' as const, protocol: 'tcp' as const, address: `10.${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, port: 80 },
-      scheduler: 'wrr', flags: 0, timeout: 0, netmask: 0xffffffff,
-      destinations: Array.from({ length: d }, (_, j) => ({ af: 'inet' as const, address: `10.200.${j}.${(i % 250) + 1}`, port: 8080 + (i >> 8), forwarding: 'nat' as const, weight: w, upperThreshold: 0, lowerThreshold: 0 })),
+      id: {
+        af: 'inet' as const,
+        protocol: 'tcp' as const,
+        address: `10.${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`,
+        port: 80,
+      },
+      scheduler: 'wrr',
+      flags: 0,
+      timeout: 0,
+      netmask: 0xffffffff,
+      destinations: Array.from({ length: d }, (_, j) => ({
+        af: 'inet' as const,
+        address: `10.200.${j}.${(i % 250) + 1}`,
+        port: 8080 + (i >> 8),
+        forwarding: 'nat' as const,
+        weight: w,
+        upperThreshold: 0,
+        lowerThreshold: 0,
+      })),
     })),
   };
 }
@@ -38,8 +54,16 @@ function startSync(spec: string | undefined): { stop: () => void; figures: () =>
   const tables = [bigTable(Number(m[1]), Number(m[2]), 1), bigTable(Number(m[1]), Number(m[2]), 2)];
   const owned = new Set(tables[0]!.services.map((s) => serviceKey(s.id)));
   const rec = new Reconciler({ dataplane: new MemoryDataplane(), clock: systemClock });
-  let passes = 0, ops = 0, maxMs = 0, flip = 0;
-  const run = () => void rec.reconcile(tables[flip++ % 2]!, owned).then((r) => { passes++; ops += r.ops.length; maxMs = Math.max(maxMs, r.durationMs); });
+  let passes = 0,
+    ops = 0,
+    maxMs = 0,
+    flip = 0;
+  const run = () =>
+    void rec.reconcile(tables[flip++ % 2]!, owned).then((r) => {
+      passes++;
+      ops += r.ops.length;
+      maxMs = Math.max(maxMs, r.durationMs);
+    });
   run();
   const t = setInterval(run, 5000);
   return { stop: () => clearInterval(t), figures: () => ({ syncPasses: passes, syncOps: ops, syncPassMaxMs: maxMs }) };
@@ -48,12 +72,28 @@ function startSync(spec: string | undefined): { stop: () => void; figures: () =>
 async function main(): Promise<void> {
   const [file, nArg, ivArg, portArg, secArg] = process.argv.slice(2);
   const raw = JSON.parse(readFileSync(file!, 'utf8')) as { vrrp_instance: unknown[] };
-  const svc = new VrrpService({ instances: raw.vrrp_instance.map((i) => vrrpInstanceSchema.parse(i)), routerId: 'load', thread: process.env.LVSD_VRRP_THREAD !== '0' });
+  const svc = new VrrpService({
+    instances: raw.vrrp_instance.map((i) => vrrpInstanceSchema.parse(i)),
+    routerId: 'load',
+    thread: process.env.LVSD_VRRP_THREAD !== '0',
+  });
   svc.onTransition((t) => process.stdout.write(JSON.stringify({ ev: 'transition', ...t }) + '\n'));
   await svc.start();
   const n = Number(nArg);
-  const spec = checkSchema.parse({ type: 'tcp', interval: `${ivArg}ms`, timeout: '500ms', rise: 1, fall: 3, warmup: true });
-  const targets: HealthTarget[] = Array.from({ length: n }, (_, i) => ({ id: `t${i}`, address: `127.${1 + Math.floor(i / 62500)}.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`, port: Number(portArg), spec }));
+  const spec = checkSchema.parse({
+    type: 'tcp',
+    interval: `${ivArg}ms`,
+    timeout: '500ms',
+    rise: 1,
+    fall: 3,
+    warmup: true,
+  });
+  const targets: HealthTarget[] = Array.from({ length: n }, (_, i) => ({
+    id: `t${i}`,
+    address: `127.${1 + Math.floor(i / 62500)}.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`,
+    port: Number(portArg),
+    spec,
+  }));
   const engine = new HealthEngine();
   let downs = 0;
   engine.onTransition((e) => (downs += e.to === 'down' ? 1 : 0));
@@ -66,7 +106,9 @@ async function main(): Promise<void> {
   let last = 0;
   const tick = setInterval(() => {
     const p = probes();
-    process.stdout.write(JSON.stringify({ ev: 'rate', checksPerSec: p - last, lagP99Ms: lag.percentile(99) / 1e6 }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ ev: 'rate', checksPerSec: p - last, lagP99Ms: lag.percentile(99) / 1e6 }) + '\n',
+    );
     last = p;
   }, 1000);
   await new Promise<void>((r) => {
@@ -76,7 +118,17 @@ async function main(): Promise<void> {
   clearInterval(tick);
   sync.stop();
   const secs = (performance.now() - t0) / 1000;
-  const summary = { ev: 'summary', seconds: secs, checks: probes(), checksPerSec: probes() / secs, downs, loopDelayP99Ms: lag.percentile(99) / 1e6, loopDelayMaxMs: lag.max / 1e6, stats: engine.stats(), ...sync.figures() };
+  const summary = {
+    ev: 'summary',
+    seconds: secs,
+    checks: probes(),
+    checksPerSec: probes() / secs,
+    downs,
+    loopDelayP99Ms: lag.percentile(99) / 1e6,
+    loopDelayMaxMs: lag.max / 1e6,
+    stats: engine.stats(),
+    ...sync.figures(),
+  };
   process.stdout.write(JSON.stringify(summary) + '\n');
   await engine.stop();
   process.exit(0);

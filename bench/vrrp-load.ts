@@ -14,7 +14,8 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Lab, lvsdInstance, sniff, until } from './vrrp-lab.js';
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 
 async function main(): Promise<void> {
   const secs = Number(process.argv[2] ?? 600);
@@ -27,15 +28,32 @@ async function main(): Promise<void> {
   const s = sniff(lab);
   try {
     const nginxConf = join(lab.dir, 'nginx.conf');
-    writeFileSync(nginxConf, `daemon off; worker_processes 1; pid ${lab.dir}/nginx.pid; error_log stderr;\nevents { worker_connections 4096; }\nhttp { access_log off; server { listen 8080 backlog=4096; return 200; } }\n`);
+    writeFileSync(
+      nginxConf,
+      `daemon off; worker_processes 1; pid ${lab.dir}/nginx.pid; error_log stderr;\nevents { worker_connections 4096; }\nhttp { access_log off; server { listen 8080 backlog=4096; return 200; } }\n`,
+    );
     r0.ns.spawn('nginx', ['-c', nginxConf, '-p', lab.dir]);
     r0.ns.exec('sysctl', ['-qw', 'net.core.somaxconn=4096']);
     lab.startKeepalived(1, { ...inst, priority: 100 });
     const vrrpFile = join(lab.dir, 'load-vrrp.json');
     writeFileSync(vrrpFile, JSON.stringify({ vrrp_instance: [lvsdInstance({ ...inst, priority: 150 })] }));
     const out: string[] = [];
-    const p = spawn('ip', ['netns', 'exec', r0.ns.name, process.execPath, resolve('dist/bench/vrrp-load-node.js'), vrrpFile, String(targets), '1000', '8080', String(secs + 600)],
-      { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, LVSD_VRRP_THREAD: thread ? '1' : '0' } });
+    const p = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        r0.ns.name,
+        process.execPath,
+        resolve('dist/bench/vrrp-load-node.js'),
+        vrrpFile,
+        String(targets),
+        '1000',
+        '8080',
+        String(secs + 600),
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, LVSD_VRRP_THREAD: thread ? '1' : '0' } },
+    );
     p.stdout.on('data', (d: Buffer) => out.push(...d.toString().split('\n').filter(Boolean)));
     await until(() => lab.holders(vip).join() === '0', 20_000, 'lvsd master');
     await new Promise((r) => setTimeout(r, 15_000)); // let the check load reach steady state (startup of 10k probes stalls the main thread)
@@ -54,21 +72,44 @@ async function main(): Promise<void> {
     const kaMaster = r1.stderr.join('').split('Entering MASTER STATE').length - kaLogBefore;
     const lines = out.map((l) => JSON.parse(l) as Record<string, unknown>);
     const summary = lines.find((x) => x.ev === 'summary');
-    const rates = lines.filter((x) => x.ev === 'rate').slice(15).map((x) => Number(x.checksPerSec));
-    const lags = lines.filter((x) => x.ev === 'rate').slice(15).map((x) => Number(x.lagP99Ms));
+    const rates = lines
+      .filter((x) => x.ev === 'rate')
+      .slice(15)
+      .map((x) => Number(x.checksPerSec));
+    const lags = lines
+      .filter((x) => x.ev === 'rate')
+      .slice(15)
+      .map((x) => Number(x.lagP99Ms));
     console.log(`| figure | value |\n|---|---|`);
     console.log(`| duration measured | ${(to - from).toFixed(0)} s |`);
     console.log(`| VRRP placement | ${thread ? 'worker thread' : 'main thread (contrast run)'} |`);
-    console.log(`| health checks done (TCP, main thread) | ${Number(summary?.checksPerSec ?? NaN).toFixed(0)} /s (${String(summary?.checks)} in ${Number(summary?.seconds ?? NaN).toFixed(0)} s) |`);
-    console.log(`| checks/s per second after ramp-up: p10 / median / p90 | ${pct(rates, 10)} / ${pct(rates, 50)} / ${pct(rates, 90)} |`);
+    console.log(
+      `| health checks done (TCP, main thread) | ${Number(summary?.checksPerSec ?? NaN).toFixed(0)} /s (${String(summary?.checks)} in ${Number(summary?.seconds ?? NaN).toFixed(0)} s) |`,
+    );
+    console.log(
+      `| checks/s per second after ramp-up: p10 / median / p90 | ${pct(rates, 10)} / ${pct(rates, 50)} / ${pct(rates, 90)} |`,
+    );
     console.log(`| health verdicts gone down (should be 0: nginx is up) | ${String(summary?.downs)} |`);
-    console.log(`| main-thread event-loop delay p99 (cumulative since start, sampled each second after ramp-up): median / max | ${pct(lags, 50).toFixed(1)} / ${Math.max(...lags).toFixed(1)} ms |`);
-    console.log(`| main-thread event-loop delay p99 / max (whole run incl. startup) | ${Number(summary?.loopDelayP99Ms).toFixed(1)} / ${Number(summary?.loopDelayMaxMs).toFixed(1)} ms |`);
-    if (summary?.syncPasses !== undefined) console.log(`| reconciler sync (LVSD_LOAD_SYNC=${process.env.LVSD_LOAD_SYNC}, memory dataplane, every 5 s) | ${String(summary.syncPasses)} passes, ${String(summary.syncOps)} ops, slowest pass ${Number(summary.syncPassMaxMs).toFixed(0)} ms |`);
+    console.log(
+      `| main-thread event-loop delay p99 (cumulative since start, sampled each second after ramp-up): median / max | ${pct(lags, 50).toFixed(1)} / ${Math.max(...lags).toFixed(1)} ms |`,
+    );
+    console.log(
+      `| main-thread event-loop delay p99 / max (whole run incl. startup) | ${Number(summary?.loopDelayP99Ms).toFixed(1)} / ${Number(summary?.loopDelayMaxMs).toFixed(1)} ms |`,
+    );
+    if (summary?.syncPasses !== undefined)
+      console.log(
+        `| reconciler sync (LVSD_LOAD_SYNC=${process.env.LVSD_LOAD_SYNC}, memory dataplane, every 5 s) | ${String(summary.syncPasses)} passes, ${String(summary.syncOps)} ops, slowest pass ${Number(summary.syncPassMaxMs).toFixed(0)} ms |`,
+      );
     console.log(`| adverts on the wire from lvsd | ${mine.length} (expected ≈ ${Math.round((to - from) * 20)}) |`);
-    console.log(`| advert gap p50 / p99 / max | ${pct(gaps, 50).toFixed(2)} / ${pct(gaps, 99).toFixed(2)} / ${Math.max(...gaps).toFixed(2)} ms |`);
-    console.log(`| send jitter abs(gap − 50 ms) p50 / p99 / max | ${pct(jitter, 50).toFixed(2)} / ${pct(jitter, 99).toFixed(2)} / ${Math.max(...jitter).toFixed(2)} ms (goal p99 ≤ 5 ms) |`);
-    console.log(`| false failovers (keepalived → MASTER) | ${kaMaster} (keepalived adverts on the wire: ${kaAdverts}) |`);
+    console.log(
+      `| advert gap p50 / p99 / max | ${pct(gaps, 50).toFixed(2)} / ${pct(gaps, 99).toFixed(2)} / ${Math.max(...gaps).toFixed(2)} ms |`,
+    );
+    console.log(
+      `| send jitter abs(gap − 50 ms) p50 / p99 / max | ${pct(jitter, 50).toFixed(2)} / ${pct(jitter, 99).toFixed(2)} / ${Math.max(...jitter).toFixed(2)} ms (goal p99 ≤ 5 ms) |`,
+    );
+    console.log(
+      `| false failovers (keepalived → MASTER) | ${kaMaster} (keepalived adverts on the wire: ${kaAdverts}) |`,
+    );
   } finally {
     s.stop();
     lab.close();

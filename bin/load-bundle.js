@@ -42,6 +42,7 @@ export function loadBundle(name = 'main') {
   const { script } = compileBundle(file);
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
-  if (process.env.LVSD_WRITE_CODE_CACHE) process.once('exit', () => writeFileSync(`${file}.cache`, script.createCachedData()));
+  if (process.env.LVSD_WRITE_CODE_CACHE)
+    process.once('exit', () => writeFileSync(`${file}.cache`, script.createCachedData()));
   return module.exports;
 }

@@ -80,7 +80,8 @@ export class EpollSet {
     c.writeUInt32LE(events >>> 0, 0);
     c.writeInt32LE(fd, DATA_OFFSET);
     c.writeUInt32LE(tag, DATA_OFFSET + 4);
-    if ((libc.epollCtl(this.epfd, op, fd, c) as number) < 0) throw new SysError('epoll_ctl', libc.errno(), { detail: `(fd ${fd})` });
+    if ((libc.epollCtl(this.epfd, op, fd, c) as number) < 0)
+      throw new SysError('epoll_ctl', libc.errno(), { detail: `(fd ${fd})` });
   }
 
   /** Fetches batches until fewer than a full batch is ready; delivers events whose tag is still live. */

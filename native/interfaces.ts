@@ -6,7 +6,8 @@ const ENODEV = 19;
 
 /** The index of interface `name`. Throws SysError ENODEV naming the interface if it does not exist. */
 export function ifNameToIndex(name: string): number {
-  if (name.length === 0 || name.length > 15) throw new SysError('if_nametoindex', ENODEV, { detail: JSON.stringify(name) });
+  if (name.length === 0 || name.length > 15)
+    throw new SysError('if_nametoindex', ENODEV, { detail: JSON.stringify(name) });
   const i = libc.ifNameToIndex(name) as number;
   if (i === 0) throw new SysError('if_nametoindex', libc.errno() || ENODEV, { detail: JSON.stringify(name) });
   return i;
@@ -16,6 +17,7 @@ export function ifNameToIndex(name: string): number {
 export function ifIndexToName(index: number): string {
   const buf = Buffer.alloc(16);
   const r = libc.ifIndexToName(index >>> 0, buf) as unknown;
-  if (r === null || r === 0n || r === 0) throw new SysError('if_indextoname', libc.errno() || ENODEV, { detail: String(index) });
+  if (r === null || r === 0n || r === 0)
+    throw new SysError('if_indextoname', libc.errno() || ENODEV, { detail: String(index) });
   return buf.toString('utf8', 0, Math.max(0, buf.indexOf(0)));
 }

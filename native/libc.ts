@@ -13,7 +13,9 @@ export const connect = lib.func('int connect(int fd, const void *addr, uint32_t 
 export const getsockname = lib.func('int getsockname(int fd, void *addr, void *len)');
 export const setsockopt = lib.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)');
 export const getsockopt = lib.func('int getsockopt(int fd, int level, int name, void *val, void *len)');
-export const sendto = lib.func('long sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t alen)');
+export const sendto = lib.func(
+  'long sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t alen)',
+);
 export const recvmsg = lib.func('long recvmsg(int fd, void *msg, int flags)');
 export const recvmmsg = lib.func('int recvmmsg(int fd, void *msgvec, unsigned int vlen, int flags, void *timeout)');
 export const close = lib.func('int close(int fd)');

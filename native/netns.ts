@@ -23,19 +23,22 @@ function openNs(path: string): number {
  * Throws SysError ENOENT if the namespace does not exist, EPERM (naming CAP_SYS_ADMIN) without privilege.
  */
 export function withNetns<T>(name: string, fn: () => T): T {
-  if (!/^[\w.-]+$/.test(name)) throw new SysError('setns', 22, { detail: `bad namespace name ${JSON.stringify(name)}` });
+  if (!/^[\w.-]+$/.test(name))
+    throw new SysError('setns', 22, { detail: `bad namespace name ${JSON.stringify(name)}` });
   const home = openNs('/proc/thread-self/ns/net');
   try {
     const target = openNs(`/run/netns/${name}`);
     try {
-      if ((libc.setns(target, CLONE_NEWNET) as number) < 0) throw new SysError('setns', libc.errno(), { cap: 'CAP_SYS_ADMIN', detail: name });
+      if ((libc.setns(target, CLONE_NEWNET) as number) < 0)
+        throw new SysError('setns', libc.errno(), { cap: 'CAP_SYS_ADMIN', detail: name });
     } finally {
       libc.close(target);
     }
     try {
       return fn();
     } finally {
-      if ((libc.setns(home, CLONE_NEWNET) as number) < 0) throw new SysError('setns', libc.errno(), { detail: 'back to the original namespace' });
+      if ((libc.setns(home, CLONE_NEWNET) as number) < 0)
+        throw new SysError('setns', libc.errno(), { detail: 'back to the original namespace' });
     }
   } finally {
     libc.close(home);

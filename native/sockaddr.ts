@@ -38,7 +38,13 @@ export function sockaddrIn6(address: string, port: number, scopeId = 0): Buffer 
 export { sockaddrNl } from './sockaddr-nl.js';
 
 /** struct sockaddr_ll. `protocol` is the host-order ETH_P_* value; `addr` up to 8 bytes (a MAC). */
-export function sockaddrLl(o: { protocol: number; ifindex: number; hatype?: number; pkttype?: number; addr?: Buffer }): Buffer {
+export function sockaddrLl(o: {
+  protocol: number;
+  ifindex: number;
+  hatype?: number;
+  pkttype?: number;
+  addr?: Buffer;
+}): Buffer {
   const b = Buffer.alloc(20);
   b.writeUInt16LE(AF_PACKET, 0);
   b.writeUInt16BE(o.protocol, 2);
@@ -71,11 +77,13 @@ export interface SockAddr {
 export function parseSockaddr(buf: Buffer): SockAddr {
   if (buf.length < 2) return { family: 0 };
   const family = buf.readUInt16LE(0);
-  if (family === AF_INET && buf.length >= 8) return { family, port: buf.readUInt16BE(2), address: ipText(buf.subarray(4, 8)) };
+  if (family === AF_INET && buf.length >= 8)
+    return { family, port: buf.readUInt16BE(2), address: ipText(buf.subarray(4, 8)) };
   if (family === AF_INET6 && buf.length >= 28) {
     return { family, port: buf.readUInt16BE(2), address: ipText(buf.subarray(8, 24)), scopeId: buf.readUInt32LE(24) };
   }
-  if (family === AF_NETLINK && buf.length >= 12) return { family, pid: buf.readUInt32LE(4), groups: buf.readUInt32LE(8) };
+  if (family === AF_NETLINK && buf.length >= 12)
+    return { family, pid: buf.readUInt32LE(4), groups: buf.readUInt32LE(8) };
   if (family === AF_PACKET && buf.length >= 12) return parseLl(buf);
   return { family };
 }

@@ -47,7 +47,8 @@ export class NativeSocket {
 
   /** socket(2), always non-blocking and close-on-exec. Throws SysError (EPERM names the capability). */
   static open(domain: number, type: number, protocol: number): NativeSocket {
-    const cap = domain === AF_NETLINK ? 'CAP_NET_ADMIN' : domain === AF_PACKET || (type & 0xf) === SOCK_RAW ? 'CAP_NET_RAW' : '';
+    const cap =
+      domain === AF_NETLINK ? 'CAP_NET_ADMIN' : domain === AF_PACKET || (type & 0xf) === SOCK_RAW ? 'CAP_NET_RAW' : '';
     const fd = libc.socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol) as number;
     if (fd < 0) throw new SysError('socket', libc.errno(), { cap });
     return new NativeSocket(fd, cap);
@@ -90,20 +91,35 @@ export class NativeSocket {
   /** setsockopt(2); a number is passed as a C int. Throws SysError. */
   setsockopt(level: number, name: number, value: Buffer | number): void {
     const v = typeof value === 'number' ? intBuf(value) : value;
-    this.check(libc.setsockopt(this.live('setsockopt'), level, name, v, v.length) as number, 'setsockopt', `(level ${level}, option ${name})`);
+    this.check(
+      libc.setsockopt(this.live('setsockopt'), level, name, v, v.length) as number,
+      'setsockopt',
+      `(level ${level}, option ${name})`,
+    );
   }
 
   /** getsockopt(2) of a C int option. Throws SysError. */
   getsockoptInt(level: number, name: number): number {
     const v = Buffer.alloc(4);
     const len = intBuf(4);
-    this.check(libc.getsockopt(this.live('getsockopt'), level, name, v, len) as number, 'getsockopt', `(level ${level}, option ${name})`);
+    this.check(
+      libc.getsockopt(this.live('getsockopt'), level, name, v, len) as number,
+      'getsockopt',
+      `(level ${level}, option ${name})`,
+    );
     return v.readInt32LE();
   }
 
   /** sendto(2) without blocking; returns bytes sent. Throws SysError, including EAGAIN when the queue is full. */
   sendto(data: Buffer, addr?: Buffer, flags = 0): number {
-    const ret = libc.sendto(this.live('sendto'), data, data.length, flags | MSG_DONTWAIT, addr ?? null, addr?.length ?? 0) as number;
+    const ret = libc.sendto(
+      this.live('sendto'),
+      data,
+      data.length,
+      flags | MSG_DONTWAIT,
+      addr ?? null,
+      addr?.length ?? 0,
+    ) as number;
     return this.check(Number(ret), 'sendto');
   }
 

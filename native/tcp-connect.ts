@@ -116,7 +116,11 @@ export class TcpConnector {
    * before any waiting (EMFILE, EADDRNOTAVAIL from bind, ENETUNREACH...), with the fd already closed.
    */
   open(ep: TcpEndpoints, handler: TcpConnHandler, read: boolean): number {
-    const fd = libc.socket(ep.peer.length > 16 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) as number;
+    const fd = libc.socket(
+      ep.peer.length > 16 ? AF_INET6 : AF_INET,
+      SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+      0,
+    ) as number;
     if (fd < 0) throw new TcpOpenError('socket', libc.errno());
     if (ep.source && (libc.bind(fd, ep.source, ep.source.length) as number) < 0) this.abandon(fd, 'bind');
     if ((libc.connect(fd, ep.peer, ep.peer.length) as number) < 0) {

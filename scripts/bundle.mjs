@@ -71,7 +71,9 @@ const results = await Promise.all([
     outfile: join(outdir, 'worker.js'),
     format: 'esm',
     // CommonJS dependencies call require() for Node built-ins; an ES module has none
-    banner: { js: "import { createRequire as __lvsdCreateRequire } from 'node:module'; const require = __lvsdCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __lvsdCreateRequire } from 'node:module'; const require = __lvsdCreateRequire(import.meta.url);",
+    },
   }),
 ]);
 if (results.some((r) => r.errors.length > 0 || r.warnings.length > 0)) process.exit(1);
@@ -94,9 +96,14 @@ function onlyEnglishZodLocale() {
     name: 'only-english-zod-locale',
     setup(b) {
       b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-        /[\\/]node_modules[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer) ? { path: 'zod-locales-en', namespace: 'lvsd' } : undefined,
+        /[\\/]node_modules[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer)
+          ? { path: 'zod-locales-en', namespace: 'lvsd' }
+          : undefined,
       );
-      b.onLoad({ filter: /^zod-locales-en$/, namespace: 'lvsd' }, () => ({ contents: "export { default as en } from 'zod/v4/locales/en.js';", resolveDir: root }));
+      b.onLoad({ filter: /^zod-locales-en$/, namespace: 'lvsd' }, () => ({
+        contents: "export { default as en } from 'zod/v4/locales/en.js';",
+        resolveDir: root,
+      }));
     },
   };
 }
@@ -129,7 +136,8 @@ async function warmUp() {
     child.stdout.setEncoding('utf8').on('data', (c) => (out += c));
     const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     const deadline = Date.now() + 30_000;
-    while (!out.includes('"lvsd started"') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    while (!out.includes('"lvsd started"') && Date.now() < deadline && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 300)); // a probe round and the first pass
     child.kill('SIGTERM');
     const { code } = await exited;
@@ -143,7 +151,11 @@ async function warmUp() {
     const rules = [];
     for (let i = 1; i <= 20; i++) {
       rules.push(`-A -t 10.255.1.${i}:80 -s wrr`, `-A -u 10.255.1.${i}:53 -s rr -p 300`);
-      for (let j = 1; j <= 3; j++) rules.push(`-a -t 10.255.1.${i}:80 -r 10.255.2.${j}:8080 -m -w ${j}`, `-a -u 10.255.1.${i}:53 -r 10.255.2.${j}:53 -g -w 1`);
+      for (let j = 1; j <= 3; j++)
+        rules.push(
+          `-a -t 10.255.1.${i}:80 -r 10.255.2.${j}:8080 -m -w ${j}`,
+          `-a -u 10.255.1.${i}:53 -r 10.255.2.${j}:53 -g -w 1`,
+        );
     }
     rules.push('-A -t not-an-address:80 -s wrr');
     const restore = spawnSync(process.execPath, [join(root, 'bin/lvsd'), 'ipvs', 'restore'], {
@@ -151,8 +163,14 @@ async function warmUp() {
       env: { ...process.env, LVSD_WRITE_CODE_CACHE: '1' },
       encoding: 'utf8',
     });
-    if (restore.status !== 1 || !restore.stderr.includes('nothing was applied') || !existsSync(join(outdir, 'ipvs.cjs.cache'))) {
-      process.stderr.write(`bundle: the warm-up run of lvsd ipvs restore did not end as expected (exit ${restore.status}):\n${restore.stderr}\n`);
+    if (
+      restore.status !== 1 ||
+      !restore.stderr.includes('nothing was applied') ||
+      !existsSync(join(outdir, 'ipvs.cjs.cache'))
+    ) {
+      process.stderr.write(
+        `bundle: the warm-up run of lvsd ipvs restore did not end as expected (exit ${restore.status}):\n${restore.stderr}\n`,
+      );
       process.exit(1);
     }
   } finally {

@@ -29,7 +29,10 @@ const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** Parses argv; throws DaemonError('EUSAGE') naming the problem. */
 export function parseDaemonArgs(argv: string[]): DaemonArgs {
-  const a: Partial<DaemonArgs> & { mode: DaemonArgs['mode']; dataplane: DataplaneKind } = { mode: 'run', dataplane: 'kernel' };
+  const a: Partial<DaemonArgs> & { mode: DaemonArgs['mode']; dataplane: DataplaneKind } = {
+    mode: 'run',
+    dataplane: 'kernel',
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -54,12 +57,14 @@ function setMode(cur: DaemonArgs['mode'], next: DaemonArgs['mode']): DaemonArgs[
 }
 
 function dataplaneOf(v: string): DataplaneKind {
-  if (v !== 'kernel' && v !== 'memory') throw new DaemonError('EUSAGE', `--dataplane must be kernel or memory, got ${JSON.stringify(v)}`);
+  if (v !== 'kernel' && v !== 'memory')
+    throw new DaemonError('EUSAGE', `--dataplane must be kernel or memory, got ${JSON.stringify(v)}`);
   return v;
 }
 
 function levelOf(v: string): string {
-  if (!LEVELS.includes(v)) throw new DaemonError('EUSAGE', `--log-level must be one of ${LEVELS.join(' ')}, got ${JSON.stringify(v)}`);
+  if (!LEVELS.includes(v))
+    throw new DaemonError('EUSAGE', `--log-level must be one of ${LEVELS.join(' ')}, got ${JSON.stringify(v)}`);
   return v;
 }
 

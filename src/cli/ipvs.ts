@@ -104,14 +104,18 @@ async function restore(rest: string[], io: CliIo): Promise<number> {
   let perSend: number | undefined;
   if (rest[0] === '--per-send') {
     perSend = Number(rest[1]);
-    if (!Number.isInteger(perSend) || perSend < 1) throw new IpvsError('IPVS_USAGE', `--per-send needs a positive integer, got "${rest[1]}"`);
+    if (!Number.isInteger(perSend) || perSend < 1)
+      throw new IpvsError('IPVS_USAGE', `--per-send needs a positive integer, got "${rest[1]}"`);
     rest = rest.slice(2);
   }
   flags(rest, ['-n', '--numeric']);
   const { applyRules, formatReport, validateRules } = await import('../ipvs/restore.js');
   const { rules, errors } = validateRules(await io.stdin());
   if (errors.length > 0) {
-    io.err(errors.map((e) => `lvsd ipvs restore: ${e.message}\n`).join('') + `lvsd ipvs restore: ${errors.length} bad line(s); nothing was applied\n`);
+    io.err(
+      errors.map((e) => `lvsd ipvs restore: ${e.message}\n`).join('') +
+        `lvsd ipvs restore: ${errors.length} bad line(s); nothing was applied\n`,
+    );
     return 1;
   }
   const report = await withClient(io, (c) => applyRules(c, rules, { perSend }));

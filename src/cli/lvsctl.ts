@@ -46,7 +46,11 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
 function toRequest(rest: string[], json: boolean): ControlRequest {
   const [cmd, ...args] = rest;
   const want = (n: number) => {
-    if (args.length !== n) throw new ControlError('EUSAGE', `${cmd} takes ${n === 0 ? 'no arguments' : 'VS RS'}, got ${args.length} argument(s)`);
+    if (args.length !== n)
+      throw new ControlError(
+        'EUSAGE',
+        `${cmd} takes ${n === 0 ? 'no arguments' : 'VS RS'}, got ${args.length} argument(s)`,
+      );
   };
   if (json && cmd !== 'status') throw new ControlError('EUSAGE', '--json applies only to status');
   switch (cmd) {
@@ -67,7 +71,7 @@ function toRequest(rest: string[], json: boolean): ControlRequest {
 
 /** Entry point: returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('-h') || argv.includes('--help')) return void process.stdout.write(USAGE), 0;
+  if (argv.includes('-h') || argv.includes('--help')) return (void process.stdout.write(USAGE), 0);
   let p: Parsed;
   try {
     p = parseArgs(argv);

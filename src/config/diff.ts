@@ -30,7 +30,11 @@ function stable(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'undefined';
   const hit = memo.get(v);
   if (hit !== undefined) return hit;
-  const out = JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
+  const out = JSON.stringify(v, (_k, x) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
+  );
   memo.set(v, out);
   return out;
 }
@@ -41,15 +45,24 @@ function same(a: unknown, b: unknown): boolean {
 
 function changedFields<T extends object>(a: T, b: T, skip: readonly string[]): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].filter((k) => !skip.includes(k) && !same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])).sort();
+  return [...keys]
+    .filter((k) => !skip.includes(k) && !same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+    .sort();
 }
 
 /** Diffs two normalized configs. Pure. */
 export function diffConfigs(prev: Config, next: Config): ConfigDiff {
-  const d: ConfigDiff = { services: { added: [], removed: [], changed: [] }, dests: { added: [], removed: [], changed: [] }, vrrp: { added: [], removed: [], changed: [] }, global: changedFields(prev.global, next.global, []) };
+  const d: ConfigDiff = {
+    services: { added: [], removed: [], changed: [] },
+    dests: { added: [], removed: [], changed: [] },
+    vrrp: { added: [], removed: [], changed: [] },
+    global: changedFields(prev.global, next.global, []),
+  };
   const before = new Map(prev.virtual_server.map((v) => [v.key, v]));
   const after = new Map(next.virtual_server.map((v) => [v.key, v]));
-  for (const [k, v] of before) if (!after.has(k)) (d.services.removed.push(v.name), d.dests.removed.push(...v.real_server.map((r) => `${k}|${r.key}`)));
+  for (const [k, v] of before)
+    if (!after.has(k))
+      (d.services.removed.push(v.name), d.dests.removed.push(...v.real_server.map((r) => `${k}|${r.key}`)));
   for (const [k, v] of after) {
     const p = before.get(k);
     if (!p) (d.services.added.push(v.name), d.dests.added.push(...v.real_server.map((r) => `${k}|${r.key}`)));
@@ -91,14 +104,20 @@ function diffVrrp(prev: Config, next: Config, d: ConfigDiff): void {
 
 /** True when nothing changed at all. */
 export function isEmptyDiff(d: ConfigDiff): boolean {
-  return [d.services, d.dests, d.vrrp].every((x) => x.added.length + x.removed.length + x.changed.length === 0) && d.global.length === 0;
+  return (
+    [d.services, d.dests, d.vrrp].every((x) => x.added.length + x.removed.length + x.changed.length === 0) &&
+    d.global.length === 0
+  );
 }
 
 /** One line for the reload log: "+1 services -1 services ~1 services, +3 dests -2 dests ~1 dests" (+ vrrp/global when changed). */
 export function summary(d: ConfigDiff): string {
-  const s = d.services, r = d.dests, v = d.vrrp;
+  const s = d.services,
+    r = d.dests,
+    v = d.vrrp;
   let line = `+${s.added.length} services -${s.removed.length} services ~${s.changed.length} services, +${r.added.length} dests -${r.removed.length} dests ~${r.changed.length} dests`;
-  if (v.added.length + v.removed.length + v.changed.length) line += `, +${v.added.length} vrrp -${v.removed.length} vrrp ~${v.changed.length} vrrp`;
+  if (v.added.length + v.removed.length + v.changed.length)
+    line += `, +${v.added.length} vrrp -${v.removed.length} vrrp ~${v.changed.length} vrrp`;
   if (d.global.length) line += `, global: ${d.global.join(' ')}`;
   return line;
 }

@@ -15,8 +15,8 @@ export const CHECK_KEYS: Record<string, [string, string]> = {
   warmup: ['Spread the first probe of each target randomly over one interval.', 'true'],
   retries: ['Extra attempts within one round before it counts as a failure.', '1'],
   retry_delay: ['Pause before each retry.', '"100ms"'],
-  connect_ip: ['Probe this address instead of the real server\'s.', '"10.99.1.11"'],
-  connect_port: ['Probe this port instead of the real server\'s.', '8081'],
+  connect_ip: ["Probe this address instead of the real server's.", '"10.99.1.11"'],
+  connect_port: ["Probe this port instead of the real server's.", '8081'],
   bindto: ['Local source address of probes.', '"10.99.1.1"'],
   send: ['tcp/udp: bytes to send after connecting (text).', '"PING\\r\\n"'],
   send_hex: ['tcp: bytes to send, as hex.', '"0a ff"'],
@@ -44,7 +44,10 @@ export const CHECK_KEYS: Record<string, [string, string]> = {
   expect_answer: ['dns: an answer record must have this data.', '"10.1.2.3"'],
   recursion: ['dns: set the RD (recursion desired) flag.', 'false'],
   command: ['script: argv run without a shell; exit 0 = up.', '["/usr/local/bin/check", "db"]'],
-  dynamic: ['script: exit code sets the weight like keepalived misc_dynamic (0 up, 1 down, 2-255 → weight code-2).', 'true'],
+  dynamic: [
+    'script: exit code sets the weight like keepalived misc_dynamic (0 up, 1 down, 2-255 → weight code-2).',
+    'true',
+  ],
 };
 
 /** [description, example] per key of a `[[vrrp_instance]]` table. */
@@ -62,8 +65,14 @@ export const VRRP_KEYS: Record<string, [string, string]> = {
   authentication: ['VRRPv2 simple password (type "pass", at most 8 bytes).', '{ type = "pass", password = "s3cret" }'],
   virtual_ipaddress: ['Virtual IPs: "addr/prefix" or { address, prefix, dev, label }.', '["10.99.0.50/24"]'],
   track_interface: ['Links to watch: down → FAULT, or { name, weight } to change priority.', '["eth0"]'],
-  track_script: ['Scripts to run: { argv, interval, timeout, rise, fall, weight }.', '[{ argv = ["/bin/true"], weight = -20 }]'],
-  track_virtual_server: ['Virtual servers of this lvsd: while below quorum, priority += weight.', '[{ name = "web", weight = -60 }]'],
+  track_script: [
+    'Scripts to run: { argv, interval, timeout, rise, fall, weight }.',
+    '[{ argv = ["/bin/true"], weight = -20 }]',
+  ],
+  track_virtual_server: [
+    'Virtual servers of this lvsd: while below quorum, priority += weight.',
+    '[{ name = "web", weight = -60 }]',
+  ],
   notify: ['Hooks (argv, no shell) for master, backup, fault, stop.', '{ master = ["/usr/local/bin/on-master"] }'],
   notify_timeout: ['Kill a notify hook still running after this long.', '"10s"'],
   garp_master_repeat: ['Gratuitous ARPs / unsolicited NAs per burst on becoming master.', '5'],

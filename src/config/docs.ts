@@ -34,23 +34,50 @@ function ownRows(table: string, shape: Record<string, z.ZodType>): Row[] {
   return Object.entries(shape).map(([key, s]) => {
     const info = docs.get(s);
     if (!info) throw new Error(`${table}.${key} has no documentation (register it with doc())`);
-    return { key, type: info.type ?? typeOf(s), def: info.default ?? defaultText(s), example: info.example, description: info.description };
+    return {
+      key,
+      type: info.type ?? typeOf(s),
+      def: info.default ?? defaultText(s),
+      example: info.example,
+      description: info.description,
+    };
   });
 }
 
 /** Rows of a foreign table documented in docs-text.ts. */
-function foreignRows(table: string, shape: Record<string, z.ZodType>, text: Record<string, [string, string]>, skip: ReadonlySet<string> = new Set()): Row[] {
-  return Object.entries(shape).filter(([k]) => !skip.has(k)).map(([key, s]) => {
-    const t = text[key];
-    if (!t) throw new Error(`${table}.${key} has no documentation (add it to src/config/docs-text.ts)`);
-    const type = key === 'type' && table === 'check' ? 'string' : typeOf(s);
-    return { key, type, def: key === 'timeout' ? 'min(1s, interval)' : defaultText(s), example: t[1], description: t[0] };
-  });
+function foreignRows(
+  table: string,
+  shape: Record<string, z.ZodType>,
+  text: Record<string, [string, string]>,
+  skip: ReadonlySet<string> = new Set(),
+): Row[] {
+  return Object.entries(shape)
+    .filter(([k]) => !skip.has(k))
+    .map(([key, s]) => {
+      const t = text[key];
+      if (!t) throw new Error(`${table}.${key} has no documentation (add it to src/config/docs-text.ts)`);
+      const type = key === 'type' && table === 'check' ? 'string' : typeOf(s);
+      return {
+        key,
+        type,
+        def: key === 'timeout' ? 'min(1s, interval)' : defaultText(s),
+        example: t[1],
+        description: t[0],
+      };
+    });
 }
 
 function render(rows: Row[]): string {
   const head = '| key | type | default | example | description |\n|---|---|---|---|---|\n';
-  return head + rows.map((r) => `| \`${r.key}\` | ${cell(r.type)} | ${cell(r.def)} | \`${cell(r.example)}\` | ${cell(r.description)} |`).join('\n') + '\n';
+  return (
+    head +
+    rows
+      .map(
+        (r) => `| \`${r.key}\` | ${cell(r.type)} | ${cell(r.def)} | \`${cell(r.example)}\` | ${cell(r.description)} |`,
+      )
+      .join('\n') +
+    '\n'
+  );
 }
 
 function checkSection(): string {
@@ -62,7 +89,9 @@ function checkSection(): string {
     const own = Object.keys(shape).filter((k) => !common.includes(k));
     const extra = common.filter((k) => !(k in shape));
     out += `\n#### type = "${kind}"\n\n`;
-    out += own.length ? render(foreignRows(`check(${kind})`, Object.fromEntries(own.map((k) => [k, shape[k]!])), CHECK_KEYS)) : 'Only the common keys.\n';
+    out += own.length
+      ? render(foreignRows(`check(${kind})`, Object.fromEntries(own.map((k) => [k, shape[k]!])), CHECK_KEYS))
+      : 'Only the common keys.\n';
     if (extra.length) out += `\n(Not available for ${kind}: ${extra.map((k) => `\`${k}\``).join(', ')}.)\n`;
   }
   return out;
@@ -115,11 +144,15 @@ export function generateConfigDocs(): string {
   const vrrp = objectsOf(vrrpInstanceSchema)[0]!;
   return [
     INTRO,
-    '## [global]\n\nDaemon-wide settings; the table and every key are optional.\n\n' + render(ownRows('global', globalSchema.shape as Record<string, z.ZodType>)),
-    '## [[virtual_server]]\n\nOne IPVS service and its real servers.\n\n' + render(ownRows('virtual_server', virtualServerSchema.shape as Record<string, z.ZodType>)),
-    '## [[virtual_server.real_server]]\n\nOne destination. Its `check` table overrides the virtual server\'s check key by key; a different `type` replaces it.\n\n' + render(ownRows('real_server', realServerSchema.shape as Record<string, z.ZodType>)),
+    '## [global]\n\nDaemon-wide settings; the table and every key are optional.\n\n' +
+      render(ownRows('global', globalSchema.shape as Record<string, z.ZodType>)),
+    '## [[virtual_server]]\n\nOne IPVS service and its real servers.\n\n' +
+      render(ownRows('virtual_server', virtualServerSchema.shape as Record<string, z.ZodType>)),
+    "## [[virtual_server.real_server]]\n\nOne destination. Its `check` table overrides the virtual server's check key by key; a different `type` replaces it.\n\n" +
+      render(ownRows('real_server', realServerSchema.shape as Record<string, z.ZodType>)),
     '## check (virtual_server.check, real_server.check)\n\nCommon keys of every kind:\n\n' + checkSection(),
-    '## [[vrrp_instance]]\n\nVRRP (v2/v3, wire-compatible with keepalived). Works without any virtual_server.\n\n' + render(foreignRows('vrrp_instance', vrrp, VRRP_KEYS)),
+    '## [[vrrp_instance]]\n\nVRRP (v2/v3, wire-compatible with keepalived). Works without any virtual_server.\n\n' +
+      render(foreignRows('vrrp_instance', vrrp, VRRP_KEYS)),
   ].join('\n');
 }
 

@@ -56,11 +56,12 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   if (word.length > 64) return undefined;
   const limit = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 3));
   const w = word.toLowerCase();
-  let best: string | undefined, bestD = limit + 1;
+  let best: string | undefined,
+    bestD = limit + 1;
   for (const c of candidates) {
     if (Math.abs(c.length - w.length) >= bestD) continue; // cannot beat the best so far
     const dd = typoDistance(w, c.toLowerCase());
-    if (dd < bestD) (best = c), (bestD = dd);
+    if (dd < bestD) ((best = c), (bestD = dd));
   }
   return best;
 }

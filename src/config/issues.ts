@@ -21,15 +21,24 @@ const keyOf = (path: readonly PropertyKey[], message: string) => `${path.map(Str
  */
 function inherited(p: Out, raw: unknown, all: ReadonlySet<string>): boolean {
   const [vsKey, i, rsKey, j, check, key, ...rest] = p.path;
-  if (vsKey !== 'virtual_server' || rsKey !== 'real_server' || check !== 'check' || typeof key !== 'string') return false;
+  if (vsKey !== 'virtual_server' || rsKey !== 'real_server' || check !== 'check' || typeof key !== 'string')
+    return false;
   if (!all.has(keyOf(['virtual_server', i!, 'check', key, ...rest], p.message))) return false;
-  const vs = (raw as { virtual_server?: Array<{ real_server?: Array<{ check?: unknown }> }> })?.virtual_server?.[i as number];
+  const vs = (raw as { virtual_server?: Array<{ real_server?: Array<{ check?: unknown }> }> })?.virtual_server?.[
+    i as number
+  ];
   const own = vs?.real_server?.[j as number]?.check;
   return own !== null && typeof own === 'object' && !(key in own);
 }
 
 /** Adds every field issue and cross-field problem to `ctx`, each once, with the messages above. */
-export function issuesToZod(ctx: z.RefinementCtx, issues: readonly Issue[], cross: readonly RuleProblem[], root: z.ZodType, raw?: unknown): void {
+export function issuesToZod(
+  ctx: z.RefinementCtx,
+  issues: readonly Issue[],
+  cross: readonly RuleProblem[],
+  root: z.ZodType,
+  raw?: unknown,
+): void {
   const seen = new Set<string>();
   const fields = issues.flatMap((i) => readable(i, root));
   const index = new Set(fields.map((p) => keyOf(p.path, p.message)));
@@ -45,10 +54,14 @@ export function issuesToZod(ctx: z.RefinementCtx, issues: readonly Issue[], cros
 function readable(i: Issue, root: z.ZodType): Out[] {
   if (i.code === 'unrecognized_keys') {
     const known = knownKeysAt(root, i.path);
-    return i.keys.map((k) => ({ path: [...i.path, k], message: `unknown key ${JSON.stringify(k)}${suggestion(k, known)}` }));
+    return i.keys.map((k) => ({
+      path: [...i.path, k],
+      message: `unknown key ${JSON.stringify(k)}${suggestion(k, known)}`,
+    }));
   }
   if (i.code === 'invalid_union') return [{ path: i.path, message: unionMessage(i, root) }];
-  if (i.code === 'invalid_type' && (i as { input?: unknown }).input === undefined) return [{ path: i.path, message: 'missing (required)' }];
+  if (i.code === 'invalid_type' && (i as { input?: unknown }).input === undefined)
+    return [{ path: i.path, message: 'missing (required)' }];
   return [{ path: i.path, message: withInput(i.message, (i as { input?: unknown }).input) }];
 }
 

@@ -36,7 +36,10 @@ export function parseConfig(text: string, source: string): LoadResult {
     return { ok: false, problems: r.error.issues.map((i) => ({ path: formatPath(raw, i.path), message: i.message })) };
   } catch (e) {
     // A bug in a validator must not take the daemon down on reload: report it as a problem.
-    return { ok: false, problems: [{ path: '', message: `internal error while validating ${source}: ${(e as Error)?.stack ?? e}` }] };
+    return {
+      ok: false,
+      problems: [{ path: '', message: `internal error while validating ${source}: ${(e as Error)?.stack ?? e}` }],
+    };
   }
 }
 
@@ -63,19 +66,30 @@ export function formatProblems(source: string, problems: ConfigProblem[]): strin
 
 function fileError(path: string, e: NodeJS.ErrnoException): string {
   switch (e.code) {
-    case 'ENOENT': return `cannot read config file ${path}: no such file`;
-    case 'EACCES': case 'EPERM': return `cannot read config file ${path}: permission denied`;
-    case 'EISDIR': return `cannot read config file ${path}: it is a directory, not a file`;
-    default: return `cannot read config file ${path}: ${e.code ?? ''} ${e.message}`.trim();
+    case 'ENOENT':
+      return `cannot read config file ${path}: no such file`;
+    case 'EACCES':
+    case 'EPERM':
+      return `cannot read config file ${path}: permission denied`;
+    case 'EISDIR':
+      return `cannot read config file ${path}: it is a directory, not a file`;
+    default:
+      return `cannot read config file ${path}: ${e.code ?? ''} ${e.message}`.trim();
   }
 }
 
 function syntaxProblem(e: unknown): ConfigProblem {
-  if (!(e instanceof TomlError)) return { path: '', message: `TOML syntax error: ${(e as Error)?.message ?? String(e)}` };
+  if (!(e instanceof TomlError))
+    return { path: '', message: `TOML syntax error: ${(e as Error)?.message ?? String(e)}` };
   // smol-toml's message is "Invalid TOML document: <what>" followed by a code block quoting the
   // file; keep only <what>, so a problem stays one line and no config text reaches the log.
   const what = e.message.split('\n', 1)[0]!.replace(/^Invalid TOML document: /, '');
-  return { path: '', message: `TOML syntax error at line ${e.line}, column ${e.column}: ${what}`, line: e.line, column: e.column };
+  return {
+    path: '',
+    message: `TOML syntax error at line ${e.line}, column ${e.column}: ${what}`,
+    line: e.line,
+    column: e.column,
+  };
 }
 
 /** A table name as shown in a key path: as is when plain, else quoted and cut (no control characters in logs). */
@@ -95,7 +109,9 @@ export function formatPath(raw: unknown, path: readonly PropertyKey[]): string {
       out += `[${seg}]`;
       if (isTable(cur) && typeof cur.name === 'string') out += ` (${printableName(cur.name)})`;
     } else {
-      const key = /^[A-Za-z0-9_-]{1,64}$/.test(String(seg)) ? String(seg) : printableName(String(seg)).replace(/^(?!")(.*)$/, '"$1"');
+      const key = /^[A-Za-z0-9_-]{1,64}$/.test(String(seg))
+        ? String(seg)
+        : printableName(String(seg)).replace(/^(?!")(.*)$/, '"$1"');
       out += out === '' ? key : `.${key}`;
     }
   }

@@ -14,7 +14,12 @@ type File = z.output<typeof fileSchema>;
 type RawVs = File['virtual_server'][number];
 type RawRs = RawVs['real_server'][number];
 
-const SCHED_BITS: Record<string, number> = { 'sh-fallback': 0x08, 'sh-port': 0x10, 'mh-fallback': 0x08, 'mh-port': 0x10 };
+const SCHED_BITS: Record<string, number> = {
+  'sh-fallback': 0x08,
+  'sh-port': 0x10,
+  'mh-fallback': 0x08,
+  'mh-port': 0x10,
+};
 const TUN_FLAGS: Record<string, number> = { nocsum: 0, csum: 1, remcsum: 2 };
 
 /**
@@ -100,16 +105,26 @@ function normalizeVs(vs: RawVs): VirtualServerConfig {
   const sorry = vs.sorry_server === undefined ? undefined : parseHostPort(vs.sorry_server, port);
   const tun = vs.forwarding === 'tun';
   return {
-    name: vs.name, id, key: serviceKey(id), family: id.af, protocol: vs.protocol,
-    scheduler: vs.scheduler, scheduler_flags: vs.scheduler_flags, flags: flagsOf(vs), forwarding: vs.forwarding,
+    name: vs.name,
+    id,
+    key: serviceKey(id),
+    family: id.af,
+    protocol: vs.protocol,
+    scheduler: vs.scheduler,
+    scheduler_flags: vs.scheduler_flags,
+    flags: flagsOf(vs),
+    forwarding: vs.forwarding,
     ...(tun ? { tun_type: vs.tun_type ?? 'ipip', tun_flags: TUN_FLAGS[vs.tun_flags ?? 'nocsum'] } : {}),
     ...(tun && vs.tun_port !== undefined ? { tun_port: vs.tun_port } : {}),
     persistence: vs.persistence ?? 0,
     persistence_netmask: kernelNetmask(id.af, vs.persistence_netmask),
     ...(vs.persistence_engine ? { persistence_engine: vs.persistence_engine } : {}),
-    one_packet: vs.one_packet, quorum: vs.quorum, quorum_hysteresis: vs.quorum_hysteresis,
+    one_packet: vs.one_packet,
+    quorum: vs.quorum,
+    quorum_hysteresis: vs.quorum_hysteresis,
     ...(sorry ? { sorry_server: { ...sorry, family: familyOf(sorry.address) } } : {}),
-    on_failure: vs.on_failure, slow_start: vs.slow_start ?? 0,
+    on_failure: vs.on_failure,
+    slow_start: vs.slow_start ?? 0,
     ...(vs.check ? { check: vs.check } : {}),
     real_server: vs.real_server.map((rs) => normalizeRs(rs, vs, port)),
   };
@@ -120,8 +135,12 @@ function normalizeRs(rs: RawRs, vs: RawVs, servicePort: number): RealServerConfi
   const port = rs.port ?? servicePort;
   const check = rs.check ?? vs.check;
   return {
-    address, port, family: familyOfCanonical(address), weight: rs.weight,
-    upper_threshold: rs.upper_threshold, lower_threshold: rs.lower_threshold,
+    address,
+    port,
+    family: familyOfCanonical(address),
+    weight: rs.weight,
+    upper_threshold: rs.upper_threshold,
+    lower_threshold: rs.lower_threshold,
     forwarding: rs.forwarding ?? vs.forwarding,
     ...(check ? { check } : {}),
     key: destKey({ address, port }),

@@ -26,7 +26,15 @@ const u16 = (v: unknown): v is number => typeof v === 'number' && Number.isInteg
 export function plainRealServer(rs: unknown): PlainRealServer | undefined {
   if (!isTable(rs)) return undefined;
   for (const k in rs) {
-    if (k !== 'address' && k !== 'port' && k !== 'weight' && k !== 'upper_threshold' && k !== 'lower_threshold' && k !== 'forwarding') return undefined;
+    if (
+      k !== 'address' &&
+      k !== 'port' &&
+      k !== 'weight' &&
+      k !== 'upper_threshold' &&
+      k !== 'lower_threshold' &&
+      k !== 'forwarding'
+    )
+      return undefined;
   }
   const { address, port, weight = 1, upper_threshold = 0, lower_threshold = 0, forwarding } = rs;
   if (typeof address !== 'string' || isIP(address) === 0) return undefined;

@@ -21,7 +21,22 @@ export type { Config, VirtualServerConfig, RealServerConfig, GlobalConfig } from
 import type { Config } from './types.js';
 
 /** IPVS schedulers the kernel ships (ip_vs_<name>.ko). */
-export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
+export const SCHEDULERS = [
+  'rr',
+  'wrr',
+  'lc',
+  'wlc',
+  'lblc',
+  'lblcr',
+  'dh',
+  'sh',
+  'sed',
+  'nq',
+  'fo',
+  'ovf',
+  'mh',
+  'twos',
+] as const;
 /** Scheduler flags by name → (scheduler they belong to, IP_VS_SVC_F_SCHED* bit). */
 export const SCHEDULER_FLAGS: Record<string, { scheduler: string; bit: number }> = {
   'sh-fallback': { scheduler: 'sh', bit: 0x08 },
@@ -34,62 +49,224 @@ const name = text('a name of 1-64 letters, digits, "_", "-" or "."', /^[A-Za-z0-
 
 /** `[global]`: daemon-wide settings. Every key is optional. */
 export const globalSchema = table({
-  router_id: doc(text('a non-empty string of at most 64 characters', /^.{1,64}$/).default(() => hostname()), {
-    description: 'Names this node in logs, metrics and VRRP notifications.', example: '"lb1"', default: 'the host name' }),
+  router_id: doc(
+    text('a non-empty string of at most 64 characters', /^.{1,64}$/).default(() => hostname()),
+    {
+      description: 'Names this node in logs, metrics and VRRP notifications.',
+      example: '"lb1"',
+      default: 'the host name',
+    },
+  ),
   log_level: doc(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'), {
-    description: 'pino log level of the JSON log on stdout.', example: '"info"' }),
+    description: 'pino log level of the JSON log on stdout.',
+    example: '"info"',
+  }),
   control_socket: doc(text('an absolute path', /^\/.+/).default('/run/lvsd/lvsd.sock'), {
-    description: 'Unix socket lvsctl talks to; created with mode 0600.', example: '"/run/lvsd/lvsd.sock"' }),
-  metrics_listen: doc(text('"host:port" such as "127.0.0.1:9405" or "[::1]:9405"', /^(\[[0-9A-Fa-f:.]+\]|[^:\s\[\]]+):\d{1,5}$/).optional(), {
-    description: 'Address of the Prometheus /metrics and /healthz HTTP listener; omit to disable.', example: '"127.0.0.1:9405"', default: 'none (disabled)' }),
-  resync_interval: doc(durationSchema.default(30_000), { type: 'duration', default: '"30s"',
-    description: 'How often the kernel table is re-read and drift (ipvsadm -d, -C, weight edits) repaired. At least 1s.', example: '"30s"' }),
+    description: 'Unix socket lvsctl talks to; created with mode 0600.',
+    example: '"/run/lvsd/lvsd.sock"',
+  }),
+  metrics_listen: doc(
+    text(
+      '"host:port" such as "127.0.0.1:9405" or "[::1]:9405"',
+      /^(\[[0-9A-Fa-f:.]+\]|[^:\s\[\]]+):\d{1,5}$/,
+    ).optional(),
+    {
+      description: 'Address of the Prometheus /metrics and /healthz HTTP listener; omit to disable.',
+      example: '"127.0.0.1:9405"',
+      default: 'none (disabled)',
+    },
+  ),
+  resync_interval: doc(durationSchema.default(30_000), {
+    type: 'duration',
+    default: '"30s"',
+    description:
+      'How often the kernel table is re-read and drift (ipvsadm -d, -C, weight edits) repaired. At least 1s.',
+    example: '"30s"',
+  }),
   on_shutdown: doc(oneOf(['keep', 'remove']).default('keep'), {
-    description: 'On SIGTERM/SIGINT: keep the IPVS entries lvsd owns (a restart drops nothing) or remove them.', example: '"keep"' }),
+    description: 'On SIGTERM/SIGINT: keep the IPVS entries lvsd owns (a restart drops nothing) or remove them.',
+    example: '"keep"',
+  }),
   removal: doc(oneOf(['drain', 'delete']).default('drain'), {
-    description: 'A real server removed from the config on reload: drain (weight 0, delete once its connections reach 0 or at drain_timeout) or delete at once.', example: '"drain"' }),
-  drain_timeout: doc(durationSchema.default(300_000), { type: 'duration', default: '"5m"',
-    description: 'Longest a draining real server is kept (weight 0) before it is deleted even with connections left.', example: '"5m"' }),
+    description:
+      'A real server removed from the config on reload: drain (weight 0, delete once its connections reach 0 or at drain_timeout) or delete at once.',
+    example: '"drain"',
+  }),
+  drain_timeout: doc(durationSchema.default(300_000), {
+    type: 'duration',
+    default: '"5m"',
+    description: 'Longest a draining real server is kept (weight 0) before it is deleted even with connections left.',
+    example: '"5m"',
+  }),
   state_file: doc(text('an absolute path', /^\/.+/).default('/var/lib/lvsd/state.json'), {
-    description: 'Where runtime overrides (lvsctl drain/enable) are kept across restarts.', example: '"/var/lib/lvsd/state.json"' }),
+    description: 'Where runtime overrides (lvsctl drain/enable) are kept across restarts.',
+    example: '"/var/lib/lvsd/state.json"',
+  }),
 });
 
 /** `[[virtual_server.real_server]]`: one destination. `check` here is already merged with the VS's check. */
 export const realServerSchema = table({
-  address: doc(ipAddress(), { description: 'Address of the real server (same family as the service unless forwarding = "tun").', example: '"10.99.1.11"', type: 'IP address' }),
-  port: doc(int(0, 65535).optional(), { description: 'Port of the real server. With forwarding dr or tun it must equal the service port (the kernel ignores it).', example: '8080', default: 'the service port (0 for fwmark services)' }),
-  weight: doc(int(0, 65535).default(1), { description: 'Scheduling weight 0-65535 (the kernel takes up to 2^31-1; lvsd caps at 65535 like keepalived so weights and slow-start steps stay meaningful). 0 = no new connections.', example: '100' }),
-  upper_threshold: doc(int(0, 65535).default(0), { description: 'Stop sending new connections above this many active connections; 0 = no limit.', example: '0' }),
-  lower_threshold: doc(int(0, 65535).default(0), { description: 'Resume below this many connections after hitting upper_threshold; must not exceed upper_threshold.', example: '0' }),
-  forwarding: doc(oneOf(['nat', 'dr', 'tun']).optional(), { description: 'Per-server override of the virtual server\'s forwarding method.', example: '"dr"', default: 'the virtual server\'s forwarding' }),
-  check: doc(checkSchema.optional(), { description: 'Health check override: its keys override the virtual server\'s check; a different type replaces the whole block.', example: '{ type = "tcp" }', type: 'check table', default: 'the virtual server\'s check' }),
+  address: doc(ipAddress(), {
+    description: 'Address of the real server (same family as the service unless forwarding = "tun").',
+    example: '"10.99.1.11"',
+    type: 'IP address',
+  }),
+  port: doc(int(0, 65535).optional(), {
+    description:
+      'Port of the real server. With forwarding dr or tun it must equal the service port (the kernel ignores it).',
+    example: '8080',
+    default: 'the service port (0 for fwmark services)',
+  }),
+  weight: doc(int(0, 65535).default(1), {
+    description:
+      'Scheduling weight 0-65535 (the kernel takes up to 2^31-1; lvsd caps at 65535 like keepalived so weights and slow-start steps stay meaningful). 0 = no new connections.',
+    example: '100',
+  }),
+  upper_threshold: doc(int(0, 65535).default(0), {
+    description: 'Stop sending new connections above this many active connections; 0 = no limit.',
+    example: '0',
+  }),
+  lower_threshold: doc(int(0, 65535).default(0), {
+    description: 'Resume below this many connections after hitting upper_threshold; must not exceed upper_threshold.',
+    example: '0',
+  }),
+  forwarding: doc(oneOf(['nat', 'dr', 'tun']).optional(), {
+    description: "Per-server override of the virtual server's forwarding method.",
+    example: '"dr"',
+    default: "the virtual server's forwarding",
+  }),
+  check: doc(checkSchema.optional(), {
+    description:
+      "Health check override: its keys override the virtual server's check; a different type replaces the whole block.",
+    example: '{ type = "tcp" }',
+    type: 'check table',
+    default: "the virtual server's check",
+  }),
 });
 
 /** `[[virtual_server]]`: one IPVS service, by address+port+protocol or by fwmark. */
 export const virtualServerSchema = table({
-  name: doc(name, { description: 'Unique name used by lvsctl, logs, metrics and track_virtual_server.', example: '"web"', type: 'string' }),
-  address: doc(ipAddress().optional(), { description: 'Virtual IP of the service (give address + port, or fwmark).', example: '"10.99.0.50"', type: 'IP address', default: 'none' }),
-  port: doc(int(0, 65535).optional(), { description: 'Service port; 0 (all ports) only with persistence.', example: '80', default: 'none (required with address)' }),
-  protocol: doc(oneOf(['tcp', 'udp', 'sctp']).default('tcp'), { description: 'Transport protocol of an address-based service.', example: '"tcp"' }),
-  fwmark: doc(int(1, 4294967295).optional(), { description: 'Firewall-mark service instead of address + port.', example: '7', default: 'none' }),
-  family: doc(oneOf(['inet', 'inet6']).optional(), { description: 'Address family of a fwmark service (address-based services take it from address).', example: '"inet6"', default: '"inet" for fwmark services' }),
-  scheduler: doc(oneOf(SCHEDULERS).default('wlc'), { description: 'IPVS scheduler: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos.', example: '"wrr"' }),
-  scheduler_flags: doc(z.array(oneOf(['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'])).default([]), { description: 'Scheduler flags; sh-* only with scheduler "sh", mh-* only with "mh".', example: '["sh-port"]', type: 'array of strings' }),
-  forwarding: doc(oneOf(['nat', 'dr', 'tun']).default('nat'), { description: 'Forwarding method: nat (masquerade), dr (direct routing), tun (IP tunnel).', example: '"nat"' }),
-  tun_type: doc(oneOf(['ipip', 'gue', 'gre']).optional(), { description: 'Tunnel encapsulation with forwarding = "tun".', example: '"gue"', default: '"ipip" (with tun)' }),
-  tun_port: doc(int(1, 65535).optional(), { description: 'Destination UDP port of GUE encapsulation (required with tun_type = "gue").', example: '6080', default: 'none' }),
-  tun_flags: doc(oneOf(['nocsum', 'csum', 'remcsum']).optional(), { description: 'Tunnel checksum option for gue/gre.', example: '"csum"', default: '"nocsum"' }),
-  persistence: doc(durationSchema.optional(), { description: 'Persistence timeout (sticky clients), whole seconds; omit for none.', example: '"300s"', type: 'duration', default: 'none' }),
-  persistence_netmask: doc(z.union([text('a dotted netmask like "255.255.255.0"', /^\d+\.\d+\.\d+\.\d+$/), int(1, 128)]).optional(), { description: 'Group clients for persistence: IPv4 a dotted netmask or prefix length 1-32, IPv6 a prefix length 1-128. Needs persistence.', example: '"255.255.255.0"', type: 'string or integer', default: '/32 or /128' }),
-  persistence_engine: doc(oneOf(['sip']).optional(), { description: 'Persistence engine (the kernel has "sip", for UDP SIP Call-ID). Needs persistence.', example: '"sip"', default: 'none' }),
-  one_packet: doc(bool().default(false), { description: 'One-packet scheduling (UDP only): each datagram is scheduled on its own.', example: 'false' }),
-  quorum: doc(int(0, 4294967295).default(1), { description: 'Minimum sum of live weights; below it the sorry server (if any) replaces the real servers and track_virtual_server lowers VRRP priority. 0 disables.', example: '1' }),
-  quorum_hysteresis: doc(int(0, 4294967295).default(0), { description: 'Lost below quorum - hysteresis, regained at quorum + hysteresis.', example: '0' }),
-  sorry_server: doc(text('"address:port", "[v6]:port" or an address', /^\S+$/).optional(), { description: 'Serves while the virtual server is below quorum.', example: '"10.99.1.250:8080"', type: 'string', default: 'none' }),
-  on_failure: doc(oneOf(['weight0', 'remove']).default('weight0'), { description: 'A failed real server gets weight 0 (keepalived inhibit_on_failure: existing connections continue) or is removed.', example: '"weight0"' }),
-  slow_start: doc(durationSchema.optional(), { description: 'Ramp a recovered real server from 1 to its weight over this time, in steps of max(1s, slow_start/10); omit for none.', example: '"30s"', type: 'duration', default: 'none' }),
-  check: doc(checkSchema.optional(), { description: 'Health check, the default for every real server of this virtual server. Omit: servers are always up.', example: '{ type = "tcp", interval = "1s" }', type: 'check table', default: 'none (always up)' }),
-  real_server: doc(z.array(realServerSchema).default([]), { description: 'The real servers (destinations).', example: '[[virtual_server.real_server]]', type: 'array of tables' }),
+  name: doc(name, {
+    description: 'Unique name used by lvsctl, logs, metrics and track_virtual_server.',
+    example: '"web"',
+    type: 'string',
+  }),
+  address: doc(ipAddress().optional(), {
+    description: 'Virtual IP of the service (give address + port, or fwmark).',
+    example: '"10.99.0.50"',
+    type: 'IP address',
+    default: 'none',
+  }),
+  port: doc(int(0, 65535).optional(), {
+    description: 'Service port; 0 (all ports) only with persistence.',
+    example: '80',
+    default: 'none (required with address)',
+  }),
+  protocol: doc(oneOf(['tcp', 'udp', 'sctp']).default('tcp'), {
+    description: 'Transport protocol of an address-based service.',
+    example: '"tcp"',
+  }),
+  fwmark: doc(int(1, 4294967295).optional(), {
+    description: 'Firewall-mark service instead of address + port.',
+    example: '7',
+    default: 'none',
+  }),
+  family: doc(oneOf(['inet', 'inet6']).optional(), {
+    description: 'Address family of a fwmark service (address-based services take it from address).',
+    example: '"inet6"',
+    default: '"inet" for fwmark services',
+  }),
+  scheduler: doc(oneOf(SCHEDULERS).default('wlc'), {
+    description: 'IPVS scheduler: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos.',
+    example: '"wrr"',
+  }),
+  scheduler_flags: doc(z.array(oneOf(['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'])).default([]), {
+    description: 'Scheduler flags; sh-* only with scheduler "sh", mh-* only with "mh".',
+    example: '["sh-port"]',
+    type: 'array of strings',
+  }),
+  forwarding: doc(oneOf(['nat', 'dr', 'tun']).default('nat'), {
+    description: 'Forwarding method: nat (masquerade), dr (direct routing), tun (IP tunnel).',
+    example: '"nat"',
+  }),
+  tun_type: doc(oneOf(['ipip', 'gue', 'gre']).optional(), {
+    description: 'Tunnel encapsulation with forwarding = "tun".',
+    example: '"gue"',
+    default: '"ipip" (with tun)',
+  }),
+  tun_port: doc(int(1, 65535).optional(), {
+    description: 'Destination UDP port of GUE encapsulation (required with tun_type = "gue").',
+    example: '6080',
+    default: 'none',
+  }),
+  tun_flags: doc(oneOf(['nocsum', 'csum', 'remcsum']).optional(), {
+    description: 'Tunnel checksum option for gue/gre.',
+    example: '"csum"',
+    default: '"nocsum"',
+  }),
+  persistence: doc(durationSchema.optional(), {
+    description: 'Persistence timeout (sticky clients), whole seconds; omit for none.',
+    example: '"300s"',
+    type: 'duration',
+    default: 'none',
+  }),
+  persistence_netmask: doc(
+    z.union([text('a dotted netmask like "255.255.255.0"', /^\d+\.\d+\.\d+\.\d+$/), int(1, 128)]).optional(),
+    {
+      description:
+        'Group clients for persistence: IPv4 a dotted netmask or prefix length 1-32, IPv6 a prefix length 1-128. Needs persistence.',
+      example: '"255.255.255.0"',
+      type: 'string or integer',
+      default: '/32 or /128',
+    },
+  ),
+  persistence_engine: doc(oneOf(['sip']).optional(), {
+    description: 'Persistence engine (the kernel has "sip", for UDP SIP Call-ID). Needs persistence.',
+    example: '"sip"',
+    default: 'none',
+  }),
+  one_packet: doc(bool().default(false), {
+    description: 'One-packet scheduling (UDP only): each datagram is scheduled on its own.',
+    example: 'false',
+  }),
+  quorum: doc(int(0, 4294967295).default(1), {
+    description:
+      'Minimum sum of live weights; below it the sorry server (if any) replaces the real servers and track_virtual_server lowers VRRP priority. 0 disables.',
+    example: '1',
+  }),
+  quorum_hysteresis: doc(int(0, 4294967295).default(0), {
+    description: 'Lost below quorum - hysteresis, regained at quorum + hysteresis.',
+    example: '0',
+  }),
+  sorry_server: doc(text('"address:port", "[v6]:port" or an address', /^\S+$/).optional(), {
+    description: 'Serves while the virtual server is below quorum.',
+    example: '"10.99.1.250:8080"',
+    type: 'string',
+    default: 'none',
+  }),
+  on_failure: doc(oneOf(['weight0', 'remove']).default('weight0'), {
+    description:
+      'A failed real server gets weight 0 (keepalived inhibit_on_failure: existing connections continue) or is removed.',
+    example: '"weight0"',
+  }),
+  slow_start: doc(durationSchema.optional(), {
+    description:
+      'Ramp a recovered real server from 1 to its weight over this time, in steps of max(1s, slow_start/10); omit for none.',
+    example: '"30s"',
+    type: 'duration',
+    default: 'none',
+  }),
+  check: doc(checkSchema.optional(), {
+    description: 'Health check, the default for every real server of this virtual server. Omit: servers are always up.',
+    example: '{ type = "tcp", interval = "1s" }',
+    type: 'check table',
+    default: 'none (always up)',
+  }),
+  real_server: doc(z.array(realServerSchema).default([]), {
+    description: 'The real servers (destinations).',
+    example: '[[virtual_server.real_server]]',
+    type: 'array of tables',
+  }),
 });
 
 /** The whole file before cross-field rules: [global], [[virtual_server]], [[vrrp_instance]]. */

@@ -12,7 +12,8 @@ export function unwrap(s: z.ZodType): z.ZodType {
   let cur: unknown = s;
   for (let i = 0; i < 20; i++) {
     const d = defOf(cur);
-    if (['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch', 'nonoptional'].includes(d.type)) cur = d.innerType;
+    if (['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch', 'nonoptional'].includes(d.type))
+      cur = d.innerType;
     else if (d.type === 'pipe') cur = d.in;
     else break;
   }
@@ -47,7 +48,8 @@ export function schemasAt(root: z.ZodType, path: readonly PropertyKey[]): z.ZodT
 /** Keys a table at `path` may have (union of every option's keys). */
 export function knownKeysAt(root: z.ZodType, path: readonly PropertyKey[]): string[] {
   const keys = new Set<string>();
-  for (const s of schemasAt(root, path)) for (const shape of objectsOf(s)) for (const k of Object.keys(shape)) keys.add(k);
+  for (const s of schemasAt(root, path))
+    for (const shape of objectsOf(s)) for (const k of Object.keys(shape)) keys.add(k);
   return [...keys];
 }
 
@@ -66,20 +68,33 @@ export function discriminatorValues(s: z.ZodType, key: string): string[] {
 export function describe(s: z.ZodType): string {
   const d = defOf(unwrap(s));
   switch (d.type) {
-    case 'string': return 'string';
-    case 'number': return numberType(d);
-    case 'boolean': return 'boolean';
-    case 'literal': return (d.values as unknown[]).map((v) => JSON.stringify(v)).join(' | ');
-    case 'enum': return Object.values(d.entries as Record<string, string>).map((v) => JSON.stringify(v)).join(' | ');
-    case 'array': return `array of ${describe(d.element as z.ZodType)}`;
-    case 'object': return 'table';
-    case 'union': return [...new Set((d.options as z.ZodType[]).map(describe))].join(' or ');
-    default: return d.type;
+    case 'string':
+      return 'string';
+    case 'number':
+      return numberType(d);
+    case 'boolean':
+      return 'boolean';
+    case 'literal':
+      return (d.values as unknown[]).map((v) => JSON.stringify(v)).join(' | ');
+    case 'enum':
+      return Object.values(d.entries as Record<string, string>)
+        .map((v) => JSON.stringify(v))
+        .join(' | ');
+    case 'array':
+      return `array of ${describe(d.element as z.ZodType)}`;
+    case 'object':
+      return 'table';
+    case 'union':
+      return [...new Set((d.options as z.ZodType[]).map(describe))].join(' or ');
+    default:
+      return d.type;
   }
 }
 
 function numberType(d: Def): string {
-  const checks = ((d.checks as unknown[] | undefined) ?? []).map((c) => defOf(c) as { check?: string; format?: string; value?: number });
+  const checks = ((d.checks as unknown[] | undefined) ?? []).map(
+    (c) => defOf(c) as { check?: string; format?: string; value?: number },
+  );
   const isInt = String(d.format ?? '').includes('int') || checks.some((c) => String(c.format ?? '').includes('int'));
   const lo = checks.find((c) => c.check === 'greater_than')?.value;
   const hi = checks.find((c) => c.check === 'less_than')?.value;
@@ -92,7 +107,8 @@ export function defaultOf(s: z.ZodType): unknown {
   let cur: unknown = s;
   for (let i = 0; i < 20; i++) {
     const d = defOf(cur);
-    if (d.type === 'default' || d.type === 'prefault') return typeof d.defaultValue === 'function' ? (d.defaultValue as () => unknown)() : d.defaultValue;
+    if (d.type === 'default' || d.type === 'prefault')
+      return typeof d.defaultValue === 'function' ? (d.defaultValue as () => unknown)() : d.defaultValue;
     if (!['optional', 'nullable', 'readonly'].includes(d.type)) return undefined;
     cur = d.innerType;
   }

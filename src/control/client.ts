@@ -37,6 +37,10 @@ function connectError(path: string, e: NodeJS.ErrnoException): ControlError {
   if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {
     return new ControlError('ENODAEMON', `lvsd is not running (no daemon listening on ${path})`);
   }
-  if (e.code === 'EACCES') return new ControlError('EACCES', `permission denied on ${path} (the socket is mode 0600: run as the daemon's user, usually root)`);
+  if (e.code === 'EACCES')
+    return new ControlError(
+      'EACCES',
+      `permission denied on ${path} (the socket is mode 0600: run as the daemon's user, usually root)`,
+    );
   return new ControlError(e.code ?? 'EIO', `cannot talk to the daemon on ${path}: ${e.message}`);
 }

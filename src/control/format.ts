@@ -32,12 +32,16 @@ function reconcileLine(p: NonNullable<StatusReport['daemon']['lastReconcile']>, 
 
 function vsLines(vs: VirtualServerStatus, now: number): string[] {
   const head = `${vs.name}  ${vs.service}  ${vs.scheduler}${vs.inKernel ? '' : '  (NOT IN KERNEL)'}${vs.belowQuorum ? '  BELOW QUORUM' : ''}`;
-  const traffic = vs.stats ? `  conns ${vs.stats.conns}  in ${vs.stats.inpkts}p/${vs.stats.inbytes}B  out ${vs.stats.outpkts}p/${vs.stats.outbytes}B` : '';
+  const traffic = vs.stats
+    ? `  conns ${vs.stats.conns}  in ${vs.stats.inpkts}p/${vs.stats.inbytes}B  out ${vs.stats.outpkts}p/${vs.stats.outbytes}B`
+    : '';
   const lines = [head + traffic];
   lines.push('  REAL SERVER            HEALTH    WEIGHT cfg/want/kernel ACT/INACT  CONNS  WHY');
   for (const r of vs.realServers) lines.push('  ' + rsLine(r, now));
   for (const x of vs.extraDestinations) {
-    lines.push(`  ${pad(x.rs, 22)} -       -/-/${x.weight}  ${x.active ?? '-'}/${x.inactive ?? '-'}  (not in config: draining, sorry server or unmanaged)`);
+    lines.push(
+      `  ${pad(x.rs, 22)} -       -/-/${x.weight}  ${x.active ?? '-'}/${x.inactive ?? '-'}  (not in config: draining, sorry server or unmanaged)`,
+    );
   }
   return lines;
 }
@@ -45,7 +49,9 @@ function vsLines(vs: VirtualServerStatus, now: number): string[] {
 function rsLine(r: RealServerStatus, now: number): string {
   const w = `${r.configuredWeight}/${r.desiredWeight ?? '-'}/${r.kernelWeight ?? '-'}`;
   const conns = `${r.active ?? '-'}/${r.inactive ?? '-'}`;
-  return [pad(r.rs, 22), pad(r.health, 9), pad(w, 22), pad(conns, 10), pad(r.stats?.conns ?? '-', 6), why(r, now)].join(' ');
+  return [pad(r.rs, 22), pad(r.health, 9), pad(w, 22), pad(conns, 10), pad(r.stats?.conns ?? '-', 6), why(r, now)].join(
+    ' ',
+  );
 }
 
 function why(r: RealServerStatus, now: number): string {
@@ -53,7 +59,12 @@ function why(r: RealServerStatus, now: number): string {
   if (r.drained) parts.push('drained by operator (lvsctl enable to undo)');
   if (r.why) parts.push(r.why);
   if (r.health !== 'unchecked' && r.reason) {
-    parts.push(`${r.health} ${r.healthSince !== undefined ? age(now - r.healthSince) + ' ago' : ''}: ${r.reason}`.replace('  ', ' '));
+    parts.push(
+      `${r.health} ${r.healthSince !== undefined ? age(now - r.healthSince) + ' ago' : ''}: ${r.reason}`.replace(
+        '  ',
+        ' ',
+      ),
+    );
   }
   if (r.kernelWeight === null) parts.push('not in the kernel table');
   return parts.join('; ');

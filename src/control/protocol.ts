@@ -31,9 +31,7 @@ export const requestSchema = z.discriminatedUnion('cmd', [
 export type ControlRequest = z.output<typeof requestSchema>;
 
 /** A control response: a result, or an error with a stable code. */
-export type ControlResponse =
-  | { ok: true; result: unknown }
-  | { ok: false; error: { code: string; message: string } };
+export type ControlResponse = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
 
 /** Error class of the control layer; `code` is stable (EBADREQ, ENOVS, ENORS, ENODAEMON, ...). */
 export class ControlError extends Error {

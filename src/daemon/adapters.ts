@@ -44,8 +44,10 @@ export const memoryCodec: MemoryCodec = {
     const drains = new Map<string, DrainEntry>();
     for (const raw of saved) {
       const { startedAt, ...e } = raw as Omit<DrainEntry, 'since'> & { startedAt?: unknown };
-      if (e?.why !== 'removed' || !e.service || !e.dest || typeof e.vs !== 'string' || typeof e.rs !== 'string') continue;
-      const since = typeof startedAt === 'number' && Number.isFinite(startedAt) ? Math.min(now, startedAt - wallOffset) : now;
+      if (e?.why !== 'removed' || !e.service || !e.dest || typeof e.vs !== 'string' || typeof e.rs !== 'string')
+        continue;
+      const since =
+        typeof startedAt === 'number' && Number.isFinite(startedAt) ? Math.min(now, startedAt - wallOffset) : now;
       drains.set(drainKey(e.service, e.dest), { ...e, since, done: false });
     }
     return { belowQuorum: new Map(), drains } satisfies PlannerMemory;
@@ -82,7 +84,12 @@ export function formatOp(op: Op): string {
  * The VRRP service (src/vrrp/service.ts), loaded on first use: configs without vrrp_instance (and
  * every start before its first probe) skip loading the VRRP stack (~20 ms of module loading).
  */
-export async function vrrpService(instances: unknown[], routerId: string, log: Logger, registry: Registry): Promise<VrrpPort> {
+export async function vrrpService(
+  instances: unknown[],
+  routerId: string,
+  log: Logger,
+  registry: Registry,
+): Promise<VrrpPort> {
   const { VrrpService } = await import('../vrrp/service.js');
   const svc = new VrrpService({ instances: instances as VrrpInstanceConfig[], routerId, log, registry });
   return {

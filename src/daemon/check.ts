@@ -30,7 +30,8 @@ export function capabilityWarnings(caps: bigint | undefined, needRaw: boolean, n
   if (caps === undefined) return [];
   const has = (bit: number) => (caps & (1n << BigInt(bit))) !== 0n;
   const out: string[] = [];
-  if (needAdmin && !has(CAP_NET_ADMIN)) out.push('CAP_NET_ADMIN is not effective: lvsd cannot change IPVS or addresses');
+  if (needAdmin && !has(CAP_NET_ADMIN))
+    out.push('CAP_NET_ADMIN is not effective: lvsd cannot change IPVS or addresses');
   if (needRaw && !has(CAP_NET_RAW)) out.push('CAP_NET_RAW is not effective: VRRP and raw ICMP checks will fail');
   return out;
 }
@@ -47,7 +48,8 @@ export async function check<C>(args: DaemonArgs, w: Wiring<C>): Promise<number> 
   const c = loaded.config;
   const needIpvs = w.model.ownedKeys(c).length > 0;
   const needRaw = w.model.vrrpInstances(c).length > 0 || JSON.stringify(w.model.targets(c)).includes('"type":"icmp"');
-  for (const warn of capabilityWarnings(effectiveCaps(), needRaw, needIpvs || needRaw)) process.stdout.write(`warning: ${warn}\n`);
+  for (const warn of capabilityWarnings(effectiveCaps(), needRaw, needIpvs || needRaw))
+    process.stdout.write(`warning: ${warn}\n`);
   if (needIpvs && args.dataplane === 'kernel') {
     try {
       const { dataplane } = await w.openDataplane('kernel');
@@ -81,7 +83,9 @@ export async function plan<C>(args: DaemonArgs, w: Wiring<C>): Promise<number> {
     const input = { config: c, health: () => ({ up: true }), drained: overrides.keys(), now: 0, actual };
     const { out } = w.model.plan(input, undefined);
     const ops = w.diffTables(actual, out.table, new Set(w.model.ownedKeys(c)));
-    process.stdout.write(`# lvsd --plan ${args.file}: ${ops.length} operation(s) against the ${args.dataplane} table (health assumed up)\n`);
+    process.stdout.write(
+      `# lvsd --plan ${args.file}: ${ops.length} operation(s) against the ${args.dataplane} table (health assumed up)\n`,
+    );
     for (const op of ops) process.stdout.write(w.formatOp(op) + '\n');
     return 0;
   } finally {

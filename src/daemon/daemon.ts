@@ -11,8 +11,16 @@ import type { IpvsTable } from '../ipvs/types.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { Overrides, overrideKey } from './overrides.js';
 import type {
-  ConfigModel, Globals, HealthEventLike, HealthPort, HealthView, PlanOutput, Problem,
-  ReconcileReportLike, ReconcilerPort, VrrpPort,
+  ConfigModel,
+  Globals,
+  HealthEventLike,
+  HealthPort,
+  HealthView,
+  PlanOutput,
+  Problem,
+  ReconcileReportLike,
+  ReconcilerPort,
+  VrrpPort,
 } from './ports.js';
 import { buildStatus, type StatusReport } from './status.js';
 import { resolveServer, splitId } from './names.js';
@@ -191,8 +199,10 @@ export class Daemon<C> {
     this.wrote = r.ops.length > 0;
     // A table that stays unreadable (e.g. no ip_vs module) is retried 1 s, 2 s, 4 s ... then every resync.
     this.readErrors = r.error ? this.readErrors + 1 : 0;
-    if (r.error) this.d.log.error({ err: r.error, attempt: this.readErrors }, 'reading the IPVS table failed; retrying');
-    if (r.error) this.armWake(now + Math.min(1000 * 2 ** Math.min(this.readErrors - 1, 16), this.globals().resyncIntervalMs));
+    if (r.error)
+      this.d.log.error({ err: r.error, attempt: this.readErrors }, 'reading the IPVS table failed; retrying');
+    if (r.error)
+      this.armWake(now + Math.min(1000 * 2 ** Math.min(this.readErrors - 1, 16), this.globals().resyncIntervalMs));
     this.d.metrics?.reconciled(r.durationMs / 1000, r.writes, failed.length);
     if (r.ops.length) this.d.log.info({ ops: r.ops.length, failed: failed.length, ms: r.durationMs }, 'reconciled');
     for (const f of failed) this.d.log.warn({ err: f }, 'IPVS operation failed; will retry');
@@ -221,10 +231,13 @@ export class Daemon<C> {
     if (at === undefined || this.stopped) return;
     if (this.cancelWake && this.cancelWake.at <= at) return;
     this.cancelWake?.cancel();
-    const cancel = this.d.clock.setTimeout(() => {
-      this.cancelWake = undefined;
-      void this.requestPass('wake');
-    }, Math.max(0, at - this.d.clock.now()));
+    const cancel = this.d.clock.setTimeout(
+      () => {
+        this.cancelWake = undefined;
+        void this.requestPass('wake');
+      },
+      Math.max(0, at - this.d.clock.now()),
+    );
     this.cancelWake = { at, cancel };
   }
 
@@ -297,7 +310,12 @@ export class Daemon<C> {
     return this.operatorOverride('enable', vs, rs, 'enabled by operator');
   }
 
-  private async operatorOverride(op: 'drain' | 'enable', vs: string, rs: string, msg: string): Promise<{ changed: boolean }> {
+  private async operatorOverride(
+    op: 'drain' | 'enable',
+    vs: string,
+    rs: string,
+    msg: string,
+  ): Promise<{ changed: boolean }> {
     const key = this.resolve(vs, rs);
     const changed = this.d.overrides[op](key.vs, key.rs);
     this.d.log.info({ vs: key.vs, rs: key.rs, changed }, msg);

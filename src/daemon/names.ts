@@ -21,7 +21,11 @@ export function canonicalRs(text: string): string {
 /** Finds (vs, rs) in the config; throws DaemonError ENOVS / ENORS naming what exists. */
 export function resolveServer(vss: VirtualServerRef[], vs: string, rs: string): { vs: string; rs: string } {
   const v = vss.find((x) => x.name === vs);
-  if (!v) throw new DaemonError('ENOVS', `no virtual server named ${JSON.stringify(vs)} (there are: ${vss.map((x) => x.name).join(', ')})`);
+  if (!v)
+    throw new DaemonError(
+      'ENOVS',
+      `no virtual server named ${JSON.stringify(vs)} (there are: ${vss.map((x) => x.name).join(', ')})`,
+    );
   const want = canonicalRs(rs);
   const r = v.realServers.find((x) => x.rs === rs || x.rs === want);
   if (!r) {

@@ -97,7 +97,11 @@ export class Overrides {
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
     const removedDrains = JSON.parse(this.drainsJson) as unknown[];
-    writeFileSync(tmp, JSON.stringify(removedDrains.length ? { version: 1, drained, removedDrains } : { version: 1, drained }) + '\n', { mode: 0o600 });
+    writeFileSync(
+      tmp,
+      JSON.stringify(removedDrains.length ? { version: 1, drained, removedDrains } : { version: 1, drained }) + '\n',
+      { mode: 0o600 },
+    );
     renameSync(tmp, this.file);
   }
 }

@@ -8,7 +8,16 @@ import { MemoryDataplane } from '../dataplane/memory.js';
 import { HealthEngine } from '../health/engine.js';
 import type { Op } from '../ipvs/types.js';
 import { configModel } from './model.js';
-import { planner, summary, diffTables, reconciler, openKernel, formatOp, vrrpService, memoryCodec } from './adapters.js';
+import {
+  planner,
+  summary,
+  diffTables,
+  reconciler,
+  openKernel,
+  formatOp,
+  vrrpService,
+  memoryCodec,
+} from './adapters.js';
 import type { Wiring } from './wiring.js';
 
 /** Above this many health targets the probe latency histogram has no `target` label. */
@@ -29,7 +38,9 @@ export function realWiring(): Wiring<Config> {
     async health(clock, log, registry, targets) {
       // Per-target probe latency histograms cost ~12 series per target: keep them for fleets up to
       // PER_TARGET_LIMIT targets, above that only per check kind. health/metrics.ts loads prom-client.
-      const metrics = registry && new (await import('../health/metrics.js')).HealthMetrics(registry, { perTarget: targets <= PER_TARGET_LIMIT });
+      const metrics =
+        registry &&
+        new (await import('../health/metrics.js')).HealthMetrics(registry, { perTarget: targets <= PER_TARGET_LIMIT });
       return new HealthEngine({ clock, log: log.child({ layer: 'health' }), metrics });
     },
     vrrp: vrrpService,

@@ -41,7 +41,13 @@ export async function runDaemon<C>(args: DaemonArgs, w: Wiring<C>): Promise<numb
         const why = `${(e as Error).message}; virtual servers are not programmed until it is loaded (retried at every resync), VRRP and health checks keep running`;
         log.error({ err: (e as Error).message }, why);
         process.stderr.write(`lvsd: ${why}\n`);
-        return serve(args, w, loaded.config, awaitingIpvs(() => w.openDataplane('kernel')), log);
+        return serve(
+          args,
+          w,
+          loaded.config,
+          awaitingIpvs(() => w.openDataplane('kernel')),
+          log,
+        );
       }
       log.fatal({ err: (e as Error).message }, 'cannot open the dataplane');
       process.stderr.write(`lvsd: ${(e as Error).message}\n`);
@@ -51,12 +57,20 @@ export async function runDaemon<C>(args: DaemonArgs, w: Wiring<C>): Promise<numb
   return serve(args, w, loaded.config, opened, log);
 }
 
-async function serve<C>(args: DaemonArgs, w: Wiring<C>, config: C, opened: OpenedDataplane | undefined, log: Logger): Promise<number> {
+async function serve<C>(
+  args: DaemonArgs,
+  w: Wiring<C>,
+  config: C,
+  opened: OpenedDataplane | undefined,
+  log: Logger,
+): Promise<number> {
   const g = w.model.globals(config);
   let daemon: Daemon<C> | undefined;
   // Without metrics_listen nothing can ever read the metrics (the listener is not added by a reload),
   // so prom-client is not even loaded (~30-40 ms of module loading before the first probe).
-  const metrics = g.metricsListen ? await createMetrics(() => (daemon ? snapshot(daemon) : Promise.resolve([]))) : undefined;
+  const metrics = g.metricsListen
+    ? await createMetrics(() => (daemon ? snapshot(daemon) : Promise.resolve([])))
+    : undefined;
   const overrides = new Overrides(g.stateFile);
   const bad = overrides.load();
   if (bad) log.warn(bad);
@@ -69,7 +83,13 @@ async function serve<C>(args: DaemonArgs, w: Wiring<C>, config: C, opened: Opene
     dataplaneKind: opened ? args.dataplane : 'none',
     // the target count only sizes the probe metrics: not worth building 10,000 targets without them
     health: await w.health(systemClock, log, metrics?.registry, metrics ? w.model.targets(config).length : 0),
-    vrrp: async (inst, c) => w.vrrp(inst, w.model.globals(c).routerId, log.child({ layer: 'vrrp' }), metrics?.registry ?? (await unreadRegistry())),
+    vrrp: async (inst, c) =>
+      w.vrrp(
+        inst,
+        w.model.globals(c).routerId,
+        log.child({ layer: 'vrrp' }),
+        metrics?.registry ?? (await unreadRegistry()),
+      ),
     overrides,
     clock: systemClock,
     log,
@@ -114,12 +134,20 @@ async function unreadRegistry() {
   return new Registry();
 }
 
-async function startListeners<C>(daemon: Daemon<C>, sock: string, listen: string | undefined, metrics: DaemonMetrics | undefined, log: Logger) {
+async function startListeners<C>(
+  daemon: Daemon<C>,
+  sock: string,
+  listen: string | undefined,
+  metrics: DaemonMetrics | undefined,
+  log: Logger,
+) {
   try {
     const control = await ControlServer.listen(sock, (req) => handleRequest(daemon, req));
     const http =
       listen && metrics
-        ? await (await import('../metrics/http.js')).MetricsServer.listen(listen, { metrics: () => metrics.text(), unhealthy: () => unhealthy(daemon) })
+        ? await (
+            await import('../metrics/http.js')
+          ).MetricsServer.listen(listen, { metrics: () => metrics.text(), unhealthy: () => unhealthy(daemon) })
         : undefined;
     return { control, http };
   } catch (e) {
@@ -134,7 +162,9 @@ function waitForStop<C>(log: Logger, daemon: Daemon<C>): Promise<number> {
     let stopping = false;
     process.on('SIGHUP', () => {
       log.info('SIGHUP: reloading');
-      daemon.reload().catch((e: Error) => log.error({ err: e.stack ?? e.message }, 'reload failed; keeping the running config'));
+      daemon
+        .reload()
+        .catch((e: Error) => log.error({ err: e.stack ?? e.message }, 'reload failed; keeping the running config'));
     });
     const stop = (sig: string) => {
       if (stopping) return void (log.warn(`${sig} again: exiting now`), process.exit(1));
@@ -175,5 +205,16 @@ async function snapshot<C>(d: Daemon<C>): Promise<DestSnapshot[]> {
 
 function statsOf(s: NonNullable<RealServerStatus['stats']>): Stats {
   const z = 0n;
-  return { conns: BigInt(s.conns), inpkts: BigInt(s.inpkts), outpkts: BigInt(s.outpkts), inbytes: BigInt(s.inbytes), outbytes: BigInt(s.outbytes), cps: z, inpps: z, outpps: z, inbps: z, outbps: z };
+  return {
+    conns: BigInt(s.conns),
+    inpkts: BigInt(s.inpkts),
+    outpkts: BigInt(s.outpkts),
+    inbytes: BigInt(s.inbytes),
+    outbytes: BigInt(s.outbytes),
+    cps: z,
+    inpps: z,
+    outpps: z,
+    inbps: z,
+    outbps: z,
+  };
 }

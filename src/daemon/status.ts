@@ -79,14 +79,21 @@ export interface StatusSource<C> {
 /** Builds the report from the daemon's state. */
 export function buildStatus<C>(
   src: StatusSource<C>,
-  env: { model: ConfigModel<C>; health: HealthPort; overrides: Overrides; actual?: IpvsTable; dataplane: StatusReport['daemon']['dataplane']; configPath: string },
+  env: {
+    model: ConfigModel<C>;
+    health: HealthPort;
+    overrides: Overrides;
+    actual?: IpvsTable;
+    dataplane: StatusReport['daemon']['dataplane'];
+    configPath: string;
+  },
 ): StatusReport {
   const g = env.model.globals(src.config);
   const kernel = new Map((env.actual?.services ?? []).map((s) => [serviceKey(s.id), s]));
   const desired = new Map((src.plan?.table.services ?? []).map((s) => [serviceKey(s.id), s]));
-  const vss = env.model.virtualServers(src.config).map((vs) =>
-    vsStatus(vs, kernel.get(vs.serviceKey), desired.get(vs.serviceKey), src.plan, env),
-  );
+  const vss = env.model
+    .virtualServers(src.config)
+    .map((vs) => vsStatus(vs, kernel.get(vs.serviceKey), desired.get(vs.serviceKey), src.plan, env));
   return {
     daemon: {
       pid: process.pid,

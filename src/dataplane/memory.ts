@@ -10,12 +10,36 @@
  */
 import { NetlinkError, errnoNumber } from '../netlink/errors.js';
 import {
-  destKey, hostPort, serviceKey,
-  type DestConns, type Destination, type IpvsTable, type Op, type OpResult, type Service, type ServiceId, type TableService,
+  destKey,
+  hostPort,
+  serviceKey,
+  type DestConns,
+  type Destination,
+  type IpvsTable,
+  type Op,
+  type OpResult,
+  type Service,
+  type ServiceId,
+  type TableService,
 } from '../ipvs/types.js';
 import type { Dataplane } from './dataplane.js';
 
-const SCHEDULERS = new Set(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos']);
+const SCHEDULERS = new Set([
+  'rr',
+  'wrr',
+  'lc',
+  'wlc',
+  'lblc',
+  'lblcr',
+  'dh',
+  'sh',
+  'sed',
+  'nq',
+  'fo',
+  'ovf',
+  'mh',
+  'twos',
+]);
 const ERRNO = { ENOENT: 2, ESRCH: 3, EEXIST: 17, EINVAL: 22, ERANGE: 34 } as const;
 const INT32_MAX = 2 ** 31 - 1;
 
@@ -42,10 +66,16 @@ export class MemoryDataplane implements Dataplane {
    * Starts empty, or with `initial` loaded as if added by hand (not counted as writes). Dests whose
    * address is in `opts.localAddresses` get forwarding "local", as the kernel does for host addresses.
    */
-  constructor(initial?: IpvsTable, private readonly opts: { localAddresses?: readonly string[] } = {}) {
+  constructor(
+    initial?: IpvsTable,
+    private readonly opts: { localAddresses?: readonly string[] } = {},
+  ) {
     for (const s of initial?.services ?? []) {
       const { destinations, stats: _s, ...service } = s;
-      this.table.set(serviceKey(s.id), { service: clone(service), dests: new Map(destinations.map((d) => [destKey(d), cleanDest(d)])) });
+      this.table.set(serviceKey(s.id), {
+        service: clone(service),
+        dests: new Map(destinations.map((d) => [destKey(d), cleanDest(d)])),
+      });
     }
   }
 
@@ -60,7 +90,10 @@ export class MemoryDataplane implements Dataplane {
   snapshot(): IpvsTable {
     const services: TableService[] = [];
     for (const [sk, e] of this.table) {
-      const destinations = [...e.dests.values()].map((d) => ({ ...d, conns: { ...(this.conns.get(`${sk}|${destKey(d)}`) ?? ZERO) } }));
+      const destinations = [...e.dests.values()].map((d) => ({
+        ...d,
+        conns: { ...(this.conns.get(`${sk}|${destKey(d)}`) ?? ZERO) },
+      }));
       services.push({ ...e.service, id: { ...e.service.id }, destinations });
     }
     return { services };
@@ -110,14 +143,25 @@ export class MemoryDataplane implements Dataplane {
       throw new NetlinkError(ERRNO[code], describeOp(op));
     };
     switch (op.op) {
-      case 'add-service': return this.addService(op.service, fail);
-      case 'edit-service': return this.editService(op.service, fail);
-      case 'del-service': return this.delService(op.id, fail);
-      case 'add-dest': return this.addDest(op.service, op.dest, fail);
-      case 'edit-dest': return this.editDest(op.service, op.dest, fail);
-      case 'del-dest': return this.delDest(op.service, op.dest, fail);
-      case 'flush': this.table.clear(); this.conns.clear(); return;
-      case 'zero': if (op.service && !this.table.has(serviceKey(op.service))) fail('ESRCH'); return;
+      case 'add-service':
+        return this.addService(op.service, fail);
+      case 'edit-service':
+        return this.editService(op.service, fail);
+      case 'del-service':
+        return this.delService(op.id, fail);
+      case 'add-dest':
+        return this.addDest(op.service, op.dest, fail);
+      case 'edit-dest':
+        return this.editDest(op.service, op.dest, fail);
+      case 'del-dest':
+        return this.delDest(op.service, op.dest, fail);
+      case 'flush':
+        this.table.clear();
+        this.conns.clear();
+        return;
+      case 'zero':
+        if (op.service && !this.table.has(serviceKey(op.service))) fail('ESRCH');
+        return;
     }
   }
 
@@ -201,13 +245,21 @@ function errnoOf(name: string): number {
 /** Names an op like the kernel dataplane does: "IPVS_CMD_NEW_DEST TCP 10.0.0.1:80 10.0.0.2:8080". */
 export function describeOp(op: Op): string {
   switch (op.op) {
-    case 'add-service': return `IPVS_CMD_NEW_SERVICE ${serviceKey(op.service.id)}`;
-    case 'edit-service': return `IPVS_CMD_SET_SERVICE ${serviceKey(op.service.id)}`;
-    case 'del-service': return `IPVS_CMD_DEL_SERVICE ${serviceKey(op.id)}`;
-    case 'add-dest': return `IPVS_CMD_NEW_DEST ${serviceKey(op.service)} ${hostPort(op.dest.address, op.dest.port)}`;
-    case 'edit-dest': return `IPVS_CMD_SET_DEST ${serviceKey(op.service)} ${hostPort(op.dest.address, op.dest.port)}`;
-    case 'del-dest': return `IPVS_CMD_DEL_DEST ${serviceKey(op.service)} ${hostPort(op.dest.address, op.dest.port)}`;
-    case 'flush': return 'IPVS_CMD_FLUSH';
-    case 'zero': return `IPVS_CMD_ZERO${op.service ? ' ' + serviceKey(op.service) : ''}`;
+    case 'add-service':
+      return `IPVS_CMD_NEW_SERVICE ${serviceKey(op.service.id)}`;
+    case 'edit-service':
+      return `IPVS_CMD_SET_SERVICE ${serviceKey(op.service.id)}`;
+    case 'del-service':
+      return `IPVS_CMD_DEL_SERVICE ${serviceKey(op.id)}`;
+    case 'add-dest':
+      return `IPVS_CMD_NEW_DEST ${serviceKey(op.service)} ${hostPort(op.dest.address, op.dest.port)}`;
+    case 'edit-dest':
+      return `IPVS_CMD_SET_DEST ${serviceKey(op.service)} ${hostPort(op.dest.address, op.dest.port)}`;
+    case 'del-dest':
+      return `IPVS_CMD_DEL_DEST ${serviceKey(op.service)} ${hostPort(op.dest.address, op.dest.port)}`;
+    case 'flush':
+      return 'IPVS_CMD_FLUSH';
+    case 'zero':
+      return `IPVS_CMD_ZERO${op.service ? ' ' + serviceKey(op.service) : ''}`;
   }
 }

@@ -55,7 +55,8 @@ export function endpoint(address: string, port: number): string {
 /** Turns any thrown value into a short reason, preferring the errno-style code ("connect ECONNREFUSED"). */
 export function describeError(what: string, err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: unknown; name?: string } | undefined;
-  if (e?.cause && typeof e.cause === 'object' && (e.cause as { code?: string }).code) return describeError(what, e.cause);
+  if (e?.cause && typeof e.cause === 'object' && (e.cause as { code?: string }).code)
+    return describeError(what, e.cause);
   if (e?.code && /^E[A-Z0-9_]+$/.test(e.code) && !e.code.startsWith('ERR_')) return `${what} ${e.code}`;
   if (e?.code) return `${what} ${e.code}: ${e.message ?? ''}`.trim();
   return `${what} failed: ${e?.message ?? String(err)}`;

@@ -20,7 +20,11 @@ export const regexSchema = z.string().check((ctx) => {
   try {
     new RegExp(ctx.value);
   } catch (e) {
-    ctx.issues.push({ code: 'custom', input: ctx.value, message: `invalid regular expression: ${(e as Error).message}` });
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: `invalid regular expression: ${(e as Error).message}`,
+    });
   }
 });
 
@@ -40,7 +44,8 @@ export function textOrHex<K extends string, H extends string>(
   key: K,
   hexKey: H,
 ): void {
-  if (v[key] !== undefined && v[hexKey] !== undefined) ctx.addIssue({ code: 'custom', path: [hexKey], message: `use either ${key} or ${hexKey}, not both` });
+  if (v[key] !== undefined && v[hexKey] !== undefined)
+    ctx.addIssue({ code: 'custom', path: [hexKey], message: `use either ${key} or ${hexKey}, not both` });
 }
 
 /** An inclusive HTTP status range. */
@@ -68,7 +73,10 @@ const statusItem = z.union([z.int(), z.string()]).transform((v, ctx) => {
 
 /** One status, a range, or a list of them → list of inclusive ranges. */
 export const statusSchema = z
-  .preprocess((v) => (Array.isArray(v) || v === undefined ? v : [v]), z.array(statusItem).min(1, 'expect_status must not be empty'))
+  .preprocess(
+    (v) => (Array.isArray(v) || v === undefined ? v : [v]),
+    z.array(statusItem).min(1, 'expect_status must not be empty'),
+  )
   .default([[200, 399]]);
 
 /** Common options of every check; `timeout` is filled from `interval` by schema.ts when absent. */

@@ -27,18 +27,31 @@ export function answerTexts(a: { type?: string; data?: unknown }): string[] {
 /** Judges a decoded reply: rcode NOERROR, at least one answer, and expect_answer if set. */
 export function judgeReply(reply: dnsPacket.Packet & { rcode?: string }, spec: DnsSpec, ep: string): ProbeResult {
   const q = `${spec.query_type} ${spec.name}`;
-  if (reply.rcode !== 'NOERROR') return { ok: false, detail: `DNS ${reply.rcode ?? 'unknown rcode'} for ${q} from ${ep}` };
+  if (reply.rcode !== 'NOERROR')
+    return { ok: false, detail: `DNS ${reply.rcode ?? 'unknown rcode'} for ${q} from ${ep}` };
   const answers = (reply.answers ?? []).filter((a) => a.type === spec.query_type);
-  if (answers.length === 0) return { ok: false, detail: `DNS NOERROR but no ${spec.query_type} answer for ${spec.name} from ${ep}` };
+  if (answers.length === 0)
+    return { ok: false, detail: `DNS NOERROR but no ${spec.query_type} answer for ${spec.name} from ${ep}` };
   if (spec.expect_answer !== undefined && !answers.some((a) => answerTexts(a).includes(spec.expect_answer!)))
-    return { ok: false, detail: `DNS answers for ${q} from ${ep} do not include "${spec.expect_answer}" (got ${answers.map((a) => answerTexts(a)[0]).join(', ')})` };
-  return { ok: true, detail: `DNS NOERROR for ${q} from ${ep} (${answers.length} answer${answers.length > 1 ? 's' : ''})` };
+    return {
+      ok: false,
+      detail: `DNS answers for ${q} from ${ep} do not include "${spec.expect_answer}" (got ${answers.map((a) => answerTexts(a)[0]).join(', ')})`,
+    };
+  return {
+    ok: true,
+    detail: `DNS NOERROR for ${q} from ${ep} (${answers.length} answer${answers.length > 1 ? 's' : ''})`,
+  };
 }
 
 function probeDns(target: ProbeTarget, spec: DnsSpec, signal: AbortSignal): Promise<ProbeResult> {
   const ep = endpoint(target.address, target.port);
   const id = Math.floor(Math.random() * 65536);
-  const query = dnsPacket.encode({ type: 'query', id, flags: spec.recursion ? dnsPacket.RECURSION_DESIRED : 0, questions: [{ type: spec.query_type, name: spec.name }] });
+  const query = dnsPacket.encode({
+    type: 'query',
+    id,
+    flags: spec.recursion ? dnsPacket.RECURSION_DESIRED : 0,
+    questions: [{ type: spec.query_type, name: spec.name }],
+  });
   return new Promise((resolve) => {
     const sock = udpSocketFor(target);
     const finish = settleOnce(signal, `DNS probe of ${ep} aborted`, () => sock.close(), resolve);
@@ -48,7 +61,10 @@ function probeDns(target: ProbeTarget, spec: DnsSpec, signal: AbortSignal): Prom
       try {
         reply = dnsPacket.decode(msg);
       } catch (e) {
-        return finish({ ok: false, detail: `malformed DNS reply from ${ep} (${msg.length} bytes): ${(e as Error).message}` });
+        return finish({
+          ok: false,
+          detail: `malformed DNS reply from ${ep} (${msg.length} bytes): ${(e as Error).message}`,
+        });
       }
       if (reply.id !== id || reply.type !== 'response') return; // not ours: keep waiting
       finish(judgeReply(reply, spec, ep));

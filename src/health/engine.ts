@@ -179,7 +179,9 @@ export class HealthEngine {
    */
   async prepare(targets: HealthTarget[]): Promise<void> {
     const kinds = new Set(targets.map((t) => t.spec.type));
-    await Promise.all([...kinds].map((k) => (this.checkers.get(k) as { load?: () => Promise<void> } | undefined)?.load?.()));
+    await Promise.all(
+      [...kinds].map((k) => (this.checkers.get(k) as { load?: () => Promise<void> } | undefined)?.load?.()),
+    );
   }
 
   /** Subscribes to verdict changes; returns the unsubscribe function. */
@@ -198,7 +200,14 @@ export class HealthEngine {
       p = this.probes.get(probeKey(q.t));
       if (!p) {
         const h = initialHealth(q.t.spec.initial, q.since);
-        return { state: h.state, since: h.since, reason: h.reason, lastResults: [], weight: h.weight, probes: h.probes };
+        return {
+          state: h.state,
+          since: h.since,
+          reason: h.reason,
+          lastResults: [],
+          weight: h.weight,
+          probes: h.probes,
+        };
       }
     }
     const h = p.health;
@@ -208,7 +217,12 @@ export class HealthEngine {
 
   /** Counts: target ids, unique probes, rounds in flight, and p99 scheduler lag (ms) of recent rounds. */
   stats(): { targets: number; probes: number; inFlight: number; schedulerLagP99Ms: number } {
-    return { targets: this.byId.size + this.pending.size, probes: this.probes.size, inFlight: this.inFlight, schedulerLagP99Ms: this.sched.lagP99() };
+    return {
+      targets: this.byId.size + this.pending.size,
+      probes: this.probes.size,
+      inFlight: this.inFlight,
+      schedulerLagP99Ms: this.sched.lagP99(),
+    };
   }
 
   /** Stops every probe, aborts in-flight rounds (killing scripts), waits for them, closes shared sockets. */
@@ -251,10 +265,36 @@ export class HealthEngine {
     const s = t.spec as Partial<Record<'connect_ip' | 'connect_port' | 'bindto', string | number>>;
     const address = (s.connect_ip as string | undefined) ?? t.address;
     const port = (s.connect_port as number | undefined) ?? t.port;
-    const target: ProbeTarget = { address, port, server: { address: t.address, port: t.port }, bindto: s.bindto as string | undefined, timeoutMs: t.spec.timeout };
+    const target: ProbeTarget = {
+      address,
+      port,
+      server: { address: t.address, port: t.port },
+      bindto: s.bindto as string | undefined,
+      timeoutMs: t.spec.timeout,
+    };
     const health = initialHealth(t.spec.initial, since);
-    const ctx = { checker, target, spec: t.spec, clock: this.clock, defer: this.clock === systemClock ? setImmediate : undefined };
-    const p: Probe = { key, label: endpoint(address, port), ctx, spec: t.spec, ids: new Set(), health, ring: new ResultRing(), due: 0, handle: new RoundHandle(), inFlight: false, stopped: false, gen: 0, run: (now) => this.round(p, now) };
+    const ctx = {
+      checker,
+      target,
+      spec: t.spec,
+      clock: this.clock,
+      defer: this.clock === systemClock ? setImmediate : undefined,
+    };
+    const p: Probe = {
+      key,
+      label: endpoint(address, port),
+      ctx,
+      spec: t.spec,
+      ids: new Set(),
+      health,
+      ring: new ResultRing(),
+      due: 0,
+      handle: new RoundHandle(),
+      inFlight: false,
+      stopped: false,
+      gen: 0,
+      run: (now) => this.round(p, now),
+    };
     return p;
   }
 
@@ -288,7 +328,11 @@ export class HealthEngine {
   }
 
   private record(p: Probe, rec: ProbeRecord): void {
-    if (this.opts.metrics) this.opts.metrics.observeProbeWith((p.metricSeries ??= this.opts.metrics.probeLabels(p.spec.type, p.label)), rec.ms);
+    if (this.opts.metrics)
+      this.opts.metrics.observeProbeWith(
+        (p.metricSeries ??= this.opts.metrics.probeLabels(p.spec.type, p.label)),
+        rec.ms,
+      );
     const { health, transition } = nextHealth(p.health, rec, p.spec);
     // copied into the probe's own object: the new one dies young instead of living an interval
     // and being promoted to V8's old space (the same reason as ring.ts)
@@ -298,7 +342,10 @@ export class HealthEngine {
   }
 
   private emit(p: Probe, t: Transition, at: number): void {
-    this.opts.log?.info({ target: p.label, kind: p.spec.type, ids: [...p.ids], from: t.from, to: t.to, reason: t.reason }, 'health transition');
+    this.opts.log?.info(
+      { target: p.label, kind: p.spec.type, ids: [...p.ids], from: t.from, to: t.to, reason: t.reason },
+      'health transition',
+    );
     for (const id of p.ids) {
       if (t.from !== t.to) this.opts.metrics?.transitions.inc({ to: t.to });
       const ev: HealthEvent = { id, from: t.from, to: t.to, reason: t.reason, at, weight: t.weight };
@@ -357,7 +404,11 @@ function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v) ?? 'undefined';
 }

@@ -108,7 +108,11 @@ function open(t: ExchangeTarget): { raw: net.Socket; sock: net.Socket } {
  * closed when it settles. Callback form on purpose: no promise, AbortSignal or listener per probe
  * (at 2,000 probes/s those were most of the garbage promoted to old space; bench/results/health.md).
  */
-export function exchange(t: ExchangeTarget, req: ExchangeRequest, done: (err: unknown, res?: HttpResponse) => void): () => void {
+export function exchange(
+  t: ExchangeTarget,
+  req: ExchangeRequest,
+  done: (err: unknown, res?: HttpResponse) => void,
+): () => void {
   const { raw, sock } = open(t);
   const sink = new BodySink(req.maxBody, req.keepText, req.digest);
   const parser = new ResponseParser({ head: req.head, onBody: (v) => sink.add(v) });
@@ -128,7 +132,12 @@ export function exchange(t: ExchangeTarget, req: ExchangeRequest, done: (err: un
     const err = attempt(() => parser.feed(chunk));
     if (err !== undefined || parser.done || sink.truncated) settle(err);
   });
-  sock.on('end', () => settle(attempt(() => parser.end()), true));
+  sock.on('end', () =>
+    settle(
+      attempt(() => parser.end()),
+      true,
+    ),
+  );
   sock.write(req.bytes);
   return () => {
     if (settled) return;

@@ -72,7 +72,12 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  * Location, or it is not an http(s) URL. As browsers and undici do: 303, and 301/302 after a POST,
  * become GET without a body (HEAD stays HEAD); 307/308 keep the method and body.
  */
-export function redirectHop(from: URL, status: number, location: string | undefined, method: string): RedirectHop | undefined {
+export function redirectHop(
+  from: URL,
+  status: number,
+  location: string | undefined,
+  method: string,
+): RedirectHop | undefined {
   if (!REDIRECTS.has(status) || location === undefined) return undefined;
   let url: URL;
   try {

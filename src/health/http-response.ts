@@ -138,11 +138,13 @@ export class ResponseParser {
     checkConstant(buf);
     const at = buf.indexOf(HEAD_END);
     if (at < 0) {
-      if (buf.length > this.maxHead) throw new HttpParseError('HPE_HEADER_OVERFLOW', `response head larger than ${this.maxHead} bytes`);
+      if (buf.length > this.maxHead)
+        throw new HttpParseError('HPE_HEADER_OVERFLOW', `response head larger than ${this.maxHead} bytes`);
       this.pending = Buffer.from(buf);
       return b.length;
     }
-    if (at + 4 > this.maxHead) throw new HttpParseError('HPE_HEADER_OVERFLOW', `response head larger than ${this.maxHead} bytes`);
+    if (at + 4 > this.maxHead)
+      throw new HttpParseError('HPE_HEADER_OVERFLOW', `response head larger than ${this.maxHead} bytes`);
     this.pending = undefined;
     this.startBody(parseHead(buf.toString('latin1', 0, at)));
     return i + at + 4 - had;
@@ -156,7 +158,7 @@ export class ResponseParser {
     else if (head.chunked) this.state = 'size';
     else if (head.contentLength === undefined) this.state = 'close';
     else if (head.contentLength === 0) this.state = 'done';
-    else (this.state = 'length'), (this.left = head.contentLength);
+    else ((this.state = 'length'), (this.left = head.contentLength));
   }
 
   /** Reads one CRLF-terminated line (chunk size, CRLF after data, trailer) across chunks. */
@@ -164,10 +166,13 @@ export class ResponseParser {
     const lf = b.indexOf(0x0a, i);
     const end = lf < 0 ? b.length : lf;
     this.line += b.toString('latin1', i, end);
-    if (this.state === 'trailer' && this.trailerBytes + this.line.length > this.maxHead) throw new HttpParseError('HPE_HEADER_OVERFLOW', `trailer section larger than ${this.maxHead} bytes`);
-    if (this.state !== 'trailer' && this.line.length > MAX_LINE) throw new HttpParseError('HPE_INVALID_CHUNK_SIZE', `chunk size line longer than ${MAX_LINE} bytes`);
+    if (this.state === 'trailer' && this.trailerBytes + this.line.length > this.maxHead)
+      throw new HttpParseError('HPE_HEADER_OVERFLOW', `trailer section larger than ${this.maxHead} bytes`);
+    if (this.state !== 'trailer' && this.line.length > MAX_LINE)
+      throw new HttpParseError('HPE_INVALID_CHUNK_SIZE', `chunk size line longer than ${MAX_LINE} bytes`);
     if (lf < 0) return b.length;
-    if (!this.line.endsWith('\r')) throw new HttpParseError('HPE_LF_EXPECTED', `expected CRLF line ending in the chunked body`);
+    if (!this.line.endsWith('\r'))
+      throw new HttpParseError('HPE_LF_EXPECTED', `expected CRLF line ending in the chunked body`);
     const line = this.line.slice(0, -1);
     this.line = '';
     this.takeLine(line);
@@ -180,7 +185,11 @@ export class ResponseParser {
       this.state = 'size';
     } else if (this.state === 'size') {
       const m = CHUNK_SIZE.exec(line);
-      if (!m) throw new HttpParseError('HPE_INVALID_CHUNK_SIZE', `invalid chunk size line ${JSON.stringify(line.slice(0, 40))}`);
+      if (!m)
+        throw new HttpParseError(
+          'HPE_INVALID_CHUNK_SIZE',
+          `invalid chunk size line ${JSON.stringify(line.slice(0, 40))}`,
+        );
       this.left = parseInt(m[1], 16);
       this.state = this.left === 0 ? 'trailer' : 'data';
     } else {
@@ -194,14 +203,18 @@ export class ResponseParser {
 function checkConstant(buf: Buffer): void {
   const n = Math.min(buf.length, 5);
   if (buf.toString('latin1', 0, n) !== 'HTTP/'.slice(0, n))
-    throw new HttpParseError('HPE_INVALID_CONSTANT', `expected "HTTP/" at the start of the response, got ${JSON.stringify(buf.toString('latin1', 0, Math.min(buf.length, 16)))}`);
+    throw new HttpParseError(
+      'HPE_INVALID_CONSTANT',
+      `expected "HTTP/" at the start of the response, got ${JSON.stringify(buf.toString('latin1', 0, Math.min(buf.length, 16)))}`,
+    );
 }
 
 /** Parses a response head (status line and header lines, without the final CRLFCRLF). */
 export function parseHead(text: string): ResponseHead {
   const lines = text.split('\r\n');
   const m = STATUS_LINE.exec(lines[0]);
-  if (!m) throw new HttpParseError('HPE_INVALID_STATUS', `invalid status line ${JSON.stringify(lines[0].slice(0, 60))}`);
+  if (!m)
+    throw new HttpParseError('HPE_INVALID_STATUS', `invalid status line ${JSON.stringify(lines[0].slice(0, 60))}`);
   const head: ResponseHead = { status: Number(m[1]), chunked: false };
   let te: string | undefined;
   for (let k = 1; k < lines.length; k++) {
@@ -222,13 +235,19 @@ export function parseHead(text: string): ResponseHead {
 function splitHeader(line: string): [string, string] {
   const colon = line.indexOf(':');
   const name = colon < 0 ? line : line.slice(0, colon);
-  if (colon < 0 || !TOKEN.test(name)) throw new HttpParseError('HPE_INVALID_HEADER_TOKEN', `invalid header line ${JSON.stringify(line.slice(0, 60))}`);
+  if (colon < 0 || !TOKEN.test(name))
+    throw new HttpParseError('HPE_INVALID_HEADER_TOKEN', `invalid header line ${JSON.stringify(line.slice(0, 60))}`);
   return [name, line.slice(colon + 1).trim()];
 }
 
 function contentLength(value: string, earlier: number | undefined): number {
-  if (!/^\d{1,15}$/.test(value)) throw new HttpParseError('HPE_INVALID_CONTENT_LENGTH', `invalid Content-Length ${JSON.stringify(value.slice(0, 30))}`);
+  if (!/^\d{1,15}$/.test(value))
+    throw new HttpParseError(
+      'HPE_INVALID_CONTENT_LENGTH',
+      `invalid Content-Length ${JSON.stringify(value.slice(0, 30))}`,
+    );
   const n = Number(value);
-  if (earlier !== undefined && earlier !== n) throw new HttpParseError('HPE_INVALID_CONTENT_LENGTH', `conflicting Content-Length values ${earlier} and ${n}`);
+  if (earlier !== undefined && earlier !== n)
+    throw new HttpParseError('HPE_INVALID_CONTENT_LENGTH', `conflicting Content-Length values ${earlier} and ${n}`);
   return n;
 }

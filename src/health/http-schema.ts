@@ -10,14 +10,23 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A header value: visible characters, spaces and tabs; no CR, LF or other control characters. */
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** Headers that frame the exchange; lvsd sets them itself (one request, then the connection is closed). */
-const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer']);
+const FRAMING = new Set([
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+]);
 
 /** Extra request headers: names are tokens, values have no control characters, framing headers are lvsd's. */
 const headersSchema = z.record(z.string(), z.string()).superRefine((h, ctx) => {
   for (const [k, v] of Object.entries(h)) {
     const fail = (message: string): void => ctx.addIssue({ code: 'custom', path: [k], message });
     if (!TOKEN.test(k)) fail("header names are HTTP tokens: letters, digits and !#$%&'*+-.^_`|~");
-    else if (FRAMING.has(k.toLowerCase())) fail(`header ${JSON.stringify(k)} is set by lvsd itself (one request per connection); remove it`);
+    else if (FRAMING.has(k.toLowerCase()))
+      fail(`header ${JSON.stringify(k)} is set by lvsd itself (one request per connection); remove it`);
     if (!FIELD_VALUE.test(v)) fail('header values must not contain CR, LF or other control characters');
   }
 });
@@ -53,7 +62,11 @@ const httpShape = {
     .transform((s) => s.toLowerCase())
     .optional(),
   /** Most body bytes read (default 64 KiB); the rest is discarded, never buffered. */
-  max_body_bytes: z.int().min(0).max(16 * 1024 * 1024).default(64 * 1024),
+  max_body_bytes: z
+    .int()
+    .min(0)
+    .max(16 * 1024 * 1024)
+    .default(64 * 1024),
   /** Redirects to follow: false/0 (default), true (= 5) or a number up to 10. */
   follow_redirects: z
     .union([z.boolean(), z.int().min(0).max(10)])

@@ -53,8 +53,20 @@ interface Hop {
 function firstHop(t: ProbeTarget, spec: AnyHttpSpec, contexts: TlsContexts): Hop {
   const secure = spec.type === 'https' ? spec : undefined;
   const target: ExchangeTarget = { host: t.address, port: t.port, localAddress: t.bindto };
-  if (secure) target.tls = { servername: serverName(secure.sni, secure.host), rejectUnauthorized: secure.tls_verify, secureContext: contexts.get(secure.ca_file) };
-  return { target, method: spec.method, path: spec.path, host: spec.host ?? defaultHost(t.address, t.port, !!secure), headers: spec.headers, body: spec.body };
+  if (secure)
+    target.tls = {
+      servername: serverName(secure.sni, secure.host),
+      rejectUnauthorized: secure.tls_verify,
+      secureContext: contexts.get(secure.ca_file),
+    };
+  return {
+    target,
+    method: spec.method,
+    path: spec.path,
+    host: spec.host ?? defaultHost(t.address, t.port, !!secure),
+    headers: spec.headers,
+    body: spec.body,
+  };
 }
 
 /** Headers not carried to another origin, and those that describe a body that is not sent again. */
@@ -66,16 +78,31 @@ function nextHop(prev: Hop, r: RedirectHop, spec: AnyHttpSpec, contexts: TlsCont
   const secure = url.protocol === 'https:';
   const sameOrigin = url.host === prev.host && secure === !!prev.target.tls;
   const headers = Object.fromEntries(
-    Object.entries(prev.headers).filter(([k]) => !(sameOrigin ? k.toLowerCase() === 'host' : CROSS_ORIGIN_DROP.has(k.toLowerCase())) && (r.keepBody || !BODY_HEADERS.has(k.toLowerCase()))),
+    Object.entries(prev.headers).filter(
+      ([k]) =>
+        !(sameOrigin ? k.toLowerCase() === 'host' : CROSS_ORIGIN_DROP.has(k.toLowerCase())) &&
+        (r.keepBody || !BODY_HEADERS.has(k.toLowerCase())),
+    ),
   );
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const target: ExchangeTarget = { host, port: Number(url.port) || (secure ? 443 : 80), localAddress: prev.target.localAddress };
+  const target: ExchangeTarget = {
+    host,
+    port: Number(url.port) || (secure ? 443 : 80),
+    localAddress: prev.target.localAddress,
+  };
   if (secure) {
     const s = spec.type === 'https' ? spec : undefined;
     const servername = sameOrigin && prev.target.tls ? prev.target.tls.servername : serverName(undefined, url.host);
     target.tls = { servername, rejectUnauthorized: s?.tls_verify ?? true, secureContext: contexts.get(s?.ca_file) };
   }
-  return { target, method: r.method, path: url.pathname + url.search, host: url.host, headers, body: r.keepBody ? prev.body : undefined };
+  return {
+    target,
+    method: r.method,
+    path: url.pathname + url.search,
+    host: url.host,
+    headers,
+    body: r.keepBody ? prev.body : undefined,
+  };
 }
 
 function urlOf(h: Hop): URL {
@@ -95,8 +122,16 @@ function judge(res: HttpResponse, at: string, spec: AnyHttpSpec): ProbeResult {
   const { status: code, body } = res;
   if (!statusOk(code, spec)) return { ok: false, detail: `HTTP ${code} from ${at}` };
   if (spec.expect_digest !== undefined) {
-    if (body.truncated) return { ok: false, detail: `body from ${at} is larger than max_body_bytes (${spec.max_body_bytes}); cannot check its digest` };
-    if (body.digest !== spec.expect_digest) return { ok: false, detail: `body digest from ${at} is sha256:${body.digest.slice(0, 12)}…, expected sha256:${spec.expect_digest.slice(0, 12)}…` };
+    if (body.truncated)
+      return {
+        ok: false,
+        detail: `body from ${at} is larger than max_body_bytes (${spec.max_body_bytes}); cannot check its digest`,
+      };
+    if (body.digest !== spec.expect_digest)
+      return {
+        ok: false,
+        detail: `body digest from ${at} is sha256:${body.digest.slice(0, 12)}…, expected sha256:${spec.expect_digest.slice(0, 12)}…`,
+      };
   }
   if (spec.expect_body !== undefined && !new RegExp(spec.expect_body).test(body.text))
     return { ok: false, detail: `body from ${at} does not match /${spec.expect_body}/ (read ${body.bytes} bytes)` };
@@ -125,16 +160,24 @@ function judgeFirst(res: HttpResponse, plan: Plan): ProbeResult {
  */
 function startHttp(t: ProbeTarget, plan: Plan, contexts: TlsContexts, done: (r: ProbeResult) => void): () => void {
   const spec = plan.spec;
-  const fail = (e: unknown): void => done({ ok: false, detail: `${describeError(spec.type.toUpperCase(), e)} (${plan.at})` });
+  const fail = (e: unknown): void =>
+    done({ ok: false, detail: `${describeError(spec.type.toUpperCase(), e)} (${plan.at})` });
   let stopHop: (() => void) | undefined;
   let stopped = false;
   const run = (hop: Hop, n: number): void => {
-    const req = { bytes: encodeRequest(hop), head: hop.method === 'HEAD', maxBody: spec.max_body_bytes, keepText: spec.expect_body !== undefined, digest: spec.expect_digest !== undefined };
+    const req = {
+      bytes: encodeRequest(hop),
+      head: hop.method === 'HEAD',
+      maxBody: spec.max_body_bytes,
+      keepText: spec.expect_body !== undefined,
+      digest: spec.expect_digest !== undefined,
+    };
     stopHop = exchange(hop.target, req, (err, res) => {
       if (err !== undefined) return fail(err);
       let result: ProbeResult | undefined;
       try {
-        const next = n < spec.follow_redirects ? redirectHop(urlOf(hop), res!.status, res!.location, hop.method) : undefined;
+        const next =
+          n < spec.follow_redirects ? redirectHop(urlOf(hop), res!.status, res!.location, hop.method) : undefined;
         if (next) return stopped ? undefined : run(nextHop(hop, next, spec, contexts), n + 1);
         result = n === 0 ? judgeFirst(res!, plan) : judge(res!, `${plan.at} (redirected to ${urlOf(hop).href})`, spec);
       } catch (e) {
@@ -163,14 +206,21 @@ export function createHttpCheckers(): { http: Checker<HttpSpec>; https: Checker<
     if (plan?.spec !== spec) plans.set(target, (plan = { spec, at: where(target, spec), okByStatus: new Map() }));
     return plan;
   };
-  const start = (target: ProbeTarget, spec: AnyHttpSpec, done: (r: ProbeResult) => void): (() => void) => startHttp(target, planFor(target, spec), contexts, done);
+  const start = (target: ProbeTarget, spec: AnyHttpSpec, done: (r: ProbeResult) => void): (() => void) =>
+    startHttp(target, planFor(target, spec), contexts, done);
   const probe = (target: ProbeTarget, spec: AnyHttpSpec, signal: AbortSignal): Promise<ProbeResult> =>
     new Promise((resolve) => {
       let stop: (() => void) | undefined;
-      const finish = settleOnce(signal, `${spec.type.toUpperCase()} probe of ${where(target, spec)} aborted`, () => stop?.(), resolve);
+      const finish = settleOnce(
+        signal,
+        `${spec.type.toUpperCase()} probe of ${where(target, spec)} aborted`,
+        () => stop?.(),
+        resolve,
+      );
       stop = start(target, spec, finish);
     });
-  const describeTimeout = (t: ProbeTarget, spec: AnyHttpSpec): string => `no complete HTTP response from ${where(t, spec)}`;
+  const describeTimeout = (t: ProbeTarget, spec: AnyHttpSpec): string =>
+    `no complete HTTP response from ${where(t, spec)}`;
   const close = (): void => contexts.clear();
   return {
     http: { kind: 'http', schema: httpSchema, start, probe, describeTimeout, close },

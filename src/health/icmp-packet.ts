@@ -21,8 +21,7 @@ export const ECHO_REPLY = { 4: 0, 6: 129 } as const;
 
 /** What a received ICMP packet means for us. */
 export type IcmpMessage =
-  | { kind: 'reply'; id: number; seq: number }
-  | { kind: 'error'; id: number; seq: number; reason: string };
+  { kind: 'reply'; id: number; seq: number } | { kind: 'error'; id: number; seq: number; reason: string };
 
 /** The Internet checksum (RFC 1071) of a buffer. */
 export function inetChecksum(b: Buffer): number {
@@ -46,11 +45,25 @@ export function encodeEcho(family: 4 | 6, id: number, seq: number, size: number)
 }
 
 const V4_ERRORS: Record<number, Record<number, string>> = {
-  3: { 0: 'network unreachable', 1: 'host unreachable', 2: 'protocol unreachable', 3: 'port unreachable', 9: 'network prohibited', 10: 'host prohibited', 13: 'administratively prohibited' },
+  3: {
+    0: 'network unreachable',
+    1: 'host unreachable',
+    2: 'protocol unreachable',
+    3: 'port unreachable',
+    9: 'network prohibited',
+    10: 'host prohibited',
+    13: 'administratively prohibited',
+  },
   11: { 0: 'TTL exceeded in transit', 1: 'fragment reassembly time exceeded' },
 };
 const V6_ERRORS: Record<number, Record<number, string>> = {
-  1: { 0: 'no route to destination', 1: 'administratively prohibited', 3: 'address unreachable', 4: 'port unreachable', 6: 'reject route' },
+  1: {
+    0: 'no route to destination',
+    1: 'administratively prohibited',
+    3: 'address unreachable',
+    4: 'port unreachable',
+    6: 'reject route',
+  },
   3: { 0: 'hop limit exceeded', 1: 'fragment reassembly time exceeded' },
 };
 

@@ -100,13 +100,19 @@ export class Pinger {
     return -1;
   }
 
-  private receive(family: 4 | 6, s: { t: IcmpTransport; pending: Map<number, Pending> }, data: Buffer, from: string): void {
+  private receive(
+    family: 4 | 6,
+    s: { t: IcmpTransport; pending: Map<number, Pending> },
+    data: Buffer,
+    from: string,
+  ): void {
     const m = parseIcmp(family, data, s.t.mode === 'raw' && family === 4);
     if (!m || (s.t.mode === 'raw' && m.id !== this.id)) return;
     const p = s.pending.get(m.seq);
     if (!p) return;
     const ms = (performance.now() - p.t0).toFixed(1);
-    if (m.kind === 'reply' && canon(from) === p.address) p.resolve({ ok: true, detail: `echo reply from ${from} in ${ms} ms` });
+    if (m.kind === 'reply' && canon(from) === p.address)
+      p.resolve({ ok: true, detail: `echo reply from ${from} in ${ms} ms` });
     else if (m.kind === 'error') p.resolve({ ok: false, detail: `ping ${p.address}: ${m.reason} (from ${from})` });
   }
 }
@@ -117,7 +123,8 @@ export function createIcmpChecker(open: IcmpTransportFactory = openNativeIcmp): 
   return {
     kind: 'icmp',
     schema: icmpSchema,
-    probe: (t: ProbeTarget, spec: IcmpSpec, signal: AbortSignal) => (pinger ??= new Pinger(open)).ping(t.address, spec.size, signal),
+    probe: (t: ProbeTarget, spec: IcmpSpec, signal: AbortSignal) =>
+      (pinger ??= new Pinger(open)).ping(t.address, spec.size, signal),
     describeTimeout: (t) => `no echo reply from ${t.address}`,
     close: () => {
       pinger?.close();

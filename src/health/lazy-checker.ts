@@ -29,7 +29,15 @@ export function lazyChecker<S>(kind: string, schema: z.ZodType, create: () => Pr
   const c: LazyChecker<S> = {
     kind,
     schema,
-    load: () => (loading ??= create().then(adopt, (e: unknown) => void (failure = { ok: false, detail: `${kind} checker could not be loaded: ${(e as Error)?.message ?? String(e)}` }))),
+    load: () =>
+      (loading ??= create().then(
+        adopt,
+        (e: unknown) =>
+          void (failure = {
+            ok: false,
+            detail: `${kind} checker could not be loaded: ${(e as Error)?.message ?? String(e)}`,
+          }),
+      )),
     probe: (target: ProbeTarget, spec: S, signal: AbortSignal) =>
       c.load().then(() => (impl && !signal.aborted ? impl.probe(target, spec, signal) : (failure ?? STOPPED))),
     close: () => {

@@ -21,8 +21,18 @@ export class HealthMetrics {
   constructor(registry: Registry, opts: { perTarget?: boolean } = {}) {
     this.perTarget = opts.perTarget ?? true;
     const registers = [registry];
-    this.probeDuration = new SeriesHistogram('lvsd_probe_duration_seconds', 'Duration of one health-check round, by check kind and target', [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registry);
-    this.transitions = new Counter({ name: 'lvsd_health_transitions_total', help: 'Health verdict changes', labelNames: ['to'], registers });
+    this.probeDuration = new SeriesHistogram(
+      'lvsd_probe_duration_seconds',
+      'Duration of one health-check round, by check kind and target',
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registry,
+    );
+    this.transitions = new Counter({
+      name: 'lvsd_health_transitions_total',
+      help: 'Health verdict changes',
+      labelNames: ['to'],
+      registers,
+    });
     const self = this; // prom-client calls collect() with the gauge as `this`
     this.inFlight = new Gauge({
       name: 'lvsd_probes_in_flight',

@@ -11,7 +11,12 @@ import type { ProbeResult, ProbeTarget } from './checker.js';
  * runs `cleanup` (close the socket) and resolves; later calls do nothing. An abort of `signal`
  * finishes with `{ ok: false, detail: abortedDetail }`.
  */
-export function settleOnce(signal: AbortSignal, abortedDetail: string, cleanup: () => void, resolve: (r: ProbeResult) => void): (r: ProbeResult) => void {
+export function settleOnce(
+  signal: AbortSignal,
+  abortedDetail: string,
+  cleanup: () => void,
+  resolve: (r: ProbeResult) => void,
+): (r: ProbeResult) => void {
   let done = false;
   const finish = (r: ProbeResult): void => {
     if (done) return;

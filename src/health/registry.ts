@@ -34,7 +34,9 @@ export function createCheckers(opts: CheckerOptions = {}): ReadonlyMap<string, L
     lazyChecker('icmp', icmpSchema, async () => (await import('./icmp.js')).createIcmpChecker()),
     lazyChecker('udp', udpSchema, async () => (await import('./udp.js')).udpChecker),
     lazyChecker('dns', dnsSchema, async () => (await import('./dns.js')).dnsChecker),
-    lazyChecker('script', scriptSchema, async () => (await import('./script.js')).createScriptChecker(opts.maxConcurrentScripts)),
+    lazyChecker('script', scriptSchema, async () =>
+      (await import('./script.js')).createScriptChecker(opts.maxConcurrentScripts),
+    ),
   ];
   return new Map(list.map((c) => [c.kind, c as unknown as LazyChecker<CheckSpec>]));
 }

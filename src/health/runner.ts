@@ -89,7 +89,10 @@ export function attemptCb(ctx: RoundContext, handle: RoundHandle, done: (r: Prob
     return finish({ ok: false, detail: describeError(`${ctx.checker.kind} probe`, e) });
   }
   p.then(
-    (r) => finish(r && typeof r.ok === 'boolean' ? r : { ok: false, detail: `${ctx.checker.kind} checker returned no result` }),
+    (r) =>
+      finish(
+        r && typeof r.ok === 'boolean' ? r : { ok: false, detail: `${ctx.checker.kind} checker returned no result` },
+      ),
     (e) => finish({ ok: false, detail: describeError(`${ctx.checker.kind} probe`, e) }),
   );
 }
@@ -120,7 +123,11 @@ function startCb(ctx: RoundContext, handle: RoundHandle, done: (r: ProbeResult) 
     stop?.();
   };
   try {
-    stop = ctx.checker.start!(ctx.target, ctx.spec, (r) => finish(r && typeof r.ok === 'boolean' ? r : { ok: false, detail: `${ctx.checker.kind} checker returned no result` }));
+    stop = ctx.checker.start!(ctx.target, ctx.spec, (r) =>
+      finish(
+        r && typeof r.ok === 'boolean' ? r : { ok: false, detail: `${ctx.checker.kind} checker returned no result` },
+      ),
+    );
   } catch (e) {
     finish({ ok: false, detail: describeError(`${ctx.checker.kind} probe`, e) });
   }

@@ -19,14 +19,20 @@ import { udpSchema } from './schemas/udp.js';
 /** Every check kind, in documentation order. */
 export const checkKinds: readonly string[] = ['tcp', 'http', 'https', 'icmp', 'udp', 'dns', 'script'];
 
-const union = z.discriminatedUnion('type', [tcpSchema, httpSchema, httpsSchema, icmpSchema, udpSchema, dnsSchema, scriptSchema], {
-  error: (iss) => {
-    if (iss.code !== 'invalid_union') return undefined;
-    const t = (iss.input as { type?: unknown } | undefined)?.type;
-    const kinds = checkKinds.join(', ');
-    return t === undefined ? `check needs a type: one of ${kinds}` : `unknown check type ${JSON.stringify(t)}: expected one of ${kinds}`;
+const union = z.discriminatedUnion(
+  'type',
+  [tcpSchema, httpSchema, httpsSchema, icmpSchema, udpSchema, dnsSchema, scriptSchema],
+  {
+    error: (iss) => {
+      if (iss.code !== 'invalid_union') return undefined;
+      const t = (iss.input as { type?: unknown } | undefined)?.type;
+      const kinds = checkKinds.join(', ');
+      return t === undefined
+        ? `check needs a type: one of ${kinds}`
+        : `unknown check type ${JSON.stringify(t)}: expected one of ${kinds}`;
+    },
   },
-});
+);
 
 /**
  * Validates one raw `check` table and fills defaults. Output durations are milliseconds, and `timeout`

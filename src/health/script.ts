@@ -63,7 +63,11 @@ function killGroup(pid: number | undefined): void {
 function run(target: ProbeTarget, spec: ScriptSpec, signal: AbortSignal): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const env = { ...process.env, LVSD_RS_ADDRESS: target.server.address, LVSD_RS_PORT: String(target.server.port) };
-    const child = spawn(spec.command[0], spec.command.slice(1), { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(spec.command[0], spec.command.slice(1), {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+    });
     let output = '';
     const keep = (b: Buffer): void => void (output = (output + b.toString('utf8')).slice(-1024));
     child.stdout.on('data', keep);

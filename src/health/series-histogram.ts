@@ -58,7 +58,13 @@ export class SeriesHistogram {
   }
 
   /** The metric in prom-client's shape (what Registry.metrics() prints). */
-  get(): { name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> } {
+  get(): {
+    name: string;
+    help: string;
+    type: 'histogram';
+    aggregator: 'sum';
+    values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }>;
+  } {
     const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
     const n = this.buckets.length;
     this.labels.forEach((l, id) => {
@@ -66,7 +72,11 @@ export class SeriesHistogram {
       let cum = 0;
       for (let b = 0; b <= n; b++) {
         cum += this.data[base + b];
-        values.push({ metricName: `${this.name}_bucket`, labels: { le: b < n ? this.buckets[b] : '+Inf', kind: l.kind, target: l.target }, value: cum });
+        values.push({
+          metricName: `${this.name}_bucket`,
+          labels: { le: b < n ? this.buckets[b] : '+Inf', kind: l.kind, target: l.target },
+          value: cum,
+        });
       }
       values.push({ metricName: `${this.name}_sum`, labels: { ...l }, value: this.data[base + n + 1] });
       values.push({ metricName: `${this.name}_count`, labels: { ...l }, value: this.data[base + n + 2] });

@@ -63,15 +63,32 @@ export function nextHealth(h: Health, r: ProbeRecord, p: HealthParams): { health
   const failStreak = r.ok ? 0 : h.failStreak + 1;
   const weight = r.ok && r.weight !== undefined ? r.weight : h.weight;
   // an explicit literal rather than a spread: this runs 12,000 times a second
-  const base: Health = { state: h.state, since: h.since, reason: h.reason, okStreak, failStreak, probes: h.probes + 1, weight };
+  const base: Health = {
+    state: h.state,
+    since: h.since,
+    reason: h.reason,
+    okStreak,
+    failStreak,
+    probes: h.probes + 1,
+    weight,
+  };
   if (h.state === 'up' && failStreak >= p.fall) return flip(base, 'down', streakReason(r.detail, failStreak), r.at);
   if (h.state === 'down' && okStreak >= p.rise) return flip(base, 'up', streakReason(r.detail, okStreak), r.at);
-  if (h.state === 'up' && weight !== h.weight) return { health: base, transition: { from: 'up', to: 'up', reason: `weight ${weight}: ${r.detail}`, weight } };
+  if (h.state === 'up' && weight !== h.weight)
+    return { health: base, transition: { from: 'up', to: 'up', reason: `weight ${weight}: ${r.detail}`, weight } };
   return { health: base };
 }
 
 function flip(h: Health, to: 'up' | 'down', reason: string, at: number): { health: Health; transition: Transition } {
   const from = h.state;
-  const health: Health = { state: to, since: at, reason, okStreak: h.okStreak, failStreak: h.failStreak, probes: h.probes, weight: h.weight };
+  const health: Health = {
+    state: to,
+    since: at,
+    reason,
+    okStreak: h.okStreak,
+    failStreak: h.failStreak,
+    probes: h.probes,
+    weight: h.weight,
+  };
   return { health, transition: { from, to, reason, weight: h.weight } };
 }

@@ -5,7 +5,13 @@
  * a Node net.Socket per probe cost about twice the CPU and most of the garbage at 10,000 probes/s
  * (see bench/results/health.md).
  */
-import { type TcpConnHandler, TcpConnector, tcpEndpoints, type TcpEndpoints, TcpOpenError } from '../../native/tcp-connect.js';
+import {
+  type TcpConnHandler,
+  TcpConnector,
+  tcpEndpoints,
+  type TcpEndpoints,
+  TcpOpenError,
+} from '../../native/tcp-connect.js';
 import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
 import { replyMatcher, settleOnce } from './probe-io.js';
 import { tcpSchema, type TcpSpec } from './schemas/tcp.js';
@@ -35,7 +41,15 @@ function payload(spec: TcpSpec): Buffer | undefined {
 function makePlan(target: ProbeTarget, spec: TcpSpec): Plan {
   const name = endpoint(target.address, target.port);
   const ep = tcpEndpoints(target.address, target.port, target.bindto);
-  return { spec, ep, name, connectedOk: { ok: true, detail: `connected to ${name}` }, replyOk: { ok: true, detail: `expected reply from ${name}` }, payload: payload(spec), match: replyMatcher(spec) };
+  return {
+    spec,
+    ep,
+    name,
+    connectedOk: { ok: true, detail: `connected to ${name}` },
+    replyOk: { ok: true, detail: `expected reply from ${name}` },
+    payload: payload(spec),
+    match: replyMatcher(spec),
+  };
 }
 
 /** One probe in flight: receives the connection's events and settles once. */
@@ -61,11 +75,15 @@ class TcpProbe implements TcpConnHandler {
     const prev = this.reply;
     this.reply = (prev ? Buffer.concat([prev, bytes]) : Buffer.from(bytes)).subarray(0, MAX_REPLY);
     if (this.plan.match!(this.reply)) this.finish(this.plan.replyOk);
-    else if (this.reply.length >= MAX_REPLY) this.finish({ ok: false, detail: `no expected reply from ${this.plan.name} in the first ${MAX_REPLY} bytes` });
+    else if (this.reply.length >= MAX_REPLY)
+      this.finish({ ok: false, detail: `no expected reply from ${this.plan.name} in the first ${MAX_REPLY} bytes` });
   }
 
   end(): void {
-    this.finish({ ok: false, detail: `${this.plan.name} closed the connection before the expected reply (got ${this.reply?.length ?? 0} bytes)` });
+    this.finish({
+      ok: false,
+      detail: `${this.plan.name} closed the connection before the expected reply (got ${this.reply?.length ?? 0} bytes)`,
+    });
   }
 
   failed(syscall: string, code: string): void {
@@ -120,11 +138,18 @@ export function createTcpChecker(): Checker<TcpSpec> {
     probe: (target, spec, signal) =>
       new Promise((resolve) => {
         let stop: (() => void) | undefined;
-        const finish = settleOnce(signal, `probe of ${endpoint(target.address, target.port)} aborted`, () => stop?.(), resolve);
+        const finish = settleOnce(
+          signal,
+          `probe of ${endpoint(target.address, target.port)} aborted`,
+          () => stop?.(),
+          resolve,
+        );
         stop = start(target, spec, finish);
       }),
     describeTimeout: (t, spec) =>
-      spec.expect !== undefined || spec.expect_hex !== undefined ? `no expected reply from ${endpoint(t.address, t.port)}` : `no TCP connection to ${endpoint(t.address, t.port)}`,
+      spec.expect !== undefined || spec.expect_hex !== undefined
+        ? `no expected reply from ${endpoint(t.address, t.port)}`
+        : `no TCP connection to ${endpoint(t.address, t.port)}`,
     close: () => {
       conn?.shutdown();
       conn = undefined;

@@ -16,14 +16,20 @@ function probeUdp(target: ProbeTarget, spec: UdpSpec, signal: AbortSignal): Prom
   const ep = endpoint(target.address, target.port);
   const match = replyMatcher(spec);
   const needReply = spec.require_reply || match !== undefined;
-  const data = spec.payload_hex !== undefined ? Buffer.from(spec.payload_hex, 'hex') : Buffer.from(spec.payload ?? '', 'utf8');
+  const data =
+    spec.payload_hex !== undefined ? Buffer.from(spec.payload_hex, 'hex') : Buffer.from(spec.payload ?? '', 'utf8');
   return new Promise((resolve) => {
     const sock = udpSocketFor(target);
     let quiet: NodeJS.Timeout | undefined;
-    const settle = settleOnce(signal, `probe of ${ep} aborted`, () => {
-      clearTimeout(quiet);
-      sock.close();
-    }, resolve);
+    const settle = settleOnce(
+      signal,
+      `probe of ${ep} aborted`,
+      () => {
+        clearTimeout(quiet);
+        sock.close();
+      },
+      resolve,
+    );
     const finish = (ok: boolean, detail: string): void => settle({ ok, detail });
     sock.on('error', (e) => finish(false, describeError(`udp ${ep}`, e)));
     sock.on('message', (msg) => {

@@ -6,7 +6,8 @@
 import { ipaddr } from './ipaddr.js';
 import type { Family } from './types.js';
 
-const V4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const V4 =
+  /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
 /** Canonical text and family of an IP address; null if it is not one. */
 export function parseIp(s: string): { address: string; af: Family } | null {
@@ -34,5 +35,7 @@ export function ipBytes(s: string): { bytes: number[]; af: Family } | null {
 /** Canonical text of the first 4 (inet) or 16 (inet6) bytes of `b` (caller checks the length). */
 export function ipText(b: Buffer, af: Family): string {
   if (af === 'inet') return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  return ipaddr().fromByteArray(Array.from(b.subarray(0, 16))).toString();
+  return ipaddr()
+    .fromByteArray(Array.from(b.subarray(0, 16)))
+    .toString();
 }

@@ -11,7 +11,16 @@ import { NetlinkError } from '../netlink/errors.js';
 import { resolveFamily } from '../netlink/genl.js';
 import type { NlMsg } from '../netlink/message.js';
 import { NETLINK_GENERIC } from '../../native/constants.js';
-import { encodeGetConfig, encodeGetDests, encodeGetInfo, encodeGetServices, encodeOp, encodeSetConfig, type IpvsRequest, type Timeouts } from './codec.js';
+import {
+  encodeGetConfig,
+  encodeGetDests,
+  encodeGetInfo,
+  encodeGetServices,
+  encodeOp,
+  encodeSetConfig,
+  type IpvsRequest,
+  type Timeouts,
+} from './codec.js';
 import { IPVS_GENL_NAME } from './constants.js';
 import type { IpvsInfo } from './decode.js';
 
@@ -161,7 +170,10 @@ export class IpvsClient {
         results[i] = { ok: false, error: e instanceof Error ? e : new IpvsError('IPVS_INVALID', String(e)) };
       }
     });
-    const out = await this.applyRequests(sendable.map((x) => x.r), opts);
+    const out = await this.applyRequests(
+      sendable.map((x) => x.r),
+      opts,
+    );
     out.forEach((res, k) => (results[sendable[k].i] = res));
     return results;
   }

@@ -15,7 +15,18 @@ import { genlPayload } from '../netlink/genl.js';
 import { ipBytes } from './addr.js';
 import * as C from './constants.js';
 import { IpvsError } from './errors.js';
-import { destKey, serviceKey, type Destination, type Family, type Forwarding, type Op, type Protocol, type Service, type ServiceId, type TunnelType } from './types.js';
+import {
+  destKey,
+  serviceKey,
+  type Destination,
+  type Family,
+  type Forwarding,
+  type Op,
+  type Protocol,
+  type Service,
+  type ServiceId,
+  type TunnelType,
+} from './types.js';
 
 /** One encoded IPVS request: the genl payload, its command, whether it is a dump, and a name for errors. */
 export interface IpvsRequest {
@@ -27,8 +38,18 @@ export interface IpvsRequest {
 }
 
 const PROTO: Record<Protocol, number> = { tcp: C.IPPROTO_TCP, udp: C.IPPROTO_UDP, sctp: C.IPPROTO_SCTP };
-const FWD: Record<Forwarding, number> = { nat: C.IP_VS_CONN_F_MASQ, local: C.IP_VS_CONN_F_LOCALNODE, tun: C.IP_VS_CONN_F_TUNNEL, dr: C.IP_VS_CONN_F_DROUTE, bypass: C.IP_VS_CONN_F_BYPASS };
-const TUN: Record<TunnelType, number> = { ipip: C.IP_VS_CONN_F_TUNNEL_TYPE_IPIP, gue: C.IP_VS_CONN_F_TUNNEL_TYPE_GUE, gre: C.IP_VS_CONN_F_TUNNEL_TYPE_GRE };
+const FWD: Record<Forwarding, number> = {
+  nat: C.IP_VS_CONN_F_MASQ,
+  local: C.IP_VS_CONN_F_LOCALNODE,
+  tun: C.IP_VS_CONN_F_TUNNEL,
+  dr: C.IP_VS_CONN_F_DROUTE,
+  bypass: C.IP_VS_CONN_F_BYPASS,
+};
+const TUN: Record<TunnelType, number> = {
+  ipip: C.IP_VS_CONN_F_TUNNEL_TYPE_IPIP,
+  gue: C.IP_VS_CONN_F_TUNNEL_TYPE_GUE,
+  gre: C.IP_VS_CONN_F_TUNNEL_TYPE_GRE,
+};
 
 /** AF_INET / AF_INET6 for a Family. */
 export function afNumber(af: Family): number {
@@ -39,7 +60,8 @@ export function afNumber(af: Family): number {
 function writeAddr(b: Buffer, off: number, address: string, af: Family): void {
   const parsed = ipBytes(address);
   if (parsed === null) throw new IpvsError('IPVS_INVALID', `invalid IP address "${address}"`);
-  if (parsed.af !== af) throw new IpvsError('IPVS_INVALID', `address ${address} is not ${af === 'inet6' ? 'IPv6' : 'IPv4'}`);
+  if (parsed.af !== af)
+    throw new IpvsError('IPVS_INVALID', `address ${address} is not ${af === 'inet6' ? 'IPv6' : 'IPv4'}`);
   for (let i = 0; i < parsed.bytes.length; i++) b[off + i] = parsed.bytes[i];
 }
 
@@ -51,17 +73,20 @@ export function addrBytes(address: string, af: Family): Buffer {
 }
 
 function u16(name: string, v: number): number {
-  if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new IpvsError('IPVS_INVALID', `${name} ${v} out of range 0-65535`);
+  if (!Number.isInteger(v) || v < 0 || v > 0xffff)
+    throw new IpvsError('IPVS_INVALID', `${name} ${v} out of range 0-65535`);
   return v;
 }
 
 function u32(name: string, v: number): number {
-  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new IpvsError('IPVS_INVALID', `${name} ${v} out of range 0-4294967295`);
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+    throw new IpvsError('IPVS_INVALID', `${name} ${v} out of range 0-4294967295`);
   return v;
 }
 
 function name(what: string, v: string): string {
-  if (v.length >= C.IP_VS_SCHEDNAME_MAXLEN || !/^[A-Za-z0-9_-]*$/.test(v)) throw new IpvsError('IPVS_INVALID', `invalid ${what} name "${v}"`);
+  if (v.length >= C.IP_VS_SCHEDNAME_MAXLEN || !/^[A-Za-z0-9_-]*$/.test(v))
+    throw new IpvsError('IPVS_INVALID', `invalid ${what} name "${v}"`);
   return v;
 }
 
@@ -71,7 +96,12 @@ export function serviceIdAttrs(id: ServiceId): Buffer[] {
   if (id.fwmark !== undefined) return [af, attrU32(C.IPVS_SVC_ATTR_FWMARK, u32('fwmark', id.fwmark))];
   const proto = PROTO[id.protocol];
   if (proto === undefined) throw new IpvsError('IPVS_INVALID', `unknown protocol "${String(id.protocol)}"`);
-  return [af, attrU16(C.IPVS_SVC_ATTR_PROTOCOL, proto), attr(C.IPVS_SVC_ATTR_ADDR, addrBytes(id.address, id.af)), attrBe16(C.IPVS_SVC_ATTR_PORT, u16('port', id.port))];
+  return [
+    af,
+    attrU16(C.IPVS_SVC_ATTR_PROTOCOL, proto),
+    attr(C.IPVS_SVC_ATTR_ADDR, addrBytes(id.address, id.af)),
+    attrBe16(C.IPVS_SVC_ATTR_PORT, u16('port', id.port)),
+  ];
 }
 
 /** Default persistence netmask of a family: 255.255.255.255 or /128. */
@@ -87,7 +117,9 @@ export function defaultNetmask(af: Family): number {
 export function serviceNest(s: Service): Buffer {
   const id = s.id;
   const af = afNumber(id.af);
-  let fwmark = 0, proto = 0, port = 0;
+  let fwmark = 0,
+    proto = 0,
+    port = 0;
   let addr: Buffer | undefined;
   if (id.fwmark !== undefined) fwmark = u32('fwmark', id.fwmark);
   else {
@@ -118,7 +150,12 @@ export function serviceNest(s: Service): Buffer {
     le32(b, hdr(b, o, C.IPVS_SVC_ATTR_FWMARK, 4), fwmark);
     o += 8;
   }
-  for (const [type, v] of pe ? ([[C.IPVS_SVC_ATTR_SCHED_NAME, sched], [C.IPVS_SVC_ATTR_PE_NAME, pe]] as const) : ([[C.IPVS_SVC_ATTR_SCHED_NAME, sched]] as const)) {
+  for (const [type, v] of pe
+    ? ([
+        [C.IPVS_SVC_ATTR_SCHED_NAME, sched],
+        [C.IPVS_SVC_ATTR_PE_NAME, pe],
+      ] as const)
+    : ([[C.IPVS_SVC_ATTR_SCHED_NAME, sched]] as const)) {
     const at = hdr(b, o, type, v.length + 1);
     for (let i = 0; i < v.length; i++) b[at + i] = v.charCodeAt(i);
     o += strLen(v);
@@ -185,7 +222,8 @@ export function destNest(d: Destination): Buffer {
   if (fwd === undefined) throw new IpvsError('IPVS_INVALID', `unknown forwarding method "${String(d.forwarding)}"`);
   const tun = d.tunType === undefined ? 0 : TUN[d.tunType];
   if (tun === undefined) throw new IpvsError('IPVS_INVALID', `unknown tunnel type "${String(d.tunType)}"`);
-  if (!Number.isInteger(d.weight) || d.weight < 0 || d.weight > 0x7fffffff) throw new IpvsError('IPVS_INVALID', `weight ${d.weight} out of range 0-2147483647`);
+  if (!Number.isInteger(d.weight) || d.weight < 0 || d.weight > 0x7fffffff)
+    throw new IpvsError('IPVS_INVALID', `weight ${d.weight} out of range 0-2147483647`);
   const b = Buffer.allocUnsafe(DEST_NEST_LEN).fill(0); // pooled: restores encode 10,000s
   le16(b, 0, DEST_NEST_LEN);
   le16(b, 2, C.IPVS_CMD_ATTR_DEST | NLA_F_NESTED);
@@ -240,17 +278,31 @@ export function encodeOp(op: Op): IpvsRequest {
     case 'del-service':
       return req(C.IPVS_CMD_DEL_SERVICE, [serviceRefNest(op.id)], () => serviceKey(op.id));
     case 'add-dest':
-      return req(C.IPVS_CMD_NEW_DEST, [serviceRefNest(op.service), destNest(op.dest)], () => `${serviceKey(op.service)} -> ${destKey(op.dest)}`);
+      return req(
+        C.IPVS_CMD_NEW_DEST,
+        [serviceRefNest(op.service), destNest(op.dest)],
+        () => `${serviceKey(op.service)} -> ${destKey(op.dest)}`,
+      );
     case 'edit-dest':
-      return req(C.IPVS_CMD_SET_DEST, [serviceRefNest(op.service), destNest(op.dest)], () => `${serviceKey(op.service)} -> ${destKey(op.dest)}`);
+      return req(
+        C.IPVS_CMD_SET_DEST,
+        [serviceRefNest(op.service), destNest(op.dest)],
+        () => `${serviceKey(op.service)} -> ${destKey(op.dest)}`,
+      );
     case 'del-dest': {
       const d: Destination = { ...op.dest, forwarding: 'dr', weight: 1, upperThreshold: 0, lowerThreshold: 0 };
-      return req(C.IPVS_CMD_DEL_DEST, [serviceRefNest(op.service), destNest(d)], () => `${serviceKey(op.service)} -> ${destKey(op.dest)}`);
+      return req(
+        C.IPVS_CMD_DEL_DEST,
+        [serviceRefNest(op.service), destNest(d)],
+        () => `${serviceKey(op.service)} -> ${destKey(op.dest)}`,
+      );
     }
     case 'flush':
       return req(C.IPVS_CMD_FLUSH, [], NONE);
     case 'zero':
-      return op.service ? req(C.IPVS_CMD_ZERO, [serviceRefNest(op.service)], () => serviceKey(op.service!)) : req(C.IPVS_CMD_ZERO, [], NONE);
+      return op.service
+        ? req(C.IPVS_CMD_ZERO, [serviceRefNest(op.service)], () => serviceKey(op.service!))
+        : req(C.IPVS_CMD_ZERO, [], NONE);
     default:
       throw new IpvsError('IPVS_INVALID', `unknown op ${JSON.stringify((op as { op?: unknown }).op)}`);
   }
@@ -263,12 +315,19 @@ export function encodeGetServices(): IpvsRequest {
 
 /** GET_DEST dump of one service's destinations (identity-only SERVICE nest, as ipvsadm sends). */
 export function encodeGetDests(id: ServiceId): IpvsRequest {
-  return req(C.IPVS_CMD_GET_DEST, [attrNested(C.IPVS_CMD_ATTR_SERVICE, serviceIdAttrs(id), true)], () => serviceKey(id), true);
+  return req(
+    C.IPVS_CMD_GET_DEST,
+    [attrNested(C.IPVS_CMD_ATTR_SERVICE, serviceIdAttrs(id), true)],
+    () => serviceKey(id),
+    true,
+  );
 }
 
 /** GET_SERVICE for one service (not a dump). */
 export function encodeGetService(id: ServiceId): IpvsRequest {
-  return req(C.IPVS_CMD_GET_SERVICE, [attrNested(C.IPVS_CMD_ATTR_SERVICE, serviceIdAttrs(id), true)], () => serviceKey(id));
+  return req(C.IPVS_CMD_GET_SERVICE, [attrNested(C.IPVS_CMD_ATTR_SERVICE, serviceIdAttrs(id), true)], () =>
+    serviceKey(id),
+  );
 }
 
 /** GET_INFO (version and connection table size). */
@@ -292,7 +351,11 @@ export interface Timeouts {
 export function encodeSetConfig(t: Timeouts): IpvsRequest {
   return req(
     C.IPVS_CMD_SET_CONFIG,
-    [attrU32(C.IPVS_CMD_ATTR_TIMEOUT_TCP, u32('tcp timeout', t.tcp)), attrU32(C.IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, u32('tcpfin timeout', t.tcpFin)), attrU32(C.IPVS_CMD_ATTR_TIMEOUT_UDP, u32('udp timeout', t.udp))],
+    [
+      attrU32(C.IPVS_CMD_ATTR_TIMEOUT_TCP, u32('tcp timeout', t.tcp)),
+      attrU32(C.IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, u32('tcpfin timeout', t.tcpFin)),
+      attrU32(C.IPVS_CMD_ATTR_TIMEOUT_UDP, u32('udp timeout', t.udp)),
+    ],
     () => `${t.tcp} ${t.tcpFin} ${t.udp}`,
   );
 }

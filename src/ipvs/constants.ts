@@ -32,9 +32,19 @@ export const IPVS_CMD_FLUSH = 17;
 
 /** Command names for error messages, indexed by command number. */
 export const IPVS_CMD_NAMES: Record<number, string> = {
-  1: 'IPVS_CMD_NEW_SERVICE', 2: 'IPVS_CMD_SET_SERVICE', 3: 'IPVS_CMD_DEL_SERVICE', 4: 'IPVS_CMD_GET_SERVICE',
-  5: 'IPVS_CMD_NEW_DEST', 6: 'IPVS_CMD_SET_DEST', 7: 'IPVS_CMD_DEL_DEST', 8: 'IPVS_CMD_GET_DEST',
-  12: 'IPVS_CMD_SET_CONFIG', 13: 'IPVS_CMD_GET_CONFIG', 15: 'IPVS_CMD_GET_INFO', 16: 'IPVS_CMD_ZERO', 17: 'IPVS_CMD_FLUSH',
+  1: 'IPVS_CMD_NEW_SERVICE',
+  2: 'IPVS_CMD_SET_SERVICE',
+  3: 'IPVS_CMD_DEL_SERVICE',
+  4: 'IPVS_CMD_GET_SERVICE',
+  5: 'IPVS_CMD_NEW_DEST',
+  6: 'IPVS_CMD_SET_DEST',
+  7: 'IPVS_CMD_DEL_DEST',
+  8: 'IPVS_CMD_GET_DEST',
+  12: 'IPVS_CMD_SET_CONFIG',
+  13: 'IPVS_CMD_GET_CONFIG',
+  15: 'IPVS_CMD_GET_INFO',
+  16: 'IPVS_CMD_ZERO',
+  17: 'IPVS_CMD_FLUSH',
 };
 
 /** enum ipvs_cmd_attr */
@@ -135,4 +145,19 @@ export const IPPROTO_UDP = 17;
 export const IPPROTO_SCTP = 132;
 
 /** Schedulers built in current kernels (twos is absent from some builds, e.g. UML 6.1). */
-export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
+export const SCHEDULERS = [
+  'rr',
+  'wrr',
+  'lc',
+  'wlc',
+  'lblc',
+  'lblcr',
+  'dh',
+  'sh',
+  'sed',
+  'nq',
+  'fo',
+  'ovf',
+  'mh',
+  'twos',
+] as const;

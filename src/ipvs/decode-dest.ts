@@ -10,7 +10,18 @@ import type { Destination, Family, Forwarding, Stats, TunnelType } from './types
 
 const FWD: Forwarding[] = ['nat', 'local', 'tun', 'dr', 'bypass'];
 const TUN: TunnelType[] = ['ipip', 'gue', 'gre'];
-const STAT_KEYS: Array<keyof Stats> = ['conns', 'inpkts', 'outpkts', 'inbytes', 'outbytes', 'cps', 'inpps', 'outpps', 'inbps', 'outbps'];
+const STAT_KEYS: Array<keyof Stats> = [
+  'conns',
+  'inpkts',
+  'outpkts',
+  'inbytes',
+  'outbytes',
+  'cps',
+  'inpps',
+  'outpps',
+  'inbps',
+  'outbps',
+];
 const MAX_TYPE = 16;
 
 /** Offsets of the attributes of one nest inside `buf` (types >= 16 ignored; a later duplicate wins). */
@@ -23,11 +34,12 @@ class AttrIndex {
     start: number,
     end: number,
   ) {
-    for (let o = start; o < end; ) {
+    for (let o = start; o < end;) {
       if (end - o < 4) throw new NetlinkDecodeError(`truncated attribute header: ${end - o} bytes left`, o);
       const len = buf.readUInt16LE(o);
       const type = buf.readUInt16LE(o + 2) & 0x3fff;
-      if (len < 4 || o + len > end) throw new NetlinkDecodeError(`attribute length ${len} invalid (${end - o} bytes left)`, o);
+      if (len < 4 || o + len > end)
+        throw new NetlinkDecodeError(`attribute length ${len} invalid (${end - o} bytes left)`, o);
       if (type < MAX_TYPE) {
         this.off[type] = o + 4;
         this.len[type] = len - 4;
@@ -55,7 +67,18 @@ class AttrIndex {
 
 function statsAt(ix: AttrIndex, t: number, is64: boolean): Stats {
   const s = ix.nest(t, 'stats');
-  const out: Stats = { conns: 0n, inpkts: 0n, outpkts: 0n, inbytes: 0n, outbytes: 0n, cps: 0n, inpps: 0n, outpps: 0n, inbps: 0n, outbps: 0n };
+  const out: Stats = {
+    conns: 0n,
+    inpkts: 0n,
+    outpkts: 0n,
+    inbytes: 0n,
+    outbytes: 0n,
+    cps: 0n,
+    inpps: 0n,
+    outpps: 0n,
+    inbps: 0n,
+    outbps: 0n,
+  };
   STAT_KEYS.forEach((k, i) => {
     if (!s.has(i + 1)) return;
     const wide = is64 || k === 'inbytes' || k === 'outbytes';
@@ -72,7 +95,9 @@ function familyOfNum(n: number): Family {
 }
 
 function tunnel(ix: AttrIndex, d: Destination): void {
-  const type = ix.has(C.IPVS_DEST_ATTR_TUN_TYPE) ? ix.buf.readUInt8(ix.at(C.IPVS_DEST_ATTR_TUN_TYPE, 1, 'IPVS_DEST_ATTR_TUN_TYPE')) : 0;
+  const type = ix.has(C.IPVS_DEST_ATTR_TUN_TYPE)
+    ? ix.buf.readUInt8(ix.at(C.IPVS_DEST_ATTR_TUN_TYPE, 1, 'IPVS_DEST_ATTR_TUN_TYPE'))
+    : 0;
   const tunType = TUN[type];
   if (tunType === undefined) throw new NetlinkDecodeError(`unknown IPVS tunnel type ${type}`);
   d.tunType = tunType;
@@ -88,7 +113,9 @@ function tunnel(ix: AttrIndex, d: Destination): void {
 function destFrom(ix: AttrIndex, svcAf: Family, withStats: boolean): Destination {
   const b = ix.buf;
   const u32 = (t: number, what: string): number => b.readUInt32LE(ix.at(t, 4, what));
-  const af = ix.has(C.IPVS_DEST_ATTR_ADDR_FAMILY) ? familyOfNum(b.readUInt16LE(ix.at(C.IPVS_DEST_ATTR_ADDR_FAMILY, 2, 'IPVS_DEST_ATTR_ADDR_FAMILY'))) : svcAf;
+  const af = ix.has(C.IPVS_DEST_ATTR_ADDR_FAMILY)
+    ? familyOfNum(b.readUInt16LE(ix.at(C.IPVS_DEST_ATTR_ADDR_FAMILY, 2, 'IPVS_DEST_ATTR_ADDR_FAMILY')))
+    : svcAf;
   const fwdNum = u32(C.IPVS_DEST_ATTR_FWD_METHOD, 'IPVS_DEST_ATTR_FWD_METHOD') & C.IP_VS_CONN_F_FWD_MASK;
   const forwarding = FWD[fwdNum];
   if (forwarding === undefined) throw new NetlinkDecodeError(`unknown IPVS forwarding method ${fwdNum}`);
@@ -104,7 +131,11 @@ function destFrom(ix: AttrIndex, svcAf: Family, withStats: boolean): Destination
   };
   if (forwarding === 'tun') tunnel(ix, d);
   const count = (t: number): number => (ix.has(t) ? u32(t, `attribute ${t}`) : 0);
-  d.conns = { active: count(C.IPVS_DEST_ATTR_ACTIVE_CONNS), inactive: count(C.IPVS_DEST_ATTR_INACT_CONNS), persistent: count(C.IPVS_DEST_ATTR_PERSIST_CONNS) };
+  d.conns = {
+    active: count(C.IPVS_DEST_ATTR_ACTIVE_CONNS),
+    inactive: count(C.IPVS_DEST_ATTR_INACT_CONNS),
+    persistent: count(C.IPVS_DEST_ATTR_PERSIST_CONNS),
+  };
   if (!withStats) return d;
   if (ix.has(C.IPVS_DEST_ATTR_STATS64)) d.stats = statsAt(ix, C.IPVS_DEST_ATTR_STATS64, true);
   else if (ix.has(C.IPVS_DEST_ATTR_STATS)) d.stats = statsAt(ix, C.IPVS_DEST_ATTR_STATS, false);
@@ -126,5 +157,9 @@ export function decodeDestNest(nest: Buffer, svcAf: Family): Destination {
  */
 export function decodeDestMsg(payload: Buffer, svcAf: Family, withStats = true): Destination {
   if (payload.length < 4) throw new NetlinkDecodeError(`generic netlink payload of ${payload.length} bytes, need 4`);
-  return destFrom(new AttrIndex(payload, 4, payload.length).nest(C.IPVS_CMD_ATTR_DEST, 'IPVS_CMD_ATTR_DEST'), svcAf, withStats);
+  return destFrom(
+    new AttrIndex(payload, 4, payload.length).nest(C.IPVS_CMD_ATTR_DEST, 'IPVS_CMD_ATTR_DEST'),
+    svcAf,
+    withStats,
+  );
 }

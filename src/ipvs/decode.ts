@@ -14,7 +14,18 @@ import type { Family, Protocol, ServiceId, Stats, TableService } from './types.j
 export { decodeDestMsg, decodeDestNest } from './decode-dest.js';
 
 const PROTO: Record<number, Protocol> = { [C.IPPROTO_TCP]: 'tcp', [C.IPPROTO_UDP]: 'udp', [C.IPPROTO_SCTP]: 'sctp' };
-const STAT_KEYS: Array<keyof Stats> = ['conns', 'inpkts', 'outpkts', 'inbytes', 'outbytes', 'cps', 'inpps', 'outpps', 'inbps', 'outbps'];
+const STAT_KEYS: Array<keyof Stats> = [
+  'conns',
+  'inpkts',
+  'outpkts',
+  'inbytes',
+  'outbytes',
+  'cps',
+  'inpps',
+  'outpps',
+  'inbps',
+  'outbps',
+];
 
 function need(m: AttrMap, type: number, what: string): Buffer {
   const v = m.get(type);
@@ -38,9 +49,21 @@ export function addrText(b: Buffer, af: Family): string {
 
 /** Decodes a nested STATS64 (all u64) or STATS (u32 counters, u64 bytes) attribute. Walks the attributes without a Map (10,000s per dump). */
 export function decodeStats(b: Buffer, is64: boolean): Stats {
-  const out: Stats = { conns: 0n, inpkts: 0n, outpkts: 0n, inbytes: 0n, outbytes: 0n, cps: 0n, inpps: 0n, outpps: 0n, inbps: 0n, outbps: 0n };
-  for (let off = 0; off < b.length; ) {
-    if (b.length - off < 4) throw new NetlinkDecodeError(`truncated stats attribute header: ${b.length - off} bytes left`, off);
+  const out: Stats = {
+    conns: 0n,
+    inpkts: 0n,
+    outpkts: 0n,
+    inbytes: 0n,
+    outbytes: 0n,
+    cps: 0n,
+    inpps: 0n,
+    outpps: 0n,
+    inbps: 0n,
+    outbps: 0n,
+  };
+  for (let off = 0; off < b.length;) {
+    if (b.length - off < 4)
+      throw new NetlinkDecodeError(`truncated stats attribute header: ${b.length - off} bytes left`, off);
     const len = b.readUInt16LE(off);
     const type = b.readUInt16LE(off + 2) & 0x3fff;
     if (len < 4 || off + len > b.length) throw new NetlinkDecodeError(`stats attribute length ${len} invalid`, off);
@@ -114,12 +137,20 @@ export function decodeInfo(payload: Buffer): IpvsInfo {
   const { attrs } = decodeGenl(payload);
   const code = readU32(need(attrs, C.IPVS_INFO_ATTR_VERSION, 'IPVS_INFO_ATTR_VERSION'));
   const size = readU32(need(attrs, C.IPVS_INFO_ATTR_CONN_TAB_SIZE, 'IPVS_INFO_ATTR_CONN_TAB_SIZE'));
-  return { version: `${(code >> 16) & 0xff}.${(code >> 8) & 0xff}.${code & 0xff}`, versionCode: code, connTabSize: size };
+  return {
+    version: `${(code >> 16) & 0xff}.${(code >> 8) & 0xff}.${code & 0xff}`,
+    versionCode: code,
+    connTabSize: size,
+  };
 }
 
 /** Decodes a GET_CONFIG reply payload (missing timeouts read as 0). */
 export function decodeConfig(payload: Buffer): Timeouts {
   const { attrs } = decodeGenl(payload);
   const get = (t: number): number => (attrs.has(t) ? readU32(attrs.get(t)!) : 0);
-  return { tcp: get(C.IPVS_CMD_ATTR_TIMEOUT_TCP), tcpFin: get(C.IPVS_CMD_ATTR_TIMEOUT_TCP_FIN), udp: get(C.IPVS_CMD_ATTR_TIMEOUT_UDP) };
+  return {
+    tcp: get(C.IPVS_CMD_ATTR_TIMEOUT_TCP),
+    tcpFin: get(C.IPVS_CMD_ATTR_TIMEOUT_TCP_FIN),
+    udp: get(C.IPVS_CMD_ATTR_TIMEOUT_UDP),
+  };
 }

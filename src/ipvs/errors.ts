@@ -20,7 +20,11 @@ export class IpvsError extends Error {
 /** The kernel has no IPVS. The message is the one users see, verbatim. */
 export class IpvsUnavailableError extends IpvsError {
   constructor(options?: { cause?: unknown }) {
-    super('IPVS_UNAVAILABLE', 'IPVS is not available in this kernel (generic netlink family "IPVS" not found): load the ip_vs module', options);
+    super(
+      'IPVS_UNAVAILABLE',
+      'IPVS is not available in this kernel (generic netlink family "IPVS" not found): load the ip_vs module',
+      options,
+    );
     this.name = 'IpvsUnavailableError';
   }
 }

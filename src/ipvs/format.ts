@@ -8,12 +8,28 @@
  */
 import * as C from './constants.js';
 import type { IpvsInfo } from './decode.js';
-import { hostPort, type Destination, type Forwarding, type IpvsTable, type Op, type Service, type ServiceId, type Stats, type TableService } from './types.js';
+import {
+  hostPort,
+  type Destination,
+  type Forwarding,
+  type IpvsTable,
+  type Op,
+  type Service,
+  type ServiceId,
+  type Stats,
+  type TableService,
+} from './types.js';
 
 const PROTO_NUM = { tcp: 6, udp: 17, sctp: 132 } as const;
 const RULE_PROTO = { tcp: '-t', udp: '-u', sctp: '--sctp-service' } as const;
 const FWD_SWITCH: Record<Forwarding, string> = { nat: '-m', tun: '-i', dr: '-g', local: '-g', bypass: '?' };
-const FWD_NAME: Record<Forwarding, string> = { nat: 'Masq', local: 'Local', tun: 'Tunnel', dr: 'Route', bypass: 'Bypass' };
+const FWD_NAME: Record<Forwarding, string> = {
+  nat: 'Masq',
+  local: 'Local',
+  tun: 'Tunnel',
+  dr: 'Route',
+  bypass: 'Bypass',
+};
 const TUN_CSUM = ['--tun-nocsum', '--tun-csum', '--tun-remcsum'];
 
 /** Address as four big-endian u32 words (IPv4: one word). */
@@ -48,7 +64,10 @@ export function compareServices(a: ServiceId, b: ServiceId): number {
 }
 
 /** ipvs_cmp_dests: address, then port (family first, so mixed-family tunnels sort stably). */
-export function compareDests(a: Pick<Destination, 'af' | 'address' | 'port'>, b: Pick<Destination, 'af' | 'address' | 'port'>): number {
+export function compareDests(
+  a: Pick<Destination, 'af' | 'address' | 'port'>,
+  b: Pick<Destination, 'af' | 'address' | 'port'>,
+): number {
   if (a.af !== b.af) return a.af === 'inet' ? -1 : 1;
   return cmpAddr(a.address, b.address) || a.port - b.port;
 }
@@ -69,7 +88,9 @@ function sortDests(ds: Destination[]): Destination[] {
 
 /** A copy of the table in ipvsadm's listing order. */
 export function sortTable(t: IpvsTable): TableService[] {
-  return [...t.services].sort((a, b) => compareServices(a.id, b.id)).map((s) => ({ ...s, destinations: sortDests(s.destinations) }));
+  return [...t.services]
+    .sort((a, b) => compareServices(a.id, b.id))
+    .map((s) => ({ ...s, destinations: sortDests(s.destinations) }));
 }
 
 /** "-t 10.0.0.1:80", "-f 7 -6" ... as in rule lines. */
@@ -80,8 +101,13 @@ export function ruleServiceName(id: ServiceId): string {
 
 /** print_sched_flags: names for the scheduler's flag bits, comma-separated. */
 export function schedFlagNames(s: Pick<Service, 'scheduler' | 'flags'>): string {
-  const names = s.scheduler === 'sh' || s.scheduler === 'mh' ? [`${s.scheduler}-fallback`, `${s.scheduler}-port`, 'flag-3'] : ['flag-1', 'flag-2', 'flag-3'];
-  return [C.IP_VS_SVC_F_SCHED1, C.IP_VS_SVC_F_SCHED2, C.IP_VS_SVC_F_SCHED3].flatMap((bit, i) => (s.flags & bit ? [names[i]] : [])).join(',');
+  const names =
+    s.scheduler === 'sh' || s.scheduler === 'mh'
+      ? [`${s.scheduler}-fallback`, `${s.scheduler}-port`, 'flag-3']
+      : ['flag-1', 'flag-2', 'flag-3'];
+  return [C.IP_VS_SVC_F_SCHED1, C.IP_VS_SVC_F_SCHED2, C.IP_VS_SVC_F_SCHED3]
+    .flatMap((bit, i) => (s.flags & bit ? [names[i]] : []))
+    .join(',');
 }
 
 const SCHED_BITS = C.IP_VS_SVC_F_SCHED1 | C.IP_VS_SVC_F_SCHED2 | C.IP_VS_SVC_F_SCHED3;
@@ -124,7 +150,8 @@ export function formatSave(t: IpvsTable): string {
 
 /** One Op as an ipvsadm rule line (-A/-E/-D/-a/-e/-d/-C/-Z); dest lines add -x/-y when set. */
 export function formatOp(op: Op): string {
-  const thresholds = (d: Destination): string => `${d.upperThreshold ? ` -x ${d.upperThreshold}` : ''}${d.lowerThreshold ? ` -y ${d.lowerThreshold}` : ''}`;
+  const thresholds = (d: Destination): string =>
+    `${d.upperThreshold ? ` -x ${d.upperThreshold}` : ''}${d.lowerThreshold ? ` -y ${d.lowerThreshold}` : ''}`;
   switch (op.op) {
     case 'add-service':
       return ruleService(op.service, '-A');
@@ -162,12 +189,24 @@ function listServiceName(id: ServiceId): string {
 function listService(s: TableService): string {
   let out = `${listServiceName(s.id)} ${s.scheduler}`;
   if (s.flags & SCHED_BITS) out += ` (${schedFlagNames(s)})`;
-  if (s.flags & C.IP_VS_SVC_F_PERSISTENT) out += ` persistent ${s.timeout}${maskPart(s, 'mask')}${s.pe ? ` pe ${s.pe}` : ''}`;
+  if (s.flags & C.IP_VS_SVC_F_PERSISTENT)
+    out += ` persistent ${s.timeout}${maskPart(s, 'mask')}${s.pe ? ` pe ${s.pe}` : ''}`;
   if (s.flags & C.IP_VS_SVC_F_ONEPACKET) out += ' ops';
   return out;
 }
 
-const ZERO: Stats = { conns: 0n, inpkts: 0n, outpkts: 0n, inbytes: 0n, outbytes: 0n, cps: 0n, inpps: 0n, outpps: 0n, inbps: 0n, outbps: 0n };
+const ZERO: Stats = {
+  conns: 0n,
+  inpkts: 0n,
+  outpkts: 0n,
+  inbytes: 0n,
+  outbytes: 0n,
+  cps: 0n,
+  inpps: 0n,
+  outpps: 0n,
+  inbps: 0n,
+  outbps: 0n,
+};
 
 function statsCols(st: Stats | undefined): string {
   const s = st ?? ZERO;
@@ -177,14 +216,25 @@ function statsCols(st: Stats | undefined): string {
 /** `ipvsadm -Ln` (or `-Ln --stats`) for this table; `info` supplies the header's version and size. */
 export function formatList(t: IpvsTable, info: IpvsInfo, opts: { stats?: boolean } = {}): string {
   const lines = [`IP Virtual Server version ${info.version} (size=${info.connTabSize})`];
-  if (opts.stats) lines.push('Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes', '  -> RemoteAddress:Port');
-  else lines.push('Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn');
+  if (opts.stats)
+    lines.push(
+      'Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes',
+      '  -> RemoteAddress:Port',
+    );
+  else
+    lines.push(
+      'Prot LocalAddress:Port Scheduler Flags',
+      '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
+    );
   for (const s of sortTable(t)) {
     lines.push(opts.stats ? listServiceName(s.id).padEnd(33) + statsCols(s.stats) : listService(s));
     for (const d of s.destinations) {
       const name = `  -> ${hostPort(d.address, d.port).padEnd(28)}`;
       if (opts.stats) lines.push(name + statsCols(d.stats));
-      else lines.push(`${name} ${FWD_NAME[d.forwarding].padEnd(7)} ${String(d.weight).padEnd(6)} ${String(d.conns?.active ?? 0).padEnd(10)} ${String(d.conns?.inactive ?? 0).padEnd(10)}`);
+      else
+        lines.push(
+          `${name} ${FWD_NAME[d.forwarding].padEnd(7)} ${String(d.weight).padEnd(6)} ${String(d.conns?.active ?? 0).padEnd(10)} ${String(d.conns?.inactive ?? 0).padEnd(10)}`,
+        );
     }
   }
   return lines.join('\n') + '\n';
@@ -192,6 +242,7 @@ export function formatList(t: IpvsTable, info: IpvsInfo, opts: { stats?: boolean
 
 /** JSON of the table (for `lvsd ipvs list --json`), sorted as ipvsadm lists it; 64-bit counters beyond 2^53 become strings. */
 export function formatJson(info: IpvsInfo, table: IpvsTable): string {
-  const big = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v);
+  const big = (_k: string, v: unknown): unknown =>
+    typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v;
   return JSON.stringify({ version: info.version, connTabSize: info.connTabSize, services: sortTable(table) }, big, 2);
 }

@@ -60,12 +60,24 @@ export function validateRules(text: string): { rules: PackedRules; errors: Rules
 }
 
 /** Sends packed rules in file order, `perSend` per sendto; never rejects for a kernel refusal (it lands in `failed`). */
-export async function applyRules(sink: RuleSink, rules: PackedRules, opts: { perSend?: number } = {}): Promise<RestoreReport> {
+export async function applyRules(
+  sink: RuleSink,
+  rules: PackedRules,
+  opts: { perSend?: number } = {},
+): Promise<RestoreReport> {
   const report: RestoreReport = { total: rules.count, applied: [], failed: [] };
   const per = Math.max(1, opts.perSend ?? 100);
   for (let from = 0; from < rules.count; from += per) {
     const to = Math.min(rules.count, from + per);
-    const results = await sink.applyRequests(requestsOf(rules, from, to, (i) => encodeLine(rules.text.slice(rules.textStart[i], rules.textEnd[i]), rules.lineNo[i])!.op), opts);
+    const results = await sink.applyRequests(
+      requestsOf(
+        rules,
+        from,
+        to,
+        (i) => encodeLine(rules.text.slice(rules.textStart[i], rules.textEnd[i]), rules.lineNo[i])!.op,
+      ),
+      opts,
+    );
     results.forEach((r, k) => {
       const i = from + k;
       if (r.ok) report.applied.push(rules.lineNo[i]);
@@ -78,7 +90,7 @@ export async function applyRules(sink: RuleSink, rules: PackedRules, opts: { per
 /** "1-3,5,7-9" for sorted line numbers. */
 export function lineRanges(nums: number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < nums.length; ) {
+  for (let i = 0; i < nums.length;) {
     let j = i;
     while (j + 1 < nums.length && nums[j + 1] === nums[j] + 1) j++;
     parts.push(i === j ? `${nums[i]}` : `${nums[i]}-${nums[j]}`);

@@ -9,7 +9,16 @@ import { defaultNetmask } from './codec.js';
 import * as C from './constants.js';
 import { RulesError } from './errors.js';
 import { parseIp } from './addr.js';
-import { type Destination, type Family, type Forwarding, type Op, type Protocol, type Service, type ServiceId, type TunnelType } from './types.js';
+import {
+  type Destination,
+  type Family,
+  type Forwarding,
+  type Op,
+  type Protocol,
+  type Service,
+  type ServiceId,
+  type TunnelType,
+} from './types.js';
 import type { Timeouts } from './codec.js';
 
 /** One parsed line: an Op, or a `--set` of the timeouts. `line` is 1-based, `text` the source. */
@@ -18,21 +27,68 @@ export type RuleLine = { line: number; text: string } & ({ kind: 'op'; op: Op } 
 type Cmd = 'A' | 'E' | 'D' | 'a' | 'e' | 'd' | 'C' | 'Z' | 'set';
 
 const COMMANDS: Record<string, Cmd> = {
-  '-A': 'A', '--add-service': 'A', '-E': 'E', '--edit-service': 'E', '-D': 'D', '--delete-service': 'D',
-  '-a': 'a', '--add-server': 'a', '-e': 'e', '--edit-server': 'e', '-d': 'd', '--delete-server': 'd',
-  '-C': 'C', '--clear': 'C', '-Z': 'Z', '--zero': 'Z', '--set': 'set',
+  '-A': 'A',
+  '--add-service': 'A',
+  '-E': 'E',
+  '--edit-service': 'E',
+  '-D': 'D',
+  '--delete-service': 'D',
+  '-a': 'a',
+  '--add-server': 'a',
+  '-e': 'e',
+  '--edit-server': 'e',
+  '-d': 'd',
+  '--delete-server': 'd',
+  '-C': 'C',
+  '--clear': 'C',
+  '-Z': 'Z',
+  '--zero': 'Z',
+  '--set': 'set',
 };
 
 /** Options taking a value (short and long spellings map to one key). -p's value is optional. */
 const VALUED: Record<string, string> = {
-  '-t': 't', '--tcp-service': 't', '-u': 'u', '--udp-service': 'u', '--sctp-service': 'sctp', '-f': 'f', '--fwmark-service': 'f',
-  '-s': 's', '--scheduler': 's', '-M': 'M', '--netmask': 'M', '-b': 'b', '--sched-flags': 'b', '--pe': 'pe',
-  '-r': 'r', '--real-server': 'r', '-w': 'w', '--weight': 'w', '-x': 'x', '--u-threshold': 'x', '-y': 'y', '--l-threshold': 'y',
-  '--tun-type': 'tun-type', '--tun-port': 'tun-port',
+  '-t': 't',
+  '--tcp-service': 't',
+  '-u': 'u',
+  '--udp-service': 'u',
+  '--sctp-service': 'sctp',
+  '-f': 'f',
+  '--fwmark-service': 'f',
+  '-s': 's',
+  '--scheduler': 's',
+  '-M': 'M',
+  '--netmask': 'M',
+  '-b': 'b',
+  '--sched-flags': 'b',
+  '--pe': 'pe',
+  '-r': 'r',
+  '--real-server': 'r',
+  '-w': 'w',
+  '--weight': 'w',
+  '-x': 'x',
+  '--u-threshold': 'x',
+  '-y': 'y',
+  '--l-threshold': 'y',
+  '--tun-type': 'tun-type',
+  '--tun-port': 'tun-port',
 };
 const SWITCHES: Record<string, string> = {
-  '-g': 'g', '--gatewaying': 'g', '-i': 'i', '--ipip': 'i', '-m': 'm', '--masquerading': 'm', '-o': 'o', '--ops': 'o',
-  '-6': '6', '--ipv6': '6', '-n': 'n', '--numeric': 'n', '--tun-nocsum': 'tun-nocsum', '--tun-csum': 'tun-csum', '--tun-remcsum': 'tun-remcsum',
+  '-g': 'g',
+  '--gatewaying': 'g',
+  '-i': 'i',
+  '--ipip': 'i',
+  '-m': 'm',
+  '--masquerading': 'm',
+  '-o': 'o',
+  '--ops': 'o',
+  '-6': '6',
+  '--ipv6': '6',
+  '-n': 'n',
+  '--numeric': 'n',
+  '--tun-nocsum': 'tun-nocsum',
+  '--tun-csum': 'tun-csum',
+  '--tun-remcsum': 'tun-remcsum',
 };
 
 interface Parsed {
@@ -113,7 +169,11 @@ function serviceIdOf(p: Parsed): ServiceId {
   if (kinds.length > 1) fail('more than one service given');
   const k = kinds[0];
   const v = p.opts.get(k)!;
-  if (k === 'f') return { af: p.opts.has('6') ? 'inet6' : 'inet', fwmark: num(v, 'fwmark', 0xffffffff) || fail('fwmark must be 1 or more') };
+  if (k === 'f')
+    return {
+      af: p.opts.has('6') ? 'inet6' : 'inet',
+      fwmark: num(v, 'fwmark', 0xffffffff) || fail('fwmark must be 1 or more'),
+    };
   if (lastService?.k === k && lastService.v === v) return { ...lastService.id };
   const hp = parseHostPort(v, false);
   const protocol: Protocol = k === 't' ? 'tcp' : k === 'u' ? 'udp' : 'sctp';
@@ -123,9 +183,13 @@ function serviceIdOf(p: Parsed): ServiceId {
 }
 
 const FLAG_NAMES: Record<string, { bit: number; sched?: string }> = {
-  'sh-fallback': { bit: C.IP_VS_SVC_F_SCHED1, sched: 'sh' }, 'sh-port': { bit: C.IP_VS_SVC_F_SCHED2, sched: 'sh' },
-  'mh-fallback': { bit: C.IP_VS_SVC_F_SCHED1, sched: 'mh' }, 'mh-port': { bit: C.IP_VS_SVC_F_SCHED2, sched: 'mh' },
-  'flag-1': { bit: C.IP_VS_SVC_F_SCHED1 }, 'flag-2': { bit: C.IP_VS_SVC_F_SCHED2 }, 'flag-3': { bit: C.IP_VS_SVC_F_SCHED3 },
+  'sh-fallback': { bit: C.IP_VS_SVC_F_SCHED1, sched: 'sh' },
+  'sh-port': { bit: C.IP_VS_SVC_F_SCHED2, sched: 'sh' },
+  'mh-fallback': { bit: C.IP_VS_SVC_F_SCHED1, sched: 'mh' },
+  'mh-port': { bit: C.IP_VS_SVC_F_SCHED2, sched: 'mh' },
+  'flag-1': { bit: C.IP_VS_SVC_F_SCHED1 },
+  'flag-2': { bit: C.IP_VS_SVC_F_SCHED2 },
+  'flag-3': { bit: C.IP_VS_SVC_F_SCHED3 },
 };
 
 function schedFlags(list: string, sched: string): number {
@@ -154,11 +218,16 @@ function serviceOf(p: Parsed): Service {
   if (p.opts.has('o')) flags |= C.IP_VS_SVC_F_ONEPACKET;
   const persistent = p.opts.has('p');
   if (persistent) flags |= C.IP_VS_SVC_F_PERSISTENT;
-  const timeout = persistent ? num(p.opts.get('p')!, 'persistence timeout', 0xffffffff) || fail('persistence timeout must be 1 or more') : 0;
+  const timeout = persistent
+    ? num(p.opts.get('p')!, 'persistence timeout', 0xffffffff) || fail('persistence timeout must be 1 or more')
+    : 0;
   const netmask = p.opts.has('M') ? parseNetmask(p.opts.get('M')!, id.af) : defaultNetmask(id.af);
   if (id.port === 0 && !persistent) fail('zero port specified for non-persistent service');
   const svc: Service = { id, scheduler, flags, timeout, netmask };
-  if (p.opts.has('pe')) svc.pe = /^[a-z0-9_]{1,15}$/.test(p.opts.get('pe')!) ? p.opts.get('pe')! : fail(`invalid persistence engine "${p.opts.get('pe')}"`);
+  if (p.opts.has('pe'))
+    svc.pe = /^[a-z0-9_]{1,15}$/.test(p.opts.get('pe')!)
+      ? p.opts.get('pe')!
+      : fail(`invalid persistence engine "${p.opts.get('pe')}"`);
   return svc;
 }
 
@@ -178,8 +247,15 @@ function tunnel(p: Parsed, d: Destination): void {
   } else if (rule.port === 'need') fail(`you need to supply the '--tun-port' option for the '${t}' tunnel type`);
   const csums = ['tun-nocsum', 'tun-csum', 'tun-remcsum'].filter((c) => p.opts.has(c));
   if (csums.length > 1) fail(`the option '--${csums[1]}' conflicts with '--${csums[0]}'`);
-  if (csums.length === 1 && !rule.csum.includes(csums[0])) fail(`illegal '--${csums[0]}' option with the '${t}' tunnel type`);
-  if (t !== 'ipip') d.tunFlags = csums[0] === 'tun-csum' ? C.IP_VS_TUNNEL_ENCAP_FLAG_CSUM : csums[0] === 'tun-remcsum' ? C.IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM : 0;
+  if (csums.length === 1 && !rule.csum.includes(csums[0]))
+    fail(`illegal '--${csums[0]}' option with the '${t}' tunnel type`);
+  if (t !== 'ipip')
+    d.tunFlags =
+      csums[0] === 'tun-csum'
+        ? C.IP_VS_TUNNEL_ENCAP_FLAG_CSUM
+        : csums[0] === 'tun-remcsum'
+          ? C.IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM
+          : 0;
   if (t !== 'gue') delete d.tunPort;
 }
 
@@ -197,7 +273,15 @@ function destOf(p: Parsed, svc: ServiceId): Destination {
   const port = forced ? svc.port : (hp.port ?? svc.port ?? 0);
   if (hp.af !== svc.af && forwarding !== 'tun') fail('different address family is allowed only for tunneling servers');
   const w = p.opts.has('w') ? num(p.opts.get('w')!, 'weight', 0x7fffffff) : 1;
-  const d: Destination = { af: hp.af, address: hp.address, port, forwarding, weight: w, upperThreshold: 0, lowerThreshold: 0 };
+  const d: Destination = {
+    af: hp.af,
+    address: hp.address,
+    port,
+    forwarding,
+    weight: w,
+    upperThreshold: 0,
+    lowerThreshold: 0,
+  };
   if (p.opts.has('x')) d.upperThreshold = num(p.opts.get('x')!, 'upper threshold', 0xffffffff);
   if (p.opts.has('y')) d.lowerThreshold = num(p.opts.get('y')!, 'lower threshold', 0xffffffff);
   const tunOpts = ['tun-type', 'tun-port', 'tun-nocsum', 'tun-csum', 'tun-remcsum'].filter((k) => p.opts.has(k));
@@ -210,8 +294,46 @@ const ALLOWED: Record<Cmd, string[]> = {
   A: ['t', 'u', 'sctp', 'f', '6', 's', 'p', 'M', 'b', 'o', 'pe', 'n'],
   E: ['t', 'u', 'sctp', 'f', '6', 's', 'p', 'M', 'b', 'o', 'pe', 'n'],
   D: ['t', 'u', 'sctp', 'f', '6', 'n'],
-  a: ['t', 'u', 'sctp', 'f', '6', 'r', 'g', 'i', 'm', 'w', 'x', 'y', 'tun-type', 'tun-port', 'tun-nocsum', 'tun-csum', 'tun-remcsum', 'n'],
-  e: ['t', 'u', 'sctp', 'f', '6', 'r', 'g', 'i', 'm', 'w', 'x', 'y', 'tun-type', 'tun-port', 'tun-nocsum', 'tun-csum', 'tun-remcsum', 'n'],
+  a: [
+    't',
+    'u',
+    'sctp',
+    'f',
+    '6',
+    'r',
+    'g',
+    'i',
+    'm',
+    'w',
+    'x',
+    'y',
+    'tun-type',
+    'tun-port',
+    'tun-nocsum',
+    'tun-csum',
+    'tun-remcsum',
+    'n',
+  ],
+  e: [
+    't',
+    'u',
+    'sctp',
+    'f',
+    '6',
+    'r',
+    'g',
+    'i',
+    'm',
+    'w',
+    'x',
+    'y',
+    'tun-type',
+    'tun-port',
+    'tun-nocsum',
+    'tun-csum',
+    'tun-remcsum',
+    'n',
+  ],
   d: ['t', 'u', 'sctp', 'f', '6', 'r', 'n'],
   C: ['n'],
   Z: ['t', 'u', 'sctp', 'f', '6', 'n'],
@@ -242,7 +364,12 @@ function toLine(p: Parsed): { kind: 'op'; op: Op } | { kind: 'set'; timeouts: Ti
     case 'C':
       return { kind: 'op', op: { op: 'flush' } };
     case 'Z':
-      return { kind: 'op', op: ['t', 'u', 'sctp', 'f'].some((k) => p.opts.has(k)) ? { op: 'zero', service: serviceIdOf(p) } : { op: 'zero' } };
+      return {
+        kind: 'op',
+        op: ['t', 'u', 'sctp', 'f'].some((k) => p.opts.has(k))
+          ? { op: 'zero', service: serviceIdOf(p) }
+          : { op: 'zero' },
+      };
     case 'set': {
       if (p.args.length !== 3) fail('--set needs three timeouts: tcp tcpfin udp');
       const [tcp, tcpFin, udp] = p.args.map((a) => num(a, 'timeout', 0x7fffffff));

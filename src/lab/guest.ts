@@ -16,7 +16,12 @@ export function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<{ 
 }
 
 /** Runs `cmd args` inside network namespace `ns`. */
-export function runIn(ns: string, cmd: string, args: string[], timeoutMs?: number): Promise<{ ok: boolean; out: string }> {
+export function runIn(
+  ns: string,
+  cmd: string,
+  args: string[],
+  timeoutMs?: number,
+): Promise<{ ok: boolean; out: string }> {
   return run('ip', ['netns', 'exec', ns, cmd, ...args], timeoutMs);
 }
 
@@ -54,7 +59,12 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * Calls `probe` every `everyMs` until it returns a value other than undefined, or `timeoutMs`
  * passes (then resolves undefined). `tick` runs after every unsuccessful probe (progress lines).
  */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 200, tick?: () => void): Promise<T | undefined> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  everyMs = 200,
+  tick?: () => void,
+): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -37,7 +37,13 @@ export function parseIpvsadmList(text: string): ViewService[] {
     const d = DEST.exec(line);
     if (d && services.length > 0 && d[1] !== 'RemoteAddress:Port') {
       const [, address, forward, weight, active, inactive] = d;
-      services[services.length - 1].dests.push({ address, forward, weight: +weight, active: +active, inactive: +inactive });
+      services[services.length - 1].dests.push({
+        address,
+        forward,
+        weight: +weight,
+        active: +active,
+        inactive: +inactive,
+      });
     }
   }
   return services;

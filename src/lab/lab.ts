@@ -28,7 +28,11 @@ export class Lab {
   readonly steps: StepResult[] = [];
   client?: ClientHandle;
 
-  constructor(readonly root: string, readonly short: boolean, readonly progress: Progress) {}
+  constructor(
+    readonly root: string,
+    readonly short: boolean,
+    readonly progress: Progress,
+  ) {}
 
   say(line: string): void {
     this.progress.say(line);
@@ -48,7 +52,15 @@ export class Lab {
   startNginx(name: string): void {
     const prefix = join(RUN_DIR, name);
     mkdirSync(join(prefix, 'logs'), { recursive: true });
-    const argv = ['nginx', '-p', prefix, '-c', join(this.root, NGINX_CONF), '-g', `daemon off; pid ${prefix}/nginx.pid;`];
+    const argv = [
+      'nginx',
+      '-p',
+      prefix,
+      '-c',
+      join(this.root, NGINX_CONF),
+      '-g',
+      `daemon off; pid ${prefix}/nginx.pid;`,
+    ];
     this.nginx.set(name, startIn(name, argv, join(RUN_DIR, `${name}.nginx.log`), name));
   }
 
@@ -85,8 +97,15 @@ export class Lab {
   /** Lines explaining the state of lvsd on `name` (running or exited, and its last log lines). */
   explain(name: string): string[] {
     const p = this.lvsd.get(name);
-    const state = !p ? 'was never started' : p.exitCode !== null || p.signalCode !== null ? `exited (${p.exitCode ?? p.signalCode})` : 'is running';
-    return [`   lvsd on ${name} ${state}; last lines of its log:`, ...this.logTail(name, 5).map((l) => `     ${l.slice(0, 300)}`)];
+    const state = !p
+      ? 'was never started'
+      : p.exitCode !== null || p.signalCode !== null
+        ? `exited (${p.exitCode ?? p.signalCode})`
+        : 'is running';
+    return [
+      `   lvsd on ${name} ${state}; last lines of its log:`,
+      ...this.logTail(name, 5).map((l) => `     ${l.slice(0, 300)}`),
+    ];
   }
 
   /**

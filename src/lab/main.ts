@@ -117,11 +117,19 @@ export async function runLab(argv: string[]): Promise<number> {
   const reaper = setInterval(() => interrupted && killGuests(`lvsd-lab-${process.pid}-`), 500);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  process.stdout.write(`lvsd lab: booting user-mode Linux (real IPVS) with 2 load balancers, 3 nginx backends and a client${args.short ? ' (short story)' : ''}\n`);
+  process.stdout.write(
+    `lvsd lab: booting user-mode Linux (real IPVS) with 2 load balancers, 3 nginx backends and a client${args.short ? ' (short story)' : ''}\n`,
+  );
   const tail = tailFile(join(dir, 'progress.log'), (t) => process.stdout.write(t));
   try {
     const env = { LAB_DIR: dir, LAB_SHORT: args.short ? '1' : '0', LAB_KEEP: args.keep ? '1' : '0' };
-    const guest = runUml({ name: 'lab', script: guestScript(args.keep), timeoutMs: args.keep ? 24 * 3600_000 : 15 * 60_000, mem: '1G', env });
+    const guest = runUml({
+      name: 'lab',
+      script: guestScript(args.keep),
+      timeoutMs: args.keep ? 24 * 3600_000 : 15 * 60_000,
+      mem: '1G',
+      env,
+    });
     if (args.keep) void keepAlive(dir).catch(() => undefined);
     const result = await guest;
     tail.stop();

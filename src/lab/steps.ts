@@ -50,8 +50,16 @@ export async function spread(lab: Lab): Promise<void> {
   const before = { ...lab.report().byBackend };
   const failed0 = lab.report().failed;
   await watch(lab, lab.short ? 3000 : 6000);
-  const checks: Check[] = BACKENDS.map((b) => ({ what: `${b.name} answers`, ok: delta(lab, before, b.name) > 0, detail: `${delta(lab, before, b.name)} answers` }));
-  checks.push({ what: 'no failed requests', ok: lab.report().failed === failed0, detail: `${lab.report().failed - failed0} failed` });
+  const checks: Check[] = BACKENDS.map((b) => ({
+    what: `${b.name} answers`,
+    ok: delta(lab, before, b.name) > 0,
+    detail: `${delta(lab, before, b.name)} answers`,
+  }));
+  checks.push({
+    what: 'no failed requests',
+    ok: lab.report().failed === failed0,
+    detail: `${lab.report().failed - failed0} failed`,
+  });
   checks.push({ what: 'VIP held by lb1 only', ok: (await lab.hasVip('lb1')) && !(await lab.hasVip('lb2')) });
   record(lab, 1, 'traffic spreads over 3 backends', checks);
 }
@@ -62,17 +70,34 @@ export async function backendDies(lab: Lab): Promise<void> {
   lab.say(`2. Killing nginx on ${KILLED} (kill -9): lvsd's health check should take it out of the rotation`);
   const t0 = Date.now();
   lab.killNginx(KILLED);
-  const out = await waitFor(async () => (isOut(await lab.view('lb1'), dest) ? Date.now() - t0 : undefined), 20_000, 100, ticker(lab));
+  const out = await waitFor(
+    async () => (isOut(await lab.view('lb1'), dest) ? Date.now() - t0 : undefined),
+    20_000,
+    100,
+    ticker(lab),
+  );
   if (out !== undefined) lab.timings.backendOutMs = out;
   else lab.explain('lb1').forEach((l) => lab.say(l));
-  lab.say(out === undefined ? `   ${KILLED} is still in the rotation after 20 s` : `   ${KILLED} left the rotation after ${(out / 1000).toFixed(2)} s (weight 0 in ipvsadm -Ln on lb1)`);
+  lab.say(
+    out === undefined
+      ? `   ${KILLED} is still in the rotation after 20 s`
+      : `   ${KILLED} left the rotation after ${(out / 1000).toFixed(2)} s (weight 0 in ipvsadm -Ln on lb1)`,
+  );
   await sleep(1000); // requests sent before the weight change may still fail
   const failed0 = lab.report().failed;
   await watch(lab, lab.short ? 1500 : 3000);
   const failedOut = lab.report().failed - failed0;
   const checks: Check[] = [
-    { what: `${KILLED} out of rotation within fall×interval+timeout (${DETECT_BOUND_MS} ms) + ${UML_SLACK_MS} ms UML slack`, ok: out !== undefined && out <= DETECT_BOUND_MS + UML_SLACK_MS, detail: out === undefined ? 'never' : `${out} ms` },
-    { what: `no failed requests once ${KILLED} is out (traffic goes to the others)`, ok: out !== undefined && failedOut === 0, detail: `${failedOut} failed` },
+    {
+      what: `${KILLED} out of rotation within fall×interval+timeout (${DETECT_BOUND_MS} ms) + ${UML_SLACK_MS} ms UML slack`,
+      ok: out !== undefined && out <= DETECT_BOUND_MS + UML_SLACK_MS,
+      detail: out === undefined ? 'never' : `${out} ms`,
+    },
+    {
+      what: `no failed requests once ${KILLED} is out (traffic goes to the others)`,
+      ok: out !== undefined && failedOut === 0,
+      detail: `${failedOut} failed`,
+    },
   ];
   checks.push(...(await comesBack(lab, dest)));
   record(lab, 2, 'a backend dies, leaves the rotation, returns with slow start', checks);
@@ -90,20 +115,38 @@ async function comesBack(lab: Lab, dest: string): Promise<Check[]> {
   lab.startNginx(KILLED);
   const seen: number[] = [];
   const tick = ticker(lab);
-  const full = await waitFor(async () => {
-    const w = weightOf((await lab.view('lb1')) ?? [], WEB_KEY, dest) ?? 0;
-    if (w > 0 && seen[seen.length - 1] !== w) seen.push(w);
-    if (w > 0 && lab.timings.backendBackMs === undefined) lab.timings.backendBackMs = Date.now() - t1;
-    return w >= FULL_WEIGHT ? Date.now() - t1 : undefined;
-  }, 45_000, 200, tick);
-  if (full !== undefined && lab.timings.backendBackMs !== undefined) lab.timings.slowStartMs = full - lab.timings.backendBackMs;
+  const full = await waitFor(
+    async () => {
+      const w = weightOf((await lab.view('lb1')) ?? [], WEB_KEY, dest) ?? 0;
+      if (w > 0 && seen[seen.length - 1] !== w) seen.push(w);
+      if (w > 0 && lab.timings.backendBackMs === undefined) lab.timings.backendBackMs = Date.now() - t1;
+      return w >= FULL_WEIGHT ? Date.now() - t1 : undefined;
+    },
+    45_000,
+    200,
+    tick,
+  );
+  if (full !== undefined && lab.timings.backendBackMs !== undefined)
+    lab.timings.slowStartMs = full - lab.timings.backendBackMs;
   lab.say(`   ${KILLED} weights seen in ipvsadm -Ln: ${seen.join(' → ') || 'none'}`);
   const before = { ...lab.report().byBackend };
   await watch(lab, lab.short ? 1500 : 3000);
   return [
-    { what: `${KILLED} back in rotation`, ok: lab.timings.backendBackMs !== undefined, detail: seen.length ? `first weight ${seen[0]}` : 'never' },
-    { what: 'slow start: weight ramped through intermediate values to full', ok: full !== undefined && seen.some((w) => w > 0 && w < FULL_WEIGHT), detail: seen.join('→') },
-    { what: `${KILLED} answers again`, ok: delta(lab, before, KILLED) > 0, detail: `${delta(lab, before, KILLED)} answers` },
+    {
+      what: `${KILLED} back in rotation`,
+      ok: lab.timings.backendBackMs !== undefined,
+      detail: seen.length ? `first weight ${seen[0]}` : 'never',
+    },
+    {
+      what: 'slow start: weight ramped through intermediate values to full',
+      ok: full !== undefined && seen.some((w) => w > 0 && w < FULL_WEIGHT),
+      detail: seen.join('→'),
+    },
+    {
+      what: `${KILLED} answers again`,
+      ok: delta(lab, before, KILLED) > 0,
+      detail: `${delta(lab, before, KILLED)} answers`,
+    },
   ];
 }
 
@@ -115,11 +158,20 @@ export async function masterDies(lab: Lab): Promise<void> {
   await run('ip', ['-n', 'lb1', 'link', 'set', 'eth0', 'down']);
   const p = lab.lvsd.get('lb1');
   if (p) killGroup(p, 'SIGKILL');
-  const moved = await waitFor(async () => ((await lab.hasVip('lb2')) ? Date.now() - t0 : undefined), 20_000, 100, ticker(lab));
+  const moved = await waitFor(
+    async () => ((await lab.hasVip('lb2')) ? Date.now() - t0 : undefined),
+    20_000,
+    100,
+    ticker(lab),
+  );
   if (moved !== undefined) lab.timings.vipMoveMs = moved;
   const master = lab.masterAt('lb2', t0);
   if (master !== undefined) lab.timings.vrrpMasterMs = master - t0;
-  lab.say(moved === undefined ? '   the VIP did not move to lb2 within 20 s' : `   VIP ${VIP} seen on lb2 after ${(moved / 1000).toFixed(2)} s (lb2's lvsd logged BACKUP -> MASTER after ${master === undefined ? '?' : ((master - t0) / 1000).toFixed(2)} s)`);
+  lab.say(
+    moved === undefined
+      ? '   the VIP did not move to lb2 within 20 s'
+      : `   VIP ${VIP} seen on lb2 after ${(moved / 1000).toFixed(2)} s (lb2's lvsd logged BACKUP -> MASTER after ${master === undefined ? '?' : ((master - t0) / 1000).toFixed(2)} s)`,
+  );
   if (moved === undefined) lab.explain('lb2').forEach((l) => lab.say(l));
   const ok0 = okCount(lab);
   const resumed = await waitFor(async () => (okCount(lab) - ok0 >= 5 ? true : undefined), 15_000, 100, ticker(lab));
@@ -127,8 +179,16 @@ export async function masterDies(lab: Lab): Promise<void> {
   if (resumed) lab.timings.trafficGapMs = lab.report().maxGapMs;
   const conns = connsOn((await lab.view('lb2')) ?? []);
   record(lab, 3, 'the master LB dies, the VIP moves, traffic continues', [
-    { what: 'VIP moved to lb2 within 10 s', ok: moved !== undefined && moved <= 10_000, detail: moved === undefined ? 'never' : `${moved} ms` },
-    { what: 'traffic continues through lb2', ok: resumed === true && conns > 0, detail: `${okCount(lab) - ok0} answers since, ${conns} connections in lb2's IPVS table` },
+    {
+      what: 'VIP moved to lb2 within 10 s',
+      ok: moved !== undefined && moved <= 10_000,
+      detail: moved === undefined ? 'never' : `${moved} ms`,
+    },
+    {
+      what: 'traffic continues through lb2',
+      ok: resumed === true && conns > 0,
+      detail: `${okCount(lab) - ok0} answers since, ${conns} connections in lb2's IPVS table`,
+    },
   ]);
 }
 
@@ -140,7 +200,9 @@ function connsOn(view: ViewService[]): number {
 
 /** The virtual server step 4 appends to lb2's config before sending SIGHUP. */
 export function addedService(): string {
-  const rs = BACKENDS.map((b) => `\n  [[virtual_server.real_server]]\n  address = "${b.addr}"\n  port = ${ADDED_PORT}\n  weight = 100\n`).join('');
+  const rs = BACKENDS.map(
+    (b) => `\n  [[virtual_server.real_server]]\n  address = "${b.addr}"\n  port = ${ADDED_PORT}\n  weight = 100\n`,
+  ).join('');
   return `\n# added by the lab's story (step 4), then SIGHUP\n[[virtual_server]]\nname = "web-${ADDED_PORT}"\naddress = "${VIP}"\nport = ${ADDED_PORT}\nprotocol = "tcp"\nscheduler = "rr"\nforwarding = "dr"\n\n  [virtual_server.check]\n  type = "http"\n  path = "/healthz"\n  interval = "500ms"\n  timeout = "400ms"\n  rise = 1\n  fall = 2\n${rs}`;
 }
 
@@ -152,10 +214,20 @@ export async function addService(lab: Lab): Promise<void> {
   const t0 = Date.now();
   const p = lab.lvsd.get('lb2');
   if (p?.pid) process.kill(p.pid, 'SIGHUP');
-  const live = (v: ViewService[] | undefined): boolean => (v?.find((s) => s.key === key)?.dests ?? []).filter((d) => d.weight > 0).length === BACKENDS.length;
-  const ms = await waitFor(async () => (live(await lab.view('lb2')) ? Date.now() - t0 : undefined), 20_000, 100, ticker(lab));
+  const live = (v: ViewService[] | undefined): boolean =>
+    (v?.find((s) => s.key === key)?.dests ?? []).filter((d) => d.weight > 0).length === BACKENDS.length;
+  const ms = await waitFor(
+    async () => (live(await lab.view('lb2')) ? Date.now() - t0 : undefined),
+    20_000,
+    100,
+    ticker(lab),
+  );
   if (ms !== undefined) lab.timings.reloadMs = ms;
-  lab.say(ms === undefined ? `   ${key} did not appear with live backends within 20 s` : `   ${key} is live in IPVS after ${(ms / 1000).toFixed(2)} s; the client now also requests it`);
+  lab.say(
+    ms === undefined
+      ? `   ${key} did not appear with live backends within 20 s`
+      : `   ${key} is live in IPVS after ${(ms / 1000).toFixed(2)} s; the client now also requests it`,
+  );
   if (ms === undefined) lab.explain('lb2').forEach((l) => lab.say(l));
   lab.client?.send(`add http://${VIP}:${ADDED_PORT}/`);
   const before = { ...lab.report().byBackend };
@@ -163,9 +235,20 @@ export async function addService(lab: Lab): Promise<void> {
   await watch(lab, lab.short ? 2500 : 5000);
   const web = (await lab.view('lb2'))?.find((s) => s.key === WEB_KEY);
   const checks: Check[] = [
-    { what: `${key} in lb2's IPVS table with ${BACKENDS.length} live backends after SIGHUP`, ok: ms !== undefined, detail: ms === undefined ? 'never' : `${ms} ms` },
-    { what: `the port 80 service kept its backends at full weight`, ok: !!web && web.dests.length === BACKENDS.length && web.dests.every((d) => d.weight === FULL_WEIGHT) },
-    { what: `requests to :${ADDED_PORT} answered by every backend, none failed`, ok: BACKENDS.every((b) => delta(lab, before, `${b.name}:${ADDED_PORT}`) > 0) && lab.report().failed === failed0, detail: `${lab.report().failed - failed0} failed` },
+    {
+      what: `${key} in lb2's IPVS table with ${BACKENDS.length} live backends after SIGHUP`,
+      ok: ms !== undefined,
+      detail: ms === undefined ? 'never' : `${ms} ms`,
+    },
+    {
+      what: `the port 80 service kept its backends at full weight`,
+      ok: !!web && web.dests.length === BACKENDS.length && web.dests.every((d) => d.weight === FULL_WEIGHT),
+    },
+    {
+      what: `requests to :${ADDED_PORT} answered by every backend, none failed`,
+      ok: BACKENDS.every((b) => delta(lab, before, `${b.name}:${ADDED_PORT}`) > 0) && lab.report().failed === failed0,
+      detail: `${lab.report().failed - failed0} failed`,
+    },
   ];
   record(lab, 4, 'a service is added by editing the config and sending SIGHUP', checks);
 }

@@ -21,11 +21,16 @@ async function startBackends(lab: Lab): Promise<string | undefined> {
   lab.say(`Starting nginx in ${BACKENDS.map((b) => b.name).join(', ')} (each answers with its own name)`);
   for (const b of BACKENDS) lab.startNginx(b.name);
   for (const b of BACKENDS) {
-    const ok = await waitFor(async () => {
-      const r = await runIn(CLIENT.name, 'curl', ['-s', '-m', '1', `http://${b.addr}/`]);
-      return r.ok && r.out.trim() === b.name ? true : undefined;
-    }, 30_000, 300);
-    if (!ok) return `nginx in ${b.name} did not answer "${b.name}" on http://${b.addr}/ (log: /run/lab/${b.name}.nginx.log)`;
+    const ok = await waitFor(
+      async () => {
+        const r = await runIn(CLIENT.name, 'curl', ['-s', '-m', '1', `http://${b.addr}/`]);
+        return r.ok && r.out.trim() === b.name ? true : undefined;
+      },
+      30_000,
+      300,
+    );
+    if (!ok)
+      return `nginx in ${b.name} did not answer "${b.name}" on http://${b.addr}/ (log: /run/lab/${b.name}.nginx.log)`;
   }
   return undefined;
 }
@@ -40,16 +45,27 @@ async function startBalancers(lab: Lab): Promise<string | undefined> {
   };
   const t0 = Date.now();
   const dead = (): string | undefined => LBS.map((lb) => lb.name).find((n) => lab.lvsd.get(n)?.exitCode !== null);
-  const ready = await waitFor(async () => {
-    if (dead()) return false;
-    return (await lab.hasVip('lb1')) && (await full('lb1')) && (await full('lb2')) ? true : undefined;
-  }, START_TIMEOUT_MS, 300);
+  const ready = await waitFor(
+    async () => {
+      if (dead()) return false;
+      return (await lab.hasVip('lb1')) && (await full('lb1')) && (await full('lb2')) ? true : undefined;
+    },
+    START_TIMEOUT_MS,
+    300,
+  );
   if (!ready) {
-    const tails = LBS.flatMap((lb) => [`--- last lines of ${lb.name}'s lvsd log (${lab.logPath(lb.name)}):`, ...lab.logTail(lb.name)]);
-    const why = dead() ? `lvsd on ${dead()} exited` : `lvsd did not bring up the VIP on lb1 and ${WEB_KEY} with ${BACKENDS.length} live backends on both LBs within ${START_TIMEOUT_MS / 1000} s`;
+    const tails = LBS.flatMap((lb) => [
+      `--- last lines of ${lb.name}'s lvsd log (${lab.logPath(lb.name)}):`,
+      ...lab.logTail(lb.name),
+    ]);
+    const why = dead()
+      ? `lvsd on ${dead()} exited`
+      : `lvsd did not bring up the VIP on lb1 and ${WEB_KEY} with ${BACKENDS.length} live backends on both LBs within ${START_TIMEOUT_MS / 1000} s`;
     return [why, ...tails].join('\n');
   }
-  lab.say(`   lb1 holds the VIP; both LBs show ${WEB_KEY} with 3 backends (ready after ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  lab.say(
+    `   lb1 holds the VIP; both LBs show ${WEB_KEY} with 3 backends (ready after ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+  );
   return undefined;
 }
 
@@ -58,8 +74,13 @@ async function play(lab: Lab): Promise<string | undefined> {
   if (problem) return problem;
   lab.say(`Starting the client loop in namespace "${CLIENT.name}": GET http://${VIP}/ one connection per request`);
   lab.startClient([`http://${VIP}/`]);
-  const answering = await waitFor(async () => (lab.report().sent - lab.report().failed > 0 ? true : undefined), 30_000, 200);
-  if (!answering) return `the client loop got no answer through the VIP within 30 s (log: /run/lab/client.log; last error: ${lab.report().lastError ?? 'none'})`;
+  const answering = await waitFor(
+    async () => (lab.report().sent - lab.report().failed > 0 ? true : undefined),
+    30_000,
+    200,
+  );
+  if (!answering)
+    return `the client loop got no answer through the VIP within 30 s (log: /run/lab/client.log; last error: ${lab.report().lastError ?? 'none'})`;
   await spread(lab);
   await backendDies(lab);
   await masterDies(lab);
@@ -70,7 +91,8 @@ async function play(lab: Lab): Promise<string | undefined> {
 /** Copies the guest's logs (lvsd, nginx, client; they live on the guest's tmpfs) to `dir`/logs. */
 function keepLogs(dir: string): void {
   mkdirSync(join(dir, 'logs'), { recursive: true });
-  for (const f of readdirSync(RUN_DIR).filter((n) => n.endsWith('.log') || n.endsWith('.toml'))) copyFileSync(join(RUN_DIR, f), join(dir, 'logs', f));
+  for (const f of readdirSync(RUN_DIR).filter((n) => n.endsWith('.log') || n.endsWith('.toml')))
+    copyFileSync(join(RUN_DIR, f), join(dir, 'logs', f));
 }
 
 async function main(): Promise<number> {

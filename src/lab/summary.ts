@@ -78,7 +78,13 @@ export function formatSummary(s: Summary): string[] {
   }
   if (s.aborted) lines.push(`ABORTED: ${s.aborted}`);
   lines.push(`requests sent ${s.sent}, failed ${s.failed}`);
-  lines.push(`answers per backend: ${Object.entries(s.byBackend).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+  lines.push(
+    `answers per backend: ${
+      Object.entries(s.byBackend)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none'
+    }`,
+  );
   lines.push('times measured inside user-mode Linux (compare them with each other, not with real hardware):');
   for (const [k, text] of TIMING_TEXT) {
     const v = s.timings[k];

@@ -17,7 +17,16 @@
  * The guest writes its script's exit code to $OUT/exit-code; `halt -f` then ends the guest.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, mkdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  mkdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,14 +102,25 @@ export async function runUml(opts: UmlOptions): Promise<UmlResult> {
   mkdirSync(join(runDir, 'uml'));
   writeFileSync(join(outDir, 'script.sh'), opts.script);
   const init = join(runDir, 'init.sh');
-  writeFileSync(init, initScript({ umid, outDir, modDir: join(runDir, 'mods'), version, env: opts.env ?? {} }), { mode: 0o755 });
+  writeFileSync(init, initScript({ umid, outDir, modDir: join(runDir, 'mods'), version, env: opts.env ?? {} }), {
+    mode: 0o755,
+  });
   const started = Date.now();
   try {
     const { console, timedOut } = await boot(umid, runDir, init, opts);
     const exitCode = readExitCode(outDir);
     const cleanup = (): void => rmSync(outDir, { recursive: true, force: true });
     const log = existsSync(join(outDir, 'script.log')) ? readFileSync(join(outDir, 'script.log'), 'utf8') : '';
-    return { ok: !timedOut && exitCode === 0, exitCode, timedOut, console, log, outDir, durationMs: Date.now() - started, cleanup };
+    return {
+      ok: !timedOut && exitCode === 0,
+      exitCode,
+      timedOut,
+      console,
+      log,
+      outDir,
+      durationMs: Date.now() - started,
+      cleanup,
+    };
   } finally {
     rmSync(runDir, { recursive: true, force: true });
   }
@@ -115,11 +135,31 @@ function readExitCode(outDir: string): number | null {
   }
 }
 
-function boot(umid: string, runDir: string, init: string, opts: UmlOptions): Promise<{ console: string; timedOut: boolean }> {
-  const args = [`umid=${umid}`, `uml_dir=${join(runDir, 'uml')}`, `mem=${opts.mem ?? '768M'}`, 'rootfstype=hostfs', 'rootflags=/', 'rw', `init=${init}`, 'con=null', 'con0=fd:0,fd:1', 'quiet'];
+function boot(
+  umid: string,
+  runDir: string,
+  init: string,
+  opts: UmlOptions,
+): Promise<{ console: string; timedOut: boolean }> {
+  const args = [
+    `umid=${umid}`,
+    `uml_dir=${join(runDir, 'uml')}`,
+    `mem=${opts.mem ?? '768M'}`,
+    'rootfstype=hostfs',
+    'rootflags=/',
+    'rw',
+    `init=${init}`,
+    'con=null',
+    'con0=fd:0,fd:1',
+    'quiet',
+  ];
   return new Promise((done, fail) => {
     // detached: the guest is a tree of host processes; a new process group lets the timeout kill all of it.
-    const child = spawn('/usr/bin/linux.uml', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: runDir } });
+    const child = spawn('/usr/bin/linux.uml', args, {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TMPDIR: runDir },
+    });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.stderr.on('data', (c: Buffer) => chunks.push(c));
@@ -161,8 +201,25 @@ export function shq(s: string): string {
 }
 
 function initScript(p: InitParams): string {
-  const modules = ['ipv6', ...umlIpvsModules(p.version), 'veth', 'bridge', 'nf_conntrack', 'nf_nat', 'ipip', 'ip_gre', 'fou', 'tun'];
-  const env = Object.entries({ ...p.env, OUT: p.outDir, LVSD_ROOT: repoRoot(), TMPDIR: `${p.outDir}/tmp`, HOME: `${p.outDir}/home` })
+  const modules = [
+    'ipv6',
+    ...umlIpvsModules(p.version),
+    'veth',
+    'bridge',
+    'nf_conntrack',
+    'nf_nat',
+    'ipip',
+    'ip_gre',
+    'fou',
+    'tun',
+  ];
+  const env = Object.entries({
+    ...p.env,
+    OUT: p.outDir,
+    LVSD_ROOT: repoRoot(),
+    TMPDIR: `${p.outDir}/tmp`,
+    HOME: `${p.outDir}/home`,
+  })
     .map(([k, v]) => `export ${k}=${shq(v)}`)
     .join('\n');
   return `#!/bin/sh

@@ -37,16 +37,33 @@ export class DaemonMetrics {
     this.snapshot = snapshot;
     const r = this.registry;
     this.reconciles = new Counter({ name: 'lvsd_reconcile_total', help: 'Reconcile passes run', registers: [r] });
-    this.reconcileErrors = new Counter({ name: 'lvsd_reconcile_errors_total', help: 'IPVS operations that failed (retried later)', registers: [r] });
-    this.reconcileWrites = new Counter({ name: 'lvsd_reconcile_writes_total', help: 'IPVS operations sent to the dataplane', registers: [r] });
+    this.reconcileErrors = new Counter({
+      name: 'lvsd_reconcile_errors_total',
+      help: 'IPVS operations that failed (retried later)',
+      registers: [r],
+    });
+    this.reconcileWrites = new Counter({
+      name: 'lvsd_reconcile_writes_total',
+      help: 'IPVS operations sent to the dataplane',
+      registers: [r],
+    });
     this.reconcileSeconds = new Histogram({
       name: 'lvsd_reconcile_duration_seconds',
       help: 'Time of one reconcile pass (read, diff, apply)',
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
       registers: [r],
     });
-    this.reloads = new Counter({ name: 'lvsd_reloads_total', help: 'Config reloads by result', labelNames: ['result'], registers: [r] });
-    this.generation = new Gauge({ name: 'lvsd_config_generation', help: 'Config generation: 1 at start, +1 per successful reload', registers: [r] });
+    this.reloads = new Counter({
+      name: 'lvsd_reloads_total',
+      help: 'Config reloads by result',
+      labelNames: ['result'],
+      registers: [r],
+    });
+    this.generation = new Gauge({
+      name: 'lvsd_config_generation',
+      help: 'Config generation: 1 at start, +1 per successful reload',
+      registers: [r],
+    });
     new Gauge({ name: 'lvsd_up', help: '1 while the daemon runs', registers: [r] }).set(1);
     this.reloads.inc({ result: 'ok' }, 0);
     this.reloads.inc({ result: 'failed' }, 0);

@@ -20,10 +20,17 @@ export interface DestSnapshot {
   stats?: Stats;
 }
 
-type Family = { name: string; help: string; type: 'gauge' | 'counter'; samples: (d: DestSnapshot, labels: string) => string };
+type Family = {
+  name: string;
+  help: string;
+  type: 'gauge' | 'counter';
+  samples: (d: DestSnapshot, labels: string) => string;
+};
 
 const gauge = (name: string, help: string, pick: (d: DestSnapshot) => number | undefined): Family => ({
-  name, help, type: 'gauge',
+  name,
+  help,
+  type: 'gauge',
   samples: (d, labels) => {
     const v = pick(d);
     return v === undefined ? '' : `${name}{${labels}} ${v}\n`;
@@ -31,7 +38,9 @@ const gauge = (name: string, help: string, pick: (d: DestSnapshot) => number | u
 });
 
 const counter = (name: string, help: string, fields: Array<[string, keyof Stats]>): Family => ({
-  name, help, type: 'counter',
+  name,
+  help,
+  type: 'counter',
   samples: (d, labels) => {
     if (!d.stats) return '';
     let out = '';
@@ -48,8 +57,14 @@ const FAMILIES: Family[] = [
   gauge('lvsd_ipvs_active_connections', 'IPVS active connections', (d) => d.active),
   gauge('lvsd_ipvs_inactive_connections', 'IPVS inactive connections', (d) => d.inactive),
   counter('lvsd_ipvs_connections_total', 'IPVS connections (kernel counter)', [['', 'conns']]),
-  counter('lvsd_ipvs_packets_total', 'IPVS packets (kernel counter)', [['in', 'inpkts'], ['out', 'outpkts']]),
-  counter('lvsd_ipvs_bytes_total', 'IPVS bytes (kernel counter)', [['in', 'inbytes'], ['out', 'outbytes']]),
+  counter('lvsd_ipvs_packets_total', 'IPVS packets (kernel counter)', [
+    ['in', 'inpkts'],
+    ['out', 'outpkts'],
+  ]),
+  counter('lvsd_ipvs_bytes_total', 'IPVS bytes (kernel counter)', [
+    ['in', 'inbytes'],
+    ['out', 'outbytes'],
+  ]),
 ];
 
 /** A label value escaped as the text format requires (backslash, double quote, newline). */

@@ -116,11 +116,16 @@ export function parseAttrList(buf: Buffer): RawAttr[] {
   const out: RawAttr[] = [];
   let off = 0;
   while (off < buf.length) {
-    if (buf.length - off < NLA_HDRLEN) throw new NetlinkDecodeError(`truncated attribute header: ${buf.length - off} bytes left`, off);
+    if (buf.length - off < NLA_HDRLEN)
+      throw new NetlinkDecodeError(`truncated attribute header: ${buf.length - off} bytes left`, off);
     const len = buf.readUInt16LE(off);
     const raw = buf.readUInt16LE(off + 2);
     if (len < NLA_HDRLEN) throw new NetlinkDecodeError(`attribute length ${len} below header size`, off);
-    if (off + len > buf.length) throw new NetlinkDecodeError(`attribute length ${len} runs past the buffer (${buf.length - off} bytes left)`, off);
+    if (off + len > buf.length)
+      throw new NetlinkDecodeError(
+        `attribute length ${len} runs past the buffer (${buf.length - off} bytes left)`,
+        off,
+      );
     out.push({
       type: raw & NLA_TYPE_MASK,
       nested: (raw & NLA_F_NESTED) !== 0,
@@ -137,10 +142,15 @@ export function parseAttrs(buf: Buffer): AttrMap {
   const m: AttrMap = new Map();
   let off = 0;
   while (off < buf.length) {
-    if (buf.length - off < NLA_HDRLEN) throw new NetlinkDecodeError(`truncated attribute header: ${buf.length - off} bytes left`, off);
+    if (buf.length - off < NLA_HDRLEN)
+      throw new NetlinkDecodeError(`truncated attribute header: ${buf.length - off} bytes left`, off);
     const len = buf.readUInt16LE(off);
     if (len < NLA_HDRLEN) throw new NetlinkDecodeError(`attribute length ${len} below header size`, off);
-    if (off + len > buf.length) throw new NetlinkDecodeError(`attribute length ${len} runs past the buffer (${buf.length - off} bytes left)`, off);
+    if (off + len > buf.length)
+      throw new NetlinkDecodeError(
+        `attribute length ${len} runs past the buffer (${buf.length - off} bytes left)`,
+        off,
+      );
     m.set(buf.readUInt16LE(off + 2) & NLA_TYPE_MASK, buf.subarray(off + NLA_HDRLEN, off + len));
     off = Math.min(buf.length, off + align4(len));
   }

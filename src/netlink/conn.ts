@@ -7,10 +7,18 @@ import { NetlinkDecodeError, NetlinkError } from './errors.js';
 import { NLMSG_ERROR, decodeMsgs, type NlMsg } from './message.js';
 import { asNetlinkError, step, type Step } from './reply.js';
 import { chunks, encodeBatch } from './batch.js';
-import { AF_NETLINK, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, NETLINK_CAP_ACK, NETLINK_EXT_ACK } from '../../native/constants.js';
+import {
+  AF_NETLINK,
+  SOCK_RAW,
+  SOL_NETLINK,
+  SOL_SOCKET,
+  SO_RCVBUF,
+  SO_RCVBUFFORCE,
+  NETLINK_CAP_ACK,
+  NETLINK_EXT_ACK,
+} from '../../native/constants.js';
 import { sockaddrNl, sockaddrNlPid } from '../../native/sockaddr-nl.js';
 import { NativeSocket, type SysError } from '../../native/socket.js';
-
 
 /**
  * A datagram pipe to the kernel. `onDatagram`'s `multicast` is true for group deliveries
@@ -133,7 +141,11 @@ export class NetlinkConnection {
     for (let attempt = 0; ; attempt++) {
       const out: T[] = [];
       try {
-        await this.requestOnce({ ...req, dump: true }, opts.timeoutMs ?? this.timeoutMs, (m) => void out.push(decode(m)));
+        await this.requestOnce(
+          { ...req, dump: true },
+          opts.timeoutMs ?? this.timeoutMs,
+          (m) => void out.push(decode(m)),
+        );
         return out;
       } catch (e) {
         if (!(e instanceof NetlinkError && e.code === 'EINTR' && attempt < DUMP_RETRIES)) throw e;
@@ -174,7 +186,11 @@ export class NetlinkConnection {
       let left = reqs.length;
       const timer = setTimeout(() => this.expire(ps, timeoutMs), timeoutMs);
       const settle = (err: Error | null, replies: NlMsg[], p: Pending): void => {
-        out[p.index] = err ? { ok: false, error: asNetlinkError(err, p.op) } : replies.length === 0 ? ACKED : { ok: true, replies };
+        out[p.index] = err
+          ? { ok: false, error: asNetlinkError(err, p.op) }
+          : replies.length === 0
+            ? ACKED
+            : { ok: true, replies };
         if (--left > 0) return;
         clearTimeout(timer);
         resolve(out);
@@ -235,7 +251,13 @@ export class NetlinkConnection {
   private sendNow(reqs: NlRequest[], ps: Pending[]): void {
     if (this.closed) return this.fail(ps, (op) => new NetlinkError(ECANCELED, op, 'connection closed'));
     try {
-      this.transport.send(encodeBatch(reqs, ps.map((p) => p.seq), this.transport.pid));
+      this.transport.send(
+        encodeBatch(
+          reqs,
+          ps.map((p) => p.seq),
+          this.transport.pid,
+        ),
+      );
     } catch (e) {
       const errno = (e as { errno?: number }).errno ?? EBADMSG;
       this.fail(ps, (op) => new NetlinkError(errno, op, `send failed: ${(e as Error).message}`));
@@ -261,7 +283,9 @@ export class NetlinkConnection {
   private onDatagram(d: Buffer, truncated: boolean, multicast: boolean): void {
     if (truncated) {
       if (multicast) return;
-      return this.failAll((op) => new NetlinkError(EMSGSIZE, op, 'reply truncated: a datagram was larger than the receive buffer'));
+      return this.failAll(
+        (op) => new NetlinkError(EMSGSIZE, op, 'reply truncated: a datagram was larger than the receive buffer'),
+      );
     }
     if (!multicast && this.ackOnly(d)) return;
     let msgs: NlMsg[];
@@ -279,7 +303,8 @@ export class NetlinkConnection {
    * building message objects. Returns false to take the general path for anything else.
    */
   private ackOnly(d: Buffer): boolean {
-    if (d.length < 36 || d.readUInt32LE(0) !== d.length || d.readUInt16LE(4) !== NLMSG_ERROR || d.readInt32LE(16) !== 0) return false;
+    if (d.length < 36 || d.readUInt32LE(0) !== d.length || d.readUInt16LE(4) !== NLMSG_ERROR || d.readInt32LE(16) !== 0)
+      return false;
     const p = this.pending.get(d.readUInt32LE(8));
     if (!p) return false;
     this.pending.delete(p.seq);
@@ -310,8 +335,6 @@ export class NetlinkConnection {
     for (const cb of this.listeners) safely(() => cb(m));
   }
 }
-
-
 
 /** Runs a user callback; its exception surfaces as an uncaught exception, never as a failed request. */
 function safely(f: () => void): void {

@@ -43,7 +43,8 @@ export function genlPayload(cmd: number, version: number, attrs: Buffer[]): Buff
 
 /** Splits a generic netlink payload. Throws NetlinkDecodeError if shorter than 4 bytes or attributes are bad. */
 export function decodeGenl(payload: Buffer): { cmd: number; version: number; attrs: AttrMap } {
-  if (payload.length < GENL_HDRLEN) throw new NetlinkDecodeError(`generic netlink payload of ${payload.length} bytes, need ${GENL_HDRLEN}`);
+  if (payload.length < GENL_HDRLEN)
+    throw new NetlinkDecodeError(`generic netlink payload of ${payload.length} bytes, need ${GENL_HDRLEN}`);
   return { cmd: payload.readUInt8(0), version: payload.readUInt8(1), attrs: parseAttrs(payload.subarray(GENL_HDRLEN)) };
 }
 
@@ -81,7 +82,13 @@ export function decodeFamily(payload: Buffer): GenlFamily {
     const gid = ga.get(CTRL_ATTR_MCAST_GRP_ID);
     if (name && gid) mcastGroups.set(readStr(name), readU32(gid));
   }
-  return { id: readU16(id), version: opt(CTRL_ATTR_VERSION), hdrsize: opt(CTRL_ATTR_HDRSIZE), maxattr: opt(CTRL_ATTR_MAXATTR), mcastGroups };
+  return {
+    id: readU16(id),
+    version: opt(CTRL_ATTR_VERSION),
+    hdrsize: opt(CTRL_ATTR_HDRSIZE),
+    maxattr: opt(CTRL_ATTR_MAXATTR),
+    mcastGroups,
+  };
 }
 
 /** What resolveFamily needs of a connection (NetlinkConnection satisfies it). */

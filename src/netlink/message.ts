@@ -88,7 +88,8 @@ export function decodeMsgs(datagram: Buffer): NlMsg[] {
     if (left < NLMSG_HDRLEN) throw new NetlinkDecodeError(`truncated netlink header: ${left} bytes left`, off);
     const len = datagram.readUInt32LE(off);
     if (len < NLMSG_HDRLEN) throw new NetlinkDecodeError(`netlink message length ${len} below header size`, off);
-    if (len > left) throw new NetlinkDecodeError(`netlink message length ${len} runs past the datagram (${left} bytes left)`, off);
+    if (len > left)
+      throw new NetlinkDecodeError(`netlink message length ${len} runs past the datagram (${left} bytes left)`, off);
     out.push({
       type: datagram.readUInt16LE(off + 4),
       flags: datagram.readUInt16LE(off + 6),
@@ -122,7 +123,8 @@ export function decodeError(payload: Buffer, flags: number): DecodedError {
   const out: DecodedError = { errno, seq };
   if (!(flags & NLM_F_ACK_TLVS)) return out;
   const echoed = flags & NLM_F_CAPPED ? NLMSG_HDRLEN : align4(payload.readUInt32LE(4));
-  if (4 + echoed > payload.length) throw new NetlinkDecodeError(`NLMSG_ERROR echoes ${echoed} bytes but holds ${payload.length - 4}`);
+  if (4 + echoed > payload.length)
+    throw new NetlinkDecodeError(`NLMSG_ERROR echoes ${echoed} bytes but holds ${payload.length - 4}`);
   const tlvs = parseAttrs(payload.subarray(4 + echoed));
   const msg = tlvs.get(NLMSGERR_ATTR_MSG);
   const offs = tlvs.get(NLMSGERR_ATTR_OFFS);

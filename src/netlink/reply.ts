@@ -9,7 +9,15 @@
  *  - Anything else is data, appended (copied: the datagram buffer is reused) to `replies`.
  */
 import { NetlinkError } from './errors.js';
-import { NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_DUMP_INTR, decodeError, type NlMsg } from './message.js';
+import {
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLMSG_NOOP,
+  NLMSG_OVERRUN,
+  NLM_F_DUMP_INTR,
+  decodeError,
+  type NlMsg,
+} from './message.js';
 
 const EINTR = 4;
 const ENOBUFS = 105;

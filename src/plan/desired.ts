@@ -88,7 +88,14 @@ interface Ctx {
 
 /** Runs the planner. Pure. */
 export function plan(input: PlannerInput, memory: PlannerMemory = emptyMemory()): Plan {
-  const ctx: Ctx = { input, memory, conns: input.actual && connsIndex(input.actual), explain: new Map(), wake: [], drains: new Map() };
+  const ctx: Ctx = {
+    input,
+    memory,
+    conns: input.actual && connsIndex(input.actual),
+    explain: new Map(),
+    wake: [],
+    drains: new Map(),
+  };
   const belowQuorum = new Set<string>();
   const quorumMem = new Map<string, boolean>();
   const services: TableService[] = [];
@@ -99,10 +106,20 @@ export function plan(input: PlannerInput, memory: PlannerMemory = emptyMemory())
     services.push(s.service);
   }
   const drainingServices = planRemovals(input.config, input.previous, memory.drains, ctx.drains, services, {
-    now: input.now, conns: ctx.conns, explain: ctx.explain, wake: ctx.wake,
+    now: input.now,
+    conns: ctx.conns,
+    explain: ctx.explain,
+    wake: ctx.wake,
   });
   const nextWakeAt = ctx.wake.length ? ctx.wake.reduce((a, b) => Math.min(a, b)) : undefined;
-  return { table: { services }, memory: { belowQuorum: quorumMem, drains: ctx.drains }, nextWakeAt, explain: ctx.explain, belowQuorum, drainingServices };
+  return {
+    table: { services },
+    memory: { belowQuorum: quorumMem, drains: ctx.drains },
+    nextWakeAt,
+    explain: ctx.explain,
+    belowQuorum,
+    drainingServices,
+  };
 }
 
 function planService(vs: VirtualServerConfig, ctx: Ctx): { service: TableService; below: boolean } {
@@ -125,7 +142,11 @@ function planService(vs: VirtualServerConfig, ctx: Ctx): { service: TableService
 }
 
 /** Quorum with hysteresis: lost below quorum − h, regained at quorum + h. */
-export function quorumState(vs: Pick<VirtualServerConfig, 'quorum' | 'quorum_hysteresis'>, live: number, wasBelow: boolean | undefined): boolean {
+export function quorumState(
+  vs: Pick<VirtualServerConfig, 'quorum' | 'quorum_hysteresis'>,
+  live: number,
+  wasBelow: boolean | undefined,
+): boolean {
   if (vs.quorum <= 0) return false;
   if (wasBelow === undefined) return live < vs.quorum;
   if (wasBelow) return live < vs.quorum + vs.quorum_hysteresis;
@@ -136,7 +157,7 @@ type RS = VirtualServerConfig['real_server'][number];
 
 function planServer(vs: VirtualServerConfig, rs: RS, id: string, ctx: Ctx): { dest?: Destination; live: number } {
   const { input } = ctx;
-  const h = rs.check ? input.health(id) ?? { up: rs.check.initial !== 'down' } : { up: true };
+  const h = rs.check ? (input.health(id) ?? { up: rs.check.initial !== 'down' }) : { up: true };
   const target = h.weight ?? rs.weight;
   if (input.drained.has(id)) return { ...drainServer(vs, rs, id, ctx), live: 0 };
   if (!h.up) {
@@ -146,12 +167,24 @@ function planServer(vs: VirtualServerConfig, rs: RS, id: string, ctx: Ctx): { de
     return remove ? { live: 0 } : { dest: toDest(vs, rs, 0), live: 0 };
   }
   if (target === 0) {
-    ctx.explain.set(id, h.weight === 0 ? 'up, but the check reports weight 0: no new connections' : 'up, but configured weight 0: no new connections');
+    ctx.explain.set(
+      id,
+      h.weight === 0
+        ? 'up, but the check reports weight 0: no new connections'
+        : 'up, but configured weight 0: no new connections',
+    );
     return { dest: toDest(vs, rs, 0), live: 0 };
   }
   const w = slowStartWeight(vs.slow_start, target, h.upSince, input.now);
   if (w.nextAt !== undefined) ctx.wake.push(w.nextAt);
-  ctx.explain.set(id, w.weight < target ? `up: slow start, weight ${w.weight} of ${target} until ${formatDuration(vs.slow_start)} after recovery` : target === rs.weight ? `up: weight ${target}` : `up: dynamic weight ${target} (configured ${rs.weight})`);
+  ctx.explain.set(
+    id,
+    w.weight < target
+      ? `up: slow start, weight ${w.weight} of ${target} until ${formatDuration(vs.slow_start)} after recovery`
+      : target === rs.weight
+        ? `up: weight ${target}`
+        : `up: dynamic weight ${target} (configured ${rs.weight})`,
+  );
   return { dest: toDest(vs, rs, w.weight), live: target };
 }
 
@@ -159,8 +192,14 @@ function planServer(vs: VirtualServerConfig, rs: RS, id: string, ctx: Ctx): { de
  * Slow-start weight at `now` for a server up since `upSince`: steps of max(1s, ramp/10); step k of n
  * gives max(1, round(target × k / n)); full weight from `upSince + ramp`. Also the next step's time.
  */
-export function slowStartWeight(ramp: number, target: number, upSince: number | undefined, now: number): { weight: number; nextAt?: number } {
-  if (ramp <= 0 || upSince === undefined || target === 0 || now - upSince >= ramp || now < upSince) return { weight: target };
+export function slowStartWeight(
+  ramp: number,
+  target: number,
+  upSince: number | undefined,
+  now: number,
+): { weight: number; nextAt?: number } {
+  if (ramp <= 0 || upSince === undefined || target === 0 || now - upSince >= ramp || now < upSince)
+    return { weight: target };
   const step = Math.max(1000, ramp / 10);
   const n = Math.ceil(ramp / step);
   const k = Math.floor((now - upSince) / step);
@@ -171,7 +210,18 @@ export function slowStartWeight(ramp: number, target: number, upSince: number | 
 function drainServer(vs: VirtualServerConfig, rs: RS, id: string, ctx: Ctx): { dest?: Destination } {
   const key = drainKey(vs.id, rs);
   const prev = ctx.memory.drains.get(key);
-  const entry: DrainEntry = prev && prev.why === 'lvsctl' ? prev : { why: 'lvsctl', since: ctx.input.now, service: vs.id, dest: toDest(vs, rs, 0), vs: vs.name, rs: rs.key, done: false };
+  const entry: DrainEntry =
+    prev && prev.why === 'lvsctl'
+      ? prev
+      : {
+          why: 'lvsctl',
+          since: ctx.input.now,
+          service: vs.id,
+          dest: toDest(vs, rs, 0),
+          vs: vs.name,
+          rs: rs.key,
+          done: false,
+        };
   const step = drainStep(entry, ctx.input.config.global.drain_timeout, ctx.input.now, ctx.conns);
   ctx.drains.set(key, step.entry);
   ctx.explain.set(id, step.explain);

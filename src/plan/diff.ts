@@ -10,7 +10,15 @@
  * ignores the HASHED flag, counters and stats, persistence timeout/netmask of non-persistent
  * services, and the "local" forwarding the kernel forces on dests that are addresses of this host.
  */
-import { destKey, serviceKey, type Destination, type IpvsTable, type Op, type Service, type TableService } from '../ipvs/types.js';
+import {
+  destKey,
+  serviceKey,
+  type Destination,
+  type IpvsTable,
+  type Op,
+  type Service,
+  type TableService,
+} from '../ipvs/types.js';
 
 const HASHED = 0x2;
 const PERSISTENT = 0x1;
@@ -19,7 +27,10 @@ const PERSISTENT = 0x1;
 export function diffTables(actual: IpvsTable, desired: IpvsTable, owned: ReadonlySet<string>): Op[] {
   const have = new Map(actual.services.map((s) => [serviceKey(s.id), s]));
   const want = new Map(desired.services.map((s) => [serviceKey(s.id), s]));
-  const delDests: Op[] = [], delSvcs: Op[] = [], svcOps: Op[] = [], destOps: Op[] = [];
+  const delDests: Op[] = [],
+    delSvcs: Op[] = [],
+    svcOps: Op[] = [],
+    destOps: Op[] = [];
   for (const [k, a] of have) {
     if (!want.has(k) && owned.has(k)) delSvcs.push({ op: 'del-service', id: a.id });
   }
@@ -46,12 +57,15 @@ function diffDests(a: TableService, w: TableService, dels: Op[], puts: Op[]): vo
     if (!h) puts.push({ op: 'add-dest', service: w.id, dest: destOnly(d) });
     else if (!sameDest(h, d)) puts.push({ op: 'edit-dest', service: w.id, dest: destOnly(d) });
   }
-  for (const [k, d] of have) if (!want.has(k)) dels.push({ op: 'del-dest', service: w.id, dest: { af: d.af, address: d.address, port: d.port } });
+  for (const [k, d] of have)
+    if (!want.has(k))
+      dels.push({ op: 'del-dest', service: w.id, dest: { af: d.af, address: d.address, port: d.port } });
 }
 
 /** True when two services have the same kernel settings (ignoring HASHED and unused persistence fields). */
 export function sameService(a: Service, b: Service): boolean {
-  const fa = a.flags & ~HASHED, fb = b.flags & ~HASHED;
+  const fa = a.flags & ~HASHED,
+    fb = b.flags & ~HASHED;
   if (a.scheduler !== b.scheduler || fa !== fb || (a.pe || '') !== (b.pe || '')) return false;
   if ((fa & PERSISTENT) === 0) return true;
   return a.timeout === b.timeout && a.netmask === b.netmask;
@@ -67,7 +81,11 @@ export function sameDest(a: Destination, b: Destination): boolean {
   if (a.forwarding !== b.forwarding && a.forwarding !== 'local' && b.forwarding !== 'local') return false;
   if (a.upperThreshold !== b.upperThreshold || a.lowerThreshold !== b.lowerThreshold) return false;
   if (a.forwarding !== 'tun') return true;
-  return (a.tunType ?? 'ipip') === (b.tunType ?? 'ipip') && (a.tunPort ?? 0) === (b.tunPort ?? 0) && (a.tunFlags ?? 0) === (b.tunFlags ?? 0);
+  return (
+    (a.tunType ?? 'ipip') === (b.tunType ?? 'ipip') &&
+    (a.tunPort ?? 0) === (b.tunPort ?? 0) &&
+    (a.tunFlags ?? 0) === (b.tunFlags ?? 0)
+  );
 }
 
 function serviceOnly(s: TableService): Service {

@@ -6,7 +6,15 @@
  * reloads; a finished entry is forgotten once the table read from the dataplane no longer has it.
  */
 import type { Config } from '../config/types.js';
-import { destKey, serviceKey, type Destination, type IpvsTable, type Service, type ServiceId, type TableService } from '../ipvs/types.js';
+import {
+  destKey,
+  serviceKey,
+  type Destination,
+  type IpvsTable,
+  type Service,
+  type ServiceId,
+  type TableService,
+} from '../ipvs/types.js';
 import { formatDuration } from '../util/duration.js';
 import { toDest, toService } from './kernel.js';
 
@@ -41,7 +49,8 @@ export function connsIndex(actual: IpvsTable): Map<string, DestSeen> {
   const m = new Map<string, DestSeen>();
   for (const s of actual.services) {
     const sk = serviceKey(s.id);
-    for (const d of s.destinations) m.set(`${sk}|${destKey(d)}`, { conns: (d.conns?.active ?? 0) + (d.conns?.inactive ?? 0), weight: d.weight });
+    for (const d of s.destinations)
+      m.set(`${sk}|${destKey(d)}`, { conns: (d.conns?.active ?? 0) + (d.conns?.inactive ?? 0), weight: d.weight });
   }
   return m;
 }
@@ -57,17 +66,31 @@ export function drainKey(service: ServiceId, dest: Pick<Destination, 'address' |
  * count), or at the deadline. Returns the updated entry, a reason for lvsctl status and when to look
  * again.
  */
-export function drainStep(e: DrainEntry, timeout: number, now: number, seen: Map<string, DestSeen> | undefined): { entry: DrainEntry; explain: string; wakeAt?: number } {
+export function drainStep(
+  e: DrainEntry,
+  timeout: number,
+  now: number,
+  seen: Map<string, DestSeen> | undefined,
+): { entry: DrainEntry; explain: string; wakeAt?: number } {
   const cause = e.why === 'lvsctl' ? 'drained by lvsctl' : 'removed from config, draining';
   if (e.done) return { entry: e, explain: `${cause}: deleted` };
   const s = seen?.get(drainKey(e.service, e.dest));
   const deadline = e.since + timeout;
   if (seen && !s) return { entry: { ...e, done: true }, explain: `${cause}: gone from the table` };
-  if (s && s.weight === 0 && s.conns === 0) return { entry: { ...e, done: true }, explain: `${cause}: no connections left, deleted` };
-  if (now >= deadline) return { entry: { ...e, done: true }, explain: `${cause}: drain_timeout (${formatDuration(timeout)}) reached with ${s?.conns ?? 'unknown'} connections, deleted` };
+  if (s && s.weight === 0 && s.conns === 0)
+    return { entry: { ...e, done: true }, explain: `${cause}: no connections left, deleted` };
+  if (now >= deadline)
+    return {
+      entry: { ...e, done: true },
+      explain: `${cause}: drain_timeout (${formatDuration(timeout)}) reached with ${s?.conns ?? 'unknown'} connections, deleted`,
+    };
   const left = !s || s.weight !== 0 ? 'connections not read yet at weight 0' : `${s.conns} connections left`;
   const wakeAt = Math.min(deadline, now + DRAIN_POLL_MS);
-  return { entry: e, explain: `${cause}: weight 0, ${left}, deleted at the latest in ${formatDuration(Math.max(0, deadline - now))}`, wakeAt };
+  return {
+    entry: e,
+    explain: `${cause}: weight 0, ${left}, deleted at the latest in ${formatDuration(Math.max(0, deadline - now))}`,
+    wakeAt,
+  };
 }
 
 /** "serviceKey|destKey" of every real server of a config. */
@@ -78,14 +101,29 @@ function configKeys(cfg: Config): Set<string> {
 }
 
 /** Entries for servers the last reload removed (removal = "drain") that are not yet tracked. */
-function newRemovals(current: Set<string>, previous: Config, known: ReadonlyMap<string, DrainEntry>, conns: Map<string, DestSeen> | undefined, now: number): DrainEntry[] {
+function newRemovals(
+  current: Set<string>,
+  previous: Config,
+  known: ReadonlyMap<string, DrainEntry>,
+  conns: Map<string, DestSeen> | undefined,
+  now: number,
+): DrainEntry[] {
   const out: DrainEntry[] = [];
   for (const vs of previous.virtual_server) {
     for (const rs of vs.real_server) {
       const key = `${vs.key}|${rs.key}`;
       if (current.has(key) || known.has(key)) continue;
       if (conns && !conns.has(key)) continue; // already gone from the table: nothing to drain
-      out.push({ why: 'removed', since: now, service: vs.id, dest: toDest(vs, rs, 0), settings: toService(vs), vs: vs.name, rs: rs.key, done: false });
+      out.push({
+        why: 'removed',
+        since: now,
+        service: vs.id,
+        dest: toDest(vs, rs, 0),
+        settings: toService(vs),
+        vs: vs.name,
+        rs: rs.key,
+        done: false,
+      });
     }
   }
   return out;
@@ -97,14 +135,19 @@ function newRemovals(current: Set<string>, previous: Config, known: ReadonlyMap<
  * needed. Returns the serviceKeys that must stay owned because of these drains.
  */
 export function planRemovals(
-  cfg: Config, previous: Config | undefined, prior: ReadonlyMap<string, DrainEntry>, out: Map<string, DrainEntry>,
-  services: TableService[], ctx: { now: number; conns?: Map<string, DestSeen>; explain: Map<string, string>; wake: number[] },
+  cfg: Config,
+  previous: Config | undefined,
+  prior: ReadonlyMap<string, DrainEntry>,
+  out: Map<string, DrainEntry>,
+  services: TableService[],
+  ctx: { now: number; conns?: Map<string, DestSeen>; explain: Map<string, string>; wake: number[] },
 ): Set<string> {
   const owned = new Set<string>();
   if (!previous && prior.size === 0) return owned;
   const current = configKeys(cfg);
   const entries = [...prior.values()].filter((e) => e.why === 'removed' && !current.has(drainKey(e.service, e.dest)));
-  if (previous && cfg.global.removal === 'drain') entries.push(...newRemovals(current, previous, prior, ctx.conns, ctx.now));
+  if (previous && cfg.global.removal === 'drain')
+    entries.push(...newRemovals(current, previous, prior, ctx.conns, ctx.now));
   const byKey = new Map(services.map((s) => [serviceKey(s.id), s]));
   for (const e0 of entries) {
     const key = drainKey(e0.service, e0.dest);
@@ -117,7 +160,7 @@ export function planRemovals(
     if (!byKey.has(sk) || owned.has(sk)) owned.add(sk);
     if (step.entry.done) continue;
     let svc = byKey.get(sk);
-    if (!svc && e0.settings) services.push((svc = { ...e0.settings, destinations: [] })), byKey.set(sk, svc);
+    if (!svc && e0.settings) (services.push((svc = { ...e0.settings, destinations: [] })), byKey.set(sk, svc));
     svc?.destinations.push({ ...e0.dest, weight: 0 });
   }
   return owned;

@@ -19,10 +19,21 @@ export function toService(vs: VirtualServerConfig): Service {
 }
 
 /** The kernel destination of a real server at `weight`, with the service's tunnel settings. */
-export function toDest(vs: VirtualServerConfig, rs: Pick<RealServerConfig, 'address' | 'port' | 'forwarding' | 'upper_threshold' | 'lower_threshold'> & { family: Family }, weight: number): Destination {
+export function toDest(
+  vs: VirtualServerConfig,
+  rs: Pick<RealServerConfig, 'address' | 'port' | 'forwarding' | 'upper_threshold' | 'lower_threshold'> & {
+    family: Family;
+  },
+  weight: number,
+): Destination {
   const d: Destination = {
-    af: rs.family, address: rs.address, port: rs.port, forwarding: rs.forwarding, weight,
-    upperThreshold: rs.upper_threshold, lowerThreshold: rs.lower_threshold,
+    af: rs.family,
+    address: rs.address,
+    port: rs.port,
+    forwarding: rs.forwarding,
+    weight,
+    upperThreshold: rs.upper_threshold,
+    lowerThreshold: rs.lower_threshold,
   };
   if (rs.forwarding === 'tun') {
     d.tunType = vs.tun_type ?? 'ipip';
@@ -40,7 +51,11 @@ export function sorryDest(vs: VirtualServerConfig): Destination | undefined {
 }
 
 /** Active + inactive connections of a dest in a table read from the dataplane (0 when absent). */
-export function connsOf(actual: IpvsTable, service: ServiceId, dest: Pick<Destination, 'address' | 'port'>): { found: boolean; conns: number } {
+export function connsOf(
+  actual: IpvsTable,
+  service: ServiceId,
+  dest: Pick<Destination, 'address' | 'port'>,
+): { found: boolean; conns: number } {
   const sk = serviceKey(service);
   const dk = destKey(dest);
   const s = actual.services.find((x) => serviceKey(x.id) === sk);

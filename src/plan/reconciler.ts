@@ -50,16 +50,28 @@ export interface ReconcilerOptions {
 }
 
 type Request = { desired: IpvsTable; owned: ReadonlySet<string> };
-type Pending = Request & { promise: Promise<ReconcileReport>; resolve: (r: ReconcileReport) => void; reject: (e: unknown) => void };
+type Pending = Request & {
+  promise: Promise<ReconcileReport>;
+  resolve: (r: ReconcileReport) => void;
+  reject: (e: unknown) => void;
+};
 
 /** Key of the thing an op writes: "service" or "service|dest". */
 export function opTarget(op: Op): string {
   switch (op.op) {
-    case 'add-service': case 'edit-service': return serviceKey(op.service.id);
-    case 'del-service': return serviceKey(op.id);
-    case 'add-dest': case 'edit-dest': case 'del-dest': return `${serviceKey(op.service)}|${destKey(op.dest)}`;
-    case 'flush': return 'flush';
-    case 'zero': return op.service ? serviceKey(op.service) : 'zero';
+    case 'add-service':
+    case 'edit-service':
+      return serviceKey(op.service.id);
+    case 'del-service':
+      return serviceKey(op.id);
+    case 'add-dest':
+    case 'edit-dest':
+    case 'del-dest':
+      return `${serviceKey(op.service)}|${destKey(op.dest)}`;
+    case 'flush':
+      return 'flush';
+    case 'zero':
+      return op.service ? serviceKey(op.service) : 'zero';
   }
 }
 
@@ -130,7 +142,14 @@ export class Reconciler {
     try {
       actual = await dataplane.read();
     } catch (e) {
-      const report: ReconcileReport = { ops: [], failed: [], deferred: [], durationMs: clock.now() - t0, writes: 0, error: `read failed: ${(e as Error)?.message ?? e}` };
+      const report: ReconcileReport = {
+        ops: [],
+        failed: [],
+        deferred: [],
+        durationMs: clock.now() - t0,
+        writes: 0,
+        error: `read failed: ${(e as Error)?.message ?? e}`,
+      };
       this.opts.log?.warn({ error: report.error }, 'reconcile: cannot read the IPVS table');
       this.scheduleRetry(clock.now() + this.readBackoffMs(++this.readFailures));
       return this.finish(report);
@@ -146,7 +165,14 @@ export class Reconciler {
       failed = await this.applyBatches(ops);
     } catch (e) {
       // The transport itself failed (not a per-op kernel error): report it, retry the whole pass later.
-      const report: ReconcileReport = { ops, failed: [], deferred, durationMs: clock.now() - t0, writes: ops.length, error: `apply failed: ${(e as Error)?.message ?? e}` };
+      const report: ReconcileReport = {
+        ops,
+        failed: [],
+        deferred,
+        durationMs: clock.now() - t0,
+        writes: ops.length,
+        error: `apply failed: ${(e as Error)?.message ?? e}`,
+      };
       this.opts.log?.warn({ error: report.error }, 'reconcile: cannot apply to the IPVS table');
       this.scheduleRetry(clock.now() + (this.opts.baseBackoffMs ?? 500));
       return this.finish(report);
@@ -157,7 +183,11 @@ export class Reconciler {
   }
 
   private finish(r: ReconcileReport): ReconcileReport {
-    if (r.failed.length) this.opts.log?.warn({ failed: r.failed.length, first: r.failed[0]!.error }, 'reconcile: some IPVS operations failed; will retry');
+    if (r.failed.length)
+      this.opts.log?.warn(
+        { failed: r.failed.length, first: r.failed[0]!.error },
+        'reconcile: some IPVS operations failed; will retry',
+      );
     this.opts.onResult?.(r);
     return r;
   }
@@ -181,7 +211,8 @@ export class Reconciler {
 
   /** Separates ops that may run now from those backing off (plus dests of a deferred new service). */
   private split(ops: Op[], now: number): { now: Op[]; deferred: Op[] } {
-    const out: Op[] = [], deferred: Op[] = [];
+    const out: Op[] = [],
+      deferred: Op[] = [];
     const blocked = new Set<string>();
     for (const op of ops) {
       const b = this.backoff.get(opTarget(op));
@@ -234,9 +265,12 @@ export class Reconciler {
   private scheduleRetry(at: number): void {
     if (this.closed) return;
     this.cancelRetry?.();
-    this.cancelRetry = this.opts.clock.setTimeout(() => {
-      this.cancelRetry = undefined;
-      if (this.last) void this.reconcile(this.last.desired, this.last.owned).catch(() => undefined);
-    }, Math.max(0, at - this.opts.clock.now()));
+    this.cancelRetry = this.opts.clock.setTimeout(
+      () => {
+        this.cancelRetry = undefined;
+        if (this.last) void this.reconcile(this.last.desired, this.last.owned).catch(() => undefined);
+      },
+      Math.max(0, at - this.opts.clock.now()),
+    );
   }
 }

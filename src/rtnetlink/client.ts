@@ -46,7 +46,12 @@ export class Rtnetlink {
   /** Adds an address (fails with 'EEXIST' if it is already there). */
   async addAddress(a: AddrSpec): Promise<void> {
     const payload = addrPayload('RTM_NEWADDR', a);
-    await this.conn.request({ type: RTM_NEWADDR, flags: NLM_F_CREATE | NLM_F_EXCL, payload, op: addrOp('RTM_NEWADDR', a) });
+    await this.conn.request({
+      type: RTM_NEWADDR,
+      flags: NLM_F_CREATE | NLM_F_EXCL,
+      payload,
+      op: addrOp('RTM_NEWADDR', a),
+    });
   }
 
   /** Deletes an address (fails with 'EADDRNOTAVAIL' if it is not there). */
@@ -58,16 +63,30 @@ export class Rtnetlink {
   /** Every address, optionally only one interface's and/or one family's. */
   async listAddresses(filter: { ifindex?: number; family?: 'inet' | 'inet6' } = {}): Promise<AddrInfo[]> {
     const family = filter.family === 'inet' ? AF_INET : filter.family === 'inet6' ? AF_INET6 : AF_UNSPEC;
-    const msgs = await this.conn.request({ type: RTM_GETADDR, payload: getAddrPayload(family), op: 'RTM_GETADDR', dump: true });
+    const msgs = await this.conn.request({
+      type: RTM_GETADDR,
+      payload: getAddrPayload(family),
+      op: 'RTM_GETADDR',
+      dump: true,
+    });
     return msgs
       .filter((m) => m.type === RTM_NEWADDR)
       .map(decodeAddr)
-      .filter((a) => (filter.ifindex === undefined || a.ifindex === filter.ifindex) && (!filter.family || a.family === filter.family));
+      .filter(
+        (a) =>
+          (filter.ifindex === undefined || a.ifindex === filter.ifindex) &&
+          (!filter.family || a.family === filter.family),
+      );
   }
 
   /** Every link with its state flags and MAC. */
   async listLinks(): Promise<LinkInfo[]> {
-    const msgs = await this.conn.request({ type: RTM_GETLINK, payload: getLinkPayload(), op: 'RTM_GETLINK', dump: true });
+    const msgs = await this.conn.request({
+      type: RTM_GETLINK,
+      payload: getLinkPayload(),
+      op: 'RTM_GETLINK',
+      dump: true,
+    });
     return msgs.filter((m) => m.type === RTM_NEWLINK).map(decodeLink);
   }
 

@@ -101,10 +101,13 @@ export function addrPayload(cmd: 'RTM_NEWADDR' | 'RTM_DELADDR', a: AddrSpec): Bu
   const v4 = isIPv4(a.address);
   if (!v4 && !isIPv6(a.address)) throw new NetlinkError(22, op, `not an IP address: ${JSON.stringify(a.address)}`);
   const max = v4 ? 32 : 128;
-  if (!Number.isInteger(a.prefixlen) || a.prefixlen < 0 || a.prefixlen > max) throw new NetlinkError(22, op, `prefix length must be 0..${max}`);
-  if (!Number.isInteger(a.ifindex) || a.ifindex <= 0 || a.ifindex > 0x7fffffff) throw new NetlinkError(22, op, `bad interface index ${a.ifindex}`);
+  if (!Number.isInteger(a.prefixlen) || a.prefixlen < 0 || a.prefixlen > max)
+    throw new NetlinkError(22, op, `prefix length must be 0..${max}`);
+  if (!Number.isInteger(a.ifindex) || a.ifindex <= 0 || a.ifindex > 0x7fffffff)
+    throw new NetlinkError(22, op, `bad interface index ${a.ifindex}`);
   if (a.label !== undefined && !v4) throw new NetlinkError(22, op, 'address labels exist only for IPv4');
-  if (a.label !== undefined && (Buffer.byteLength(a.label) > 15 || a.label === '')) throw new NetlinkError(22, op, 'label must be 1..15 bytes');
+  if (a.label !== undefined && (Buffer.byteLength(a.label) > 15 || a.label === ''))
+    throw new NetlinkError(22, op, 'label must be 1..15 bytes');
   const flags = a.nodad ? IFA_F_NODAD : 0;
   const bytes = ipBytes(a.address);
   const attrs = [attr(IFA_LOCAL, bytes), attr(IFA_ADDRESS, bytes)];
@@ -137,11 +140,13 @@ export function getLinkPayload(name?: string): Buffer {
 export function decodeAddr(m: NlMsg): AddrInfo {
   if (m.payload.length < 8) throw new NetlinkDecodeError(`ifaddrmsg of ${m.payload.length} bytes, need 8`);
   const family = m.payload.readUInt8(0);
-  if (family !== AF_INET && family !== AF_INET6) throw new NetlinkDecodeError(`address family ${family} is neither inet nor inet6`);
+  if (family !== AF_INET && family !== AF_INET6)
+    throw new NetlinkDecodeError(`address family ${family} is neither inet nor inet6`);
   const attrs = parseAttrs(m.payload.subarray(8));
   const raw = attrs.get(IFA_LOCAL) ?? attrs.get(IFA_ADDRESS);
   const want = family === AF_INET ? 4 : 16;
-  if (!raw || raw.length !== want) throw new NetlinkDecodeError(`address attribute of ${raw?.length ?? 0} bytes, need ${want}`);
+  if (!raw || raw.length !== want)
+    throw new NetlinkDecodeError(`address attribute of ${raw?.length ?? 0} bytes, need ${want}`);
   const flags = attrs.get(IFA_FLAGS);
   const label = attrs.get(IFA_LABEL);
   const out: AddrInfo = {

@@ -50,13 +50,27 @@ export type LinkAddrEvent = LinkEvent | AddrEvent;
 export function toEvent(m: NlMsg): LinkAddrEvent | null {
   if (m.type === RTM_NEWLINK || m.type === RTM_DELLINK) {
     const l = decodeLink(m);
-    const ev: LinkEvent = { kind: 'link', index: l.index, name: l.name, up: l.up, running: l.running, lowerUp: l.lowerUp };
+    const ev: LinkEvent = {
+      kind: 'link',
+      index: l.index,
+      name: l.name,
+      up: l.up,
+      running: l.running,
+      lowerUp: l.lowerUp,
+    };
     if (m.type === RTM_DELLINK) ev.removed = true;
     return ev;
   }
   if (m.type !== RTM_NEWADDR && m.type !== RTM_DELADDR) return null;
   const a = decodeAddr(m);
-  const ev: AddrEvent = { kind: 'addr', added: m.type === RTM_NEWADDR, ifindex: a.ifindex, family: a.family, address: a.address, prefixlen: a.prefixlen };
+  const ev: AddrEvent = {
+    kind: 'addr',
+    added: m.type === RTM_NEWADDR,
+    ifindex: a.ifindex,
+    family: a.family,
+    address: a.address,
+    prefixlen: a.prefixlen,
+  };
   if (a.label !== undefined) ev.label = a.label;
   return ev;
 }
@@ -71,7 +85,9 @@ export function subscribeLinkAddr(
   cb: (ev: LinkAddrEvent) => void,
   opts: { onError?: (e: Error) => void; connection?: NetlinkConnection } = {},
 ): { close(): void } {
-  const conn = opts.connection ?? NetlinkConnection.open(NETLINK_ROUTE, { groups: RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR });
+  const conn =
+    opts.connection ??
+    NetlinkConnection.open(NETLINK_ROUTE, { groups: RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR });
   const onError = opts.onError ?? (() => {});
   conn.onNotification((m) => {
     let ev: LinkAddrEvent | null;

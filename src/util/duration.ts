@@ -41,13 +41,15 @@ export function formatDuration(ms: number): string {
  * zod 4 schema: a duration string → milliseconds. A non-string (e.g. a bare TOML number, whose unit
  * would be a guess) or a malformed string fails with: expected a duration like "1s" or "500ms", got "...".
  */
-export const durationSchema: z.ZodType<number, string> = z.string({
-  error: (iss) => `expected a duration like "1s" or "500ms", got ${JSON.stringify(iss.input) ?? String(iss.input)}`,
-}).transform((s, ctx) => {
-  try {
-    return parseDuration(s);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: `expected a duration like "1s" or "500ms", got "${s}"` });
-    return z.NEVER;
-  }
-});
+export const durationSchema: z.ZodType<number, string> = z
+  .string({
+    error: (iss) => `expected a duration like "1s" or "500ms", got ${JSON.stringify(iss.input) ?? String(iss.input)}`,
+  })
+  .transform((s, ctx) => {
+    try {
+      return parseDuration(s);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `expected a duration like "1s" or "500ms", got "${s}"` });
+      return z.NEVER;
+    }
+  });

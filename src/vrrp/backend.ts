@@ -48,7 +48,11 @@ export class InProcessBackend implements Backend {
   private readonly rt: VrrpRuntime;
   constructor(host: () => HostNet, events: BackendEvents) {
     const h = host();
-    this.rt = new VrrpRuntime({ host: h, onTransition: (t) => events.transition(t), onWarning: (m, d) => events.warning(m, d) });
+    this.rt = new VrrpRuntime({
+      host: h,
+      onTransition: (t) => events.transition(t),
+      onWarning: (m, d) => events.warning(m, d),
+    });
     this.close = () => h.close();
   }
   private readonly close: () => void;
@@ -80,7 +84,11 @@ export class WorkerBackend implements Backend {
   private pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private snapshot: InstanceStatus[] = [];
 
-  constructor(file: URL, private readonly events: BackendEvents, opts: { realtimePriority?: number } = {}) {
+  constructor(
+    file: URL,
+    private readonly events: BackendEvents,
+    opts: { realtimePriority?: number } = {},
+  ) {
     this.w = new Worker(file, { workerData: { realtimePriority: opts.realtimePriority ?? 0 } });
     this.w.on('message', (m: FromWorker) => this.onMessage(m));
     this.w.on('error', (e) => this.failAll(e));
@@ -117,8 +125,10 @@ export class WorkerBackend implements Backend {
 
   start = (instances: VrrpInstanceConfig[]) => this.call({ op: 'start', instances });
   reload = (instances: VrrpInstanceConfig[]) => this.call({ op: 'reload', instances });
-  setVirtualServerDown = (name: string, below: boolean) => this.w.postMessage({ op: 'vs', name, below } satisfies ToWorker);
-  setScript = (instance: string, index: number, ok: boolean) => this.w.postMessage({ op: 'script', instance, index, ok } satisfies ToWorker);
+  setVirtualServerDown = (name: string, below: boolean) =>
+    this.w.postMessage({ op: 'vs', name, below } satisfies ToWorker);
+  setScript = (instance: string, index: number, ok: boolean) =>
+    this.w.postMessage({ op: 'script', instance, index, ok } satisfies ToWorker);
   status = () => this.snapshot;
 
   async stop(): Promise<void> {

@@ -14,7 +14,8 @@ const ALL_NODES = 'ff02::1';
 /** "02:00:00:00:00:01" → 6 bytes; throws TypeError on anything else. */
 export function macBytes(mac: string): Buffer {
   const parts = mac.split(':');
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) throw new TypeError(`not a MAC address: ${mac}`);
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p)))
+    throw new TypeError(`not a MAC address: ${mac}`);
   return Buffer.from(parts.map((p) => parseInt(p, 16)));
 }
 

@@ -83,7 +83,10 @@ export class VrrpInstance {
   private readonly rejected: Record<string, number> = {};
   private vipOps: Promise<void> = Promise.resolve();
 
-  constructor(cfg: VrrpInstanceConfig, private readonly d: InstanceDeps) {
+  constructor(
+    cfg: VrrpInstanceConfig,
+    private readonly d: InstanceDeps,
+  ) {
     this.cfg = cfg;
     this.mc = machineConfig(cfg, d.primaryIp);
     this.s = initialState(this.mc, d.clock.now());
@@ -237,10 +240,13 @@ export class VrrpInstance {
     this.cancelTimer = undefined;
     const due = this.s.deadline;
     if (due === undefined) return;
-    this.cancelTimer = this.d.clock.setTimeout(() => {
-      this.cancelTimer = undefined;
-      this.feed({ type: 'timer', now: Math.max(this.d.clock.now(), due) });
-    }, Math.max(0, due - this.d.clock.now()));
+    this.cancelTimer = this.d.clock.setTimeout(
+      () => {
+        this.cancelTimer = undefined;
+        this.feed({ type: 'timer', now: Math.max(this.d.clock.now(), due) });
+      },
+      Math.max(0, due - this.d.clock.now()),
+    );
   }
 
   /** Burst now (after the VIPs are in), a second burst after garp_master_delay, then the refresh. */
@@ -248,7 +254,8 @@ export class VrrpInstance {
     this.stopAnnouncing();
     const c = this.cfg;
     const burst = (after: number) => {
-      for (let i = 0; i < c.garp_master_repeat; i++) this.later(after + i * c.garp_interval, () => this.d.io.announce());
+      for (let i = 0; i < c.garp_master_repeat; i++)
+        this.later(after + i * c.garp_interval, () => this.d.io.announce());
     };
     void this.vipOps.then(() => {
       if (this.s.state !== 'MASTER') return;

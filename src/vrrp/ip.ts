@@ -49,7 +49,8 @@ export function parseIpv4(pkt: Buffer): Ipv4Parsed {
   if (pkt.length < 20 || pkt[0]! >> 4 !== 4) return { ok: false, reason: 'ip-header', detail: 'not IPv4' };
   const ihl = (pkt[0]! & 0x0f) * 4;
   const total = pkt.readUInt16BE(2);
-  if (ihl < 20 || total < ihl || total > pkt.length) return { ok: false, reason: 'ip-header', detail: `ihl ${ihl}, length ${total}` };
+  if (ihl < 20 || total < ihl || total > pkt.length)
+    return { ok: false, reason: 'ip-header', detail: `ihl ${ihl}, length ${total}` };
   return {
     ok: true,
     src: addrText(pkt.subarray(12, 16)),

@@ -9,12 +9,23 @@ import type { HostAddr, HostEvent, HostLink, HostNet, VipSpec } from './hostnet.
 
 function ip(args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile('ip', args, { encoding: 'utf8' }, (err, stdout, stderr) => (err ? reject(new Error(`ip ${args.join(' ')}: ${stderr.trim() || err.message}`)) : resolve(stdout))),
+    execFile('ip', args, { encoding: 'utf8' }, (err, stdout, stderr) =>
+      err ? reject(new Error(`ip ${args.join(' ')}: ${stderr.trim() || err.message}`)) : resolve(stdout),
+    ),
   );
 }
 
-interface IpLink { ifindex: number; ifname: string; address?: string; flags: string[]; operstate?: string }
-interface IpAddr { ifindex: number; addr_info: Array<{ family: string; local: string; prefixlen: number }> }
+interface IpLink {
+  ifindex: number;
+  ifname: string;
+  address?: string;
+  flags: string[];
+  operstate?: string;
+}
+interface IpAddr {
+  ifindex: number;
+  addr_info: Array<{ family: string; local: string; prefixlen: number }>;
+}
 
 const isUp = (flags: string[]) => flags.includes('UP') && flags.includes('LOWER_UP');
 
@@ -25,11 +36,26 @@ export function openIprouteHost(): HostNet {
     async links(): Promise<HostLink[]> {
       const ls = JSON.parse(await ip(['-json', 'link', 'show'])) as IpLink[];
       for (const l of ls) names.set(l.ifindex, l.ifname);
-      return ls.map((l) => ({ index: l.ifindex, name: l.ifname, mac: l.address ?? '00:00:00:00:00:00', up: isUp(l.flags) }));
+      return ls.map((l) => ({
+        index: l.ifindex,
+        name: l.ifname,
+        mac: l.address ?? '00:00:00:00:00:00',
+        up: isUp(l.flags),
+      }));
     },
     async addresses(): Promise<HostAddr[]> {
       const as = JSON.parse(await ip(['-json', 'addr', 'show'])) as IpAddr[];
-      return as.flatMap((a) => a.addr_info.map((x) => ({ ifindex: a.ifindex, family: x.family === 'inet6' ? 6 : 4, address: x.local, prefixlen: x.prefixlen }) as HostAddr));
+      return as.flatMap((a) =>
+        a.addr_info.map(
+          (x) =>
+            ({
+              ifindex: a.ifindex,
+              family: x.family === 'inet6' ? 6 : 4,
+              address: x.local,
+              prefixlen: x.prefixlen,
+            }) as HostAddr,
+        ),
+      );
     },
     async addVip(v: VipSpec): Promise<void> {
       const dev = names.get(v.ifindex) ?? String(v.ifindex);
@@ -64,7 +90,8 @@ export function openIprouteHost(): HostNet {
 /** Parses one `ip -o monitor link address` line. */
 export function parseMonitor(line: string): HostEvent | undefined {
   const link = /^(Deleted )?(\d+): ([^:@\s]+)[^<]*<([^>]*)>/.exec(line);
-  if (link && !/ inet6? /.test(line)) return { kind: 'link', index: Number(link[2]), name: link[3]!, up: !link[1] && isUp(link[4]!.split(',')) };
+  if (link && !/ inet6? /.test(line))
+    return { kind: 'link', index: Number(link[2]), name: link[3]!, up: !link[1] && isUp(link[4]!.split(',')) };
   const addr = /^(Deleted )?(\d+): \S+\s+inet6? ([^/\s]+)\//.exec(line);
   if (addr) return { kind: 'addr', added: !addr[1], ifindex: Number(addr[2]), address: addr[3]! };
   return undefined;

@@ -100,7 +100,9 @@ export function step(cfg: MachineConfig, s: VrrpState, e: VrrpEvent): StepResult
     case 'fault':
       return onFault(cfg, s, e.now, e.fault);
     case 'vipDeleted':
-      return s.state === 'MASTER' ? toBackup(cfg, s, e.now, `virtual IP ${e.address} deleted by someone else`) : same(s);
+      return s.state === 'MASTER'
+        ? toBackup(cfg, s, e.now, `virtual IP ${e.address} deleted by someone else`)
+        : same(s);
     case 'shutdown':
       return onShutdown(s, e.now);
   }
@@ -108,7 +110,14 @@ export function step(cfg: MachineConfig, s: VrrpState, e: VrrpEvent): StepResult
 
 const same = (state: VrrpState): StepResult => ({ state, actions: [] });
 
-function moved(s: VrrpState, to: StateName, now: number, reason: string, patch: Partial<VrrpState>, actions: VrrpAction[]): StepResult {
+function moved(
+  s: VrrpState,
+  to: StateName,
+  now: number,
+  reason: string,
+  patch: Partial<VrrpState>,
+  actions: VrrpAction[],
+): StepResult {
   const state: VrrpState = { ...s, ...patch, state: to, since: now, reason };
   return { state, actions: [...actions, { type: 'transition', from: s.state, to, reason }] };
 }
@@ -121,12 +130,28 @@ function enterFromInit(cfg: MachineConfig, s: VrrpState, now: number, why: strin
 }
 
 function toMaster(cfg: MachineConfig, s: VrrpState, now: number, reason: string): StepResult {
-  const patch = { deadline: now + cfg.intervalCs * 10, masterIntervalCs: cfg.intervalCs, masterIp: cfg.primaryIp, masterPriority: s.priority, preemptAt: undefined };
-  return moved(s, 'MASTER', now, reason, patch, [{ type: 'send', priority: s.priority }, { type: 'addVips' }, { type: 'announce' }]);
+  const patch = {
+    deadline: now + cfg.intervalCs * 10,
+    masterIntervalCs: cfg.intervalCs,
+    masterIp: cfg.primaryIp,
+    masterPriority: s.priority,
+    preemptAt: undefined,
+  };
+  return moved(s, 'MASTER', now, reason, patch, [
+    { type: 'send', priority: s.priority },
+    { type: 'addVips' },
+    { type: 'announce' },
+  ]);
 }
 
 /** Into BACKUP: VIPs go (stale ones after a crash too), the Master_Down timer starts. */
-function toBackup(cfg: MachineConfig, s: VrrpState, now: number, reason: string, intervalCs = cfg.intervalCs): StepResult {
+function toBackup(
+  cfg: MachineConfig,
+  s: VrrpState,
+  now: number,
+  reason: string,
+  intervalCs = cfg.intervalCs,
+): StepResult {
   const patch = {
     masterIntervalCs: intervalCs,
     deadline: now + masterDownMs(s.priority, intervalCs),
@@ -139,7 +164,13 @@ function onTimer(cfg: MachineConfig, s: VrrpState, now: number): StepResult {
   if (s.deadline === undefined || now < s.deadline) return same(s);
   if (s.state === 'BACKUP') return toMaster(cfg, s, now, 'master down timer expired');
   if (s.state === 'MASTER')
-    return { state: { ...s, deadline: s.deadline + cfg.intervalCs * 10 > now ? s.deadline + cfg.intervalCs * 10 : now + cfg.intervalCs * 10 }, actions: [{ type: 'send', priority: s.priority }] };
+    return {
+      state: {
+        ...s,
+        deadline: s.deadline + cfg.intervalCs * 10 > now ? s.deadline + cfg.intervalCs * 10 : now + cfg.intervalCs * 10,
+      },
+      actions: [{ type: 'send', priority: s.priority }],
+    };
   return same({ ...s, deadline: undefined });
 }
 
@@ -150,21 +181,35 @@ function onAdvert(cfg: MachineConfig, s: VrrpState, e: Extract<VrrpEvent, { type
 }
 
 function backupRx(cfg: MachineConfig, s: VrrpState, now: number, a: Advert, src: string): StepResult {
-  if (a.priority === 0) return same({ ...s, deadline: now + skewMs(s.priority, s.masterIntervalCs), masterIp: src, masterPriority: 0 });
+  if (a.priority === 0)
+    return same({ ...s, deadline: now + skewMs(s.priority, s.masterIntervalCs), masterIp: src, masterPriority: 0 });
   const tolerated = s.preemptAt !== undefined && now < s.preemptAt;
   if (!cfg.preempt || a.priority >= s.priority || tolerated) {
     const iv = cfg.version === 3 ? a.intervalCs : cfg.intervalCs;
-    return same({ ...s, masterIntervalCs: iv, deadline: now + masterDownMs(s.priority, iv), masterIp: src, masterPriority: a.priority });
+    return same({
+      ...s,
+      masterIntervalCs: iv,
+      deadline: now + masterDownMs(s.priority, iv),
+      masterIp: src,
+      masterPriority: a.priority,
+    });
   }
   return same(s); // lower-priority master and we preempt: let the Master_Down timer run out
 }
 
 function masterRx(cfg: MachineConfig, s: VrrpState, now: number, a: Advert, src: string): StepResult {
-  if (a.priority === 0) return { state: { ...s, deadline: now + cfg.intervalCs * 10 }, actions: [{ type: 'send', priority: s.priority }] };
+  if (a.priority === 0)
+    return { state: { ...s, deadline: now + cfg.intervalCs * 10 }, actions: [{ type: 'send', priority: s.priority }] };
   const wins = a.priority > s.priority || (a.priority === s.priority && compareAddr(src, cfg.primaryIp) > 0);
   if (!wins) return { state: s, actions: [{ type: 'send', priority: s.priority }] };
   const iv = cfg.version === 3 ? a.intervalCs : cfg.intervalCs;
-  const r = toBackup(cfg, { ...s, masterIp: src, masterPriority: a.priority }, now, `advert from ${src} with priority ${a.priority} (ours ${s.priority})`, iv);
+  const r = toBackup(
+    cfg,
+    { ...s, masterIp: src, masterPriority: a.priority },
+    now,
+    `advert from ${src} with priority ${a.priority} (ours ${s.priority})`,
+    iv,
+  );
   return { state: { ...r.state, preemptAt: undefined }, actions: r.actions };
 }
 

@@ -6,10 +6,32 @@
  * by native/poller.ts).
  */
 import {
-  AF_INET, AF_INET6, AF_PACKET, ETH_P_ARP, ETH_P_IPV6, IP_ADD_MEMBERSHIP, IP_HDRINCL, IP_MULTICAST_ALL, IP_MULTICAST_IF,
-  IP_MULTICAST_LOOP, IPPROTO_VRRP, IPV6_ADD_MEMBERSHIP, IPV6_CHECKSUM, IPV6_HOPLIMIT, IPV6_MULTICAST_HOPS, IPV6_MULTICAST_IF,
-  IPV6_MULTICAST_LOOP, IPV6_PKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_UNICAST_HOPS, SO_BINDTODEVICE, SOCK_RAW,
-  SOL_IP, SOL_IPV6, SOL_SOCKET,
+  AF_INET,
+  AF_INET6,
+  AF_PACKET,
+  ETH_P_ARP,
+  ETH_P_IPV6,
+  IP_ADD_MEMBERSHIP,
+  IP_HDRINCL,
+  IP_MULTICAST_ALL,
+  IP_MULTICAST_IF,
+  IP_MULTICAST_LOOP,
+  IPPROTO_VRRP,
+  IPV6_ADD_MEMBERSHIP,
+  IPV6_CHECKSUM,
+  IPV6_HOPLIMIT,
+  IPV6_MULTICAST_HOPS,
+  IPV6_MULTICAST_IF,
+  IPV6_MULTICAST_LOOP,
+  IPV6_PKTINFO,
+  IPV6_RECVHOPLIMIT,
+  IPV6_RECVPKTINFO,
+  IPV6_UNICAST_HOPS,
+  SO_BINDTODEVICE,
+  SOCK_RAW,
+  SOL_IP,
+  SOL_IPV6,
+  SOL_SOCKET,
 } from '../../native/constants.js';
 import { NativeSocket } from '../../native/socket.js';
 import { parseSockaddr, sockaddrIn, sockaddrIn6, sockaddrLl } from '../../native/sockaddr.js';
@@ -29,7 +51,8 @@ export interface SocketSpec {
 }
 
 /** A received VRRP payload (IP header removed) with what the socket saw, or a pre-decode rejection. */
-export type Received = { ok: true; msg: Buffer; meta: RxMeta } | { ok: false; reason: 'ip-header' | 'protocol'; src?: string };
+export type Received =
+  { ok: true; msg: Buffer; meta: RxMeta } | { ok: false; reason: 'ip-header' | 'protocol'; src?: string };
 
 const nameOpt = (ifname: string) => Buffer.from(ifname + '\0');
 
@@ -50,7 +73,10 @@ function mreq6(group: string, ifindex: number): Buffer {
 /** A raw VRRP socket bound to one interface. */
 export class VrrpSocket {
   private ipId = 0;
-  private constructor(private readonly sock: NativeSocket, private readonly spec: SocketSpec) {}
+  private constructor(
+    private readonly sock: NativeSocket,
+    private readonly spec: SocketSpec,
+  ) {}
 
   /** Opens and configures the socket (join, TTL, device). Throws SysError (EPERM names CAP_NET_RAW). */
   static open(spec: SocketSpec): VrrpSocket {
@@ -135,13 +161,14 @@ export class VrrpSocket {
 /** Reads IPV6_HOPLIMIT and IPV6_PKTINFO from recvmsg ancillary data. */
 export function parseCmsg6(control: Buffer): { hopLimit?: number; dst?: string } {
   const out: { hopLimit?: number; dst?: string } = {};
-  for (let off = 0; off + 16 <= control.length; ) {
+  for (let off = 0; off + 16 <= control.length;) {
     const len = Number(control.readBigUInt64LE(off));
     if (len < 16 || off + len > control.length) break;
     const level = control.readInt32LE(off + 8);
     const type = control.readInt32LE(off + 12);
     if (level === SOL_IPV6 && type === IPV6_HOPLIMIT && len >= 20) out.hopLimit = control.readInt32LE(off + 16);
-    if (level === SOL_IPV6 && type === IPV6_PKTINFO && len >= 36) out.dst = addrText(control.subarray(off + 16, off + 32));
+    if (level === SOL_IPV6 && type === IPV6_PKTINFO && len >= 36)
+      out.dst = addrText(control.subarray(off + 16, off + 32));
     off += (len + 7) & ~7;
   }
   return out;
@@ -149,7 +176,10 @@ export function parseCmsg6(control: Buffer): { hopLimit?: number; dst?: string }
 
 /** Sends prebuilt Ethernet frames (GARP / NA) out of one interface. */
 export class FrameSender {
-  private constructor(private readonly sock: NativeSocket, private readonly ifindex: number) {}
+  private constructor(
+    private readonly sock: NativeSocket,
+    private readonly ifindex: number,
+  ) {}
 
   /** AF_PACKET SOCK_RAW with protocol 0: send-only, so nothing is ever queued for reading. */
   static open(ifindex: number): FrameSender {

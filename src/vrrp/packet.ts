@@ -38,13 +38,37 @@ export interface Advert {
 
 /** Why a received packet was dropped; every rejection has exactly one. */
 export type RejectReason =
-  | 'ip-header' | 'protocol' | 'too-short' | 'length' | 'ttl' | 'version' | 'type' | 'vrid'
-  | 'auth-type' | 'auth' | 'interval' | 'checksum' | 'destination' | 'source';
+  | 'ip-header'
+  | 'protocol'
+  | 'too-short'
+  | 'length'
+  | 'ttl'
+  | 'version'
+  | 'type'
+  | 'vrid'
+  | 'auth-type'
+  | 'auth'
+  | 'interval'
+  | 'checksum'
+  | 'destination'
+  | 'source';
 
 /** All reasons, in check order (for metrics initialisation). */
 export const REJECT_REASONS: readonly RejectReason[] = [
-  'ip-header', 'protocol', 'too-short', 'length', 'ttl', 'version', 'type', 'vrid',
-  'auth-type', 'auth', 'interval', 'checksum', 'destination', 'source',
+  'ip-header',
+  'protocol',
+  'too-short',
+  'length',
+  'ttl',
+  'version',
+  'type',
+  'vrid',
+  'auth-type',
+  'auth',
+  'interval',
+  'checksum',
+  'destination',
+  'source',
 ];
 
 /** Where a packet came from, as the socket layer saw it. */
@@ -182,6 +206,10 @@ function parseFields(msg: Buffer, version: 2 | 3, family: 4 | 6, count: number):
   for (let i = 0; i < count; i++) addresses.push(addrText(msg.subarray(8 + i * size, 8 + (i + 1) * size)));
   const intervalCs = version === 2 ? msg[5]! * 100 : msg.readUInt16BE(4) & 0x0fff;
   const advert: Advert = { version, vrid: msg[1]!, priority: msg[2]!, intervalCs, addresses };
-  if (version === 2 && msg[4] === 1) advert.password = msg.subarray(msg.length - 8).toString('utf8').replace(/\0+$/, '');
+  if (version === 2 && msg[4] === 1)
+    advert.password = msg
+      .subarray(msg.length - 8)
+      .toString('utf8')
+      .replace(/\0+$/, '');
   return advert;
 }

@@ -18,6 +18,7 @@ export function makeRealtime(priority: number): Promise<string | undefined> {
   const tid = currentTid();
   return new Promise((resolve) =>
     execFile('chrt', ['-r', '-p', String(priority), String(tid)], (err, _out, stderr) =>
-      resolve(err ? `chrt -r -p ${priority} ${tid}: ${stderr.trim() || err.message}` : undefined)),
+      resolve(err ? `chrt -r -p ${priority} ${tid}: ${stderr.trim() || err.message}` : undefined),
+    ),
   );
 }

@@ -15,7 +15,11 @@ import { instanceFamily, type VrrpInstanceConfig } from './schema.js';
 
 /** The error class of the VRRP layer; `code` is stable. */
 export class VrrpError extends Error {
-  constructor(readonly code: 'VRRP_NO_INTERFACE' | 'VRRP_NO_SOURCE' | 'VRRP_SOCKET', message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: 'VRRP_NO_INTERFACE' | 'VRRP_NO_SOURCE' | 'VRRP_SOCKET',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'VrrpError';
   }
@@ -104,7 +108,9 @@ export class VrrpRuntime {
       .then(() => {
         for (const w of [...this.waiting.values()]) this.addOrWait(w.cfg);
       })
-      .catch((e) => this.o.onWarning?.('retrying VRRP instances waiting for their interface failed', { err: (e as Error).message }));
+      .catch((e) =>
+        this.o.onWarning?.('retrying VRRP instances waiting for their interface failed', { err: (e as Error).message }),
+      );
   }
 
   private refreshing: Promise<void> = Promise.resolve();
@@ -136,20 +142,35 @@ export class VrrpRuntime {
     const mine = this.addrs.filter((a) => a.ifindex === ifindex && a.family === fam && !vips.has(a.address));
     const pick = fam === 6 ? mine.find((a) => a.address.startsWith('fe80:')) : mine[0];
     if (!pick)
-      throw new VrrpError('VRRP_NO_SOURCE', `${c.name}: interface ${c.interface} has no ${fam === 6 ? 'IPv6 link-local' : 'IPv4'} address to send adverts from (add one or set unicast_src_ip)`);
+      throw new VrrpError(
+        'VRRP_NO_SOURCE',
+        `${c.name}: interface ${c.interface} has no ${fam === 6 ? 'IPv6 link-local' : 'IPv4'} address to send adverts from (add one or set unicast_src_ip)`,
+      );
     return pick.address;
   }
 
   private add(c: VrrpInstanceConfig): void {
     const l = this.link(c.interface);
-    const spec: SocketSpec = { family: instanceFamily(c), ifname: l.name, ifindex: l.index, src: this.primary(c, l.index), peers: c.unicast_peers };
+    const spec: SocketSpec = {
+      family: instanceFamily(c),
+      ifname: l.name,
+      ifindex: l.index,
+      src: this.primary(c, l.index),
+      peers: c.unicast_peers,
+    };
     const vips = this.vipSpecs(c);
     const sock = this.openSocket(c, spec);
     const b: Binding = { inst: undefined as unknown as VrrpInstance, sock, spec, vips, expectDel: new Set() };
-    b.inst = new VrrpInstance(c, { clock: this.clock, io: this.io(b), primaryIp: spec.src, onTransition: this.o.onTransition });
+    b.inst = new VrrpInstance(c, {
+      clock: this.clock,
+      io: this.io(b),
+      primaryIp: spec.src,
+      onTransition: this.o.onTransition,
+    });
     this.bindings.set(instanceKey(c), b);
     sock.onReceive((r) => this.onPacket(b, r));
-    for (const n of [c.interface, ...c.track_interface.map((t) => t.name)]) b.inst.setLink(n, this.links.get(n)?.up ?? false);
+    for (const n of [c.interface, ...c.track_interface.map((t) => t.name)])
+      b.inst.setLink(n, this.links.get(n)?.up ?? false);
     for (const v of this.vsDown) b.inst.setVirtualServerDown(v, true);
     b.inst.start();
   }
@@ -158,16 +179,26 @@ export class VrrpRuntime {
     try {
       return this.sockets.openAdvert(spec);
     } catch (e) {
-      throw new VrrpError('VRRP_SOCKET', `${c.name}: cannot open the VRRP socket on ${spec.ifname}: ${(e as Error).message}`, { cause: e });
+      throw new VrrpError(
+        'VRRP_SOCKET',
+        `${c.name}: cannot open the VRRP socket on ${spec.ifname}: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
   }
 
   private vipSpecs(c: VrrpInstanceConfig): VipSpec[] {
-    return c.virtual_ipaddress.map((v) => ({ ifindex: this.link(v.dev ?? c.interface).index, address: v.address, prefixlen: v.prefix, label: v.label }));
+    return c.virtual_ipaddress.map((v) => ({
+      ifindex: this.link(v.dev ?? c.interface).index,
+      address: v.address,
+      prefixlen: v.prefix,
+      label: v.label,
+    }));
   }
 
   private io(b: Binding): InstanceIo {
-    const warn = (msg: string, e: unknown) => this.o.onWarning?.(msg, { instance: b.inst.cfg.name, err: (e as Error).message });
+    const warn = (msg: string, e: unknown) =>
+      this.o.onWarning?.(msg, { instance: b.inst.cfg.name, err: (e as Error).message });
     return {
       sendAdvert: (a: Advert) => {
         try {
@@ -177,11 +208,15 @@ export class VrrpRuntime {
         }
       },
       addVips: async () => {
-        await Promise.all(b.vips.map((v) => this.o.host.addVip(v).catch((e) => warn(`adding VIP ${v.address} failed`, e))));
+        await Promise.all(
+          b.vips.map((v) => this.o.host.addVip(v).catch((e) => warn(`adding VIP ${v.address} failed`, e))),
+        );
       },
       removeVips: async () => {
         for (const v of b.vips) b.expectDel.add(v.address);
-        await Promise.all(b.vips.map((v) => this.o.host.delVip(v).catch((e) => warn(`removing VIP ${v.address} failed`, e))));
+        await Promise.all(
+          b.vips.map((v) => this.o.host.delVip(v).catch((e) => warn(`removing VIP ${v.address} failed`, e))),
+        );
       },
       announce: () => this.announce(b),
     };
@@ -195,15 +230,24 @@ export class VrrpRuntime {
       if (!f) this.frames.set(v.ifindex, (f = this.sockets.openFrames(v.ifindex)));
       const frame = isIP(v.address) === 6 ? encodeUnsolicitedNa(l.mac, v.address) : encodeGarp(l.mac, v.address);
       const err = f.send(frame);
-      if (err) this.o.onWarning?.('gratuitous ARP/NA not sent', { instance: b.inst.cfg.name, vip: v.address, err: err.message });
+      if (err)
+        this.o.onWarning?.('gratuitous ARP/NA not sent', {
+          instance: b.inst.cfg.name,
+          vip: v.address,
+          err: err.message,
+        });
     }
   }
 
   private expectation(c: VrrpInstanceConfig): Expectation {
     return {
-      family: instanceFamily(c), version: c.version, vrid: c.virtual_router_id, multicast: c.unicast_peers.length === 0,
+      family: instanceFamily(c),
+      version: c.version,
+      vrid: c.virtual_router_id,
+      multicast: c.unicast_peers.length === 0,
       password: c.version === 2 ? c.authentication?.password : undefined,
-      intervalCs: c.version === 2 ? Math.round(c.advert_interval / 10) : undefined, peers: c.unicast_peers,
+      intervalCs: c.version === 2 ? Math.round(c.advert_interval / 10) : undefined,
+      peers: c.unicast_peers,
     };
   }
 
@@ -217,7 +261,13 @@ export class VrrpRuntime {
   /** Another of our instances on the same interface and family handles this VRID. */
   private ownsVrid(b: Binding, vrid: number | undefined): boolean {
     for (const o of this.bindings.values())
-      if (o !== b && o.spec.ifindex === b.spec.ifindex && o.spec.family === b.spec.family && o.inst.cfg.virtual_router_id === vrid) return true;
+      if (
+        o !== b &&
+        o.spec.ifindex === b.spec.ifindex &&
+        o.spec.family === b.spec.family &&
+        o.inst.cfg.virtual_router_id === vrid
+      )
+        return true;
     return false;
   }
 
@@ -254,10 +304,19 @@ export class VrrpRuntime {
   /** Status of every instance, sorted by name. */
   status(): InstanceStatus[] {
     const waiting = [...this.waiting.values()].map(({ cfg, reason, since }): InstanceStatus => ({
-      name: cfg.name, state: 'FAULT', priority: cfg.priority, effectivePriority: cfg.priority, since, reason,
-      advertsSent: 0, advertsReceived: 0, rejected: {},
+      name: cfg.name,
+      state: 'FAULT',
+      priority: cfg.priority,
+      effectivePriority: cfg.priority,
+      since,
+      reason,
+      advertsSent: 0,
+      advertsReceived: 0,
+      rejected: {},
     }));
-    return [...[...this.bindings.values()].map((b) => b.inst.status()), ...waiting].sort((x, y) => x.name.localeCompare(y.name));
+    return [...[...this.bindings.values()].map((b) => b.inst.status()), ...waiting].sort((x, y) =>
+      x.name.localeCompare(y.name),
+    );
   }
 
   /**
@@ -289,8 +348,12 @@ export class VrrpRuntime {
       b.sock.onReceive((r) => this.onPacket(b, r));
     }
     if (b.inst.state.state === 'MASTER') {
-      await Promise.all(b.vips.filter((v) => !newKeys.has(key(v))).map((v) => this.o.host.delVip(v).catch(() => undefined)));
-      await Promise.all(vips.filter((v) => !oldKeys.has(key(v))).map((v) => this.o.host.addVip(v).catch(() => undefined)));
+      await Promise.all(
+        b.vips.filter((v) => !newKeys.has(key(v))).map((v) => this.o.host.delVip(v).catch(() => undefined)),
+      );
+      await Promise.all(
+        vips.filter((v) => !oldKeys.has(key(v))).map((v) => this.o.host.addVip(v).catch(() => undefined)),
+      );
     }
     b.vips = vips;
     b.inst.reconfigure(c);
@@ -311,4 +374,3 @@ export class VrrpRuntime {
     this.frames.clear();
   }
 }
-

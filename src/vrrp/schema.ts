@@ -14,7 +14,11 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { durationSchema } from '../util/duration.js';
 
-const ifName = z.string().min(1).max(15).regex(/^[^\s/]+$/, 'an interface name (no spaces or "/")');
+const ifName = z
+  .string()
+  .min(1)
+  .max(15)
+  .regex(/^[^\s/]+$/, 'an interface name (no spaces or "/")');
 const ipAddr = z.string().refine((s) => isIP(s) !== 0, { message: 'an IPv4 or IPv6 address' });
 const argv = z.array(z.string().min(1)).min(1, 'argv needs at least the program');
 const weight = z.number().int().min(-253).max(253);
@@ -51,12 +55,18 @@ const vipSchema = z.unknown().transform((v, ctx) => {
   } else {
     const r = vipObject.safeParse(v);
     if (!r.success) {
-      for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: i.path, message: `virtual IP: ${i.message}` });
+      for (const i of r.error.issues)
+        ctx.addIssue({ code: 'custom', path: i.path, message: `virtual IP: ${i.message}` });
       return z.NEVER;
     }
     out = r.data;
   }
-  return { address: out.address, prefix: out.prefix ?? (isIP(out.address) === 6 ? 128 : 32), dev: out.dev, label: out.label };
+  return {
+    address: out.address,
+    prefix: out.prefix ?? (isIP(out.address) === 6 ? 128 : 32),
+    dev: out.dev,
+    label: out.label,
+  };
 });
 
 /** A tracked link: down → Fault (no weight) or effective priority += weight. */
@@ -88,7 +98,11 @@ const notifySchema = z.strictObject({
 
 const base = z.strictObject({
   /** Instance name (logs, metrics, notify env LVSD_VRRP_INSTANCE). */
-  name: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "-", "."'),
+  name: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "-", "."'),
   /** Interface adverts are sent and received on (multicast join, SO_BINDTODEVICE). */
   interface: ifName,
   virtual_router_id: z.number().int().min(1).max(255),
@@ -108,7 +122,10 @@ const base = z.strictObject({
   authentication: z
     .strictObject({
       type: z.literal('pass'),
-      password: z.string().min(1).refine((s) => Buffer.byteLength(s) <= 8, 'at most 8 bytes'),
+      password: z
+        .string()
+        .min(1)
+        .refine((s) => Buffer.byteLength(s) <= 8, 'at most 8 bytes'),
     })
     .optional(),
   virtual_ipaddress: z.array(vipSchema).min(1, 'at least one virtual IP').max(255),
@@ -133,7 +150,8 @@ function crossCheck(c: z.output<typeof base>, ctx: z.RefinementCtx): void {
   const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
   const fams = new Set(c.virtual_ipaddress.map((v) => isIP(v.address)));
   const fam = [...fams][0];
-  if (fams.size > 1) issue('virtual_ipaddress', 'all virtual IPs of one instance must be of one family (use two instances)');
+  if (fams.size > 1)
+    issue('virtual_ipaddress', 'all virtual IPs of one instance must be of one family (use two instances)');
   if (fam === 6 && c.version === 2) issue('version', 'VRRPv2 carries IPv4 only: IPv6 virtual IPs need version = 3');
   if (c.version === 2) {
     const a = c.advert_interval;
@@ -147,7 +165,8 @@ function crossCheck(c: z.output<typeof base>, ctx: z.RefinementCtx): void {
   for (const p of [...c.unicast_peers, ...(c.unicast_src_ip ? [c.unicast_src_ip] : [])])
     if (isIP(p) !== fam) issue('unicast_peers', `${p} is not of the virtual IPs' family`);
   for (const v of c.virtual_ipaddress)
-    if (v.prefix > (isIP(v.address) === 6 ? 128 : 32)) issue('virtual_ipaddress', `${v.address}/${v.prefix}: prefix too long`);
+    if (v.prefix > (isIP(v.address) === 6 ? 128 : 32))
+      issue('virtual_ipaddress', `${v.address}/${v.prefix}: prefix too long`);
 }
 
 /** Schema of one `[[vrrp_instance]]` table; output durations are milliseconds. */

@@ -47,11 +47,17 @@ export class VrrpService {
 
   /** Starts every instance (in the worker); one whose interface or source address is missing waits in FAULT. Rejects with the runtime's error (e.g. VRRP_SOCKET). */
   async start(): Promise<void> {
-    const events = { transition: (t: TransitionEvent) => this.onTransition_(t), warning: (m: string, d: Record<string, unknown>) => this.o.log?.warn(d, m) };
+    const events = {
+      transition: (t: TransitionEvent) => this.onTransition_(t),
+      warning: (m: string, d: Record<string, unknown>) => this.o.log?.warn(d, m),
+    };
     const file = this.o.thread === false ? undefined : workerFile();
-    if (this.o.thread === true && !file) throw new Error('VRRP worker thread requested but the compiled worker.js is missing (run npm run build)');
+    if (this.o.thread === true && !file)
+      throw new Error('VRRP worker thread requested but the compiled worker.js is missing (run npm run build)');
     const realtimePriority = this.o.realtimePriority ?? Number(process.env.LVSD_VRRP_RT_PRIORITY ?? 10);
-    this.backend = file ? new WorkerBackend(file, events, { realtimePriority }) : new InProcessBackend(this.o.host ?? (await defaultHost()), events);
+    this.backend = file
+      ? new WorkerBackend(file, events, { realtimePriority })
+      : new InProcessBackend(this.o.host ?? (await defaultHost()), events);
     if (this.o.registry) this.metrics = vrrpMetrics(this.o.registry, () => this.status());
     await this.backend.start(this.instances);
     this.startScripts();
@@ -91,7 +97,10 @@ export class VrrpService {
   }
 
   private onTransition_(t: TransitionEvent): void {
-    this.o.log?.info({ instance: t.name, from: t.from, to: t.to, reason: t.reason }, `VRRP ${t.name}: ${t.from} -> ${t.to}`);
+    this.o.log?.info(
+      { instance: t.name, from: t.from, to: t.to, reason: t.reason },
+      `VRRP ${t.name}: ${t.from} -> ${t.to}`,
+    );
     this.metrics?.transition(t.name, t.to);
     for (const l of this.listeners) l(t);
     this.notify(t);
@@ -100,17 +109,33 @@ export class VrrpService {
   private notify(t: TransitionEvent): void {
     const c = this.instances.find((i) => i.name === t.name);
     if (!c) return;
-    const argv = t.to === 'MASTER' ? c.notify.master : t.to === 'BACKUP' ? c.notify.backup : t.to === 'FAULT' ? c.notify.fault : c.notify.stop;
+    const argv =
+      t.to === 'MASTER'
+        ? c.notify.master
+        : t.to === 'BACKUP'
+          ? c.notify.backup
+          : t.to === 'FAULT'
+            ? c.notify.fault
+            : c.notify.stop;
     if (!argv.length) return;
     const st = this.status().find((s) => s.name === t.name);
     const env = {
-      LVSD_VRRP_INSTANCE: t.name, LVSD_VRRP_STATE: t.to === 'INIT' ? 'STOP' : t.to, LVSD_VRRP_FROM: t.from, LVSD_VRRP_REASON: t.reason,
-      LVSD_VRRP_VRID: String(c.virtual_router_id), LVSD_VRRP_PRIORITY: String(st?.effectivePriority ?? c.priority), LVSD_ROUTER_ID: this.o.routerId,
+      LVSD_VRRP_INSTANCE: t.name,
+      LVSD_VRRP_STATE: t.to === 'INIT' ? 'STOP' : t.to,
+      LVSD_VRRP_FROM: t.from,
+      LVSD_VRRP_REASON: t.reason,
+      LVSD_VRRP_VRID: String(c.virtual_router_id),
+      LVSD_VRRP_PRIORITY: String(st?.effectivePriority ?? c.priority),
+      LVSD_ROUTER_ID: this.o.routerId,
     };
     const prev = this.hookChains.get(t.name) ?? Promise.resolve();
     const next = prev.then(async () => {
       const r = await runArgv(argv, env, c.notify_timeout);
-      if (!r.ok) this.o.log?.warn({ instance: t.name, argv, code: r.code, signal: r.signal, timedOut: r.timedOut, err: r.error }, 'VRRP notify hook failed');
+      if (!r.ok)
+        this.o.log?.warn(
+          { instance: t.name, argv, code: r.code, signal: r.signal, timedOut: r.timedOut, err: r.error },
+          'VRRP notify hook failed',
+        );
     });
     this.hookChains.set(t.name, next);
   }
@@ -151,4 +176,3 @@ export async function defaultHost(): Promise<() => HostNet> {
     return openIprouteHost;
   }
 }
-

@@ -12,8 +12,12 @@ import { z } from 'zod';
 import { vrrpInstanceSchema } from './schema.js';
 import { VrrpService } from './service.js';
 
-const fileSchema = z.strictObject({ router_id: z.string().default('lvsd'), vrrp_instance: z.array(vrrpInstanceSchema).min(1) });
-const out = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify({ ...o, mono: performance.now(), wall: Date.now() }) + '\n');
+const fileSchema = z.strictObject({
+  router_id: z.string().default('lvsd'),
+  vrrp_instance: z.array(vrrpInstanceSchema).min(1),
+});
+const out = (o: Record<string, unknown>) =>
+  process.stdout.write(JSON.stringify({ ...o, mono: performance.now(), wall: Date.now() }) + '\n');
 
 /** Loads the file or exits 2 with each problem on one line. */
 function load(path: string | undefined): z.output<typeof fileSchema> {
@@ -36,7 +40,11 @@ function load(path: string | undefined): z.output<typeof fileSchema> {
 
 async function main(): Promise<void> {
   const cfg = load(process.argv[2]);
-  const svc = new VrrpService({ instances: cfg.vrrp_instance, routerId: cfg.router_id, thread: process.env.LVSD_VRRP_THREAD !== '0' });
+  const svc = new VrrpService({
+    instances: cfg.vrrp_instance,
+    routerId: cfg.router_id,
+    thread: process.env.LVSD_VRRP_THREAD !== '0',
+  });
   svc.onTransition((t) => out({ ev: 'transition', ...t }));
   let stopping = false;
   const stop = async () => {

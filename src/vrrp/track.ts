@@ -27,9 +27,21 @@ type Tracked = { weight: number; failing: boolean; what: string };
 
 function tracked(cfg: VrrpInstanceConfig, t: TrackState): Tracked[] {
   return [
-    ...cfg.track_interface.map((i) => ({ weight: i.weight, failing: t.links.get(i.name) === false, what: `tracked interface ${i.name} down` })),
-    ...cfg.track_script.map((sc, n) => ({ weight: sc.weight, failing: t.scripts.get(n) === false, what: `track_script ${sc.argv[0]} failing` })),
-    ...cfg.track_virtual_server.map((v) => ({ weight: v.weight, failing: t.vsDown.has(v.name), what: `virtual server ${v.name} below quorum` })),
+    ...cfg.track_interface.map((i) => ({
+      weight: i.weight,
+      failing: t.links.get(i.name) === false,
+      what: `tracked interface ${i.name} down`,
+    })),
+    ...cfg.track_script.map((sc, n) => ({
+      weight: sc.weight,
+      failing: t.scripts.get(n) === false,
+      what: `track_script ${sc.argv[0]} failing`,
+    })),
+    ...cfg.track_virtual_server.map((v) => ({
+      weight: v.weight,
+      failing: t.vsDown.has(v.name),
+      what: `virtual server ${v.name} below quorum`,
+    })),
   ];
 }
 

@@ -14,7 +14,8 @@ describe('bin/ bundle', () => {
   it('V8 accepts the code cache recorded by the build for this node', () => {
     requireBuild();
     expect(bundleFile()).toBe(join(ROOT, 'dist/bundle/main.cjs'));
-    for (const name of ['main', 'ipvs']) expect((compileBundle(bundleFile(name)) as { cache: string }).cache, name).toBe('used');
+    for (const name of ['main', 'ipvs'])
+      expect((compileBundle(bundleFile(name)) as { cache: string }).cache, name).toBe('used');
   });
 
   it('a cache recorded for other code is rejected and a missing one is reported; the bundle compiles either way', () => {

@@ -16,7 +16,8 @@ const valid = join(ROOT, 'test/fixtures/config/valid');
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [LVSD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     p.stdout.on('data', (c) => (stdout += c));
     p.stderr.on('data', (c) => (stderr += c));
     p.on('exit', (code) => resolve({ code, stdout, stderr }));
@@ -27,12 +28,14 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
   return out;
 }
 
@@ -55,7 +58,9 @@ describe.skipIf(!hasRoot('host: lvsd --check over the invalid corpus'))('lvsd --
       }
       for (const m of readFileSync(path, 'utf8').matchAll(/^# expect: (.*?) :: (.*)$/gm)) {
         const key = m[1].trim();
-        const hit = r.stderr.split('\n').some((l) => (key ? l.includes(`: ${key}: `) && l.split(`: ${key}: `)[1].includes(m[2]) : l.includes(m[2])));
+        const hit = r.stderr
+          .split('\n')
+          .some((l) => (key ? l.includes(`: ${key}: `) && l.split(`: ${key}: `)[1].includes(m[2]) : l.includes(m[2])));
         if (!hit) bad.push(`${f}: stderr lacks ${key} :: ${m[2]}:\n${r.stderr}`);
       }
       if (!/test failed: \d+ problem/.test(r.stderr)) bad.push(`${f}: no summary line`);
@@ -79,7 +84,12 @@ describe.skipIf(!hasRoot('host: lvsd --check over the invalid corpus'))('lvsd --
   });
 
   it('bad arguments: exit 2 with the problem and the usage', () => {
-    for (const args of [['--frobnicate'], ['-f'], ['-f', 'x.toml', '--dataplane', 'dpdk'], ['-f', 'x', '--plan', '--check']]) {
+    for (const args of [
+      ['--frobnicate'],
+      ['-f'],
+      ['-f', 'x.toml', '--dataplane', 'dpdk'],
+      ['-f', 'x', '--plan', '--check'],
+    ]) {
       const r = lvsdSync(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain('Usage: lvsd -f FILE');
@@ -87,7 +97,10 @@ describe.skipIf(!hasRoot('host: lvsd --check over the invalid corpus'))('lvsd --
   });
 
   it('with the kernel dataplane on a host kernel without IPVS: a clear message, exit 1, no stack trace', () => {
-    const cfg = join(valid, readdirSync(valid).find((f) => readFileSync(join(valid, f), 'utf8').includes('[[virtual_server]]'))!);
+    const cfg = join(
+      valid,
+      readdirSync(valid).find((f) => readFileSync(join(valid, f), 'utf8').includes('[[virtual_server]]'))!,
+    );
     const r = lvsdSync(['-f', cfg, '--plan']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/IPVS is not available/);

@@ -39,12 +39,22 @@ describe.skipIf(!hasRoot('host: lvsd process lifecycle'))('lvsd process lifecycl
   it('as PID 1 of a PID namespace, SIGTERM stops it promptly with exit 0', async () => {
     requireBuild();
     const cfg = s.write('pid1.toml', webConfig(s));
-    const u = s.own(spawn('unshare', ['--pid', '--fork', '--kill-child', process.execPath, LVSD, '-f', cfg, '--dataplane', 'memory'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const u = s.own(
+      spawn(
+        'unshare',
+        ['--pid', '--fork', '--kill-child', process.execPath, LVSD, '-f', cfg, '--dataplane', 'memory'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+    );
     let out = '';
     u.stdout!.on('data', (c) => (out += c));
     await waitFor('started', () => out.includes('"lvsd started"'));
     expect(out).toContain('"pid":1,');
-    const child = Number(sh('pgrep', ['-P', String(u.pid)]).trim().split('\n')[0]);
+    const child = Number(
+      sh('pgrep', ['-P', String(u.pid)])
+        .trim()
+        .split('\n')[0],
+    );
     const exited = new Promise<number | null>((r) => u.once('exit', (c) => r(c)));
     const t0 = Date.now();
     process.kill(child, 'SIGTERM');
@@ -63,7 +73,9 @@ describe.skipIf(!hasRoot('host: lvsd process lifecycle'))('lvsd process lifecycl
     expect(await a.exited).toBe(0);
     const b = new LvsdProcess(s, ['-f', cfg, '--dataplane', 'memory']);
     await b.logged('started again', (l) => l.msg === 'lvsd started');
-    const st = JSON.parse(lvsctl(['-s', sock, 'status', '--json']).stdout) as { virtualServers: Array<{ realServers: Array<{ rs: string; drained: boolean; kernelWeight: number | null }> }> };
+    const st = JSON.parse(lvsctl(['-s', sock, 'status', '--json']).stdout) as {
+      virtualServers: Array<{ realServers: Array<{ rs: string; drained: boolean; kernelWeight: number | null }> }>;
+    };
     const rs = st.virtualServers[0].realServers;
     expect(rs.find((r) => r.rs === '10.250.1.2:80')).toMatchObject({ drained: true });
     expect(rs.find((r) => r.rs === '10.250.1.1:80')).toMatchObject({ drained: false, kernelWeight: 5 });
@@ -94,7 +106,9 @@ describe.skipIf(!hasRoot('host: lvsd process lifecycle'))('lvsd process lifecycl
     ns.ip('addr', 'add', '10.77.0.2/24', 'dev', 'eth0');
     ns.ip('link', 'set', 'eth0', 'up');
     const metrics = await freePort();
-    const cfg = s.write('vrrp.toml', `[global]
+    const cfg = s.write(
+      'vrrp.toml',
+      `[global]
 control_socket = "${s.path('vrrp.sock')}"
 state_file = "${s.path('vrrp-state.json')}"
 metrics_listen = "127.0.0.1:${metrics}"
@@ -106,7 +120,8 @@ priority = 100
 version = 3
 advert_interval = "100ms"
 virtual_ipaddress = ["10.77.0.100/24"]
-`);
+`,
+    );
     void writeFileSync;
     const p = s.own(ns.spawn(process.execPath, [LVSD, '-f', cfg]));
     let out = '';
@@ -115,8 +130,17 @@ virtual_ipaddress = ["10.77.0.100/24"]
     await waitFor(`lvsd started (output: ${out.slice(-400)})`, () => out.includes('"lvsd started"'), 15_000);
     expect(out).toContain('"dataplane":"none"');
     await waitFor('VIP on eth0', () => ns.ip('addr', 'show', 'dev', 'eth0').includes('10.77.0.100/24'), 10_000);
-    const st = ns.exec(process.execPath, [LVSD.replace('lvsd', 'lvsctl'), '-s', s.path('vrrp.sock'), 'status', '--json']);
-    expect((JSON.parse(st) as { vrrp: Array<{ name: string; state: string }> }).vrrp[0]).toMatchObject({ name: 'VI_1', state: 'MASTER' });
+    const st = ns.exec(process.execPath, [
+      LVSD.replace('lvsd', 'lvsctl'),
+      '-s',
+      s.path('vrrp.sock'),
+      'status',
+      '--json',
+    ]);
+    expect((JSON.parse(st) as { vrrp: Array<{ name: string; state: string }> }).vrrp[0]).toMatchObject({
+      name: 'VI_1',
+      state: 'MASTER',
+    });
     const exited = new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
     p.kill('SIGTERM');
     expect(await exited).toBe(0);
@@ -124,7 +148,9 @@ virtual_ipaddress = ["10.77.0.100/24"]
   });
 
   it('VRRP on a missing interface: the daemon runs, lvsctl status shows the instance in FAULT with the reason, SIGTERM exits 0', async () => {
-    const cfg = s.write('badif.toml', `[global]
+    const cfg = s.write(
+      'badif.toml',
+      `[global]
 control_socket = "${s.path('badif.sock')}"
 state_file = "${s.path('badif-state.json')}"
 [[vrrp_instance]]
@@ -135,11 +161,20 @@ priority = 100
 version = 3
 advert_interval = "1s"
 virtual_ipaddress = ["10.78.0.100/24"]
-`);
+`,
+    );
     const p = new LvsdProcess(s, ['-f', cfg]);
     await p.logged('lvsd started', (l) => l.msg === 'lvsd started', 15_000);
-    const st = JSON.parse(lvsctl(['-s', s.path('badif.sock'), 'status', '--json']).stdout) as { vrrp: Array<{ name: string; state: string; reason: string }> };
-    expect(st.vrrp).toEqual([expect.objectContaining({ name: 'VI_9', state: 'FAULT', reason: 'interface nonexistent9 does not exist; FAULT until it appears' })]);
+    const st = JSON.parse(lvsctl(['-s', s.path('badif.sock'), 'status', '--json']).stdout) as {
+      vrrp: Array<{ name: string; state: string; reason: string }>;
+    };
+    expect(st.vrrp).toEqual([
+      expect.objectContaining({
+        name: 'VI_9',
+        state: 'FAULT',
+        reason: 'interface nonexistent9 does not exist; FAULT until it appears',
+      }),
+    ]);
     p.proc.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     expect(existsSync(s.path('badif.sock'))).toBe(false);

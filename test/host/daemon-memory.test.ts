@@ -8,18 +8,32 @@ import type { ChildProcess } from 'node:child_process';
 import { hasRoot } from '../support/root.js';
 import { LvsdProcess, Scratch, freePort, lvsctl, requireBuild, waitFor } from './daemon-support.js';
 
-interface RsStatus { rs: string; health: string; kernelWeight: number | null; desiredWeight: number | null; configuredWeight: number; drained: boolean; reason?: string; why?: string }
-interface Status { daemon: { generation: number; dataplane: string; lastReload?: { ok: boolean; summary?: string } }; virtualServers: Array<{ name: string; service: string; scheduler: string; realServers: RsStatus[] }> }
+interface RsStatus {
+  rs: string;
+  health: string;
+  kernelWeight: number | null;
+  desiredWeight: number | null;
+  configuredWeight: number;
+  drained: boolean;
+  reason?: string;
+  why?: string;
+}
+interface Status {
+  daemon: { generation: number; dataplane: string; lastReload?: { ok: boolean; summary?: string } };
+  virtualServers: Array<{ name: string; service: string; scheduler: string; realServers: RsStatus[] }>;
+}
 
-describe.skipIf(!hasRoot('host: lvsd daemon with the memory dataplane'))('lvsd -f --dataplane memory as a process', () => {
-  const s = new Scratch();
-  let d: LvsdProcess;
-  let portA: number, portB: number, metricsPort: number;
-  let nginxB: ChildProcess;
-  const sock = s.path('lvsd.sock');
-  const cfgPath = s.path('lvsd.toml');
+describe.skipIf(!hasRoot('host: lvsd daemon with the memory dataplane'))(
+  'lvsd -f --dataplane memory as a process',
+  () => {
+    const s = new Scratch();
+    let d: LvsdProcess;
+    let portA: number, portB: number, metricsPort: number;
+    let nginxB: ChildProcess;
+    const sock = s.path('lvsd.sock');
+    const cfgPath = s.path('lvsd.toml');
 
-  const config = (opts: { weightA?: number; scheduler?: string; extra?: string } = {}) => `
+    const config = (opts: { weightA?: number; scheduler?: string; extra?: string } = {}) => `
 [global]
 router_id = "hosttest"
 control_socket = "${sock}"
@@ -50,121 +64,133 @@ scheduler = "${opts.scheduler ?? 'wrr'}"
   weight = 20
 ${opts.extra ?? ''}`;
 
-  const status = (): Status => {
-    const r = lvsctl(['-s', sock, 'status', '--json']);
-    if (r.code !== 0) throw new Error(`lvsctl status failed: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Status;
-  };
-  const rsOf = (st: Status, port: number) => st.virtualServers[0].realServers.find((r) => r.rs === `127.0.0.1:${port}`)!;
+    const status = (): Status => {
+      const r = lvsctl(['-s', sock, 'status', '--json']);
+      if (r.code !== 0) throw new Error(`lvsctl status failed: ${r.stderr}`);
+      return JSON.parse(r.stdout) as Status;
+    };
+    const rsOf = (st: Status, port: number) =>
+      st.virtualServers[0].realServers.find((r) => r.rs === `127.0.0.1:${port}`)!;
 
-  beforeAll(async () => {
-    requireBuild();
-    [portA, portB, metricsPort] = await Promise.all([freePort(), freePort(), freePort()]);
-    await s.nginx('a', portA);
-    nginxB = await s.nginx('b', portB);
-    writeFileSync(cfgPath, config());
-    d = new LvsdProcess(s, ['-f', cfgPath, '--dataplane', 'memory']);
-    await d.logged('lvsd started', (l) => l.msg === 'lvsd started');
-  });
-  afterAll(() => s.cleanup());
-
-  it('creates the control socket with mode 0600 and answers status with the planned table', async () => {
-    expect(statSync(sock).mode & 0o777).toBe(0o600);
-    const st = await waitFor('both weights applied', () => {
-      const x = status();
-      return rsOf(x, portA).kernelWeight === 10 && rsOf(x, portB).kernelWeight === 20 ? x : undefined;
+    beforeAll(async () => {
+      requireBuild();
+      [portA, portB, metricsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+      await s.nginx('a', portA);
+      nginxB = await s.nginx('b', portB);
+      writeFileSync(cfgPath, config());
+      d = new LvsdProcess(s, ['-f', cfgPath, '--dataplane', 'memory']);
+      await d.logged('lvsd started', (l) => l.msg === 'lvsd started');
     });
-    expect(st.daemon).toMatchObject({ generation: 1, dataplane: 'memory' });
-    expect(st.virtualServers[0]).toMatchObject({ name: 'web', service: 'TCP 10.250.0.1:80', scheduler: 'wrr' });
-    const text = lvsctl(['-s', sock, 'status']);
-    expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`127\\.0\\.0\\.1:${portB}\\s+up\\s+20/20/20`));
-  });
+    afterAll(() => s.cleanup());
 
-  it('a backend killed for real goes down with a reason; weight 0 in the table; transition logged', async () => {
-    nginxB.kill('SIGKILL');
-    const st = await waitFor('B down in status', () => {
-      const x = status();
-      return rsOf(x, portB).health === 'down' && rsOf(x, portB).kernelWeight === 0 ? x : undefined;
+    it('creates the control socket with mode 0600 and answers status with the planned table', async () => {
+      expect(statSync(sock).mode & 0o777).toBe(0o600);
+      const st = await waitFor('both weights applied', () => {
+        const x = status();
+        return rsOf(x, portA).kernelWeight === 10 && rsOf(x, portB).kernelWeight === 20 ? x : undefined;
+      });
+      expect(st.daemon).toMatchObject({ generation: 1, dataplane: 'memory' });
+      expect(st.virtualServers[0]).toMatchObject({ name: 'web', service: 'TCP 10.250.0.1:80', scheduler: 'wrr' });
+      const text = lvsctl(['-s', sock, 'status']);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(new RegExp(`127\\.0\\.0\\.1:${portB}\\s+up\\s+20/20/20`));
     });
-    expect(rsOf(st, portB).reason).toMatch(/ECONNREFUSED|refused/i);
-    expect(rsOf(st, portA).kernelWeight).toBe(10);
-    await d.logged('transition line', (l) => l.msg === 'health transition' && l.to === 'down' && JSON.stringify(l.ids).includes(`web|127.0.0.1:${portB}`) && typeof l.reason === 'string');
-    await s.nginx('b', portB);
-    await waitFor('B back up', () => rsOf(status(), portB).kernelWeight === 20);
-  });
 
-  it('lvsctl drain / enable change the weight, persist to the state file, and name unknown servers', async () => {
-    const r = lvsctl(['-s', sock, 'drain', 'web', `127.0.0.1:${portA}`]);
-    expect(r).toMatchObject({ code: 0 });
-    expect(r.stdout).toContain('drained web');
-    // drain: weight 0, then deleted once it has no connections (the memory table has none)
-    const a = await waitFor('A drained out', () => {
-      const x = rsOf(status(), portA);
-      return x.drained && (x.kernelWeight ?? 0) === 0 ? x : undefined;
+    it('a backend killed for real goes down with a reason; weight 0 in the table; transition logged', async () => {
+      nginxB.kill('SIGKILL');
+      const st = await waitFor('B down in status', () => {
+        const x = status();
+        return rsOf(x, portB).health === 'down' && rsOf(x, portB).kernelWeight === 0 ? x : undefined;
+      });
+      expect(rsOf(st, portB).reason).toMatch(/ECONNREFUSED|refused/i);
+      expect(rsOf(st, portA).kernelWeight).toBe(10);
+      await d.logged(
+        'transition line',
+        (l) =>
+          l.msg === 'health transition' &&
+          l.to === 'down' &&
+          JSON.stringify(l.ids).includes(`web|127.0.0.1:${portB}`) &&
+          typeof l.reason === 'string',
+      );
+      await s.nginx('b', portB);
+      await waitFor('B back up', () => rsOf(status(), portB).kernelWeight === 20);
     });
-    expect(a.why).toMatch(/drain/i);
-    expect(readFileSync(s.path('state.json'), 'utf8')).toContain(`127.0.0.1:${portA}`);
-    const bad = lvsctl(['-s', sock, 'drain', 'web', '127.0.0.1:1']);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('has no real server 127.0.0.1:1');
-    const badVs = lvsctl(['-s', sock, 'enable', 'nope', '127.0.0.1:1']);
-    expect(badVs.stderr).toContain('no virtual server named "nope"');
-    expect(lvsctl(['-s', sock, 'enable', 'web', `127.0.0.1:${portA}`]).code).toBe(0);
-    await waitFor('A weight back', () => rsOf(status(), portA).kernelWeight === 10);
-  });
 
-  it('SIGHUP with a valid config: generation 2, weight and scheduler changed, summary logged', async () => {
-    writeFileSync(cfgPath, config({ weightA: 15, scheduler: 'wlc' }));
-    d.proc.kill('SIGHUP');
-    const line = await d.logged('reload summary', (l) => typeof l.msg === 'string' && l.msg.startsWith('reloaded:'));
-    expect(String(line.msg)).toMatch(/~1 services.*~1 dests/);
-    const st = await waitFor('reload applied', () => {
-      const x = status();
-      return rsOf(x, portA).kernelWeight === 15 ? x : undefined;
+    it('lvsctl drain / enable change the weight, persist to the state file, and name unknown servers', async () => {
+      const r = lvsctl(['-s', sock, 'drain', 'web', `127.0.0.1:${portA}`]);
+      expect(r).toMatchObject({ code: 0 });
+      expect(r.stdout).toContain('drained web');
+      // drain: weight 0, then deleted once it has no connections (the memory table has none)
+      const a = await waitFor('A drained out', () => {
+        const x = rsOf(status(), portA);
+        return x.drained && (x.kernelWeight ?? 0) === 0 ? x : undefined;
+      });
+      expect(a.why).toMatch(/drain/i);
+      expect(readFileSync(s.path('state.json'), 'utf8')).toContain(`127.0.0.1:${portA}`);
+      const bad = lvsctl(['-s', sock, 'drain', 'web', '127.0.0.1:1']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('has no real server 127.0.0.1:1');
+      const badVs = lvsctl(['-s', sock, 'enable', 'nope', '127.0.0.1:1']);
+      expect(badVs.stderr).toContain('no virtual server named "nope"');
+      expect(lvsctl(['-s', sock, 'enable', 'web', `127.0.0.1:${portA}`]).code).toBe(0);
+      await waitFor('A weight back', () => rsOf(status(), portA).kernelWeight === 10);
     });
-    expect(st.daemon.generation).toBe(2);
-    expect(st.virtualServers[0].scheduler).toBe('wlc');
-  });
 
-  it('SIGHUP / lvsctl reload with an invalid config: every problem logged, old config kept, daemon alive', async () => {
-    writeFileSync(cfgPath, config({ weightA: 15, scheduler: 'wlc' }).replace(`port = ${portB}`, 'port = "80a"'));
-    d.proc.kill('SIGHUP');
-    const line = await d.logged('rejected problem', (l) => l.msg === 'reload rejected' && String(l.path).includes('real_server[1].port'));
-    expect(String(line.problem)).toContain('80a');
-    const r = lvsctl(['-s', sock, 'reload']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('real_server[1].port');
-    const st = status();
-    expect(st.daemon.generation).toBe(2);
-    expect(st.daemon.lastReload?.ok).toBe(false);
-    expect(rsOf(st, portA).kernelWeight).toBe(15);
-    writeFileSync(cfgPath, config({ weightA: 15, scheduler: 'wlc' }));
-    const ok = lvsctl(['-s', sock, 'reload']);
-    expect(ok.code).toBe(0);
-    expect(ok.stdout).toContain('reloaded (generation 3)');
-  });
+    it('SIGHUP with a valid config: generation 2, weight and scheduler changed, summary logged', async () => {
+      writeFileSync(cfgPath, config({ weightA: 15, scheduler: 'wlc' }));
+      d.proc.kill('SIGHUP');
+      const line = await d.logged('reload summary', (l) => typeof l.msg === 'string' && l.msg.startsWith('reloaded:'));
+      expect(String(line.msg)).toMatch(/~1 services.*~1 dests/);
+      const st = await waitFor('reload applied', () => {
+        const x = status();
+        return rsOf(x, portA).kernelWeight === 15 ? x : undefined;
+      });
+      expect(st.daemon.generation).toBe(2);
+      expect(st.virtualServers[0].scheduler).toBe('wlc');
+    });
 
-  it('serves /metrics (weights, health, reconcile, reloads, generation, probe latency) and /healthz', async () => {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    expect(text).toContain(`lvsd_destination_weight{vs="web",rs="127.0.0.1:${portA}"} 15`);
-    expect(text).toContain(`lvsd_destination_up{vs="web",rs="127.0.0.1:${portB}"} 1`);
-    expect(text).toMatch(/lvsd_reconcile_total \d+/);
-    expect(text).toContain('lvsd_reloads_total{result="failed"} 2');
-    expect(text).toContain('lvsd_config_generation 3');
-    expect(text).toContain('lvsd_probe_duration_seconds_bucket');
-    const h = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
-    expect(h.status).toBe(200);
-    expect((await fetch(`http://127.0.0.1:${metricsPort}/nope`)).status).toBe(404);
-  });
+    it('SIGHUP / lvsctl reload with an invalid config: every problem logged, old config kept, daemon alive', async () => {
+      writeFileSync(cfgPath, config({ weightA: 15, scheduler: 'wlc' }).replace(`port = ${portB}`, 'port = "80a"'));
+      d.proc.kill('SIGHUP');
+      const line = await d.logged(
+        'rejected problem',
+        (l) => l.msg === 'reload rejected' && String(l.path).includes('real_server[1].port'),
+      );
+      expect(String(line.problem)).toContain('80a');
+      const r = lvsctl(['-s', sock, 'reload']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('real_server[1].port');
+      const st = status();
+      expect(st.daemon.generation).toBe(2);
+      expect(st.daemon.lastReload?.ok).toBe(false);
+      expect(rsOf(st, portA).kernelWeight).toBe(15);
+      writeFileSync(cfgPath, config({ weightA: 15, scheduler: 'wlc' }));
+      const ok = lvsctl(['-s', sock, 'reload']);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toContain('reloaded (generation 3)');
+    });
 
-  it('SIGTERM: exits 0 promptly and removes the socket; lvsctl then says the daemon is not running', async () => {
-    const t0 = Date.now();
-    d.proc.kill('SIGTERM');
-    expect(await d.exited).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(3000);
-    const r = lvsctl(['-s', sock, 'status']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('lvsd is not running');
-  });
-});
+    it('serves /metrics (weights, health, reconcile, reloads, generation, probe latency) and /healthz', async () => {
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      expect(text).toContain(`lvsd_destination_weight{vs="web",rs="127.0.0.1:${portA}"} 15`);
+      expect(text).toContain(`lvsd_destination_up{vs="web",rs="127.0.0.1:${portB}"} 1`);
+      expect(text).toMatch(/lvsd_reconcile_total \d+/);
+      expect(text).toContain('lvsd_reloads_total{result="failed"} 2');
+      expect(text).toContain('lvsd_config_generation 3');
+      expect(text).toContain('lvsd_probe_duration_seconds_bucket');
+      const h = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
+      expect(h.status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/nope`)).status).toBe(404);
+    });
+
+    it('SIGTERM: exits 0 promptly and removes the socket; lvsctl then says the daemon is not running', async () => {
+      const t0 = Date.now();
+      d.proc.kill('SIGTERM');
+      expect(await d.exited).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(3000);
+      const r = lvsctl(['-s', sock, 'status']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('lvsd is not running');
+    });
+  },
+);

@@ -16,7 +16,8 @@ export const LVSCTL = join(ROOT, 'bin/lvsctl');
 
 /** Throws a clear error when dist/ is missing (npm test builds first). */
 export function requireBuild(): void {
-  if (!existsSync(join(ROOT, 'dist/bundle/main.cjs'))) throw new Error('dist/bundle/ is missing: run `npm run build` before the host tests');
+  if (!existsSync(join(ROOT, 'dist/bundle/main.cjs')))
+    throw new Error('dist/bundle/ is missing: run `npm run build` before the host tests');
 }
 
 /** A free TCP port on 127.0.0.1 (bound then released). */
@@ -32,7 +33,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `fn` every `every` ms until it returns a truthy value or `ms` passes (then throws `what`). */
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, ms = 10_000, every = 50): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | Promise<T>,
+  ms = 10_000,
+  every = 50,
+): Promise<NonNullable<T>> {
   const end = Date.now() + ms;
   let last: unknown;
   for (;;) {
@@ -74,7 +80,13 @@ export class Scratch {
     const conf = `master_process off; worker_processes 1; events { worker_connections 64; }
 http { access_log off; server { listen 127.0.0.1:${port}; location / { return 200 "${name}\\n"; } } }`;
     writeFileSync(join(d, 'nginx.conf'), conf);
-    const p = this.own(spawn('nginx', ['-p', d, '-c', join(d, 'nginx.conf'), '-g', `daemon off; pid ${d}/nginx.pid; error_log stderr;`], { stdio: 'ignore' }));
+    const p = this.own(
+      spawn(
+        'nginx',
+        ['-p', d, '-c', join(d, 'nginx.conf'), '-g', `daemon off; pid ${d}/nginx.pid; error_log stderr;`],
+        { stdio: 'ignore' },
+      ),
+    );
     await waitFor(`nginx ${name} on ${port}`, async () => (await fetch(`http://127.0.0.1:${port}/`)).ok);
     return p;
   }

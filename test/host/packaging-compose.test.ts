@@ -7,7 +7,10 @@ import { BACKENDS, CLIENT, LBS, NGINX_CONF, VIP } from '../../src/lab/topology.j
 
 /** `docker-compose config` (Debian's docker-compose 1.29): validates and prints the resolved file. */
 function composeConfig(): string {
-  return execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 describe.skipIf(!hasRoot('host: docker-compose validation'))('docker-compose.yml', () => {

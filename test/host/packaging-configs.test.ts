@@ -7,7 +7,12 @@ import { hasRoot } from '../support/root.js';
 
 // The shipped configs through the real CLI (`lvsd -f FILE --check`, like `nginx -t`): the lab's
 // (the same files the UML lab and docker-compose.yml run) and the annotated example.
-const FILES = [...readdirSync('conf/lab').filter((f) => f.endsWith('.toml')).map((f) => `conf/lab/${f}`), 'conf/lvsd.example.toml'];
+const FILES = [
+  ...readdirSync('conf/lab')
+    .filter((f) => f.endsWith('.toml'))
+    .map((f) => `conf/lab/${f}`),
+  'conf/lvsd.example.toml',
+];
 
 describe.skipIf(!hasRoot('host: lvsd --check on the shipped configs'))('shipped configs', () => {
   for (const file of FILES) {

@@ -25,11 +25,15 @@ describe.skipIf(!hasRoot('host: lab preflight as an unprivileged user'))('lab/ru
     const dir = mkdtempSync(join(tmpdir(), 'lvsd-preflight-'));
     try {
       fakeDpkg(dir);
-      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', resolve('lab/run'), '--short'], {
-        encoding: 'utf8',
-        env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, CI: '' },
-        timeout: 30_000,
-      });
+      const r = spawnSync(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', resolve('lab/run'), '--short'],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, CI: '' },
+          timeout: 30_000,
+        },
+      );
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(`missing Debian packages: ${MISSING.join(' ')}`);
       expect(r.stderr).toContain(`install them with: sudo apt-get install -y ${MISSING.join(' ')}`);

@@ -20,12 +20,20 @@ describe.skipIf(!hasRoot('host: Node bootstrap of .ci/node.sh'))('Node bootstrap
   copyFileSync(join(ROOT, '.ci/node.sh'), join(dir, 'node.sh'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const run = (min: string, user?: string) =>
-    spawnSync(user ? 'setpriv' : 'bash', [...(user ? ['--reuid', user, '--regid', user, '--clear-groups', 'bash'] : []), '-c', `. ./node.sh; ensure_node && node --version`], {
-      cwd: dir,
-      encoding: 'utf8',
-      timeout: 180_000,
-      env: { ...process.env, LVSD_MIN_NODE: min },
-    });
+    spawnSync(
+      user ? 'setpriv' : 'bash',
+      [
+        ...(user ? ['--reuid', user, '--regid', user, '--clear-groups', 'bash'] : []),
+        '-c',
+        `. ./node.sh; ensure_node && node --version`,
+      ],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 180_000,
+        env: { ...process.env, LVSD_MIN_NODE: min },
+      },
+    );
 
   it('without root and with too old a Node: says what to do, exit 1', () => {
     const r = run('99.0', '65534');

@@ -23,12 +23,15 @@ function section(unit: string, name: string): Map<string, string[]> {
 }
 
 describe.skipIf(!hasRoot('host: systemd unit verification'))('packaging/lvsd.service', () => {
-  it('passes systemd-analyze verify (with ExecStart pointing at this checkout\'s bin/lvsd)', () => {
+  it("passes systemd-analyze verify (with ExecStart pointing at this checkout's bin/lvsd)", () => {
     const dir = mkdtempSync(join(tmpdir(), 'lvsd-unit-'));
     try {
       const file = join(dir, 'lvsd.service');
       writeFileSync(file, UNIT.replaceAll('/usr/bin/lvsd', resolve('bin/lvsd')));
-      const out = execFileSync('systemd-analyze', ['verify', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const out = execFileSync('systemd-analyze', ['verify', file], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       expect(out).toBe('');
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -41,7 +44,8 @@ describe.skipIf(!hasRoot('host: systemd unit verification'))('packaging/lvsd.ser
     expect(s.get('ExecStart')).toEqual(['/usr/bin/lvsd -f /etc/lvsd/lvsd.toml']);
     expect(s.get('ExecReload')).toEqual(['/bin/kill -HUP $MAINPID']);
     expect(s.get('Restart')).toEqual(['on-failure']);
-    for (const k of ['CapabilityBoundingSet', 'AmbientCapabilities']) expect(s.get(k)?.[0].split(/\s+/).sort()).toEqual(['CAP_NET_ADMIN', 'CAP_NET_RAW']);
+    for (const k of ['CapabilityBoundingSet', 'AmbientCapabilities'])
+      expect(s.get(k)?.[0].split(/\s+/).sort()).toEqual(['CAP_NET_ADMIN', 'CAP_NET_RAW']);
     expect(s.get('RuntimeDirectory')).toEqual(['lvsd']); // /run/lvsd: the default control_socket's directory
     expect(section(UNIT, 'Install').get('WantedBy')).toEqual(['multi-user.target']);
   });

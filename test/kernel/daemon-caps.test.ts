@@ -9,43 +9,50 @@ import { runUml, type UmlResult } from '../support/uml.js';
 import { scenarioScript } from './daemon-scenario.js';
 import { parseResults, readJson, readText } from './daemon-results.js';
 
-describe.skipIf(!hasRoot('kernel: lvsd with only CAP_NET_ADMIN + CAP_NET_RAW in UML'))('lvsd as nobody with two capabilities (UML)', () => {
-  let r: UmlResult;
-  let res: Record<string, string>;
+describe.skipIf(!hasRoot('kernel: lvsd with only CAP_NET_ADMIN + CAP_NET_RAW in UML'))(
+  'lvsd as nobody with two capabilities (UML)',
+  () => {
+    let r: UmlResult;
+    let res: Record<string, string>;
 
-  beforeAll(async () => {
-    r = await runUml({ name: 'daemon-caps', script: scenarioScript({ runAs: 'caps', phases: ['healthy', 'dies', 'drift'] }), timeoutMs: 300_000 });
-    res = parseResults(r);
-    if (process.env.LVSD_KEEP_UML) process.stderr.write(`UML output kept in ${r.outDir}\n`);
-  });
-  afterAll(() => (process.env.LVSD_KEEP_UML ? undefined : r?.cleanup()));
+    beforeAll(async () => {
+      r = await runUml({
+        name: 'daemon-caps',
+        script: scenarioScript({ runAs: 'caps', phases: ['healthy', 'dies', 'drift'] }),
+        timeoutMs: 300_000,
+      });
+      res = parseResults(r);
+      if (process.env.LVSD_KEEP_UML) process.stderr.write(`UML output kept in ${r.outDir}\n`);
+    });
+    afterAll(() => (process.env.LVSD_KEEP_UML ? undefined : r?.cleanup()));
 
-  it('runs as uid 65534 with exactly CAP_NET_ADMIN and CAP_NET_RAW effective', () => {
-    expect(r.ok, r.log.slice(-2000)).toBe(true);
-    expect(res.started).toBe('0');
-    expect(res.lvsd_uid).toBe('65534');
-    expect(BigInt('0x' + res.lvsd_capeff)).toBe((1n << 12n) | (1n << 13n));
-  });
+    it('runs as uid 65534 with exactly CAP_NET_ADMIN and CAP_NET_RAW effective', () => {
+      expect(r.ok, r.log.slice(-2000)).toBe(true);
+      expect(res.started).toBe('0');
+      expect(res.lvsd_uid).toBe('65534');
+      expect(BigInt('0x' + res.lvsd_capeff)).toBe((1n << 12n) | (1n << 13n));
+    });
 
-  it('programs the planned table and spreads requests', () => {
-    expect(res.healthy_converged).toBe('0');
-    expect(readText(r, 'plan-after.txt')).toMatch(/: 0 operation\(s\)/);
-    const b = readJson<{ http: Record<string, number>; dns: Record<string, number> }>(r, 'burst-healthy.json');
-    expect(b.http).toEqual({ 'backend b1': 10, 'backend b2': 10, 'backend b3': 10 });
-    expect(b.dns).toEqual({ '10.9.9.1': 10, '10.9.9.2': 10, '10.9.9.3': 10 });
-  });
+    it('programs the planned table and spreads requests', () => {
+      expect(res.healthy_converged).toBe('0');
+      expect(readText(r, 'plan-after.txt')).toMatch(/: 0 operation\(s\)/);
+      const b = readJson<{ http: Record<string, number>; dns: Record<string, number> }>(r, 'burst-healthy.json');
+      expect(b.http).toEqual({ 'backend b1': 10, 'backend b2': 10, 'backend b3': 10 });
+      expect(b.dns).toEqual({ '10.9.9.1': 10, '10.9.9.2': 10, '10.9.9.3': 10 });
+    });
 
-  it('sets a dead backend to weight 0 within the bound and repairs drift', () => {
-    expect(res.dies_rc).toBe('0');
-    // applied (daemon log, guest clock) within fall × interval + timeout + 100 ms; the guest's
-    // ipvsadm polling that confirms it is slower under load, so it only gets a loose bound
-    expect(Number(res.dies_log_ms)).toBeLessThanOrEqual(2 * 500 + 300 + 100);
-    expect(Number(res.dies_ms)).toBeLessThanOrEqual(2 * 500 + 300 + 3000);
-    for (const k of ['drift_edit', 'drift_del', 'drift_flush']) expect(res[`${k}_rc`], k).toBe('0');
-  });
+    it('sets a dead backend to weight 0 within the bound and repairs drift', () => {
+      expect(res.dies_rc).toBe('0');
+      // applied (daemon log, guest clock) within fall × interval + timeout + 100 ms; the guest's
+      // ipvsadm polling that confirms it is slower under load, so it only gets a loose bound
+      expect(Number(res.dies_log_ms)).toBeLessThanOrEqual(2 * 500 + 300 + 100);
+      expect(Number(res.dies_ms)).toBeLessThanOrEqual(2 * 500 + 300 + 3000);
+      for (const k of ['drift_edit', 'drift_del', 'drift_flush']) expect(res[`${k}_rc`], k).toBe('0');
+    });
 
-  it('stops cleanly on SIGTERM', () => {
-    expect(res.stopped).toBe('0');
-    expect(res.stop_code).toBe('0');
-  });
-});
+    it('stops cleanly on SIGTERM', () => {
+      expect(res.stopped).toBe('0');
+      expect(res.stop_code).toBe('0');
+    });
+  },
+);

@@ -16,7 +16,11 @@ describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon o
 
   beforeAll(async () => {
     // LVSD_KEEP_UML=1 keeps $OUT for debugging (its path is printed).
-    r = await runUml({ name: 'daemon', script: scenarioScript({ runAs: 'root', phases: ['healthy', 'dies', 'drift', 'invalid', 'reload', 'crash'] }), timeoutMs: 420_000 });
+    r = await runUml({
+      name: 'daemon',
+      script: scenarioScript({ runAs: 'root', phases: ['healthy', 'dies', 'drift', 'invalid', 'reload', 'crash'] }),
+      timeoutMs: 420_000,
+    });
     if (process.env.LVSD_KEEP_UML) process.stderr.write(`UML output kept in ${r.outDir}\n`);
     res = parseResults(r);
     if (!r.ok) process.stderr.write(`guest failed: ${r.log.slice(-3000)}\n${r.console.slice(-2000)}\n`);
@@ -38,9 +42,18 @@ describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon o
     expect(f('plan-before.txt')).toMatch(/12 operation\(s\)/);
     expect(f('healthy-save.txt').trim().split('\n').sort()).toEqual(
       [
-        '-A -t 10.0.1.100:80 -s wrr', '-a -t 10.0.1.100:80 -r 10.0.2.11:80 -m -w 100', '-a -t 10.0.1.100:80 -r 10.0.2.12:80 -m -w 100', '-a -t 10.0.1.100:80 -r 10.0.2.13:80 -m -w 100',
-        '-A -t 10.0.1.100:8080 -s wrr', '-a -t 10.0.1.100:8080 -r 10.0.2.11:80 -m -w 100', '-a -t 10.0.1.100:8080 -r 10.0.2.12:80 -m -w 100', '-a -t 10.0.1.100:8080 -r 10.0.2.13:80 -m -w 100',
-        '-A -u 10.0.1.100:53 -s rr', '-a -u 10.0.1.100:53 -r 10.0.2.11:53 -m -w 1', '-a -u 10.0.1.100:53 -r 10.0.2.12:53 -m -w 1', '-a -u 10.0.1.100:53 -r 10.0.2.13:53 -m -w 1',
+        '-A -t 10.0.1.100:80 -s wrr',
+        '-a -t 10.0.1.100:80 -r 10.0.2.11:80 -m -w 100',
+        '-a -t 10.0.1.100:80 -r 10.0.2.12:80 -m -w 100',
+        '-a -t 10.0.1.100:80 -r 10.0.2.13:80 -m -w 100',
+        '-A -t 10.0.1.100:8080 -s wrr',
+        '-a -t 10.0.1.100:8080 -r 10.0.2.11:80 -m -w 100',
+        '-a -t 10.0.1.100:8080 -r 10.0.2.12:80 -m -w 100',
+        '-a -t 10.0.1.100:8080 -r 10.0.2.13:80 -m -w 100',
+        '-A -u 10.0.1.100:53 -s rr',
+        '-a -u 10.0.1.100:53 -r 10.0.2.11:53 -m -w 1',
+        '-a -u 10.0.1.100:53 -r 10.0.2.12:53 -m -w 1',
+        '-a -u 10.0.1.100:53 -r 10.0.2.13:53 -m -w 1',
       ].sort(),
     );
     expect(f('plan-after.txt')).toMatch(/: 0 operation\(s\)/);
@@ -70,7 +83,11 @@ describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon o
     expect(Number(res.dies_ms)).toBeLessThanOrEqual(2 * 500 + 300 + 3000);
     const b = readJson<{ http: Record<string, number> }>(r, 'burst-dead.json');
     expect(Object.keys(b.http).sort()).toEqual(['backend b1', 'backend b3']);
-    const seq = f('slowstart.txt').trim().split('\n').map((l) => Number(l.split(' ')[1] || NaN)).filter((w) => !Number.isNaN(w));
+    const seq = f('slowstart.txt')
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.split(' ')[1] || NaN))
+      .filter((w) => !Number.isNaN(w));
     const distinct = seq.filter((w, i) => i === 0 || w !== seq[i - 1]);
     expect(distinct.at(-1)).toBe(100);
     const ramp = distinct.slice(distinct.indexOf(0) + 1);
@@ -100,7 +117,10 @@ describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon o
   it('3 reload under traffic: 0 failed requests on the unchanged service, edits in place, removed backend drains', () => {
     expect(res.reload_rc).toBe('0');
     expect(res.reload_long).toBe('backend b3');
-    const loop = readJson<{ ports: Record<string, { ok: number; fail: number; errors: string[] }>; long: { requests: number; failures: number; notReused: number; errors: string[] } }>(r, 'loop1.json');
+    const loop = readJson<{
+      ports: Record<string, { ok: number; fail: number; errors: string[] }>;
+      long: { requests: number; failures: number; notReused: number; errors: string[] };
+    }>(r, 'loop1.json');
     expect(loop.ports['80'].fail, loop.ports['80'].errors.join('\n')).toBe(0);
     expect(loop.ports['80'].ok).toBeGreaterThan(20);
     expect(loop.ports['8080'].fail, loop.ports['8080'].errors.join('\n')).toBe(0);
@@ -117,7 +137,10 @@ describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon o
   it('6 crash: kill -9 leaves the table, restart adopts it without flushing or resetting connections', () => {
     expect(res.crash_restarted).toBe('0');
     expect(f('crash-killed.txt')).toBe(f('crash-before.txt'));
-    const loop = readJson<{ ports: Record<string, { fail: number; errors: string[] }>; long: { requests: number; failures: number; notReused: number; errors: string[] } }>(r, 'loop2.json');
+    const loop = readJson<{
+      ports: Record<string, { fail: number; errors: string[] }>;
+      long: { requests: number; failures: number; notReused: number; errors: string[] };
+    }>(r, 'loop2.json');
     expect(loop.ports['80'].fail, loop.ports['80'].errors.join('\n')).toBe(0);
     expect(loop.long.failures, loop.long.errors.join('\n')).toBe(0);
     expect(loop.long.notReused).toBe(0);
@@ -130,5 +153,4 @@ describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon o
     expect(f('crash-after.txt')).toContain('-a -t 10.0.1.100:8080 -r 10.0.2.13:80 -m -w 0');
     expect(after).not.toContain('"msg":"reconciled"');
   });
-
 });

@@ -22,7 +22,9 @@ export const BACKENDS = ['10.0.2.11', '10.0.2.12', '10.0.2.13'];
 /** The lvsd config of the scenarios; `v2` is the config of the reload-under-traffic phase. */
 export function lvsdConfig(dir: string, v2 = false): string {
   const rs = (port: number, w = (_i: number) => 100, skip = -1) =>
-    BACKENDS.filter((_, i) => i !== skip).map((a, i) => `  [[virtual_server.real_server]]\n  address = "${a}"\n  port = ${port}\n  weight = ${w(i)}\n`).join('');
+    BACKENDS.filter((_, i) => i !== skip)
+      .map((a, i) => `  [[virtual_server.real_server]]\n  address = "${a}"\n  port = ${port}\n  weight = ${w(i)}\n`)
+      .join('');
   const http = `  [virtual_server.check]\n  type = "http"\n  path = "/"\n  interval = "500ms"\n  timeout = "300ms"\n  rise = 2\n  fall = 2\n  warmup = false\n`;
   const web = `[[virtual_server]]\nname = "web"\naddress = "${VIP}"\nport = 80\nscheduler = "wrr"\nslow_start = "4s"\n${http}${rs(80)}`;
   const api = v2
@@ -37,9 +39,10 @@ export function lvsdConfig(dir: string, v2 = false): string {
 /** The guest script. */
 export function scenarioScript(o: ScenarioOptions): string {
   const topo = topologyScript(3, 't', { http: false });
-  const runAs = o.runAs === 'caps'
-    ? 'setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,+net_admin,+net_raw --ambient-caps=-all,+net_admin,+net_raw --bounding-set=-all,+net_admin,+net_raw'
-    : '';
+  const runAs =
+    o.runAs === 'caps'
+      ? 'setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,+net_admin,+net_raw --ambient-caps=-all,+net_admin,+net_raw --bounding-set=-all,+net_admin,+net_raw'
+      : '';
   return `set +e
 W="$OUT/w"; mkdir -p "$W"; chmod 755 "$OUT"; chmod 777 "$W"
 D="ip netns exec ${topo.director}"; C="ip netns exec ${topo.client}"
@@ -81,9 +84,10 @@ exit 0
 }
 
 function backends(): string {
-  return BACKENDS.map((a, i) => {
-    const n = i + 1;
-    return `mkdir -p "$W/ng${n}"
+  return (
+    BACKENDS.map((a, i) => {
+      const n = i + 1;
+      return `mkdir -p "$W/ng${n}"
 cat > "$W/ng${n}/nginx.conf" <<NGINX
 master_process off; daemon off; error_log stderr; pid $W/ng${n}/pid; events { worker_connections 256; }
 http { access_log off; keepalive_timeout 120s; server { listen ${a}:80; location / { return 200 "backend b${n}\\n"; } } }
@@ -91,7 +95,8 @@ NGINX
 ng${n}() { ip netns exec tb${n} nginx -p "$W/ng${n}" -c "$W/ng${n}/nginx.conf" 2>>"$W/ng${n}/err" & }
 ng${n}
 ip netns exec tb${n} dnsmasq -k --port=53 --no-resolv --no-hosts --listen-address=${a} --bind-interfaces --address=/x.test/10.9.9.${n} --pid-file="$W/dns${n}.pid" -u root 2>>"$W/dns${n}.err" &`;
-  }).join('\n') + `\nfor a in ${BACKENDS.join(' ')}; do waitfor 100 $D curl -s -m 1 -o /dev/null http://$a/; done`;
+    }).join('\n') + `\nfor a in ${BACKENDS.join(' ')}; do waitfor 100 $D curl -s -m 1 -o /dev/null http://$a/; done`
+  );
 }
 
 const PHASES: Record<ScenarioOptions['phases'][number], string> = {

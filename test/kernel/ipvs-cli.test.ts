@@ -111,96 +111,124 @@ exit 0
 `;
 }
 
-describe.skipIf(!hasRoot('kernel: IPVS client and CLI in UML'))('kernel: lvsd ipvs against ipvsadm on real IPVS', () => {
-  let r: UmlResult;
-  let snap: ReturnType<typeof snapshotBuild> | undefined;
-  const out = (f: string): string => readFileSync(join(r.outDir, f), 'utf8');
+describe.skipIf(!hasRoot('kernel: IPVS client and CLI in UML'))(
+  'kernel: lvsd ipvs against ipvsadm on real IPVS',
+  () => {
+    let r: UmlResult;
+    let snap: ReturnType<typeof snapshotBuild> | undefined;
+    const out = (f: string): string => readFileSync(join(r.outDir, f), 'utf8');
 
-  beforeAll(async () => {
-    snap = snapshotBuild();
-    r = await runUml({ name: 'ipvs-cli', script: script(), timeoutMs: 300_000, env: { LVSD_BIN: snap.bin } });
-    if (!r.ok) throw new Error(`guest failed (exit ${r.exitCode}, timedOut ${r.timedOut}):\n${r.log}\n${r.console.slice(-3000)}`);
-  });
-  afterAll(() => {
-    r?.cleanup();
-    snap?.cleanup();
-  });
+    beforeAll(async () => {
+      snap = snapshotBuild();
+      r = await runUml({ name: 'ipvs-cli', script: script(), timeoutMs: 300_000, env: { LVSD_BIN: snap.bin } });
+      if (!r.ok)
+        throw new Error(
+          `guest failed (exit ${r.exitCode}, timedOut ${r.timedOut}):\n${r.log}\n${r.console.slice(-3000)}`,
+        );
+    });
+    afterAll(() => {
+      r?.cleanup();
+      snap?.cleanup();
+    });
 
-  it('lvsd restore applies every rule and ipvsadm reads back what ipvsadm -R makes of the same file', () => {
-    expect(out('lv.restore.out')).toBe('');
-    expect(out('lv.restore.rc').trim()).toBe('0');
-    expect(out('ref.restore.rc').trim()).toBe('0');
-    expect(out('lv.ipvsadm.save').split('\n').length).toBeGreaterThan(40);
-    expect(out('lv.ipvsadm.save')).toBe(out('ref.ipvsadm.save'));
-    expect(out('lv.ipvsadm.thr')).toBe(out('ref.ipvsadm.thr'));
-    expect(out('lv.ipvsadm.tun')).toBe(out('ref.ipvsadm.tun'));
-    expect(out('lv.ipvsadm.timeout')).toContain('900 120 300');
-  });
+    it('lvsd restore applies every rule and ipvsadm reads back what ipvsadm -R makes of the same file', () => {
+      expect(out('lv.restore.out')).toBe('');
+      expect(out('lv.restore.rc').trim()).toBe('0');
+      expect(out('ref.restore.rc').trim()).toBe('0');
+      expect(out('lv.ipvsadm.save').split('\n').length).toBeGreaterThan(40);
+      expect(out('lv.ipvsadm.save')).toBe(out('ref.ipvsadm.save'));
+      expect(out('lv.ipvsadm.thr')).toBe(out('ref.ipvsadm.thr'));
+      expect(out('lv.ipvsadm.tun')).toBe(out('ref.ipvsadm.tun'));
+      expect(out('lv.ipvsadm.timeout')).toContain('900 120 300');
+    });
 
-  it('lvsd ipvs save is byte-identical to ipvsadm -S -n, and list to ipvsadm -Ln', () => {
-    expect(out('lv.lvsd.save')).toBe(out('lv.ipvsadm.save'));
-    expect(out('ref.lvsd.save')).toBe(out('ref.ipvsadm.save'));
-    expect(out('lv.lvsd.list')).toBe(out('lv.ipvsadm.list'));
-  });
+    it('lvsd ipvs save is byte-identical to ipvsadm -S -n, and list to ipvsadm -Ln', () => {
+      expect(out('lv.lvsd.save')).toBe(out('lv.ipvsadm.save'));
+      expect(out('ref.lvsd.save')).toBe(out('ref.ipvsadm.save'));
+      expect(out('lv.lvsd.list')).toBe(out('lv.ipvsadm.list'));
+    });
 
-  it('lvsd reads what ipvsadm wrote: every rule of the file is in the JSON table', () => {
-    const table = JSON.parse(out('ref.lvsd.json')) as { services: Array<{ id: Record<string, unknown>; scheduler: string; flags: number; timeout: number; netmask: number; pe?: string; destinations: Array<Record<string, unknown>> }> };
-    const ops = parseRules(readFileSync(RULES, 'utf8')).lines.flatMap((l) => (l.kind === 'op' ? [l.op] : []));
-    const key = (id: Record<string, unknown>): string => JSON.stringify([id.af, id.protocol ?? null, id.address ?? null, id.port ?? null, id.fwmark ?? null]);
-    const byKey = new Map(table.services.map((s) => [key(s.id), s]));
-    expect(table.services).toHaveLength(ops.filter((o) => o.op === 'add-service').length);
-    for (const op of ops as Op[]) {
-      if (op.op === 'add-service') {
-        const s = byKey.get(key(op.service.id as unknown as Record<string, unknown>));
-        expect(s, JSON.stringify(op)).toMatchObject({ scheduler: op.service.scheduler, flags: op.service.flags, timeout: op.service.timeout, netmask: op.service.netmask });
-        if (op.service.pe) expect(s!.pe).toBe(op.service.pe);
-      } else if (op.op === 'add-dest') {
-        const s = byKey.get(key(op.service as unknown as Record<string, unknown>))!;
-        const d = s.destinations.find((x) => x.address === op.dest.address && x.port === op.dest.port);
-        const { conns: _c, stats: _s, ...want } = op.dest;
-        expect(d, JSON.stringify(op)).toMatchObject(want);
+    it('lvsd reads what ipvsadm wrote: every rule of the file is in the JSON table', () => {
+      const table = JSON.parse(out('ref.lvsd.json')) as {
+        services: Array<{
+          id: Record<string, unknown>;
+          scheduler: string;
+          flags: number;
+          timeout: number;
+          netmask: number;
+          pe?: string;
+          destinations: Array<Record<string, unknown>>;
+        }>;
+      };
+      const ops = parseRules(readFileSync(RULES, 'utf8')).lines.flatMap((l) => (l.kind === 'op' ? [l.op] : []));
+      const key = (id: Record<string, unknown>): string =>
+        JSON.stringify([id.af, id.protocol ?? null, id.address ?? null, id.port ?? null, id.fwmark ?? null]);
+      const byKey = new Map(table.services.map((s) => [key(s.id), s]));
+      expect(table.services).toHaveLength(ops.filter((o) => o.op === 'add-service').length);
+      for (const op of ops as Op[]) {
+        if (op.op === 'add-service') {
+          const s = byKey.get(key(op.service.id as unknown as Record<string, unknown>));
+          expect(s, JSON.stringify(op)).toMatchObject({
+            scheduler: op.service.scheduler,
+            flags: op.service.flags,
+            timeout: op.service.timeout,
+            netmask: op.service.netmask,
+          });
+          if (op.service.pe) expect(s!.pe).toBe(op.service.pe);
+        } else if (op.op === 'add-dest') {
+          const s = byKey.get(key(op.service as unknown as Record<string, unknown>))!;
+          const d = s.destinations.find((x) => x.address === op.dest.address && x.port === op.dest.port);
+          const { conns: _c, stats: _s, ...want } = op.dest;
+          expect(d, JSON.stringify(op)).toMatchObject(want);
+        }
       }
-    }
-  });
+    });
 
-  it('edits (-E -e -d -D -Z --set) by lvsd leave the same table as by ipvsadm', () => {
-    expect(out('lv.edit.out')).toBe('');
-    expect(out('lv.edit.rc').trim()).toBe('0');
-    expect(out('ref.edit.rc').trim()).toBe('0');
-    expect(out('lv.edit.save')).toBe(out('ref.edit.save'));
-    expect(out('lv.edit.thr')).toBe(out('ref.edit.thr'));
-    expect(out('lv.edit.save')).toContain('-A -t 10.0.0.1:80 -s wlc -p 100 -M 255.255.0.0\n-a -t 10.0.0.1:80 -r 10.0.2.11:8080 -m -w 9\n-A');
-    expect(out('lv.edit.save')).not.toContain('10.0.0.5:80');
-    expect(out('lv.edit.thr')).toMatch(/10\.0\.2\.11:8080 +90 +9 /);
-    expect(out('lv.edit.timeout')).toContain('900 60 300');
-  });
+    it('edits (-E -e -d -D -Z --set) by lvsd leave the same table as by ipvsadm', () => {
+      expect(out('lv.edit.out')).toBe('');
+      expect(out('lv.edit.rc').trim()).toBe('0');
+      expect(out('ref.edit.rc').trim()).toBe('0');
+      expect(out('lv.edit.save')).toBe(out('ref.edit.save'));
+      expect(out('lv.edit.thr')).toBe(out('ref.edit.thr'));
+      expect(out('lv.edit.save')).toContain(
+        '-A -t 10.0.0.1:80 -s wlc -p 100 -M 255.255.0.0\n-a -t 10.0.0.1:80 -r 10.0.2.11:8080 -m -w 9\n-A',
+      );
+      expect(out('lv.edit.save')).not.toContain('10.0.0.5:80');
+      expect(out('lv.edit.thr')).toMatch(/10\.0\.2\.11:8080 +90 +9 /);
+      expect(out('lv.edit.timeout')).toContain('900 60 300');
+    });
 
-  it('a bad line: error names the line, nothing applied', () => {
-    expect(out('bad.rc').trim()).toBe('1');
-    expect(out('bad.out')).toMatch(/line 3: invalid weight "lots"/);
-    expect(out('bad.out')).toContain('nothing was applied');
-    expect(out('bad.after')).toBe('');
-  });
+    it('a bad line: error names the line, nothing applied', () => {
+      expect(out('bad.rc').trim()).toBe('1');
+      expect(out('bad.out')).toMatch(/line 3: invalid weight "lots"/);
+      expect(out('bad.out')).toContain('nothing was applied');
+      expect(out('bad.after')).toBe('');
+    });
 
-  it('kernel refusals part-way: the report says which lines were applied and which were not', () => {
-    expect(out('part.rc').trim()).toBe('1');
-    const rep = out('part.out');
-    expect(rep).toContain('3 of 6 rules applied, 3 refused by the kernel');
-    expect(rep).toContain('applied lines: 1,3,6');
-    expect(rep).toMatch(/line 2: NOT applied: -A -t 10\.0\.0\.2:80 -s nosuchsched: IPVS_CMD_NEW_SERVICE TCP 10\.0\.0\.2:80: ENOENT/);
-    expect(rep).toMatch(/line 4: NOT applied: .*ESRCH/);
-    expect(rep).toMatch(/line 5: NOT applied: .*EEXIST/);
-    expect(out('part.after')).toBe('-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.0.2.11:80 -m -w 1\n-a -t 10.0.0.1:80 -r 10.0.2.13:80 -m -w 1\n');
-  });
+    it('kernel refusals part-way: the report says which lines were applied and which were not', () => {
+      expect(out('part.rc').trim()).toBe('1');
+      const rep = out('part.out');
+      expect(rep).toContain('3 of 6 rules applied, 3 refused by the kernel');
+      expect(rep).toContain('applied lines: 1,3,6');
+      expect(rep).toMatch(
+        /line 2: NOT applied: -A -t 10\.0\.0\.2:80 -s nosuchsched: IPVS_CMD_NEW_SERVICE TCP 10\.0\.0\.2:80: ENOENT/,
+      );
+      expect(rep).toMatch(/line 4: NOT applied: .*ESRCH/);
+      expect(rep).toMatch(/line 5: NOT applied: .*EEXIST/);
+      expect(out('part.after')).toBe(
+        '-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.0.2.11:80 -m -w 1\n-a -t 10.0.0.1:80 -r 10.0.2.13:80 -m -w 1\n',
+      );
+    });
 
-  it('curl from the client namespace reaches both backends through the IPv4 and IPv6 VIPs', () => {
-    expect(out('nat.rc').trim()).toBe('0');
-    for (const f of ['curl4.txt', 'curl6.txt']) {
-      const answers = out(f).trim().split('\n');
-      expect(answers).toHaveLength(4);
-      expect(new Set(answers)).toEqual(new Set(['backend b1', 'backend b2']));
-    }
-    expect(out('nat.lvsd.stats')).toBe(out('nat.ipvsadm.stats'));
-    expect(out('nat.lvsd.stats')).toMatch(/TCP {2}10\.0\.1\.100:80 +4 /);
-  });
-});
+    it('curl from the client namespace reaches both backends through the IPv4 and IPv6 VIPs', () => {
+      expect(out('nat.rc').trim()).toBe('0');
+      for (const f of ['curl4.txt', 'curl6.txt']) {
+        const answers = out(f).trim().split('\n');
+        expect(answers).toHaveLength(4);
+        expect(new Set(answers)).toEqual(new Set(['backend b1', 'backend b2']));
+      }
+      expect(out('nat.lvsd.stats')).toBe(out('nat.ipvsadm.stats'));
+      expect(out('nat.lvsd.stats')).toMatch(/TCP {2}10\.0\.1\.100:80 +4 /);
+    });
+  },
+);

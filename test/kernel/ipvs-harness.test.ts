@@ -12,7 +12,10 @@ import { repoRoot, runUml, umlIpvsModules } from '../support/uml.js';
 
 function umlPids(tag: string): string[] {
   try {
-    return execFileSync('pgrep', ['-f', `umid=lvsd-${tag}-${process.pid}-`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-f', `umid=lvsd-${tag}-${process.pid}-`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return [];
   }
@@ -24,7 +27,8 @@ describe.skipIf(!hasRoot('kernel: UML harness'))('kernel: UML harness', () => {
       runUml({
         name: 'harness-ok',
         timeoutMs: 120_000,
-        script: 'id -u > "$OUT/uid"; echo "$LVSD_ROOT" > "$OUT/root"; cat /proc/net/ip_vs > "$OUT/ip_vs"; lsmod > "$OUT/lsmod"; test -c /dev/null && echo dev > "$OUT/dev"; echo hello; exit 7',
+        script:
+          'id -u > "$OUT/uid"; echo "$LVSD_ROOT" > "$OUT/root"; cat /proc/net/ip_vs > "$OUT/ip_vs"; lsmod > "$OUT/lsmod"; test -c /dev/null && echo dev > "$OUT/dev"; echo hello; exit 7',
       }),
       runUml({ name: 'harness-stuck', timeoutMs: 15_000, script: 'echo started > "$OUT/started"; sleep 600' }),
     ]);

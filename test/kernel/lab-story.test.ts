@@ -32,7 +32,9 @@ function guestPids(prefix: string): number[] {
     .filter((d) => /^\d+$/.test(d))
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((a) => a.startsWith(`umid=${prefix}`));
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+          .split('\0')
+          .some((a) => a.startsWith(`umid=${prefix}`));
       } catch {
         return false;
       }
@@ -99,7 +101,13 @@ describe.skipIf(!hasRoot('kernel: the one-command lab in UML'))('lab/run', () =>
     const out = a.out();
     expect(out, out).toContain('RESULT: every step behaved as expected');
     expect(code).toBe(0);
-    for (const step of ['1. traffic spreads over 3 backends', '2. a backend dies', '3. the master LB dies', '4. a service is added']) expect(out).toContain(`PASS  ${step}`);
+    for (const step of [
+      '1. traffic spreads over 3 backends',
+      '2. a backend dies',
+      '3. the master LB dies',
+      '4. a service is added',
+    ])
+      expect(out).toContain(`PASS  ${step}`);
     expect(out).toMatch(/VRRP failover, polled\): \d+\.\d\d s/);
     expect(out).toMatch(/becomes VRRP master \(its log\): \d+\.\d\d s/);
     expect(out).toMatch(/out of rotation \(weight 0\): \d+\.\d\d s/);

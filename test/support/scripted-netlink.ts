@@ -101,7 +101,13 @@ export function errorReply(req: NlMsg, errno: number, extackMsg?: string, extack
   if (extackMsg !== undefined) tlvs.push(attr(NLMSGERR_ATTR_MSG, Buffer.from(extackMsg + '\0')));
   if (extackOffset !== undefined) tlvs.push(attrU32(NLMSGERR_ATTR_OFFS, extackOffset));
   const flags = NLM_F_CAPPED | (tlvs.length ? NLM_F_ACK_TLVS : 0);
-  return { type: NLMSG_ERROR, flags, seq: req.seq, pid: req.pid, payload: Buffer.concat([err, echoedHeader(req), ...tlvs]) };
+  return {
+    type: NLMSG_ERROR,
+    flags,
+    seq: req.seq,
+    pid: req.pid,
+    payload: Buffer.concat([err, echoedHeader(req), ...tlvs]),
+  };
 }
 
 /** The NLMSG_DONE that ends a dump of `req` (`status` is the int the kernel puts in it, 0 or -errno). */

@@ -14,7 +14,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../src/lab/uml.js';
 
-export { runUml, repoRoot, shq, umlModuleVersion, umlIpvsModules, type UmlOptions, type UmlResult } from '../../src/lab/uml.js';
+export {
+  runUml,
+  repoRoot,
+  shq,
+  umlModuleVersion,
+  umlIpvsModules,
+  type UmlOptions,
+  type UmlResult,
+} from '../../src/lab/uml.js';
 
 /** Addresses of a topology built by `topologyScript`. */
 export interface Topology {
@@ -53,8 +61,19 @@ export function topologyScript(n: number, prefix = 't', opts: { http?: boolean }
       `ip -n ${b} route add default via 10.0.2.1; ip -n ${b} -6 route add default via fd00:2::1`,
     ]),
   ];
-  if (opts.http ?? true) lines.push(...backends.map((b, i) => httpServer(b, `backend b${i + 1}`)), waitHttp(backends, backendAddrs));
-  return { prefix, director, client, backends, vip: '10.0.1.100', vip6: 'fd00:1::100', backendAddrs, backendAddrs6, script: lines.join('\n') + '\n' };
+  if (opts.http ?? true)
+    lines.push(...backends.map((b, i) => httpServer(b, `backend b${i + 1}`)), waitHttp(backends, backendAddrs));
+  return {
+    prefix,
+    director,
+    client,
+    backends,
+    vip: '10.0.1.100',
+    vip6: 'fd00:1::100',
+    backendAddrs,
+    backendAddrs6,
+    script: lines.join('\n') + '\n',
+  };
 }
 
 function link(prefix: string, br: string, ns: string, dev: string, tag: string): string {
@@ -69,7 +88,9 @@ export function httpServer(ns: string, body: string): string {
 }
 
 function waitHttp(backends: string[], addrs: string[]): string {
-  const checks = backends.map((b, i) => `ip netns exec ${b} curl -s -m 1 -o /dev/null http://${addrs[i]}/`).join(' && ');
+  const checks = backends
+    .map((b, i) => `ip netns exec ${b} curl -s -m 1 -o /dev/null http://${addrs[i]}/`)
+    .join(' && ');
   return `for i in $(seq 1 100); do if ${checks}; then break; fi; sleep 0.2; done`;
 }
 

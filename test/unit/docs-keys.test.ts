@@ -58,7 +58,12 @@ describe('docs and schema agree', () => {
   }
 
   it('every relative link in the README and docs/ points at a file that exists', () => {
-    const docs = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const docs = [
+      'README.md',
+      ...readdirSync('docs')
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`),
+    ];
     const broken: string[] = [];
     let links = 0;
     for (const doc of docs) {
@@ -77,7 +82,12 @@ describe('docs and schema agree', () => {
   });
 
   it('the shipped configs validate: conf/lab/*.toml (UML lab + docker-compose) and conf/lvsd.example.toml', () => {
-    const files = [...readdirSync('conf/lab').filter((f) => f.endsWith('.toml')).map((f) => `conf/lab/${f}`), 'conf/lvsd.example.toml'];
+    const files = [
+      ...readdirSync('conf/lab')
+        .filter((f) => f.endsWith('.toml'))
+        .map((f) => `conf/lab/${f}`),
+      'conf/lvsd.example.toml',
+    ];
     expect(files.length).toBeGreaterThanOrEqual(3);
     for (const f of files) {
       const r = parseConfig(readFileSync(f, 'utf8'), f);

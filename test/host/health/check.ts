@@ -12,8 +12,20 @@ export function checkRunner(opts: { maxConcurrentScripts?: number } = {}) {
     async once(raw: Record<string, unknown>, address: string, port: number): Promise<ProbeResult> {
       const spec = checkSchema.parse(raw);
       const s = spec as { connect_ip?: string; connect_port?: number; bindto?: string };
-      const target = { address: s.connect_ip ?? address, port: s.connect_port ?? port, server: { address, port }, bindto: s.bindto, timeoutMs: spec.timeout };
-      return attempt({ checker: checkers.get(spec.type)!, target, spec, clock: systemClock, signal: new AbortController().signal });
+      const target = {
+        address: s.connect_ip ?? address,
+        port: s.connect_port ?? port,
+        server: { address, port },
+        bindto: s.bindto,
+        timeoutMs: spec.timeout,
+      };
+      return attempt({
+        checker: checkers.get(spec.type)!,
+        target,
+        spec,
+        clock: systemClock,
+        signal: new AbortController().signal,
+      });
     },
     close(): void {
       for (const c of new Set(checkers.values())) c.close?.();

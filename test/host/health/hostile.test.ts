@@ -15,7 +15,8 @@ function tcpServer(addr: string, onConn: (s: net.Socket) => void): Promise<net.S
   });
   return new Promise((r) => srv.listen(0, addr, () => r(srv)));
 }
-const portOf = (s: net.Server | dgram.Socket) => ('address' in s && typeof s.address === 'function' ? (s.address() as net.AddressInfo).port : 0);
+const portOf = (s: net.Server | dgram.Socket) =>
+  'address' in s && typeof s.address === 'function' ? (s.address() as net.AddressInfo).port : 0;
 
 describe.skipIf(!hasRoot('host: health engine against hostile servers'))('the engine survives hostile servers', () => {
   const addr = loopbackAddr();
@@ -33,7 +34,15 @@ describe.skipIf(!hasRoot('host: health engine against hostile servers'))('the en
     };
     await add('garbage', (s) => s.end(randomBytes(4096)));
     await add('halfopen', () => {}); // accepts, never answers, never closes
-    await add('reset', (s) => s.once('data', () => (s.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial'), setTimeout(() => s.resetAndDestroy(), 20))));
+    await add('reset', (s) =>
+      s.once(
+        'data',
+        () => (
+          s.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial'),
+          setTimeout(() => s.resetAndDestroy(), 20)
+        ),
+      ),
+    );
     await add('huge', (s) =>
       s.once('data', () => {
         s.write('HTTP/1.1 200 OK\r\nContent-Length: 104857600\r\n\r\n');
@@ -61,7 +70,12 @@ describe.skipIf(!hasRoot('host: health engine against hostile servers'))('the en
   it('keeps probing and reports a reason for garbage, half-open, reset, 100 MB and malformed DNS', async () => {
     const engine = new HealthEngine();
     const common = { interval: '500ms', timeout: '450ms', rise: 1, fall: 1, warmup: false }; // margin for a loaded CI box
-    const t = (id: string, port: number, raw: Record<string, unknown>) => ({ id, address: addr, port, spec: checkSchema.parse({ ...common, ...raw }) });
+    const t = (id: string, port: number, raw: Record<string, unknown>) => ({
+      id,
+      address: addr,
+      port,
+      spec: checkSchema.parse({ ...common, ...raw }),
+    });
     const rss0 = process.memoryUsage().rss;
     try {
       engine.setTargets([
@@ -85,7 +99,8 @@ describe.skipIf(!hasRoot('host: health engine against hostile servers'))('the en
       expect(engine.status('huge-http')).toMatchObject({ state: 'up' });
       expect(reason('huge-digest')).toMatch(/larger than max_body_bytes/);
       expect(reason('dns-garbage')).toMatch(/^(malformed DNS reply|no DNS reply)/);
-      for (const id of ['garbage-http', 'halfopen-http', 'reset-http', 'huge-http', 'dns-garbage']) expect(engine.status(id)!.probes).toBeGreaterThanOrEqual(4);
+      for (const id of ['garbage-http', 'halfopen-http', 'reset-http', 'huge-http', 'dns-garbage'])
+        expect(engine.status(id)!.probes).toBeGreaterThanOrEqual(4);
       expect(process.memoryUsage().rss - rss0).toBeLessThan(100 * 1024 * 1024);
     } finally {
       await engine.stop();

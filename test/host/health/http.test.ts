@@ -45,7 +45,10 @@ describe.skipIf(!hasRoot('host: health checks against nginx'))('http/https check
         server { listen ${addr}:${port}; server_name web.test; location / { return 200 "vhost web.test\\n"; } }
         server { listen ${addr}:${tlsPort} ssl; server_name web.test; ssl_certificate ${c.cert}; ssl_certificate_key ${c.key};
           location = /healthz { return 200 "secure ok\\n"; } }`,
-      [[addr, port], [addr, tlsPort]],
+      [
+        [addr, port],
+        [addr, tlsPort],
+      ],
     );
   });
 
@@ -55,11 +58,16 @@ describe.skipIf(!hasRoot('host: health checks against nginx'))('http/https check
     tmp.cleanup();
   });
 
-  const http = (over: Record<string, unknown>) => runner.once({ type: 'http', timeout: '2s', interval: '2s', ...over }, addr, port);
-  const https = (over: Record<string, unknown>) => runner.once({ type: 'https', timeout: '2s', interval: '2s', ...over }, addr, tlsPort);
+  const http = (over: Record<string, unknown>) =>
+    runner.once({ type: 'http', timeout: '2s', interval: '2s', ...over }, addr, port);
+  const https = (over: Record<string, unknown>) =>
+    runner.once({ type: 'https', timeout: '2s', interval: '2s', ...over }, addr, tlsPort);
 
   it('200 with a matching body is up, and says so', async () => {
-    expect(await http({ path: '/healthz', expect_body: '^ok\\n$' })).toEqual({ ok: true, detail: `HTTP 200 from ${addr}:${port}/healthz` });
+    expect(await http({ path: '/healthz', expect_body: '^ok\\n$' })).toEqual({
+      ok: true,
+      detail: `HTTP 200 from ${addr}:${port}/healthz`,
+    });
   });
 
   it('a wrong status is down with the status in the reason', async () => {
@@ -69,7 +77,10 @@ describe.skipIf(!hasRoot('host: health checks against nginx'))('http/https check
   });
 
   it('a body mismatch is down', async () => {
-    expect(await http({ path: '/healthz', expect_body: 'healthy' })).toEqual({ ok: false, detail: `body from ${addr}:${port}/healthz does not match /healthy/ (read 3 bytes)` });
+    expect(await http({ path: '/healthz', expect_body: 'healthy' })).toEqual({
+      ok: false,
+      detail: `body from ${addr}:${port}/healthz does not match /healthy/ (read 3 bytes)`,
+    });
   });
 
   it('checks the sha256 digest of the body', async () => {
@@ -87,12 +98,21 @@ describe.skipIf(!hasRoot('host: health checks against nginx'))('http/https check
   });
 
   it('follows no redirect unless told to', async () => {
-    expect(await http({ path: '/moved', expect_status: '200-299' })).toMatchObject({ ok: false, detail: `HTTP 301 from ${addr}:${port}/moved` });
-    expect(await http({ path: '/moved', expect_status: '200-299', follow_redirects: true, expect_body: '^ok' })).toMatchObject({ ok: true });
+    expect(await http({ path: '/moved', expect_status: '200-299' })).toMatchObject({
+      ok: false,
+      detail: `HTTP 301 from ${addr}:${port}/moved`,
+    });
+    expect(
+      await http({ path: '/moved', expect_status: '200-299', follow_redirects: true, expect_body: '^ok' }),
+    ).toMatchObject({ ok: true });
   });
 
   it('a slow body times out with a clear reason', async () => {
-    const r = await runner.once({ type: 'http', path: '/slow.txt', timeout: '400ms', interval: '1s', max_body_bytes: 1_000_000 }, addr, port);
+    const r = await runner.once(
+      { type: 'http', path: '/slow.txt', timeout: '400ms', interval: '1s', max_body_bytes: 1_000_000 },
+      addr,
+      port,
+    );
     expect(r).toEqual({ ok: false, detail: `no complete HTTP response from ${addr}:${port}/slow.txt within 400 ms` });
   });
 
@@ -106,7 +126,9 @@ describe.skipIf(!hasRoot('host: health checks against nginx'))('http/https check
   });
 
   it('https: trusted via ca_file with the right SNI is up', async () => {
-    expect(await https({ path: '/healthz', host: 'web.test', ca_file: cert, expect_body: 'secure ok' })).toMatchObject({ ok: true });
+    expect(await https({ path: '/healthz', host: 'web.test', ca_file: cert, expect_body: 'secure ok' })).toMatchObject({
+      ok: true,
+    });
     expect(await https({ path: '/healthz', sni: 'web.test', ca_file: cert })).toMatchObject({ ok: true });
   });
 
@@ -130,39 +152,80 @@ describe.skipIf(!hasRoot('host: health checks against nginx'))('http/https check
   });
 
   it('HEAD and POST: the method, body length and extra headers reach the server', async () => {
-    expect(await http({ path: '/echo', method: 'POST', body: 'a=1', headers: { 'X-Probe': 'p1' }, expect_body: '^POST 3 p1\n$' })).toMatchObject({ ok: true });
+    expect(
+      await http({
+        path: '/echo',
+        method: 'POST',
+        body: 'a=1',
+        headers: { 'X-Probe': 'p1' },
+        expect_body: '^POST 3 p1\n$',
+      }),
+    ).toMatchObject({ ok: true });
     expect(await http({ path: '/echo', method: 'PUT', expect_body: '^PUT 0 ' })).toMatchObject({ ok: true });
-    expect(await http({ path: '/healthz', method: 'HEAD' })).toEqual({ ok: true, detail: `HTTP 200 from ${addr}:${port}/healthz` });
+    expect(await http({ path: '/healthz', method: 'HEAD' })).toEqual({
+      ok: true,
+      detail: `HTTP 200 from ${addr}:${port}/healthz`,
+    });
   });
 
   it('decodes a chunked body (nginx sends one when sub_filter drops Content-Length)', async () => {
     const raw = await rawGet(addr, port, '/chunked.txt');
     expect(raw).toMatch(/\r\ntransfer-encoding: chunked\r\n/i);
     const want = page.replace('page', 'PAGE');
-    expect(await http({ path: '/chunked.txt', expect_body: `^${want}$`, expect_digest: createHash('sha256').update(want).digest('hex') })).toMatchObject({ ok: true });
+    expect(
+      await http({
+        path: '/chunked.txt',
+        expect_body: `^${want}$`,
+        expect_digest: createHash('sha256').update(want).digest('hex'),
+      }),
+    ).toMatchObject({ ok: true });
   });
 
   it('a failure after a redirect names where it was sent', async () => {
-    expect(await http({ path: '/moved-fail', follow_redirects: 1 })).toEqual({ ok: false, detail: `HTTP 503 from ${addr}:${port}/moved-fail (redirected to http://${addr}:${port}/fail)` });
+    expect(await http({ path: '/moved-fail', follow_redirects: 1 })).toEqual({
+      ok: false,
+      detail: `HTTP 503 from ${addr}:${port}/moved-fail (redirected to http://${addr}:${port}/fail)`,
+    });
   });
 
   it('connect_ip/connect_port replace the real server, bindto sets the source address', async () => {
     const src = loopbackAddr();
-    const r = await runner.once({ type: 'http', timeout: '2s', interval: '2s', path: '/healthz?bindto-probe', connect_ip: addr, connect_port: port, bindto: src }, '192.0.2.1', 9);
+    const r = await runner.once(
+      {
+        type: 'http',
+        timeout: '2s',
+        interval: '2s',
+        path: '/healthz?bindto-probe',
+        connect_ip: addr,
+        connect_port: port,
+        bindto: src,
+      },
+      '192.0.2.1',
+      9,
+    );
     expect(r).toEqual({ ok: true, detail: `HTTP 200 from ${addr}:${port}/healthz?bindto-probe` });
-    const line = readFileSync(join(tmp.dir, 'access.log'), 'utf8').split('\n').find((l) => l.includes('bindto-probe'));
+    const line = readFileSync(join(tmp.dir, 'access.log'), 'utf8')
+      .split('\n')
+      .find((l) => l.includes('bindto-probe'));
     expect(line?.split(' ')[0]).toBe(src);
   });
 
   it('closes with a RST: http and https probes leave no TIME_WAIT on either side', async () => {
     const src = loopbackAddr();
-    const timeWaits = () => execFileSync('ss', ['-Htan', 'state', 'time-wait'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`${src}:`)).length;
+    const timeWaits = () =>
+      execFileSync('ss', ['-Htan', 'state', 'time-wait'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes(`${src}:`)).length;
     for (let i = 0; i < 5; i++) {
       expect(await http({ path: '/healthz', bindto: src })).toMatchObject({ ok: true });
       expect(await http({ path: '/page.txt', bindto: src, max_body_bytes: 4 })).toMatchObject({ ok: true }); // stops reading early
-      expect(await https({ path: '/healthz', sni: 'web.test', ca_file: cert, bindto: src })).toMatchObject({ ok: true });
+      expect(await https({ path: '/healthz', sni: 'web.test', ca_file: cert, bindto: src })).toMatchObject({
+        ok: true,
+      });
     }
-    expect(await http({ path: '/slow.txt', bindto: src, timeout: '200ms', interval: '1s', max_body_bytes: 1_000_000 })).toMatchObject({ ok: false });
+    expect(
+      await http({ path: '/slow.txt', bindto: src, timeout: '200ms', interval: '1s', max_body_bytes: 1_000_000 }),
+    ).toMatchObject({ ok: false });
     expect(timeWaits()).toBe(0);
     // the check can fail: a plain close by the client does leave one
     await new Promise<void>((resolve) => {
@@ -182,7 +245,15 @@ describe.skipIf(!hasRoot('host: health checks against nginx'))('http/https check
     const engine = new HealthEngine();
     const events: HealthEvent[] = [];
     engine.onTransition((e) => events.push(e));
-    const spec = checkSchema.parse({ type: 'http', path: '/healthz?shared-probe', interval: '300ms', timeout: '250ms', initial: 'down', rise: 1, warmup: false });
+    const spec = checkSchema.parse({
+      type: 'http',
+      path: '/healthz?shared-probe',
+      interval: '300ms',
+      timeout: '250ms',
+      initial: 'down',
+      rise: 1,
+      warmup: false,
+    });
     try {
       engine.setTargets(['vs1', 'vs2', 'vs3'].map((vs) => ({ id: `${vs}/rs1`, address: addr, port, spec })));
       await new Promise((r) => setTimeout(r, 1450));
@@ -204,7 +275,9 @@ describe.skipIf(!hasRoot('host: health checks against nginx'))('http/https check
 /** GET `path` with a hand-written HTTP/1.1 request; resolves with the raw response (the server closes). */
 function rawGet(addr: string, port: number, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = net.connect({ host: addr, port }, () => s.write(`GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`));
+    const s = net.connect({ host: addr, port }, () =>
+      s.write(`GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`),
+    );
     let out = '';
     s.on('data', (b) => (out += b.toString('latin1')));
     s.on('end', () => resolve(out));

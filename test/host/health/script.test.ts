@@ -20,24 +20,39 @@ describe.skipIf(!hasRoot('host: script checks (process groups)'))('script checks
   };
 
   it('exit 0 is up, other codes are down with the output tail; argv is passed without a shell', async () => {
-    expect(await runner.once({ type: 'script', command: ['/bin/true'] }, '10.0.0.1', 80)).toEqual({ ok: true, detail: 'script exited 0' });
-    const r = await runner.once({ type: 'script', command: ['/bin/sh', '-c', 'echo "db lag too high" >&2; exit 3'] }, '10.0.0.1', 80);
+    expect(await runner.once({ type: 'script', command: ['/bin/true'] }, '10.0.0.1', 80)).toEqual({
+      ok: true,
+      detail: 'script exited 0',
+    });
+    const r = await runner.once(
+      { type: 'script', command: ['/bin/sh', '-c', 'echo "db lag too high" >&2; exit 3'] },
+      '10.0.0.1',
+      80,
+    );
     expect(r).toEqual({ ok: false, detail: 'script exited 3: db lag too high' });
     const lit = await runner.once({ type: 'script', command: ['/bin/echo', '$HOME;', '`id`'] }, '10.0.0.1', 80);
     expect(lit).toEqual({ ok: true, detail: 'script exited 0: $HOME; `id`' });
   });
 
   it('gets the real server in its environment', async () => {
-    const r = await runner.once({ type: 'script', command: ['/bin/sh', '-c', 'echo "$LVSD_RS_ADDRESS $LVSD_RS_PORT"'] }, '10.9.8.7', 8443);
+    const r = await runner.once(
+      { type: 'script', command: ['/bin/sh', '-c', 'echo "$LVSD_RS_ADDRESS $LVSD_RS_PORT"'] },
+      '10.9.8.7',
+      8443,
+    );
     expect(r).toEqual({ ok: true, detail: 'script exited 0: 10.9.8.7 8443' });
   });
 
   it('a missing program is down with the reason', async () => {
-    expect(await runner.once({ type: 'script', command: ['/nonexistent/check'] }, '10.0.0.1', 80)).toEqual({ ok: false, detail: 'cannot run /nonexistent/check: ENOENT' });
+    expect(await runner.once({ type: 'script', command: ['/nonexistent/check'] }, '10.0.0.1', 80)).toEqual({
+      ok: false,
+      detail: 'cannot run /nonexistent/check: ENOENT',
+    });
   });
 
   it('dynamic: exit code → weight like misc_dynamic', async () => {
-    const dyn = (code: number) => runner.once({ type: 'script', dynamic: true, command: ['/bin/sh', '-c', `exit ${code}`] }, '10.0.0.1', 80);
+    const dyn = (code: number) =>
+      runner.once({ type: 'script', dynamic: true, command: ['/bin/sh', '-c', `exit ${code}`] }, '10.0.0.1', 80);
     expect(await dyn(0)).toEqual({ ok: true, detail: 'script exited 0' });
     expect(await dyn(1)).toEqual({ ok: false, detail: 'script exited 1' });
     expect(await dyn(7)).toEqual({ ok: true, detail: 'script exited 7 (weight 5)', weight: 5 });
@@ -46,7 +61,10 @@ describe.skipIf(!hasRoot('host: script checks (process groups)'))('script checks
 
   it('a hanging script is killed with its whole process group at the timeout', async () => {
     const pids = join(tmp.dir, 'pids');
-    const hang = script('hang.sh', `sleep 300 &\necho $! > ${pids}\n(sleep 301; true) &\necho $! >> ${pids}\necho $$ >> ${pids}\nwait`);
+    const hang = script(
+      'hang.sh',
+      `sleep 300 &\necho $! > ${pids}\n(sleep 301; true) &\necho $! >> ${pids}\necho $$ >> ${pids}\nwait`,
+    );
     const t0 = Date.now();
     const r = await runner.once({ type: 'script', command: [hang], timeout: '500ms', interval: '1s' }, '10.0.0.1', 80);
     expect(r).toEqual({ ok: false, detail: `script ${hang} did not finish (process group killed) within 500 ms` });
@@ -61,7 +79,11 @@ describe.skipIf(!hasRoot('host: script checks (process groups)'))('script checks
     const log = join(tmp.dir, 'overlap');
     writeFileSync(log, '');
     const s = script('slow.sh', `echo start >> ${log}\nsleep 0.3\necho end >> ${log}`);
-    const rs = await Promise.all([1, 2, 3, 4].map(() => runner.once({ type: 'script', command: [s], timeout: '2s', interval: '2s' }, '10.0.0.1', 80)));
+    const rs = await Promise.all(
+      [1, 2, 3, 4].map(() =>
+        runner.once({ type: 'script', command: [s], timeout: '2s', interval: '2s' }, '10.0.0.1', 80),
+      ),
+    );
     expect(rs.every((r) => r.ok)).toBe(true);
     let cur = 0;
     let max = 0;

@@ -68,7 +68,11 @@ export async function killChild(p: ChildProcess): Promise<void> {
 }
 
 /** An nginx started with a config body (the `http { }` contents) under a private prefix. */
-export async function startNginx(dir: string, httpBody: string, waitFor: Array<[string, number]>): Promise<{ proc: ChildProcess; log: () => string }> {
+export async function startNginx(
+  dir: string,
+  httpBody: string,
+  waitFor: Array<[string, number]>,
+): Promise<{ proc: ChildProcess; log: () => string }> {
   const conf = join(dir, 'nginx.conf');
   writeFileSync(
     conf,
@@ -78,16 +82,22 @@ export async function startNginx(dir: string, httpBody: string, waitFor: Array<[
             fastcgi_temp_path ${dir}/fc; uwsgi_temp_path ${dir}/uw; scgi_temp_path ${dir}/sc;
             default_type text/plain; ${httpBody} }`,
   );
-  const proc = spawn('nginx', ['-p', dir, '-c', conf, '-e', 'stderr', '-g', `daemon off; pid ${dir}/nginx.pid;`], { stdio: 'pipe', detached: true });
+  const proc = spawn('nginx', ['-p', dir, '-c', conf, '-e', 'stderr', '-g', `daemon off; pid ${dir}/nginx.pid;`], {
+    stdio: 'pipe',
+    detached: true,
+  });
   const log = collect(proc);
-  for (const [a, p] of waitFor) await waitTcp(a, p).catch((e) => Promise.reject(new Error(`${e.message}; nginx said: ${log()}`)));
+  for (const [a, p] of waitFor)
+    await waitTcp(a, p).catch((e) => Promise.reject(new Error(`${e.message}; nginx said: ${log()}`)));
   return { proc, log };
 }
 
 /** Lines of nginx's access log that contain `needle`. */
 export function accessLogCount(dir: string, needle: string): number {
   try {
-    return readFileSync(join(dir, 'access.log'), 'utf8').split('\n').filter((l) => l.includes(needle)).length;
+    return readFileSync(join(dir, 'access.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(needle)).length;
   } catch {
     return 0;
   }
@@ -97,13 +107,51 @@ export function accessLogCount(dir: string, needle: string): number {
 export function selfSigned(dir: string, name: string): { cert: string; key: string } {
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`], { stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      `subjectAltName=DNS:${name}`,
+    ],
+    { stdio: 'pipe' },
+  );
   return { cert, key };
 }
 
 /** dnsmasq answering from its own flags only (no upstream, no hosts file) on address:port (UDP+TCP). */
-export async function startDnsmasq(address: string, port: number, extra: string[]): Promise<{ proc: ChildProcess; log: () => string }> {
-  const args = ['--no-daemon', '--keep-in-foreground', `--port=${port}`, `--listen-address=${address}`, '--bind-interfaces', '--no-resolv', '--no-hosts', '--user=root', '--pid-file', '--log-facility=-', ...extra];
+export async function startDnsmasq(
+  address: string,
+  port: number,
+  extra: string[],
+): Promise<{ proc: ChildProcess; log: () => string }> {
+  const args = [
+    '--no-daemon',
+    '--keep-in-foreground',
+    `--port=${port}`,
+    `--listen-address=${address}`,
+    '--bind-interfaces',
+    '--no-resolv',
+    '--no-hosts',
+    '--user=root',
+    '--pid-file',
+    '--log-facility=-',
+    ...extra,
+  ];
   const proc = spawn('dnsmasq', args, { stdio: 'pipe', detached: true });
   const log = collect(proc);
   await waitTcp(address, port).catch((e) => Promise.reject(new Error(`${e.message}; dnsmasq said: ${log()}`)));

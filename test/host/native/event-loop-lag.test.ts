@@ -119,7 +119,8 @@ describe.skipIf(!hasRoot('host: native event-loop lag'))('event loop while socke
       // Four sleeping threadpool jobs at once (libuv has 4 workers) finish together only if no
       // worker is parked in a poll: 300 ms with all four free, 600 ms if one were taken.
       const t0 = performance.now();
-      const sleep = (): Promise<number> => new Promise((res, rej) => usleep.async(300_000, (e: unknown) => (e ? rej(e) : res(performance.now() - t0))));
+      const sleep = (): Promise<number> =>
+        new Promise((res, rej) => usleep.async(300_000, (e: unknown) => (e ? rej(e) : res(performance.now() - t0))));
       const times = await Promise.all([sleep(), sleep(), sleep(), sleep()]);
       expect(Math.min(...times)).toBeGreaterThanOrEqual(290);
       expect(Math.max(...times)).toBeLessThan(550);

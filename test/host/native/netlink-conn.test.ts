@@ -7,7 +7,11 @@ import { Netns } from '../../support/netns.js';
 import { withNetns } from '../../../native/netns.js';
 import { hasRoot } from '../../support/root.js';
 
-const getFamily = (name: string) => ({ type: GENL_ID_CTRL, payload: getFamilyPayload(name), op: `CTRL_CMD_GETFAMILY ${name}` });
+const getFamily = (name: string) => ({
+  type: GENL_ID_CTRL,
+  payload: getFamilyPayload(name),
+  op: `CTRL_CMD_GETFAMILY ${name}`,
+});
 
 describe.skipIf(!hasRoot('host: netlink connection'))('NetlinkConnection on the host kernel', () => {
   it('resolves nlctrl with its multicast group, and reports IPVS missing as ENOENT', async () => {
@@ -54,7 +58,9 @@ describe.skipIf(!hasRoot('host: netlink connection'))('NetlinkConnection on the 
         // RTM_NEWADDR on ifindex 9999: the kernel answers ENODEV with an extended-ack message
         const ifa = Buffer.from([2, 24, 0, 0, 0x0f, 0x27, 0, 0]);
         const a = Buffer.from('08000200' + '0a090909', 'hex');
-        const e = await c.request({ type: 20, flags: 0x600, payload: Buffer.concat([ifa, a]), op: 'RTM_NEWADDR 10.9.9.9/24' }).catch((x) => x);
+        const e = await c
+          .request({ type: 20, flags: 0x600, payload: Buffer.concat([ifa, a]), op: 'RTM_NEWADDR 10.9.9.9/24' })
+          .catch((x) => x);
         expect(e).toMatchObject({ code: 'ENODEV', extack: expect.stringContaining('Device not found') });
       } finally {
         c.close();
@@ -70,13 +76,19 @@ describe.skipIf(!hasRoot('host: netlink connection'))('NetlinkConnection on the 
   it('an idle connection lets the process exit; a pending request keeps it alive until answered (built dist/)', async () => {
     const { execFileSync } = await import('node:child_process');
     const run = (body: string): string =>
-      execFileSync(process.execPath, ['--input-type=module', '-e', `import { NetlinkConnection } from './dist/src/netlink/conn.js';\n${body}`], {
-        cwd: process.cwd(),
-        timeout: 10_000,
-        encoding: 'utf8',
-      });
+      execFileSync(
+        process.execPath,
+        ['--input-type=module', '-e', `import { NetlinkConnection } from './dist/src/netlink/conn.js';\n${body}`],
+        {
+          cwd: process.cwd(),
+          timeout: 10_000,
+          encoding: 'utf8',
+        },
+      );
     const t0 = Date.now();
-    expect(run(`const c = NetlinkConnection.open(16); c.onNotification(() => {}); console.log('idle');`)).toBe('idle\n');
+    expect(run(`const c = NetlinkConnection.open(16); c.onNotification(() => {}); console.log('idle');`)).toBe(
+      'idle\n',
+    );
     expect(Date.now() - t0).toBeLessThan(5000);
     const answered = run(`
       import { getFamilyPayload } from './dist/src/netlink/genl.js';

@@ -76,7 +76,8 @@ describe.skipIf(!hasRoot('host: native sockets'))('NativeSocket', () => {
     const b = udp();
     try {
       expect(b.s.recvmmsg()).toBeNull();
-      for (const m of ['one', 'two', 'a-much-longer-third-datagram']) a.s.sendto(Buffer.from(m), sockaddrIn('127.0.0.1', b.port));
+      for (const m of ['one', 'two', 'a-much-longer-third-datagram'])
+        a.s.sendto(Buffer.from(m), sockaddrIn('127.0.0.1', b.port));
       const rs = b.s.recvmmsg(8, 2)!;
       expect(rs.map((r) => [r.data.toString(), r.truncated, parseSockaddr(r.from).port])).toEqual([
         ['one', false, a.port],
@@ -97,7 +98,11 @@ describe.skipIf(!hasRoot('host: native sockets'))('NativeSocket', () => {
     try {
       for (let i = 0; i < 5; i++) a.s.sendto(Buffer.from(`m${i}`), sockaddrIn('127.0.0.1', b.port));
       const got: Array<[string, boolean, number | undefined]> = [];
-      const n = b.s.drain((d, truncated, from) => got.push([d.toString(), truncated, parseSockaddr(Buffer.from(from)).port]), 2048, 2);
+      const n = b.s.drain(
+        (d, truncated, from) => got.push([d.toString(), truncated, parseSockaddr(Buffer.from(from)).port]),
+        2048,
+        2,
+      );
       expect(n).toBe(5);
       expect(got).toEqual([0, 1, 2, 3, 4].map((i) => [`m${i}`, false, a.port]));
       expect(b.s.drain(() => got.push(['unexpected', false, 0]))).toBe(0);
@@ -115,7 +120,11 @@ describe.skipIf(!hasRoot('host: native sockets'))('NativeSocket', () => {
       a.s.sendto(Buffer.from('x'), sockaddrIn('127.0.0.1', b.port));
       const r = b.s.recvmsg(64, 64)!;
       // struct cmsghdr: len u64, level i32, type i32, then in_pktinfo { ifindex, spec_dst, addr }
-      expect([r.control.readInt32LE(8), r.control.readInt32LE(12), r.control.readInt32LE(16)]).toEqual([SOL_IP, IP_PKTINFO, 1]);
+      expect([r.control.readInt32LE(8), r.control.readInt32LE(12), r.control.readInt32LE(16)]).toEqual([
+        SOL_IP,
+        IP_PKTINFO,
+        1,
+      ]);
     } finally {
       a.s.close();
       b.s.close();
@@ -138,10 +147,16 @@ describe.skipIf(!hasRoot('host: native sockets'))('NativeSocket', () => {
     const a = udp();
     const b = NativeSocket.open(AF_INET, SOCK_DGRAM, 0);
     try {
-      expect(thrown(() => b.bind(sockaddrIn('127.0.0.1', a.port)))).toMatchObject({ code: 'EADDRINUSE', syscall: 'bind', errno: 98 });
+      expect(thrown(() => b.bind(sockaddrIn('127.0.0.1', a.port)))).toMatchObject({
+        code: 'EADDRINUSE',
+        syscall: 'bind',
+        errno: 98,
+      });
       expect(thrown(() => b.bind(sockaddrIn('192.0.2.77', 0))).code).toBe('EADDRNOTAVAIL');
       expect(thrown(() => NativeSocket.open(12345, SOCK_DGRAM, 0)).code).toBe('EAFNOSUPPORT');
-      expect(thrown(() => b.setsockopt(SOL_SOCKET, 9999, 1)).message).toMatch(/^setsockopt \(level 1, option 9999\): ENOPROTOOPT/);
+      expect(thrown(() => b.setsockopt(SOL_SOCKET, 9999, 1)).message).toMatch(
+        /^setsockopt \(level 1, option 9999\): ENOPROTOOPT/,
+      );
       expect(new SysError('socket', 1, { cap: 'CAP_NET_RAW' }).message).toMatch(/EPERM.*needs CAP_NET_RAW/);
     } finally {
       a.s.close();
@@ -229,9 +244,11 @@ describe.skipIf(!hasRoot('host: native interfaces and netns'))('interfaces and w
   });
 
   it('returns to the original namespace even when fn throws, and names a missing namespace', () => {
-    expect(() => withNetns(ns.name, () => {
-      throw new Error('boom');
-    })).toThrow('boom');
+    expect(() =>
+      withNetns(ns.name, () => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(ifIndexToName(1)).toBe('lo');
     expect(() => ifNameToIndex('dummy7')).toThrow(SysError);
     expect(thrown(() => withNetns('lvt-does-not-exist', () => 1))).toMatchObject({ code: 'ENOENT', syscall: 'open' });

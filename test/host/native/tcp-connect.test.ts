@@ -17,7 +17,12 @@ interface Seen {
 /** A handler that records every event and calls `onConnect` at connect; `settled` resolves at end or failed. */
 function recorder(onConnect?: () => void): Seen {
   let resolve!: () => void;
-  const seen: Seen = { events: [], data: Buffer.alloc(0), settled: new Promise<void>((r) => (resolve = r)), handler: undefined as unknown as TcpConnHandler };
+  const seen: Seen = {
+    events: [],
+    data: Buffer.alloc(0),
+    settled: new Promise<void>((r) => (resolve = r)),
+    handler: undefined as unknown as TcpConnHandler,
+  };
   seen.handler = {
     connected: () => (seen.events.push('connected'), onConnect?.()),
     data: (b) => (seen.data = Buffer.concat([seen.data, b])),
@@ -36,7 +41,11 @@ function listen(onConn: (s: net.Socket) => void, host = '127.0.0.1'): Promise<ne
 const portOf = (s: net.Server) => (s.address() as net.AddressInfo).port;
 
 function timeWaitTo(port: number): number {
-  return execFileSync('ss', ['-Htan', 'state', 'time-wait', `( dport = :${port} or sport = :${port} )`], { encoding: 'utf8' }).split('\n').filter(Boolean).length;
+  return execFileSync('ss', ['-Htan', 'state', 'time-wait', `( dport = :${port} or sport = :${port} )`], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean).length;
 }
 
 describe('TcpConnector on loopback', () => {
@@ -69,7 +78,9 @@ describe('TcpConnector on loopback', () => {
     const seen = recorder(() => conn.close(id, true));
     id = conn.open(tcpEndpoints('127.0.0.1', portOf(srv)), seen.handler, false);
     const peer = await accepted;
-    const error = await new Promise<string | undefined>((r) => peer.on('error', (e: NodeJS.ErrnoException) => r(e.code)));
+    const error = await new Promise<string | undefined>((r) =>
+      peer.on('error', (e: NodeJS.ErrnoException) => r(e.code)),
+    );
     expect(error).toBe('ECONNRESET');
     expect(seen.events).toEqual(['connected']);
     expect(timeWaitTo(portOf(srv))).toBe(0);

@@ -8,8 +8,21 @@ import { Netns } from '../../support/netns.js';
 import { hasRoot } from '../../support/root.js';
 
 function asNobody(ns: Netns, script: string): string {
-  const args = ['netns', 'exec', ns.name, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'];
-  return execFileSync('ip', [...args, process.execPath, '--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8', timeout: 20_000 });
+  const args = [
+    'netns',
+    'exec',
+    ns.name,
+    'setpriv',
+    '--reuid=65534',
+    '--regid=65534',
+    '--clear-groups',
+    '--inh-caps=-all',
+  ];
+  return execFileSync('ip', [...args, process.execPath, '--input-type=module', '-e', script], {
+    cwd: process.cwd(),
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
 }
 
 describe.skipIf(!hasRoot('host: privilege errors'))('without privileges', () => {

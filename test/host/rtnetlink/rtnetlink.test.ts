@@ -12,7 +12,12 @@ import { rejection } from '../../support/rejection.js';
 import { hasRoot } from '../../support/root.js';
 
 /** Waits until `pred` holds for some collected event, or fails after `ms`. */
-async function waitFor(events: LinkAddrEvent[], pred: (e: LinkAddrEvent) => boolean, what: string, ms = 3000): Promise<void> {
+async function waitFor(
+  events: LinkAddrEvent[],
+  pred: (e: LinkAddrEvent) => boolean,
+  what: string,
+  ms = 3000,
+): Promise<void> {
   const end = Date.now() + ms;
   while (!events.some(pred)) {
     if (Date.now() > end) throw new Error(`no event: ${what}; saw ${JSON.stringify(events)}`);
@@ -54,7 +59,11 @@ describe.skipIf(!hasRoot('host: rtnetlink in a namespace'))('Rtnetlink in a name
     expect(shown).toMatch(/inet 192\.0\.2\.10\/24 .*v0:vip/);
     expect(shown).toMatch(/inet6 2001:db8::10\/128 .*nodad/);
     const mine = await rt.listAddresses({ ifindex: v0 });
-    expect(mine.find((a) => a.address === '192.0.2.10')).toMatchObject({ family: 'inet', prefixlen: 24, label: 'v0:vip' });
+    expect(mine.find((a) => a.address === '192.0.2.10')).toMatchObject({
+      family: 'inet',
+      prefixlen: 24,
+      label: 'v0:vip',
+    });
     const v6 = mine.find((a) => a.address === '2001:db8::10')!;
     expect(v6.flags & IFA_F_NODAD).toBe(IFA_F_NODAD);
     expect((await rt.listAddresses({ family: 'inet' })).every((a) => a.family === 'inet')).toBe(true);
@@ -76,7 +85,10 @@ describe.skipIf(!hasRoot('host: rtnetlink in a namespace'))('Rtnetlink in a name
     const a = { ifindex: v0, address: '192.0.2.20', prefixlen: 32 };
     await rt.addAddress(a);
     try {
-      expect(await rejection(rt.addAddress(a))).toMatchObject({ code: 'EEXIST', op: `RTM_NEWADDR 192.0.2.20/32 dev ${v0}` });
+      expect(await rejection(rt.addAddress(a))).toMatchObject({
+        code: 'EEXIST',
+        op: `RTM_NEWADDR 192.0.2.20/32 dev ${v0}`,
+      });
     } finally {
       await rt.delAddress(a);
     }
@@ -94,7 +106,11 @@ describe.skipIf(!hasRoot('host: rtnetlink in a namespace'))('Rtnetlink in a name
       ns.ip('link', 'set', 'v1', 'up');
       await waitFor(events, (e) => e.kind === 'link' && e.name === 'v0' && e.up && e.lowerUp, 'v0 up with carrier');
       ns.ip('addr', 'add', '203.0.113.5/24', 'dev', 'v0', 'label', 'v0:ev');
-      await waitFor(events, (e) => e.kind === 'addr' && e.added && e.address === '203.0.113.5' && e.label === 'v0:ev', 'address added');
+      await waitFor(
+        events,
+        (e) => e.kind === 'addr' && e.added && e.address === '203.0.113.5' && e.label === 'v0:ev',
+        'address added',
+      );
       ns.ip('addr', 'del', '203.0.113.5/24', 'dev', 'v0');
       await waitFor(events, (e) => e.kind === 'addr' && !e.added && e.address === '203.0.113.5', 'address removed');
       ns.ip('link', 'set', 'v1', 'down');

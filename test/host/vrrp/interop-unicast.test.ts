@@ -28,8 +28,14 @@ describe.skipIf(!hasRoot('host: VRRP unicast interop'))('VRRP unicast: lvsd ↔ 
     const [a, b] = [lab.routers[0]!.addr, lab.routers[1]!.addr];
     const r = await failover(
       lab,
-      { kind: 'lvsd', inst: { vrid: 62, priority: 150, version: 2, intervalMs: 1000, vips, peers: [b], password: 'uni62' } },
-      { kind: 'keepalived', inst: { vrid: 62, priority: 100, version: 2, intervalMs: 1000, vips, peers: [a], password: 'uni62' } },
+      {
+        kind: 'lvsd',
+        inst: { vrid: 62, priority: 150, version: 2, intervalMs: 1000, vips, peers: [b], password: 'uni62' },
+      },
+      {
+        kind: 'keepalived',
+        inst: { vrid: 62, priority: 100, version: 2, intervalMs: 1000, vips, peers: [a], password: 'uni62' },
+      },
       { stop: 'SIGTERM', preemptBack: true },
     );
     expect(r.takeoverMs).toBeLessThan(2000);

@@ -31,11 +31,15 @@ const bound = (inst: Inst) => Math.ceil((3 * sec(inst) + 1) * 1000) + 4000;
  */
 export async function failover(lab: Lab, a: Side, b: Side, plan: Plan): Promise<{ takeoverMs: number }> {
   const vip = a.inst.vips[0]!.split('/')[0]!;
-  const [r0, r1] = lab.routers as [typeof lab.routers[0], typeof lab.routers[0]];
+  const [r0, r1] = lab.routers as [(typeof lab.routers)[0], (typeof lab.routers)[0]];
   try {
     start(lab, 1, b);
     start(lab, 0, a);
-    await until(() => lab.holds(0, vip) && !lab.holds(1, vip), bound(b.inst) + 2000, `router 0 (${a.kind}) alone holding ${vip}`);
+    await until(
+      () => lab.holds(0, vip) && !lab.holds(1, vip),
+      bound(b.inst) + 2000,
+      `router 0 (${a.kind}) alone holding ${vip}`,
+    );
     lab.client.exec('ping', ['-c1', '-W1', vip]);
     expect(lab.clientNeigh(vip)).toBe(r0.mac);
     await new Promise((r) => setTimeout(r, 4 * a.inst.intervalMs));
@@ -43,7 +47,8 @@ export async function failover(lab: Lab, a: Side, b: Side, plan: Plan): Promise<
 
     lab.signal(0, plan.stop);
     await lab.exited(0);
-    if (plan.stop === 'SIGKILL' && lab.holds(0, vip)) r0.ns.ip('addr', 'del', a.inst.vips[0]!.includes('/') ? a.inst.vips[0]! : `${vip}/32`, 'dev', 'eth0');
+    if (plan.stop === 'SIGKILL' && lab.holds(0, vip))
+      r0.ns.ip('addr', 'del', a.inst.vips[0]!.includes('/') ? a.inst.vips[0]! : `${vip}/32`, 'dev', 'eth0');
     const takeoverMs = await until(() => lab.holds(1, vip), bound(b.inst), `router 1 (${b.kind}) taking ${vip}`);
     expect(lab.holds(0, vip)).toBe(false);
     await until(() => lab.clientNeigh(vip) === r1.mac, 3000, 'client neighbour entry moving to router 1 (GARP)');

@@ -9,7 +9,7 @@ describe.skipIf(!hasRoot('host: VRRP smoke'))('VRRP smoke: lvsd alone', () => {
     const vip = `${lab.net}.50`;
     lab.startLvsd(0, { vrid: 51, priority: 100, version: 3, intervalMs: 100, vips: [`${vip}/24`] });
     try {
-      await until(() => lab.holds(0, vip), 10000, "VIP on lb1");
+      await until(() => lab.holds(0, vip), 10000, 'VIP on lb1');
     } catch (e) {
       throw new Error(`${(e as Error).message}\n${lab.dump()}`);
     }

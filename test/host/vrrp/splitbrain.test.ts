@@ -5,7 +5,11 @@ import { Lab, until, type Inst } from './lab.js';
 /** Partitions router 0 from the bridge (nftables drop on its bridge port p0) and heals it. */
 function partition(lab: Lab, on: boolean): void {
   if (on) {
-    lab.hub.exec('nft', ['-f', '-'], 'table bridge vrrp_split {\n chain cut { type filter hook forward priority 0; iifname "p0" drop; oifname "p0" drop; }\n}\n');
+    lab.hub.exec(
+      'nft',
+      ['-f', '-'],
+      'table bridge vrrp_split {\n chain cut { type filter hook forward priority 0; iifname "p0" drop; oifname "p0" drop; }\n}\n',
+    );
   } else lab.hub.exec('nft', ['delete', 'table', 'bridge', 'vrrp_split']);
 }
 
@@ -30,22 +34,25 @@ async function splitBrain(lab: Lab, master: 'lvsd' | 'keepalived'): Promise<numb
   return (ev.wall as number) - lifted;
 }
 
-describe.skipIf(!hasRoot('host: VRRP split brain'))('VRRP split brain heals (nftables partition on the bridge port)', () => {
-  let lab: Lab | undefined;
-  afterEach(() => lab?.close());
-  // one advert interval (100 ms) + skew of the backup (156/256 × 100 ms ≈ 61 ms), plus 25 ms for
-  // the nft command and process scheduling
-  const BOUND = 100 + 61 + 25;
+describe.skipIf(!hasRoot('host: VRRP split brain'))(
+  'VRRP split brain heals (nftables partition on the bridge port)',
+  () => {
+    let lab: Lab | undefined;
+    afterEach(() => lab?.close());
+    // one advert interval (100 ms) + skew of the backup (156/256 × 100 ms ≈ 61 ms), plus 25 ms for
+    // the nft command and process scheduling
+    const BOUND = 100 + 61 + 25;
 
-  it('lvsd ↔ lvsd: exactly one master within one advert interval + skew after the partition lifts', async () => {
-    lab = new Lab('vsb1');
-    const ms = await splitBrain(lab, 'lvsd');
-    expect(ms).toBeLessThanOrEqual(BOUND);
-  });
+    it('lvsd ↔ lvsd: exactly one master within one advert interval + skew after the partition lifts', async () => {
+      lab = new Lab('vsb1');
+      const ms = await splitBrain(lab, 'lvsd');
+      expect(ms).toBeLessThanOrEqual(BOUND);
+    });
 
-  it('keepalived ↔ lvsd: the lower-priority lvsd yields within one advert interval + skew', async () => {
-    lab = new Lab('vsb2');
-    const ms = await splitBrain(lab, 'keepalived');
-    expect(ms).toBeLessThanOrEqual(BOUND);
-  });
-});
+    it('keepalived ↔ lvsd: the lower-priority lvsd yields within one advert interval + skew', async () => {
+      lab = new Lab('vsb2');
+      const ms = await splitBrain(lab, 'keepalived');
+      expect(ms).toBeLessThanOrEqual(BOUND);
+    });
+  },
+);

@@ -40,7 +40,12 @@ describe.skipIf(!hasRoot('host: VRRP tracking'))('VRRP tracking with keepalived 
       lab.tell(0, 'vs web down');
       await until(() => lab!.holders(vip).join() === '1', 3000, 'keepalived preempting');
       const st = await lab.status(0);
-      expect(st).toMatchObject({ state: 'BACKUP', priority: 150, effectivePriority: 90, masterIp: lab.routers[1]!.addr });
+      expect(st).toMatchObject({
+        state: 'BACKUP',
+        priority: 150,
+        effectivePriority: 90,
+        masterIp: lab.routers[1]!.addr,
+      });
       lab.tell(0, 'vs web up');
       await until(() => lab!.holders(vip).join() === '0', 3000, 'lvsd preempting back');
     } catch (e) {

@@ -21,7 +21,8 @@ describe('canonicalIp', () => {
   });
 
   it('rejects what is not an address, including forms ipaddr.js would read as octal or hex', () => {
-    for (const v of ['010.1.1.1', '0x0a.0.0.1', '1.2.3', '256.1.1.1', '1.2.3.4 ', 'web', '', 80, undefined, null]) expect(canonicalIp(v)).toBeUndefined();
+    for (const v of ['010.1.1.1', '0x0a.0.0.1', '1.2.3', '256.1.1.1', '1.2.3.4 ', 'web', '', 80, undefined, null])
+      expect(canonicalIp(v)).toBeUndefined();
   });
 
   it('names the family of canonical text', () => {

@@ -16,13 +16,40 @@ describe('diffConfigs', () => {
   });
 
   it('counts added, removed and changed services and dests, naming changed fields', () => {
-    const prev = config(vs('a', '10.0.0.1', '', [['10.0.1.1', 1], ['10.0.1.2', 1], ['10.0.1.3', 1]]) + vs('b', '10.0.0.2'));
-    const next = config(vs('a', '10.0.0.1', 'scheduler = "rr"', [['10.0.1.1', 5], ['10.0.1.4', 1]]) + vs('c', '10.0.0.3', '', [['10.0.1.1', 1], ['10.0.1.2', 1]]));
+    const prev = config(
+      vs('a', '10.0.0.1', '', [
+        ['10.0.1.1', 1],
+        ['10.0.1.2', 1],
+        ['10.0.1.3', 1],
+      ]) + vs('b', '10.0.0.2'),
+    );
+    const next = config(
+      vs('a', '10.0.0.1', 'scheduler = "rr"', [
+        ['10.0.1.1', 5],
+        ['10.0.1.4', 1],
+      ]) +
+        vs('c', '10.0.0.3', '', [
+          ['10.0.1.1', 1],
+          ['10.0.1.2', 1],
+        ]),
+    );
     const d = diffConfigs(prev, next);
-    expect(d.services).toEqual({ added: ['c'], removed: ['b'], changed: [{ name: 'a', key: 'TCP 10.0.0.1:80', fields: ['scheduler'] }] });
+    expect(d.services).toEqual({
+      added: ['c'],
+      removed: ['b'],
+      changed: [{ name: 'a', key: 'TCP 10.0.0.1:80', fields: ['scheduler'] }],
+    });
     expect(d.dests.changed).toEqual([{ name: 'a', key: 'TCP 10.0.0.1:80|10.0.1.1:8080', fields: ['weight'] }]);
-    expect(d.dests.added.sort()).toEqual(['TCP 10.0.0.1:80|10.0.1.4:8080', 'TCP 10.0.0.3:80|10.0.1.1:8080', 'TCP 10.0.0.3:80|10.0.1.2:8080']);
-    expect(d.dests.removed.sort()).toEqual(['TCP 10.0.0.1:80|10.0.1.2:8080', 'TCP 10.0.0.1:80|10.0.1.3:8080', 'TCP 10.0.0.2:80|10.0.1.1:8080']);
+    expect(d.dests.added.sort()).toEqual([
+      'TCP 10.0.0.1:80|10.0.1.4:8080',
+      'TCP 10.0.0.3:80|10.0.1.1:8080',
+      'TCP 10.0.0.3:80|10.0.1.2:8080',
+    ]);
+    expect(d.dests.removed.sort()).toEqual([
+      'TCP 10.0.0.1:80|10.0.1.2:8080',
+      'TCP 10.0.0.1:80|10.0.1.3:8080',
+      'TCP 10.0.0.2:80|10.0.1.1:8080',
+    ]);
     expect(summary(d)).toBe('+1 services -1 services ~1 services, +3 dests -3 dests ~1 dests');
   });
 
@@ -34,17 +61,23 @@ describe('diffConfigs', () => {
   });
 
   it('sees a changed check as a changed dest field (and service field)', () => {
-    const d = diffConfigs(config(vs('a', '10.0.0.1', 'check = { type = "tcp" }')), config(vs('a', '10.0.0.1', 'check = { type = "tcp", rise = 5 }')));
+    const d = diffConfigs(
+      config(vs('a', '10.0.0.1', 'check = { type = "tcp" }')),
+      config(vs('a', '10.0.0.1', 'check = { type = "tcp", rise = 5 }')),
+    );
     expect(d.services.changed[0]!.fields).toEqual(['check']);
     expect(d.dests.changed[0]!.fields).toEqual(['check']);
   });
 
   it('diffs VRRP instances by name and global keys', () => {
-    const vi = (prio: number, name = 'VI_1') => `[[vrrp_instance]]\nname = "${name}"\ninterface = "eth0"\nvirtual_router_id = 51\npriority = ${prio}\nvirtual_ipaddress = ["10.0.0.1/24"]\n`;
+    const vi = (prio: number, name = 'VI_1') =>
+      `[[vrrp_instance]]\nname = "${name}"\ninterface = "eth0"\nvirtual_router_id = 51\npriority = ${prio}\nvirtual_ipaddress = ["10.0.0.1/24"]\n`;
     const d = diffConfigs(config(`[global]\nresync_interval = "5s"\n` + vi(100)), config(vi(150)));
     expect(d.vrrp.changed).toEqual([{ name: 'VI_1', key: 'VI_1', fields: ['priority'] }]);
     expect(d.global).toEqual(['resync_interval']);
-    expect(summary(d)).toBe('+0 services -0 services ~0 services, +0 dests -0 dests ~0 dests, +0 vrrp -0 vrrp ~1 vrrp, global: resync_interval');
+    expect(summary(d)).toBe(
+      '+0 services -0 services ~0 services, +0 dests -0 dests ~0 dests, +0 vrrp -0 vrrp ~1 vrrp, global: resync_interval',
+    );
     const d2 = diffConfigs(config(vi(100)), config(vi(100, 'VI_2')));
     expect([d2.vrrp.added, d2.vrrp.removed]).toEqual([['VI_2'], ['VI_1']]);
   });

@@ -13,7 +13,11 @@ describe('docs/config.md', () => {
   });
 
   it('has a row for every key of [global], [[virtual_server]] and real_server', () => {
-    for (const [title, shape] of [['## [global]', globalSchema.shape], ['## [[virtual_server]]', virtualServerSchema.shape], ['## [[virtual_server.real_server]]', realServerSchema.shape]] as const) {
+    for (const [title, shape] of [
+      ['## [global]', globalSchema.shape],
+      ['## [[virtual_server]]', virtualServerSchema.shape],
+      ['## [[virtual_server.real_server]]', realServerSchema.shape],
+    ] as const) {
       const section = committed.slice(committed.indexOf(title + '\n'));
       const body = section.slice(0, section.indexOf('\n## ', 3));
       for (const key of Object.keys(shape)) expect(body, `${title} ${key}`).toContain(`| \`${key}\` |`);

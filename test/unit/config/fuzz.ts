@@ -24,7 +24,9 @@ export async function runFuzz(seed: number, n: number): Promise<void> {
     const rnd = prng(seed);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    let valid = 0, invalid = 0, applied = 0;
+    let valid = 0,
+      invalid = 0,
+      applied = 0;
     for (let i = 0; i < N; i++) {
       const text = mutate(seeds[i % seeds.length]!, rnd);
       let r: ReturnType<typeof parseConfig>;
@@ -36,7 +38,8 @@ export async function runFuzz(seed: number, n: number): Promise<void> {
       if (!r.ok) {
         invalid++;
         for (const p of r.problems) {
-          if (typeof p.path !== 'string' || !p.message || /internal error/.test(p.message)) throw new Error(`bad problem ${JSON.stringify(p)} for:\n${text}`);
+          if (typeof p.path !== 'string' || !p.message || /internal error/.test(p.message))
+            throw new Error(`bad problem ${JSON.stringify(p)} for:\n${text}`);
         }
         continue;
       }
@@ -46,13 +49,16 @@ export async function runFuzz(seed: number, n: number): Promise<void> {
       const dp = new MemoryDataplane();
       const results = await dp.apply(diffTables({ services: [] }, p.table, new Set()));
       const bad = results.find((x) => !x.ok);
-      if (bad && !bad.ok) throw new Error(`accepted config refused by the kernel fake (${bad.error.message}):\n${text}`);
+      if (bad && !bad.ok)
+        throw new Error(`accepted config refused by the kernel fake (${bad.error.message}):\n${text}`);
       applied++;
     }
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const cpuMs = (cpu.user + cpu.system) / 1000;
-    console.log(`loader fuzz seed ${seed}: ${N} configs in ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU (${((N / cpuMs) * 1000).toFixed(0)}/s of CPU): ${valid} valid (${applied} planned and applied), ${invalid} rejected`);
+    console.log(
+      `loader fuzz seed ${seed}: ${N} configs in ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU (${((N / cpuMs) * 1000).toFixed(0)}/s of CPU): ${valid} valid (${applied} planned and applied), ${invalid} rejected`,
+    );
     expect(valid + invalid).toBe(N);
     expect(invalid).toBeGreaterThan(N / 10);
     expect(valid).toBeGreaterThan(N / 100);

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { dottedMask, kernelNetmask, parseHostPort } from '../../../src/config/normalize.js';
 import { fileSchema } from '../../../src/config/schema.js';
-import { defaultOf, describe as describeSchema, discriminatorValues, knownKeysAt, schemasAt } from '../../../src/config/walk.js';
+import {
+  defaultOf,
+  describe as describeSchema,
+  discriminatorValues,
+  knownKeysAt,
+  schemasAt,
+} from '../../../src/config/walk.js';
 
 describe('parseHostPort', () => {
   it('parses every accepted form and canonicalises the address', () => {
@@ -15,7 +21,8 @@ describe('parseHostPort', () => {
   });
 
   it('rejects garbage and out-of-range ports', () => {
-    for (const bad of ['web:80', '10.0.0.1:99999', '[::1]:x', '', '10.0.0.1:', ':80']) expect(parseHostPort(bad, 80), bad).toBeUndefined();
+    for (const bad of ['web:80', '10.0.0.1:99999', '[::1]:x', '', '10.0.0.1:', ':80'])
+      expect(parseHostPort(bad, 80), bad).toBeUndefined();
   });
 });
 

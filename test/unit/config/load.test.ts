@@ -20,7 +20,10 @@ const base = `[[virtual_server]]\nname = "web"\naddress = "10.0.0.1"\nport = 80\
 describe('loadConfigFile', () => {
   it('reports a missing file as a problem, not an exception', async () => {
     const r = await loadConfigFile(join(dir, 'nope.toml'));
-    expect(r).toEqual({ ok: false, problems: [{ path: '', message: `cannot read config file ${join(dir, 'nope.toml')}: no such file` }] });
+    expect(r).toEqual({
+      ok: false,
+      problems: [{ path: '', message: `cannot read config file ${join(dir, 'nope.toml')}: no such file` }],
+    });
   });
 
   it('reports a directory given as the config file', async () => {
@@ -69,37 +72,58 @@ describe('parseConfig', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.problems[0]).toMatchObject({ line: 1, column: 18 });
-    expect(r.problems[0]!.message).toBe('TOML syntax error at line 1, column 18: expected end of table array declaration');
+    expect(r.problems[0]!.message).toBe(
+      'TOML syntax error at line 1, column 18: expected end of table array declaration',
+    );
   });
 
   it('applies defaults to an empty file', () => {
     const c = ok('');
     expect(c.virtual_server).toEqual([]);
     expect(c.vrrp_instance).toEqual([]);
-    expect(c.global).toMatchObject({ log_level: 'info', resync_interval: 30_000, on_shutdown: 'keep', removal: 'drain', drain_timeout: 300_000, control_socket: '/run/lvsd/lvsd.sock' });
+    expect(c.global).toMatchObject({
+      log_level: 'info',
+      resync_interval: 30_000,
+      on_shutdown: 'keep',
+      removal: 'drain',
+      drain_timeout: 300_000,
+      control_socket: '/run/lvsd/lvsd.sock',
+    });
     expect(c.global.router_id.length).toBeGreaterThan(0);
     expect(c.global.metrics_listen).toBeUndefined();
   });
 
   it('normalizes a virtual server: canonical addresses, kernel units, defaults', () => {
-    const c = ok(`[[virtual_server]]\nname = "w"\naddress = "2001:DB8:0::1"\nport = 443\npersistence = "1m"\nscheduler = "sh"\nscheduler_flags = ["sh-port", "sh-fallback"]\n[[virtual_server.real_server]]\naddress = "2001:db8:0:0::0a"\n`);
+    const c = ok(
+      `[[virtual_server]]\nname = "w"\naddress = "2001:DB8:0::1"\nport = 443\npersistence = "1m"\nscheduler = "sh"\nscheduler_flags = ["sh-port", "sh-fallback"]\n[[virtual_server.real_server]]\naddress = "2001:db8:0:0::0a"\n`,
+    );
     const vs = c.virtual_server[0]!;
     expect(vs.id).toEqual({ af: 'inet6', protocol: 'tcp', address: '2001:db8::1', port: 443 });
     expect(vs.key).toBe('TCP [2001:db8::1]:443');
     expect(vs.flags).toBe(1 | 0x08 | 0x10);
     expect(vs.persistence).toBe(60_000);
     expect(vs.persistence_netmask).toBe(128);
-    expect(vs.real_server[0]).toMatchObject({ address: '2001:db8::a', port: 443, weight: 1, forwarding: 'nat', key: '[2001:db8::a]:443' });
+    expect(vs.real_server[0]).toMatchObject({
+      address: '2001:db8::a',
+      port: 443,
+      weight: 1,
+      forwarding: 'nat',
+      key: '[2001:db8::a]:443',
+    });
     expect(vs.real_server[0]!.check).toBeUndefined();
   });
 
   it('converts IPv4 persistence netmasks to the kernel u32 form', () => {
-    const c = ok(`${base}persistence = "5s"\npersistence_netmask = 24\n[[virtual_server]]\nname = "b"\naddress = "10.0.0.2"\nport = 80\npersistence = "5s"\npersistence_netmask = "255.255.0.0"\n`);
+    const c = ok(
+      `${base}persistence = "5s"\npersistence_netmask = 24\n[[virtual_server]]\nname = "b"\naddress = "10.0.0.2"\nport = 80\npersistence = "5s"\npersistence_netmask = "255.255.0.0"\n`,
+    );
     expect(c.virtual_server.map((v) => v.persistence_netmask)).toEqual([0xffffff00, 0xffff0000]);
   });
 
   it('lets a real server inherit the virtual server check, and override keys of it', () => {
-    const c = ok(`${base}check = { type = "http", path = "/h", interval = "2s", rise = 4 }\n[[virtual_server.real_server]]\naddress = "10.0.1.1"\n[[virtual_server.real_server]]\naddress = "10.0.1.2"\ncheck = { path = "/other" }\n[[virtual_server.real_server]]\naddress = "10.0.1.3"\ncheck = { type = "tcp" }\n`);
+    const c = ok(
+      `${base}check = { type = "http", path = "/h", interval = "2s", rise = 4 }\n[[virtual_server.real_server]]\naddress = "10.0.1.1"\n[[virtual_server.real_server]]\naddress = "10.0.1.2"\ncheck = { path = "/other" }\n[[virtual_server.real_server]]\naddress = "10.0.1.3"\ncheck = { type = "tcp" }\n`,
+    );
     const [a, b, t] = c.virtual_server[0]!.real_server.map((r) => r.check as Record<string, unknown>);
     expect(a).toMatchObject({ type: 'http', path: '/h', interval: 2000, rise: 4 });
     expect(b).toMatchObject({ type: 'http', path: '/other', interval: 2000, rise: 4 });
@@ -109,14 +133,18 @@ describe('parseConfig', () => {
   });
 
   it('parses metrics_listen and sorry_server forms', () => {
-    const c = ok(`[global]\nmetrics_listen = "[::1]:9405"\n${base}sorry_server = "10.0.9.9"\n[[virtual_server]]\nname = "v6"\naddress = "2001:db8::5"\nport = 80\nsorry_server = "[2001:db8::9]:8080"\n`);
+    const c = ok(
+      `[global]\nmetrics_listen = "[::1]:9405"\n${base}sorry_server = "10.0.9.9"\n[[virtual_server]]\nname = "v6"\naddress = "2001:db8::5"\nport = 80\nsorry_server = "[2001:db8::9]:8080"\n`,
+    );
     expect(c.global.metrics_listen).toEqual({ host: '::1', port: 9405 });
     expect(c.virtual_server[0]!.sorry_server).toEqual({ address: '10.0.9.9', port: 80, family: 'inet' });
     expect(c.virtual_server[1]!.sorry_server).toEqual({ address: '2001:db8::9', port: 8080, family: 'inet6' });
   });
 
   it('fills tunnel settings only for tun services', () => {
-    const c = ok(`${base}forwarding = "tun"\ntun_type = "gue"\ntun_port = 6080\ntun_flags = "remcsum"\n[[virtual_server]]\nname = "n"\naddress = "10.0.0.2"\nport = 80\n`);
+    const c = ok(
+      `${base}forwarding = "tun"\ntun_type = "gue"\ntun_port = 6080\ntun_flags = "remcsum"\n[[virtual_server]]\nname = "n"\naddress = "10.0.0.2"\nport = 80\n`,
+    );
     expect(c.virtual_server[0]).toMatchObject({ tun_type: 'gue', tun_port: 6080, tun_flags: 2 });
     expect(c.virtual_server[1]!.tun_type).toBeUndefined();
   });
@@ -127,7 +155,10 @@ describe('parseConfig', () => {
   });
 
   it('reports every problem of a file at once, fields and cross-field rules together', () => {
-    const r = parseConfig(`${base}scheduler = "x"\nforwarding = "dr"\n[[virtual_server.real_server]]\naddress = "10.0.1.1"\nport = 81\nweight = -2\n[[virtual_server]]\nname = "web"\naddress = "10.0.0.9"\nport = 80\n`, 't');
+    const r = parseConfig(
+      `${base}scheduler = "x"\nforwarding = "dr"\n[[virtual_server.real_server]]\naddress = "10.0.1.1"\nport = 81\nweight = -2\n[[virtual_server]]\nname = "web"\naddress = "10.0.0.9"\nport = 80\n`,
+      't',
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.problems.map((p) => p.path).sort()).toEqual([
@@ -147,17 +178,27 @@ describe('parseConfig', () => {
 describe('formatPath / formatProblems', () => {
   it('names tables that have a name', () => {
     const raw = { virtual_server: [{ name: 'web', real_server: [{}, {}, { port: '80a' }] }] };
-    expect(formatPath(raw, ['virtual_server', 0, 'real_server', 2, 'port'])).toBe('virtual_server[0] (web).real_server[2].port');
+    expect(formatPath(raw, ['virtual_server', 0, 'real_server', 2, 'port'])).toBe(
+      'virtual_server[0] (web).real_server[2].port',
+    );
   });
 
   it('prints one line per problem', () => {
-    expect(formatProblems('f', [{ path: 'a.b', message: 'm1' }, { path: '', message: 'm2' }])).toBe('f: a.b: m1\nf: m2');
+    expect(
+      formatProblems('f', [
+        { path: 'a.b', message: 'm1' },
+        { path: '', message: 'm2' },
+      ]),
+    ).toBe('f: a.b: m1\nf: m2');
   });
 });
 
 describe('inherited check problems', () => {
   it('reports a mistake in the virtual server check once, not again for each real server override', () => {
-    const r = parseConfig(`${base}check = { type = "http", paht = "/h", rise = 0 }\n[[virtual_server.real_server]]\naddress = "10.0.1.1"\ncheck = { fall = 2 }\n[[virtual_server.real_server]]\naddress = "10.0.1.2"\ncheck = { rise = 0 }\n`, 't');
+    const r = parseConfig(
+      `${base}check = { type = "http", paht = "/h", rise = 0 }\n[[virtual_server.real_server]]\naddress = "10.0.1.1"\ncheck = { fall = 2 }\n[[virtual_server.real_server]]\naddress = "10.0.1.2"\ncheck = { rise = 0 }\n`,
+      't',
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.problems.map((p) => p.path).sort()).toEqual([
@@ -170,15 +211,24 @@ describe('inherited check problems', () => {
 
 describe('inherited check problems (2)', () => {
   it('still reports a problem that only the merge creates (override interval below the inherited timeout)', () => {
-    const r = parseConfig(`${base}check = { type = "tcp", timeout = "500ms" }\n[[virtual_server.real_server]]\naddress = "10.0.1.1"\ncheck = { interval = "100ms" }\n`, 't');
-    expect(!r.ok && r.problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['virtual_server[0] (web).real_server[0].check.timeout: timeout (500ms) must not exceed interval (100ms)']);
+    const r = parseConfig(
+      `${base}check = { type = "tcp", timeout = "500ms" }\n[[virtual_server.real_server]]\naddress = "10.0.1.1"\ncheck = { interval = "100ms" }\n`,
+      't',
+    );
+    expect(!r.ok && r.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'virtual_server[0] (web).real_server[0].check.timeout: timeout (500ms) must not exceed interval (100ms)',
+    ]);
   });
 });
 
 describe('formatPath with hostile names', () => {
   it('quotes names with spaces or control characters and cuts long ones', () => {
-    expect(formatPath({ virtual_server: [{ name: 'a\nb' }] }, ['virtual_server', 0, 'port'])).toBe('virtual_server[0] ("a\\nb").port');
-    expect(formatPath({ virtual_server: [{ name: 'x'.repeat(100) }] }, ['virtual_server', 0])).toMatch(/^virtual_server\[0\] \("x{38}…"\)$/);
+    expect(formatPath({ virtual_server: [{ name: 'a\nb' }] }, ['virtual_server', 0, 'port'])).toBe(
+      'virtual_server[0] ("a\\nb").port',
+    );
+    expect(formatPath({ virtual_server: [{ name: 'x'.repeat(100) }] }, ['virtual_server', 0])).toMatch(
+      /^virtual_server\[0\] \("x{38}…"\)$/,
+    );
   });
 });
 

@@ -16,7 +16,20 @@ const KEYS = ['address', 'port', 'weight', 'upper_threshold', 'lower_threshold',
 const value = fc.oneof(
   fc.integer({ min: -2, max: 70_000 }),
   fc.constantFrom(0, 1, 80, 65535, 65536, -0, 1.5, Number.NaN, Infinity, 2 ** 53),
-  fc.constantFrom('10.0.0.1', '::1', '2001:db8::10', '10.0.0.256', 'web1', '', '80', 'nat', 'dr', 'tun', 'NAT', 'fullnat'),
+  fc.constantFrom(
+    '10.0.0.1',
+    '::1',
+    '2001:db8::10',
+    '10.0.0.256',
+    'web1',
+    '',
+    '80',
+    'nat',
+    'dr',
+    'tun',
+    'NAT',
+    'fullnat',
+  ),
   fc.boolean(),
   fc.constant(new Date(0)),
   fc.constant([1]),
@@ -101,7 +114,13 @@ describe('plainRealServer', () => {
       null,
     ])
       expect(plainRealServer(t)).toBeUndefined();
-    expect(plainRealServer(base)).toStrictEqual({ address: '10.0.0.1', port: 80, weight: 1, upper_threshold: 0, lower_threshold: 0 });
+    expect(plainRealServer(base)).toStrictEqual({
+      address: '10.0.0.1',
+      port: 80,
+      weight: 1,
+      upper_threshold: 0,
+      lower_threshold: 0,
+    });
     for (const k of KEYS) expect(realServerSchema.shape).toHaveProperty(k);
   });
 
@@ -125,14 +144,24 @@ describe('configSchema with the fast path', () => {
   it('loads generated virtual servers (plain lists, mixed lists, empty lists) to the same Config as zod alone', () => {
     const vs = fc.record({
       // thresholds left out: lower_threshold > upper_threshold is a cross-field problem, not the subject here
-      real_server: fc.array(fc.oneof(plainTable, plainTable.map((t) => ({ ...t, check: { type: 'tcp', interval: '2s' } }))), { maxLength: 6 })
+      real_server: fc
+        .array(
+          fc.oneof(
+            plainTable,
+            plainTable.map((t) => ({ ...t, check: { type: 'tcp', interval: '2s' } })),
+          ),
+          { maxLength: 6 },
+        )
         .map((l) => l.map(({ upper_threshold: _u, lower_threshold: _l, ...t }) => t)),
       forwarding: fc.constantFrom('nat', 'dr'),
     });
     fc.assert(
       fc.property(fc.array(vs, { minLength: 1, maxLength: 4 }), (list) => {
         const virtual_server = list.map((v, i) => ({
-          name: `vs${i}`, address: `10.9.0.${i + 1}`, port: 80, forwarding: v.forwarding,
+          name: `vs${i}`,
+          address: `10.9.0.${i + 1}`,
+          port: 80,
+          forwarding: v.forwarding,
           check: { type: 'tcp' },
           // DR needs the service port on every real server, and addresses must be unique per service
           real_server: v.real_server.map((rs, j) => ({ ...rs, address: `10.8.${i}.${j + 1}`, port: 80 })),
@@ -147,9 +176,21 @@ describe('configSchema with the fast path', () => {
   });
 
   it('a bad table in a list keeps its key path', () => {
-    const raw = { virtual_server: [{ name: 'web', address: '10.0.0.1', port: 80, real_server: [{ address: '10.0.0.2' }, { address: '10.0.0.3', port: '80a' }] }] };
+    const raw = {
+      virtual_server: [
+        {
+          name: 'web',
+          address: '10.0.0.1',
+          port: 80,
+          real_server: [{ address: '10.0.0.2' }, { address: '10.0.0.3', port: '80a' }],
+        },
+      ],
+    };
     const r = configSchema.safeParse(raw);
     expect(r.success).toBe(false);
-    expect(r.error!.issues.map((i) => [i.path.join('.'), i.message])).toContainEqual(['virtual_server.0.real_server.1.port', 'expected an integer 0-65535, got "80a"']);
+    expect(r.error!.issues.map((i) => [i.path.join('.'), i.message])).toContainEqual([
+      'virtual_server.0.real_server.1.port',
+      'expected an integer 0-65535, got "80a"',
+    ]);
   });
 });

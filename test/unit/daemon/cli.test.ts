@@ -11,7 +11,11 @@ describe('lvsd argv', () => {
   it('parses modes, dataplane and log level', () => {
     expect(parseDaemonArgs(['-f', 'a.toml'])).toEqual({ file: 'a.toml', mode: 'run', dataplane: 'kernel' });
     expect(parseDaemonArgs(['--check', '-f', 'a.toml'])).toMatchObject({ mode: 'check' });
-    expect(parseDaemonArgs(['-f', 'a.toml', '--plan', '--dataplane', 'memory', '--log-level', 'debug'])).toMatchObject({ mode: 'plan', dataplane: 'memory', logLevel: 'debug' });
+    expect(parseDaemonArgs(['-f', 'a.toml', '--plan', '--dataplane', 'memory', '--log-level', 'debug'])).toMatchObject({
+      mode: 'plan',
+      dataplane: 'memory',
+      logLevel: 'debug',
+    });
   });
   it.each([
     [[], 'missing -f FILE'],
@@ -27,8 +31,16 @@ describe('lvsd argv', () => {
 
 describe('lvsctl argv', () => {
   it('parses commands and the socket option', () => {
-    expect(parseArgs(['status', '--json'], {})).toMatchObject({ json: true, req: { cmd: 'status' }, socket: '/run/lvsd/lvsd.sock' });
-    expect(parseArgs(['-s', '/tmp/x.sock', 'drain', 'web', '10.0.0.1:80'], {})).toEqual({ socket: '/tmp/x.sock', json: false, req: { cmd: 'drain', vs: 'web', rs: '10.0.0.1:80' } });
+    expect(parseArgs(['status', '--json'], {})).toMatchObject({
+      json: true,
+      req: { cmd: 'status' },
+      socket: '/run/lvsd/lvsd.sock',
+    });
+    expect(parseArgs(['-s', '/tmp/x.sock', 'drain', 'web', '10.0.0.1:80'], {})).toEqual({
+      socket: '/tmp/x.sock',
+      json: false,
+      req: { cmd: 'drain', vs: 'web', rs: '10.0.0.1:80' },
+    });
     expect(parseArgs(['reload'], { LVSD_SOCKET: '/tmp/e.sock' }).socket).toBe('/tmp/e.sock');
   });
   it.each([
@@ -46,7 +58,11 @@ describe('lvsctl argv', () => {
 
 describe('control protocol', () => {
   it('parses valid requests and names the problem in bad ones', () => {
-    expect(parseRequest('{"cmd":"drain","vs":"web","rs":"1.2.3.4:80"}')).toEqual({ cmd: 'drain', vs: 'web', rs: '1.2.3.4:80' });
+    expect(parseRequest('{"cmd":"drain","vs":"web","rs":"1.2.3.4:80"}')).toEqual({
+      cmd: 'drain',
+      vs: 'web',
+      rs: '1.2.3.4:80',
+    });
     expect(() => parseRequest('{nope')).toThrow('not valid JSON');
     expect(() => parseRequest('{"cmd":"drain","vs":"web"}')).toThrow(/rs/);
     expect(() => parseRequest('{"cmd":"status","extra":1}')).toThrow(/extra|Unrecognized/i);
@@ -57,7 +73,9 @@ describe('control protocol', () => {
     const line = encodeResponse({ ok: true, result: { n: 2n ** 63n } });
     expect(line.endsWith('\n')).toBe(true);
     expect(decodeResponse(line)).toEqual({ ok: true, result: { n: '9223372036854775808' } });
-    expect(decodeResponse(encodeResponse({ ok: false, error: { code: 'ENOVS', message: 'm' } }))).toMatchObject({ ok: false });
+    expect(decodeResponse(encodeResponse({ ok: false, error: { code: 'ENOVS', message: 'm' } }))).toMatchObject({
+      ok: false,
+    });
     expect(() => decodeResponse('{"ok":false}')).toThrow('malformed');
     expect(() => decodeResponse('<html>')).toThrow('not JSON');
   });
@@ -73,7 +91,9 @@ describe('metrics_listen and capabilities', () => {
   it('reads CapEff and warns only for what is missing', () => {
     expect(effectiveCaps('Name:\tnode\nCapEff:\t0000000000003000\n')).toBe(0x3000n);
     expect(capabilityWarnings(0x3000n, true, true)).toEqual([]);
-    expect(capabilityWarnings(0x1000n, true, true)).toEqual(['CAP_NET_RAW is not effective: VRRP and raw ICMP checks will fail']);
+    expect(capabilityWarnings(0x1000n, true, true)).toEqual([
+      'CAP_NET_RAW is not effective: VRRP and raw ICMP checks will fail',
+    ]);
     expect(capabilityWarnings(0n, false, true)[0]).toContain('CAP_NET_ADMIN');
   });
 });
@@ -82,15 +102,72 @@ describe('lvsctl status text', () => {
   it('puts the reason a server gets no traffic on its line', () => {
     const now = 1_000_000;
     const s: StatusReport = {
-      daemon: { pid: 1, routerId: 'lb1', configFile: '/etc/lvsd.toml', generation: 3, startedAt: now - 65_000, dataplane: 'kernel',
-        lastReload: { at: now - 5000, ok: false, problems: [{ path: 'virtual_server[0].port', message: 'expected an integer 1-65535, got "80a"' }] } },
-      virtualServers: [{ name: 'web', service: 'TCP 10.0.0.1:80', scheduler: 'wrr', inKernel: true, belowQuorum: false, extraDestinations: [{ rs: '10.1.0.9:80', weight: 0, active: 2, inactive: 1 }],
-        realServers: [
-          { rs: '10.1.0.1:80', configuredWeight: 100, desiredWeight: 100, kernelWeight: 100, health: 'up', drained: false, active: 3, inactive: 7, stats: { conns: '42', inpkts: '1', outpkts: '2', inbytes: '3', outbytes: '4' } },
-          { rs: '10.1.0.2:80', configuredWeight: 100, desiredWeight: 0, kernelWeight: 0, health: 'down', healthSince: now - 12_000, reason: 'HTTP 503 from 10.1.0.2:80/healthz', drained: false, why: 'unhealthy: weight 0 (on_failure = weight0)' },
-          { rs: '10.1.0.3:80', configuredWeight: 100, desiredWeight: 0, kernelWeight: null, health: 'unchecked', drained: true },
-        ] }],
-      vrrp: [{ name: 'VI_51', state: 'BACKUP', priority: 100, effectivePriority: 40, since: now - 3000, masterIp: '10.0.0.3', reason: 'track_virtual_server web below quorum' }],
+      daemon: {
+        pid: 1,
+        routerId: 'lb1',
+        configFile: '/etc/lvsd.toml',
+        generation: 3,
+        startedAt: now - 65_000,
+        dataplane: 'kernel',
+        lastReload: {
+          at: now - 5000,
+          ok: false,
+          problems: [{ path: 'virtual_server[0].port', message: 'expected an integer 1-65535, got "80a"' }],
+        },
+      },
+      virtualServers: [
+        {
+          name: 'web',
+          service: 'TCP 10.0.0.1:80',
+          scheduler: 'wrr',
+          inKernel: true,
+          belowQuorum: false,
+          extraDestinations: [{ rs: '10.1.0.9:80', weight: 0, active: 2, inactive: 1 }],
+          realServers: [
+            {
+              rs: '10.1.0.1:80',
+              configuredWeight: 100,
+              desiredWeight: 100,
+              kernelWeight: 100,
+              health: 'up',
+              drained: false,
+              active: 3,
+              inactive: 7,
+              stats: { conns: '42', inpkts: '1', outpkts: '2', inbytes: '3', outbytes: '4' },
+            },
+            {
+              rs: '10.1.0.2:80',
+              configuredWeight: 100,
+              desiredWeight: 0,
+              kernelWeight: 0,
+              health: 'down',
+              healthSince: now - 12_000,
+              reason: 'HTTP 503 from 10.1.0.2:80/healthz',
+              drained: false,
+              why: 'unhealthy: weight 0 (on_failure = weight0)',
+            },
+            {
+              rs: '10.1.0.3:80',
+              configuredWeight: 100,
+              desiredWeight: 0,
+              kernelWeight: null,
+              health: 'unchecked',
+              drained: true,
+            },
+          ],
+        },
+      ],
+      vrrp: [
+        {
+          name: 'VI_51',
+          state: 'BACKUP',
+          priority: 100,
+          effectivePriority: 40,
+          since: now - 3000,
+          masterIp: '10.0.0.3',
+          reason: 'track_virtual_server web below quorum',
+        },
+      ],
     };
     const text = formatStatus(s, now);
     expect(text).toContain('generation 3');
@@ -111,9 +188,18 @@ describe('operator names', async () => {
     expect(canonicalRs('[2001:DB8::0001]:80')).toBe('[2001:db8::1]:80');
     expect(canonicalRs('10.0.0.2:8080')).toBe('10.0.0.2:8080');
     expect(canonicalRs('garbage')).toBe('garbage');
-    const vss = [{ name: 'web', serviceKey: 'TCP 10.0.0.1:80', scheduler: 'wrr', realServers: [{ rs: '[2001:db8::1]:80', configuredWeight: 1 }] }];
+    const vss = [
+      {
+        name: 'web',
+        serviceKey: 'TCP 10.0.0.1:80',
+        scheduler: 'wrr',
+        realServers: [{ rs: '[2001:db8::1]:80', configuredWeight: 1 }],
+      },
+    ];
     expect(resolveServer(vss, 'web', '[2001:DB8::1]:80')).toEqual({ vs: 'web', rs: '[2001:db8::1]:80' });
     expect(() => resolveServer(vss, 'api', 'x')).toThrow('no virtual server named "api" (there are: web)');
-    expect(() => resolveServer(vss, 'web', '1.2.3.4:80')).toThrow('has no real server 1.2.3.4:80 (it has: [2001:db8::1]:80)');
+    expect(() => resolveServer(vss, 'web', '1.2.3.4:80')).toThrow(
+      'has no real server 1.2.3.4:80 (it has: [2001:db8::1]:80)',
+    );
   });
 });

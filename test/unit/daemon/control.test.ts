@@ -38,8 +38,14 @@ describe('control socket', () => {
     });
     cleanups.push(() => srv.close());
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    expect(await request(path, { cmd: 'status' })).toEqual({ ok: true, result: { echo: 'status', big: '18446744073709551616' } });
-    expect(await request(path, { cmd: 'drain', vs: 'x', rs: 'y' })).toEqual({ ok: false, error: { code: 'ENOVS', message: 'no virtual server named "x"' } });
+    expect(await request(path, { cmd: 'status' })).toEqual({
+      ok: true,
+      result: { echo: 'status', big: '18446744073709551616' },
+    });
+    expect(await request(path, { cmd: 'drain', vs: 'x', rs: 'y' })).toEqual({
+      ok: false,
+      error: { code: 'ENOVS', message: 'no virtual server named "x"' },
+    });
   });
 
   it('garbage, unknown commands and oversized lines get an EBADREQ answer; the server keeps serving', async () => {
@@ -47,8 +53,14 @@ describe('control socket', () => {
     const srv = await ControlServer.listen(path, async () => 'fine');
     cleanups.push(() => srv.close());
     expect(JSON.parse(await raw(path, '\x00\xff{{{\n'))).toMatchObject({ ok: false, error: { code: 'EBADREQ' } });
-    expect(JSON.parse(await raw(path, '{"cmd":"shutdown"}\n'))).toMatchObject({ ok: false, error: { code: 'EBADREQ' } });
-    expect(JSON.parse(await raw(path, 'x'.repeat(70_000)))).toMatchObject({ ok: false, error: { code: 'EBADREQ', message: 'request line too long' } });
+    expect(JSON.parse(await raw(path, '{"cmd":"shutdown"}\n'))).toMatchObject({
+      ok: false,
+      error: { code: 'EBADREQ' },
+    });
+    expect(JSON.parse(await raw(path, 'x'.repeat(70_000)))).toMatchObject({
+      ok: false,
+      error: { code: 'EBADREQ', message: 'request line too long' },
+    });
     expect(await request(path, { cmd: 'reload' })).toEqual({ ok: true, result: 'fine' });
   });
 
@@ -65,6 +77,9 @@ describe('control socket', () => {
   });
 
   it('the client names a daemon that is not running', async () => {
-    await expect(request(join(dir(), 'none.sock'), { cmd: 'status' })).rejects.toMatchObject({ code: 'ENODAEMON', message: expect.stringContaining('lvsd is not running') });
+    await expect(request(join(dir(), 'none.sock'), { cmd: 'status' })).rejects.toMatchObject({
+      code: 'ENODAEMON',
+      message: expect.stringContaining('lvsd is not running'),
+    });
   });
 });

@@ -28,11 +28,24 @@ function setup(cfg = base(), opts: { stateFile?: string; vrrp?: boolean | 'async
   const overrides = new Overrides(opts.stateFile);
   overrides.load();
   const d = new Daemon<FakeConfig>({
-    model, configPath: '/etc/lvsd.toml', config: { ...cfg, stateFile: opts.stateFile }, reconciler: rec, dataplaneKind: 'memory',
-    health, overrides, clock, log,
-    vrrp: !opts.vrrp ? undefined
-      : opts.vrrp === 'async' ? async (i) => { await new Promise((r) => setTimeout(r, 5)); vrrps.push(new FakeVrrp(i)); return vrrps[vrrps.length - 1]; }
-      : (i) => (vrrps.push(new FakeVrrp(i)), vrrps[vrrps.length - 1]),
+    model,
+    configPath: '/etc/lvsd.toml',
+    config: { ...cfg, stateFile: opts.stateFile },
+    reconciler: rec,
+    dataplaneKind: 'memory',
+    health,
+    overrides,
+    clock,
+    log,
+    vrrp: !opts.vrrp
+      ? undefined
+      : opts.vrrp === 'async'
+        ? async (i) => {
+            await new Promise((r) => setTimeout(r, 5));
+            vrrps.push(new FakeVrrp(i));
+            return vrrps[vrrps.length - 1];
+          }
+        : (i) => (vrrps.push(new FakeVrrp(i)), vrrps[vrrps.length - 1]),
   });
   return { d, files, model, health, rec, clock, lines, vrrps };
 }
@@ -40,7 +53,18 @@ function setup(cfg = base(), opts: { stateFile?: string; vrrp?: boolean | 'async
 describe('daemon core: one coalesced reconcile path', () => {
   it('startup sets health targets and applies the planned table in one pass, adopting what exists', async () => {
     const { d, rec, health } = setup();
-    rec.table = { services: [{ id: { af: 'inet', protocol: 'udp', address: '10.9.9.9', port: 53 }, scheduler: 'rr', flags: 0, timeout: 0, netmask: 0, destinations: [] }] };
+    rec.table = {
+      services: [
+        {
+          id: { af: 'inet', protocol: 'udp', address: '10.9.9.9', port: 53 },
+          scheduler: 'rr',
+          flags: 0,
+          timeout: 0,
+          netmask: 0,
+          destinations: [],
+        },
+      ],
+    };
     await d.start();
     expect(health.targets.map((t) => t.id)).toEqual(['web|10.1.0.1:80', 'web|10.1.0.2:80']);
     expect(rec.passes).toBe(1);
@@ -54,7 +78,9 @@ describe('daemon core: one coalesced reconcile path', () => {
     health.set('web|10.1.0.2:80', 'down', 'connect ECONNREFUSED');
     await d.idle();
     expect(rec.weight(WEB, '10.1.0.2:80')).toBe(0);
-    expect(lines.some((l) => l.msg === 'real server down' && l.reason === 'connect ECONNREFUSED' && l.rs === '10.1.0.2:80')).toBe(true);
+    expect(
+      lines.some((l) => l.msg === 'real server down' && l.reason === 'connect ECONNREFUSED' && l.rs === '10.1.0.2:80'),
+    ).toBe(true);
   });
 
   it('a burst of transitions while a pass runs coalesces into one more pass', async () => {
@@ -83,7 +109,9 @@ describe('daemon core: one coalesced reconcile path', () => {
     };
     await d.requestPass('test');
     expect(rec.passes).toBe(1);
-    expect(lines.some((l) => l.msg === 'pass failed; retrying in 1s' && String(l.err).includes('planner bug'))).toBe(true);
+    expect(lines.some((l) => l.msg === 'pass failed; retrying in 1s' && String(l.err).includes('planner bug'))).toBe(
+      true,
+    );
     fail = false;
     clock.advance(1000);
     await d.idle();
@@ -122,7 +150,10 @@ describe('daemon core: reload', () => {
   it('a valid config: generation+1, summary logged, removed service deleted because previous keys stay owned', async () => {
     const { d, rec, files, lines } = setup();
     await d.start();
-    files.set('/etc/lvsd.toml', { ...base(), vs: [{ name: 'dns', address: '10.0.0.2', port: 53, rs: { '10.2.0.1:53': 1 } }] });
+    files.set('/etc/lvsd.toml', {
+      ...base(),
+      vs: [{ name: 'dns', address: '10.0.0.2', port: 53, rs: { '10.2.0.1:53': 1 } }],
+    });
     const r = await d.reload();
     expect(r).toMatchObject({ ok: true, generation: 2, summary: '+1 services' });
     expect(rec.owned.at(-1)).toEqual(['TCP 10.0.0.1:80', 'TCP 10.0.0.2:53']);
@@ -149,7 +180,10 @@ describe('daemon core: operator overrides', () => {
     await a.d.start();
     expect(await a.d.drain('web', '10.1.0.1:80')).toEqual({ changed: true });
     expect(a.rec.weight(WEB, '10.1.0.1:80')).toBe(0);
-    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual({ version: 1, drained: [{ vs: 'web', rs: '10.1.0.1:80' }] });
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual({
+      version: 1,
+      drained: [{ vs: 'web', rs: '10.1.0.1:80' }],
+    });
     await a.d.reload();
     expect(a.rec.weight(WEB, '10.1.0.1:80')).toBe(0);
     await a.d.stop();
@@ -167,7 +201,10 @@ describe('daemon core: operator overrides', () => {
     const { d } = setup();
     await d.start();
     await expect(d.drain('nope', '10.1.0.1:80')).rejects.toMatchObject({ code: 'ENOVS' });
-    await expect(d.drain('web', '10.1.0.9:80')).rejects.toMatchObject({ code: 'ENORS', message: expect.stringContaining('10.1.0.1:80, 10.1.0.2:80') });
+    await expect(d.drain('web', '10.1.0.9:80')).rejects.toMatchObject({
+      code: 'ENORS',
+      message: expect.stringContaining('10.1.0.1:80, 10.1.0.2:80'),
+    });
   });
 });
 
@@ -185,7 +222,18 @@ describe('daemon core: shutdown', () => {
 
   it('on_shutdown remove: owned services deleted, an unowned one kept', async () => {
     const { d, rec } = setup({ ...base(), onShutdown: 'remove' });
-    rec.table = { services: [{ id: { af: 'inet', protocol: 'udp', address: '10.9.9.9', port: 53 }, scheduler: 'rr', flags: 0, timeout: 0, netmask: 0, destinations: [] }] };
+    rec.table = {
+      services: [
+        {
+          id: { af: 'inet', protocol: 'udp', address: '10.9.9.9', port: 53 },
+          scheduler: 'rr',
+          flags: 0,
+          timeout: 0,
+          netmask: 0,
+          destinations: [],
+        },
+      ],
+    };
     await d.start();
     await d.stop();
     expect(rec.table.services.map((s) => s.id.port)).toEqual([53]);
@@ -225,7 +273,15 @@ describe('daemon core: VRRP and status', () => {
     const s = await d.status();
     expect(s.daemon).toMatchObject({ generation: 1, dataplane: 'memory', configFile: '/etc/lvsd.toml' });
     const rs = s.virtualServers[0].realServers[1];
-    expect(rs).toMatchObject({ rs: '10.1.0.2:80', configuredWeight: 50, desiredWeight: 0, kernelWeight: 0, health: 'down', reason: 'HTTP 503 from 10.1.0.2:80/healthz', why: 'down: weight 0' });
+    expect(rs).toMatchObject({
+      rs: '10.1.0.2:80',
+      configuredWeight: 50,
+      desiredWeight: 0,
+      kernelWeight: 0,
+      health: 'down',
+      reason: 'HTTP 503 from 10.1.0.2:80/healthz',
+      why: 'down: weight 0',
+    });
     expect(s.virtualServers[0]).toMatchObject({ name: 'web', service: WEB, inKernel: true });
   });
 });

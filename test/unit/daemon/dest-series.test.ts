@@ -2,18 +2,41 @@
 import { describe, expect, it } from 'vitest';
 import { escapeLabelValue, renderDestSeries } from '../../../src/metrics/dest-series.js';
 
-const stats = { conns: 42n, inpkts: 10n, outpkts: 9n, inbytes: 1000n, outbytes: 2000n, cps: 0n, inpps: 0n, outpps: 0n, inbps: 0n, outbps: 0n };
+const stats = {
+  conns: 42n,
+  inpkts: 10n,
+  outpkts: 9n,
+  inbytes: 1000n,
+  outbytes: 2000n,
+  cps: 0n,
+  inpps: 0n,
+  outpps: 0n,
+  inbps: 0n,
+  outbps: 0n,
+};
 
 describe('renderDestSeries', () => {
   it('writes HELP and TYPE once per family and one line per destination that has the value', () => {
     const t = renderDestSeries([
-      { vs: 'web', rs: '10.0.0.2:80', configuredWeight: 100, weight: 0, up: false, drained: false, active: 3, inactive: 1, stats },
+      {
+        vs: 'web',
+        rs: '10.0.0.2:80',
+        configuredWeight: 100,
+        weight: 0,
+        up: false,
+        drained: false,
+        active: 3,
+        inactive: 1,
+        stats,
+      },
       { vs: 'web', rs: '[2001:db8::1]:80', configuredWeight: 50, up: true, drained: true },
     ]);
     const lines = t.trimEnd().split('\n');
     expect(lines.filter((l) => l === '# TYPE lvsd_destination_weight gauge')).toHaveLength(1);
     expect(lines).toContain('# TYPE lvsd_ipvs_bytes_total counter');
-    expect(lines.filter((l) => l.startsWith('lvsd_destination_weight{'))).toEqual(['lvsd_destination_weight{vs="web",rs="10.0.0.2:80"} 0']);
+    expect(lines.filter((l) => l.startsWith('lvsd_destination_weight{'))).toEqual([
+      'lvsd_destination_weight{vs="web",rs="10.0.0.2:80"} 0',
+    ]);
     expect(lines).toContain('lvsd_destination_configured_weight{vs="web",rs="[2001:db8::1]:80"} 50');
     expect(lines).toContain('lvsd_destination_drained{vs="web",rs="[2001:db8::1]:80"} 1');
     expect(lines).toContain('lvsd_ipvs_connections_total{vs="web",rs="10.0.0.2:80"} 42');
@@ -30,6 +53,8 @@ describe('renderDestSeries', () => {
 
   it('escapes backslash, double quote and newline in label values', () => {
     expect(escapeLabelValue('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
-    expect(renderDestSeries([{ vs: 'x"y', rs: '1.2.3.4:80', configuredWeight: 1, up: true, drained: false }])).toContain('lvsd_destination_up{vs="x\\"y",rs="1.2.3.4:80"} 1');
+    expect(
+      renderDestSeries([{ vs: 'x"y', rs: '1.2.3.4:80', configuredWeight: 1, up: true, drained: false }]),
+    ).toContain('lvsd_destination_up{vs="x\\"y",rs="1.2.3.4:80"} 1');
   });
 });

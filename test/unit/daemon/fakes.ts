@@ -7,7 +7,16 @@ import pino from 'pino';
 import type { IpvsTable, TableService } from '../../../src/ipvs/types.js';
 import { serviceKey, destKey } from '../../../src/ipvs/types.js';
 import type {
-  ConfigModel, HealthEventLike, HealthPort, HealthStatusLike, Loaded, PlanInput, PlanOutput, ReconcilerPort, Target, VrrpPort,
+  ConfigModel,
+  HealthEventLike,
+  HealthPort,
+  HealthStatusLike,
+  Loaded,
+  PlanInput,
+  PlanOutput,
+  ReconcilerPort,
+  Target,
+  VrrpPort,
 } from '../../../src/daemon/ports.js';
 
 /** The fake config: virtual servers with real servers "addr:port" → weight. */
@@ -15,7 +24,14 @@ export interface FakeConfig {
   resync: number;
   onShutdown: 'keep' | 'remove';
   stateFile?: string;
-  vs: Array<{ name: string; address: string; port: number; rs: Record<string, number>; checked?: boolean; quorum?: number }>;
+  vs: Array<{
+    name: string;
+    address: string;
+    port: number;
+    rs: Record<string, number>;
+    checked?: boolean;
+    quorum?: number;
+  }>;
   vrrp?: string[];
 }
 
@@ -30,18 +46,39 @@ export function fakeModel(files: Map<string, FakeConfig | string>): ConfigModel<
       return { ok: true, config: structuredClone(f) };
     },
     globals: (c: FakeConfig) => ({
-      routerId: 'test', logLevel: 'silent', controlSocket: '/nonexistent', resyncIntervalMs: c.resync,
-      onShutdown: c.onShutdown, removal: 'drain' as const, stateFile: c.stateFile,
+      routerId: 'test',
+      logLevel: 'silent',
+      controlSocket: '/nonexistent',
+      resyncIntervalMs: c.resync,
+      onShutdown: c.onShutdown,
+      removal: 'drain' as const,
+      stateFile: c.stateFile,
     }),
     targets: (c: FakeConfig): Target[] =>
-      c.vs.flatMap((v) => (v.checked === false ? [] : Object.keys(v.rs).map((rs) => ({ id: `${v.name}|${rs}`, address: rs.split(':')[0], port: Number(rs.split(':')[1]), spec: { type: 'tcp' } })))),
+      c.vs.flatMap((v) =>
+        v.checked === false
+          ? []
+          : Object.keys(v.rs).map((rs) => ({
+              id: `${v.name}|${rs}`,
+              address: rs.split(':')[0],
+              port: Number(rs.split(':')[1]),
+              spec: { type: 'tcp' },
+            })),
+      ),
     virtualServers: (c: FakeConfig) =>
       c.vs.map((v) => ({
-        name: v.name, serviceKey: key(v), scheduler: 'wrr',
-        realServers: Object.entries(v.rs).map(([rs, w]) => ({ rs, configuredWeight: w, healthId: v.checked === false ? undefined : `${v.name}|${rs}` })),
+        name: v.name,
+        serviceKey: key(v),
+        scheduler: 'wrr',
+        realServers: Object.entries(v.rs).map(([rs, w]) => ({
+          rs,
+          configuredWeight: w,
+          healthId: v.checked === false ? undefined : `${v.name}|${rs}`,
+        })),
       })),
     ownedKeys: (c: FakeConfig) => c.vs.map(key),
-    diffSummary: (a: FakeConfig, b: FakeConfig) => `+${b.vs.filter((v) => !a.vs.some((x) => x.name === v.name)).length} services`,
+    diffSummary: (a: FakeConfig, b: FakeConfig) =>
+      `+${b.vs.filter((v) => !a.vs.some((x) => x.name === v.name)).length} services`,
     plan: (input: PlanInput<FakeConfig>, memory: unknown) => {
       m.plans++;
       return { out: plan(input), memory: ((memory as number) ?? 0) + 1 };
@@ -67,10 +104,25 @@ function plan(input: PlanInput<FakeConfig>): PlanOutput {
       live += weight;
       explain.set(`${v.name}|${rs}`, drained ? 'drained' : h.up ? 'healthy' : 'down: weight 0');
       const [address, port] = [rs.split(':')[0], Number(rs.split(':')[1])];
-      return { af: 'inet' as const, address, port, forwarding: 'nat' as const, weight, upperThreshold: 0, lowerThreshold: 0 };
+      return {
+        af: 'inet' as const,
+        address,
+        port,
+        forwarding: 'nat' as const,
+        weight,
+        upperThreshold: 0,
+        lowerThreshold: 0,
+      };
     });
     if (live < (v.quorum ?? 1)) below.add(v.name);
-    return { id: { af: 'inet', protocol: 'tcp', address: v.address, port: v.port }, scheduler: 'wrr', flags: 0, timeout: 0, netmask: 0xffffffff, destinations };
+    return {
+      id: { af: 'inet', protocol: 'tcp', address: v.address, port: v.port },
+      scheduler: 'wrr',
+      flags: 0,
+      timeout: 0,
+      netmask: 0xffffffff,
+      destinations,
+    };
   });
   return { table: { services }, explain, belowQuorum: below };
 }
@@ -101,7 +153,12 @@ export class FakeHealth implements HealthPort {
   /** Sets a verdict and emits the transition. */
   set(id: string, to: 'up' | 'down', reason: string): void {
     const from = this.status(id)?.state ?? 'up';
-    this.states.set(id, { state: to, since: Date.now(), reason, lastResults: [{ ok: to === 'up', at: Date.now(), ms: 1, detail: reason }] });
+    this.states.set(id, {
+      state: to,
+      since: Date.now(),
+      reason,
+      lastResults: [{ ok: to === 'up', at: Date.now(), ms: 1, detail: reason }],
+    });
     for (const cb of this.cbs) cb({ id, from, to, reason, at: Date.now() });
   }
 }
@@ -120,7 +177,9 @@ export class FakeReconciler implements ReconcilerPort {
     if (this.gate) await this.gate;
     const ops: string[] = [];
     const keep = this.table.services.filter((s) => !owned.has(serviceKey(s.id)));
-    for (const s of this.table.services) if (owned.has(serviceKey(s.id)) && !desired.services.some((d) => serviceKey(d.id) === serviceKey(s.id))) ops.push(`del ${serviceKey(s.id)}`);
+    for (const s of this.table.services)
+      if (owned.has(serviceKey(s.id)) && !desired.services.some((d) => serviceKey(d.id) === serviceKey(s.id)))
+        ops.push(`del ${serviceKey(s.id)}`);
     for (const d of desired.services) ops.push(...this.diffService(d));
     this.table = { services: [...keep, ...structuredClone(desired.services)] };
     this.writes += ops.length;
@@ -136,7 +195,8 @@ export class FakeReconciler implements ReconcilerPort {
       if (!c) ops.push(`add-dest ${destKey(x)}`);
       else if (c.weight !== x.weight) ops.push(`edit-dest ${destKey(x)} ${x.weight}`);
     }
-    for (const c of cur.destinations) if (!d.destinations.some((x) => destKey(x) === destKey(c))) ops.push(`del-dest ${destKey(c)}`);
+    for (const c of cur.destinations)
+      if (!d.destinations.some((x) => destKey(x) === destKey(c))) ops.push(`del-dest ${destKey(c)}`);
     return ops;
   }
 
@@ -145,7 +205,8 @@ export class FakeReconciler implements ReconcilerPort {
   }
 
   weight(svc: string, rs: string): number | undefined {
-    return this.table.services.find((s) => serviceKey(s.id) === svc)?.destinations.find((d) => destKey(d) === rs)?.weight;
+    return this.table.services.find((s) => serviceKey(s.id) === svc)?.destinations.find((d) => destKey(d) === rs)
+      ?.weight;
   }
 }
 
@@ -153,16 +214,30 @@ export class FakeReconciler implements ReconcilerPort {
 export class FakeVrrp implements VrrpPort {
   calls: string[] = [];
   constructor(public instances: unknown[]) {}
-  async start() { this.calls.push('start'); }
-  async reload(i: unknown[]) { this.instances = i; this.calls.push('reload'); }
-  setVirtualServerDown(name: string, below: boolean) { this.calls.push(`vs ${name} ${below ? 'down' : 'up'}`); }
-  status() { return [{ name: 'VI_1', state: 'MASTER', priority: 100, effectivePriority: 100, since: 0, reason: 'test' }]; }
-  async stop() { this.calls.push('stop'); }
+  async start() {
+    this.calls.push('start');
+  }
+  async reload(i: unknown[]) {
+    this.instances = i;
+    this.calls.push('reload');
+  }
+  setVirtualServerDown(name: string, below: boolean) {
+    this.calls.push(`vs ${name} ${below ? 'down' : 'up'}`);
+  }
+  status() {
+    return [{ name: 'VI_1', state: 'MASTER', priority: 100, effectivePriority: 100, since: 0, reason: 'test' }];
+  }
+  async stop() {
+    this.calls.push('stop');
+  }
 }
 
 /** A silent logger that keeps every record (for asserting log lines). */
 export function memoryLogger(): { log: pino.Logger; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'trace' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const log = pino(
+    { level: 'trace' },
+    { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
+  );
   return { log, lines };
 }

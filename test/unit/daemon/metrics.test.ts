@@ -13,8 +13,28 @@ describe('daemon metrics', () => {
     const m = new DaemonMetrics(async () => {
       calls++;
       return [
-        { vs: 'web', rs: '10.0.0.2:80', configuredWeight: 100, weight: 0, up: false, drained: false, active: 3, inactive: 1,
-          stats: { conns: 42n, inpkts: 10n, outpkts: 9n, inbytes: 1000n, outbytes: 2000n, cps: 0n, inpps: 0n, outpps: 0n, inbps: 0n, outbps: 0n } },
+        {
+          vs: 'web',
+          rs: '10.0.0.2:80',
+          configuredWeight: 100,
+          weight: 0,
+          up: false,
+          drained: false,
+          active: 3,
+          inactive: 1,
+          stats: {
+            conns: 42n,
+            inpkts: 10n,
+            outpkts: 9n,
+            inbytes: 1000n,
+            outbytes: 2000n,
+            cps: 0n,
+            inpps: 0n,
+            outpps: 0n,
+            inbps: 0n,
+            outbps: 0n,
+          },
+        },
         { vs: 'web', rs: '10.0.0.3:80', configuredWeight: 50, up: true, drained: true },
       ];
     });

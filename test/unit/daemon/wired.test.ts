@@ -20,8 +20,11 @@ import { FakeHealth, memoryLogger } from './fakes.js';
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function text(o: { weight?: number; scheduler?: string; third?: boolean; extra?: string; global?: string } = {}): string {
-  const rs = (a: string, w = 10) => `  [[virtual_server.real_server]]\n  address = "${a}"\n  port = 8080\n  weight = ${w}\n`;
+function text(
+  o: { weight?: number; scheduler?: string; third?: boolean; extra?: string; global?: string } = {},
+): string {
+  const rs = (a: string, w = 10) =>
+    `  [[virtual_server.real_server]]\n  address = "${a}"\n  port = 8080\n  weight = ${w}\n`;
   return `[global]\ncontrol_socket = "/tmp/x.sock"\nstate_file = "/tmp/x.json"\n${o.global ?? ''}
 [[virtual_server]]\nname = "web"\naddress = "10.0.0.1"\nport = 80\nscheduler = "${o.scheduler ?? 'wrr'}"
 ${rs('10.1.0.1', o.weight ?? 10)}${rs('10.1.0.2')}${o.third === false ? '' : rs('10.1.0.3')}
@@ -41,8 +44,17 @@ async function setup(t = text(), initial?: MemoryDataplane, stateFile?: string, 
   const { log, lines } = memoryLogger();
   const reconciler = new Reconciler({ dataplane: dp, clock, log });
   const d = new Daemon<Config>({
-    model: configModel(planner, summary, memoryCodec), configPath: file, config: loaded.config, reconciler, readTable: () => dp.read(),
-    dataplaneKind: 'memory', health: new FakeHealth(), overrides: loadedOverrides(stateFile), clock, log, wallClock,
+    model: configModel(planner, summary, memoryCodec),
+    configPath: file,
+    config: loaded.config,
+    reconciler,
+    readTable: () => dp.read(),
+    dataplaneKind: 'memory',
+    health: new FakeHealth(),
+    overrides: loadedOverrides(stateFile),
+    clock,
+    log,
+    wallClock,
   });
   const write = (t2: string) => writeFileSync(file, t2);
   return { d, dp, write, lines, clock };
@@ -67,7 +79,7 @@ describe('daemon + real planner/reconciler/memory dataplane', () => {
     await a.d.reload();
     await a.d.requestPass('test');
     await a.d.stop(); // crash-like: the kernel keeps its table; a new process starts with the new config only
-    const kept = new MemoryDataplane((await a.dp.read()));
+    const kept = new MemoryDataplane(await a.dp.read());
     kept.setConns(svc, { address: '10.1.0.3', port: 8080 }, { active: 5 });
     const b = await setup(text({ third: false }), kept, stateFile);
     await b.d.start();
@@ -77,7 +89,10 @@ describe('daemon + real planner/reconciler/memory dataplane', () => {
     b.dp.setConns(svc, { address: '10.1.0.3', port: 8080 }, { active: 0 });
     await b.d.requestPass('test');
     await b.d.requestPass('test');
-    expect((await b.dp.read()).services.find((s) => s.id.port === 80)!.destinations.map((x) => x.address)).toEqual(['10.1.0.1', '10.1.0.2']);
+    expect((await b.dp.read()).services.find((s) => s.id.port === 80)!.destinations.map((x) => x.address)).toEqual([
+      '10.1.0.1',
+      '10.1.0.2',
+    ]);
   });
 
   it('a restart does not extend drain_timeout: the restored drain keeps the deadline it began with', async () => {
@@ -108,7 +123,8 @@ describe('daemon + real planner/reconciler/memory dataplane', () => {
     const b = await setup(text({ global, third: false }), kept, stateFile, () => wall + clockNow());
     clockNow = () => b.clock.now();
     await b.d.start();
-    const dests = async () => (await b.dp.read()).services.find((x) => x.id.port === 80)!.destinations.map((x) => `${x.address}/${x.weight}`);
+    const dests = async () =>
+      (await b.dp.read()).services.find((x) => x.id.port === 80)!.destinations.map((x) => `${x.address}/${x.weight}`);
     expect(await dests()).toEqual(['10.1.0.1/10', '10.1.0.2/10', '10.1.0.3/0']); // still draining
     b.clock.advance(2500);
     await b.d.requestPass('test');
@@ -130,7 +146,10 @@ describe('daemon + real planner/reconciler/memory dataplane', () => {
     const { d, dp, write } = await setup();
     await d.start();
     write(text({ weight: 11 }));
-    expect(await d.reload()).toMatchObject({ ok: true, summary: '+0 services -0 services ~0 services, +0 dests -0 dests ~1 dests' });
+    expect(await d.reload()).toMatchObject({
+      ok: true,
+      summary: '+0 services -0 services ~0 services, +0 dests -0 dests ~1 dests',
+    });
     expect(dp.writes).toBe(7);
     expect((await dp.read()).services[0].destinations.find((x) => x.address === '10.1.0.1')?.weight).toBe(11);
     write(text({ weight: 11, scheduler: 'lc' }));
@@ -142,15 +161,26 @@ describe('daemon + real planner/reconciler/memory dataplane', () => {
   it('a removed real server drains (weight 0, kept) by default, and is deleted with removal = "delete"', async () => {
     const a = await setup();
     await a.d.start();
-    a.dp.setConns({ af: 'inet', protocol: 'tcp', address: '10.0.0.1', port: 80 }, { address: '10.1.0.3', port: 8080 }, { active: 2 });
+    a.dp.setConns(
+      { af: 'inet', protocol: 'tcp', address: '10.0.0.1', port: 80 },
+      { address: '10.1.0.3', port: 8080 },
+      { active: 2 },
+    );
     a.write(text({ third: false }));
     await a.d.reload();
     const web = (await a.dp.read()).services.find((s) => s.id.port === 80)!;
     expect(web.destinations.find((x) => x.address === '10.1.0.3')?.weight).toBe(0);
-    a.dp.setConns({ af: 'inet', protocol: 'tcp', address: '10.0.0.1', port: 80 }, { address: '10.1.0.3', port: 8080 }, { active: 0 });
+    a.dp.setConns(
+      { af: 'inet', protocol: 'tcp', address: '10.0.0.1', port: 80 },
+      { address: '10.1.0.3', port: 8080 },
+      { active: 0 },
+    );
     await a.d.requestPass('test');
     await a.d.requestPass('test');
-    expect((await a.dp.read()).services.find((s) => s.id.port === 80)!.destinations.map((x) => x.address)).toEqual(['10.1.0.1', '10.1.0.2']);
+    expect((await a.dp.read()).services.find((s) => s.id.port === 80)!.destinations.map((x) => x.address)).toEqual([
+      '10.1.0.1',
+      '10.1.0.2',
+    ]);
 
     const b = await setup(text({ global: 'removal = "delete"' }));
     await b.d.start();
@@ -167,25 +197,66 @@ describe('daemon + real planner/reconciler/memory dataplane', () => {
     const r = await d.reload();
     expect(r.ok).toBe(false);
     expect(dp.writes).toBe(6);
-    expect(lines.some((l) => l.msg === 'reload rejected' && String(l.path).startsWith('virtual_server[1] (dns).port'))).toBe(true);
+    expect(
+      lines.some((l) => l.msg === 'reload rejected' && String(l.path).startsWith('virtual_server[1] (dns).port')),
+    ).toBe(true);
   });
 
   it('startup adopts existing entries (no flush, no rewrite) and never touches an unowned service', async () => {
     const pre = new MemoryDataplane({
       services: [
-        { id: { af: 'inet', protocol: 'tcp', address: '10.9.9.9', port: 80 }, scheduler: 'rr', flags: 0, timeout: 0, netmask: 0xffffffff, destinations: [] },
-        { id: { af: 'inet', protocol: 'udp', address: '10.0.0.1', port: 53 }, scheduler: 'wlc', flags: 0, timeout: 0, netmask: 0xffffffff,
-          destinations: [{ af: 'inet', address: '10.1.0.1', port: 8080, forwarding: 'nat', weight: 10, upperThreshold: 0, lowerThreshold: 0 }] },
+        {
+          id: { af: 'inet', protocol: 'tcp', address: '10.9.9.9', port: 80 },
+          scheduler: 'rr',
+          flags: 0,
+          timeout: 0,
+          netmask: 0xffffffff,
+          destinations: [],
+        },
+        {
+          id: { af: 'inet', protocol: 'udp', address: '10.0.0.1', port: 53 },
+          scheduler: 'wlc',
+          flags: 0,
+          timeout: 0,
+          netmask: 0xffffffff,
+          destinations: [
+            {
+              af: 'inet',
+              address: '10.1.0.1',
+              port: 8080,
+              forwarding: 'nat',
+              weight: 10,
+              upperThreshold: 0,
+              lowerThreshold: 0,
+            },
+          ],
+        },
       ],
     });
     const { d, dp } = await setup(text(), pre);
     await d.start();
     expect(dp.writes).toBe(1 + 3); // add web + its 3 dests; dns adopted as is
-    expect((await dp.read()).services.map((s) => `${s.id.protocol} ${s.id.address}:${s.id.port}`).sort()).toEqual(['tcp 10.0.0.1:80', 'tcp 10.9.9.9:80', 'udp 10.0.0.1:53']);
+    expect((await dp.read()).services.map((s) => `${s.id.protocol} ${s.id.address}:${s.id.port}`).sort()).toEqual([
+      'tcp 10.0.0.1:80',
+      'tcp 10.9.9.9:80',
+      'udp 10.0.0.1:53',
+    ]);
   });
 
   it('on_shutdown = "remove" deletes owned services only; "keep" writes nothing', async () => {
-    const pre = () => new MemoryDataplane({ services: [{ id: { af: 'inet', protocol: 'tcp', address: '10.9.9.9', port: 80 }, scheduler: 'rr', flags: 0, timeout: 0, netmask: 0xffffffff, destinations: [] }] });
+    const pre = () =>
+      new MemoryDataplane({
+        services: [
+          {
+            id: { af: 'inet', protocol: 'tcp', address: '10.9.9.9', port: 80 },
+            scheduler: 'rr',
+            flags: 0,
+            timeout: 0,
+            netmask: 0xffffffff,
+            destinations: [],
+          },
+        ],
+      });
     const rm = await setup(text({ global: 'on_shutdown = "remove"' }), pre());
     await rm.d.start();
     await rm.d.stop();
@@ -203,7 +274,13 @@ describe('daemon + real planner/reconciler/memory dataplane', () => {
     await d.start();
     const s = await d.status();
     const rs = s.virtualServers[0].realServers[0];
-    expect(rs).toMatchObject({ rs: '10.1.0.1:8080', configuredWeight: 10, desiredWeight: 10, kernelWeight: 10, health: 'unchecked' });
+    expect(rs).toMatchObject({
+      rs: '10.1.0.1:8080',
+      configuredWeight: 10,
+      desiredWeight: 10,
+      kernelWeight: 10,
+      health: 'unchecked',
+    });
     await d.drain('web', '10.1.0.2:8080');
     const after = (await d.status()).virtualServers[0].realServers[1];
     expect(after.drained).toBe(true);

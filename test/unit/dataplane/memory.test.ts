@@ -7,7 +7,14 @@ import { NetlinkError } from '../../../src/netlink/errors.js';
 const id: ServiceId = { af: 'inet', protocol: 'tcp', address: '10.0.0.1', port: 80 };
 const svc: Service = { id, scheduler: 'wlc', flags: 0, timeout: 0, netmask: 0xffffffff };
 const dest = (address: string, weight = 1, extra: Partial<Destination> = {}): Destination => ({
-  af: 'inet', address, port: 8080, forwarding: 'nat', weight, upperThreshold: 0, lowerThreshold: 0, ...extra,
+  af: 'inet',
+  address,
+  port: 8080,
+  forwarding: 'nat',
+  weight,
+  upperThreshold: 0,
+  lowerThreshold: 0,
+  ...extra,
 });
 
 async function one(dp: MemoryDataplane, op: Op): Promise<string | undefined> {
@@ -27,7 +34,9 @@ describe('MemoryDataplane', () => {
     const t = await dp.read();
     expect(t.services).toHaveLength(1);
     expect(t.services[0]!.scheduler).toBe('rr');
-    expect(t.services[0]!.destinations.map((d) => [d.address, d.weight, d.conns])).toEqual([['10.0.1.1', 7, { active: 0, inactive: 0, persistent: 0 }]]);
+    expect(t.services[0]!.destinations.map((d) => [d.address, d.weight, d.conns])).toEqual([
+      ['10.0.1.1', 7, { active: 0, inactive: 0, persistent: 0 }],
+    ]);
     expect(await one(dp, { op: 'del-dest', service: id, dest: dest('10.0.1.1') })).toBeUndefined();
     expect(await one(dp, { op: 'del-service', id })).toBeUndefined();
     expect((await dp.read()).services).toEqual([]);
@@ -42,16 +51,29 @@ describe('MemoryDataplane', () => {
     expect(await one(dp, { op: 'del-service', id })).toBe('ESRCH');
     expect(await one(dp, { op: 'add-service', service: { ...svc, scheduler: 'wrrr' } })).toBe('ENOENT');
     expect(await one(dp, { op: 'add-service', service: { ...svc, pe: 'http' } })).toBe('ENOENT');
-    expect(await one(dp, { op: 'add-service', service: { ...svc, id: { af: 'inet6', protocol: 'tcp', address: '::1', port: 80 }, netmask: 129 } })).toBe('EINVAL');
+    expect(
+      await one(dp, {
+        op: 'add-service',
+        service: { ...svc, id: { af: 'inet6', protocol: 'tcp', address: '::1', port: 80 }, netmask: 129 },
+      }),
+    ).toBe('EINVAL');
     await one(dp, { op: 'add-service', service: svc });
     expect(await one(dp, { op: 'add-service', service: svc })).toBe('EEXIST');
     expect(await one(dp, { op: 'del-dest', service: id, dest: dest('10.0.1.9') })).toBe('ENOENT');
     expect(await one(dp, { op: 'edit-dest', service: id, dest: dest('10.0.1.9') })).toBe('ENOENT');
     expect(await one(dp, { op: 'add-dest', service: id, dest: dest('10.0.1.1', -1) })).toBe('ERANGE');
     expect(await one(dp, { op: 'add-dest', service: id, dest: dest('10.0.1.1', 2 ** 31) })).toBe('ERANGE');
-    expect(await one(dp, { op: 'add-dest', service: id, dest: dest('10.0.1.1', 1, { upperThreshold: 1, lowerThreshold: 2 }) })).toBe('ERANGE');
+    expect(
+      await one(dp, {
+        op: 'add-dest',
+        service: id,
+        dest: dest('10.0.1.1', 1, { upperThreshold: 1, lowerThreshold: 2 }),
+      }),
+    ).toBe('ERANGE');
     expect(await one(dp, { op: 'add-dest', service: id, dest: dest('::2', 1, { af: 'inet6' }) })).toBe('EINVAL');
-    expect(await one(dp, { op: 'add-dest', service: id, dest: dest('10.0.1.1', 1, { forwarding: 'tun', tunType: 'gue' }) })).toBe('EINVAL');
+    expect(
+      await one(dp, { op: 'add-dest', service: id, dest: dest('10.0.1.1', 1, { forwarding: 'tun', tunType: 'gue' }) }),
+    ).toBe('EINVAL');
     expect(await one(dp, { op: 'add-dest', service: id, dest: dest('10.0.1.1') })).toBeUndefined();
     expect(await one(dp, { op: 'add-dest', service: id, dest: dest('10.0.1.1') })).toBe('EEXIST');
     expect(await one(dp, { op: 'edit-dest', service: id, dest: dest('10.0.1.1', -5) })).toBe('ERANGE');
@@ -61,13 +83,21 @@ describe('MemoryDataplane', () => {
   it('accepts a DR dest whose port differs from the service port, like the kernel', async () => {
     const dp = new MemoryDataplane();
     await one(dp, { op: 'add-service', service: svc });
-    expect(await one(dp, { op: 'add-dest', service: id, dest: dest('10.0.1.1', 1, { forwarding: 'dr' }) })).toBeUndefined();
+    expect(
+      await one(dp, { op: 'add-dest', service: id, dest: dest('10.0.1.1', 1, { forwarding: 'dr' }) }),
+    ).toBeUndefined();
   });
 
   it('accepts a mixed-family dest with tun forwarding', async () => {
     const dp = new MemoryDataplane();
     await one(dp, { op: 'add-service', service: svc });
-    expect(await one(dp, { op: 'add-dest', service: id, dest: dest('2001:db8::2', 1, { af: 'inet6', forwarding: 'tun', tunType: 'ipip' }) })).toBeUndefined();
+    expect(
+      await one(dp, {
+        op: 'add-dest',
+        service: id,
+        dest: dest('2001:db8::2', 1, { af: 'inet6', forwarding: 'tun', tunType: 'ipip' }),
+      }),
+    ).toBeUndefined();
   });
 
   it('names failed ops like the kernel dataplane', async () => {
@@ -79,16 +109,26 @@ describe('MemoryDataplane', () => {
 
   it('keeps going after a failed op, one result per op', async () => {
     const dp = new MemoryDataplane();
-    const rs = await dp.apply([{ op: 'add-dest', service: id, dest: dest('10.0.1.1') }, { op: 'add-service', service: svc }, { op: 'add-dest', service: id, dest: dest('10.0.1.1') }]);
+    const rs = await dp.apply([
+      { op: 'add-dest', service: id, dest: dest('10.0.1.1') },
+      { op: 'add-service', service: svc },
+      { op: 'add-dest', service: id, dest: dest('10.0.1.1') },
+    ]);
     expect(rs.map((r) => r.ok)).toEqual([false, true, true]);
   });
 
   it('simulates connections per dest and forgets them with the dest', async () => {
     const dp = new MemoryDataplane();
-    await dp.apply([{ op: 'add-service', service: svc }, { op: 'add-dest', service: id, dest: dest('10.0.1.1') }]);
+    await dp.apply([
+      { op: 'add-service', service: svc },
+      { op: 'add-dest', service: id, dest: dest('10.0.1.1') },
+    ]);
     dp.setConns(id, { address: '10.0.1.1', port: 8080 }, { active: 3, inactive: 2 });
     expect(dp.snapshot().services[0]!.destinations[0]!.conns).toEqual({ active: 3, inactive: 2, persistent: 0 });
-    await dp.apply([{ op: 'del-dest', service: id, dest: dest('10.0.1.1') }, { op: 'add-dest', service: id, dest: dest('10.0.1.1') }]);
+    await dp.apply([
+      { op: 'del-dest', service: id, dest: dest('10.0.1.1') },
+      { op: 'add-dest', service: id, dest: dest('10.0.1.1') },
+    ]);
     expect(dp.snapshot().services[0]!.destinations[0]!.conns).toEqual({ active: 0, inactive: 0, persistent: 0 });
   });
 

@@ -13,9 +13,18 @@ describe('checker helpers', () => {
     expect(endpoint('2001:db8::1', 443)).toBe('[2001:db8::1]:443');
   });
   it('describeError prefers errno codes, also from a cause', () => {
-    expect(describeError('connect', Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe('connect ECONNREFUSED');
-    expect(describeError('HTTP', new Error('fetch failed', { cause: Object.assign(new Error('y'), { code: 'ECONNRESET' }) }))).toBe('HTTP ECONNRESET');
-    expect(describeError('TLS', Object.assign(new Error('bad name'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }))).toBe('TLS ERR_TLS_CERT_ALTNAME_INVALID: bad name');
+    expect(describeError('connect', Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(
+      'connect ECONNREFUSED',
+    );
+    expect(
+      describeError(
+        'HTTP',
+        new Error('fetch failed', { cause: Object.assign(new Error('y'), { code: 'ECONNRESET' }) }),
+      ),
+    ).toBe('HTTP ECONNRESET');
+    expect(describeError('TLS', Object.assign(new Error('bad name'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }))).toBe(
+      'TLS ERR_TLS_CERT_ALTNAME_INVALID: bad name',
+    );
     expect(describeError('x', 'boom')).toBe('x failed: boom');
   });
 });
@@ -30,24 +39,50 @@ describe('registry', () => {
 });
 
 describe('dns judgement', () => {
-  const spec = (o: Record<string, unknown> = {}) => checkSchema.parse({ type: 'dns', name: 'www.x.test', ...o }) as Extract<ReturnType<typeof checkSchema.parse>, { type: 'dns' }>;
+  const spec = (o: Record<string, unknown> = {}) =>
+    checkSchema.parse({ type: 'dns', name: 'www.x.test', ...o }) as Extract<
+      ReturnType<typeof checkSchema.parse>,
+      { type: 'dns' }
+    >;
   const a = (data: string) => ({ type: 'A' as const, name: 'www.x.test', data });
   it('NOERROR with an answer is up; NXDOMAIN, SERVFAIL and empty answers are down', () => {
-    expect(judgeReply({ type: 'response', rcode: 'NOERROR', answers: [a('10.1.2.3')] }, spec(), 'S')).toEqual({ ok: true, detail: 'DNS NOERROR for A www.x.test from S (1 answer)' });
-    expect(judgeReply({ type: 'response', rcode: 'NXDOMAIN', answers: [] }, spec(), 'S')).toEqual({ ok: false, detail: 'DNS NXDOMAIN for A www.x.test from S' });
-    expect(judgeReply({ type: 'response', rcode: 'SERVFAIL' }, spec(), 'S').detail).toBe('DNS SERVFAIL for A www.x.test from S');
-    expect(judgeReply({ type: 'response', rcode: 'NOERROR', answers: [] }, spec(), 'S')).toEqual({ ok: false, detail: 'DNS NOERROR but no A answer for www.x.test from S' });
+    expect(judgeReply({ type: 'response', rcode: 'NOERROR', answers: [a('10.1.2.3')] }, spec(), 'S')).toEqual({
+      ok: true,
+      detail: 'DNS NOERROR for A www.x.test from S (1 answer)',
+    });
+    expect(judgeReply({ type: 'response', rcode: 'NXDOMAIN', answers: [] }, spec(), 'S')).toEqual({
+      ok: false,
+      detail: 'DNS NXDOMAIN for A www.x.test from S',
+    });
+    expect(judgeReply({ type: 'response', rcode: 'SERVFAIL' }, spec(), 'S').detail).toBe(
+      'DNS SERVFAIL for A www.x.test from S',
+    );
+    expect(judgeReply({ type: 'response', rcode: 'NOERROR', answers: [] }, spec(), 'S')).toEqual({
+      ok: false,
+      detail: 'DNS NOERROR but no A answer for www.x.test from S',
+    });
   });
   it('expect_answer must match one answer', () => {
-    const r = judgeReply({ type: 'response', rcode: 'NOERROR', answers: [a('10.1.2.3'), a('10.1.2.4')] }, spec({ expect_answer: '10.1.2.4' }), 'S');
-    expect(r.ok).toBe(true);
-    expect(judgeReply({ type: 'response', rcode: 'NOERROR', answers: [a('10.1.2.3')] }, spec({ expect_answer: '10.9.9.9' }), 'S').detail).toBe(
-      'DNS answers for A www.x.test from S do not include "10.9.9.9" (got 10.1.2.3)',
+    const r = judgeReply(
+      { type: 'response', rcode: 'NOERROR', answers: [a('10.1.2.3'), a('10.1.2.4')] },
+      spec({ expect_answer: '10.1.2.4' }),
+      'S',
     );
+    expect(r.ok).toBe(true);
+    expect(
+      judgeReply(
+        { type: 'response', rcode: 'NOERROR', answers: [a('10.1.2.3')] },
+        spec({ expect_answer: '10.9.9.9' }),
+        'S',
+      ).detail,
+    ).toBe('DNS answers for A www.x.test from S do not include "10.9.9.9" (got 10.1.2.3)');
   });
   it('renders record data for comparison', () => {
     expect(answerTexts({ type: 'TXT', data: [Buffer.from('v=1'), Buffer.from(';x')] })).toEqual(['v=1;x']);
-    expect(answerTexts({ type: 'SRV', data: { priority: 1, weight: 5, port: 80, target: 's.x' } })).toEqual(['s.x', '1 5 80 s.x']);
+    expect(answerTexts({ type: 'SRV', data: { priority: 1, weight: 5, port: 80, target: 's.x' } })).toEqual([
+      's.x',
+      '1 5 80 s.x',
+    ]);
     expect(answerTexts({ type: 'MX', data: { preference: 10, exchange: 'mx.x' } })).toEqual(['mx.x', '10 mx.x']);
     expect(answerTexts({ type: 'SOA', data: { mname: 'ns.x' } })).toEqual(['ns.x']);
     expect(answerTexts({ type: 'NULL', data: 42 })).toEqual([]);
@@ -79,7 +114,12 @@ describe('HealthMetrics', () => {
   it('registers exactly the four documented metrics', async () => {
     const reg = new Registry();
     new HealthMetrics(reg);
-    expect(reg.getMetricsAsArray().map((x) => x.name).sort()).toEqual([
+    expect(
+      reg
+        .getMetricsAsArray()
+        .map((x) => x.name)
+        .sort(),
+    ).toEqual([
       'lvsd_health_transitions_total',
       'lvsd_probe_duration_seconds',
       'lvsd_probes_in_flight',

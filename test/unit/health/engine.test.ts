@@ -38,12 +38,21 @@ afterEach(async () => {
   engines = [];
 });
 
-function setup(reply: (t: ProbeTarget, n: number) => Reply, opts: { random?: () => number; metrics?: HealthMetrics } = {}) {
+function setup(
+  reply: (t: ProbeTarget, n: number) => Reply,
+  opts: { random?: () => number; metrics?: HealthMetrics } = {},
+) {
   const clock = new ManualClock();
   const fake = fakeChecker('tcp', reply);
   fake.setNow(() => clock.now());
   let wall = 1_700_000_000_000;
-  const engine = new HealthEngine({ clock, random: opts.random ?? (() => 0.5), checkers: new Map([['tcp', fake.checker]]), wallClock: () => wall++, metrics: opts.metrics });
+  const engine = new HealthEngine({
+    clock,
+    random: opts.random ?? (() => 0.5),
+    checkers: new Map([['tcp', fake.checker]]),
+    wallClock: () => wall++,
+    metrics: opts.metrics,
+  });
   engines.push(engine);
   const events: HealthEvent[] = [];
   engine.onTransition((e) => events.push(e));
@@ -56,7 +65,8 @@ function setup(reply: (t: ProbeTarget, n: number) => Reply, opts: { random?: () 
   return { clock, engine, events, calls: fake.calls, step };
 }
 
-const spec = (over: Record<string, unknown> = {}) => checkSchema.parse({ type: 'tcp', interval: '1s', timeout: '500ms', rise: 2, fall: 2, ...over });
+const spec = (over: Record<string, unknown> = {}) =>
+  checkSchema.parse({ type: 'tcp', interval: '1s', timeout: '500ms', rise: 2, fall: 2, ...over });
 
 describe('HealthEngine timing', () => {
   it('spreads the first probe over one interval (warmup) and then keeps the interval', async () => {
@@ -123,7 +133,9 @@ describe('HealthEngine verdicts', () => {
     engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ retries: 1, retry_delay: '200ms' }) }]);
     await step(1000);
     expect(calls.map((c) => c.at)).toEqual([500, 700]);
-    expect(engine.status('a')!.lastResults).toEqual([expect.objectContaining({ ok: true, detail: 'connected (after 1 failed attempt)', ms: 200 })]);
+    expect(engine.status('a')!.lastResults).toEqual([
+      expect.objectContaining({ ok: true, detail: 'connected (after 1 failed attempt)', ms: 200 }),
+    ]);
   });
 
   it('a listener that throws does not stop other listeners or the engine', async () => {
@@ -207,15 +219,26 @@ describe('HealthEngine shared probes and setTargets diff', () => {
     const { engine } = setup(() => ok());
     engine.setTargets([{ id: 'keep', address: '10.0.0.1', port: 80, spec: spec() }]);
     const http = checkSchema.parse({ type: 'http' });
-    expect(() => engine.setTargets([{ id: 'x', address: '10.0.0.1', port: 80, spec: http }])).toThrow(expect.objectContaining({ code: 'EKIND', message: expect.stringMatching(/no checker for kind "http" \(target x\)/) }));
+    expect(() => engine.setTargets([{ id: 'x', address: '10.0.0.1', port: 80, spec: http }])).toThrow(
+      expect.objectContaining({
+        code: 'EKIND',
+        message: expect.stringMatching(/no checker for kind "http" \(target x\)/),
+      }),
+    );
     expect(engine.stats()).toMatchObject({ targets: 1, probes: 1 }); // nothing changed
   });
 
   it('uses connect_ip/connect_port instead of the real server address', async () => {
     const { engine, calls, step } = setup(() => ok());
-    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ connect_ip: '192.0.2.7', connect_port: 8081 }) }]);
+    engine.setTargets([
+      { id: 'a', address: '10.0.0.1', port: 80, spec: spec({ connect_ip: '192.0.2.7', connect_port: 8081 }) },
+    ]);
     await step(600);
-    expect(calls[0].target).toMatchObject({ address: '192.0.2.7', port: 8081, server: { address: '10.0.0.1', port: 80 } });
+    expect(calls[0].target).toMatchObject({
+      address: '192.0.2.7',
+      port: 8081,
+      server: { address: '10.0.0.1', port: 80 },
+    });
   });
 });
 
@@ -263,13 +286,24 @@ describe('HealthEngine attaches a large set over several clock turns', () => {
     const clock = new ManualClock();
     const fake = fakeChecker('tcp', () => ok());
     fake.setNow(() => clock.now());
-    const engine = new HealthEngine({ clock, random: () => 0, checkers: new Map([['tcp', fake.checker]]), wallClock: () => 1_700_000_000_000, attachChunk: chunk });
+    const engine = new HealthEngine({
+      clock,
+      random: () => 0,
+      checkers: new Map([['tcp', fake.checker]]),
+      wallClock: () => 1_700_000_000_000,
+      attachChunk: chunk,
+    });
     engines.push(engine);
     /** How many probes were attached when each probe call was made. */
     const attachedAtCall: number[] = [];
     fake.setNow(() => (attachedAtCall.push(engine.stats().probes), clock.now()));
     const targets = (ids: string[], over: Record<string, unknown> = {}) =>
-      ids.map((id, i) => ({ id, address: `10.0.0.${i + 1}`, port: 80, spec: spec({ warmup: false, initial: 'down', ...over }) }));
+      ids.map((id, i) => ({
+        id,
+        address: `10.0.0.${i + 1}`,
+        port: 80,
+        spec: spec({ warmup: false, initial: 'down', ...over }),
+      }));
     return { clock, engine, calls: fake.calls, targets, attachedAtCall };
   }
 
@@ -279,7 +313,12 @@ describe('HealthEngine attaches a large set over several clock turns', () => {
     engine.setTargets(targets(['a', 'b', 'c', 'd', 'e']));
     void engine.whenAttached().then(() => (attached = true));
     expect(engine.stats()).toMatchObject({ targets: 5, probes: 2 });
-    expect(engine.status('e')).toMatchObject({ state: 'down', reason: 'initial state down until proven (alpha)', lastResults: [], probes: 0 });
+    expect(engine.status('e')).toMatchObject({
+      state: 'down',
+      reason: 'initial state down until proven (alpha)',
+      lastResults: [],
+      probes: 0,
+    });
     expect(engine.status('nope')).toBeUndefined();
     await flush();
     expect(attached).toBe(false);

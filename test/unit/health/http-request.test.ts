@@ -3,21 +3,32 @@ import { defaultHost, encodeRequest, hostName, redirectHop, serverName } from '.
 
 describe('encodeRequest', () => {
   it('writes the request line, Host, User-Agent, connection: close', () => {
-    expect(encodeRequest({ method: 'GET', path: '/healthz?x=1', host: '10.0.0.2:8080', headers: {} }).toString('latin1')).toBe(
-      'GET /healthz?x=1 HTTP/1.1\r\nhost: 10.0.0.2:8080\r\nuser-agent: lvsd-health\r\nconnection: close\r\n\r\n',
-    );
+    expect(
+      encodeRequest({ method: 'GET', path: '/healthz?x=1', host: '10.0.0.2:8080', headers: {} }).toString('latin1'),
+    ).toBe('GET /healthz?x=1 HTTP/1.1\r\nhost: 10.0.0.2:8080\r\nuser-agent: lvsd-health\r\nconnection: close\r\n\r\n');
   });
 
   it('extra headers come after the defaults, and replace a default of the same name in any case', () => {
-    const r = encodeRequest({ method: 'GET', path: '/', host: 'a', headers: { 'X-Probe': '1', 'User-Agent': 'mine', HOST: 'vhost.test' } }).toString('latin1');
+    const r = encodeRequest({
+      method: 'GET',
+      path: '/',
+      host: 'a',
+      headers: { 'X-Probe': '1', 'User-Agent': 'mine', HOST: 'vhost.test' },
+    }).toString('latin1');
     expect(r).toBe('GET / HTTP/1.1\r\nX-Probe: 1\r\nUser-Agent: mine\r\nHOST: vhost.test\r\nconnection: close\r\n\r\n');
   });
 
   it('a body is sent as UTF-8 with its byte length; POST/PUT without a body send content-length: 0', () => {
     const r = encodeRequest({ method: 'POST', path: '/p', host: 'h', headers: {}, body: 'é=1' });
-    expect(r.toString('utf8')).toBe('POST /p HTTP/1.1\r\nhost: h\r\nuser-agent: lvsd-health\r\ncontent-length: 4\r\nconnection: close\r\n\r\né=1');
-    expect(encodeRequest({ method: 'PUT', path: '/', host: 'h', headers: {} }).toString()).toContain('\r\ncontent-length: 0\r\n');
-    expect(encodeRequest({ method: 'HEAD', path: '/', host: 'h', headers: {} }).toString()).not.toContain('content-length');
+    expect(r.toString('utf8')).toBe(
+      'POST /p HTTP/1.1\r\nhost: h\r\nuser-agent: lvsd-health\r\ncontent-length: 4\r\nconnection: close\r\n\r\né=1',
+    );
+    expect(encodeRequest({ method: 'PUT', path: '/', host: 'h', headers: {} }).toString()).toContain(
+      '\r\ncontent-length: 0\r\n',
+    );
+    expect(encodeRequest({ method: 'HEAD', path: '/', host: 'h', headers: {} }).toString()).not.toContain(
+      'content-length',
+    );
   });
 });
 
@@ -48,8 +59,16 @@ describe('host names', () => {
 describe('redirectHop', () => {
   const from = new URL('http://10.0.0.2:8080/a/b?q=1');
   it('resolves a relative Location against the request URL', () => {
-    expect(redirectHop(from, 301, 'c', 'GET')).toEqual({ url: new URL('http://10.0.0.2:8080/a/c'), method: 'GET', keepBody: true });
-    expect(redirectHop(from, 308, 'https://web.test/x', 'PUT')).toEqual({ url: new URL('https://web.test/x'), method: 'PUT', keepBody: true });
+    expect(redirectHop(from, 301, 'c', 'GET')).toEqual({
+      url: new URL('http://10.0.0.2:8080/a/c'),
+      method: 'GET',
+      keepBody: true,
+    });
+    expect(redirectHop(from, 308, 'https://web.test/x', 'PUT')).toEqual({
+      url: new URL('https://web.test/x'),
+      method: 'PUT',
+      keepBody: true,
+    });
   });
 
   it('303, and 301/302 after POST, become GET without a body; HEAD stays HEAD', () => {

@@ -9,7 +9,13 @@ function parse(chunks: Array<string | Buffer>, opts: { head?: boolean; close?: b
   for (const c of chunks) p.feed(typeof c === 'string' ? Buffer.from(c, 'latin1') : c);
   const doneBeforeClose = p.done;
   if (opts.close) p.end();
-  return { head: p.head, body: Buffer.concat(body).toString('latin1'), done: p.done, doneBeforeClose, bodyBytes: p.bodyBytes };
+  return {
+    head: p.head,
+    body: Buffer.concat(body).toString('latin1'),
+    done: p.done,
+    doneBeforeClose,
+    bodyBytes: p.bodyBytes,
+  };
 }
 
 function parseError(chunks: string[], close = false): HttpParseError {
@@ -26,33 +32,62 @@ const OK = 'HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 3\r\nConnection:
 
 describe('response framing', () => {
   it('Content-Length: completes after exactly that many body bytes and ignores the rest', () => {
-    expect(parse([OK + 'EXTRA'])).toMatchObject({ head: { status: 200, contentLength: 3, chunked: false }, body: 'ok\n', done: true });
+    expect(parse([OK + 'EXTRA'])).toMatchObject({
+      head: { status: 200, contentLength: 3, chunked: false },
+      body: 'ok\n',
+      done: true,
+    });
   });
 
   it('chunked: decodes chunks with extensions and trailers; overrides Content-Length', () => {
-    const r = parse(['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 99\r\n\r\n', '5;ext=1\r\nhello\r\n', '1\r\n \r\n5\r\nworld\r\n0\r\nX-Trailer: 1\r\n\r\n']);
-    expect(r).toMatchObject({ head: { status: 200, chunked: true, contentLength: undefined }, body: 'hello world', done: true });
+    const r = parse([
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 99\r\n\r\n',
+      '5;ext=1\r\nhello\r\n',
+      '1\r\n \r\n5\r\nworld\r\n0\r\nX-Trailer: 1\r\n\r\n',
+    ]);
+    expect(r).toMatchObject({
+      head: { status: 200, chunked: true, contentLength: undefined },
+      body: 'hello world',
+      done: true,
+    });
   });
 
   it('no length: the body runs to the close', () => {
     const r = parse(['HTTP/1.0 200 OK\r\n\r\nall ', 'of it'], { close: true });
     expect(r).toMatchObject({ body: 'all of it', doneBeforeClose: false, done: true });
-    expect(parse(['HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\n\r\nabc'], { close: true }).body).toBe('abc');
+    expect(
+      parse(['HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\n\r\nabc'], { close: true }).body,
+    ).toBe('abc');
   });
 
   it('no body for HEAD, 204 and 304, whatever the headers say', () => {
-    expect(parse(['HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n'], { head: true })).toMatchObject({ done: true, body: '' });
-    expect(parse(['HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n'])).toMatchObject({ head: { status: 204 }, done: true });
-    expect(parse(['HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n'])).toMatchObject({ head: { status: 304 }, done: true });
+    expect(parse(['HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n'], { head: true })).toMatchObject({
+      done: true,
+      body: '',
+    });
+    expect(parse(['HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n'])).toMatchObject({
+      head: { status: 204 },
+      done: true,
+    });
+    expect(parse(['HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n'])).toMatchObject({
+      head: { status: 304 },
+      done: true,
+    });
   });
 
   it('skips interim 1xx responses and reports the final one', () => {
-    const r = parse(['HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n', 'HTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy']);
+    const r = parse([
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n',
+      'HTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy',
+    ]);
     expect(r).toMatchObject({ head: { status: 503 }, body: 'busy', done: true });
   });
 
   it('keeps Location, and Content-Length 0 completes at once', () => {
-    expect(parse(['HTTP/1.1 301 Moved\r\nlocation: /new\r\ncontent-length: 0\r\n\r\n'])).toMatchObject({ head: { status: 301, location: '/new' }, done: true });
+    expect(parse(['HTTP/1.1 301 Moved\r\nlocation: /new\r\ncontent-length: 0\r\n\r\n'])).toMatchObject({
+      head: { status: 301, location: '/new' },
+      done: true,
+    });
   });
 
   it('a response split at every byte parses the same', () => {
@@ -64,7 +99,9 @@ describe('response framing', () => {
 describe('bad responses give HttpParseError with llhttp codes', () => {
   it('garbage fails at once, without waiting for a whole head', () => {
     expect(parseError(['\x16\x03\x01']).code).toBe('HPE_INVALID_CONSTANT');
-    expect(parseError(['SSH-2.0-OpenSSH_9.2\r\n']).message).toMatch(/expected "HTTP\/" at the start of the response, got "SSH-2.0-OpenSSH_"$/);
+    expect(parseError(['SSH-2.0-OpenSSH_9.2\r\n']).message).toMatch(
+      /expected "HTTP\/" at the start of the response, got "SSH-2.0-OpenSSH_"$/,
+    );
   });
 
   it('bad status line, header line, Content-Length', () => {
@@ -74,7 +111,9 @@ describe('bad responses give HttpParseError with llhttp codes', () => {
     expect(parseError(['HTTP/1.1 200 OK\r\nbad name: x\r\n\r\n']).code).toBe('HPE_INVALID_HEADER_TOKEN');
     expect(parseError(['HTTP/1.1 200 OK\r\n folded: x\r\n\r\n']).code).toBe('HPE_INVALID_HEADER_TOKEN');
     expect(parseError(['HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n']).code).toBe('HPE_INVALID_CONTENT_LENGTH');
-    expect(parseError(['HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n']).message).toBe('conflicting Content-Length values 1 and 2');
+    expect(parseError(['HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n']).message).toBe(
+      'conflicting Content-Length values 1 and 2',
+    );
   });
 
   it('a head larger than 16 KiB is HPE_HEADER_OVERFLOW, also when it never ends', () => {
@@ -93,18 +132,31 @@ describe('bad responses give HttpParseError with llhttp codes', () => {
   });
 
   it('a close before the end says where it stopped', () => {
-    expect(parseError(['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\npart'], true).message).toBe('connection closed after 4 of 10 body bytes');
-    expect(parseError(['HTTP/1.1 200'], true).message).toBe('connection closed before the end of the response head (got 12 bytes)');
+    expect(parseError(['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\npart'], true).message).toBe(
+      'connection closed after 4 of 10 body bytes',
+    );
+    expect(parseError(['HTTP/1.1 200'], true).message).toBe(
+      'connection closed before the end of the response head (got 12 bytes)',
+    );
     expect(parseError([], true).message).toBe('connection closed before the end of the response head (got 0 bytes)');
-    expect(parseError(['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nab'], true).code).toBe('HPE_INVALID_EOF_STATE');
+    expect(parseError(['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nab'], true).code).toBe(
+      'HPE_INVALID_EOF_STATE',
+    );
   });
 });
 
 describe('parseHead', () => {
   it('reads the status and the framing headers in any case', () => {
-    expect(parseHead('HTTP/1.1 404 Not Found\r\nCONTENT-LENGTH: 12\r\nLOCATION:  /x ')).toEqual({ status: 404, contentLength: 12, chunked: false, location: '/x' });
+    expect(parseHead('HTTP/1.1 404 Not Found\r\nCONTENT-LENGTH: 12\r\nLOCATION:  /x ')).toEqual({
+      status: 404,
+      contentLength: 12,
+      chunked: false,
+      location: '/x',
+    });
     expect(parseHead('HTTP/1.0 200')).toEqual({ status: 200, chunked: false });
-    expect(parseHead('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: Chunked')).toMatchObject({ chunked: true });
+    expect(parseHead('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: Chunked')).toMatchObject({
+      chunked: true,
+    });
   });
 });
 
@@ -114,13 +166,18 @@ const responseArb = fc.record({
   body: fc.uint8Array({ maxLength: 600 }).map((a) => Buffer.from(a)),
   framing: fc.constantFrom('length', 'chunked', 'close'),
   chunkSizes: fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 8 }),
-  extraHeaders: fc.array(fc.tuple(fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/), fc.stringMatching(/^[ -~]{0,30}$/)), { maxLength: 5 }),
+  extraHeaders: fc.array(
+    fc.tuple(fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/), fc.stringMatching(/^[ -~]{0,30}$/)),
+    { maxLength: 5 },
+  ),
 });
 
 type Resp = typeof responseArb extends fc.Arbitrary<infer T> ? T : never;
 
 function encode(r: Resp): Buffer {
-  const headers = r.extraHeaders.filter(([k]) => !/^(content-length|transfer-encoding|location)$/i.test(k)).map(([k, v]) => `${k}: ${v.trim()}\r\n`);
+  const headers = r.extraHeaders
+    .filter(([k]) => !/^(content-length|transfer-encoding|location)$/i.test(k))
+    .map(([k, v]) => `${k}: ${v.trim()}\r\n`);
   if (r.framing === 'length') headers.push(`Content-Length: ${r.body.length}\r\n`);
   if (r.framing === 'chunked') headers.push('Transfer-Encoding: chunked\r\n');
   const head = Buffer.from(`HTTP/1.1 ${r.status} X\r\n${headers.join('')}\r\n`, 'latin1');
@@ -159,12 +216,21 @@ describe('fuzz (fast-check)', () => {
   });
 
   it('arbitrary bytes (random, or a valid response with bytes flipped) only ever throw HttpParseError', () => {
-    const mutated = fc.tuple(responseArb, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 })).map(([r, flips]) => {
-      const b = Buffer.from(encode(r));
-      for (const [i, v] of flips) b[i % b.length] = v;
-      return b;
-    });
-    const anyBytes = fc.oneof(fc.uint8Array({ maxLength: 400 }).map((a) => Buffer.from(a)), mutated, fc.constant(Buffer.from('HTTP/1.1 ')));
+    const mutated = fc
+      .tuple(
+        responseArb,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+      )
+      .map(([r, flips]) => {
+        const b = Buffer.from(encode(r));
+        for (const [i, v] of flips) b[i % b.length] = v;
+        return b;
+      });
+    const anyBytes = fc.oneof(
+      fc.uint8Array({ maxLength: 400 }).map((a) => Buffer.from(a)),
+      mutated,
+      fc.constant(Buffer.from('HTTP/1.1 ')),
+    );
     let threw = 0;
     fc.assert(
       fc.property(anyBytes, fc.array(fc.nat(), { maxLength: 6 }), fc.boolean(), (b, cuts, head) => {

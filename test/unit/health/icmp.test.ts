@@ -34,9 +34,14 @@ describe('ICMP echo codec', () => {
 
   it('never throws on random bytes', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 120 }), fc.boolean(), fc.constantFrom(4 as const, 6 as const), (bytes, hdr, fam) => {
-        parseIcmp(fam, Buffer.from(bytes), hdr);
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 120 }),
+        fc.boolean(),
+        fc.constantFrom(4 as const, 6 as const),
+        (bytes, hdr, fam) => {
+          parseIcmp(fam, Buffer.from(bytes), hdr);
+        },
+      ),
     );
   });
 });
@@ -103,11 +108,17 @@ describe('Pinger (one shared socket)', () => {
     const p = new Pinger(() => {
       throw new Error('cannot open an ICMP socket: raw socket EPERM (needs CAP_NET_RAW)');
     });
-    expect(await p.ping('10.0.0.1', 0, new AbortController().signal)).toEqual({ ok: false, detail: 'cannot open an ICMP socket: raw socket EPERM (needs CAP_NET_RAW)' });
+    expect(await p.ping('10.0.0.1', 0, new AbortController().signal)).toEqual({
+      ok: false,
+      detail: 'cannot open an ICMP socket: raw socket EPERM (needs CAP_NET_RAW)',
+    });
     const s = scripted('raw');
     s.t.send = () => {
       throw Object.assign(new Error('x'), { code: 'ENETUNREACH' });
     };
-    expect(await new Pinger(() => s.t).ping('10.0.0.1', 0, new AbortController().signal)).toEqual({ ok: false, detail: 'ping 10.0.0.1: ENETUNREACH' });
+    expect(await new Pinger(() => s.t).ping('10.0.0.1', 0, new AbortController().signal)).toEqual({
+      ok: false,
+      detail: 'ping 10.0.0.1: ENETUNREACH',
+    });
   });
 });

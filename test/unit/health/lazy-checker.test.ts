@@ -7,7 +7,12 @@ import { createCheckers } from '../../../src/health/registry.js';
 import { checkKinds, checkSchema, type CheckSpec } from '../../../src/health/schema.js';
 import { ManualClock } from '../../../src/util/clock.js';
 
-const target: ProbeTarget = { address: '10.0.0.1', port: 80, server: { address: '10.0.0.1', port: 80 }, timeoutMs: 100 };
+const target: ProbeTarget = {
+  address: '10.0.0.1',
+  port: 80,
+  server: { address: '10.0.0.1', port: 80 },
+  timeoutMs: 100,
+};
 const schema = z.object({ type: z.literal('fake') });
 
 /** A fake implementation recording its calls. */
@@ -118,7 +123,11 @@ describe('HealthEngine.prepare', () => {
   it('loads the checkers of the kinds the targets use, and only those', async () => {
     const loaded: string[] = [];
     const lazy = (kind: string) => lazyChecker(kind, schema, async () => (loaded.push(kind), { ...fake(), kind }));
-    const checkers = new Map([['tcp', lazy('tcp')], ['udp', lazy('udp')], ['dns', lazy('dns')]]) as unknown as Map<string, Checker<CheckSpec>>;
+    const checkers = new Map([
+      ['tcp', lazy('tcp')],
+      ['udp', lazy('udp')],
+      ['dns', lazy('dns')],
+    ]) as unknown as Map<string, Checker<CheckSpec>>;
     const engine = new HealthEngine({ clock: new ManualClock(), checkers });
     const spec = (type: string) => checkSchema.parse(type === 'dns' ? { type, name: 'x.' } : { type });
     await engine.prepare([

@@ -5,7 +5,8 @@ import { checkSchema, type CheckSpec } from '../../../src/health/schema.js';
 import { ManualClock } from '../../../src/util/clock.js';
 
 const target = { address: '10.0.0.1', port: 80, server: { address: '10.0.0.1', port: 80 }, timeoutMs: 100 };
-const spec = (o: Record<string, unknown> = {}) => checkSchema.parse({ type: 'tcp', interval: '1s', timeout: '100ms', ...o });
+const spec = (o: Record<string, unknown> = {}) =>
+  checkSchema.parse({ type: 'tcp', interval: '1s', timeout: '100ms', ...o });
 
 /** A checker whose probes resolve only when the test says so. */
 function manual() {
@@ -25,7 +26,9 @@ describe('runner', () => {
     const { checker, pending } = manual();
     const deferred: Array<() => void> = [];
     const results: ProbeResult[] = [];
-    runRound({ checker, target, spec: spec(), clock, defer: (fn) => deferred.push(fn) }, new RoundHandle(), (r) => results.push(r));
+    runRound({ checker, target, spec: spec(), clock, defer: (fn) => deferred.push(fn) }, new RoundHandle(), (r) =>
+      results.push(r),
+    );
     clock.advance(100); // deadline fires; its verdict waits for the I/O phase
     expect(deferred.length).toBe(1);
     pending[0].resolve({ ok: true, detail: 'connected to 10.0.0.1:80' });
@@ -40,7 +43,9 @@ describe('runner', () => {
     const { checker, pending } = manual();
     const deferred: Array<() => void> = [];
     const results: ProbeResult[] = [];
-    runRound({ checker, target, spec: spec(), clock, defer: (fn) => deferred.push(fn) }, new RoundHandle(), (r) => results.push(r));
+    runRound({ checker, target, spec: spec(), clock, defer: (fn) => deferred.push(fn) }, new RoundHandle(), (r) =>
+      results.push(r),
+    );
     clock.advance(100);
     deferred[0]();
     expect(results).toEqual([{ ok: false, detail: 'no TCP connection to 10.0.0.1:80 within 100 ms' }]);
@@ -63,8 +68,15 @@ describe('runner', () => {
   });
 
   it('the promise form resolves a checker that returns garbage as a failure', async () => {
-    const bad: Checker<CheckSpec> = { kind: 'tcp', schema: checkSchema, probe: () => Promise.resolve(undefined as unknown as ProbeResult) };
-    expect(await attempt({ checker: bad, target, spec: spec(), clock: new ManualClock() })).toEqual({ ok: false, detail: 'tcp checker returned no result' });
+    const bad: Checker<CheckSpec> = {
+      kind: 'tcp',
+      schema: checkSchema,
+      probe: () => Promise.resolve(undefined as unknown as ProbeResult),
+    };
+    expect(await attempt({ checker: bad, target, spec: spec(), clock: new ManualClock() })).toEqual({
+      ok: false,
+      detail: 'tcp checker returned no result',
+    });
   });
 });
 
@@ -111,12 +123,23 @@ describe('runner with a callback-form checker (start)', () => {
   it('a synchronous done (failure before any waiting) and a throwing start both settle the round', () => {
     const clock = new ManualClock();
     const results: ProbeResult[] = [];
-    const sync: Checker<CheckSpec> = { ...manualStart().checker, start: (_t, _s, done) => (done({ ok: false, detail: 'bind 192.0.2.1 EADDRNOTAVAIL' }), () => {}) };
-    const throws: Checker<CheckSpec> = { ...manualStart().checker, start: () => { throw new Error('checker bug'); } };
+    const sync: Checker<CheckSpec> = {
+      ...manualStart().checker,
+      start: (_t, _s, done) => (done({ ok: false, detail: 'bind 192.0.2.1 EADDRNOTAVAIL' }), () => {}),
+    };
+    const throws: Checker<CheckSpec> = {
+      ...manualStart().checker,
+      start: () => {
+        throw new Error('checker bug');
+      },
+    };
     runRound({ checker: sync, target, spec: spec(), clock }, new RoundHandle(), (r) => results.push(r));
     runRound({ checker: throws, target, spec: spec(), clock }, new RoundHandle(), (r) => results.push(r));
     clock.advance(1000);
-    expect(results).toEqual([{ ok: false, detail: 'bind 192.0.2.1 EADDRNOTAVAIL' }, { ok: false, detail: 'tcp probe failed: checker bug' }]);
+    expect(results).toEqual([
+      { ok: false, detail: 'bind 192.0.2.1 EADDRNOTAVAIL' },
+      { ok: false, detail: 'tcp probe failed: checker bug' },
+    ]);
   });
 
   it('halting stops the probe and reports "probe stopped" once', () => {

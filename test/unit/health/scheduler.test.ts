@@ -3,7 +3,10 @@ import { type Job, Scheduler } from '../../../src/health/scheduler.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import fc from 'fast-check';
 
-const job = (log: string[], name: string, clock: ManualClock): Job => ({ gen: 0, run: (now) => void log.push(`${name}@${now}/${clock.pending()}`) });
+const job = (log: string[], name: string, clock: ManualClock): Job => ({
+  gen: 0,
+  run: (now) => void log.push(`${name}@${now}/${clock.pending()}`),
+});
 
 describe('Scheduler (one timer, min-heap)', () => {
   it('runs jobs in due order with ONE pending clock timer at a time', () => {
@@ -36,7 +39,13 @@ describe('Scheduler (one timer, min-heap)', () => {
     const clock = new ManualClock();
     const s = new Scheduler(clock, undefined, 5);
     const log: string[] = [];
-    for (const [n, t] of [['a', 10], ['b', 12], ['c', 15], ['d', 16]] as const) s.at(t, job(log, n, clock));
+    for (const [n, t] of [
+      ['a', 10],
+      ['b', 12],
+      ['c', 15],
+      ['d', 16],
+    ] as const)
+      s.at(t, job(log, n, clock));
     clock.advance(100);
     expect(log.map((l) => l.split('/')[0])).toEqual(['a@10', 'b@10', 'c@10', 'd@16']);
     expect(s.lagP99()).toBe(0);

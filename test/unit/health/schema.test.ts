@@ -36,16 +36,34 @@ describe('parseDuration', () => {
     const r = durationSchema.safeParse(5);
     expect(r.success).toBe(false);
     expect(r.error?.issues[0].message).toBe('expected a duration like "1s" or "500ms", got 5');
-    expect(durationSchema.safeParse('5 sec').error?.issues[0].message).toBe('expected a duration like "1s" or "500ms", got "5 sec"');
+    expect(durationSchema.safeParse('5 sec').error?.issues[0].message).toBe(
+      'expected a duration like "1s" or "500ms", got "5 sec"',
+    );
   });
 });
 
 describe('checkSchema', () => {
   it('fills defaults', () => {
     const s = checkSchema.parse({ type: 'tcp' });
-    expect(s).toMatchObject({ type: 'tcp', interval: 2000, timeout: 1000, rise: 2, fall: 3, initial: 'up', warmup: true, retries: 0 });
+    expect(s).toMatchObject({
+      type: 'tcp',
+      interval: 2000,
+      timeout: 1000,
+      rise: 2,
+      fall: 3,
+      initial: 'up',
+      warmup: true,
+      retries: 0,
+    });
     const h = checkSchema.parse({ type: 'http', interval: '500ms' });
-    expect(h).toMatchObject({ timeout: 500, path: '/', method: 'GET', expect_status: [[200, 399]], max_body_bytes: 65536, follow_redirects: 0 });
+    expect(h).toMatchObject({
+      timeout: 500,
+      path: '/',
+      method: 'GET',
+      expect_status: [[200, 399]],
+      max_body_bytes: 65536,
+      follow_redirects: 0,
+    });
   });
 
   it('lists every kind', () => {
@@ -71,24 +89,36 @@ describe('checkSchema', () => {
 
   it('parses status ranges and rejects bad ones with the index', () => {
     expect(checkSchema.parse({ type: 'http', expect_status: ['200-299', 404, '500'] })).toMatchObject({
-      expect_status: [[200, 299], [404, 404], [500, 500]],
+      expect_status: [
+        [200, 299],
+        [404, 404],
+        [500, 500],
+      ],
     });
     expect(checkSchema.parse({ type: 'http', expect_status: 204 })).toMatchObject({ expect_status: [[204, 204]] });
-    expect(issues({ type: 'http', expect_status: ['299-200'] })).toEqual(['expect_status.0: bad status range "299-200": start is after end']);
+    expect(issues({ type: 'http', expect_status: ['299-200'] })).toEqual([
+      'expect_status.0: bad status range "299-200": start is after end',
+    ]);
     expect(issues({ type: 'http', expect_status: ['200', '99'] })[0]).toMatch(/^expect_status\.1: bad status "99"/);
     expect(issues({ type: 'http', expect_status: ['2xx'] })[0]).toMatch(/^expect_status\.0: bad status "2xx"/);
-    expect(issues({ type: 'https', expect_status: [700] })[0]).toMatch(/^expect_status\.0: bad status "700": codes are 100-599/);
+    expect(issues({ type: 'https', expect_status: [700] })[0]).toMatch(
+      /^expect_status\.0: bad status "700": codes are 100-599/,
+    );
     expect(issues({ type: 'http', expect_status: [] })[0]).toMatch(/^expect_status: expect_status must not be empty/);
   });
 
   it('rejects bad durations with the key path', () => {
-    expect(issues({ type: 'tcp', interval: '5 seconds' })).toEqual(['interval: expected a duration like "1s" or "500ms", got "5 seconds"']);
+    expect(issues({ type: 'tcp', interval: '5 seconds' })).toEqual([
+      'interval: expected a duration like "1s" or "500ms", got "5 seconds"',
+    ]);
     expect(issues({ type: 'tcp', timeout: 3 })).toEqual(['timeout: expected a duration like "1s" or "500ms", got 3']);
     expect(issues({ type: 'tcp', retry_delay: 'soon' })[0]).toMatch(/^retry_delay: expected a duration/);
   });
 
   it('enforces timeout ≤ interval, interval > 0, rise/fall ≥ 1', () => {
-    expect(issues({ type: 'tcp', interval: '1s', timeout: '2s' })).toEqual(['timeout: timeout (2s) must not exceed interval (1s)']);
+    expect(issues({ type: 'tcp', interval: '1s', timeout: '2s' })).toEqual([
+      'timeout: timeout (2s) must not exceed interval (1s)',
+    ]);
     expect(issues({ type: 'tcp', interval: '0s' })).toContain('interval: interval must be more than 0');
     expect(issues({ type: 'tcp', rise: 0 })).toEqual(['rise: rise must be at least 1']);
     expect(issues({ type: 'tcp', fall: 0 })).toEqual(['fall: fall must be at least 1']);
@@ -100,22 +130,31 @@ describe('checkSchema', () => {
     const r = checkSchema.safeParse({ type: 'http', pth: '/x' });
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]).toMatchObject({ code: 'unrecognized_keys', keys: ['pth'] });
-    expect(checkSchema.safeParse({ type: 'icmp', connect_port: 80 }).error?.issues[0]).toMatchObject({ keys: ['connect_port'] });
+    expect(checkSchema.safeParse({ type: 'icmp', connect_port: 80 }).error?.issues[0]).toMatchObject({
+      keys: ['connect_port'],
+    });
     expect(checkSchema.safeParse({ type: 'http', sni: 'x' }).error?.issues[0]).toMatchObject({ keys: ['sni'] });
   });
 
   it('validates addresses, ports, hex, digests, dns types, script argv', () => {
-    expect(issues({ type: 'tcp', connect_ip: '10.0.0.300' })[0]).toMatch(/^connect_ip: expected an IPv4 or IPv6 address/);
+    expect(issues({ type: 'tcp', connect_ip: '10.0.0.300' })[0]).toMatch(
+      /^connect_ip: expected an IPv4 or IPv6 address/,
+    );
     expect(issues({ type: 'tcp', connect_port: 70000 })[0]).toMatch(/^connect_port:/);
     expect(issues({ type: 'tcp', bindto: 'fe80::zz' })[0]).toMatch(/^bindto:/);
     expect(issues({ type: 'tcp', send_hex: 'abc' })[0]).toMatch(/^send_hex: expected hex bytes/);
-    expect(issues({ type: 'tcp', send: 'a', send_hex: '00' })).toEqual(['send_hex: use either send or send_hex, not both']);
+    expect(issues({ type: 'tcp', send: 'a', send_hex: '00' })).toEqual([
+      'send_hex: use either send or send_hex, not both',
+    ]);
     expect(issues({ type: 'http', expect_digest: 'abc' })[0]).toMatch(/^expect_digest: expect_digest must be a sha256/);
     expect(issues({ type: 'dns', name: 'a', query_type: 'XX' })[0]).toMatch(/^query_type:/);
     expect(issues({ type: 'dns' })[0]).toMatch(/^name:/);
     expect(issues({ type: 'script', command: [] })).toEqual(['command: command needs at least the program path']);
     expect(checkSchema.parse({ type: 'tcp', send_hex: '0A ff' })).toMatchObject({ send_hex: '0aff' });
-    expect(checkSchema.parse({ type: 'https', follow_redirects: true })).toMatchObject({ follow_redirects: 5, tls_verify: true });
+    expect(checkSchema.parse({ type: 'https', follow_redirects: true })).toMatchObject({
+      follow_redirects: 5,
+      tls_verify: true,
+    });
   });
 });
 
@@ -123,7 +162,12 @@ describe('mergeCheck', () => {
   const base = { type: 'http', path: '/healthz', headers: { a: '1' }, rise: 3 };
   it('overrides key by key for the same type', () => {
     expect(mergeCheck(base, { rise: 1 })).toEqual({ type: 'http', path: '/healthz', headers: { a: '1' }, rise: 1 });
-    expect(mergeCheck(base, { type: 'http', headers: { b: '2' } })).toEqual({ type: 'http', path: '/healthz', headers: { b: '2' }, rise: 3 });
+    expect(mergeCheck(base, { type: 'http', headers: { b: '2' } })).toEqual({
+      type: 'http',
+      path: '/healthz',
+      headers: { b: '2' },
+      rise: 3,
+    });
   });
   it('replaces the whole block when the type differs', () => {
     expect(mergeCheck(base, { type: 'tcp' })).toEqual({ type: 'tcp' });

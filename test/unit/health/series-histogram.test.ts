@@ -7,7 +7,10 @@ const BUCKETS = [0.001, 0.01, 0.1];
 
 /** The metric lines of `reg` without HELP/TYPE, sorted (label order inside a line kept). */
 async function lines(reg: Registry): Promise<string[]> {
-  return (await reg.metrics()).split('\n').filter((l) => l && !l.startsWith('#')).sort();
+  return (await reg.metrics())
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .sort();
 }
 
 describe('SeriesHistogram', () => {
@@ -15,8 +18,20 @@ describe('SeriesHistogram', () => {
     const mine = new Registry();
     const theirs = new Registry();
     const h = new SeriesHistogram('d_seconds', 'd', BUCKETS, mine);
-    const ref = new Histogram({ name: 'd_seconds', help: 'd', labelNames: ['kind', 'target'], buckets: BUCKETS, registers: [theirs] });
-    const obs: Array<[string, string, number]> = [['tcp', 'a', 0.0005], ['tcp', 'a', 0.001], ['tcp', 'a', 0.05], ['http', 'b', 7], ['tcp', 'a', 0.2]];
+    const ref = new Histogram({
+      name: 'd_seconds',
+      help: 'd',
+      labelNames: ['kind', 'target'],
+      buckets: BUCKETS,
+      registers: [theirs],
+    });
+    const obs: Array<[string, string, number]> = [
+      ['tcp', 'a', 0.0005],
+      ['tcp', 'a', 0.001],
+      ['tcp', 'a', 0.05],
+      ['http', 'b', 7],
+      ['tcp', 'a', 0.2],
+    ];
     for (const [kind, target, v] of obs) {
       h.observe(h.series(kind, target), v);
       ref.observe({ kind, target }, v);

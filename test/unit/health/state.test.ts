@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ResultRing } from '../../../src/health/ring.js';
 import { initialHealth, nextHealth, type Health, type ProbeRecord } from '../../../src/health/state.js';
 
-const rec = (ok: boolean, at: number, detail = ok ? 'HTTP 200 from 10.0.0.2:80/' : 'connect ECONNREFUSED', weight?: number): ProbeRecord => ({ ok, at, ms: 1, detail, weight });
+const rec = (
+  ok: boolean,
+  at: number,
+  detail = ok ? 'HTTP 200 from 10.0.0.2:80/' : 'connect ECONNREFUSED',
+  weight?: number,
+): ProbeRecord => ({ ok, at, ms: 1, detail, weight });
 
 function feed(h: Health, oks: boolean[], p = { rise: 2, fall: 3 }) {
   const transitions: Array<{ i: number; to: string; reason: string }> = [];
@@ -29,7 +34,11 @@ describe('nextHealth', () => {
 
   it('rise 1 / fall 1 flips on each change and says so without a streak suffix', () => {
     const { transitions } = feed(initialHealth('up', 0), [false, true, false], { rise: 1, fall: 1 });
-    expect(transitions.map((t) => `${t.to}:${t.reason}`)).toEqual(['down:connect ECONNREFUSED', 'up:HTTP 200 from 10.0.0.2:80/', 'down:connect ECONNREFUSED']);
+    expect(transitions.map((t) => `${t.to}:${t.reason}`)).toEqual([
+      'down:connect ECONNREFUSED',
+      'up:HTTP 200 from 10.0.0.2:80/',
+      'down:connect ECONNREFUSED',
+    ]);
   });
 
   it('counts every probe', () => {
@@ -55,7 +64,11 @@ describe('nextHealth', () => {
   });
 
   it('initial reasons say whether the state is proven', () => {
-    expect(initialHealth('down', 5)).toMatchObject({ state: 'down', since: 5, reason: expect.stringMatching(/until proven/) });
+    expect(initialHealth('down', 5)).toMatchObject({
+      state: 'down',
+      since: 5,
+      reason: expect.stringMatching(/until proven/),
+    });
     expect(initialHealth('up', 5).reason).toMatch(/not yet checked/);
   });
 });
@@ -66,7 +79,10 @@ describe('ResultRing', () => {
     expect(ring.toArray()).toEqual([]);
     ring.push(true, 1, 5, 'a');
     ring.push(false, 2, 6, 'b');
-    expect(ring.toArray()).toEqual([{ ok: true, at: 1, ms: 5, detail: 'a' }, { ok: false, at: 2, ms: 6, detail: 'b' }]);
+    expect(ring.toArray()).toEqual([
+      { ok: true, at: 1, ms: 5, detail: 'a' },
+      { ok: false, at: 2, ms: 6, detail: 'b' },
+    ]);
     for (let i = 3; i <= 15; i++) ring.push(i % 2 === 0, i, 1, `r${i}`);
     const out = ring.toArray();
     expect(out.map((r) => r.at)).toEqual([12, 13, 14, 15]);

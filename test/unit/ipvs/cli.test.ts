@@ -9,11 +9,19 @@ import { lineRanges, validateRules } from '../../../src/ipvs/restore.js';
 import { fakeKernel, type FakeOptions } from './fake-kernel.js';
 import { readText } from './capture.js';
 
-function harness(stdin = '', opts: FakeOptions = {}): { io: CliIo; out: () => string; err: () => string; k: ReturnType<typeof fakeKernel> } {
+function harness(
+  stdin = '',
+  opts: FakeOptions = {},
+): { io: CliIo; out: () => string; err: () => string; k: ReturnType<typeof fakeKernel> } {
   const k = fakeKernel(opts);
   let out = '';
   let err = '';
-  const io: CliIo = { out: (s) => void (out += s), err: (s) => void (err += s), stdin: async () => stdin, open: () => IpvsClient.open({ conn: k.conn() }) };
+  const io: CliIo = {
+    out: (s) => void (out += s),
+    err: (s) => void (err += s),
+    stdin: async () => stdin,
+    open: () => IpvsClient.open({ conn: k.conn() }),
+  };
   return { io, out: () => out, err: () => err, k };
 }
 
@@ -41,7 +49,9 @@ describe('lvsd ipvs restore', () => {
   });
 
   it('kernel refusals part-way: exit 1 and a per-line report of applied and not applied', async () => {
-    const h = harness('-A -t 10.0.0.1:80 -s rr\n-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.0.2.2 -m\n-a -t 10.0.0.7:80 -r 10.0.2.2 -m\n--set 1 2 3\n');
+    const h = harness(
+      '-A -t 10.0.0.1:80 -s rr\n-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.0.2.2 -m\n-a -t 10.0.0.7:80 -r 10.0.2.2 -m\n--set 1 2 3\n',
+    );
     expect(await run(['restore', '--per-send', '2'], h.io)).toBe(1);
     expect(h.err()).toBe(
       'lvsd ipvs restore: 3 of 5 rules applied, 2 refused by the kernel\n' +
@@ -77,7 +87,10 @@ describe('lvsd ipvs list', () => {
     const j = harness();
     j.io.open = h.io.open;
     expect(await run(['list', '--json'], j.io)).toBe(0);
-    const parsed = JSON.parse(j.out()) as { version: string; services: Array<{ scheduler: string; destinations: Array<{ weight: number }> }> };
+    const parsed = JSON.parse(j.out()) as {
+      version: string;
+      services: Array<{ scheduler: string; destinations: Array<{ weight: number }> }>;
+    };
     expect(parsed.version).toBe('1.2.1');
     expect(parsed.services[0].scheduler).toBe('wrr');
     expect(parsed.services[0].destinations[0].weight).toBe(3);
@@ -90,7 +103,9 @@ describe('lvsd ipvs list', () => {
   it('no IPVS: the message, exit 1, no stack trace', async () => {
     const h = harness('', { noIpvs: true });
     expect(await run(['list'], h.io)).toBe(1);
-    expect(h.err()).toBe('lvsd ipvs list: IPVS is not available in this kernel (generic netlink family "IPVS" not found): load the ip_vs module\n');
+    expect(h.err()).toBe(
+      'lvsd ipvs list: IPVS is not available in this kernel (generic netlink family "IPVS" not found): load the ip_vs module\n',
+    );
   });
 
   it('a malformed kernel reply: one-line error, exit 1', async () => {

@@ -12,9 +12,22 @@ import { NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST } from '../../../src/netlink/messa
 import type { Destination, Op, Service, ServiceId } from '../../../src/ipvs/types.js';
 import { FAKE_FAMILY, fakeKernel } from './fake-kernel.js';
 
-const svcId = (i: number): ServiceId => ({ af: 'inet', protocol: 'tcp', address: `10.1.${i >> 8}.${i & 255}`, port: 80 });
+const svcId = (i: number): ServiceId => ({
+  af: 'inet',
+  protocol: 'tcp',
+  address: `10.1.${i >> 8}.${i & 255}`,
+  port: 80,
+});
 const svc = (i: number): Service => ({ id: svcId(i), scheduler: 'wrr', flags: 0, timeout: 0, netmask: 0xffffffff });
-const dest = (j: number): Destination => ({ af: 'inet', address: `10.2.0.${j}`, port: 8080, forwarding: 'nat', weight: j, upperThreshold: 0, lowerThreshold: 0 });
+const dest = (j: number): Destination => ({
+  af: 'inet',
+  address: `10.2.0.${j}`,
+  port: 8080,
+  forwarding: 'nat',
+  weight: j,
+  upperThreshold: 0,
+  lowerThreshold: 0,
+});
 
 describe('IpvsClient.open', () => {
   it('resolves the IPVS family id', async () => {
@@ -29,7 +42,9 @@ describe('IpvsClient.open', () => {
     const k = fakeKernel({ noIpvs: true });
     const err = await IpvsClient.open({ conn: k.conn() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IpvsUnavailableError);
-    expect((err as Error).message).toBe('IPVS is not available in this kernel (generic netlink family "IPVS" not found): load the ip_vs module');
+    expect((err as Error).message).toBe(
+      'IPVS is not available in this kernel (generic netlink family "IPVS" not found): load the ip_vs module',
+    );
     expect((err as IpvsUnavailableError).code).toBe('IPVS_UNAVAILABLE');
     expect(k.transport.closed).toBe(true);
   });
@@ -62,7 +77,10 @@ describe('IpvsClient reads and writes', () => {
   it('an op that cannot be encoded fails alone and is never sent', async () => {
     const k = fakeKernel();
     const c = await IpvsClient.open({ conn: k.conn() });
-    const bad: Op = { op: 'add-service', service: { ...svc(2), id: { af: 'inet', protocol: 'tcp', address: 'nonsense', port: 80 } } };
+    const bad: Op = {
+      op: 'add-service',
+      service: { ...svc(2), id: { af: 'inet', protocol: 'tcp', address: 'nonsense', port: 80 } },
+    };
     const res = await c.apply([{ op: 'add-service', service: svc(1) }, bad, { op: 'add-service', service: svc(3) }]);
     expect(res.map((r) => r.ok)).toEqual([true, false, true]);
     expect(!res[1].ok && res[1].error.message).toMatch(/invalid IP address "nonsense"/);
@@ -73,7 +91,11 @@ describe('IpvsClient reads and writes', () => {
   it('readTable: one service dump, then one dest dump per service', async () => {
     const k = fakeKernel();
     const c = await IpvsClient.open({ conn: k.conn() });
-    await c.apply([{ op: 'add-service', service: svc(1) }, { op: 'add-service', service: { ...svc(2), flags: C.IP_VS_SVC_F_PERSISTENT, timeout: 300, netmask: 0xffffff00 } }, { op: 'add-dest', service: svcId(2), dest: dest(5) }]);
+    await c.apply([
+      { op: 'add-service', service: svc(1) },
+      { op: 'add-service', service: { ...svc(2), flags: C.IP_VS_SVC_F_PERSISTENT, timeout: 300, netmask: 0xffffff00 } },
+      { op: 'add-dest', service: svcId(2), dest: dest(5) },
+    ]);
     const t = await c.readTable();
     expect(t.services.map((s) => [s.id.address, s.destinations.length, s.netmask])).toEqual([
       ['10.1.0.1', 0, 0xffffffff],
@@ -88,7 +110,10 @@ describe('IpvsClient reads and writes', () => {
   it('readTable({ stats: false }) leaves the destinations without traffic stats, everything else equal', async () => {
     const k = fakeKernel();
     const c = await IpvsClient.open({ conn: k.conn() });
-    await c.apply([{ op: 'add-service', service: svc(1) }, { op: 'add-dest', service: svcId(1), dest: dest(5) }]);
+    await c.apply([
+      { op: 'add-service', service: svc(1) },
+      { op: 'add-dest', service: svcId(1), dest: dest(5) },
+    ]);
     const full = (await c.readTable()).services[0].destinations[0];
     const lean = (await c.readTable({ stats: false })).services[0].destinations[0];
     expect(full.stats?.conns).toBe(7n);
@@ -135,7 +160,10 @@ describe('KernelDataplane', () => {
   it('implements Dataplane over the client and counts writes', async () => {
     const k = fakeKernel();
     const dp = KernelDataplane.fromClient(await IpvsClient.open({ conn: k.conn() }));
-    const res = await dp.apply([{ op: 'add-service', service: svc(1) }, { op: 'edit-dest', service: svcId(1), dest: dest(1) }]);
+    const res = await dp.apply([
+      { op: 'add-service', service: svc(1) },
+      { op: 'edit-dest', service: svcId(1), dest: dest(1) },
+    ]);
     expect(res[0].ok).toBe(true);
     expect(!res[1].ok && res[1].error.code).toBe('ENOENT');
     expect(dp.writes).toBe(2);

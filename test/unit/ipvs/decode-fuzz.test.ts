@@ -13,13 +13,20 @@ import * as C from '../../../src/ipvs/constants.js';
 import { decodeConfig, decodeDestMsg, decodeInfo, decodeServiceMsg } from '../../../src/ipvs/decode.js';
 import { CAPTURED_FAMILY, readCapture } from './capture.js';
 
-const DECODERS: Array<(p: Buffer) => unknown> = [decodeServiceMsg, (p) => decodeDestMsg(p, 'inet'), (p) => decodeDestMsg(p, 'inet6'), decodeInfo, decodeConfig];
+const DECODERS: Array<(p: Buffer) => unknown> = [
+  decodeServiceMsg,
+  (p) => decodeDestMsg(p, 'inet'),
+  (p) => decodeDestMsg(p, 'inet6'),
+  decodeInfo,
+  decodeConfig,
+];
 
 function onlyDecodeErrors(fn: () => unknown): void {
   try {
     fn();
   } catch (e) {
-    if (!(e instanceof NetlinkDecodeError)) throw new Error(`threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+    if (!(e instanceof NetlinkDecodeError))
+      throw new Error(`threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
   }
 }
 
@@ -64,15 +71,33 @@ describe('IPVS decoders on malformed input', () => {
   });
 
   it('names what is wrong', () => {
-    const svc = (attrs: Buffer[]): Buffer => genlPayload(C.IPVS_CMD_NEW_SERVICE, 1, [attrNested(C.IPVS_CMD_ATTR_SERVICE, attrs)]);
+    const svc = (attrs: Buffer[]): Buffer =>
+      genlPayload(C.IPVS_CMD_NEW_SERVICE, 1, [attrNested(C.IPVS_CMD_ATTR_SERVICE, attrs)]);
     expect(() => decodeServiceMsg(genlPayload(1, 1, []))).toThrow(/IPVS reply without IPVS_CMD_ATTR_SERVICE/);
     expect(() => decodeServiceMsg(svc([attrU16(C.IPVS_SVC_ATTR_AF, 99)]))).toThrow(/unknown address family 99/);
-    expect(() => decodeServiceMsg(svc([attrU16(C.IPVS_SVC_ATTR_AF, 2), attrU16(C.IPVS_SVC_ATTR_PROTOCOL, 50)]))).toThrow(/unknown IPVS service protocol 50/);
-    const short = svc([attrU16(C.IPVS_SVC_ATTR_AF, 10), attrU16(C.IPVS_SVC_ATTR_PROTOCOL, 6), attr(C.IPVS_SVC_ATTR_ADDR, Buffer.alloc(4)), attrU16(C.IPVS_SVC_ATTR_PORT, 80)]);
+    expect(() =>
+      decodeServiceMsg(svc([attrU16(C.IPVS_SVC_ATTR_AF, 2), attrU16(C.IPVS_SVC_ATTR_PROTOCOL, 50)])),
+    ).toThrow(/unknown IPVS service protocol 50/);
+    const short = svc([
+      attrU16(C.IPVS_SVC_ATTR_AF, 10),
+      attrU16(C.IPVS_SVC_ATTR_PROTOCOL, 6),
+      attr(C.IPVS_SVC_ATTR_ADDR, Buffer.alloc(4)),
+      attrU16(C.IPVS_SVC_ATTR_PORT, 80),
+    ]);
     expect(() => decodeServiceMsg(short)).toThrow(/address attribute of 4 bytes, need 16/);
-    const noFlags = svc([attrU16(C.IPVS_SVC_ATTR_AF, 2), attrU32(C.IPVS_SVC_ATTR_FWMARK, 1), attrStr(C.IPVS_SVC_ATTR_SCHED_NAME, 'rr')]);
+    const noFlags = svc([
+      attrU16(C.IPVS_SVC_ATTR_AF, 2),
+      attrU32(C.IPVS_SVC_ATTR_FWMARK, 1),
+      attrStr(C.IPVS_SVC_ATTR_SCHED_NAME, 'rr'),
+    ]);
     expect(() => decodeServiceMsg(noFlags)).toThrow(NetlinkDecodeError);
-    const dest = genlPayload(C.IPVS_CMD_NEW_DEST, 1, [attrNested(C.IPVS_CMD_ATTR_DEST, [attr(C.IPVS_DEST_ATTR_ADDR, Buffer.alloc(16)), attrU16(C.IPVS_DEST_ATTR_PORT, 1), attrU32(C.IPVS_DEST_ATTR_FWD_METHOD, 6)])]);
+    const dest = genlPayload(C.IPVS_CMD_NEW_DEST, 1, [
+      attrNested(C.IPVS_CMD_ATTR_DEST, [
+        attr(C.IPVS_DEST_ATTR_ADDR, Buffer.alloc(16)),
+        attrU16(C.IPVS_DEST_ATTR_PORT, 1),
+        attrU32(C.IPVS_DEST_ATTR_FWD_METHOD, 6),
+      ]),
+    ]);
     expect(() => decodeDestMsg(dest, 'inet')).toThrow(/unknown IPVS forwarding method 6/);
     expect(() => decodeInfo(genlPayload(15, 1, [attrU32(1, 1)]))).toThrow(/IPVS_INFO_ATTR_CONN_TAB_SIZE/);
   });

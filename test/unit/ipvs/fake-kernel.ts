@@ -12,7 +12,14 @@ import { destNest, serviceNest } from '../../../src/ipvs/codec.js';
 import * as C from '../../../src/ipvs/constants.js';
 import { decodeDestNest, decodeServiceAttrs, decodeServiceId } from '../../../src/ipvs/decode.js';
 import { destKey, serviceKey, type Destination, type Service } from '../../../src/ipvs/types.js';
-import { ack, done, errorReply, reply, scriptedTransport, type ScriptedTransport } from '../../support/scripted-netlink.js';
+import {
+  ack,
+  done,
+  errorReply,
+  reply,
+  scriptedTransport,
+  type ScriptedTransport,
+} from '../../support/scripted-netlink.js';
 
 export const FAKE_FAMILY = 0x1c;
 const SCHEDS = new Set(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh']);
@@ -20,7 +27,11 @@ const [EPERM, ENOENT, ESRCH, EEXIST] = [1, 2, 3, 17];
 
 /** A dump entry's DEST nest as the kernel sends it: the settings plus STATS64 (conns 7, the rest 0). */
 function destWithStats(d: Destination): Buffer {
-  const stats = attrNested(C.IPVS_DEST_ATTR_STATS64, [attrU64(1, 7n), ...[2, 3, 4, 5, 6, 7, 8, 9, 10].map((t) => attrU64(t, 0n))], true);
+  const stats = attrNested(
+    C.IPVS_DEST_ATTR_STATS64,
+    [attrU64(1, 7n), ...[2, 3, 4, 5, 6, 7, 8, 9, 10].map((t) => attrU64(t, 0n))],
+    true,
+  );
   return attrNested(C.IPVS_CMD_ATTR_DEST, [destNest(d).subarray(4), stats], true);
 }
 
@@ -63,7 +74,13 @@ export function fakeKernel(opts: FakeOptions = {}): FakeKernel {
 function handle(req: NlMsg, services: FakeKernel['services'], opts: FakeOptions): NlMsg[] {
   if (req.type === 0x10) {
     if (opts.noIpvs) return [errorReply(req, ENOENT)];
-    const fam = genlPayload(1, 2, [attrU16(1, FAKE_FAMILY), attrStr(2, 'IPVS'), attrU32(3, 1), attrU32(4, 0), attrU32(5, 6)]);
+    const fam = genlPayload(1, 2, [
+      attrU16(1, FAKE_FAMILY),
+      attrStr(2, 'IPVS'),
+      attrU32(3, 1),
+      attrU32(4, 0),
+      attrU32(5, 6),
+    ]);
     return [reply(req, 0x10, fam), ack(req)];
   }
   if (req.type !== FAKE_FAMILY) return [errorReply(req, ENOENT)];
@@ -79,9 +96,19 @@ function handle(req: NlMsg, services: FakeKernel['services'], opts: FakeOptions)
   const msg = (c: number, a: Buffer[]): NlMsg => reply(req, FAKE_FAMILY, genlPayload(c, 1, a), true);
   switch (cmd) {
     case C.IPVS_CMD_GET_INFO:
-      return [reply(req, FAKE_FAMILY, genlPayload(C.IPVS_CMD_SET_INFO, 1, [attrU32(1, 0x010201), attrU32(2, 4096)])), ack(req)];
+      return [
+        reply(req, FAKE_FAMILY, genlPayload(C.IPVS_CMD_SET_INFO, 1, [attrU32(1, 0x010201), attrU32(2, 4096)])),
+        ack(req),
+      ];
     case C.IPVS_CMD_GET_CONFIG:
-      return [reply(req, FAKE_FAMILY, genlPayload(C.IPVS_CMD_SET_CONFIG, 1, [attrU32(4, 900), attrU32(5, 120), attrU32(6, 300)])), ack(req)];
+      return [
+        reply(
+          req,
+          FAKE_FAMILY,
+          genlPayload(C.IPVS_CMD_SET_CONFIG, 1, [attrU32(4, 900), attrU32(5, 120), attrU32(6, 300)]),
+        ),
+        ack(req),
+      ];
     case C.IPVS_CMD_SET_CONFIG:
     case C.IPVS_CMD_ZERO:
       return [ack(req)];
@@ -92,7 +119,10 @@ function handle(req: NlMsg, services: FakeKernel['services'], opts: FakeOptions)
       if (opts.garbageDump) return [msg(C.IPVS_CMD_NEW_SERVICE, [Buffer.from([8, 0, 1, 0x80, 6, 0, 1, 0])]), done(req)];
       return [...[...services.values()].map((e) => msg(C.IPVS_CMD_NEW_SERVICE, [serviceNest(e.svc)])), done(req)];
     case C.IPVS_CMD_GET_DEST:
-      return [...[...(entry?.dests.values() ?? [])].map((d) => msg(C.IPVS_CMD_NEW_DEST, [destWithStats(d)])), done(req)];
+      return [
+        ...[...(entry?.dests.values() ?? [])].map((d) => msg(C.IPVS_CMD_NEW_DEST, [destWithStats(d)])),
+        done(req),
+      ];
     case C.IPVS_CMD_NEW_SERVICE:
       if (entry) return [errorReply(req, EEXIST)];
       if (!SCHEDS.has(svc!.scheduler)) return [errorReply(req, ENOENT)];

@@ -6,7 +6,17 @@
  * back, and must equal what ipvsadm printed.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeError, decodeMsgs, encodeMsg, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, type NlMsg } from '../../../src/netlink/message.js';
+import {
+  decodeError,
+  decodeMsgs,
+  encodeMsg,
+  NLM_F_ACK,
+  NLM_F_DUMP,
+  NLM_F_REQUEST,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  type NlMsg,
+} from '../../../src/netlink/message.js';
 import { encodeGetDests, encodeGetInfo, encodeGetServices, encodeOp } from '../../../src/ipvs/codec.js';
 import * as C from '../../../src/ipvs/constants.js';
 import { decodeDestMsg, decodeInfo, decodeServiceId, decodeServiceMsg } from '../../../src/ipvs/decode.js';
@@ -64,13 +74,21 @@ describe('lvsd encodes exactly what ipvsadm sends', () => {
       const captured = ipvsCommand(name);
       const mine = encodeOp(opOf(line));
       expect(captured.flags).toBe(NLM_F_REQUEST | NLM_F_ACK);
-      const rebuilt = encodeMsg({ type: CAPTURED_FAMILY, flags: captured.flags, seq: captured.seq, pid: captured.pid, payload: mine.payload });
+      const rebuilt = encodeMsg({
+        type: CAPTURED_FAMILY,
+        flags: captured.flags,
+        seq: captured.seq,
+        pid: captured.pid,
+        payload: mine.payload,
+      });
       expect(rebuilt.toString('hex')).toBe(encodeMsg(captured).toString('hex'));
     });
   }
 
   it('GET_INFO, the GET_SERVICE dump and every GET_DEST dump match the list capture', () => {
-    const sends = readCapture('list').filter((d) => d.dir === 'send').flatMap((d) => decodeMsgs(d.bytes));
+    const sends = readCapture('list')
+      .filter((d) => d.dir === 'send')
+      .flatMap((d) => decodeMsgs(d.bytes));
     expect(sends[0].payload.equals(encodeGetInfo().payload)).toBe(true);
     const svcDump = sends.find((m) => m.payload[0] === C.IPVS_CMD_GET_SERVICE)!;
     expect(svcDump.flags).toBe(NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP);
@@ -80,7 +98,9 @@ describe('lvsd encodes exactly what ipvsadm sends', () => {
     expect(destDumps).toHaveLength(table.services.length);
     // ipvsadm sorts services before asking for their destinations
     const sorted = sortTable(table);
-    destDumps.forEach((m, i) => expect(m.payload.toString('hex')).toBe(encodeGetDests(sorted[i].id).payload.toString('hex')));
+    destDumps.forEach((m, i) =>
+      expect(m.payload.toString('hex')).toBe(encodeGetDests(sorted[i].id).payload.toString('hex')),
+    );
   });
 });
 
@@ -99,7 +119,8 @@ function tableFromCapture(): IpvsTable & { info: ReturnType<typeof decodeInfo> }
       continue;
     }
     if (m.type === NLMSG_DONE || m.type === NLMSG_ERROR) continue;
-    if (m.payload[0] === C.IPVS_CMD_SET_INFO || (info === undefined && m.payload[0] === C.IPVS_CMD_GET_INFO)) info = decodeInfo(m.payload);
+    if (m.payload[0] === C.IPVS_CMD_SET_INFO || (info === undefined && m.payload[0] === C.IPVS_CMD_GET_INFO))
+      info = decodeInfo(m.payload);
     else if (current === 'svc') services.push(decodeServiceMsg(m.payload));
     else services[current].destinations.push(decodeDestMsg(m.payload, services[current].id.af));
   }
@@ -114,13 +135,23 @@ describe('lvsd reads ipvsadm-made tables and prints them as ipvsadm does', () =>
     expect(table.services).toHaveLength(21);
     const fwm = table.services.find((s) => s.id.fwmark === 7)!;
     expect(fwm).toMatchObject({ scheduler: 'mh', flags: 0x19, timeout: 60, pe: 'sip', netmask: 0xffffffff });
-    expect([...fwm.destinations].sort((a, b) => a.address.localeCompare(b.address)).map((d) => [d.address, d.tunType, d.tunPort, d.tunFlags])).toEqual([
+    expect(
+      [...fwm.destinations]
+        .sort((a, b) => a.address.localeCompare(b.address))
+        .map((d) => [d.address, d.tunType, d.tunPort, d.tunFlags]),
+    ).toEqual([
       ['10.0.2.5', 'gre', undefined, 1],
       ['10.0.2.6', 'gue', 5555, 2],
     ]);
     const persist = table.services.find((s) => s.id.address === '10.0.0.1')!;
     expect(persist.netmask).toBe(0xffffff00);
-    expect(persist.destinations.find((d) => d.address === '10.0.2.4')).toMatchObject({ forwarding: 'dr', weight: 2, upperThreshold: 50, lowerThreshold: 5, port: 80 });
+    expect(persist.destinations.find((d) => d.address === '10.0.2.4')).toMatchObject({
+      forwarding: 'dr',
+      weight: 2,
+      upperThreshold: 50,
+      lowerThreshold: 5,
+      port: 80,
+    });
     expect(persist.stats?.conns).toBe(0n);
   });
 
@@ -143,7 +174,9 @@ describe('kernel refusals captured from ipvsadm', () => {
   for (const [name, code] of cases) {
     it(`${name} → ${code}`, async () => {
       const { errnoName } = await import('../../../src/netlink/errors.js');
-      const replies = readCapture(name).filter((d) => d.dir === 'recv').flatMap((d) => decodeMsgs(d.bytes));
+      const replies = readCapture(name)
+        .filter((d) => d.dir === 'recv')
+        .flatMap((d) => decodeMsgs(d.bytes));
       const err = replies.find((m) => m.type === NLMSG_ERROR)!;
       expect(errnoName(decodeError(err.payload, err.flags).errno)).toBe(code);
     });

@@ -41,7 +41,9 @@ describe('validateRules packs every rule', () => {
   });
 
   it('a bad line anywhere is reported with its number, in line order, and the rest still packs', () => {
-    const { rules, errors } = validateRules('-A -t 10.0.0.1:80\n-X\n-A -t 10.0.0.2:80 -p 99999999999\n-A -t 10.0.0.3:80\n');
+    const { rules, errors } = validateRules(
+      '-A -t 10.0.0.1:80\n-X\n-A -t 10.0.0.2:80 -p 99999999999\n-A -t 10.0.0.3:80\n',
+    );
     expect(errors.map((e) => e.line)).toEqual([2, 3]);
     expect(errors[0].message).toMatch(/^line 2: /);
     expect(rules.count).toBe(2);

@@ -41,7 +41,14 @@ describe('lab host I/O', () => {
     expect(await waitFor(async () => (++n >= 3 ? n : undefined), 1000, 5)).toBe(3);
     let ticks = 0;
     const t0 = Date.now();
-    expect(await waitFor(async () => undefined, 60, 10, () => ticks++)).toBeUndefined();
+    expect(
+      await waitFor(
+        async () => undefined,
+        60,
+        10,
+        () => ticks++,
+      ),
+    ).toBeUndefined();
     expect(Date.now() - t0).toBeGreaterThanOrEqual(60);
     expect(ticks).toBeGreaterThan(0);
   });

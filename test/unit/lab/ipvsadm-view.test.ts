@@ -34,6 +34,8 @@ describe('parseIpvsadmList', () => {
 
   it('gives an empty table for the header alone, and ignores destination lines before any service', () => {
     expect(parseIpvsadmList(LISTING.split('\n').slice(0, 3).join('\n'))).toEqual([]);
-    expect(parseIpvsadmList('  -> 10.0.0.1:80 Route 1 0 0\nTCP  10.0.0.9:80 rr\n')).toEqual([{ key: 'TCP 10.0.0.9:80', scheduler: 'rr', dests: [] }]);
+    expect(parseIpvsadmList('  -> 10.0.0.1:80 Route 1 0 0\nTCP  10.0.0.9:80 rr\n')).toEqual([
+      { key: 'TCP 10.0.0.9:80', scheduler: 'rr', dests: [] },
+    ]);
   });
 });

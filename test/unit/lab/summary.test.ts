@@ -4,7 +4,14 @@ import { backendLabel } from '../../../src/lab/client.js';
 
 const report = { sent: 120, failed: 3, byBackend: { be2: 40, be1: 41, be3: 36 }, maxGapMs: 1800 };
 const pass: StepResult = { step: 1, title: 'spread', checks: [{ what: 'be1 answers', ok: true }] };
-const fail: StepResult = { step: 2, title: 'backend', checks: [{ what: 'out in time', ok: true }, { what: 'slow start', ok: false, detail: '100' }] };
+const fail: StepResult = {
+  step: 2,
+  title: 'backend',
+  checks: [
+    { what: 'out in time', ok: true },
+    { what: 'slow start', ok: false, detail: '100' },
+  ],
+};
 
 describe('lab verdict', () => {
   it('passes only when every step has checks and all hold', () => {

@@ -22,7 +22,10 @@ describe('lab topology and story inputs', () => {
     const base = readFileSync('conf/lab/lb2.toml', 'utf8');
     const r = parseConfig(base + addedService(), 'lb2+added');
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
-    expect(r.config.virtual_server.map((v) => `${v.name} ${v.key}`)).toEqual([`web TCP ${VIP}:80`, `web-8080 TCP ${VIP}:8080`]);
+    expect(r.config.virtual_server.map((v) => `${v.name} ${v.key}`)).toEqual([
+      `web TCP ${VIP}:80`,
+      `web-8080 TCP ${VIP}:8080`,
+    ]);
   });
 
   it('builds every namespace, the bridge, and the DR setup of each backend', () => {

@@ -2,7 +2,15 @@ import fc from 'fast-check';
 import { isIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ETH_P_ARP, htons } from '../../../native/constants.js';
-import { ipBytes, ipText, parseSockaddr, sockaddrIn, sockaddrIn6, sockaddrLl, sockaddrNl } from '../../../native/sockaddr.js';
+import {
+  ipBytes,
+  ipText,
+  parseSockaddr,
+  sockaddrIn,
+  sockaddrIn6,
+  sockaddrLl,
+  sockaddrNl,
+} from '../../../native/sockaddr.js';
 
 const hex = (b: Buffer): string => b.toString('hex');
 
@@ -11,7 +19,9 @@ describe('sockaddr builders: kernel layout', () => {
     expect(hex(sockaddrIn('10.0.0.1', 8080))).toBe('0200' + '1f90' + '0a000001' + '0000000000000000');
   });
   it('sockaddr_in6 with scope', () => {
-    expect(hex(sockaddrIn6('fe80::1', 443, 3))).toBe('0a00' + '01bb' + '00000000' + 'fe800000000000000000000000000001' + '03000000');
+    expect(hex(sockaddrIn6('fe80::1', 443, 3))).toBe(
+      '0a00' + '01bb' + '00000000' + 'fe800000000000000000000000000001' + '03000000',
+    );
   });
   it('sockaddr_nl', () => {
     expect(hex(sockaddrNl(0x1234, 0x11))).toBe('1000' + '0000' + '34120000' + '11000000');
@@ -36,10 +46,22 @@ describe('sockaddr builders: kernel layout', () => {
 describe('parseSockaddr', () => {
   it('parses what the builders make', () => {
     expect(parseSockaddr(sockaddrIn('192.0.2.1', 53))).toEqual({ family: 2, address: '192.0.2.1', port: 53 });
-    expect(parseSockaddr(sockaddrIn6('2001:db8::5', 80, 2))).toEqual({ family: 10, address: '2001:db8::5', port: 80, scopeId: 2 });
+    expect(parseSockaddr(sockaddrIn6('2001:db8::5', 80, 2))).toEqual({
+      family: 10,
+      address: '2001:db8::5',
+      port: 80,
+      scopeId: 2,
+    });
     expect(parseSockaddr(sockaddrNl(7, 1))).toEqual({ family: 16, pid: 7, groups: 1 });
     const ll = parseSockaddr(sockaddrLl({ protocol: 0x86dd, ifindex: 2, addr: Buffer.from('aabbccddeeff', 'hex') }));
-    expect({ ...ll, mac: hex(ll.mac!) }).toEqual({ family: 17, protocol: 0x86dd, ifindex: 2, hatype: 0, pkttype: 0, mac: 'aabbccddeeff' });
+    expect({ ...ll, mac: hex(ll.mac!) }).toEqual({
+      family: 17,
+      protocol: 0x86dd,
+      ifindex: 2,
+      hatype: 0,
+      pkttype: 0,
+      mac: 'aabbccddeeff',
+    });
   });
   it('never throws on short or unknown input', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), (a) => void parseSockaddr(Buffer.from(a))));

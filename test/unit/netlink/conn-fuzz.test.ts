@@ -16,7 +16,10 @@ const replyArb = fc.record({
   type: fc.constantFrom(1, 2, 3, 4, 0x31),
   flags: fc.constantFrom(0, 2, 0x10, 0x100, 0x200, 0x300),
   payload: fc.uint8Array({ maxLength: 48 }).map((a) => Buffer.from(a)),
-  raw: fc.option(fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)), { freq: 3 }),
+  raw: fc.option(
+    fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
+    { freq: 3 },
+  ),
 });
 
 describe('connection under malformed replies', () => {
@@ -35,7 +38,8 @@ describe('connection under malformed replies', () => {
           (replies) => replies,
           (e: unknown) => e,
         );
-        if (!Array.isArray(outcome)) expect(outcome instanceof NetlinkError || outcome instanceof NetlinkDecodeError).toBe(true);
+        if (!Array.isArray(outcome))
+          expect(outcome instanceof NetlinkError || outcome instanceof NetlinkDecodeError).toBe(true);
         expect(await c.request({ type: 0x30, payload: attrU32(1, 2), op: 'AFTER' })).toEqual([]);
         c.close();
       }),

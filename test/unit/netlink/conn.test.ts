@@ -17,7 +17,12 @@ import { SCRIPTED_PID, ack, done, errorReply, reply, scriptedTransport } from '.
 import { rejection } from '../../support/rejection.js';
 import * as cap from './captured.js';
 
-const req = (n: number, extra: Partial<NlRequest> = {}): NlRequest => ({ type: 0x30, payload: attrU32(1, n), op: `OP ${n}`, ...extra });
+const req = (n: number, extra: Partial<NlRequest> = {}): NlRequest => ({
+  type: 0x30,
+  payload: attrU32(1, n),
+  op: `OP ${n}`,
+  ...extra,
+});
 const nOf = (m: NlMsg): number => m.payload.readUInt32LE(4);
 const val = (n: number): Buffer => attrU32(2, n);
 
@@ -43,7 +48,12 @@ describe('request', () => {
     const t = scriptedTransport((m) => [errorReply(m, 17, 'Destination already exists')]);
     const e = await rejection(new NetlinkConnection(t).request(req(5, { op: 'IPVS_CMD_NEW_DEST 10.0.0.2:8080' })));
     expect(e).toBeInstanceOf(NetlinkError);
-    expect(e).toMatchObject({ code: 'EEXIST', errno: 17, op: 'IPVS_CMD_NEW_DEST 10.0.0.2:8080', extack: 'Destination already exists' });
+    expect(e).toMatchObject({
+      code: 'EEXIST',
+      errno: 17,
+      op: 'IPVS_CMD_NEW_DEST 10.0.0.2:8080',
+      extack: 'Destination already exists',
+    });
     expect(e.message).toBe('IPVS_CMD_NEW_DEST 10.0.0.2:8080: EEXIST (File exists): Destination already exists');
   });
 
@@ -124,7 +134,10 @@ describe('deadlines', () => {
   });
 
   it('uses the connection default when the request has none', async () => {
-    const c = new NetlinkConnection(scriptedTransport(() => []), { timeoutMs: 20 });
+    const c = new NetlinkConnection(
+      scriptedTransport(() => []),
+      { timeoutMs: 20 },
+    );
     expect(await rejection(c.request(req(1)))).toMatchObject({ code: 'ETIMEDOUT' });
   });
 });
@@ -142,25 +155,36 @@ describe('dumps', () => {
   });
 
   it('an empty dump resolves to []', async () => {
-    expect(await new NetlinkConnection(scriptedTransport((m) => [done(m)])).request(req(1, { dump: true }))).toEqual([]);
+    expect(await new NetlinkConnection(scriptedTransport((m) => [done(m)])).request(req(1, { dump: true }))).toEqual(
+      [],
+    );
   });
 
   it('an error inside a dump (negative DONE status, or NLMSG_ERROR) rejects', async () => {
     const a = scriptedTransport((m) => [reply(m, 0x31, val(1), true), done(m, -95)]);
-    expect(await rejection(new NetlinkConnection(a).request(req(1, { dump: true })))).toMatchObject({ code: 'EOPNOTSUPP' });
+    expect(await rejection(new NetlinkConnection(a).request(req(1, { dump: true })))).toMatchObject({
+      code: 'EOPNOTSUPP',
+    });
     const b = scriptedTransport((m) => [errorReply(m, 22, 'bad filter')]);
-    expect(await rejection(new NetlinkConnection(b).request(req(1, { dump: true })))).toMatchObject({ code: 'EINVAL', extack: 'bad filter' });
+    expect(await rejection(new NetlinkConnection(b).request(req(1, { dump: true })))).toMatchObject({
+      code: 'EINVAL',
+      extack: 'bad filter',
+    });
   });
 
   it('an interrupted dump (NLM_F_DUMP_INTR) is retried, and fails with EINTR if it keeps happening', async () => {
     let calls = 0;
     const flaky = scriptedTransport((m) =>
-      ++calls === 1 ? [reply(m, 0x31, val(1), true, NLM_F_DUMP_INTR), done(m)] : [reply(m, 0x31, val(2), true), done(m)],
+      ++calls === 1
+        ? [reply(m, 0x31, val(1), true, NLM_F_DUMP_INTR), done(m)]
+        : [reply(m, 0x31, val(2), true), done(m)],
     );
     const got = await new NetlinkConnection(flaky).request(req(1, { dump: true }));
     expect([calls, got.map((m) => m.payload.readUInt32LE(4))]).toEqual([2, [2]]);
     const broken = scriptedTransport((m) => [reply(m, 0x31, val(1), true), { ...done(m), flags: 2 | NLM_F_DUMP_INTR }]);
-    expect(await rejection(new NetlinkConnection(broken).request(req(1, { dump: true })))).toMatchObject({ code: 'EINTR' });
+    expect(await rejection(new NetlinkConnection(broken).request(req(1, { dump: true })))).toMatchObject({
+      code: 'EINTR',
+    });
     expect(broken.sent.length).toBe(3);
   });
 });
@@ -180,7 +204,9 @@ describe('dump: parts decoded as they arrive', () => {
   it('a retried dump starts a new list: parts of the interrupted attempt are not kept', async () => {
     let calls = 0;
     const flaky = scriptedTransport((m) =>
-      ++calls === 1 ? [reply(m, 0x31, val(1), true), { ...done(m), flags: 2 | NLM_F_DUMP_INTR }] : [reply(m, 0x31, val(2), true), done(m)],
+      ++calls === 1
+        ? [reply(m, 0x31, val(1), true), { ...done(m), flags: 2 | NLM_F_DUMP_INTR }]
+        : [reply(m, 0x31, val(2), true), done(m)],
     );
     expect(await new NetlinkConnection(flaky).dump(req(1), (m) => m.payload.readUInt32LE(4))).toEqual([2]);
     expect(calls).toBe(2);
@@ -213,7 +239,10 @@ describe('batch', () => {
   it('honours perSend and the 32 KiB datagram bound', async () => {
     const t = scriptedTransport((m) => [ack(m)]);
     const c = new NetlinkConnection(t);
-    await c.batch(Array.from({ length: 10 }, (_, i) => req(i)), { perSend: 4 });
+    await c.batch(
+      Array.from({ length: 10 }, (_, i) => req(i)),
+      { perSend: 4 },
+    );
     expect(t.datagrams.map((d) => d.length / 24)).toEqual([4, 4, 2]);
     t.datagrams.length = 0;
     const big = (i: number): NlRequest => ({ type: 0x30, payload: Buffer.alloc(1000, i), op: `BIG ${i}` });
@@ -322,7 +351,8 @@ describe('resolveFamily over a connection', () => {
     };
     const t = scriptedTransport((m) => {
       const name = m.payload.subarray(8).toString().replace(/\0.*$/s, '');
-      if (name === 'nlctrl') return [withSeq(cap.GETFAMILY_NLCTRL_REPLY, m.seq), withSeq(cap.GETFAMILY_NLCTRL_ACK, m.seq)];
+      if (name === 'nlctrl')
+        return [withSeq(cap.GETFAMILY_NLCTRL_REPLY, m.seq), withSeq(cap.GETFAMILY_NLCTRL_ACK, m.seq)];
       return [withSeq(cap.GETFAMILY_IPVS_ENOENT, m.seq)];
     });
     const c = new NetlinkConnection(t);

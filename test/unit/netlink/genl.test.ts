@@ -51,10 +51,14 @@ describe('family resolution', () => {
   it('resolveFamily sends GETFAMILY to GENL_ID_CTRL and decodes the reply', async () => {
     const sent: Array<{ type: number; payload: Buffer; op: string }> = [];
     const [reply] = decodeMsgs(Buffer.from(cap.GETFAMILY_NLCTRL_REPLY, 'hex'));
-    const conn = { request: async (r: { type: number; payload: Buffer; op: string }): Promise<NlMsg[]> => (sent.push(r), [reply]) };
+    const conn = {
+      request: async (r: { type: number; payload: Buffer; op: string }): Promise<NlMsg[]> => (sent.push(r), [reply]),
+    };
     const f = await resolveFamily(conn, 'nlctrl');
     expect(f.id).toBe(0x10);
-    expect(sent.map((r) => [r.type, hex(r.payload), r.op])).toEqual([[GENL_ID_CTRL, hex(getFamilyPayload('nlctrl')), 'CTRL_CMD_GETFAMILY nlctrl']]);
+    expect(sent.map((r) => [r.type, hex(r.payload), r.op])).toEqual([
+      [GENL_ID_CTRL, hex(getFamilyPayload('nlctrl')), 'CTRL_CMD_GETFAMILY nlctrl'],
+    ]);
   });
 
   it('resolveFamily passes on the kernel ENOENT for a missing family', async () => {

@@ -23,7 +23,13 @@ const v4 = (a: string): Buffer => Buffer.concat([Buffer.from(a.split('.').map(Nu
 
 describe('encodeMsg: golden bytes', () => {
   it('header fields in host order, payload padded to 4', () => {
-    const m = encodeMsg({ type: 0x10, flags: NLM_F_REQUEST | NLM_F_ACK, seq: 7, pid: 0, payload: Buffer.from([1, 2, 3, 4, 5]) });
+    const m = encodeMsg({
+      type: 0x10,
+      flags: NLM_F_REQUEST | NLM_F_ACK,
+      seq: 7,
+      pid: 0,
+      payload: Buffer.from([1, 2, 3, 4, 5]),
+    });
     expect(hex(m)).toBe('15000000' + '1000' + '0500' + '07000000' + '00000000' + '0102030405' + '000000');
   });
 
@@ -39,7 +45,13 @@ describe('encodeMsg: golden bytes', () => {
       attrU32(5, 0),
       attrU32(6, 0),
     ]);
-    const m = encodeMsg({ type: FAMILY, flags: NLM_F_REQUEST | NLM_F_ACK, seq: 1, pid: 0, payload: genlPayload(5, 1, [svc, dest]) });
+    const m = encodeMsg({
+      type: FAMILY,
+      flags: NLM_F_REQUEST | NLM_F_ACK,
+      seq: 1,
+      pid: 0,
+      payload: genlPayload(5, 1, [svc, dest]),
+    });
     const expected =
       '8c000000 2300 0500 01000000 00000000 | 05 01 0000 |' +
       '3000 0100 0600 0100 0200 0000 0600 0200 0600 0000 1400 0300 0a000001 000000000000000000000000 0600 0400 0050 0000 |' +
@@ -65,7 +77,13 @@ describe('decodeMsgs', () => {
   });
 
   it('splits a multipart dump datagram: parts flagged MULTI, then DONE', () => {
-    const part = (seq: number, n: number): NlMsg => ({ type: 0x20, flags: NLM_F_MULTI, seq, pid: 42, payload: Buffer.from([n, 0, 0]) });
+    const part = (seq: number, n: number): NlMsg => ({
+      type: 0x20,
+      flags: NLM_F_MULTI,
+      seq,
+      pid: 42,
+      payload: Buffer.from([n, 0, 0]),
+    });
     const done: NlMsg = { type: NLMSG_DONE, flags: NLM_F_MULTI, seq: 3, pid: 42, payload: Buffer.alloc(4) };
     const dgram = Buffer.concat([encodeMsg(part(3, 1)), encodeMsg(part(3, 2)), encodeMsg(done)]);
     expect(hex(dgram.subarray(0, 20))).toBe('13000000' + '2000' + '0200' + '03000000' + '2a000000' + '010000' + '00');
@@ -121,7 +139,11 @@ describe('decodeError on captured kernel errors', () => {
 
   it('EINVAL with an extended-ack message', () => {
     const m = one(cap.NEWADDR_EINVAL_EXTACK);
-    expect(decodeError(m.payload, m.flags)).toEqual({ errno: 22, seq: 10, extack: { msg: 'ipv4: Invalid prefix length' } });
+    expect(decodeError(m.payload, m.flags)).toEqual({
+      errno: 22,
+      seq: 10,
+      extack: { msg: 'ipv4: Invalid prefix length' },
+    });
   });
 
   it('capped error with message and offset TLVs', () => {
@@ -130,7 +152,11 @@ describe('decodeError on captured kernel errors', () => {
       attr(1, Buffer.from('bad weight\0')),
       attrU32(2, 36),
     ]);
-    expect(decodeError(payload, NLM_F_CAPPED | NLM_F_ACK_TLVS)).toEqual({ errno: 22, seq: 11, extack: { msg: 'bad weight', offset: 36 } });
+    expect(decodeError(payload, NLM_F_CAPPED | NLM_F_ACK_TLVS)).toEqual({
+      errno: 22,
+      seq: 11,
+      extack: { msg: 'bad weight', offset: 36 },
+    });
   });
 
   it('throws NetlinkDecodeError when too short or when the echoed length overruns', () => {

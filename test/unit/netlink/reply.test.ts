@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { NetlinkDecodeError, NetlinkError } from '../../../src/netlink/errors.js';
-import { NLMSG_DONE, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_DUMP_INTR, NLM_F_MULTI, type NlMsg } from '../../../src/netlink/message.js';
+import {
+  NLMSG_DONE,
+  NLMSG_NOOP,
+  NLMSG_OVERRUN,
+  NLM_F_DUMP_INTR,
+  NLM_F_MULTI,
+  type NlMsg,
+} from '../../../src/netlink/message.js';
 import { asNetlinkError, step, type Awaiting } from '../../../src/netlink/reply.js';
 import { ack, done, errorReply } from '../../support/scripted-netlink.js';
 

@@ -1,7 +1,15 @@
 /** The pure planner: on_failure, slow start, quorum + sorry server, drains (lvsctl, reload), memory. */
 import { describe, expect, it } from 'vitest';
 import type { IpvsTable } from '../../../src/ipvs/types.js';
-import { emptyMemory, plan, quorumState, slowStartWeight, type HealthView, type PlannerInput, type PlannerMemory } from '../../../src/plan/desired.js';
+import {
+  emptyMemory,
+  plan,
+  quorumState,
+  slowStartWeight,
+  type HealthView,
+  type PlannerInput,
+  type PlannerMemory,
+} from '../../../src/plan/desired.js';
 import { config } from './helpers.js';
 
 const web = (extra = '', servers = ['10.0.1.1', '10.0.1.2', '10.0.1.3'], weight = 50) =>
@@ -12,11 +20,20 @@ function input(text: string, health: Record<string, HealthView> = {}, over: Part
   return { config: config(text), health: (id) => health[id], drained: new Set(), now: 0, ...over };
 }
 
-const weights = (t: IpvsTable, i = 0) => Object.fromEntries(t.services[i]!.destinations.map((d) => [d.address, d.weight]));
+const weights = (t: IpvsTable, i = 0) =>
+  Object.fromEntries(t.services[i]!.destinations.map((d) => [d.address, d.weight]));
 
 /** A table like the kernel would report after applying `t`, with conns per dest address. */
 function actualOf(t: IpvsTable, conns: Record<string, number> = {}): IpvsTable {
-  return { services: t.services.map((s) => ({ ...s, destinations: s.destinations.map((d) => ({ ...d, conns: { active: conns[d.address] ?? 0, inactive: 0, persistent: 0 } })) })) };
+  return {
+    services: t.services.map((s) => ({
+      ...s,
+      destinations: s.destinations.map((d) => ({
+        ...d,
+        conns: { active: conns[d.address] ?? 0, inactive: 0, persistent: 0 },
+      })),
+    })),
+  };
 }
 
 describe('plan: health', () => {
@@ -130,7 +147,10 @@ describe('plan: lvsctl drain', () => {
     expect(weights(first.table)['10.0.1.2']).toBe(0);
     expect(first.explain.get(id)).toMatch(/drained by lvsctl: weight 0, connections not read yet/);
     expect(first.nextWakeAt).toBe(2_100); // poll for a fresh read while draining
-    const busy = plan(input(cfg, {}, { drained: new Set([id]), now: 200, actual: actualOf(first.table, { '10.0.1.2': 3 }) }), first.memory);
+    const busy = plan(
+      input(cfg, {}, { drained: new Set([id]), now: 200, actual: actualOf(first.table, { '10.0.1.2': 3 }) }),
+      first.memory,
+    );
     expect(weights(busy.table)['10.0.1.2']).toBe(0);
     expect(busy.explain.get(id)).toMatch(/3 connections left/);
     const idle = plan(input(cfg, {}, { drained: new Set([id]), now: 300, actual: actualOf(busy.table) }), busy.memory);
@@ -150,7 +170,10 @@ describe('plan: lvsctl drain', () => {
 
   it('deletes at the drain deadline even with connections left', () => {
     const first = plan(input(cfg, {}, { drained: new Set([id]), now: 0 }));
-    const late = plan(input(cfg, {}, { drained: new Set([id]), now: 60_000, actual: actualOf(first.table, { '10.0.1.2': 9 }) }), first.memory);
+    const late = plan(
+      input(cfg, {}, { drained: new Set([id]), now: 60_000, actual: actualOf(first.table, { '10.0.1.2': 9 }) }),
+      first.memory,
+    );
     expect(weights(late.table)['10.0.1.2']).toBeUndefined();
     expect(late.explain.get(id)).toMatch(/drain_timeout \(1m\) reached with 9 connections/);
   });
@@ -170,40 +193,68 @@ describe('plan: removal by reload', () => {
     const actual = actualOf(p0.table, { '10.0.1.2': 4 });
     const p1 = plan({ ...input(after, {}, { now: 10, actual }), previous: config(before) }, p0.memory);
     expect(weights(p1.table)).toEqual({ '10.0.1.1': 50, '10.0.1.3': 50, '10.0.1.2': 0 });
-    expect(p1.explain.get('web|10.0.1.2:8080')).toMatch(/removed from config, draining: weight 0, connections not read yet at weight 0/);
+    expect(p1.explain.get('web|10.0.1.2:8080')).toMatch(
+      /removed from config, draining: weight 0, connections not read yet at weight 0/,
+    );
     // another reload: previous no longer has the server, the drain goes on from memory
-    const p2 = plan({ ...input(after, {}, { now: 20, actual: actualOf(p1.table, { '10.0.1.2': 1 }) }), previous: config(after) }, p1.memory);
+    const p2 = plan(
+      { ...input(after, {}, { now: 20, actual: actualOf(p1.table, { '10.0.1.2': 1 }) }), previous: config(after) },
+      p1.memory,
+    );
     expect(weights(p2.table)['10.0.1.2']).toBe(0);
     expect(p2.explain.get('web|10.0.1.2:8080')).toMatch(/1 connections left, deleted at the latest in 59\.99s/);
-    const p3 = plan({ ...input(after, {}, { now: 30, actual: actualOf(p2.table) }), previous: config(after) }, p2.memory);
+    const p3 = plan(
+      { ...input(after, {}, { now: 30, actual: actualOf(p2.table) }), previous: config(after) },
+      p2.memory,
+    );
     expect(weights(p3.table)['10.0.1.2']).toBeUndefined();
-    const p4 = plan({ ...input(after, {}, { now: 40, actual: actualOf(p3.table) }), previous: config(after) }, p3.memory);
+    const p4 = plan(
+      { ...input(after, {}, { now: 40, actual: actualOf(p3.table) }), previous: config(after) },
+      p3.memory,
+    );
     expect(p4.memory.drains.size).toBe(0);
   });
 
   it('removal = "delete" drops a removed server at once', () => {
     const del = (t: string) => t.replace('drain_timeout = "60s"', 'drain_timeout = "60s"\nremoval = "delete"');
     const p0 = plan(input(del(before)));
-    const p1 = plan({ ...input(del(after), {}, { actual: actualOf(p0.table, { '10.0.1.2': 4 }) }), previous: config(del(before)) }, p0.memory);
+    const p1 = plan(
+      { ...input(del(after), {}, { actual: actualOf(p0.table, { '10.0.1.2': 4 }) }), previous: config(del(before)) },
+      p0.memory,
+    );
     expect(weights(p1.table)['10.0.1.2']).toBeUndefined();
   });
 
   it('a removed virtual server drains as a whole and stays owned while it does', () => {
-    const two = before + '[[virtual_server]]\nname = "api"\naddress = "10.0.0.2"\nport = 81\n[[virtual_server.real_server]]\naddress = "10.0.2.1"\n';
+    const two =
+      before +
+      '[[virtual_server]]\nname = "api"\naddress = "10.0.0.2"\nport = 81\n[[virtual_server.real_server]]\naddress = "10.0.2.1"\n';
     const p0 = plan(input(two));
-    const p1 = plan({ ...input(before, {}, { now: 5, actual: actualOf(p0.table, { '10.0.2.1': 2 }) }), previous: config(two) }, p0.memory);
+    const p1 = plan(
+      { ...input(before, {}, { now: 5, actual: actualOf(p0.table, { '10.0.2.1': 2 }) }), previous: config(two) },
+      p0.memory,
+    );
     expect(p1.table.services.map((s) => s.id.port)).toEqual([80, 81]);
     expect(weights(p1.table, 1)).toEqual({ '10.0.2.1': 0 });
     expect([...p1.drainingServices]).toEqual(['TCP 10.0.0.2:81']);
-    const p2 = plan({ ...input(before, {}, { now: 6, actual: actualOf(p1.table) }), previous: config(before) }, p1.memory);
+    const p2 = plan(
+      { ...input(before, {}, { now: 6, actual: actualOf(p1.table) }), previous: config(before) },
+      p1.memory,
+    );
     expect(p2.table.services).toHaveLength(1);
     expect([...p2.drainingServices]).toEqual(['TCP 10.0.0.2:81']); // still owned so the reconciler deletes it
   });
 
   it('a server put back in the config stops draining', () => {
     const p0 = plan(input(before));
-    const p1 = plan({ ...input(after, {}, { actual: actualOf(p0.table, { '10.0.1.2': 4 }) }), previous: config(before) }, p0.memory);
-    const p2 = plan({ ...input(before, {}, { actual: actualOf(p1.table, { '10.0.1.2': 4 }) }), previous: config(after) }, p1.memory);
+    const p1 = plan(
+      { ...input(after, {}, { actual: actualOf(p0.table, { '10.0.1.2': 4 }) }), previous: config(before) },
+      p0.memory,
+    );
+    const p2 = plan(
+      { ...input(before, {}, { actual: actualOf(p1.table, { '10.0.1.2': 4 }) }), previous: config(after) },
+      p1.memory,
+    );
     expect(weights(p2.table)['10.0.1.2']).toBe(50);
     expect(p2.memory.drains.size).toBe(0);
   });
@@ -211,9 +262,14 @@ describe('plan: removal by reload', () => {
 
 describe('plan: purity', () => {
   it('the same input gives the same output and the input is not changed', () => {
-    const i = input(web('slow_start = "10s"\nquorum = 60\nsorry_server = "10.0.9.9"'), { 'web|10.0.1.1:8080': { up: true, upSince: 0 }, 'web|10.0.1.2:8080': { up: false } }, { now: 2500, drained: new Set(['web|10.0.1.3:8080']) });
+    const i = input(
+      web('slow_start = "10s"\nquorum = 60\nsorry_server = "10.0.9.9"'),
+      { 'web|10.0.1.1:8080': { up: true, upSince: 0 }, 'web|10.0.1.2:8080': { up: false } },
+      { now: 2500, drained: new Set(['web|10.0.1.3:8080']) },
+    );
     const frozen = JSON.stringify(i.config);
-    const a = plan(i), b = plan(i);
+    const a = plan(i),
+      b = plan(i);
     expect(JSON.stringify(a.table)).toBe(JSON.stringify(b.table));
     expect([...a.explain]).toEqual([...b.explain]);
     expect(JSON.stringify(i.config)).toBe(frozen);

@@ -38,7 +38,10 @@ describe('diffTables', () => {
   });
 
   it('deletes owned services that are no longer desired, dest deletes first', () => {
-    const actual = table(svc(sid(1), [dst('10.0.1.1', 5), dst('10.0.1.2', 5), dst('10.0.1.9')]), svc(sid(3), [dst('10.0.1.4')]));
+    const actual = table(
+      svc(sid(1), [dst('10.0.1.1', 5), dst('10.0.1.2', 5), dst('10.0.1.9')]),
+      svc(sid(3), [dst('10.0.1.4')]),
+    );
     const ops = diffTables(actual, table(svc(sid(1), [dst('10.0.1.1', 5), dst('10.0.1.2', 5)])), owned(1, 3));
     expect(ops).toEqual([
       { op: 'del-dest', service: sid(1), dest: { af: 'inet', address: '10.0.1.9', port: 8080 } },
@@ -61,8 +64,17 @@ describe('diffTables', () => {
   });
 
   it('edits a changed weight, threshold or forwarding in place', () => {
-    for (const change of [{ weight: 9 }, { upperThreshold: 10 }, { forwarding: 'dr' as const }, { forwarding: 'tun' as const, tunType: 'gre' as const }]) {
-      const ops = diffTables(table(svc(sid(1), [dst('10.0.1.1')])), table(svc(sid(1), [dst('10.0.1.1', 1, change)])), owned(1));
+    for (const change of [
+      { weight: 9 },
+      { upperThreshold: 10 },
+      { forwarding: 'dr' as const },
+      { forwarding: 'tun' as const, tunType: 'gre' as const },
+    ]) {
+      const ops = diffTables(
+        table(svc(sid(1), [dst('10.0.1.1')])),
+        table(svc(sid(1), [dst('10.0.1.1', 1, change)])),
+        owned(1),
+      );
       expect(kinds(ops)).toEqual(['edit-dest']);
     }
   });
@@ -70,19 +82,32 @@ describe('diffTables', () => {
   it('repairs drift: a dest deleted by hand, a flush, a weight edit', () => {
     const deleted = structuredClone(desired);
     deleted.services[0]!.destinations.pop();
-    expect(diffTables(deleted, desired, owned(1, 2))).toEqual([{ op: 'add-dest', service: sid(1), dest: dst('10.0.1.2', 5) }]);
+    expect(diffTables(deleted, desired, owned(1, 2))).toEqual([
+      { op: 'add-dest', service: sid(1), dest: dst('10.0.1.2', 5) },
+    ]);
     expect(diffTables(table(), desired, owned(1, 2))).toHaveLength(5);
     const edited = structuredClone(desired);
     edited.services[1]!.destinations[0]!.weight = 0;
-    expect(diffTables(edited, desired, owned(1, 2))).toEqual([{ op: 'edit-dest', service: sid(2), dest: dst('10.0.1.3') }]);
+    expect(diffTables(edited, desired, owned(1, 2))).toEqual([
+      { op: 'edit-dest', service: sid(2), dest: dst('10.0.1.3') },
+    ]);
   });
 
   it('a one-weight change in 1,000 services × 10 dests is exactly one op', () => {
-    const big = table(...Array.from({ length: 1000 }, (_, i) => svc(sid(i % 250, 1000 + i), Array.from({ length: 10 }, (_, j) => dst(`10.1.${i % 250}.${j}`, 10)))));
+    const big = table(
+      ...Array.from({ length: 1000 }, (_, i) =>
+        svc(
+          sid(i % 250, 1000 + i),
+          Array.from({ length: 10 }, (_, j) => dst(`10.1.${i % 250}.${j}`, 10)),
+        ),
+      ),
+    );
     const next = structuredClone(big);
     next.services[500]!.destinations[3]!.weight = 11;
     const own = new Set(big.services.map((s) => serviceKey(s.id)));
-    expect(diffTables(big, next, own)).toEqual([{ op: 'edit-dest', service: next.services[500]!.id, dest: next.services[500]!.destinations[3] }]);
+    expect(diffTables(big, next, own)).toEqual([
+      { op: 'edit-dest', service: next.services[500]!.id, dest: next.services[500]!.destinations[3] },
+    ]);
   });
 
   it('treats a desired service as owned even when the owned set forgot it', () => {
@@ -96,30 +121,52 @@ describe('diffTables', () => {
   });
 
   it('property: applying the diff to a memory dataplane makes the owned part equal to desired, leaves the rest, and a second diff is empty', async () => {
-    const destArb = fc.record({ host: fc.integer({ min: 1, max: 6 }), weight: fc.integer({ min: 0, max: 5 }), fwd: fc.constantFrom('nat' as const, 'dr' as const) });
-    const svcArb = fc.record({ n: fc.integer({ min: 1, max: 6 }), sched: fc.constantFrom('rr', 'wlc', 'sh'), dests: fc.array(destArb, { maxLength: 4 }) });
-    const build = (xs: Array<{ n: number; sched: string; dests: Array<{ host: number; weight: number; fwd: 'nat' | 'dr' }> }>): IpvsTable => {
+    const destArb = fc.record({
+      host: fc.integer({ min: 1, max: 6 }),
+      weight: fc.integer({ min: 0, max: 5 }),
+      fwd: fc.constantFrom('nat' as const, 'dr' as const),
+    });
+    const svcArb = fc.record({
+      n: fc.integer({ min: 1, max: 6 }),
+      sched: fc.constantFrom('rr', 'wlc', 'sh'),
+      dests: fc.array(destArb, { maxLength: 4 }),
+    });
+    const build = (
+      xs: Array<{ n: number; sched: string; dests: Array<{ host: number; weight: number; fwd: 'nat' | 'dr' }> }>,
+    ): IpvsTable => {
       const m = new Map<number, ReturnType<typeof svc>>();
-      for (const x of xs) if (!m.has(x.n)) {
-        const ds = new Map(x.dests.map((d) => [d.host, dst(`10.0.1.${d.host}`, d.weight, { forwarding: d.fwd })]));
-        m.set(x.n, svc(sid(x.n), [...ds.values()], { scheduler: x.sched }));
-      }
+      for (const x of xs)
+        if (!m.has(x.n)) {
+          const ds = new Map(x.dests.map((d) => [d.host, dst(`10.0.1.${d.host}`, d.weight, { forwarding: d.fwd })]));
+          m.set(x.n, svc(sid(x.n), [...ds.values()], { scheduler: x.sched }));
+        }
       return table(...m.values());
     };
-    await fc.assert(fc.asyncProperty(fc.array(svcArb, { maxLength: 5 }), fc.array(svcArb, { maxLength: 5 }), fc.subarray([1, 2, 3, 4, 5, 6]), async (a, d, own) => {
-      const actual = build(a), desiredT = build(d);
-      const ownSet = new Set(own.map((n) => serviceKey(sid(n))));
-      const dp = new MemoryDataplane(actual);
-      const results = await dp.apply(diffTables(actual, desiredT, ownSet));
-      expect(results.every((r) => r.ok)).toBe(true);
-      const after = await dp.read();
-      expect(diffTables(after, desiredT, ownSet)).toEqual([]);
-      for (const s of actual.services) {
-        const k = serviceKey(s.id);
-        if (ownSet.has(k) || desiredT.services.some((x) => serviceKey(x.id) === k)) continue;
-        const kept = after.services.find((x) => serviceKey(x.id) === k);
-        expect(kept?.destinations.map((x) => [x.address, x.weight])).toEqual(s.destinations.map((x) => [x.address, x.weight]));
-      }
-    }), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(svcArb, { maxLength: 5 }),
+        fc.array(svcArb, { maxLength: 5 }),
+        fc.subarray([1, 2, 3, 4, 5, 6]),
+        async (a, d, own) => {
+          const actual = build(a),
+            desiredT = build(d);
+          const ownSet = new Set(own.map((n) => serviceKey(sid(n))));
+          const dp = new MemoryDataplane(actual);
+          const results = await dp.apply(diffTables(actual, desiredT, ownSet));
+          expect(results.every((r) => r.ok)).toBe(true);
+          const after = await dp.read();
+          expect(diffTables(after, desiredT, ownSet)).toEqual([]);
+          for (const s of actual.services) {
+            const k = serviceKey(s.id);
+            if (ownSet.has(k) || desiredT.services.some((x) => serviceKey(x.id) === k)) continue;
+            const kept = after.services.find((x) => serviceKey(x.id) === k);
+            expect(kept?.destinations.map((x) => [x.address, x.weight])).toEqual(
+              s.destinations.map((x) => [x.address, x.weight]),
+            );
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

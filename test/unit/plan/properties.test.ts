@@ -18,7 +18,9 @@ const cfgText = (variant: number) => {
     t += `[[virtual_server]]\nname = "vs${v}"\naddress = "10.0.0.${v + 1}"\nport = 80\nslow_start = "5s"\nquorum = ${v * 20}\nquorum_hysteresis = 5\n`;
     if (v === 1) t += 'sorry_server = "10.0.9.9:8080"\non_failure = "remove"\n';
     t += 'check = { type = "tcp" }\n';
-    for (let r = 0; r < 4; r++) if ((variant >> (v * 4 + r)) & 1) t += `[[virtual_server.real_server]]\naddress = "10.0.${v}.${r + 10}"\nport = 8080\nweight = ${5 + r * 5}\n`;
+    for (let r = 0; r < 4; r++)
+      if ((variant >> (v * 4 + r)) & 1)
+        t += `[[virtual_server.real_server]]\naddress = "10.0.${v}.${r + 10}"\nport = 8080\nweight = ${5 + r * 5}\n`;
   }
   return t;
 };
@@ -33,40 +35,54 @@ describe('planner properties', () => {
       drained: fc.array(fc.integer({ min: 0, max: 11 }), { maxLength: 3 }),
       conns: fc.integer({ min: 0, max: 3 }),
     });
-    await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 8 }), async (steps) => {
-      const clock = new ManualClock();
-      const dp = new MemoryDataplane();
-      const rec = new Reconciler({ dataplane: dp, clock });
-      let memory: PlannerMemory = emptyMemory();
-      let cfg = config(cfgText(steps[0]!.variant));
-      let previous: typeof cfg | undefined;
-      const upSince = new Map<string, number>();
-      for (const s of steps) {
-        if (s.reload) (previous = cfg), (cfg = config(cfgText(s.variant)));
-        clock.advance(s.dt);
-        const id = (n: number) => `vs${Math.floor(n / 4)}|10.0.${Math.floor(n / 4)}.${(n % 4) + 10}:8080`;
-        const down = new Set(s.down.map(id));
-        const health = (x: string): HealthView => {
-          if (down.has(x)) return (upSince.delete(x), { up: false });
-          if (!upSince.has(x)) upSince.set(x, clock.now());
-          return { up: true, upSince: upSince.get(x) };
-        };
-        for (const svc of dp.snapshot().services) for (const d of svc.destinations) dp.setConns(svc.id, d, { active: s.conns });
-        const p = plan({ config: cfg, previous, health, drained: new Set(s.drained.map(id)), now: clock.now(), actual: rec.lastActual() }, memory);
-        memory = p.memory;
-        const keys = p.table.services.map((x) => serviceKey(x.id));
-        expect(new Set(keys).size).toBe(keys.length);
-        for (const vs of cfg.virtual_server) expect(keys).toContain(vs.key);
-        for (const svc of p.table.services) {
-          const dk = svc.destinations.map(destKey);
-          expect(new Set(dk).size).toBe(dk.length);
-          for (const d of svc.destinations) expect(d.weight >= 0 && d.weight <= 65535).toBe(true);
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 8 }), async (steps) => {
+        const clock = new ManualClock();
+        const dp = new MemoryDataplane();
+        const rec = new Reconciler({ dataplane: dp, clock });
+        let memory: PlannerMemory = emptyMemory();
+        let cfg = config(cfgText(steps[0]!.variant));
+        let previous: typeof cfg | undefined;
+        const upSince = new Map<string, number>();
+        for (const s of steps) {
+          if (s.reload) ((previous = cfg), (cfg = config(cfgText(s.variant))));
+          clock.advance(s.dt);
+          const id = (n: number) => `vs${Math.floor(n / 4)}|10.0.${Math.floor(n / 4)}.${(n % 4) + 10}:8080`;
+          const down = new Set(s.down.map(id));
+          const health = (x: string): HealthView => {
+            if (down.has(x)) return (upSince.delete(x), { up: false });
+            if (!upSince.has(x)) upSince.set(x, clock.now());
+            return { up: true, upSince: upSince.get(x) };
+          };
+          for (const svc of dp.snapshot().services)
+            for (const d of svc.destinations) dp.setConns(svc.id, d, { active: s.conns });
+          const p = plan(
+            {
+              config: cfg,
+              previous,
+              health,
+              drained: new Set(s.drained.map(id)),
+              now: clock.now(),
+              actual: rec.lastActual(),
+            },
+            memory,
+          );
+          memory = p.memory;
+          const keys = p.table.services.map((x) => serviceKey(x.id));
+          expect(new Set(keys).size).toBe(keys.length);
+          for (const vs of cfg.virtual_server) expect(keys).toContain(vs.key);
+          for (const svc of p.table.services) {
+            const dk = svc.destinations.map(destKey);
+            expect(new Set(dk).size).toBe(dk.length);
+            for (const d of svc.destinations) expect(d.weight >= 0 && d.weight <= 65535).toBe(true);
+          }
+          const owned = new Set([...cfg.virtual_server, ...(previous?.virtual_server ?? [])].map((v) => v.key));
+          const r1 = await rec.reconcile(p.table, owned);
+          expect(r1.failed).toEqual([]);
+          expect((await rec.reconcile(p.table, owned)).ops).toEqual([]);
         }
-        const owned = new Set([...cfg.virtual_server, ...(previous?.virtual_server ?? [])].map((v) => v.key));
-        const r1 = await rec.reconcile(p.table, owned);
-        expect(r1.failed).toEqual([]);
-        expect((await rec.reconcile(p.table, owned)).ops).toEqual([]);
-      }
-    }), { numRuns: 150 });
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -78,7 +78,9 @@ describe('Reconciler', () => {
     const clock = new ManualClock();
     const dp = new MemoryDataplane();
     let failuresLeft = 2;
-    dp.inject((op) => (op.op === 'add-dest' && op.dest.address === '10.0.1.2' && failuresLeft-- > 0 ? 'ENOMEM' : undefined));
+    dp.inject((op) =>
+      op.op === 'add-dest' && op.dest.address === '10.0.1.2' && failuresLeft-- > 0 ? 'ENOMEM' : undefined,
+    );
     const reports: ReconcileReport[] = [];
     const r = new Reconciler({ dataplane: dp, clock, baseBackoffMs: 500, onResult: (x) => reports.push(x) });
     const first = await r.reconcile(desired, owned);
@@ -125,7 +127,9 @@ describe('Reconciler', () => {
   it('defers the dests of a service whose add is backing off', async () => {
     const clock = new ManualClock();
     const dp = new MemoryDataplane();
-    const stop = dp.inject((op) => (op.op === 'add-service' && op.service.id.address === '10.0.0.1' ? 'ENOMEM' : undefined));
+    const stop = dp.inject((op) =>
+      op.op === 'add-service' && op.service.id.address === '10.0.0.1' ? 'ENOMEM' : undefined,
+    );
     const r = new Reconciler({ dataplane: dp, clock });
     const first = await r.reconcile(desired, owned);
     expect(first.failed.map((f) => f.op.op)).toEqual(['add-service', 'add-dest', 'add-dest']);
@@ -158,7 +162,11 @@ describe('Reconciler', () => {
     const clock = new ManualClock();
     const dp = new MemoryDataplane();
     let broken = true;
-    const flaky: Dataplane = { read: () => (broken ? Promise.reject(new Error('EBUSY')) : dp.read()), apply: (o) => dp.apply(o), close: () => dp.close() };
+    const flaky: Dataplane = {
+      read: () => (broken ? Promise.reject(new Error('EBUSY')) : dp.read()),
+      apply: (o) => dp.apply(o),
+      close: () => dp.close(),
+    };
     const r = new Reconciler({ dataplane: flaky, clock, baseBackoffMs: 200 });
     const rep = await r.reconcile(desired, owned);
     expect(rep.error).toBe('read failed: EBUSY');
@@ -174,7 +182,11 @@ describe('Reconciler', () => {
     const dp = new MemoryDataplane();
     let broken = true;
     let reads = 0;
-    const flaky: Dataplane = { read: () => (reads++, broken ? Promise.reject(new Error('IPVS_UNAVAILABLE')) : dp.read()), apply: (o) => dp.apply(o), close: () => dp.close() };
+    const flaky: Dataplane = {
+      read: () => (reads++, broken ? Promise.reject(new Error('IPVS_UNAVAILABLE')) : dp.read()),
+      apply: (o) => dp.apply(o),
+      close: () => dp.close(),
+    };
     const r = new Reconciler({ dataplane: flaky, clock, baseBackoffMs: 100, maxBackoffMs: 800 });
     await r.reconcile(desired, owned);
     const readsAt = (ms: number) => (clock.advance(ms), flush()).then(() => reads);
@@ -215,7 +227,11 @@ describe('Reconciler: transport failure', () => {
     const clock = new ManualClock();
     const dp = new MemoryDataplane();
     let broken = true;
-    const flaky: Dataplane = { read: () => dp.read(), apply: (o) => (broken ? Promise.reject(new Error('socket closed')) : dp.apply(o)), close: () => dp.close() };
+    const flaky: Dataplane = {
+      read: () => dp.read(),
+      apply: (o) => (broken ? Promise.reject(new Error('socket closed')) : dp.apply(o)),
+      close: () => dp.close(),
+    };
     const r = new Reconciler({ dataplane: flaky, clock, baseBackoffMs: 100 });
     const rep = await r.reconcile(desired, owned);
     expect(rep.error).toBe('apply failed: socket closed');

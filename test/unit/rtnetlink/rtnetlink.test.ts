@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { NetlinkConnection } from '../../../src/netlink/conn.js';
 import { NetlinkDecodeError, NetlinkError } from '../../../src/netlink/errors.js';
-import { NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, decodeMsgs, type NlMsg } from '../../../src/netlink/message.js';
+import {
+  NLM_F_ACK,
+  NLM_F_CREATE,
+  NLM_F_DUMP,
+  NLM_F_EXCL,
+  NLM_F_REQUEST,
+  decodeMsgs,
+  type NlMsg,
+} from '../../../src/netlink/message.js';
 import { Rtnetlink } from '../../../src/rtnetlink/client.js';
 import {
   IFA_F_NODAD,
@@ -35,7 +43,14 @@ describe('address requests: golden bytes', () => {
   });
   it('IPv6 nodad: flag in ifaddrmsg and in IFA_FLAGS', () => {
     expect(hex(addrPayload('RTM_NEWADDR', { ifindex: 2, address: '2001:db8::5', prefixlen: 128, nodad: true }))).toBe(
-      '0a800200' + '02000000' + '14000200' + '20010db8000000000000000000000005' + '14000100' + '20010db8000000000000000000000005' + '08000800' + '02000000',
+      '0a800200' +
+        '02000000' +
+        '14000200' +
+        '20010db8000000000000000000000005' +
+        '14000100' +
+        '20010db8000000000000000000000005' +
+        '08000800' +
+        '02000000',
     );
   });
   it.each([
@@ -70,13 +85,23 @@ describe('decoding captured kernel answers', () => {
   });
   it('RTM_NEWLINK: name, flags, MAC, operstate', () => {
     const [m] = decodeMsgs(Buffer.from(cap.GETLINK_V0, 'hex'));
-    expect(decodeLink(m)).toMatchObject({ index: 3, name: 'v0', up: false, running: false, lowerUp: false, mac: '02:00:00:00:00:01', operstate: 'down' });
+    expect(decodeLink(m)).toMatchObject({
+      index: 3,
+      name: 'v0',
+      up: false,
+      running: false,
+      lowerUp: false,
+      mac: '02:00:00:00:00:01',
+      operstate: 'down',
+    });
   });
   it('malformed messages are decode errors', () => {
     const m = (payload: Buffer): NlMsg => ({ type: RTM_NEWADDR, flags: 0, seq: 1, pid: 0, payload });
     expect(() => decodeAddr(m(Buffer.alloc(7)))).toThrow(NetlinkDecodeError);
     expect(() => decodeAddr(m(Buffer.from('07000000' + '01000000', 'hex')))).toThrow(/neither inet nor inet6/);
-    expect(() => decodeAddr(m(Buffer.from('02180000' + '01000000' + '06000200' + '0a000000', 'hex')))).toThrow(/address attribute of 2 bytes/);
+    expect(() => decodeAddr(m(Buffer.from('02180000' + '01000000' + '06000200' + '0a000000', 'hex')))).toThrow(
+      /address attribute of 2 bytes/,
+    );
     expect(() => decodeLink(m(Buffer.alloc(15)))).toThrow(NetlinkDecodeError);
   });
 });
@@ -113,7 +138,10 @@ describe('Rtnetlink client over a scripted connection', () => {
     const rt = new Rtnetlink(new NetlinkConnection(t));
     const spec = { ifindex: 3, address: '10.9.9.9', prefixlen: 32 };
     expect(await rejection(rt.addAddress(spec))).toMatchObject({ code: 'EEXIST', op: 'RTM_NEWADDR 10.9.9.9/32 dev 3' });
-    expect(await rejection(rt.delAddress(spec))).toMatchObject({ code: 'EADDRNOTAVAIL', op: 'RTM_DELADDR 10.9.9.9/32 dev 3' });
+    expect(await rejection(rt.delAddress(spec))).toMatchObject({
+      code: 'EADDRNOTAVAIL',
+      op: 'RTM_DELADDR 10.9.9.9/32 dev 3',
+    });
     expect(await rejection(rt.addAddress({ ...spec, address: 'nope' }))).toMatchObject({ code: 'EINVAL' });
     expect(t.sent.length).toBe(2);
   });
@@ -129,7 +157,15 @@ describe('Rtnetlink client over a scripted connection', () => {
 describe('events', () => {
   it('toEvent turns captured messages into address and link events', () => {
     const [lo] = decodeMsgs(Buffer.from(cap.GETADDR_DUMP[0], 'hex'));
-    expect(toEvent(lo)).toEqual({ kind: 'addr', added: true, ifindex: 1, family: 'inet', address: '127.0.0.1', prefixlen: 8, label: 'lo' });
+    expect(toEvent(lo)).toEqual({
+      kind: 'addr',
+      added: true,
+      ifindex: 1,
+      family: 'inet',
+      address: '127.0.0.1',
+      prefixlen: 8,
+      label: 'lo',
+    });
     expect(toEvent({ ...lo, type: RTM_DELADDR })).toMatchObject({ added: false });
     const [link] = decodeMsgs(Buffer.from(cap.GETLINK_V0, 'hex'));
     expect(toEvent(link)).toEqual({ kind: 'link', index: 3, name: 'v0', up: false, running: false, lowerUp: false });
@@ -141,7 +177,10 @@ describe('events', () => {
     const t = scriptedTransport(() => []);
     const events: LinkAddrEvent[] = [];
     const errors: string[] = [];
-    const sub = subscribeLinkAddr((e) => events.push(e), { connection: new NetlinkConnection(t), onError: (e) => errors.push((e as NetlinkError).code) });
+    const sub = subscribeLinkAddr((e) => events.push(e), {
+      connection: new NetlinkConnection(t),
+      onError: (e) => errors.push((e as NetlinkError).code),
+    });
     const [lo] = decodeMsgs(Buffer.from(cap.GETADDR_DUMP[0], 'hex'));
     t.inject([{ ...lo, seq: 0 }], { multicast: true });
     t.inject([{ ...lo, seq: 0, payload: Buffer.alloc(3) }], { multicast: true });

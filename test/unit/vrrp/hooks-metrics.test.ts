@@ -14,7 +14,11 @@ describe('notify hooks (argv, no shell)', () => {
   it('passes argv literally (no shell expansion) and the state in the environment', async () => {
     const out = join(dir, 'env.json');
     const script = `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify({ argv: process.argv.slice(1), s: process.env.LVSD_VRRP_STATE, i: process.env.LVSD_VRRP_INSTANCE }))`;
-    const r = await runArgv([process.execPath, '-e', script, '$HOME', '`id`'], { LVSD_VRRP_STATE: 'MASTER', LVSD_VRRP_INSTANCE: 'VI_1' }, 5000);
+    const r = await runArgv(
+      [process.execPath, '-e', script, '$HOME', '`id`'],
+      { LVSD_VRRP_STATE: 'MASTER', LVSD_VRRP_INSTANCE: 'VI_1' },
+      5000,
+    );
     expect(r).toMatchObject({ ok: true, code: 0, timedOut: false });
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({ argv: ['$HOME', '`id`'], s: 'MASTER', i: 'VI_1' });
   });
@@ -37,7 +41,17 @@ describe('notify hooks (argv, no shell)', () => {
 describe('metrics', () => {
   it('exposes state, priorities, advert counters by reason and transitions', async () => {
     const reg = new Registry();
-    const st: InstanceStatus = { name: 'VI_1', state: 'MASTER', priority: 150, effectivePriority: 90, since: 0, reason: 'x', advertsSent: 12, advertsReceived: 3, rejected: { ttl: 2, checksum: 1 } };
+    const st: InstanceStatus = {
+      name: 'VI_1',
+      state: 'MASTER',
+      priority: 150,
+      effectivePriority: 90,
+      since: 0,
+      reason: 'x',
+      advertsSent: 12,
+      advertsReceived: 3,
+      rejected: { ttl: 2, checksum: 1 },
+    };
     const m = vrrpMetrics(reg, () => [st]);
     m.transition('VI_1', 'MASTER');
     vrrpMetrics(reg, () => [st]); // a second registration on the same registry reuses the metrics

@@ -9,10 +9,19 @@ function fakeIo() {
   const io: InstanceIo & { log: string[]; adverts: Advert[] } = {
     log,
     adverts: [],
-    sendAdvert(a) { io.adverts.push(a); log.push(`send ${a.priority}`); },
-    async addVips() { log.push('add'); },
-    async removeVips() { log.push('remove'); },
-    announce() { log.push('garp'); },
+    sendAdvert(a) {
+      io.adverts.push(a);
+      log.push(`send ${a.priority}`);
+    },
+    async addVips() {
+      log.push('add');
+    },
+    async removeVips() {
+      log.push('remove');
+    },
+    announce() {
+      log.push('garp');
+    },
   };
   return io;
 }
@@ -20,16 +29,35 @@ const flush = () => new Promise((r) => setImmediate(r));
 
 function make(over: Record<string, unknown> = {}) {
   const cfg = vrrpInstanceSchema.parse({
-    name: 'VI_1', interface: 'eth0', virtual_router_id: 51, priority: 100, advert_interval: '100ms',
-    virtual_ipaddress: ['10.0.0.50/24'], garp_master_repeat: 3, garp_master_delay: '5s', ...over,
+    name: 'VI_1',
+    interface: 'eth0',
+    virtual_router_id: 51,
+    priority: 100,
+    advert_interval: '100ms',
+    virtual_ipaddress: ['10.0.0.50/24'],
+    garp_master_repeat: 3,
+    garp_master_delay: '5s',
+    ...over,
   });
   const clock = new ManualClock();
   const io = fakeIo();
   const transitions: TransitionEvent[] = [];
-  const inst = new VrrpInstance(cfg, { clock, io, primaryIp: '10.0.0.2', onTransition: (t) => transitions.push(t), wallNow: () => 42 });
+  const inst = new VrrpInstance(cfg, {
+    clock,
+    io,
+    primaryIp: '10.0.0.2',
+    onTransition: (t) => transitions.push(t),
+    wallNow: () => 42,
+  });
   return { cfg, clock, io, inst, transitions };
 }
-const advert = (priority: number): Advert => ({ version: 3, vrid: 51, priority, intervalCs: 10, addresses: ['10.0.0.50'] });
+const advert = (priority: number): Advert => ({
+  version: 3,
+  vrid: 51,
+  priority,
+  intervalCs: 10,
+  addresses: ['10.0.0.50'],
+});
 
 describe('VrrpInstance driver', () => {
   it('takes over after Master_Down_Interval: advert, VIPs, then a GARP burst and a second burst after garp_master_delay', async () => {
@@ -101,7 +129,11 @@ describe('VrrpInstance driver', () => {
   });
 
   it('v2 adverts carry the PASS password and whole-second interval', () => {
-    const { clock, io, inst } = make({ version: 2, advert_interval: '1s', authentication: { type: 'pass', password: 'pw' } });
+    const { clock, io, inst } = make({
+      version: 2,
+      advert_interval: '1s',
+      authentication: { type: 'pass', password: 'pw' },
+    });
     inst.start();
     clock.advance(3700);
     expect(io.adverts[0]).toMatchObject({ version: 2, intervalCs: 100, password: 'pw', priority: 100 });

@@ -1,11 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { initialState, masterDownMs, skewMs, step, type MachineConfig, type VrrpEvent, type VrrpState } from '../../../src/vrrp/machine.js';
+import {
+  initialState,
+  masterDownMs,
+  skewMs,
+  step,
+  type MachineConfig,
+  type VrrpEvent,
+  type VrrpState,
+} from '../../../src/vrrp/machine.js';
 import type { Advert } from '../../../src/vrrp/packet.js';
 
 const cfg = (over: Partial<MachineConfig> = {}): MachineConfig => ({
-  version: 3, intervalCs: 100, priority: 100, preempt: true, preemptDelayMs: 0, primaryIp: '10.0.0.2', ...over,
+  version: 3,
+  intervalCs: 100,
+  priority: 100,
+  preempt: true,
+  preemptDelayMs: 0,
+  primaryIp: '10.0.0.2',
+  ...over,
 });
-const ad = (priority: number, intervalCs = 100): Advert => ({ version: 3, vrid: 51, priority, intervalCs, addresses: ['10.0.0.50'] });
+const ad = (priority: number, intervalCs = 100): Advert => ({
+  version: 3,
+  vrid: 51,
+  priority,
+  intervalCs,
+  addresses: ['10.0.0.50'],
+});
 
 /** Runs events through the machine, returning the final state and every action. */
 function run(c: MachineConfig, events: VrrpEvent[], s0?: VrrpState) {
@@ -39,13 +59,19 @@ describe('startup', () => {
     expect(types(actions)).toEqual(['removeVips', 'transition']);
   });
   it('priority 255 (owner) becomes MASTER at once: advert, VIPs, announce', () => {
-    const { s, actions } = run(cfg({ priority: 255 }), [{ type: 'startup', now: 0 }], { ...initialState(cfg({ priority: 255 }), 0), priority: 255 });
+    const { s, actions } = run(cfg({ priority: 255 }), [{ type: 'startup', now: 0 }], {
+      ...initialState(cfg({ priority: 255 }), 0),
+      priority: 255,
+    });
     expect(s.state).toBe('MASTER');
     expect(actions.slice(0, 3)).toEqual([{ type: 'send', priority: 255 }, { type: 'addVips' }, { type: 'announce' }]);
   });
   it('a fault present at startup goes to FAULT', () => {
     const c = cfg();
-    const { s } = run(c, [{ type: 'fault', now: 0, fault: 'interface eth0 down' }, { type: 'startup', now: 0 }]);
+    const { s } = run(c, [
+      { type: 'fault', now: 0, fault: 'interface eth0 down' },
+      { type: 'startup', now: 0 },
+    ]);
     expect(s.state).toBe('FAULT');
     expect(s.reason).toBe('interface eth0 down');
   });
@@ -116,7 +142,9 @@ describe('MASTER', () => {
   it('tie on priority: the higher primary IP wins', () => {
     expect(step(c, master, { type: 'advert', now: 4000, advert: ad(100), src: '10.0.0.3' }).state.state).toBe('BACKUP');
     expect(step(c, master, { type: 'advert', now: 4000, advert: ad(100), src: '10.0.0.1' }).state.state).toBe('MASTER');
-    expect(step(c, master, { type: 'advert', now: 4000, advert: ad(100), src: '10.0.0.10' }).state.state).toBe('BACKUP');
+    expect(step(c, master, { type: 'advert', now: 4000, advert: ad(100), src: '10.0.0.10' }).state.state).toBe(
+      'BACKUP',
+    );
   });
   it('a priority-0 advert from another router is answered with an advert', () => {
     const r = step(c, master, { type: 'advert', now: 4000, advert: ad(0), src: '10.0.0.1' });
@@ -158,22 +186,31 @@ describe('two machines exchanging adverts (simulated wire)', () => {
     let bMasterAt = -1;
     for (let t = 0; t < 3000; t++) {
       const aliveA = t < 1500;
-      for (const [who, c] of [['a', a], ['b', b]] as const) {
+      for (const [who, c] of [
+        ['a', a],
+        ['b', b],
+      ] as const) {
         const s = who === 'a' ? sa : sb;
         if (who === 'a' && !aliveA) continue;
         if (s.deadline !== undefined && t >= s.deadline) {
           const r = step(c, s, { type: 'timer', now: t });
-          if (who === 'a') sa = r.state; else sb = r.state;
+          if (who === 'a') sa = r.state;
+          else sb = r.state;
           for (const act of r.actions) {
             if (act.type !== 'send') continue;
             const advert = ad(act.priority, c.intervalCs);
-            if (who === 'a') { lastAdvertFromA = t; sb = step(b, sb, { type: 'advert', now: t, advert, src: a.primaryIp }).state; }
-            else sa = aliveA ? step(a, sa, { type: 'advert', now: t, advert, src: b.primaryIp }).state : sa;
+            if (who === 'a') {
+              lastAdvertFromA = t;
+              sb = step(b, sb, { type: 'advert', now: t, advert, src: a.primaryIp }).state;
+            } else sa = aliveA ? step(a, sa, { type: 'advert', now: t, advert, src: b.primaryIp }).state : sa;
           }
           if (who === 'b' && sb.state === 'MASTER' && bMasterAt < 0) bMasterAt = t;
         }
       }
-      if (t === 1400) { expect(sa.state).toBe('MASTER'); expect(sb.state).toBe('BACKUP'); }
+      if (t === 1400) {
+        expect(sa.state).toBe('MASTER');
+        expect(sb.state).toBe('BACKUP');
+      }
     }
     expect(bMasterAt - lastAdvertFromA).toBeGreaterThanOrEqual(360);
     expect(bMasterAt - lastAdvertFromA).toBeLessThanOrEqual(362);

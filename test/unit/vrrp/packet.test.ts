@@ -32,7 +32,9 @@ describe('golden keepalived 2.2.7 adverts', () => {
       }
     });
     it(`${name}: gratuitous ARPs are byte-identical to encodeGarp`, () => {
-      const arps = frames.filter((f) => ethertype(f) === 0x0806 && f.bytes[21] === 1 && f.bytes.readUInt32BE(28) === f.bytes.readUInt32BE(38));
+      const arps = frames.filter(
+        (f) => ethertype(f) === 0x0806 && f.bytes[21] === 1 && f.bytes.readUInt32BE(28) === f.bytes.readUInt32BE(38),
+      );
       expect(arps.length).toBeGreaterThanOrEqual(5);
       for (const f of arps) {
         const mac = [...f.bytes.subarray(6, 12)].map((b) => b.toString(16).padStart(2, '0')).join(':');
@@ -81,7 +83,14 @@ describe('IPv6 and PASS', () => {
     expect(decodeAdvert(msg, { ...meta6, src: 'fe80::2' }, exp6)).toMatchObject({ ok: false, reason: 'checksum' });
   });
   it('v2 PASS: right password accepted, wrong rejected as auth, missing as auth-type', () => {
-    const ad = { version: 2 as const, vrid: 51, priority: 100, intervalCs: 100, addresses: ['10.0.0.5'], password: 's3cret' };
+    const ad = {
+      version: 2 as const,
+      vrid: 51,
+      priority: 100,
+      intervalCs: 100,
+      addresses: ['10.0.0.5'],
+      password: 's3cret',
+    };
     const msg = encodeAdvert(ad, '10.0.0.1', '224.0.0.18');
     const meta = { src: '10.0.0.1', dst: '224.0.0.18', ttl: 255 };
     const exp: Expectation = { family: 4, version: 2, vrid: 51, multicast: true, password: 's3cret', intervalCs: 100 };

@@ -4,10 +4,24 @@ import { parseCmsg6 } from '../../../src/vrrp/net.js';
 
 describe('ip -o monitor lines (iproute2 fallback)', () => {
   it('parses link and address events, including deletions', () => {
-    expect(parseMonitor('2: eth0@if9: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP')).toEqual({ kind: 'link', index: 2, name: 'eth0', up: true });
-    expect(parseMonitor('3: up0@up1: <NO-CARRIER,BROADCAST,MULTICAST,UP,M-DOWN> mtu 1500 state LOWERLAYERDOWN')).toEqual({ kind: 'link', index: 3, name: 'up0', up: false });
-    expect(parseMonitor('Deleted 2: eth0    inet 10.0.0.50/24 scope global secondary eth0\\       valid_lft forever')).toEqual({ kind: 'addr', added: false, ifindex: 2, address: '10.0.0.50' });
-    expect(parseMonitor('2: eth0    inet6 2001:db8::50/64 scope global nodad \\       valid_lft forever')).toEqual({ kind: 'addr', added: true, ifindex: 2, address: '2001:db8::50' });
+    expect(parseMonitor('2: eth0@if9: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP')).toEqual({
+      kind: 'link',
+      index: 2,
+      name: 'eth0',
+      up: true,
+    });
+    expect(
+      parseMonitor('3: up0@up1: <NO-CARRIER,BROADCAST,MULTICAST,UP,M-DOWN> mtu 1500 state LOWERLAYERDOWN'),
+    ).toEqual({ kind: 'link', index: 3, name: 'up0', up: false });
+    expect(
+      parseMonitor('Deleted 2: eth0    inet 10.0.0.50/24 scope global secondary eth0\\       valid_lft forever'),
+    ).toEqual({ kind: 'addr', added: false, ifindex: 2, address: '10.0.0.50' });
+    expect(parseMonitor('2: eth0    inet6 2001:db8::50/64 scope global nodad \\       valid_lft forever')).toEqual({
+      kind: 'addr',
+      added: true,
+      ifindex: 2,
+      address: '2001:db8::50',
+    });
     expect(parseMonitor('garbage')).toBeUndefined();
   });
 });
@@ -27,7 +41,10 @@ describe('IPv6 ancillary data', () => {
     hop.writeInt32LE(255);
     const info = Buffer.alloc(20);
     Buffer.from('ff020000000000000000000000000012', 'hex').copy(info, 0);
-    expect(parseCmsg6(Buffer.concat([cmsg(41, 52, hop), cmsg(41, 50, info)]))).toEqual({ hopLimit: 255, dst: 'ff02::12' });
+    expect(parseCmsg6(Buffer.concat([cmsg(41, 52, hop), cmsg(41, 50, info)]))).toEqual({
+      hopLimit: 255,
+      dst: 'ff02::12',
+    });
   });
   it('stops at a malformed header instead of throwing', () => {
     const bad = Buffer.alloc(24);

@@ -16,8 +16,16 @@ function fakeHost() {
     { index: 2, name: 'eth0', mac: '02:00:00:00:00:01', up: true },
     { index: 3, name: 'eth1', mac: '02:00:00:00:00:02', up: true },
   ];
-  const addrList = [{ ifindex: 2, family: 4 as const, address: '10.0.0.2', prefixlen: 24 }, { ifindex: 2, family: 6 as const, address: 'fe80::2', prefixlen: 64 }];
-  const host: HostNet & { addrs: Set<string>; linkList: typeof linkList; addrList: typeof addrList; emit(ev: HostEvent): void } = {
+  const addrList = [
+    { ifindex: 2, family: 4 as const, address: '10.0.0.2', prefixlen: 24 },
+    { ifindex: 2, family: 6 as const, address: 'fe80::2', prefixlen: 64 },
+  ];
+  const host: HostNet & {
+    addrs: Set<string>;
+    linkList: typeof linkList;
+    addrList: typeof addrList;
+    emit(ev: HostEvent): void;
+  } = {
     addrs,
     linkList,
     addrList,
@@ -40,7 +48,11 @@ function fakeSockets() {
   const sockets: Sockets = {
     openAdvert: (spec) => {
       opened.push(spec);
-      return { send: (advert: Advert) => void sent.push({ spec, advert }), onReceive: (f: (r: Received) => void) => void rx.set(spec.ifname + spec.src, f), close: () => undefined };
+      return {
+        send: (advert: Advert) => void sent.push({ spec, advert }),
+        onReceive: (f: (r: Received) => void) => void rx.set(spec.ifname + spec.src, f),
+        close: () => undefined,
+      };
     },
     openFrames: () => ({ send: (f: Buffer) => void frames.push(f), close: () => undefined }),
   };
@@ -48,7 +60,16 @@ function fakeSockets() {
 }
 
 const cfg = (over: Record<string, unknown> = {}): VrrpInstanceConfig =>
-  vrrpInstanceSchema.parse({ name: 'VI_1', interface: 'eth0', virtual_router_id: 51, priority: 100, advert_interval: '100ms', virtual_ipaddress: ['10.0.0.50/24'], garp_master_delay: '0s', ...over });
+  vrrpInstanceSchema.parse({
+    name: 'VI_1',
+    interface: 'eth0',
+    virtual_router_id: 51,
+    priority: 100,
+    advert_interval: '100ms',
+    virtual_ipaddress: ['10.0.0.50/24'],
+    garp_master_delay: '0s',
+    ...over,
+  });
 const flush = () => new Promise((r) => setImmediate(r));
 
 async function setup(instances: VrrpInstanceConfig[]) {
@@ -82,10 +103,18 @@ describe('VrrpRuntime with a fake host and sockets', () => {
   });
 
   it('a missing interface or source address puts the instance in FAULT (the others run) until a host event brings them', async () => {
-    const t = await setup([cfg({ name: 'VI_late', interface: 'eth9', virtual_router_id: 52, virtual_ipaddress: ['10.0.9.50/24'] }), cfg({ name: 'VI_nosrc', interface: 'eth1', virtual_router_id: 53 }), cfg()]);
+    const t = await setup([
+      cfg({ name: 'VI_late', interface: 'eth9', virtual_router_id: 52, virtual_ipaddress: ['10.0.9.50/24'] }),
+      cfg({ name: 'VI_nosrc', interface: 'eth1', virtual_router_id: 53 }),
+      cfg(),
+    ]);
     expect(t.opened.map((o) => o.ifname)).toEqual(['eth0']);
     const byName = () => Object.fromEntries(t.rt.status().map((st) => [st.name, st]));
-    expect(byName().VI_late).toMatchObject({ state: 'FAULT', reason: 'interface eth9 does not exist; FAULT until it appears', advertsSent: 0 });
+    expect(byName().VI_late).toMatchObject({
+      state: 'FAULT',
+      reason: 'interface eth9 does not exist; FAULT until it appears',
+      advertsSent: 0,
+    });
     expect(byName().VI_nosrc!.state).toBe('FAULT');
     expect(byName().VI_nosrc!.reason).toContain('interface eth1 has no IPv4 address to send adverts from');
     // the interface appears (link event), but without an address yet: still FAULT, now for the source
@@ -104,14 +133,21 @@ describe('VrrpRuntime with a fake host and sockets', () => {
     expect(t.host.addrs.has('9/10.0.9.50/24')).toBe(true);
     expect(byName().VI_nosrc!.state).toBe('FAULT');
     // a reload without the waiting instance forgets it
-    await t.rt.reload([cfg(), cfg({ name: 'VI_late', interface: 'eth9', virtual_router_id: 52, virtual_ipaddress: ['10.0.9.50/24'] })]);
+    await t.rt.reload([
+      cfg(),
+      cfg({ name: 'VI_late', interface: 'eth9', virtual_router_id: 52, virtual_ipaddress: ['10.0.9.50/24'] }),
+    ]);
     expect(t.rt.status().map((st) => st.name)).toEqual(['VI_1', 'VI_late']);
   });
 
   it('received packets are decoded against the instance; a higher advert keeps it BACKUP, garbage is counted', async () => {
     const t = await setup([cfg()]);
     const deliver = t.rx.get('eth010.0.0.2')!;
-    const good = encodeAdvert({ version: 3, vrid: 51, priority: 200, intervalCs: 10, addresses: ['10.0.0.50'] }, '10.0.0.9', '224.0.0.18');
+    const good = encodeAdvert(
+      { version: 3, vrid: 51, priority: 200, intervalCs: 10, addresses: ['10.0.0.50'] },
+      '10.0.0.9',
+      '224.0.0.18',
+    );
     for (let i = 0; i < 10; i++) {
       t.clock.advance(100);
       deliver({ ok: true, msg: good, meta: { src: '10.0.0.9', dst: '224.0.0.18', ttl: 255 } });
@@ -119,7 +155,12 @@ describe('VrrpRuntime with a fake host and sockets', () => {
       deliver({ ok: false, reason: 'ip-header' });
     }
     const st = t.rt.status()[0]!;
-    expect(st).toMatchObject({ state: 'BACKUP', advertsReceived: 10, masterIp: '10.0.0.9', rejected: { length: 10, 'ip-header': 10 } });
+    expect(st).toMatchObject({
+      state: 'BACKUP',
+      advertsReceived: 10,
+      masterIp: '10.0.0.9',
+      rejected: { length: 10, 'ip-header': 10 },
+    });
   });
 
   it('a VIP deleted by someone else while MASTER → BACKUP (then back to MASTER without a peer); our own removals are not mistaken for it', async () => {
