@@ -6,7 +6,8 @@
  * Meant to run inside the benchmark's own network namespace (see health-host.ts).
  */
 import { Registry } from 'prom-client';
-import { HealthEngine, type HealthTarget } from '../src/health/engine.js';
+import type { HealthEngine, HealthTarget } from '../src/health/engine.js';
+import { realHealthEngine } from '../src/daemon/compose.js';
 import { HealthMetrics } from '../src/health/metrics.js';
 import { checkSchema } from '../src/health/schema.js';
 
@@ -63,7 +64,7 @@ function totals(
 async function main(): Promise<void> {
   const [tcp, http, port, warmS, measureS] = process.argv.slice(2, 7).map(Number);
   const withMetrics = process.argv[7] !== '0';
-  const engine = new HealthEngine({ metrics: withMetrics ? new HealthMetrics(new Registry()) : undefined });
+  const engine = realHealthEngine({ metrics: withMetrics ? new HealthMetrics(new Registry()) : undefined });
   const list = targets(tcp, http, port);
   engine.setTargets(list);
   await new Promise((r) => setTimeout(r, warmS * 1000));

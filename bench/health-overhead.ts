@@ -6,7 +6,7 @@
  */
 import { Registry } from 'prom-client';
 import type { Checker } from '../src/health/checker.js';
-import { HealthEngine } from '../src/health/engine.js';
+import { realHealthEngine } from '../src/daemon/compose.js';
 import { HealthMetrics } from '../src/health/metrics.js';
 import { checkSchema, type CheckSpec } from '../src/health/schema.js';
 
@@ -22,7 +22,7 @@ const instant: Checker<CheckSpec> = {
 };
 
 async function main(): Promise<void> {
-  const engine = new HealthEngine({
+  const engine = realHealthEngine({
     checkers: new Map([['tcp', instant]]),
     metrics: m ? new HealthMetrics(new Registry()) : undefined,
   });

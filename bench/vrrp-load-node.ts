@@ -12,7 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MemoryDataplane } from '../src/dataplane/memory.js';
-import { HealthEngine, type HealthTarget } from '../src/health/engine.js';
+import type { HealthTarget } from '../src/health/engine.js';
+import { realHealthEngine } from '../src/daemon/compose.js';
 import { checkSchema } from '../src/health/schema.js';
 import { serviceKey, type IpvsTable } from '../src/ipvs/types.js';
 import { Reconciler } from '../src/plan/reconciler.js';
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     port: Number(portArg),
     spec,
   }));
-  const engine = new HealthEngine();
+  const engine = realHealthEngine();
   let downs = 0;
   engine.onTransition((e) => (downs += e.to === 'down' ? 1 : 0));
   const lag = monitorEventLoopDelay({ resolution: 10 });

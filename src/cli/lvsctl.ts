@@ -6,7 +6,7 @@
 import { request } from '../control/client.js';
 import { ControlError, type ControlRequest } from '../control/protocol.js';
 import { formatStatus } from '../control/format.js';
-import type { StatusReport } from '../daemon/status.js';
+import type { StatusReport } from '../control/status-report.js';
 
 /** Default control socket path (global.control_socket's default). */
 export const DEFAULT_SOCKET = '/run/lvsd/lvsd.sock';

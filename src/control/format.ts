@@ -4,7 +4,8 @@
  * transition reason, operator drain) so "why is this server not getting traffic?" is answered on
  * the line itself.
  */
-import type { RealServerStatus, StatusReport, VirtualServerStatus } from '../daemon/status.js';
+import type { InstanceStatus } from '../vrrp/instance.js';
+import type { RealServerStatus, StatusReport, VirtualServerStatus } from './status-report.js';
 
 /** Formats a status report for a terminal; `now` is Date.now() (ages are relative to it). */
 export function formatStatus(s: StatusReport, now = Date.now()): string {
@@ -15,7 +16,7 @@ export function formatStatus(s: StatusReport, now = Date.now()): string {
   if (d.lastReload) out.push(reloadLine(d.lastReload, now));
   if (d.lastReconcile) out.push(reconcileLine(d.lastReconcile, now));
   for (const vs of s.virtualServers) out.push('', ...vsLines(vs, now));
-  for (const v of s.vrrp as Array<Record<string, unknown>>) out.push('', vrrpLine(v, now));
+  for (const v of s.vrrp) out.push('', vrrpLine(v, now));
   return out.join('\n') + '\n';
 }
 
@@ -70,7 +71,7 @@ function why(r: RealServerStatus, now: number): string {
   return parts.join('; ');
 }
 
-function vrrpLine(v: Record<string, unknown>, now: number): string {
+function vrrpLine(v: InstanceStatus, now: number): string {
   const since = typeof v.since === 'number' ? ` for ${age(now - v.since)}` : '';
   return `vrrp ${String(v.name)}: ${String(v.state)}${since}  priority ${String(v.priority)} (effective ${String(v.effectivePriority)})${v.masterIp ? `  master ${String(v.masterIp)}` : ''}  ${String(v.reason ?? '')}`;
 }

@@ -8,7 +8,6 @@
  */
 import type { Dataplane } from '../dataplane/dataplane.js';
 import type { Op, OpResult, IpvsTable } from '../ipvs/types.js';
-import type { OpenedDataplane } from './wiring.js';
 
 /** True if `e` says the kernel has no IPVS (as opposed to a permission or other failure). */
 export function isIpvsUnavailable(e: unknown): boolean {
@@ -16,20 +15,19 @@ export function isIpvsUnavailable(e: unknown): boolean {
 }
 
 /** Wraps `open` so the kernel dataplane is opened on first successful use; see the module comment. */
-export function awaitingIpvs(open: () => Promise<OpenedDataplane>): OpenedDataplane {
-  let inner: OpenedDataplane | undefined;
-  let opening: Promise<OpenedDataplane> | undefined;
+export function awaitingIpvs(open: () => Promise<Dataplane>): Dataplane {
+  let inner: Dataplane | undefined;
+  let opening: Promise<Dataplane> | undefined;
   const get = async (): Promise<Dataplane> => {
     if (!inner) {
       opening ??= open().finally(() => (opening = undefined));
       inner = await opening;
     }
-    return inner.dataplane;
+    return inner;
   };
-  const dataplane: Dataplane = {
+  return {
     read: async (): Promise<IpvsTable> => (await get()).read(),
     apply: async (ops: readonly Op[]): Promise<OpResult[]> => (await get()).apply(ops),
-    close: async () => inner?.dataplane.close(),
+    close: async () => inner?.close(),
   };
-  return { dataplane, writes: () => inner?.writes?.() ?? 0 };
 }

@@ -7,9 +7,14 @@
  *          except for real servers drained in the state file.
  */
 import { readFileSync } from 'node:fs';
-import type { DaemonArgs } from '../cli/daemon.js';
+import { formatProblems, loadConfigFile } from '../config/load.js';
+import { formatOp } from '../ipvs/format.js';
+import { plan as planTable } from '../plan/desired.js';
+import { diffTables } from '../plan/diff.js';
+import type { DaemonArgs } from './args.js';
+import { openDataplane } from './compose.js';
 import { Overrides } from './overrides.js';
-import type { Wiring } from './wiring.js';
+import { usesCheck } from './targets.js';
 
 const CAP_NET_ADMIN = 12;
 const CAP_NET_RAW = 13;
@@ -37,23 +42,22 @@ export function capabilityWarnings(caps: bigint | undefined, needRaw: boolean, n
 }
 
 /** `lvsd -f FILE --check`; returns the exit code. */
-export async function check<C>(args: DaemonArgs, w: Wiring<C>): Promise<number> {
-  const loaded = await w.model.load(args.file);
+export async function check(args: DaemonArgs): Promise<number> {
+  const loaded = await loadConfigFile(args.file);
   if (!loaded.ok) {
-    process.stderr.write(w.formatProblems(args.file, loaded.problems) + '\n');
+    process.stderr.write(formatProblems(args.file, loaded.problems) + '\n');
     process.stderr.write(`lvsd: configuration file ${args.file} test failed: ${loaded.problems.length} problem(s)\n`);
     return 2;
   }
   process.stdout.write(`lvsd: configuration file ${args.file} is valid\n`);
   const c = loaded.config;
-  const needIpvs = w.model.ownedKeys(c).length > 0;
-  const needRaw = w.model.vrrpInstances(c).length > 0 || JSON.stringify(w.model.targets(c)).includes('"type":"icmp"');
+  const needIpvs = c.virtual_server.length > 0;
+  const needRaw = c.vrrp_instance.length > 0 || usesCheck(c, 'icmp');
   for (const warn of capabilityWarnings(effectiveCaps(), needRaw, needIpvs || needRaw))
     process.stdout.write(`warning: ${warn}\n`);
   if (needIpvs && args.dataplane === 'kernel') {
     try {
-      const { dataplane } = await w.openDataplane('kernel');
-      await dataplane.close();
+      await (await openDataplane('kernel')).close();
     } catch (e) {
       process.stdout.write(`warning: ${(e as Error).message}\n`);
     }
@@ -62,33 +66,32 @@ export async function check<C>(args: DaemonArgs, w: Wiring<C>): Promise<number> 
 }
 
 /** `lvsd -f FILE --plan`; returns the exit code. */
-export async function plan<C>(args: DaemonArgs, w: Wiring<C>): Promise<number> {
-  const loaded = await w.model.load(args.file);
+export async function plan(args: DaemonArgs): Promise<number> {
+  const loaded = await loadConfigFile(args.file);
   if (!loaded.ok) {
-    process.stderr.write(w.formatProblems(args.file, loaded.problems) + '\n');
+    process.stderr.write(formatProblems(args.file, loaded.problems) + '\n');
     return 2;
   }
   const c = loaded.config;
-  let opened;
+  let dataplane;
   try {
-    opened = await w.openDataplane(args.dataplane);
+    dataplane = await openDataplane(args.dataplane);
   } catch (e) {
     process.stderr.write(`lvsd: ${(e as Error).message}\n`);
     return 1;
   }
   try {
-    const actual = await opened.dataplane.read();
-    const overrides = new Overrides(w.model.globals(c).stateFile);
+    const actual = await dataplane.read();
+    const overrides = new Overrides(c.global.state_file || undefined);
     overrides.load();
     const input = { config: c, health: () => ({ up: true }), drained: overrides.keys(), now: 0, actual };
-    const { out } = w.model.plan(input, undefined);
-    const ops = w.diffTables(actual, out.table, new Set(w.model.ownedKeys(c)));
+    const ops = diffTables(actual, planTable(input).table, new Set(c.virtual_server.map((v) => v.key)));
     process.stdout.write(
       `# lvsd --plan ${args.file}: ${ops.length} operation(s) against the ${args.dataplane} table (health assumed up)\n`,
     );
-    for (const op of ops) process.stdout.write(w.formatOp(op) + '\n');
+    for (const op of ops) process.stdout.write(formatOp(op) + '\n');
     return 0;
   } finally {
-    await opened.dataplane.close();
+    await dataplane.close();
   }
 }

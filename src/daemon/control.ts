@@ -8,7 +8,7 @@ import type { Daemon } from './daemon.js';
 import { DaemonError } from './errors.js';
 
 /** Answers one control request; throws DaemonError for client-visible failures. */
-export async function handleRequest<C>(d: Daemon<C>, req: ControlRequest): Promise<unknown> {
+export async function handleRequest(d: Daemon, req: ControlRequest): Promise<unknown> {
   switch (req.cmd) {
     case 'status':
       return d.status();

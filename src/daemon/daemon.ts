@@ -1,78 +1,82 @@
 /**
  * The daemon core: events (health transitions, reload, lvsctl overrides, resync timer, planner
  * wake-ups for slow start and drain) all end in `requestPass()`, which runs ONE coalesced pass:
- * plan (pure) → reconcile (read kernel, diff against desired, apply). Startup, health changes,
- * reloads, overrides and drift repair share that single path. Startup adopts what is in the
- * kernel (diff, never flush). The owned set is the services of the current ∪ previous config.
+ * plan (pure, src/plan/desired.ts) → reconcile (read the dataplane, diff against desired, apply).
+ * Startup, health changes, reloads, overrides and drift repair share that single path. Startup
+ * adopts what is in the kernel (diff, never flush). The owned set is the services of the current ∪
+ * previous config. A reload is `loadConfigFile` + `diffConfigs` + the same pass.
+ * Its dependencies are I/O and time only: the dataplane, the health probes, VRRP, the clock.
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../util/clock.js';
+import { diffConfigs, summary as diffSummary } from '../config/diff.js';
+import { loadConfigFile, type ConfigProblem } from '../config/load.js';
+import type { Config } from '../config/types.js';
+import type { PassInfo, ReloadInfo, StatusReport } from '../control/status-report.js';
+import type { Dataplane } from '../dataplane/dataplane.js';
+import type { HealthEngine, HealthEvent } from '../health/engine.js';
 import type { IpvsTable } from '../ipvs/types.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
-import { Overrides, overrideKey } from './overrides.js';
-import type {
-  ConfigModel,
-  Globals,
-  HealthEventLike,
-  HealthPort,
-  HealthView,
-  PlanOutput,
-  Problem,
-  ReconcileReportLike,
-  ReconcilerPort,
-  VrrpPort,
-} from './ports.js';
-import { buildStatus, type StatusReport } from './status.js';
+import { plan, type HealthView, type Plan, type PlannerMemory } from '../plan/desired.js';
+import { Reconciler, type ReconcileReport } from '../plan/reconciler.js';
+import { restoreDrains, saveDrains } from '../plan/saved-drains.js';
+import type { Clock } from '../util/clock.js';
+import type { VrrpInstanceConfig } from '../vrrp/schema.js';
+import type { VrrpService } from '../vrrp/service.js';
 import { resolveServer, splitId } from './names.js';
+import type { Overrides } from './overrides.js';
+import { buildStatus } from './status.js';
+import { healthTargets } from './targets.js';
 
-/** What the daemon is built from (the wiring in run.ts supplies the real ones). */
-export interface DaemonDeps<C> {
-  model: ConfigModel<C>;
+/** The health engine as the daemon drives it. */
+export type HealthProbes = Pick<
+  HealthEngine,
+  'setTargets' | 'prepare' | 'whenAttached' | 'onTransition' | 'status' | 'stop'
+>;
+
+/** VRRP as the daemon drives it. */
+export type Vrrp = Pick<VrrpService, 'start' | 'reload' | 'setVirtualServerDown' | 'status' | 'stop'>;
+
+/** What the daemon is built from (src/daemon/run.ts supplies the real ones, tests their own). */
+export interface DaemonDeps {
   configPath: string;
-  config: C;
-  reconciler?: ReconcilerPort;
-  /** Fresh read of the dataplane for status/metrics (the reconciler's last read predates its writes). */
-  readTable?: () => Promise<IpvsTable>;
+  config: Config;
+  /** Where the IPVS table lives; none when the config has no virtual server (nothing is reconciled). */
+  dataplane?: Dataplane;
   dataplaneKind: 'kernel' | 'memory' | 'none';
-  health: HealthPort;
-  /** Builds the VRRP service (possibly after loading its modules). */
-  vrrp?: (instances: unknown[], c: C) => VrrpPort | Promise<VrrpPort>;
+  /** Ops per dataplane apply (the Reconciler's default when absent). */
+  batchSize?: number;
+  health: HealthProbes;
+  /** Builds the VRRP service for the config's instances (possibly after loading its modules). */
+  vrrp?: (instances: VrrpInstanceConfig[], routerId: string) => Promise<Vrrp>;
   overrides: Overrides;
   clock: Clock;
   /** Wall clock (ms since the epoch); default Date.now. */
   wallClock?: () => number;
   log: Logger;
-  metrics?: DaemonMetrics;
+  metrics?: Pick<DaemonMetrics, 'setGeneration' | 'reloaded' | 'reconciled'>;
 }
 
 /** Outcome of a reload attempt. */
-export type ReloadOutcome = { ok: true; summary: string; generation: number } | { ok: false; problems: Problem[] };
-
-/** Last reconcile pass, for status. */
-export interface PassInfo {
-  at: number;
-  ops: number;
-  failed: string[];
-  durationMs: number;
-  error?: string;
-}
+export type ReloadOutcome =
+  { ok: true; summary: string; generation: number } | { ok: false; problems: ConfigProblem[] };
 
 /** The running daemon. */
-export class Daemon<C> {
-  config: C;
-  previous?: C;
+export class Daemon {
+  config: Config;
+  previous?: Config;
   generation = 1;
-  lastReload?: { at: number; ok: boolean; summary?: string; problems?: Problem[] };
+  lastReload?: ReloadInfo;
   lastPass?: PassInfo;
+  plan?: Plan;
+  vrrp?: Vrrp;
+  readonly startedAt: number;
+  private readonly reconciler?: Reconciler;
   /** Consecutive passes whose table read failed (drives the retry backoff). */
   private readErrors = 0;
-  plan?: PlanOutput;
-  vrrp?: VrrpPort;
   private vrrpStarting?: Promise<void>;
-  readonly startedAt: number;
   /** Wall-clock time minus clock time in this process: turns saved wall times into clock times. */
   private readonly wallOffset: number;
-  private memory: unknown;
+  private memory: PlannerMemory;
   private dirty = false;
   private running?: Promise<void>;
   private stopped = false;
@@ -83,48 +87,49 @@ export class Daemon<C> {
   private unsubscribe?: () => void;
   private wrote = false;
 
-  constructor(private readonly d: DaemonDeps<C>) {
+  constructor(private readonly d: DaemonDeps) {
     this.config = d.config;
     this.startedAt = (d.wallClock ?? Date.now)();
     this.wallOffset = this.startedAt - d.clock.now();
-    this.memory = d.model.loadMemory?.(d.overrides.removedDrains(), d.clock.now(), this.wallOffset);
-  }
-
-  /** Settings of the current config. */
-  globals(): Globals {
-    return this.d.model.globals(this.config);
+    this.memory = restoreDrains(d.overrides.removedDrains(), d.clock.now(), this.wallOffset);
+    if (d.dataplane)
+      this.reconciler = new Reconciler({
+        dataplane: d.dataplane,
+        clock: d.clock,
+        log: d.log.child({ layer: 'reconciler' }),
+        batchSize: d.batchSize,
+      });
   }
 
   /** Starts probes, VRRP, the resync timer, and runs the first (adopting) pass; resolves after it. */
   async start(): Promise<void> {
-    const targets = this.d.model.targets(this.config);
-    await this.d.health.prepare?.(targets); // checker modules, so the first probes need not wait for them
+    const targets = healthTargets(this.config);
+    await this.d.health.prepare(targets); // checker modules, so the first probes need not wait for them
     if (this.stopped) return;
     this.unsubscribe = this.d.health.onTransition((ev) => this.onHealth(ev));
     this.d.health.setTargets(targets);
     this.d.metrics?.setGeneration(this.generation);
-    const instances = this.d.model.vrrpInstances(this.config);
-    if (instances.length && this.d.vrrp) await this.startVrrp(instances, this.config);
+    if (this.config.vrrp_instance.length && this.d.vrrp) await this.startVrrp(this.config);
     this.armResync();
     // The first pass plans and diffs the whole table synchronously (~100 ms for 10,000 destinations):
     // the probes go first. A large set of targets is attached over several event-loop turns, and the
     // probes due meanwhile (warm-up spread) start between them; one more timer turn lets those due by
     // then start before the pass, not after it.
-    await this.d.health.whenAttached?.();
+    await this.d.health.whenAttached();
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    await this.requestPass('startup');
+    await this.requestPass();
   }
 
-  private onHealth(ev: HealthEventLike): void {
+  private onHealth(ev: HealthEvent): void {
     if (ev.to === 'up') this.upSince.set(ev.id, this.d.clock.now());
     const [vs, rs] = splitId(ev.id);
     if (ev.from === ev.to) this.d.log.debug({ vs, rs, weight: ev.weight, reason: ev.reason }, 'dynamic weight changed');
     else this.d.log.debug({ vs, rs, from: ev.from, to: ev.to, reason: ev.reason }, `real server ${ev.to}`); // the health engine logs the transition at info
-    void this.requestPass('health');
+    void this.requestPass();
   }
 
   /** Asks for a pass; concurrent requests coalesce into one pass after the running one. */
-  requestPass(_why: string): Promise<void> {
+  requestPass(): Promise<void> {
     this.dirty = true;
     if (!this.running) {
       this.running = this.loop().finally(() => (this.running = undefined));
@@ -153,21 +158,23 @@ export class Daemon<C> {
 
   private async pass(): Promise<void> {
     const now = this.d.clock.now();
-    const input = {
-      config: this.config,
-      previous: this.previous,
-      health: this.healthOf,
-      drained: this.d.overrides.keys(),
-      now,
-      actual: await this.actualForPlan(),
-    };
-    const { out, memory } = this.d.model.plan(input, this.memory);
-    this.memory = memory;
-    if (this.d.model.saveMemory) this.d.overrides.setRemovedDrains(this.d.model.saveMemory(memory, this.wallOffset));
-    this.plan = out;
-    this.feedVrrp(out.belowQuorum);
-    if (this.d.reconciler) await this.reconcile(out.table, now);
-    this.armWake(out.nextWakeAt);
+    const p = plan(
+      {
+        config: this.config,
+        previous: this.previous,
+        health: this.healthOf,
+        drained: this.d.overrides.keys(),
+        now,
+        actual: await this.actualForPlan(),
+      },
+      this.memory,
+    );
+    this.memory = p.memory;
+    this.d.overrides.setRemovedDrains(saveDrains(p.memory, this.wallOffset));
+    this.plan = p;
+    this.feedVrrp(p.belowQuorum);
+    if (this.reconciler) await this.reconcile(this.reconciler, p.table, now);
+    this.armWake(p.nextWakeAt);
   }
 
   /**
@@ -175,16 +182,15 @@ export class Daemon<C> {
    * the writes of its pass, so after a pass that wrote, the table is read again once.
    */
   private async actualForPlan(): Promise<IpvsTable | undefined> {
-    const last = this.d.reconciler?.lastActual();
-    if (!this.wrote || !this.d.readTable) return last;
+    const last = this.reconciler?.lastActual();
+    if (!this.wrote || !this.d.dataplane) return last;
     this.wrote = false;
-    return this.d.readTable().catch(() => last);
+    return this.d.dataplane.read().catch(() => last);
   }
 
-  private async reconcile(desired: IpvsTable, now: number): Promise<void> {
+  private async reconcile(reconciler: Reconciler, desired: IpvsTable, now: number): Promise<void> {
     try {
-      const r = await this.d.reconciler!.reconcile(desired, this.owned());
-      this.recordPass(now, r);
+      this.recordPass(now, await reconciler.reconcile(desired, this.owned()));
     } catch (e) {
       const error = (e as Error).message;
       this.lastPass = { at: Date.now(), ops: 0, failed: [], durationMs: this.d.clock.now() - now, error };
@@ -193,37 +199,38 @@ export class Daemon<C> {
     }
   }
 
-  private recordPass(now: number, r: ReconcileReportLike): void {
+  private recordPass(now: number, r: ReconcileReport): void {
     const failed = r.failed.map((f) => f.error);
     this.lastPass = { at: Date.now(), ops: r.ops.length, failed, durationMs: r.durationMs, error: r.error };
     this.wrote = r.ops.length > 0;
     // A table that stays unreadable (e.g. no ip_vs module) is retried 1 s, 2 s, 4 s ... then every resync.
     this.readErrors = r.error ? this.readErrors + 1 : 0;
-    if (r.error)
+    if (r.error) {
       this.d.log.error({ err: r.error, attempt: this.readErrors }, 'reading the IPVS table failed; retrying');
-    if (r.error)
-      this.armWake(now + Math.min(1000 * 2 ** Math.min(this.readErrors - 1, 16), this.globals().resyncIntervalMs));
+      const backoff = 1000 * 2 ** Math.min(this.readErrors - 1, 16);
+      this.armWake(now + Math.min(backoff, this.config.global.resync_interval));
+    }
     this.d.metrics?.reconciled(r.durationMs / 1000, r.writes, failed.length);
     if (r.ops.length) this.d.log.info({ ops: r.ops.length, failed: failed.length, ms: r.durationMs }, 'reconciled');
     for (const f of failed) this.d.log.warn({ err: f }, 'IPVS operation failed; will retry');
     if (failed.length) this.armWake(now + 1000);
   }
 
-  /** serviceKeys of the current ∪ previous config. */
+  /** serviceKeys of the current ∪ previous config, and of services kept only while something drains in them. */
   owned(): ReadonlySet<string> {
-    const keys = new Set(this.d.model.ownedKeys(this.config));
-    if (this.previous) for (const k of this.d.model.ownedKeys(this.previous)) keys.add(k);
+    const keys = new Set(this.config.virtual_server.map((v) => v.key));
+    for (const v of this.previous?.virtual_server ?? []) keys.add(v.key);
     for (const k of this.plan?.drainingServices ?? []) keys.add(k);
     return keys;
   }
 
   private feedVrrp(below: ReadonlySet<string>): void {
     if (!this.vrrp) return;
-    for (const vs of this.d.model.virtualServers(this.config)) {
-      const down = below.has(vs.name);
-      if (this.quorumDown.get(vs.name) === down) continue;
-      this.quorumDown.set(vs.name, down);
-      this.vrrp.setVirtualServerDown(vs.name, down);
+    for (const { name } of this.config.virtual_server) {
+      const down = below.has(name);
+      if (this.quorumDown.get(name) === down) continue;
+      this.quorumDown.set(name, down);
+      this.vrrp.setVirtualServerDown(name, down);
     }
   }
 
@@ -234,7 +241,7 @@ export class Daemon<C> {
     const cancel = this.d.clock.setTimeout(
       () => {
         this.cancelWake = undefined;
-        void this.requestPass('wake');
+        void this.requestPass();
       },
       Math.max(0, at - this.d.clock.now()),
     );
@@ -243,11 +250,11 @@ export class Daemon<C> {
 
   private armResync(): void {
     this.cancelResync?.();
-    const ms = this.globals().resyncIntervalMs;
+    const ms = this.config.global.resync_interval;
     if (!(ms > 0) || this.stopped) return;
     this.cancelResync = this.d.clock.setTimeout(() => {
       this.armResync();
-      void this.requestPass('resync');
+      void this.requestPass();
     }, ms);
   }
 
@@ -256,7 +263,7 @@ export class Daemon<C> {
    * valid → summary logged, health targets diffed (unchanged specs keep state), one pass.
    */
   async reload(): Promise<ReloadOutcome> {
-    const loaded = await this.d.model.load(this.d.configPath);
+    const loaded = await loadConfigFile(this.d.configPath);
     if (!loaded.ok) {
       for (const p of loaded.problems) this.d.log.error({ path: p.path, problem: p.message }, 'reload rejected');
       this.d.log.error({ problems: loaded.problems.length }, 'reload rejected: keeping the running config');
@@ -267,8 +274,8 @@ export class Daemon<C> {
     return this.applyConfig(loaded.config);
   }
 
-  private async applyConfig(next: C): Promise<ReloadOutcome> {
-    const summary = this.d.model.diffSummary(this.config, next);
+  private async applyConfig(next: Config): Promise<ReloadOutcome> {
+    const summary = diffSummary(diffConfigs(this.config, next));
     this.previous = this.config;
     this.config = next;
     this.generation++;
@@ -276,26 +283,26 @@ export class Daemon<C> {
     this.d.metrics?.reloaded(true);
     this.lastReload = { at: Date.now(), ok: true, summary };
     this.d.log.info({ generation: this.generation, summary }, `reloaded: ${summary}`);
-    this.d.health.setTargets(this.d.model.targets(next));
+    this.d.health.setTargets(healthTargets(next));
     this.armResync();
     await this.reloadVrrp(next);
-    await this.requestPass('reload');
+    await this.requestPass();
     return { ok: true, summary, generation: this.generation };
   }
 
   /** Builds and starts VRRP once; a reload arriving meanwhile waits for it (no second service). */
-  private startVrrp(instances: unknown[], c: C): Promise<void> {
+  private startVrrp(c: Config): Promise<void> {
     this.vrrpStarting = (async () => {
-      const vrrp = await this.d.vrrp!(instances, c);
+      const vrrp = await this.d.vrrp!(c.vrrp_instance, c.global.router_id);
       this.vrrp = vrrp;
       await vrrp.start();
     })();
     return this.vrrpStarting;
   }
 
-  private async reloadVrrp(next: C): Promise<void> {
-    const instances = this.d.model.vrrpInstances(next);
-    if (!this.vrrp && !this.vrrpStarting && instances.length && this.d.vrrp) return this.startVrrp(instances, next);
+  private async reloadVrrp(next: Config): Promise<void> {
+    const instances = next.vrrp_instance;
+    if (!this.vrrp && !this.vrrpStarting && instances.length && this.d.vrrp) return this.startVrrp(next);
     await this.vrrpStarting;
     if (this.vrrp) return this.vrrp.reload(instances);
   }
@@ -316,23 +323,18 @@ export class Daemon<C> {
     rs: string,
     msg: string,
   ): Promise<{ changed: boolean }> {
-    const key = this.resolve(vs, rs);
+    const key = resolveServer(this.config, vs, rs);
     const changed = this.d.overrides[op](key.vs, key.rs);
     this.d.log.info({ vs: key.vs, rs: key.rs, changed }, msg);
-    await this.requestPass(op);
+    await this.requestPass();
     return { changed };
-  }
-
-  private resolve(vs: string, rs: string): { vs: string; rs: string } {
-    return resolveServer(this.d.model.virtualServers(this.config), vs, rs);
   }
 
   /** Everything lvsctl status shows, with the dataplane read now (falls back to the last pass's read). */
   async status(): Promise<StatusReport> {
-    let actual = this.d.reconciler?.lastActual();
-    if (this.d.readTable) actual = await this.d.readTable().catch(() => actual);
+    let actual = this.reconciler?.lastActual();
+    if (this.d.dataplane) actual = await this.d.dataplane.read().catch(() => actual);
     return buildStatus(this, {
-      model: this.d.model,
       health: this.d.health,
       overrides: this.d.overrides,
       actual,
@@ -360,12 +362,10 @@ export class Daemon<C> {
     await this.idle();
     await this.vrrpStarting?.catch(() => undefined);
     if (this.vrrp) await this.vrrp.stop().catch((e: Error) => this.d.log.error({ err: e.message }, 'VRRP stop failed'));
-    if (this.globals().onShutdown === 'remove' && this.d.reconciler) {
-      const r = await this.d.reconciler.reconcile({ services: [] }, this.owned());
+    if (this.config.global.on_shutdown === 'remove' && this.reconciler) {
+      const r = await this.reconciler.reconcile({ services: [] }, this.owned());
       this.d.log.info({ ops: r.ops.length, failed: r.failed.length }, 'removed owned IPVS entries');
     }
-    this.d.reconciler?.close?.();
+    this.reconciler?.close();
   }
 }
-
-export { overrideKey, splitId };

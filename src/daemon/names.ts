@@ -4,8 +4,8 @@
  * finds "[2001:db8::1]:80".
  */
 import { canonicalAddress, hostPort } from '../ipvs/types.js';
+import type { Config } from '../config/types.js';
 import { DaemonError } from './errors.js';
-import type { VirtualServerRef } from './ports.js';
 
 /** Canonical "addr:port" of an operator's text, or the text unchanged if it does not parse. */
 export function canonicalRs(text: string): string {
@@ -19,7 +19,8 @@ export function canonicalRs(text: string): string {
 }
 
 /** Finds (vs, rs) in the config; throws DaemonError ENOVS / ENORS naming what exists. */
-export function resolveServer(vss: VirtualServerRef[], vs: string, rs: string): { vs: string; rs: string } {
+export function resolveServer(c: Config, vs: string, rs: string): { vs: string; rs: string } {
+  const vss = c.virtual_server;
   const v = vss.find((x) => x.name === vs);
   if (!v)
     throw new DaemonError(
@@ -27,12 +28,12 @@ export function resolveServer(vss: VirtualServerRef[], vs: string, rs: string): 
       `no virtual server named ${JSON.stringify(vs)} (there are: ${vss.map((x) => x.name).join(', ')})`,
     );
   const want = canonicalRs(rs);
-  const r = v.realServers.find((x) => x.rs === rs || x.rs === want);
+  const r = v.real_server.find((x) => x.key === rs || x.key === want);
   if (!r) {
-    const known = v.realServers.map((x) => x.rs).join(', ');
+    const known = v.real_server.map((x) => x.key).join(', ');
     throw new DaemonError('ENORS', `virtual server ${vs} has no real server ${rs} (it has: ${known})`);
   }
-  return { vs, rs: r.rs };
+  return { vs, rs: r.key };
 }
 
 /** Splits a health/override id "vs|rs". */

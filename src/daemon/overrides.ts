@@ -9,11 +9,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-
-/** Key of one (virtual server, real server) pair: "web|10.0.0.2:8080". */
-export function overrideKey(vs: string, rs: string): string {
-  return `${vs}|${rs}`;
-}
+import { serverId } from '../plan/desired.js';
 
 /** The drained set with its persistence. */
 export class Overrides {
@@ -41,7 +37,7 @@ export class Overrides {
       if (o.version !== 1 || !Array.isArray(o.drained)) throw new Error('expected {"version":1,"drained":[...]}');
       if (Array.isArray(o.removedDrains)) this.drainsJson = JSON.stringify(o.removedDrains);
       for (const d of o.drained as Array<{ vs?: unknown; rs?: unknown }>) {
-        if (typeof d?.vs === 'string' && typeof d.rs === 'string') this.drained.add(overrideKey(d.vs, d.rs));
+        if (typeof d?.vs === 'string' && typeof d.rs === 'string') this.drained.add(serverId(d.vs, d.rs));
       }
       return undefined;
     } catch (e) {
@@ -51,7 +47,7 @@ export class Overrides {
 
   /** Marks a pair drained and persists; returns false if it already was. */
   drain(vs: string, rs: string): boolean {
-    const k = overrideKey(vs, rs);
+    const k = serverId(vs, rs);
     if (this.drained.has(k)) return false;
     this.drained.add(k);
     this.save();
@@ -60,14 +56,14 @@ export class Overrides {
 
   /** Removes the drain override and persists; returns false if there was none. */
   enable(vs: string, rs: string): boolean {
-    if (!this.drained.delete(overrideKey(vs, rs))) return false;
+    if (!this.drained.delete(serverId(vs, rs))) return false;
     this.save();
     return true;
   }
 
   /** Whether the pair is drained by an operator. */
   isDrained(vs: string, rs: string): boolean {
-    return this.drained.has(overrideKey(vs, rs));
+    return this.drained.has(serverId(vs, rs));
   }
 
   /** The drained keys ("vs|rs"). */
@@ -75,13 +71,13 @@ export class Overrides {
     return this.drained;
   }
 
-  /** Drains of removed servers saved by the last run (planner data, opaque here). */
+  /** Drains of removed servers saved by the last run (untrusted JSON: src/plan/saved-drains.ts checks it). */
   removedDrains(): unknown[] {
     return JSON.parse(this.drainsJson) as unknown[];
   }
 
   /** Replaces the saved drains of removed servers; writes the file only when they changed. */
-  setRemovedDrains(entries: unknown[]): void {
+  setRemovedDrains(entries: readonly object[]): void {
     const json = JSON.stringify(entries);
     if (json === this.drainsJson) return;
     this.drainsJson = json;

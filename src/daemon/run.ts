@@ -10,31 +10,35 @@
  * dispositions for PID 1). Logs are pino JSON lines on stdout.
  */
 import pino, { type Logger } from 'pino';
-import { systemClock } from '../util/clock.js';
-import type { DaemonArgs } from '../cli/daemon.js';
+import { loadConfigFile, formatProblems } from '../config/load.js';
+import type { Config } from '../config/types.js';
 import { ControlServer } from '../control/server.js';
-import type { DaemonMetrics, DestSnapshot } from '../metrics/daemon-metrics.js';
+import type { RealServerStatus } from '../control/status-report.js';
+import type { Dataplane } from '../dataplane/dataplane.js';
 import type { Stats } from '../ipvs/types.js';
-import type { RealServerStatus } from './status.js';
+import type { DaemonMetrics, DestSnapshot } from '../metrics/daemon-metrics.js';
+import { systemClock } from '../util/clock.js';
+import type { DaemonArgs } from './args.js';
+import { awaitingIpvs, isIpvsUnavailable } from './awaiting-ipvs.js';
+import { daemonHealthEngine, daemonMetrics, openDataplane, TUNING, vrrpService } from './compose.js';
+import { handleRequest } from './control.js';
 import { Daemon } from './daemon.js';
 import { Overrides } from './overrides.js';
-import { handleRequest } from './control.js';
-import type { OpenedDataplane, Wiring } from './wiring.js';
-import { awaitingIpvs, isIpvsUnavailable } from './awaiting-ipvs.js';
+import { healthTargets } from './targets.js';
 
 /** Runs the daemon until it is stopped by a signal; resolves with the exit code. */
-export async function runDaemon<C>(args: DaemonArgs, w: Wiring<C>): Promise<number> {
-  const loaded = await w.model.load(args.file);
+export async function runDaemon(args: DaemonArgs): Promise<number> {
+  const loaded = await loadConfigFile(args.file);
   if (!loaded.ok) {
-    process.stderr.write(w.formatProblems(args.file, loaded.problems) + '\n');
+    process.stderr.write(formatProblems(args.file, loaded.problems) + '\n');
     return 2;
   }
-  const g = w.model.globals(loaded.config);
-  const log = pino({ level: args.logLevel ?? g.logLevel, base: { router_id: g.routerId } });
-  let opened: OpenedDataplane | undefined;
-  if (w.model.ownedKeys(loaded.config).length > 0) {
+  const g = loaded.config.global;
+  const log = pino({ level: args.logLevel ?? g.log_level, base: { router_id: g.router_id } });
+  let dataplane: Dataplane | undefined;
+  if (loaded.config.virtual_server.length > 0) {
     try {
-      opened = await w.openDataplane(args.dataplane);
+      dataplane = await openDataplane(args.dataplane);
     } catch (e) {
       if (args.dataplane === 'kernel' && isIpvsUnavailable(e)) {
         // Keep VRRP and health checks running; say why IPVS cannot be programmed, retry every resync.
@@ -43,9 +47,8 @@ export async function runDaemon<C>(args: DaemonArgs, w: Wiring<C>): Promise<numb
         process.stderr.write(`lvsd: ${why}\n`);
         return serve(
           args,
-          w,
           loaded.config,
-          awaitingIpvs(() => w.openDataplane('kernel')),
+          awaitingIpvs(() => openDataplane('kernel')),
           log,
         );
       }
@@ -54,52 +57,45 @@ export async function runDaemon<C>(args: DaemonArgs, w: Wiring<C>): Promise<numb
       return 1;
     }
   }
-  return serve(args, w, loaded.config, opened, log);
+  return serve(args, loaded.config, dataplane, log);
 }
 
-async function serve<C>(
-  args: DaemonArgs,
-  w: Wiring<C>,
-  config: C,
-  opened: OpenedDataplane | undefined,
-  log: Logger,
-): Promise<number> {
-  const g = w.model.globals(config);
-  let daemon: Daemon<C> | undefined;
+/** "host:port" (IPv6 in brackets) of metrics_listen, as the metrics listener takes it. */
+function listenText(m: Config['global']['metrics_listen']): string | undefined {
+  return m && (m.host.includes(':') ? `[${m.host}]:${m.port}` : `${m.host}:${m.port}`);
+}
+
+async function serve(args: DaemonArgs, config: Config, dataplane: Dataplane | undefined, log: Logger): Promise<number> {
+  const g = config.global;
+  const metricsListen = listenText(g.metrics_listen);
+  let daemon: Daemon | undefined;
   // Without metrics_listen nothing can ever read the metrics (the listener is not added by a reload),
   // so prom-client is not even loaded (~30-40 ms of module loading before the first probe).
-  const metrics = g.metricsListen
-    ? await createMetrics(() => (daemon ? snapshot(daemon) : Promise.resolve([])))
+  const metrics = metricsListen
+    ? await daemonMetrics(() => (daemon ? snapshot(daemon) : Promise.resolve([])))
     : undefined;
-  const overrides = new Overrides(g.stateFile);
+  const overrides = new Overrides(g.state_file || undefined);
   const bad = overrides.load();
   if (bad) log.warn(bad);
-  daemon = new Daemon<C>({
-    model: w.model,
+  daemon = new Daemon({
     configPath: args.file,
     config,
-    reconciler: opened ? w.reconciler(opened.dataplane, systemClock, log) : undefined,
-    readTable: opened ? () => opened.dataplane.read() : undefined,
-    dataplaneKind: opened ? args.dataplane : 'none',
+    dataplane,
+    dataplaneKind: dataplane ? args.dataplane : 'none',
+    batchSize: TUNING.reconcileBatch,
     // the target count only sizes the probe metrics: not worth building 10,000 targets without them
-    health: await w.health(systemClock, log, metrics?.registry, metrics ? w.model.targets(config).length : 0),
-    vrrp: async (inst, c) =>
-      w.vrrp(
-        inst,
-        w.model.globals(c).routerId,
-        log.child({ layer: 'vrrp' }),
-        metrics?.registry ?? (await unreadRegistry()),
-      ),
+    health: await daemonHealthEngine(log, metrics?.registry, metrics ? healthTargets(config).length : 0),
+    vrrp: (instances, routerId) => vrrpService(instances, routerId, log.child({ layer: 'vrrp' }), metrics?.registry),
     overrides,
     clock: systemClock,
     log,
     metrics,
   });
   const stopSignals = waitForStop(log, daemon);
-  const listeners = await startListeners(daemon, g.controlSocket, g.metricsListen, metrics, log);
+  const listeners = await startListeners(daemon, g.control_socket, metricsListen, metrics, log);
   if (!listeners) {
     await daemon.stop();
-    await opened?.dataplane.close();
+    await dataplane?.close();
     return 1;
   }
   try {
@@ -110,32 +106,20 @@ async function serve<C>(
     await daemon.stop().catch(() => undefined);
     await listeners.control.close();
     await listeners.http?.close();
-    await opened?.dataplane.close();
+    await dataplane?.close();
     return 1;
   }
-  log.info({ config: args.file, dataplane: opened ? args.dataplane : 'none', pid: process.pid }, 'lvsd started');
+  log.info({ config: args.file, dataplane: dataplane ? args.dataplane : 'none', pid: process.pid }, 'lvsd started');
   const code = await stopSignals;
   await listeners.control.close();
   await listeners.http?.close();
-  await opened?.dataplane.close();
+  await dataplane?.close();
   log.info('lvsd stopped');
   return code;
 }
 
-/** The daemon's metrics (prom-client is imported here, only when metrics_listen is set). */
-async function createMetrics(snap: () => Promise<DestSnapshot[]>): Promise<DaemonMetrics> {
-  const { DaemonMetrics } = await import('../metrics/daemon-metrics.js');
-  return new DaemonMetrics(snap);
-}
-
-/** A registry nobody scrapes, for VRRP's series when there is no metrics listener. */
-async function unreadRegistry() {
-  const { Registry } = await import('prom-client');
-  return new Registry();
-}
-
-async function startListeners<C>(
-  daemon: Daemon<C>,
+async function startListeners(
+  daemon: Daemon,
   sock: string,
   listen: string | undefined,
   metrics: DaemonMetrics | undefined,
@@ -157,7 +141,7 @@ async function startListeners<C>(
   }
 }
 
-function waitForStop<C>(log: Logger, daemon: Daemon<C>): Promise<number> {
+function waitForStop(log: Logger, daemon: Daemon): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     process.on('SIGHUP', () => {
@@ -181,12 +165,12 @@ function waitForStop<C>(log: Logger, daemon: Daemon<C>): Promise<number> {
 }
 
 /** /healthz: 503 while the dataplane cannot be read (the daemon cannot keep the table right). */
-function unhealthy<C>(d: Daemon<C>): string | undefined {
+function unhealthy(d: Daemon): string | undefined {
   const e = d.lastPass?.error;
   return e ? `reconcile failing: ${e}` : undefined;
 }
 
-async function snapshot<C>(d: Daemon<C>): Promise<DestSnapshot[]> {
+async function snapshot(d: Daemon): Promise<DestSnapshot[]> {
   const s = await d.status();
   return s.virtualServers.flatMap((vs) =>
     vs.realServers.map((r) => ({

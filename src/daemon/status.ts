@@ -1,103 +1,57 @@
 /**
- * Builds the status report lvsctl shows: per virtual server and real server the configured,
- * desired and current (kernel) weight, health with the last transition's reason and age, operator
- * drain, the planner's "why this weight", connection counters and IPVS stats — enough to answer
- * "why is this server not getting traffic?". Pure apart from reading the objects it is given.
+ * Builds the status report lvsctl shows (src/control/status-report.ts): per virtual server and real
+ * server the configured, desired and current (kernel) weight, health with the last transition's
+ * reason and age, operator drain, the planner's "why this weight", connection counters and IPVS
+ * stats — enough to answer "why is this server not getting traffic?". Pure apart from reading the
+ * objects it is given.
  */
+import type { Config, RealServerConfig, VirtualServerConfig } from '../config/types.js';
+import type {
+  PassInfo,
+  RealServerStatus,
+  ReloadInfo,
+  StatsView,
+  StatusReport,
+  VirtualServerStatus,
+} from '../control/status-report.js';
+import type { HealthEngine } from '../health/engine.js';
 import type { IpvsTable, TableService } from '../ipvs/types.js';
 import { destKey, serviceKey } from '../ipvs/types.js';
+import { serverId, type Plan } from '../plan/desired.js';
+import type { VrrpService } from '../vrrp/service.js';
 import type { Overrides } from './overrides.js';
-import type { ConfigModel, HealthPort, PlanOutput, Problem, RealServerRef, VirtualServerRef } from './ports.js';
-import type { PassInfo } from './daemon.js';
 
-/** Stats of a service or destination, as decimal strings (64-bit counters). */
-export interface StatsView {
-  conns: string;
-  inpkts: string;
-  outpkts: string;
-  inbytes: string;
-  outbytes: string;
-}
-
-/** One real server in the status report. */
-export interface RealServerStatus {
-  rs: string;
-  configuredWeight: number;
-  desiredWeight: number | null;
-  kernelWeight: number | null;
-  health: 'up' | 'down' | 'unchecked';
-  healthSince?: number;
-  reason?: string;
-  lastProbe?: { ok: boolean; ms: number; detail: string; at: number };
-  drained: boolean;
-  why?: string;
-  active?: number;
-  inactive?: number;
-  stats?: StatsView;
-}
-
-/** One virtual server in the status report. */
-export interface VirtualServerStatus {
-  name: string;
-  service: string;
-  scheduler: string;
-  inKernel: boolean;
-  belowQuorum: boolean;
-  stats?: StatsView;
-  realServers: RealServerStatus[];
-  /** Destinations in the kernel for this service that the config does not name (e.g. draining, sorry). */
-  extraDestinations: Array<{ rs: string; weight: number; active?: number; inactive?: number }>;
-}
-
-/** The whole status report. */
-export interface StatusReport {
-  daemon: {
-    pid: number;
-    routerId: string;
-    configFile: string;
-    generation: number;
-    startedAt: number;
-    dataplane: 'kernel' | 'memory' | 'none';
-    lastReload?: { at: number; ok: boolean; summary?: string; problems?: Problem[] };
-    lastReconcile?: PassInfo;
-  };
-  virtualServers: VirtualServerStatus[];
-  vrrp: unknown[];
+/** What the report reads of health and overrides. */
+interface Env {
+  health: Pick<HealthEngine, 'status'>;
+  overrides: Pick<Overrides, 'isDrained'>;
 }
 
 /** The parts of the daemon the status reads. */
-export interface StatusSource<C> {
-  config: C;
+export interface StatusSource {
+  config: Config;
   generation: number;
   startedAt: number;
-  lastReload?: StatusReport['daemon']['lastReload'];
+  lastReload?: ReloadInfo;
   lastPass?: PassInfo;
-  plan?: PlanOutput;
-  vrrp?: { status(): unknown[] };
+  plan?: Plan;
+  vrrp?: Pick<VrrpService, 'status'>;
 }
 
 /** Builds the report from the daemon's state. */
-export function buildStatus<C>(
-  src: StatusSource<C>,
-  env: {
-    model: ConfigModel<C>;
-    health: HealthPort;
-    overrides: Overrides;
-    actual?: IpvsTable;
-    dataplane: StatusReport['daemon']['dataplane'];
-    configPath: string;
-  },
+export function buildStatus(
+  src: StatusSource,
+  env: Env & { actual?: IpvsTable; dataplane: StatusReport['daemon']['dataplane']; configPath: string },
 ): StatusReport {
-  const g = env.model.globals(src.config);
   const kernel = new Map((env.actual?.services ?? []).map((s) => [serviceKey(s.id), s]));
   const desired = new Map((src.plan?.table.services ?? []).map((s) => [serviceKey(s.id), s]));
-  const vss = env.model
-    .virtualServers(src.config)
-    .map((vs) => vsStatus(vs, kernel.get(vs.serviceKey), desired.get(vs.serviceKey), src.plan, env));
+  const vss = src.config.virtual_server.map((vs) =>
+    vsStatus(vs, kernel.get(vs.key), desired.get(vs.key), src.plan, env),
+  );
   return {
     daemon: {
       pid: process.pid,
-      routerId: g.routerId,
+      routerId: src.config.global.router_id,
       configFile: env.configPath,
       generation: src.generation,
       startedAt: src.startedAt,
@@ -110,22 +64,22 @@ export function buildStatus<C>(
   };
 }
 
-function vsStatus<C>(
-  vs: VirtualServerRef,
+function vsStatus(
+  vs: VirtualServerConfig,
   k: TableService | undefined,
   want: TableService | undefined,
-  plan: PlanOutput | undefined,
-  env: { health: HealthPort; overrides: Overrides },
+  plan: Plan | undefined,
+  env: Env,
 ): VirtualServerStatus {
-  const named = new Set(vs.realServers.map((r) => r.rs));
+  const named = new Set(vs.real_server.map((r) => r.key));
   return {
     name: vs.name,
-    service: vs.serviceKey,
+    service: vs.key,
     scheduler: k?.scheduler ?? vs.scheduler,
     inKernel: !!k,
     belowQuorum: plan?.belowQuorum.has(vs.name) ?? false,
     stats: k?.stats ? statsView(k.stats) : undefined,
-    realServers: vs.realServers.map((r) => rsStatus(vs.name, r, k, want, plan, env)),
+    realServers: vs.real_server.map((r) => rsStatus(vs.name, r, k, want, plan, env)),
     extraDestinations: (k?.destinations ?? [])
       .filter((d) => !named.has(destKey(d)))
       .map((d) => ({ rs: destKey(d), weight: d.weight, active: d.conns?.active, inactive: d.conns?.inactive })),
@@ -134,27 +88,28 @@ function vsStatus<C>(
 
 function rsStatus(
   vs: string,
-  r: RealServerRef,
+  r: RealServerConfig,
   k: TableService | undefined,
   want: TableService | undefined,
-  plan: PlanOutput | undefined,
-  env: { health: HealthPort; overrides: Overrides },
+  plan: Plan | undefined,
+  env: Env,
 ): RealServerStatus {
-  const kd = k?.destinations.find((d) => destKey(d) === r.rs);
-  const wd = want?.destinations.find((d) => destKey(d) === r.rs);
-  const h = r.healthId ? env.health.status(r.healthId) : undefined;
-  const last = h?.lastResults?.[h.lastResults.length - 1];
+  const kd = k?.destinations.find((d) => destKey(d) === r.key);
+  const wd = want?.destinations.find((d) => destKey(d) === r.key);
+  const id = serverId(vs, r.key);
+  const h = r.check ? env.health.status(id) : undefined;
+  const last = h?.lastResults[h.lastResults.length - 1];
   return {
-    rs: r.rs,
-    configuredWeight: r.configuredWeight,
+    rs: r.key,
+    configuredWeight: r.weight,
     desiredWeight: wd ? wd.weight : null,
     kernelWeight: kd ? kd.weight : null,
     health: h ? h.state : 'unchecked',
     healthSince: h?.since,
     reason: h?.reason,
     lastProbe: last ? { ok: last.ok, ms: last.ms, detail: last.detail, at: last.at } : undefined,
-    drained: env.overrides.isDrained(vs, r.rs),
-    why: plan?.explain.get(`${vs}|${r.rs}`),
+    drained: env.overrides.isDrained(vs, r.key),
+    why: plan?.explain.get(id),
     active: kd?.conns?.active,
     inactive: kd?.conns?.inactive,
     stats: kd?.stats ? statsView(kd.stats) : undefined,

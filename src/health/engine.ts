@@ -7,7 +7,6 @@ import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Checker, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
 import { HealthError } from './errors.js';
-import { tuneHeapForProbeLoad } from './heap-tuning.js';
 import type { HealthMetrics } from './metrics.js';
 import { createCheckers, preloadCheckers } from './registry.js';
 import { RoundHandle, type RoundContext, runRound } from './runner.js';
@@ -53,8 +52,11 @@ export interface HealthEngineOptions {
   log?: Logger;
   checkers?: ReadonlyMap<string, Checker<CheckSpec>>;
   wallClock?: () => number;
-  /** Set V8's heap growth for probe load (heap-tuning.ts) when the engine is made with real timers; default true. */
-  tuneHeap?: boolean;
+  /**
+   * Scheduler wake-ups are batched within this many ms (a probe may start up to slackMs early, never
+   * later); default 0. The daemon sets it (src/daemon/compose.ts).
+   */
+  slackMs?: number;
   /**
    * New targets are attached this many at a time, one clock turn (`clock.setTimeout(fn, 0)`) apart,
    * so the first probes start while a large set is still being attached; default 512 (10,000 new
@@ -83,9 +85,6 @@ interface Probe extends Job {
   stopped: boolean;
 }
 
-/** Wake-up batching window of the scheduler with real timers (ms). */
-const SLACK_MS = 5;
-
 /** Runs health checks for a changing set of targets. */
 export class HealthEngine {
   private readonly clock: Clock;
@@ -111,13 +110,11 @@ export class HealthEngine {
     this.random = opts.random ?? Math.random;
     this.wall = opts.wallClock ?? Date.now;
     this.checkers = opts.checkers ?? createCheckers({ maxConcurrentScripts: opts.maxConcurrentScripts });
-    if (this.clock === systemClock && opts.tuneHeap !== false) tuneHeapForProbeLoad();
     this.wallBase = this.wall();
     this.monoBase = this.clock.now();
     opts.metrics?.trackInFlight(() => this.inFlight);
     const onLag = opts.metrics ? (ms: number) => opts.metrics?.schedulerLag.observe(ms / 1000) : undefined;
-    // with real timers, batch wake-ups within 5 ms (probes may start up to 5 ms early, never later)
-    this.sched = new Scheduler(this.clock, onLag, this.clock === systemClock ? SLACK_MS : 0);
+    this.sched = new Scheduler(this.clock, onLag, opts.slackMs ?? 0);
   }
 
   /**
@@ -278,7 +275,6 @@ export class HealthEngine {
       target,
       spec: t.spec,
       clock: this.clock,
-      defer: this.clock === systemClock ? setImmediate : undefined,
     };
     const p: Probe = {
       key,

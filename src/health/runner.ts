@@ -29,13 +29,12 @@ export interface RoundContext {
   checker: Checker<CheckSpec>;
   target: ProbeTarget;
   spec: CheckSpec;
-  clock: Clock;
   /**
-   * Runs the timeout verdict later: with real timers, setImmediate, so that I/O already completed in
-   * this event-loop turn (libuv runs timers BEFORE polling I/O) wins over a deadline that fired in
-   * the same turn. An overloaded loop must not turn answers that arrived in time into timeouts.
+   * The deadline's verdict runs through `clock.defer` when the clock has it (the system clock: after
+   * the I/O of this event-loop turn), so an answer that arrived in time wins over a deadline that
+   * fired in the same turn.
    */
-  defer?: (fn: () => void) => void;
+  clock: Clock;
 }
 
 const STOPPED: ProbeResult = { ok: false, detail: 'probe stopped' };
@@ -77,7 +76,7 @@ export function attemptCb(ctx: RoundContext, handle: RoundHandle, done: (r: Prob
     finish({ ok: false, detail: timeoutDetail(ctx) });
     ctrl.abort();
   };
-  const cancel = ctx.clock.setTimeout(() => (ctx.defer ? ctx.defer(expire) : expire()), ctx.spec.timeout);
+  const cancel = ctx.clock.setTimeout(() => (ctx.clock.defer ? ctx.clock.defer(expire) : expire()), ctx.spec.timeout);
   handle.stopCurrent = () => {
     finish(STOPPED);
     ctrl.abort();
@@ -117,7 +116,7 @@ function startCb(ctx: RoundContext, handle: RoundHandle, done: (r: ProbeResult) 
     finish({ ok: false, detail: timeoutDetail(ctx) });
     stop?.();
   };
-  const cancel = ctx.clock.setTimeout(() => (ctx.defer ? ctx.defer(expire) : expire()), ctx.spec.timeout);
+  const cancel = ctx.clock.setTimeout(() => (ctx.clock.defer ? ctx.clock.defer(expire) : expire()), ctx.spec.timeout);
   handle.stopCurrent = () => {
     finish(STOPPED);
     stop?.();

@@ -4,6 +4,12 @@ export interface Clock {
   now(): number;
   /** Schedules fn after ms; returns a function that cancels it. */
   setTimeout(fn: () => void, ms: number): () => void;
+  /**
+   * Runs fn after the I/O already received in this event-loop turn is handled (libuv runs timers
+   * BEFORE polling I/O, so a deadline and the answer it waits for can fire in the same turn). Absent
+   * on clocks without an event loop (a manual clock): callers then run fn at once.
+   */
+  defer?(fn: () => void): void;
 }
 
 /** The real clock: monotonic now() and Node timers. */
@@ -13,6 +19,7 @@ export const systemClock: Clock = {
     const t = setTimeout(fn, ms);
     return () => clearTimeout(t);
   },
+  defer: (fn) => void setImmediate(fn),
 };
 
 /** A clock that only moves when `advance` is called; timers fire in order of due time. */

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseDaemonArgs } from '../../../src/cli/daemon.js';
+import { parseDaemonArgs } from '../../../src/daemon/args.js';
 import { parseArgs } from '../../../src/cli/lvsctl.js';
 import { parseRequest, encodeResponse, decodeResponse } from '../../../src/control/protocol.js';
 import { parseListen } from '../../../src/metrics/http.js';
 import { capabilityWarnings, effectiveCaps } from '../../../src/daemon/check.js';
 import { formatStatus, age } from '../../../src/control/format.js';
-import type { StatusReport } from '../../../src/daemon/status.js';
+import type { StatusReport } from '../../../src/control/status-report.js';
 
 describe('lvsd argv', () => {
   it('parses modes, dataplane and log level', () => {
@@ -166,6 +166,9 @@ describe('lvsctl status text', () => {
           since: now - 3000,
           masterIp: '10.0.0.3',
           reason: 'track_virtual_server web below quorum',
+          advertsSent: 0,
+          advertsReceived: 0,
+          rejected: {},
         },
       ],
     };
@@ -184,18 +187,17 @@ describe('lvsctl status text', () => {
 
 describe('operator names', async () => {
   const { canonicalRs, resolveServer } = await import('../../../src/daemon/names.js');
+  const { parseConfig } = await import('../../../src/config/load.js');
   it('canonicalizes addresses and names what exists', () => {
     expect(canonicalRs('[2001:DB8::0001]:80')).toBe('[2001:db8::1]:80');
     expect(canonicalRs('10.0.0.2:8080')).toBe('10.0.0.2:8080');
     expect(canonicalRs('garbage')).toBe('garbage');
-    const vss = [
-      {
-        name: 'web',
-        serviceKey: 'TCP 10.0.0.1:80',
-        scheduler: 'wrr',
-        realServers: [{ rs: '[2001:db8::1]:80', configuredWeight: 1 }],
-      },
-    ];
+    const loaded = parseConfig(
+      '[[virtual_server]]\nname = "web"\naddress = "2001:db8::a"\nport = 80\n[[virtual_server.real_server]]\naddress = "2001:db8::1"\n',
+      'x',
+    );
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+    const vss = loaded.config;
     expect(resolveServer(vss, 'web', '[2001:DB8::1]:80')).toEqual({ vs: 'web', rs: '[2001:db8::1]:80' });
     expect(() => resolveServer(vss, 'api', 'x')).toThrow('no virtual server named "api" (there are: web)');
     expect(() => resolveServer(vss, 'web', '1.2.3.4:80')).toThrow(

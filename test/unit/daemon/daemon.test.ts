@@ -1,42 +1,92 @@
+/**
+ * The daemon core over the real config loader, planner, config diff and reconciler; its I/O is
+ * faked (hand-driven health, the memory dataplane, a VRRP recorder) and time is a ManualClock.
+ */
 import { describe, expect, it, afterEach } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../../src/util/clock.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
 import { Overrides } from '../../../src/daemon/overrides.js';
-import { fakeModel, FakeHealth, FakeReconciler, FakeVrrp, memoryLogger, type FakeConfig } from './fakes.js';
+import { loadConfigFile } from '../../../src/config/load.js';
+import type { IpvsTable } from '../../../src/ipvs/types.js';
+import { CountingMetrics, FakeHealth, FakeVrrp, GatedDataplane, memoryLogger } from './fakes.js';
 
 const WEB = 'TCP 10.0.0.1:80';
-const base = (): FakeConfig => ({
-  resync: 30_000,
-  onShutdown: 'keep',
-  vs: [{ name: 'web', address: '10.0.0.1', port: 80, rs: { '10.1.0.1:80': 100, '10.1.0.2:80': 50 } }],
+
+interface Opts {
+  onShutdown?: 'keep' | 'remove';
+  removal?: 'drain' | 'delete';
+  /** Virtual servers as [name, "vip:port", { "rs:port": weight }]. */
+  vs?: Array<[string, string, Record<string, number>]>;
+  vrrp?: boolean;
+}
+
+/** The config file: a TCP check on every real server, resync 30 s. */
+function text(o: Opts = {}): string {
+  const vss = o.vs ?? [['web', '10.0.0.1:80', { '10.1.0.1:80': 100, '10.1.0.2:80': 50 }]];
+  const global = `[global]\nresync_interval = "30s"\non_shutdown = "${o.onShutdown ?? 'keep'}"\nremoval = "${o.removal ?? 'drain'}"\n`;
+  const vs = vss.map(([name, vip, rs]) => {
+    const [address, port] = vip.split(':');
+    const servers = Object.entries(rs).map(([hp, w]) => {
+      const [a, p] = hp.split(':');
+      return `  [[virtual_server.real_server]]\n  address = "${a}"\n  port = ${p}\n  weight = ${w}\n`;
+    });
+    return `[[virtual_server]]\nname = "${name}"\naddress = "${address}"\nport = ${port}\nscheduler = "wrr"\n  [virtual_server.check]\n  type = "tcp"\n${servers.join('')}`;
+  });
+  const vrrp = o.vrrp
+    ? `[[vrrp_instance]]\nname = "VI_1"\ninterface = "eth0"\nvirtual_router_id = 51\npriority = 100\nvirtual_ipaddress = ["10.0.0.1/32"]\ntrack_virtual_server = [{ name = "web", weight = -50 }]\n`
+    : '';
+  return `${global}\n${vs.join('\n')}\n${vrrp}`;
+}
+
+const unowned = (): IpvsTable => ({
+  services: [
+    {
+      id: { af: 'inet', protocol: 'udp', address: '10.9.9.9', port: 53 },
+      scheduler: 'rr',
+      flags: 0,
+      timeout: 0,
+      netmask: 0xffffffff,
+      destinations: [],
+    },
+  ],
 });
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function setup(cfg = base(), opts: { stateFile?: string; vrrp?: boolean | 'async' } = {}) {
-  const files = new Map<string, FakeConfig | string>([['/etc/lvsd.toml', { ...cfg, stateFile: opts.stateFile }]]);
-  const model = fakeModel(files);
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'lvsd-unit-'));
+  dirs.push(d);
+  return d;
+}
+
+async function setup(o: Opts = {}, opts: { stateFile?: string; vrrp?: boolean | 'async'; initial?: IpvsTable } = {}) {
+  const file = join(tmp(), 'lvsd.toml');
+  const write = (t: string) => writeFileSync(file, t);
+  write(text(o));
+  const loaded = await loadConfigFile(file);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
   const health = new FakeHealth();
-  const rec = new FakeReconciler();
+  const dp = new GatedDataplane(opts.initial);
+  const metrics = new CountingMetrics();
   const clock = new ManualClock();
   const { log, lines } = memoryLogger();
   const vrrps: FakeVrrp[] = [];
   const overrides = new Overrides(opts.stateFile);
   overrides.load();
-  const d = new Daemon<FakeConfig>({
-    model,
-    configPath: '/etc/lvsd.toml',
-    config: { ...cfg, stateFile: opts.stateFile },
-    reconciler: rec,
+  const d = new Daemon({
+    configPath: file,
+    config: loaded.config,
+    dataplane: dp,
     dataplaneKind: 'memory',
     health,
     overrides,
     clock,
     log,
+    metrics,
     vrrp: !opts.vrrp
       ? undefined
       : opts.vrrp === 'async'
@@ -45,160 +95,153 @@ function setup(cfg = base(), opts: { stateFile?: string; vrrp?: boolean | 'async
             vrrps.push(new FakeVrrp(i));
             return vrrps[vrrps.length - 1];
           }
-        : (i) => (vrrps.push(new FakeVrrp(i)), vrrps[vrrps.length - 1]),
+        : async (i) => (vrrps.push(new FakeVrrp(i)), vrrps[vrrps.length - 1]),
   });
-  return { d, files, model, health, rec, clock, lines, vrrps };
+  return { d, file, write, health, dp, metrics, clock, lines, vrrps };
 }
 
 describe('daemon core: one coalesced reconcile path', () => {
   it('startup sets health targets and applies the planned table in one pass, adopting what exists', async () => {
-    const { d, rec, health } = setup();
-    rec.table = {
-      services: [
-        {
-          id: { af: 'inet', protocol: 'udp', address: '10.9.9.9', port: 53 },
-          scheduler: 'rr',
-          flags: 0,
-          timeout: 0,
-          netmask: 0,
-          destinations: [],
-        },
-      ],
-    };
+    const { d, dp, health, metrics } = await setup({}, { initial: unowned() });
     await d.start();
     expect(health.targets.map((t) => t.id)).toEqual(['web|10.1.0.1:80', 'web|10.1.0.2:80']);
-    expect(rec.passes).toBe(1);
-    expect(rec.weight(WEB, '10.1.0.1:80')).toBe(100);
-    expect(rec.table.services.map((s) => s.id.port)).toEqual([53, 80]);
+    expect(metrics.passes).toBe(1);
+    expect(await dp.weight(WEB, '10.1.0.1:80')).toBe(100);
+    expect((await dp.read()).services.map((s) => s.id.port)).toEqual([53, 80]);
   });
 
   it('a health transition leads to a pass that sets weight 0 (logged at debug with vs/rs and reason)', async () => {
-    const { d, rec, health, lines } = setup();
+    const { d, dp, health, lines } = await setup();
     await d.start();
     health.set('web|10.1.0.2:80', 'down', 'connect ECONNREFUSED');
     await d.idle();
-    expect(rec.weight(WEB, '10.1.0.2:80')).toBe(0);
+    expect(await dp.weight(WEB, '10.1.0.2:80')).toBe(0);
     expect(
       lines.some((l) => l.msg === 'real server down' && l.reason === 'connect ECONNREFUSED' && l.rs === '10.1.0.2:80'),
     ).toBe(true);
   });
 
   it('a burst of transitions while a pass runs coalesces into one more pass', async () => {
-    const { d, rec, health } = setup();
+    const { d, dp, health, metrics } = await setup();
     await d.start();
     let open!: () => void;
-    rec.gate = new Promise((r) => (open = r));
+    dp.gate = new Promise((r) => (open = r));
     health.set('web|10.1.0.1:80', 'down', 'x');
     await Promise.resolve();
     await Promise.resolve();
     for (let i = 0; i < 10; i++) health.set('web|10.1.0.2:80', i % 2 ? 'up' : 'down', 'flap');
     open();
-    rec.gate = undefined;
+    dp.gate = undefined;
     await d.idle();
-    expect(rec.passes).toBe(3);
+    expect(metrics.passes).toBe(3);
   });
 
-  it('a planner that throws does not kill the daemon: logged, kernel untouched, retried after 1s', async () => {
-    const { d, rec, model, lines, clock } = setup();
+  it('a pass that throws does not kill the daemon: logged, kernel untouched, retried after 1s', async () => {
+    const { d, health, metrics, lines, clock } = await setup();
     await d.start();
-    const plan = model.plan;
-    let fail = true;
-    model.plan = (i, m) => {
-      if (fail) throw new Error('planner bug');
-      return plan(i, m);
-    };
-    await d.requestPass('test');
-    expect(rec.passes).toBe(1);
+    health.statusError = new Error('planner bug');
+    await d.requestPass();
+    expect(metrics.passes).toBe(1);
     expect(lines.some((l) => l.msg === 'pass failed; retrying in 1s' && String(l.err).includes('planner bug'))).toBe(
       true,
     );
-    fail = false;
+    health.statusError = undefined;
     clock.advance(1000);
     await d.idle();
-    expect(rec.passes).toBe(2);
+    expect(metrics.passes).toBe(2);
   });
 
   it('the resync timer runs a pass every resync_interval (drift repair)', async () => {
-    const { d, rec, clock } = setup();
+    const { d, dp, metrics, clock } = await setup();
     await d.start();
-    rec.table.services[0].destinations.pop();
+    const web = (await dp.read()).services[0];
+    await dp.apply([{ op: 'del-dest', service: web.id, dest: web.destinations[1] }]);
     clock.advance(29_999);
     await d.idle();
-    expect(rec.passes).toBe(1);
+    expect(metrics.passes).toBe(1);
     clock.advance(1);
     await d.idle();
-    expect(rec.passes).toBe(2);
-    expect(rec.weight(WEB, '10.1.0.2:80')).toBe(50);
+    expect(metrics.passes).toBe(2);
+    expect(await dp.weight(WEB, '10.1.0.2:80')).toBe(50);
   });
 });
 
 describe('daemon core: reload', () => {
   it('an invalid config is rejected: old config kept, no reconcile, every problem logged', async () => {
-    const { d, rec, files, lines, health } = setup();
+    const { d, metrics, write, lines, health } = await setup();
     await d.start();
-    files.set('/etc/lvsd.toml', 'expected an integer 1-65535, got "80a"');
+    write(text().replace('port = 80\n', 'port = "80a"\n'));
     const r = await d.reload();
     expect(r.ok).toBe(false);
-    expect(rec.passes).toBe(1);
+    expect(metrics.passes).toBe(1);
     expect(health.setCalls).toBe(1);
     expect(d.generation).toBe(1);
-    expect(d.config.vs[0].name).toBe('web');
-    expect(lines.some((l) => l.path === 'virtual_server[0].port' && String(l.problem).includes('80a'))).toBe(true);
+    expect(d.config.virtual_server[0].name).toBe('web');
+    expect(lines.some((l) => l.path === 'virtual_server[0] (web).port' && String(l.problem).includes('80a'))).toBe(
+      true,
+    );
     expect((await d.status()).daemon.lastReload?.ok).toBe(false);
   });
 
   it('a valid config: generation+1, summary logged, removed service deleted because previous keys stay owned', async () => {
-    const { d, rec, files, lines } = setup();
+    const { d, dp, write, lines } = await setup({ removal: 'delete' });
     await d.start();
-    files.set('/etc/lvsd.toml', {
-      ...base(),
-      vs: [{ name: 'dns', address: '10.0.0.2', port: 53, rs: { '10.2.0.1:53': 1 } }],
-    });
+    write(text({ removal: 'delete', vs: [['dns', '10.0.0.2:53', { '10.2.0.1:53': 1 }]] }));
     const r = await d.reload();
-    expect(r).toMatchObject({ ok: true, generation: 2, summary: '+1 services' });
-    expect(rec.owned.at(-1)).toEqual(['TCP 10.0.0.1:80', 'TCP 10.0.0.2:53']);
-    expect(rec.table.services.map((s) => s.id.port)).toEqual([53]);
+    expect(r).toMatchObject({
+      ok: true,
+      generation: 2,
+      summary: '+1 services -1 services ~0 services, +1 dests -2 dests ~0 dests',
+    });
+    expect([...d.owned()].sort()).toEqual(['TCP 10.0.0.1:80', 'TCP 10.0.0.2:53']);
+    expect((await dp.read()).services.map((s) => s.id.port)).toEqual([53]);
     expect(lines.some((l) => String(l.msg).startsWith('reloaded: +1 services'))).toBe(true);
   });
 
   it('an unchanged config reload makes no write', async () => {
-    const { d, rec } = setup();
+    const { d, dp, metrics } = await setup();
     await d.start();
-    const before = rec.writes;
+    const before = dp.writes;
     await d.reload();
-    expect(rec.passes).toBe(2);
-    expect(rec.writes).toBe(before);
+    expect(metrics.passes).toBe(2);
+    expect(dp.writes).toBe(before);
   });
 });
 
 describe('daemon core: operator overrides', () => {
   it('drain sets weight 0, survives a reload and a restart via the state file; enable undoes it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lvsd-unit-'));
-    dirs.push(dir);
-    const stateFile = join(dir, 'state.json');
-    const a = setup(base(), { stateFile });
+    const stateFile = join(tmp(), 'state.json');
+    const a = await setup({}, { stateFile });
     await a.d.start();
+    // one open connection: the drain is still in progress at the reload (it ends when they reach 0)
+    a.dp.setConns(
+      { af: 'inet', protocol: 'tcp', address: '10.0.0.1', port: 80 },
+      { address: '10.1.0.1', port: 80 },
+      {
+        active: 1,
+      },
+    );
     expect(await a.d.drain('web', '10.1.0.1:80')).toEqual({ changed: true });
-    expect(a.rec.weight(WEB, '10.1.0.1:80')).toBe(0);
+    expect(await a.dp.weight(WEB, '10.1.0.1:80')).toBe(0);
     expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual({
       version: 1,
       drained: [{ vs: 'web', rs: '10.1.0.1:80' }],
     });
     await a.d.reload();
-    expect(a.rec.weight(WEB, '10.1.0.1:80')).toBe(0);
+    expect(await a.dp.weight(WEB, '10.1.0.1:80')).toBe(0);
     await a.d.stop();
 
-    const b = setup(base(), { stateFile });
+    const b = await setup({}, { stateFile });
     await b.d.start();
-    expect(b.rec.weight(WEB, '10.1.0.1:80')).toBe(0);
+    expect(await b.dp.weight(WEB, '10.1.0.1:80')).toBe(0);
     expect((await b.d.status()).virtualServers[0].realServers[0].drained).toBe(true);
     expect(await b.d.enable('web', '10.1.0.1:80')).toEqual({ changed: true });
-    expect(b.rec.weight(WEB, '10.1.0.1:80')).toBe(100);
+    expect(await b.dp.weight(WEB, '10.1.0.1:80')).toBe(100);
     expect(JSON.parse(readFileSync(stateFile, 'utf8')).drained).toEqual([]);
   });
 
   it('unknown names are refused with ENOVS / ENORS naming what exists', async () => {
-    const { d } = setup();
+    const { d } = await setup();
     await d.start();
     await expect(d.drain('nope', '10.1.0.1:80')).rejects.toMatchObject({ code: 'ENOVS' });
     await expect(d.drain('web', '10.1.0.9:80')).rejects.toMatchObject({
@@ -210,40 +253,27 @@ describe('daemon core: operator overrides', () => {
 
 describe('daemon core: shutdown', () => {
   it('on_shutdown keep: probes stopped, no pass after stop, table untouched', async () => {
-    const { d, rec, health, clock } = setup();
+    const { d, dp, health, metrics, clock } = await setup();
     await d.start();
     await d.stop();
     expect(health.stopped).toBe(true);
     clock.advance(120_000);
     await d.idle();
-    expect(rec.passes).toBe(1);
-    expect(rec.table.services).toHaveLength(1);
+    expect(metrics.passes).toBe(1);
+    expect((await dp.read()).services).toHaveLength(1);
   });
 
   it('on_shutdown remove: owned services deleted, an unowned one kept', async () => {
-    const { d, rec } = setup({ ...base(), onShutdown: 'remove' });
-    rec.table = {
-      services: [
-        {
-          id: { af: 'inet', protocol: 'udp', address: '10.9.9.9', port: 53 },
-          scheduler: 'rr',
-          flags: 0,
-          timeout: 0,
-          netmask: 0,
-          destinations: [],
-        },
-      ],
-    };
+    const { d, dp } = await setup({ onShutdown: 'remove' }, { initial: unowned() });
     await d.start();
     await d.stop();
-    expect(rec.table.services.map((s) => s.id.port)).toEqual([53]);
+    expect((await dp.read()).services.map((s) => s.id.port)).toEqual([53]);
   });
 });
 
 describe('daemon core: VRRP and status', () => {
   it('feeds track_virtual_server once per quorum change and stops VRRP on shutdown', async () => {
-    const cfg = { ...base(), vrrp: ['VI_1'] };
-    const { d, health, vrrps } = setup(cfg, { vrrp: true });
+    const { d, health, vrrps } = await setup({ vrrp: true }, { vrrp: true });
     await d.start();
     health.set('web|10.1.0.1:80', 'down', 'x');
     await d.idle();
@@ -256,9 +286,9 @@ describe('daemon core: VRRP and status', () => {
   });
 
   it('builds VRRP once when two reloads add it while its modules are still loading', async () => {
-    const { d, files, vrrps } = setup(base(), { vrrp: 'async' });
+    const { d, write, vrrps } = await setup({}, { vrrp: 'async' });
     await d.start();
-    files.set('/etc/lvsd.toml', { ...base(), vrrp: ['VI_1'] });
+    write(text({ vrrp: true }));
     await Promise.all([d.reload(), d.reload()]);
     await d.stop();
     expect(vrrps).toHaveLength(1);
@@ -266,12 +296,12 @@ describe('daemon core: VRRP and status', () => {
   });
 
   it('status answers "why no traffic": configured/desired/kernel weight, health reason, drain, explanation', async () => {
-    const { d, health } = setup();
+    const { d, file, health } = await setup();
     await d.start();
     health.set('web|10.1.0.2:80', 'down', 'HTTP 503 from 10.1.0.2:80/healthz');
     await d.idle();
     const s = await d.status();
-    expect(s.daemon).toMatchObject({ generation: 1, dataplane: 'memory', configFile: '/etc/lvsd.toml' });
+    expect(s.daemon).toMatchObject({ generation: 1, dataplane: 'memory', configFile: file });
     const rs = s.virtualServers[0].realServers[1];
     expect(rs).toMatchObject({
       rs: '10.1.0.2:80',
@@ -280,7 +310,7 @@ describe('daemon core: VRRP and status', () => {
       kernelWeight: 0,
       health: 'down',
       reason: 'HTTP 503 from 10.1.0.2:80/healthz',
-      why: 'down: weight 0',
+      why: 'down: health check failing; weight 0 (on_failure = weight0)',
     });
     expect(s.virtualServers[0]).toMatchObject({ name: 'web', service: WEB, inKernel: true });
   });

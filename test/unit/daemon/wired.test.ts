@@ -1,6 +1,6 @@
 /**
- * The daemon core wired to the REAL config loader, planner, config diff, reconciler and memory
- * dataplane (only health is faked, time is a ManualClock): reload paths counted in dataplane writes.
+ * The daemon core over the memory dataplane (only health is faked, time is a ManualClock): reload
+ * paths counted in dataplane writes, drains across restarts, adoption, shutdown.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,12 +9,8 @@ import { join } from 'node:path';
 import { ManualClock } from '../../../src/util/clock.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
 import { Overrides } from '../../../src/daemon/overrides.js';
-import { configModel } from '../../../src/daemon/model.js';
-import { memoryCodec, planner, summary } from '../../../src/daemon/adapters.js';
 import { MemoryDataplane } from '../../../src/dataplane/memory.js';
-import { Reconciler } from '../../../src/plan/reconciler.js';
 import { loadConfigFile } from '../../../src/config/load.js';
-import type { Config } from '../../../src/config/schema.js';
 import { FakeHealth, memoryLogger } from './fakes.js';
 
 const dirs: string[] = [];
@@ -42,13 +38,10 @@ async function setup(t = text(), initial?: MemoryDataplane, stateFile?: string, 
   const dp = initial ?? new MemoryDataplane();
   const clock = new ManualClock();
   const { log, lines } = memoryLogger();
-  const reconciler = new Reconciler({ dataplane: dp, clock, log });
-  const d = new Daemon<Config>({
-    model: configModel(planner, summary, memoryCodec),
+  const d = new Daemon({
     configPath: file,
     config: loaded.config,
-    reconciler,
-    readTable: () => dp.read(),
+    dataplane: dp,
     dataplaneKind: 'memory',
     health: new FakeHealth(),
     overrides: loadedOverrides(stateFile),
@@ -77,18 +70,18 @@ describe('daemon + real planner/reconciler/memory dataplane', () => {
     a.dp.setConns(svc, { address: '10.1.0.3', port: 8080 }, { active: 5 });
     a.write(text({ third: false }));
     await a.d.reload();
-    await a.d.requestPass('test');
+    await a.d.requestPass();
     await a.d.stop(); // crash-like: the kernel keeps its table; a new process starts with the new config only
     const kept = new MemoryDataplane(await a.dp.read());
     kept.setConns(svc, { address: '10.1.0.3', port: 8080 }, { active: 5 });
     const b = await setup(text({ third: false }), kept, stateFile);
     await b.d.start();
-    await b.d.requestPass('test');
+    await b.d.requestPass();
     const web = (await b.dp.read()).services.find((s) => s.id.port === 80)!;
     expect(web.destinations.find((x) => x.address === '10.1.0.3')?.weight).toBe(0);
     b.dp.setConns(svc, { address: '10.1.0.3', port: 8080 }, { active: 0 });
-    await b.d.requestPass('test');
-    await b.d.requestPass('test');
+    await b.d.requestPass();
+    await b.d.requestPass();
     expect((await b.dp.read()).services.find((s) => s.id.port === 80)!.destinations.map((x) => x.address)).toEqual([
       '10.1.0.1',
       '10.1.0.2',
@@ -112,7 +105,7 @@ describe('daemon + real planner/reconciler/memory dataplane', () => {
     a.write(text({ global, third: false }));
     await a.d.reload();
     a.clock.advance(4000);
-    await a.d.requestPass('test');
+    await a.d.requestPass();
     await a.d.stop();
     expect(JSON.parse(readFileSync(stateFile, 'utf8')).removedDrains[0].startedAt).toBe(wall + 1000);
     // process B starts 3 s of wall time after A stopped, with a new clock at 0: 7 s of the 10 s are gone
@@ -127,10 +120,10 @@ describe('daemon + real planner/reconciler/memory dataplane', () => {
       (await b.dp.read()).services.find((x) => x.id.port === 80)!.destinations.map((x) => `${x.address}/${x.weight}`);
     expect(await dests()).toEqual(['10.1.0.1/10', '10.1.0.2/10', '10.1.0.3/0']); // still draining
     b.clock.advance(2500);
-    await b.d.requestPass('test');
+    await b.d.requestPass();
     expect(await dests()).toContain('10.1.0.3/0'); // 9.5 s
     b.clock.advance(1000);
-    await b.d.requestPass('test');
+    await b.d.requestPass();
     expect(await dests()).toEqual(['10.1.0.1/10', '10.1.0.2/10']); // 10.5 s: deleted with 5 connections left (before, B would have kept it until 10 s of its own clock)
   });
 
@@ -175,8 +168,8 @@ describe('daemon + real planner/reconciler/memory dataplane', () => {
       { address: '10.1.0.3', port: 8080 },
       { active: 0 },
     );
-    await a.d.requestPass('test');
-    await a.d.requestPass('test');
+    await a.d.requestPass();
+    await a.d.requestPass();
     expect((await a.dp.read()).services.find((s) => s.id.port === 80)!.destinations.map((x) => x.address)).toEqual([
       '10.1.0.1',
       '10.1.0.2',

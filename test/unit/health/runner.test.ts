@@ -22,13 +22,11 @@ function manual() {
 
 describe('runner', () => {
   it('an answer that completed in the same loop turn as the deadline wins over the timeout (deferred verdict)', async () => {
-    const clock = new ManualClock();
-    const { checker, pending } = manual();
     const deferred: Array<() => void> = [];
+    const clock = Object.assign(new ManualClock(), { defer: (fn: () => void) => void deferred.push(fn) });
+    const { checker, pending } = manual();
     const results: ProbeResult[] = [];
-    runRound({ checker, target, spec: spec(), clock, defer: (fn) => deferred.push(fn) }, new RoundHandle(), (r) =>
-      results.push(r),
-    );
+    runRound({ checker, target, spec: spec(), clock }, new RoundHandle(), (r) => results.push(r));
     clock.advance(100); // deadline fires; its verdict waits for the I/O phase
     expect(deferred.length).toBe(1);
     pending[0].resolve({ ok: true, detail: 'connected to 10.0.0.1:80' });
@@ -39,13 +37,11 @@ describe('runner', () => {
   });
 
   it('without an answer the deferred verdict is the timeout, and the checker is aborted', () => {
-    const clock = new ManualClock();
-    const { checker, pending } = manual();
     const deferred: Array<() => void> = [];
+    const clock = Object.assign(new ManualClock(), { defer: (fn: () => void) => void deferred.push(fn) });
+    const { checker, pending } = manual();
     const results: ProbeResult[] = [];
-    runRound({ checker, target, spec: spec(), clock, defer: (fn) => deferred.push(fn) }, new RoundHandle(), (r) =>
-      results.push(r),
-    );
+    runRound({ checker, target, spec: spec(), clock }, new RoundHandle(), (r) => results.push(r));
     clock.advance(100);
     deferred[0]();
     expect(results).toEqual([{ ok: false, detail: 'no TCP connection to 10.0.0.1:80 within 100 ms' }]);

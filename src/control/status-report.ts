@@ -1,0 +1,81 @@
+/**
+ * The status report `lvsctl status` receives (the result of the control protocol's "status"
+ * command): per virtual server and real server the configured, desired and kernel weight, health
+ * with the last transition's reason, operator drain, the planner's "why this weight", connection
+ * counters and IPVS stats. The daemon builds it (src/daemon/status.ts); format.ts prints it. Types
+ * only.
+ */
+import type { ConfigProblem } from '../config/load.js';
+import type { InstanceStatus } from '../vrrp/instance.js';
+
+/** Stats of a service or destination, as decimal strings (64-bit counters). */
+export interface StatsView {
+  conns: string;
+  inpkts: string;
+  outpkts: string;
+  inbytes: string;
+  outbytes: string;
+}
+
+/** One real server in the status report. */
+export interface RealServerStatus {
+  rs: string;
+  configuredWeight: number;
+  desiredWeight: number | null;
+  kernelWeight: number | null;
+  health: 'up' | 'down' | 'unchecked';
+  healthSince?: number;
+  reason?: string;
+  lastProbe?: { ok: boolean; ms: number; detail: string; at: number };
+  drained: boolean;
+  why?: string;
+  active?: number;
+  inactive?: number;
+  stats?: StatsView;
+}
+
+/** One virtual server in the status report. */
+export interface VirtualServerStatus {
+  name: string;
+  service: string;
+  scheduler: string;
+  inKernel: boolean;
+  belowQuorum: boolean;
+  stats?: StatsView;
+  realServers: RealServerStatus[];
+  /** Destinations in the kernel for this service that the config does not name (e.g. draining, sorry). */
+  extraDestinations: Array<{ rs: string; weight: number; active?: number; inactive?: number }>;
+}
+
+/** The last reconcile pass (`at` is wall-clock ms). */
+export interface PassInfo {
+  at: number;
+  ops: number;
+  failed: string[];
+  durationMs: number;
+  error?: string;
+}
+
+/** The last reload attempt (`at` is wall-clock ms); `problems` when the new config was rejected. */
+export interface ReloadInfo {
+  at: number;
+  ok: boolean;
+  summary?: string;
+  problems?: ConfigProblem[];
+}
+
+/** The whole status report. */
+export interface StatusReport {
+  daemon: {
+    pid: number;
+    routerId: string;
+    configFile: string;
+    generation: number;
+    startedAt: number;
+    dataplane: 'kernel' | 'memory' | 'none';
+    lastReload?: ReloadInfo;
+    lastReconcile?: PassInfo;
+  };
+  virtualServers: VirtualServerStatus[];
+  vrrp: InstanceStatus[];
+}

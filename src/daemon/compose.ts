@@ -1,0 +1,103 @@
+/**
+ * The composition root: the one place that builds the real process's dependencies (kernel or memory
+ * dataplane, health engine, VRRP service, metrics) and sets their tuning. Everything below takes
+ * these as explicit options; nothing else changes V8 flags or picks a thread by looking at files.
+ * Heavy modules (the netlink stack, VRRP, prom-client) are imported on first use, so a start loads
+ * only what its config needs.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Dataplane } from '../dataplane/dataplane.js';
+import { MemoryDataplane } from '../dataplane/memory.js';
+import { HealthEngine, type HealthEngineOptions } from '../health/engine.js';
+import { tuneHeapForProbeLoad } from '../health/heap-tuning.js';
+import type { DaemonMetrics, DestSnapshot } from '../metrics/daemon-metrics.js';
+import { systemClock } from '../util/clock.js';
+import type { VrrpInstanceConfig } from '../vrrp/schema.js';
+import type { VrrpService } from '../vrrp/service.js';
+import type { DataplaneKind } from './args.js';
+
+/** The process's tuning, each knob with why it has its value (bench/results/*.md has the figures). */
+export const TUNING = {
+  /** Above this many health targets the probe latency histogram has no `target` label (~12 series each). */
+  perTargetMetricsLimit: 1000,
+  /** Health scheduler wake-ups batched within this many ms (a probe may start up to 5 ms early, never late). */
+  healthSlackMs: 5,
+  /** Health targets attached per event-loop turn, so the first probes of a large start go out early. */
+  healthAttachChunk: 512,
+  /** Ops per dataplane apply (one netlink batch). */
+  reconcileBatch: 500,
+  /** VRRP runs in a worker thread: the main thread's probes, reconciles and GC cannot delay an advert. */
+  vrrpThread: true,
+  /** SCHED_RR priority of the VRRP worker thread (keepalived's vrrp_rt_priority); LVSD_VRRP_RT_PRIORITY overrides. */
+  vrrpRealtimePriority: Number(process.env.LVSD_VRRP_RT_PRIORITY ?? 10),
+} as const;
+
+/** Opens the dataplane; rejects with an Error whose message says why (e.g. IPVS not available, EPERM). */
+export async function openDataplane(kind: DataplaneKind): Promise<Dataplane> {
+  if (kind === 'memory') return new MemoryDataplane();
+  // Loaded on demand: the memory dataplane and --check of a VRRP-only config never load the netlink stack.
+  const { KernelDataplane } = await import('../dataplane/kernel.js');
+  return KernelDataplane.open();
+}
+
+/**
+ * The health engine as the daemon runs it: real timers with the scheduler slack and chunked attach
+ * above, and V8's heap growth set for probe load (src/health/heap-tuning.ts). Benchmarks of the
+ * engine build it here too, so they measure the daemon's settings.
+ */
+export function realHealthEngine(o: Pick<HealthEngineOptions, 'log' | 'metrics' | 'checkers'> = {}): HealthEngine {
+  tuneHeapForProbeLoad();
+  return new HealthEngine({
+    ...o,
+    clock: systemClock,
+    slackMs: TUNING.healthSlackMs,
+    attachChunk: TUNING.healthAttachChunk,
+  });
+}
+
+/**
+ * The daemon's health engine; `targets` = how many health targets the config has (large fleets drop
+ * per-target latency labels); no `registry` = no metrics are kept (nothing can scrape them).
+ */
+export async function daemonHealthEngine(
+  log: Logger,
+  registry: Registry | undefined,
+  targets: number,
+): Promise<HealthEngine> {
+  // health/metrics.ts loads prom-client: only when there is a registry to fill
+  const metrics =
+    registry &&
+    new (await import('../health/metrics.js')).HealthMetrics(registry, {
+      perTarget: targets <= TUNING.perTargetMetricsLimit,
+    });
+  return realHealthEngine({ log: log.child({ layer: 'health' }), metrics });
+}
+
+/**
+ * The VRRP service, loaded on first use: configs without vrrp_instance (and every start before its
+ * first probe) skip loading the VRRP stack (~20 ms of module loading). Without a registry (no
+ * metrics_listen) its series go to one nobody reads.
+ */
+export async function vrrpService(
+  instances: VrrpInstanceConfig[],
+  routerId: string,
+  log: Logger,
+  registry: Registry | undefined,
+): Promise<VrrpService> {
+  const { VrrpService } = await import('../vrrp/service.js');
+  return new VrrpService({
+    instances,
+    routerId,
+    log,
+    registry: registry ?? new (await import('prom-client')).Registry(),
+    thread: TUNING.vrrpThread,
+    realtimePriority: TUNING.vrrpRealtimePriority,
+  });
+}
+
+/** The daemon's metrics (prom-client is imported here, only when metrics_listen is set). */
+export async function daemonMetrics(snap: () => Promise<DestSnapshot[]>): Promise<DaemonMetrics> {
+  const { DaemonMetrics } = await import('../metrics/daemon-metrics.js');
+  return new DaemonMetrics(snap);
+}
