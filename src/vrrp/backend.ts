@@ -1,12 +1,10 @@
 /**
  * Where the VRRP runtime runs. `WorkerBackend` (production) runs it in a worker thread with its own
  * event loop, timers and socket watches — the main thread's health checks, reconciles and GC
- * pauses cannot delay an advert. `InProcessBackend` runs it on the calling thread (unit tests, and
- * when the compiled worker file is absent, i.e. running from TypeScript sources).
+ * pauses cannot delay an advert. `InProcessBackend` runs it on the calling thread (tests, and
+ * benchmarks that contrast the two). Which one runs is the caller's explicit choice.
  * Both expose the same surface; status is a cached snapshot so `status()` stays synchronous.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { HostNet } from './hostnet.js';
 import type { InstanceStatus, TransitionEvent } from './instance.js';
@@ -68,13 +66,12 @@ export class InProcessBackend implements Backend {
 }
 
 /**
- * Path of the compiled worker entry next to this file (dist/src/vrrp/worker.js, or dist/bundle/worker.js
- * beside the bundle main.cjs holding this code: scripts/bundle.mjs), or undefined when running from
- * sources (.ts under vitest).
+ * The compiled worker entry next to this file: dist/src/vrrp/worker.js, or dist/bundle/worker.js
+ * beside the bundle main.cjs holding this code (scripts/bundle.mjs). Running from the TypeScript
+ * sources there is none: start() of a WorkerBackend then fails, saying so.
  */
-export function workerFile(): URL | undefined {
-  const u = new URL('./worker.js', import.meta.url);
-  return !import.meta.url.endsWith('.ts') && existsSync(fileURLToPath(u)) ? u : undefined;
+export function workerFile(): URL {
+  return new URL('./worker.js', import.meta.url);
 }
 
 /** Runs the runtime in a worker thread (see module comment). */

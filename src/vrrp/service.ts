@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { InProcessBackend, WorkerBackend, workerFile, type Backend } from './backend.js';
 import { runArgv } from './hooks.js';
+import { openRtnlHost } from './rtnl.js';
 import type { HostNet } from './hostnet.js';
 import type { InstanceStatus, TransitionEvent } from './instance.js';
 import { vrrpMetrics, type VrrpMetrics } from './metrics.js';
@@ -19,7 +20,7 @@ export interface VrrpServiceOptions {
   routerId: string;
   log?: Logger;
   registry?: Registry;
-  /** Run in a worker thread (default: yes when the compiled worker exists). */
+  /** Run in a worker thread (the compiled worker.js beside this module) rather than on this thread; default false. */
   thread?: boolean;
   /**
    * SCHED_RR priority of the VRRP worker thread (keepalived's vrrp_rt_priority); 0 = normal
@@ -51,17 +52,15 @@ export class VrrpService {
       transition: (t: TransitionEvent) => this.onTransition_(t),
       warning: (m: string, d: Record<string, unknown>) => this.o.log?.warn(d, m),
     };
-    const file = this.o.thread === false ? undefined : workerFile();
-    if (this.o.thread === true && !file)
-      throw new Error('VRRP worker thread requested but the compiled worker.js is missing (run npm run build)');
+    const thread = this.o.thread === true;
     const realtimePriority = this.o.realtimePriority ?? Number(process.env.LVSD_VRRP_RT_PRIORITY ?? 10);
-    this.backend = file
-      ? new WorkerBackend(file, events, { realtimePriority })
-      : new InProcessBackend(this.o.host ?? (await defaultHost()), events);
+    this.backend = thread
+      ? new WorkerBackend(workerFile(), events, { realtimePriority })
+      : new InProcessBackend(this.o.host ?? openRtnlHost, events);
     if (this.o.registry) this.metrics = vrrpMetrics(this.o.registry, () => this.status());
     await this.backend.start(this.instances);
     this.startScripts();
-    this.o.log?.info({ instances: this.instances.map((i) => i.name), thread: Boolean(file) }, 'VRRP started');
+    this.o.log?.info({ instances: this.instances.map((i) => i.name), thread }, 'VRRP started');
   }
 
   /** Applies a new instance list; kept instances (VRID+family+interface+unicast source) keep their state. */
@@ -164,15 +163,5 @@ export class VrrpService {
   private stopScripts(): void {
     for (const t of this.scriptTimers) clearInterval(t);
     this.scriptTimers = [];
-  }
-}
-
-/** rtnetlink when this build has it, else iproute2. */
-export async function defaultHost(): Promise<() => HostNet> {
-  try {
-    return (await import('./rtnl.js')).openRtnlHost;
-  } catch {
-    const { openIprouteHost } = await import('./iproute.js');
-    return openIprouteHost;
   }
 }

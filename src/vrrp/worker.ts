@@ -5,15 +5,15 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './backend.js';
-import { defaultHost } from './service.js';
 import { makeRealtime } from './realtime.js';
+import { openRtnlHost } from './rtnl.js';
 import { VrrpRuntime } from './runtime.js';
 
 const port = parentPort;
 if (!port) throw new Error('src/vrrp/worker.js must run as a worker thread');
 
 const post = (m: FromWorker) => port.postMessage(m);
-const host = (await defaultHost())();
+const host = openRtnlHost();
 const rt = new VrrpRuntime({
   host,
   onTransition: (t) => {

@@ -1,30 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMonitor } from '../../../src/vrrp/iproute.js';
 import { parseCmsg6 } from '../../../src/vrrp/net.js';
-
-describe('ip -o monitor lines (iproute2 fallback)', () => {
-  it('parses link and address events, including deletions', () => {
-    expect(parseMonitor('2: eth0@if9: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP')).toEqual({
-      kind: 'link',
-      index: 2,
-      name: 'eth0',
-      up: true,
-    });
-    expect(
-      parseMonitor('3: up0@up1: <NO-CARRIER,BROADCAST,MULTICAST,UP,M-DOWN> mtu 1500 state LOWERLAYERDOWN'),
-    ).toEqual({ kind: 'link', index: 3, name: 'up0', up: false });
-    expect(
-      parseMonitor('Deleted 2: eth0    inet 10.0.0.50/24 scope global secondary eth0\\       valid_lft forever'),
-    ).toEqual({ kind: 'addr', added: false, ifindex: 2, address: '10.0.0.50' });
-    expect(parseMonitor('2: eth0    inet6 2001:db8::50/64 scope global nodad \\       valid_lft forever')).toEqual({
-      kind: 'addr',
-      added: true,
-      ifindex: 2,
-      address: '2001:db8::50',
-    });
-    expect(parseMonitor('garbage')).toBeUndefined();
-  });
-});
 
 describe('IPv6 ancillary data', () => {
   function cmsg(level: number, type: number, data: Buffer): Buffer {
