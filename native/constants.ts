@@ -132,11 +132,6 @@ export const EPOLLHUP = 0x10;
 export const EPOLLRDHUP = 0x2000;
 export const EPOLLET = 0x80000000;
 
-// errno values the non-blocking paths branch on
-export const EINTR = 4;
-export const EAGAIN = 11;
-export const EINPROGRESS = 115;
-
 // Ethernet protocol numbers (host values; sockaddr_ll and socket() want them in network order)
 export const ETH_P_ALL = 0x0003;
 export const ETH_P_IP = 0x0800;

@@ -9,7 +9,10 @@
  * closed (and that something reopened). Each registration gets a tag, carried in the event's data
  * next to the fd, and `forget(fd)` retires it, so such events are dropped.
  */
-import { EINTR, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_MOD } from './constants.js';
+import { EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_MOD } from './constants.js';
+import { ERRNO } from './errno.js';
+
+const { EINTR } = ERRNO;
 import * as libc from './libc.js';
 import { watchReadable, type Watch } from './poller.js';
 import { SysError } from './socket.js';

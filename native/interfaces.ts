@@ -1,8 +1,9 @@
 /** Interface name ↔ index lookups (if_nametoindex(3)), in the calling thread's network namespace. */
+import { ERRNO } from './errno.js';
 import * as libc from './libc.js';
 import { SysError } from './socket.js';
 
-const ENODEV = 19;
+const { ENODEV } = ERRNO;
 
 /** The index of interface `name`. Throws SysError ENODEV naming the interface if it does not exist. */
 export function ifNameToIndex(name: string): number {

@@ -2,7 +2,7 @@
  * A non-blocking socket over raw libc calls. Dumb on purpose: bytes in, bytes out, errno as a
  * SysError. It never parses what it carries (netlink, VRRP, ARP live above it).
  */
-import { errnoName, errnoText } from '../src/netlink/errno.js';
+import { ERRNO, errnoName, errnoText } from './errno.js';
 import { AF_NETLINK, AF_PACKET, MSG_DONTWAIT, MSG_TRUNC, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW } from './constants.js';
 
 export type { Received } from './msghdr.js';
@@ -10,7 +10,7 @@ import * as libc from './libc.js';
 import { NAME, layoutFor, readResult, readSlot, vectorFor, viewSlot, type Received, type Vector } from './msghdr.js';
 import { watchReadable, type Watch } from './poller.js';
 
-const EAGAIN = 11;
+const { EAGAIN, EPERM, EACCES } = ERRNO;
 
 /**
  * A failed system call: `code` is the errno name ('EAGAIN', 'EPERM', ...), `syscall` the call.
@@ -23,7 +23,7 @@ export class SysError extends Error {
 
   constructor(syscall: string, errno: number, opts: { cap?: string; detail?: string } = {}) {
     const code = errnoName(errno);
-    const needs = (errno === 1 || errno === 13) && opts.cap ? `; needs ${opts.cap} (run as root)` : '';
+    const needs = (errno === EPERM || errno === EACCES) && opts.cap ? `; needs ${opts.cap} (run as root)` : '';
     super(`${syscall}${opts.detail ? ' ' + opts.detail : ''}: ${code} (${errnoText(errno)}${needs})`);
     this.name = 'SysError';
     this.code = code;

@@ -9,9 +9,6 @@
 import {
   AF_INET,
   AF_INET6,
-  EAGAIN,
-  EINPROGRESS,
-  EINTR,
   EPOLLERR,
   EPOLLET,
   EPOLLHUP,
@@ -31,7 +28,9 @@ import { EpollSet } from './epoll.js';
 import type { SysError } from './socket.js';
 import * as libc from './libc.js';
 import { sockaddrIn, sockaddrIn6 } from './sockaddr.js';
-import { errnoName } from '../src/netlink/errno.js';
+import { ERRNO, errnoName } from './errno.js';
+
+const { EAGAIN, EINPROGRESS, EINTR } = ERRNO;
 
 /** What a connection reports. Each callback runs on the main thread from the shared epoll batch. */
 export interface TcpConnHandler {

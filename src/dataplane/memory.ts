@@ -8,7 +8,8 @@
  * `--plan` rehearsals, unit tests and benchmarks; counts every write, can simulate connections per
  * dest (for drain) and inject failures.
  */
-import { NetlinkError, errnoNumber } from '../netlink/errors.js';
+import { ERRNO, errnoNumber } from '../../native/errno.js';
+import { NetlinkError } from '../netlink/errors.js';
 import {
   destKey,
   hostPort,
@@ -40,7 +41,6 @@ const SCHEDULERS = new Set([
   'mh',
   'twos',
 ]);
-const ERRNO = { ENOENT: 2, ESRCH: 3, EEXIST: 17, EINVAL: 22, ERANGE: 34 } as const;
 const INT32_MAX = 2 ** 31 - 1;
 
 interface Entry {
@@ -239,7 +239,7 @@ function cleanDest(d: Destination): Destination {
 
 /** errno of a name; unknown names become EIO. */
 function errnoOf(name: string): number {
-  return errnoNumber(name) ?? 5;
+  return errnoNumber(name) ?? ERRNO.EIO;
 }
 
 /** Names an op like the kernel dataplane does: "IPVS_CMD_NEW_DEST TCP 10.0.0.1:80 10.0.0.2:8080". */

@@ -19,6 +19,7 @@ import {
 } from '../../native/constants.js';
 import { sockaddrNl, sockaddrNlPid } from '../../native/sockaddr-nl.js';
 import { NativeSocket, type SysError } from '../../native/socket.js';
+import { ERRNO } from '../../native/errno.js';
 
 /**
  * A datagram pipe to the kernel. `onDatagram`'s `multicast` is true for group deliveries
@@ -75,11 +76,7 @@ class Pending {
   }
 }
 
-const ETIMEDOUT = 110;
-const EMSGSIZE = 90;
-const ENOBUFS = 105;
-const ECANCELED = 125;
-const EBADMSG = 74;
+const { ETIMEDOUT, EMSGSIZE, ENOBUFS, ECANCELED, EBADMSG } = ERRNO;
 const DUMP_RETRIES = 2;
 const YIELD_MS = 4;
 

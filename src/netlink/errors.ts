@@ -2,12 +2,7 @@
  * The netlink layer's errors. One class for a kernel (or deadline) refusal, one for bytes that do not
  * parse. Callers branch on the stable `code`: `e instanceof NetlinkError && e.code === 'EEXIST'`.
  */
-import { errnoName, errnoText } from './errno.js';
-
-export { errnoName, errnoText, errnoNumber } from './errno.js';
-
-/** errno value used for a request that got no answer before its deadline. */
-export const ETIMEDOUT = 110;
+import { ERRNO, errnoName, errnoText } from '../../native/errno.js';
 
 /**
  * A request the kernel refused (NLMSG_ERROR with a negative errno) or that timed out.
@@ -35,7 +30,8 @@ export class NetlinkError extends Error {
 
 function describe(errno: number): string {
   const text = errnoText(errno);
-  if (errno === 1 || errno === 13) return `${text}; netlink writes need CAP_NET_ADMIN (run as root)`;
+  if (errno === ERRNO.EPERM || errno === ERRNO.EACCES)
+    return `${text}; netlink writes need CAP_NET_ADMIN (run as root)`;
   return text;
 }
 

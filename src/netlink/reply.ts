@@ -8,6 +8,7 @@
  *  - NLMSG_NOOP is skipped; NLMSG_OVERRUN fails with 'ENOBUFS'.
  *  - Anything else is data, appended (copied: the datagram buffer is reused) to `replies`.
  */
+import { ERRNO } from '../../native/errno.js';
 import { NetlinkError } from './errors.js';
 import {
   NLMSG_DONE,
@@ -19,9 +20,7 @@ import {
   type NlMsg,
 } from './message.js';
 
-const EINTR = 4;
-const ENOBUFS = 105;
-const EBADMSG = 74;
+const { EINTR, ENOBUFS, EBADMSG } = ERRNO;
 const INTERRUPTED = 'dump interrupted by a concurrent change (NLM_F_DUMP_INTR)';
 
 /** The request a reply is applied to. */

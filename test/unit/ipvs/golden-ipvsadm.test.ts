@@ -173,7 +173,7 @@ describe('kernel refusals captured from ipvsadm', () => {
   ];
   for (const [name, code] of cases) {
     it(`${name} → ${code}`, async () => {
-      const { errnoName } = await import('../../../src/netlink/errors.js');
+      const { errnoName } = await import('../../../native/errno.js');
       const replies = readCapture(name)
         .filter((d) => d.dir === 'recv')
         .flatMap((d) => decodeMsgs(d.bytes));

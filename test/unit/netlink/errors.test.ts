@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NetlinkDecodeError, NetlinkError, errnoName, errnoNumber, errnoText } from '../../../src/netlink/errors.js';
+import { errnoName, errnoNumber, errnoText } from '../../../native/errno.js';
+import { NetlinkDecodeError, NetlinkError } from '../../../src/netlink/errors.js';
 
 describe('errno table', () => {
   it.each([

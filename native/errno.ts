@@ -1,9 +1,10 @@
 /**
  * Linux errno numbers (x86_64 and every other Linux ABI except alpha/mips/parisc/sparc) with their
- * names and glibc's strerror text. Pure data: shared by src/netlink (errors carried in NLMSG_ERROR)
- * and native/ (errno after a failed syscall). 41 and 58 are unused by Linux.
+ * names and glibc's strerror text: the one place errno values are written down. Pure data, owned by
+ * native/ (errno after a failed syscall) and reused by src/netlink (errors carried in NLMSG_ERROR)
+ * and the memory dataplane. 41 and 58 are unused by Linux.
  */
-const TABLE: ReadonlyArray<readonly [number, string, string]> = [
+const TABLE = [
   [1, 'EPERM', 'Operation not permitted'],
   [2, 'ENOENT', 'No such file or directory'],
   [3, 'ESRCH', 'No such process'],
@@ -135,7 +136,13 @@ const TABLE: ReadonlyArray<readonly [number, string, string]> = [
   [131, 'ENOTRECOVERABLE', 'State not recoverable'],
   [132, 'ERFKILL', 'Operation not possible due to RF-kill'],
   [133, 'EHWPOISON', 'Memory page has hardware error'],
-];
+] as const;
+
+/** An errno name Linux has ('EPERM', 'EAGAIN', ...). */
+export type ErrnoName = (typeof TABLE)[number][1];
+
+/** errno numbers by name: `ERRNO.EAGAIN` is 11. */
+export const ERRNO = Object.fromEntries(TABLE.map(([n, name]) => [name, n])) as { readonly [K in ErrnoName]: number };
 
 const NAMES = new Map<number, string>(TABLE.map(([n, name]) => [n, name]));
 const TEXTS = new Map<number, string>(TABLE.map(([n, , text]) => [n, text]));
