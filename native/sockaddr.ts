@@ -7,11 +7,8 @@
  *  sockaddr_ll  (20): family u16 | protocol be16 | ifindex i32 | hatype u16 | pkttype u8 | halen u8 | addr 8
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { ipBytes, ipText } from '../src/util/ip.js';
 import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET } from './constants.js';
-
-/** Re-exported from src/util/ip.ts: address text ↔ 4 or 16 bytes (TypeError on anything else). */
-export { ipBytes, ipText };
+import { ipBytes, ipText } from './ip.js';
 
 /** struct sockaddr_in for an IPv4 address and port. */
 export function sockaddrIn(address: string, port: number): Buffer {

@@ -4,8 +4,9 @@
  */
 import type { z } from 'zod';
 import { mergeCheck } from '../health/schema.js';
-import { canonicalAddress, destKey, familyOf, serviceKey, type Family, type ServiceId } from '../ipvs/types.js';
-import { canonicalIp, familyOfCanonical } from './address.js';
+import { canonicalIp } from '../../native/ip.js';
+import { destKey, familyOf, serviceKey, type Family, type ServiceId } from '../ipvs/types.js';
+import { splitHostPort } from '../util/host-port.js';
 import { isTable } from './fields.js';
 import type { fileSchema } from './schema.js';
 import type { Config, GlobalConfig, RealServerConfig, VirtualServerConfig } from './types.js';
@@ -42,17 +43,12 @@ export function inheritChecks(raw: unknown): unknown {
 
 const hasOwnCheck = (rs: unknown): boolean => isTable(rs) && isTable(rs.check);
 
-/** Splits "10.0.0.1:80", "[::1]:80", "10.0.0.1" or "::1" into address and port (default `port`). */
+/** "10.0.0.1:80", "[::1]:80", "10.0.0.1" or "::1" as a canonical address and a port (default `port`). */
 export function parseHostPort(s: string, port: number): { address: string; port: number } | undefined {
-  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s) ?? /^([^:]+)(?::(\d{1,5}))?$/.exec(s);
-  const [address, p] = m ? [m[1]!, m[2]] : [s, undefined];
-  const n = p === undefined ? port : Number(p);
-  try {
-    canonicalAddress(address);
-  } catch {
-    return undefined;
-  }
-  return n > 65535 ? undefined : { address: canonicalAddress(address), port: n };
+  const hp = splitHostPort(s);
+  const address = canonicalIp(hp.host);
+  const n = hp.port ?? port;
+  return address === undefined || n > 65535 ? undefined : { address, port: n };
 }
 
 /** A dotted IPv4 netmask as a u32, or undefined when not a contiguous mask. */
@@ -82,14 +78,14 @@ export function normalize(f: File): Config {
 
 function normalizeGlobal(g: File['global']): GlobalConfig {
   const { metrics_listen, ...rest } = g;
-  const hp = metrics_listen === undefined ? undefined : /^\[?([^\]]*?)\]?:(\d+)$/.exec(metrics_listen);
-  return { ...rest, ...(hp ? { metrics_listen: { host: hp[1]!, port: Number(hp[2]) } } : {}) };
+  const hp = metrics_listen === undefined ? undefined : splitHostPort(metrics_listen);
+  return { ...rest, ...(hp?.port !== undefined ? { metrics_listen: { host: hp.host, port: hp.port } } : {}) };
 }
 
 function serviceIdOf(vs: RawVs): ServiceId {
   if (vs.fwmark !== undefined) return { af: vs.family ?? 'inet', fwmark: vs.fwmark };
   const address = canonicalIp(vs.address)!;
-  return { af: familyOfCanonical(address), protocol: vs.protocol, address, port: vs.port! };
+  return { af: familyOf(address), protocol: vs.protocol, address, port: vs.port! };
 }
 
 function flagsOf(vs: RawVs): number {
@@ -137,7 +133,7 @@ function normalizeRs(rs: RawRs, vs: RawVs, servicePort: number): RealServerConfi
   return {
     address,
     port,
-    family: familyOfCanonical(address),
+    family: familyOf(address),
     weight: rs.weight,
     upper_threshold: rs.upper_threshold,
     lower_threshold: rs.lower_threshold,

@@ -4,8 +4,8 @@
  * reports field problems and cross-field problems together.
  */
 import { isIP } from 'node:net';
+import { canonicalIp } from '../../native/ip.js';
 import { familyOf, hostPort, type Family } from '../ipvs/types.js';
-import { canonicalIp, familyOfCanonical } from './address.js';
 import { parseDuration } from '../util/duration.js';
 import { isTable } from './fields.js';
 import { dottedMask, parseHostPort } from './normalize.js';
@@ -94,7 +94,7 @@ function virtualServerRules(vs: T, at: (string | number)[], emit: Emit): void {
   identityRules(vs, at, emit);
   const vip = ip(vs.address);
   const family: Family | undefined = vip
-    ? familyOfCanonical(vip)
+    ? familyOf(vip)
     : vs.fwmark !== undefined
       ? str(vs.family) === 'inet6'
         ? 'inet6'
@@ -190,7 +190,7 @@ function realServerRules(vs: T, family: Family | undefined, at: (string | number
         [...here, 'port'],
         `with forwarding = "${fwd}" the real server port must equal the service port ${svcPort}, got ${port}`,
       );
-    if (a !== undefined && family !== undefined && familyOfCanonical(a) !== family && fwd !== 'tun')
+    if (a !== undefined && family !== undefined && familyOf(a) !== family && fwd !== 'tun')
       emit(
         [...here, 'address'],
         `${a} is not of the service's family (${family}); mixed families need forwarding = "tun"`,

@@ -1,7 +1,7 @@
 /**
  * The normalized config the daemon, planner and diff work with (output of `configSchema`).
  * Keys keep the file's snake_case names; durations are milliseconds; addresses are canonical
- * (`canonicalAddress`); every default is applied.
+ * (native/ip.ts); every default is applied.
  */
 import type { CheckSpec } from '../health/schema.js';
 import type { Family, Forwarding, Protocol, ServiceId, TunnelType } from '../ipvs/types.js';

@@ -3,19 +3,17 @@
  * Real servers are "addr:port" / "[v6]:port"; the address is canonicalized, so "[2001:DB8::0001]:80"
  * finds "[2001:db8::1]:80".
  */
-import { canonicalAddress, hostPort } from '../ipvs/types.js';
+import { canonicalIp } from '../../native/ip.js';
+import { hostPort } from '../ipvs/types.js';
+import { splitHostPort } from '../util/host-port.js';
 import type { Config } from '../config/types.js';
 import { DaemonError } from './errors.js';
 
 /** Canonical "addr:port" of an operator's text, or the text unchanged if it does not parse. */
 export function canonicalRs(text: string): string {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-  if (!m) return text;
-  try {
-    return hostPort(canonicalAddress(m[1]), Number(m[2]));
-  } catch {
-    return text;
-  }
+  const { host, port } = splitHostPort(text);
+  const address = canonicalIp(host);
+  return address === undefined || port === undefined ? text : hostPort(address, port);
 }
 
 /** Finds (vs, rs) in the config; throws DaemonError ENOVS / ENORS naming what exists. */

@@ -4,11 +4,11 @@
  * (regex, hex bytes, IP address, port, status ranges). Kind files compose these into their schemas.
  */
 import { z } from 'zod';
-import { ipaddr } from '../ipvs/ipaddr.js';
+import { canonicalIp } from '../../native/ip.js';
 import { durationSchema } from '../util/duration.js';
 
-/** An IPv4 or IPv6 literal; output is the address as written. (ipaddr.js loads on the first one.) */
-export const ipSchema = z.string().refine((s) => ipaddr().isValid(s), {
+/** An IPv4 or IPv6 literal (as the config's addresses, native/ip.ts); output is the address as written. */
+export const ipSchema = z.string().refine((s) => canonicalIp(s) !== undefined, {
   error: (iss) => `expected an IPv4 or IPv6 address, got ${JSON.stringify(iss.input)}`,
 });
 

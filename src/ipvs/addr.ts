@@ -1,9 +1,9 @@
 /**
- * Address helpers on the hot path of restore and dumps (10,000s of addresses): a fast path for
- * plain dotted-quad IPv4, ipaddr.js for everything else (IPv6, odd IPv4 spellings). Results are
- * the same canonical text as `canonicalAddress` in types.ts.
+ * Addresses as `ipvsadm` rules write them, on the hot path of restore (10,000s of addresses): a fast
+ * path for plain dotted-quad IPv4, ipaddr.js for everything else (IPv6, and the inet_aton spellings
+ * such as "10.1" that ipvsadm takes). Results are the same canonical text as native/ip.ts gives.
  */
-import { ipaddr } from './ipaddr.js';
+import { ipaddr } from '../../native/ip.js';
 import type { Family } from './types.js';
 
 const V4 =
@@ -20,8 +20,8 @@ export function parseIp(s: string): { address: string; af: Family } | null {
   }
 }
 
-/** The address as bytes (4 or 16), or null if it is not an IP address. */
-export function ipBytes(s: string): { bytes: number[]; af: Family } | null {
+/** The address as bytes (4 or 16) with its family, or null if it is not an IP address. */
+export function parseIpBytes(s: string): { bytes: number[]; af: Family } | null {
   const m = V4.exec(s);
   if (m) return { bytes: [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])], af: 'inet' };
   try {
@@ -30,12 +30,4 @@ export function ipBytes(s: string): { bytes: number[]; af: Family } | null {
   } catch {
     return null;
   }
-}
-
-/** Canonical text of the first 4 (inet) or 16 (inet6) bytes of `b` (caller checks the length). */
-export function ipText(b: Buffer, af: Family): string {
-  if (af === 'inet') return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  return ipaddr()
-    .fromByteArray(Array.from(b.subarray(0, 16)))
-    .toString();
 }

@@ -12,7 +12,7 @@
  */
 import { align4, attr, attrBe16, attrNested, attrU16, attrU32, NLA_F_NESTED } from '../netlink/attributes.js';
 import { genlPayload } from '../netlink/genl.js';
-import { ipBytes } from './addr.js';
+import { parseIpBytes } from './addr.js';
 import * as C from './constants.js';
 import { IpvsError } from './errors.js';
 import {
@@ -58,7 +58,7 @@ export function afNumber(af: Family): number {
 
 /** Writes the 4 or 16 bytes of `address` at `off` of `b` (whose bytes after them the caller zeroes). Throws IpvsError on garbage or a family mismatch. */
 function writeAddr(b: Buffer, off: number, address: string, af: Family): void {
-  const parsed = ipBytes(address);
+  const parsed = parseIpBytes(address);
   if (parsed === null) throw new IpvsError('IPVS_INVALID', `invalid IP address "${address}"`);
   if (parsed.af !== af)
     throw new IpvsError('IPVS_INVALID', `address ${address} is not ${af === 'inet6' ? 'IPv6' : 'IPv4'}`);

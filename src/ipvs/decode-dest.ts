@@ -4,7 +4,7 @@
  * from the datagram. Same contract as the rest of decode.ts: malformed → NetlinkDecodeError only.
  */
 import { NetlinkDecodeError } from '../netlink/errors.js';
-import { ipText } from './addr.js';
+import { ipText } from '../../native/ip.js';
 import * as C from './constants.js';
 import type { Destination, Family, Forwarding, Stats, TunnelType } from './types.js';
 
@@ -122,7 +122,7 @@ function destFrom(ix: AttrIndex, svcAf: Family, withStats: boolean): Destination
   const a = ix.at(C.IPVS_DEST_ATTR_ADDR, af === 'inet6' ? 16 : 4, 'IPVS_DEST_ATTR_ADDR');
   const d: Destination = {
     af,
-    address: af === 'inet' ? `${b[a]}.${b[a + 1]}.${b[a + 2]}.${b[a + 3]}` : ipText(b.subarray(a, a + 16), af),
+    address: af === 'inet' ? `${b[a]}.${b[a + 1]}.${b[a + 2]}.${b[a + 3]}` : ipText(b.subarray(a, a + 16)),
     port: b.readUInt16BE(ix.at(C.IPVS_DEST_ATTR_PORT, 2, 'IPVS_DEST_ATTR_PORT')),
     forwarding,
     weight: u32(C.IPVS_DEST_ATTR_WEIGHT, 'IPVS_DEST_ATTR_WEIGHT') | 0,

@@ -6,7 +6,7 @@
 import { parseAttrs, readBe16, readStr, readU16, readU32, type AttrMap } from '../netlink/attributes.js';
 import { NetlinkDecodeError } from '../netlink/errors.js';
 import { decodeGenl } from '../netlink/genl.js';
-import { ipText } from './addr.js';
+import { ipText } from '../../native/ip.js';
 import * as C from './constants.js';
 import type { Timeouts } from './codec.js';
 import type { Family, Protocol, ServiceId, Stats, TableService } from './types.js';
@@ -44,7 +44,7 @@ export function familyFrom(n: number): Family {
 export function addrText(b: Buffer, af: Family): string {
   const n = af === 'inet6' ? 16 : 4;
   if (b.length < n) throw new NetlinkDecodeError(`address attribute of ${b.length} bytes, need ${n}`);
-  return ipText(b, af);
+  return ipText(b.subarray(0, n));
 }
 
 /** Decodes a nested STATS64 (all u64) or STATS (u32 counters, u64 bytes) attribute. Walks the attributes without a Map (10,000s per dump). */

@@ -1,8 +1,7 @@
 /**
  * The IPVS table model shared by the kernel client, the memory dataplane, the planner and the CLI.
- * Plain data only: no I/O, no classes. Addresses are canonical strings (see `canonicalAddress`).
+ * Plain data only: no I/O, no classes. Addresses are canonical strings (native/ip.ts).
  */
-import { ipaddr } from './ipaddr.js';
 
 /** Address family, named as in the kernel (AF_INET / AF_INET6). */
 export type Family = 'inet' | 'inet6';
@@ -95,14 +94,9 @@ export type Op =
 /** Outcome of one Op, in the same order as the ops given to `apply`. */
 export type OpResult = { ok: true } | { ok: false; error: Error & { code?: string } };
 
-/** Canonical text of an IP address: dotted quad for IPv4, RFC 5952 compressed lowercase for IPv6. Throws on garbage. */
-export function canonicalAddress(addr: string): string {
-  return ipaddr().parse(addr).toString();
-}
-
-/** Family of a textual IP address; throws on garbage. */
-export function familyOf(addr: string): Family {
-  return ipaddr().parse(addr).kind() === 'ipv6' ? 'inet6' : 'inet';
+/** Family of an address in canonical text (IPv6 canonical text always has a colon, IPv4 never). */
+export function familyOf(address: string): Family {
+  return address.includes(':') ? 'inet6' : 'inet';
 }
 
 /** `addr:port`, with IPv6 in brackets, as ipvsadm prints it. */

@@ -8,7 +8,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { attr, attrStr, attrU32, parseAttrs, readStr, readU32, readU8 } from '../netlink/attributes.js';
 import { NetlinkDecodeError, NetlinkError } from '../netlink/errors.js';
 import type { NlMsg } from '../netlink/message.js';
-import { ipBytes, ipText } from '../util/ip.js';
+import { ipBytes, ipText } from '../../native/ip.js';
 
 /** The rtnetlink protocol number (linux/netlink.h). */
 export const NETLINK_ROUTE = 0;

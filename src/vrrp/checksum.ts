@@ -1,8 +1,6 @@
 /**
  * Internet checksum (RFC 1071) and the pseudo-headers VRRPv3 uses. Pure.
  */
-import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
 
 /** One's-complement sum of 16-bit big-endian words over the buffers, folded, not inverted. */
 function sum16(bufs: Buffer[]): number {
@@ -26,18 +24,6 @@ function sum16(bufs: Buffer[]): number {
 /** The Internet checksum of the concatenated buffers (as written into a header field). */
 export function inetChecksum(...bufs: Buffer[]): number {
   return ~sum16(bufs) & 0xffff;
-}
-
-/** Address text → 4 or 16 network-order bytes. Throws TypeError on text that is not an address. */
-export function addrBytes(addr: string): Buffer {
-  const a = addr.split('%')[0]!;
-  if (!isIP(a)) throw new TypeError(`not an IP address: ${addr}`);
-  return Buffer.from(ipaddr.parse(a).toByteArray());
-}
-
-/** Network-order bytes (4 or 16) → canonical address text (IPv6 compressed, RFC 5952). */
-export function addrText(b: Buffer): string {
-  return ipaddr.fromByteArray([...b]).toString();
 }
 
 /** IPv4 pseudo-header (src, dst, zero, protocol, length) for transport checksums. */

@@ -4,7 +4,8 @@
  * neighbour advertisement (RFC 4861 §7.2.6) to all-nodes. Both are full Ethernet frames for an
  * AF_PACKET SOCK_RAW socket.
  */
-import { addrBytes, inetChecksum, pseudoV6 } from './checksum.js';
+import { ipBytes } from '../../native/ip.js';
+import { inetChecksum, pseudoV6 } from './checksum.js';
 
 const BROADCAST = Buffer.alloc(6, 0xff);
 /** Ethernet multicast address of ff02::1 (all nodes). */
@@ -26,7 +27,7 @@ export function macBytes(mac: string): Buffer {
  */
 export function encodeGarp(mac: string, vip: string): Buffer {
   const m = macBytes(mac);
-  const ip = addrBytes(vip);
+  const ip = ipBytes(vip);
   const arp = Buffer.from([0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01]);
   return Buffer.concat([BROADCAST, m, Buffer.from([0x08, 0x06]), arp, m, ip, BROADCAST, ip]);
 }
@@ -37,8 +38,8 @@ export function encodeGarp(mac: string, vip: string): Buffer {
  */
 export function encodeUnsolicitedNa(mac: string, vip: string, router = false): Buffer {
   const m = macBytes(mac);
-  const src = addrBytes(vip);
-  const dst = addrBytes(ALL_NODES);
+  const src = ipBytes(vip);
+  const dst = ipBytes(ALL_NODES);
   const icmp = Buffer.alloc(32);
   icmp[0] = 136;
   icmp[4] = 0x20 | (router ? 0x80 : 0);

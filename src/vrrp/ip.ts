@@ -8,7 +8,8 @@
  *   |                  Source address                          |
  *   |                Destination address                       |
  */
-import { addrBytes, addrText, inetChecksum } from './checksum.js';
+import { ipBytes, ipText } from '../../native/ip.js';
+import { inetChecksum } from './checksum.js';
 import { IPPROTO_VRRP } from './packet.js';
 
 /** Fields of an IPv4 header we produce. */
@@ -30,8 +31,8 @@ export function encodeIpv4(h: Ipv4Header, payload: Buffer): Buffer {
   b.writeUInt16BE(h.id & 0xffff, 4);
   b[8] = h.ttl ?? 255;
   b[9] = h.protocol ?? IPPROTO_VRRP;
-  addrBytes(h.src).copy(b, 12);
-  addrBytes(h.dst).copy(b, 16);
+  ipBytes(h.src).copy(b, 12);
+  ipBytes(h.dst).copy(b, 16);
   b.writeUInt16BE(inetChecksum(b), 10);
   return Buffer.concat([b, payload]);
 }
@@ -53,8 +54,8 @@ export function parseIpv4(pkt: Buffer): Ipv4Parsed {
     return { ok: false, reason: 'ip-header', detail: `ihl ${ihl}, length ${total}` };
   return {
     ok: true,
-    src: addrText(pkt.subarray(12, 16)),
-    dst: addrText(pkt.subarray(16, 20)),
+    src: ipText(pkt.subarray(12, 16)),
+    dst: ipText(pkt.subarray(16, 20)),
     ttl: pkt[8]!,
     protocol: pkt[9]!,
     payload: pkt.subarray(ihl, total),

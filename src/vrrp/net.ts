@@ -35,7 +35,7 @@ import {
 } from '../../native/constants.js';
 import { NativeSocket } from '../../native/socket.js';
 import { parseSockaddr, sockaddrIn, sockaddrIn6, sockaddrLl } from '../../native/sockaddr.js';
-import { addrBytes, addrText } from './checksum.js';
+import { ipBytes, ipText } from '../../native/ip.js';
 import { encodeIpv4, parseIpv4 } from './ip.js';
 import { encodeAdvert, VRRP_GROUP_V4, VRRP_GROUP_V6, type Advert, type RxMeta } from './packet.js';
 
@@ -58,14 +58,14 @@ const nameOpt = (ifname: string) => Buffer.from(ifname + '\0');
 
 function mreqn(group: string, ifindex: number): Buffer {
   const b = Buffer.alloc(12);
-  addrBytes(group).copy(b, 0);
+  ipBytes(group).copy(b, 0);
   b.writeInt32LE(ifindex, 8);
   return b;
 }
 
 function mreq6(group: string, ifindex: number): Buffer {
   const b = Buffer.alloc(20);
-  addrBytes(group).copy(b, 0);
+  ipBytes(group).copy(b, 0);
   b.writeUInt32LE(ifindex, 16);
   return b;
 }
@@ -168,7 +168,7 @@ export function parseCmsg6(control: Buffer): { hopLimit?: number; dst?: string }
     const type = control.readInt32LE(off + 12);
     if (level === SOL_IPV6 && type === IPV6_HOPLIMIT && len >= 20) out.hopLimit = control.readInt32LE(off + 16);
     if (level === SOL_IPV6 && type === IPV6_PKTINFO && len >= 36)
-      out.dst = addrText(control.subarray(off + 16, off + 32));
+      out.dst = ipText(control.subarray(off + 16, off + 32));
     off += (len + 7) & ~7;
   }
   return out;

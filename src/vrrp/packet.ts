@@ -14,7 +14,8 @@
  * we send; message-only v3/IPv4 checksums, RFC 9568's reading, are accepted on receive).
  * `decodeAdvert` applies keepalived's receive checks and returns a reason instead of throwing.
  */
-import { addrBytes, addrText, inetChecksum, pseudoV4, pseudoV6 } from './checksum.js';
+import { ipBytes, ipText } from '../../native/ip.js';
+import { inetChecksum, pseudoV4, pseudoV6 } from './checksum.js';
 
 /** IP protocol number of VRRP. */
 export const IPPROTO_VRRP = 112;
@@ -110,7 +111,7 @@ function authField(password?: string): Buffer {
  * values that do not fit the wire format (a bug in the caller, not network input).
  */
 export function encodeAdvert(a: Advert, src: string, dst: string): Buffer {
-  const addrs = a.addresses.map(addrBytes);
+  const addrs = a.addresses.map(ipBytes);
   const v6 = addrs[0]?.length === 16;
   if (a.version === 2 && v6) throw new TypeError('VRRPv2 carries IPv4 addresses only');
   if (a.vrid < 1 || a.vrid > 255 || a.priority < 0 || a.priority > 255 || addrs.length > 255)
@@ -132,8 +133,8 @@ export function encodeAdvert(a: Advert, src: string, dst: string): Buffer {
 /** Checksum as sent: v2 message-only; v3 with the IPv4 or IPv6 pseudo-header. */
 function checksumFor(version: number, msg: Buffer, src: string, dst: string, v6: boolean): number {
   if (version === 2) return inetChecksum(msg);
-  const s = addrBytes(src);
-  const d = addrBytes(dst);
+  const s = ipBytes(src);
+  const d = ipBytes(dst);
   const ph = v6 ? pseudoV6(s, d, IPPROTO_VRRP, msg.length) : pseudoV4(s, d, IPPROTO_VRRP, msg.length);
   return inetChecksum(ph, msg);
 }
@@ -183,8 +184,8 @@ function checksumOk(version: number, msg: Buffer, meta: RxMeta, family: 4 | 6): 
   if (inetChecksum(msg) === 0) return version === 2 || family === 4;
   if (version === 2) return false;
   try {
-    const s = addrBytes(meta.src);
-    const d = addrBytes(meta.dst);
+    const s = ipBytes(meta.src);
+    const d = ipBytes(meta.dst);
     if (s.length !== (family === 6 ? 16 : 4) || d.length !== s.length) return false;
     const ph = family === 6 ? pseudoV6(s, d, IPPROTO_VRRP, msg.length) : pseudoV4(s, d, IPPROTO_VRRP, msg.length);
     return inetChecksum(ph, msg) === 0;
@@ -203,7 +204,7 @@ function checkEnds(meta: RxMeta, exp: Expectation): DecodeResult | undefined {
 function parseFields(msg: Buffer, version: 2 | 3, family: 4 | 6, count: number): Advert {
   const size = family === 6 ? 16 : 4;
   const addresses: string[] = [];
-  for (let i = 0; i < count; i++) addresses.push(addrText(msg.subarray(8 + i * size, 8 + (i + 1) * size)));
+  for (let i = 0; i < count; i++) addresses.push(ipText(msg.subarray(8 + i * size, 8 + (i + 1) * size)));
   const intervalCs = version === 2 ? msg[5]! * 100 : msg.readUInt16BE(4) & 0x0fff;
   const advert: Advert = { version, vrid: msg[1]!, priority: msg[2]!, intervalCs, addresses };
   if (version === 2 && msg[4] === 1)

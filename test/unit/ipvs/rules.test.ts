@@ -9,7 +9,8 @@ import * as C from '../../../src/ipvs/constants.js';
 import { RulesError } from '../../../src/ipvs/errors.js';
 import { formatOp, maskText } from '../../../src/ipvs/format.js';
 import { parseRule, parseRules } from '../../../src/ipvs/rules.js';
-import { canonicalAddress, type Destination, type Op, type Service, type ServiceId } from '../../../src/ipvs/types.js';
+import { canonicalIp } from '../../../native/ip.js';
+import { type Destination, type Op, type Service, type ServiceId } from '../../../src/ipvs/types.js';
 
 const op = (line: string): Op => {
   const r = parseRule(line);
@@ -140,7 +141,7 @@ const addr4 = fc
   .map((a) => a.join('.'));
 const addr6 = fc
   .tuple(fc.integer({ min: 0x2001, max: 0x2fff }), fc.nat(0xffff), fc.nat(0xffff))
-  .map(([a, b, c]) => canonicalAddress(`${a.toString(16)}:db8:${b.toString(16)}::${c.toString(16)}`));
+  .map(([a, b, c]) => canonicalIp(`${a.toString(16)}:db8:${b.toString(16)}::${c.toString(16)}`)!);
 const sid: fc.Arbitrary<ServiceId> = fc.oneof(
   fc.record({
     af: fc.constant('inet' as const),

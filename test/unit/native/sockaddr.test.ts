@@ -2,15 +2,8 @@ import fc from 'fast-check';
 import { isIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ETH_P_ARP, htons } from '../../../native/constants.js';
-import {
-  ipBytes,
-  ipText,
-  parseSockaddr,
-  sockaddrIn,
-  sockaddrIn6,
-  sockaddrLl,
-  sockaddrNl,
-} from '../../../native/sockaddr.js';
+import { ipBytes, ipText } from '../../../native/ip.js';
+import { parseSockaddr, sockaddrIn, sockaddrIn6, sockaddrLl, sockaddrNl } from '../../../native/sockaddr.js';
 
 const hex = (b: Buffer): string => b.toString('hex');
 

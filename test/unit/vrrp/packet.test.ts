@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeAdvert, encodeAdvert, type Expectation } from '../../../src/vrrp/packet.js';
 import { encodeIpv4, parseIpv4 } from '../../../src/vrrp/ip.js';
 import { encodeGarp, encodeUnsolicitedNa } from '../../../src/vrrp/frames.js';
-import { addrText, inetChecksum, pseudoV6 } from '../../../src/vrrp/checksum.js';
+import { ipText } from '../../../native/ip.js';
+import { inetChecksum, pseudoV6 } from '../../../src/vrrp/checksum.js';
 import { ethertype, goldenFrames } from './golden.js';
 
 const CAPTURES = ['g_v2', 'g_v2u', 'g_v3', 'g_v3f', 'g_v3u'];
@@ -38,7 +39,7 @@ describe('golden keepalived 2.2.7 adverts', () => {
       expect(arps.length).toBeGreaterThanOrEqual(5);
       for (const f of arps) {
         const mac = [...f.bytes.subarray(6, 12)].map((b) => b.toString(16).padStart(2, '0')).join(':');
-        expect(hex(encodeGarp(mac, addrText(f.bytes.subarray(28, 32))))).toBe(hex(f.bytes));
+        expect(hex(encodeGarp(mac, ipText(f.bytes.subarray(28, 32))))).toBe(hex(f.bytes));
       }
     });
   }
@@ -105,7 +106,7 @@ describe('IPv6 and PASS', () => {
     expect(f[14 + 7]).toBe(255);
     expect(f[54]).toBe(136);
     expect(f[58]).toBe(0x20);
-    expect(addrText(f.subarray(62, 78))).toBe('2001:db8::50');
+    expect(ipText(f.subarray(62, 78))).toBe('2001:db8::50');
     expect(hex(f.subarray(78, 86))).toBe('0201020000000001');
     expect(inetChecksum(pseudoV6(f.subarray(22, 38), f.subarray(38, 54), 58, 32), f.subarray(54))).toBe(0);
   });
