@@ -9,8 +9,8 @@
 import { diffConfigs, summary } from '../src/config/diff.js';
 import { parse as parseToml } from 'smol-toml';
 import { parseConfig } from '../src/config/load.js';
-import { configSchema } from '../src/config/schema.js';
-import type { Config } from '../src/config/schema.js';
+import type { Config } from '../src/config/types.js';
+import { configSchema } from '../src/config/validate.js';
 import { MemoryDataplane } from '../src/dataplane/memory.js';
 import { emptyMemory, plan } from '../src/plan/desired.js';
 import { diffTables } from '../src/plan/diff.js';

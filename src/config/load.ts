@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { isTable } from './fields.js';
-import { configSchema, type Config } from './schema.js';
+import type { Config } from './types.js';
+import { configSchema } from './validate.js';
 
 /** One thing wrong with a config. */
 export interface ConfigProblem {

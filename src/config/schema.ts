@@ -1,24 +1,15 @@
 /**
- * The lvsd config file, validated with zod 4: the raw tables (`globalSchema`, `virtualServerSchema`,
- * `realServerSchema`, documented key by key for docs/config.md) and `configSchema`, which takes the
- * parsed TOML and yields the NORMALIZED `Config`: durations in ms, addresses canonical, defaults
- * applied, every real server with its effective check (the virtual server's check merged with the
- * real server's override by `mergeCheck`). Cross-field rules live in rules.ts and run even when some
- * fields are invalid, so one pass reports every problem.
+ * The lvsd config file's tables, validated with zod 4 field by field: `globalSchema`,
+ * `virtualServerSchema`, `realServerSchema` (documented key by key for docs/config.md) and
+ * `fileSchema`, the whole file. validate.ts runs them with the cross-field rules (rules.ts) and
+ * turns the result into the normalized `Config` (normalize.ts).
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { checkSchema } from '../health/schema.js';
 import { durationSchema } from '../util/duration.js';
 import { vrrpInstanceSchema } from '../vrrp/schema.js';
-import { bool, doc, int, ipAddress, isTable, oneOf, table, text } from './fields.js';
-import { plainRealServers, type PlainRealServer } from './plain-real-server.js';
-import { inheritChecks, normalize } from './normalize.js';
-import { crossRules } from './rules.js';
-import { issuesToZod } from './issues.js';
-
-export type { Config, VirtualServerConfig, RealServerConfig, GlobalConfig } from './types.js';
-import type { Config } from './types.js';
+import { bool, doc, int, ipAddress, oneOf, table, text } from './fields.js';
 
 /** IPVS schedulers the kernel ships (ip_vs_<name>.ko). */
 export const SCHEDULERS = [
@@ -275,35 +266,3 @@ export const fileSchema = table({
   virtual_server: z.array(virtualServerSchema).default([]),
   vrrp_instance: z.array(vrrpInstanceSchema).default([]),
 });
-
-/**
- * Parsed TOML (plain objects) → normalized `Config`. Reports field problems and cross-field
- * problems together; each issue's path is the key path in the file.
- */
-export const configSchema: z.ZodType<Config, unknown> = z.unknown().transform((raw, ctx) => {
-  const merged = inheritChecks(raw);
-  const { rest, plain } = setAsidePlainRealServers(merged);
-  const parsed = fileSchema.safeParse(rest, { reportInput: true });
-  const cross = crossRules(merged);
-  issuesToZod(ctx, parsed.success ? [] : parsed.error.issues, cross, fileSchema, raw);
-  if (!parsed.success || cross.length > 0) return z.NEVER;
-  for (const [i, list] of plain) parsed.data.virtual_server[i]!.real_server = list;
-  return normalize(parsed.data);
-});
-
-/**
- * The file with every `real_server` list whose tables are all plain (plain-real-server.ts) emptied,
- * and those lists already validated: zod checks the rest. A list with one table that is not plain
- * goes through zod whole, so every problem keeps its key path.
- */
-function setAsidePlainRealServers(merged: unknown): { rest: unknown; plain: Map<number, PlainRealServer[]> } {
-  const plain = new Map<number, PlainRealServer[]>();
-  if (!isTable(merged) || !Array.isArray(merged.virtual_server)) return { rest: merged, plain };
-  const virtual_server = merged.virtual_server.map((vs, i) => {
-    const list = isTable(vs) ? plainRealServers(vs.real_server) : undefined;
-    if (!list || list.length === 0) return vs;
-    plain.set(i, list);
-    return { ...vs, real_server: [] };
-  });
-  return { rest: { ...merged, virtual_server }, plain };
-}

@@ -7,7 +7,20 @@
 import { AF_INET, AF_INET6, IPPROTO_ICMP, IPPROTO_ICMPV6, SOCK_DGRAM, SOCK_RAW } from '../../native/constants.js';
 import { parseSockaddr, sockaddrIn, sockaddrIn6 } from '../../native/sockaddr.js';
 import { NativeSocket } from '../../native/socket.js';
-import type { IcmpTransport } from './icmp.js';
+
+/** A datagram endpoint for ICMP of one family: a raw socket or a ping (SOCK_DGRAM) socket. */
+export interface IcmpTransport {
+  /** 'raw': we choose the id, replies of every process arrive (IPv4 with IP header); 'dgram': the kernel sets the id. */
+  readonly mode: 'raw' | 'dgram';
+  /** Sends one ICMP message to `address`; throws an Error with an errno `code` on failure. */
+  send(packet: Buffer, address: string): void;
+  /** Registers the receiver of every packet read from the socket (source address as a string). */
+  onPacket(cb: (data: Buffer, from: string) => void): void;
+  close(): void;
+}
+
+/** Opens a transport for a family; throws an Error with a clear message when it cannot. */
+export type IcmpTransportFactory = (family: 4 | 6) => IcmpTransport;
 
 function openEither(family: 4 | 6): { sock: NativeSocket; mode: 'raw' | 'dgram' } {
   const domain = family === 4 ? AF_INET : AF_INET6;

@@ -1,34 +1,16 @@
 /**
  * icmp: echo request/reply (IPv4 and IPv6) over ONE shared socket, replies matched by id/seq.
  */
-import ipaddr from 'ipaddr.js';
+import { canonicalIp } from '../../native/ip.js';
 import type { Checker, ProbeResult, ProbeTarget } from './checker.js';
 import { encodeEcho, parseIcmp } from './icmp-packet.js';
-import { openNativeIcmp } from './icmp-native.js';
+import { openNativeIcmp, type IcmpTransport, type IcmpTransportFactory } from './icmp-native.js';
 import { icmpSchema, type IcmpSpec } from './schemas/icmp.js';
 
 export { icmpSchema, type IcmpSpec };
 
-/** A datagram endpoint for ICMP of one family: a raw socket or a ping (SOCK_DGRAM) socket. */
-export interface IcmpTransport {
-  /** 'raw': we choose the id, replies of every process arrive (IPv4 with IP header); 'dgram': the kernel sets the id. */
-  readonly mode: 'raw' | 'dgram';
-  /** Sends one ICMP message to `address`; throws an Error with an errno `code` on failure. */
-  send(packet: Buffer, address: string): void;
-  /** Registers the receiver of every packet read from the socket (source address as a string). */
-  onPacket(cb: (data: Buffer, from: string) => void): void;
-  close(): void;
-}
-
-/** Opens a transport for a family; throws an Error with a clear message when it cannot. */
-export type IcmpTransportFactory = (family: 4 | 6) => IcmpTransport;
-
 function canon(a: string): string {
-  try {
-    return ipaddr.process(a).toNormalizedString();
-  } catch {
-    return a;
-  }
+  return canonicalIp(a) ?? a;
 }
 
 interface Pending {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatPath, formatProblems, loadConfigFile, parseConfig } from '../../../src/config/load.js';
-import type { Config } from '../../../src/config/schema.js';
+import type { Config } from '../../../src/config/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvsd-h4-load-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

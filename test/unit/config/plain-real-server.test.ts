@@ -8,7 +8,8 @@ import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { inheritChecks, normalize } from '../../../src/config/normalize.js';
 import { plainRealServer, plainRealServers } from '../../../src/config/plain-real-server.js';
-import { configSchema, fileSchema, realServerSchema } from '../../../src/config/schema.js';
+import { fileSchema, realServerSchema } from '../../../src/config/schema.js';
+import { configSchema } from '../../../src/config/validate.js';
 
 const KEYS = ['address', 'port', 'weight', 'upper_threshold', 'lower_threshold', 'forwarding'] as const;
 

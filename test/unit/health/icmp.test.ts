@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { encodeEcho, inetChecksum, parseIcmp } from '../../../src/health/icmp-packet.js';
-import { type IcmpTransport, Pinger } from '../../../src/health/icmp.js';
+import type { IcmpTransport } from '../../../src/health/icmp-native.js';
+import { Pinger } from '../../../src/health/icmp.js';
 
 /** A minimal IPv4 header (20 bytes) in front of an ICMP message, as raw IPv4 sockets deliver. */
 const ip4 = (icmp: Buffer) => Buffer.concat([Buffer.from('4500000000000000400100000a0000020a000001', 'hex'), icmp]);

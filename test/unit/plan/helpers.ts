@@ -1,6 +1,6 @@
 /** Test helpers for the planner: configs from TOML text (through the real loader), small tables. */
 import { parseConfig, formatProblems } from '../../../src/config/load.js';
-import type { Config } from '../../../src/config/schema.js';
+import type { Config } from '../../../src/config/types.js';
 import type { Destination, IpvsTable, Service, ServiceId, TableService } from '../../../src/ipvs/types.js';
 
 /** Loads config text or throws with the problems. */

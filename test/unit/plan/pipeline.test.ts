@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { diffConfigs, summary } from '../../../src/config/diff.js';
 import { parseConfig } from '../../../src/config/load.js';
-import type { Config } from '../../../src/config/schema.js';
+import type { Config } from '../../../src/config/types.js';
 import { MemoryDataplane } from '../../../src/dataplane/memory.js';
 import { emptyMemory, plan, type PlannerMemory } from '../../../src/plan/desired.js';
 import { Reconciler } from '../../../src/plan/reconciler.js';
