@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { mergeCheck } from '../health/schema.js';
 import { canonicalIp } from '../../native/ip.js';
+import * as C from '../ipvs/constants.js';
 import { destKey, familyOf, serviceKey, type Family, type ServiceId } from '../ipvs/types.js';
 import { splitHostPort } from '../util/host-port.js';
 import { isTable } from './fields.js';
@@ -15,13 +16,11 @@ type File = z.output<typeof fileSchema>;
 type RawVs = File['virtual_server'][number];
 type RawRs = RawVs['real_server'][number];
 
-const SCHED_BITS: Record<string, number> = {
-  'sh-fallback': 0x08,
-  'sh-port': 0x10,
-  'mh-fallback': 0x08,
-  'mh-port': 0x10,
-};
-const TUN_FLAGS: Record<string, number> = { nocsum: 0, csum: 1, remcsum: 2 };
+const TUN_FLAGS = {
+  nocsum: C.IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM,
+  csum: C.IP_VS_TUNNEL_ENCAP_FLAG_CSUM,
+  remcsum: C.IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM,
+} as const;
 
 /**
  * Returns a copy of the raw file in which every real server's `check` table is merged over its
@@ -82,16 +81,21 @@ function normalizeGlobal(g: File['global']): GlobalConfig {
   return { ...rest, ...(hp?.port !== undefined ? { metrics_listen: { host: hp.host, port: hp.port } } : {}) };
 }
 
+/** Family of a fwmark service: `family`, inet when not given. */
+export function fwmarkFamily(family: Family | undefined): Family {
+  return family ?? 'inet';
+}
+
 function serviceIdOf(vs: RawVs): ServiceId {
-  if (vs.fwmark !== undefined) return { af: vs.family ?? 'inet', fwmark: vs.fwmark };
+  if (vs.fwmark !== undefined) return { af: fwmarkFamily(vs.family), fwmark: vs.fwmark };
   const address = canonicalIp(vs.address)!;
   return { af: familyOf(address), protocol: vs.protocol, address, port: vs.port! };
 }
 
 function flagsOf(vs: RawVs): number {
-  let flags = vs.persistence ? 1 : 0;
-  if (vs.one_packet) flags |= 4;
-  for (const f of vs.scheduler_flags) flags |= SCHED_BITS[f] ?? 0;
+  let flags = vs.persistence ? C.IP_VS_SVC_F_PERSISTENT : 0;
+  if (vs.one_packet) flags |= C.IP_VS_SVC_F_ONEPACKET;
+  for (const f of vs.scheduler_flags) flags |= C.SCHEDULER_FLAGS[f].bit;
   return flags;
 }
 

@@ -1,14 +1,15 @@
 /**
- * Cross-field rules of the config. They read the raw (check-merged) TOML leniently: a rule whose
- * inputs are malformed is skipped, because the field schema already reports those. So one pass
- * reports field problems and cross-field problems together.
+ * Cross-field rules of the config, over the typed view of the file (view.ts): a rule reads only
+ * fields that passed their own schema, and is skipped when one it needs did not (the field schema
+ * reports that). So one pass reports field problems and cross-field problems together. Rules about
+ * one field alone (ranges, whole seconds) are part of that field's schema (schema.ts).
  */
 import { isIP } from 'node:net';
 import { canonicalIp } from '../../native/ip.js';
+import { SCHEDULER_FLAGS } from '../ipvs/constants.js';
 import { familyOf, hostPort, type Family } from '../ipvs/types.js';
-import { parseDuration } from '../util/duration.js';
-import { isTable } from './fields.js';
-import { dottedMask, parseHostPort } from './normalize.js';
+import { dottedMask, fwmarkFamily, parseHostPort } from './normalize.js';
+import type { FileView, VrrpView, VsView } from './view.js';
 
 /** One cross-field problem; `path` is the key path in the file. */
 export interface RuleProblem {
@@ -16,90 +17,47 @@ export interface RuleProblem {
   message: string;
 }
 
-type T = Record<string, unknown>;
-type Emit = (path: (string | number)[], message: string) => void;
-const SCHED_OF_FLAG: Record<string, string> = {
-  'sh-fallback': 'sh',
-  'sh-port': 'sh',
-  'mh-fallback': 'mh',
-  'mh-port': 'mh',
-};
+type Path = (string | number)[];
+type Emit = (path: Path, message: string) => void;
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
-const ip = canonicalIp;
-const ms = (v: unknown): number | undefined => {
-  if (typeof v !== 'string') return undefined;
-  try {
-    return parseDuration(v);
-  } catch {
-    return undefined;
-  }
-};
-const tables = (v: unknown): [T, number][] =>
-  Array.isArray(v) ? v.map((x, i) => [x, i] as [unknown, number]).filter((e): e is [T, number] => isTable(e[0])) : [];
-
-/** Runs every cross-field rule over the raw file; returns all problems found. */
-export function crossRules(raw: unknown): RuleProblem[] {
+/** Runs every cross-field rule over the file's view; returns all problems found. */
+export function crossRules(f: FileView): RuleProblem[] {
   const out: RuleProblem[] = [];
-  if (!isTable(raw)) return out;
   const emit: Emit = (path, message) => out.push({ path, message });
-  const vss = tables(raw.virtual_server);
-  uniqueServices(vss, emit);
-  for (const [vs, i] of vss) virtualServerRules(vs, ['virtual_server', i], emit);
-  vrrpRules(raw, new Set(vss.map(([vs]) => str(vs.name)).filter((n) => n !== undefined)), emit);
-  globalRules(raw.global, emit);
+  uniqueServices(f.virtual_server, emit);
+  for (const vs of f.virtual_server) virtualServerRules(vs, ['virtual_server', vs.at], emit);
+  const names = new Set(f.virtual_server.flatMap((vs) => (vs.v.name === undefined ? [] : [vs.v.name])));
+  vrrpRules(f.vrrp_instance, names, emit);
   return out;
 }
 
-function globalRules(g: unknown, emit: Emit): void {
-  if (!isTable(g)) return;
-  const m = str(g.metrics_listen) && /:(\d+)$/.exec(g.metrics_listen as string);
-  if (m && (Number(m[1]) < 1 || Number(m[1]) > 65535))
-    emit(['global', 'metrics_listen'], `port must be 1-65535, got ${m[1]}`);
-  const resync = ms(g.resync_interval);
-  if (resync !== undefined && resync < 1000)
-    emit(['global', 'resync_interval'], `must be at least 1s, got "${g.resync_interval}"`);
-  const drain = ms(g.drain_timeout);
-  if (drain !== undefined && drain < 1000)
-    emit(['global', 'drain_timeout'], `must be at least 1s, got "${g.drain_timeout}"`);
-}
-
-function uniqueServices(vss: [T, number][], emit: Emit): void {
+function uniqueServices(vss: VsView[], emit: Emit): void {
   const names = new Map<string, number>();
   const ids = new Map<string, number>();
-  for (const [vs, i] of vss) {
-    const name = str(vs.name);
+  for (const vs of vss) {
+    const name = vs.v.name;
     if (name !== undefined && names.has(name))
-      emit(['virtual_server', i, 'name'], `duplicate name "${name}" (also virtual_server[${names.get(name)}])`);
-    else if (name !== undefined) names.set(name, i);
+      emit(['virtual_server', vs.at, 'name'], `duplicate name "${name}" (also virtual_server[${names.get(name)}])`);
+    else if (name !== undefined) names.set(name, vs.at);
     const id = identity(vs);
     if (id !== undefined && ids.has(id))
-      emit(['virtual_server', i], `duplicate service ${id} (also virtual_server[${ids.get(id)}])`);
-    else if (id !== undefined) ids.set(id, i);
+      emit(['virtual_server', vs.at], `duplicate service ${id} (also virtual_server[${ids.get(id)}])`);
+    else if (id !== undefined) ids.set(id, vs.at);
   }
 }
 
-function identity(vs: T): string | undefined {
-  const fw = num(vs.fwmark);
-  if (fw !== undefined) return `fwmark ${fw} ${str(vs.family) ?? 'inet'}`;
-  const a = ip(vs.address),
-    p = num(vs.port);
-  return a !== undefined && p !== undefined
-    ? `${(str(vs.protocol) ?? 'tcp').toUpperCase()} ${hostPort(a, p)}`
+function identity({ v }: VsView): string | undefined {
+  if (v.fwmark !== undefined) return `fwmark ${v.fwmark} ${fwmarkFamily(v.family)}`;
+  const a = canonicalIp(v.address);
+  return a !== undefined && v.port !== undefined && v.protocol !== undefined
+    ? `${v.protocol.toUpperCase()} ${hostPort(a, v.port)}`
     : undefined;
 }
 
-function virtualServerRules(vs: T, at: (string | number)[], emit: Emit): void {
+function virtualServerRules(vs: VsView, at: Path, emit: Emit): void {
   identityRules(vs, at, emit);
-  const vip = ip(vs.address);
-  const family: Family | undefined = vip
-    ? familyOf(vip)
-    : vs.fwmark !== undefined
-      ? str(vs.family) === 'inet6'
-        ? 'inet6'
-        : 'inet'
-      : undefined;
+  const vip = canonicalIp(vs.v.address);
+  const family = vip ? familyOf(vip) : vs.given.has('fwmark') ? fwmarkFamily(vs.v.family) : undefined;
   persistenceRules(vs, family, at, emit);
   schedulerRules(vs, at, emit);
   tunnelRules(vs, at, emit);
@@ -107,31 +65,26 @@ function virtualServerRules(vs: T, at: (string | number)[], emit: Emit): void {
   sorryRules(vs, family, at, emit);
 }
 
-function identityRules(vs: T, at: (string | number)[], emit: Emit): void {
-  const hasAddr = vs.address !== undefined,
-    hasMark = vs.fwmark !== undefined;
+function identityRules({ v, given }: VsView, at: Path, emit: Emit): void {
+  const hasAddr = given.has('address'),
+    hasMark = given.has('fwmark');
   if (hasAddr === hasMark)
     emit(at, hasAddr ? 'give either address + port or fwmark, not both' : 'missing address + port (or fwmark)');
-  if (hasAddr && vs.port === undefined) emit([...at, 'port'], 'missing port (required with address)');
-  if (hasMark && (vs.port !== undefined || vs.protocol !== undefined))
+  if (hasAddr && !given.has('port')) emit([...at, 'port'], 'missing port (required with address)');
+  if (hasMark && (given.has('port') || given.has('protocol')))
     emit([...at, 'fwmark'], 'a fwmark service takes no port or protocol');
-  if (hasAddr && vs.family !== undefined)
+  if (hasAddr && given.has('family'))
     emit([...at, 'family'], 'family is only for fwmark services (address-based services take it from address)');
-  if (num(vs.port) === 0 && vs.persistence === undefined) emit([...at, 'port'], 'port 0 (all ports) needs persistence');
-  if (vs.one_packet === true && hasAddr && (str(vs.protocol) ?? 'tcp') !== 'udp')
+  if (v.port === 0 && !given.has('persistence')) emit([...at, 'port'], 'port 0 (all ports) needs persistence');
+  if (v.one_packet === true && hasAddr && v.protocol !== 'udp')
     emit([...at, 'one_packet'], 'one_packet needs protocol = "udp"');
 }
 
-function persistenceRules(vs: T, family: Family | undefined, at: (string | number)[], emit: Emit): void {
-  const nm = vs.persistence_netmask;
-  if (vs.persistence === undefined) {
-    if (nm !== undefined) emit([...at, 'persistence_netmask'], 'persistence_netmask needs persistence');
-    if (vs.persistence_engine !== undefined)
-      emit([...at, 'persistence_engine'], 'persistence_engine needs persistence');
-  } else {
-    const p = ms(vs.persistence);
-    if (p !== undefined && (p < 1000 || p % 1000 !== 0 || p / 1000 > 0xffffffff))
-      emit([...at, 'persistence'], `expected whole seconds of at least 1s, got "${vs.persistence}"`);
+function persistenceRules({ v, given }: VsView, family: Family | undefined, at: Path, emit: Emit): void {
+  const nm = v.persistence_netmask;
+  if (!given.has('persistence')) {
+    if (given.has('persistence_netmask')) emit([...at, 'persistence_netmask'], 'persistence_netmask needs persistence');
+    if (given.has('persistence_engine')) emit([...at, 'persistence_engine'], 'persistence_engine needs persistence');
   }
   if (family === 'inet' && typeof nm === 'number' && nm > 32)
     emit(
@@ -144,47 +97,47 @@ function persistenceRules(vs: T, family: Family | undefined, at: (string | numbe
     emit([...at, 'persistence_netmask'], `an IPv6 service needs a prefix length 1-128, got "${nm}"`);
 }
 
-function schedulerRules(vs: T, at: (string | number)[], emit: Emit): void {
-  const sched = str(vs.scheduler) ?? 'wlc';
-  if (!Array.isArray(vs.scheduler_flags)) return;
-  vs.scheduler_flags.forEach((f, j) => {
-    const owner = typeof f === 'string' ? SCHED_OF_FLAG[f] : undefined;
-    if (owner !== undefined && owner !== sched)
-      emit([...at, 'scheduler_flags', j], `flag "${f}" belongs to scheduler "${owner}", not "${sched}"`);
-  });
+function schedulerRules(vs: VsView, at: Path, emit: Emit): void {
+  const sched = vs.v.scheduler;
+  if (sched === undefined) return;
+  for (const { flag, at: j } of vs.scheduler_flags) {
+    const owner = SCHEDULER_FLAGS[flag].scheduler;
+    if (owner !== sched)
+      emit([...at, 'scheduler_flags', j], `flag "${flag}" belongs to scheduler "${owner}", not "${sched}"`);
+  }
 }
 
-function tunnelRules(vs: T, at: (string | number)[], emit: Emit): void {
-  const tun = vs.forwarding === 'tun';
+function tunnelRules({ v, given }: VsView, at: Path, emit: Emit): void {
+  const tun = v.forwarding === 'tun';
   for (const k of ['tun_type', 'tun_port', 'tun_flags'])
-    if (!tun && vs[k] !== undefined) emit([...at, k], `${k} needs forwarding = "tun"`);
-  if (tun && vs.tun_type === 'gue' && vs.tun_port === undefined)
+    if (!tun && given.has(k)) emit([...at, k], `${k} needs forwarding = "tun"`);
+  if (tun && v.tun_type === 'gue' && !given.has('tun_port'))
     emit([...at, 'tun_port'], 'tun_type = "gue" needs tun_port');
-  if (tun && vs.tun_type !== 'gue' && vs.tun_port !== undefined)
+  if (tun && v.tun_type !== 'gue' && given.has('tun_port'))
     emit([...at, 'tun_port'], 'tun_port is only for tun_type = "gue"');
-  if (tun && vs.tun_flags === 'remcsum' && vs.tun_type !== 'gue')
+  if (tun && v.tun_flags === 'remcsum' && v.tun_type !== 'gue')
     emit([...at, 'tun_flags'], '"remcsum" is only for tun_type = "gue"');
 }
 
-function realServerRules(vs: T, family: Family | undefined, at: (string | number)[], emit: Emit): void {
+function realServerRules(vs: VsView, family: Family | undefined, at: Path, emit: Emit): void {
   const seen = new Map<string, number>();
-  const svcPort = num(vs.port);
-  for (const [rs, j] of tables(vs.real_server)) {
-    const here = [...at, 'real_server', j];
-    const a = ip(rs.address);
-    const port = rs.port === undefined ? (svcPort ?? 0) : num(rs.port);
-    const fwd = str(rs.forwarding) ?? str(vs.forwarding) ?? 'nat';
+  const svcPort = vs.v.port;
+  for (const rs of vs.real_server) {
+    const here = [...at, 'real_server', rs.at];
+    const a = canonicalIp(rs.v.address);
+    const port = rs.given.has('port') ? rs.v.port : (svcPort ?? 0);
+    const fwd = rs.v.forwarding ?? vs.v.forwarding;
     if (a !== undefined && port !== undefined) {
       const k = hostPort(a, port);
       if (seen.has(k)) emit(here, `duplicate real server ${k} (also real_server[${seen.get(k)}])`);
-      else seen.set(k, j);
+      else seen.set(k, rs.at);
     }
     if (
       (fwd === 'dr' || fwd === 'tun') &&
       svcPort !== undefined &&
       port !== undefined &&
       port !== svcPort &&
-      vs.fwmark === undefined
+      !vs.given.has('fwmark')
     )
       emit(
         [...here, 'port'],
@@ -195,58 +148,51 @@ function realServerRules(vs: T, family: Family | undefined, at: (string | number
         [...here, 'address'],
         `${a} is not of the service's family (${family}); mixed families need forwarding = "tun"`,
       );
-    const lo = num(rs.lower_threshold),
-      up = num(rs.upper_threshold) ?? 0;
+    const lo = rs.v.lower_threshold,
+      up = rs.v.upper_threshold ?? 0;
     if (lo !== undefined && lo > up)
       emit([...here, 'lower_threshold'], `lower_threshold ${lo} exceeds upper_threshold ${up}`);
   }
 }
 
-function sorryRules(vs: T, family: Family | undefined, at: (string | number)[], emit: Emit): void {
-  const s = str(vs.sorry_server);
+function sorryRules(vs: VsView, family: Family | undefined, at: Path, emit: Emit): void {
+  const { v } = vs;
+  const s = v.sorry_server;
   if (s === undefined) return;
-  const hp = parseHostPort(s, num(vs.port) ?? 0);
+  const hp = parseHostPort(s, v.port ?? 0);
   if (!hp) return emit([...at, 'sorry_server'], `expected "address:port", "[v6]:port" or an address, got "${s}"`);
   if (family !== undefined && familyOf(hp.address) !== family)
     emit([...at, 'sorry_server'], `${s} is not of the service's family (${family})`);
-  const fwd = str(vs.forwarding) ?? 'nat';
-  if ((fwd === 'dr' || fwd === 'tun') && num(vs.port) !== undefined && hp.port !== vs.port)
+  const fwd = v.forwarding;
+  if ((fwd === 'dr' || fwd === 'tun') && v.port !== undefined && hp.port !== v.port)
     emit(
       [...at, 'sorry_server'],
-      `with forwarding = "${fwd}" the sorry server port must equal the service port ${vs.port}, got ${hp.port}`,
+      `with forwarding = "${fwd}" the sorry server port must equal the service port ${v.port}, got ${hp.port}`,
     );
-  for (const [rs] of tables(vs.real_server))
-    if (ip(rs.address) === hp.address && (num(rs.port) ?? num(vs.port)) === hp.port)
+  for (const rs of vs.real_server)
+    if (canonicalIp(rs.v.address) === hp.address && (rs.given.has('port') ? rs.v.port : v.port) === hp.port)
       emit([...at, 'sorry_server'], `${hostPort(hp.address, hp.port)} is also a real server`);
 }
 
-function vrrpRules(raw: T, vsNames: Set<string>, emit: Emit): void {
+function vrrpRules(vis: VrrpView[], vsNames: ReadonlySet<string>, emit: Emit): void {
   const names = new Map<string, number>();
   const vrids = new Map<string, number>();
-  for (const [vi, i] of tables(raw.vrrp_instance)) {
-    const name = str(vi.name);
+  for (const vi of vis) {
+    const { name, interface: dev, virtual_router_id: vrid } = vi.v;
     if (name !== undefined && names.has(name))
-      emit(['vrrp_instance', i, 'name'], `duplicate name "${name}" (also vrrp_instance[${names.get(name)}])`);
-    else if (name !== undefined) names.set(name, i);
-    const key = `${str(vi.interface)}/${num(vi.virtual_router_id)}/${vipFamily(vi.virtual_ipaddress)}`;
-    if (vi.interface !== undefined && num(vi.virtual_router_id) !== undefined) {
+      emit(['vrrp_instance', vi.at, 'name'], `duplicate name "${name}" (also vrrp_instance[${names.get(name)}])`);
+    else if (name !== undefined) names.set(name, vi.at);
+    if (dev !== undefined && vrid !== undefined) {
+      const key = `${dev}/${vrid}/${isIP(vi.v.virtual_ipaddress?.[0]?.address ?? '')}`;
       if (vrids.has(key))
         emit(
-          ['vrrp_instance', i, 'virtual_router_id'],
-          `virtual_router_id ${vi.virtual_router_id} is already used on ${str(vi.interface)} by vrrp_instance[${vrids.get(key)}]`,
+          ['vrrp_instance', vi.at, 'virtual_router_id'],
+          `virtual_router_id ${vrid} is already used on ${dev} by vrrp_instance[${vrids.get(key)}]`,
         );
-      else vrids.set(key, i);
+      else vrids.set(key, vi.at);
     }
-    for (const [t, j] of tables(vi.track_virtual_server)) {
-      const n = str(t.name);
-      if (n !== undefined && !vsNames.has(n))
-        emit(['vrrp_instance', i, 'track_virtual_server', j, 'name'], `no virtual_server named "${n}"`);
-    }
+    for (const t of vi.track_virtual_server)
+      if (!vsNames.has(t.name))
+        emit(['vrrp_instance', vi.at, 'track_virtual_server', t.at, 'name'], `no virtual_server named "${t.name}"`);
   }
-}
-
-function vipFamily(v: unknown): number {
-  const first = Array.isArray(v) ? v[0] : undefined;
-  const s = typeof first === 'string' ? first.split('/')[0] : isTable(first) ? str(first.address) : undefined;
-  return s ? isIP(s) : 0;
 }

@@ -7,34 +7,17 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { checkSchema } from '../health/schema.js';
-import { durationSchema } from '../util/duration.js';
+import { SCHEDULER_FLAG_NAMES, SCHEDULERS } from '../ipvs/constants.js';
+import { durationField, durationSchema } from '../util/duration.js';
+import { splitHostPort } from '../util/host-port.js';
 import { vrrpInstanceSchema } from '../vrrp/schema.js';
 import { bool, doc, int, ipAddress, oneOf, table, text } from './fields.js';
 
-/** IPVS schedulers the kernel ships (ip_vs_<name>.ko). */
-export const SCHEDULERS = [
-  'rr',
-  'wrr',
-  'lc',
-  'wlc',
-  'lblc',
-  'lblcr',
-  'dh',
-  'sh',
-  'sed',
-  'nq',
-  'fo',
-  'ovf',
-  'mh',
-  'twos',
-] as const;
-/** Scheduler flags by name → (scheduler they belong to, IP_VS_SVC_F_SCHED* bit). */
-export const SCHEDULER_FLAGS: Record<string, { scheduler: string; bit: number }> = {
-  'sh-fallback': { scheduler: 'sh', bit: 0x08 },
-  'sh-port': { scheduler: 'sh', bit: 0x10 },
-  'mh-fallback': { scheduler: 'mh', bit: 0x08 },
-  'mh-port': { scheduler: 'mh', bit: 0x10 },
-};
+/** At least 1s (resync_interval, drain_timeout). */
+const atLeast1s = durationField({ ok: (ms) => ms >= 1000, message: (t) => `must be at least 1s, got "${t}"` });
+
+/** A listener port: 1-65535 (undefined: the "host:port" pattern already failed). */
+const listenPortOk = (port: number | undefined) => port === undefined || (port >= 1 && port <= 65535);
 
 const name = text('a name of 1-64 letters, digits, "_", "-" or "."', /^[A-Za-z0-9_.-]{1,64}$/);
 
@@ -57,17 +40,18 @@ export const globalSchema = table({
     example: '"/run/lvsd/lvsd.sock"',
   }),
   metrics_listen: doc(
-    text(
-      '"host:port" such as "127.0.0.1:9405" or "[::1]:9405"',
-      /^(\[[0-9A-Fa-f:.]+\]|[^:\s\[\]]+):\d{1,5}$/,
-    ).optional(),
+    text('"host:port" such as "127.0.0.1:9405" or "[::1]:9405"', /^(\[[0-9A-Fa-f:.]+\]|[^:\s\[\]]+):\d{1,5}$/)
+      .refine((s) => listenPortOk(splitHostPort(s).port), {
+        error: (iss) => `port must be 1-65535, got ${splitHostPort(String(iss.input)).port}`,
+      })
+      .optional(),
     {
       description: 'Address of the Prometheus /metrics and /healthz HTTP listener; omit to disable.',
       example: '"127.0.0.1:9405"',
       default: 'none (disabled)',
     },
   ),
-  resync_interval: doc(durationSchema.default(30_000), {
+  resync_interval: doc(atLeast1s.default(30_000), {
     type: 'duration',
     default: '"30s"',
     description:
@@ -83,7 +67,7 @@ export const globalSchema = table({
       'A real server removed from the config on reload: drain (weight 0, delete once its connections reach 0 or at drain_timeout) or delete at once.',
     example: '"drain"',
   }),
-  drain_timeout: doc(durationSchema.default(300_000), {
+  drain_timeout: doc(atLeast1s.default(300_000), {
     type: 'duration',
     default: '"5m"',
     description: 'Longest a draining real server is kept (weight 0) before it is deleted even with connections left.',
@@ -171,7 +155,7 @@ export const virtualServerSchema = table({
     description: 'IPVS scheduler: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos.',
     example: '"wrr"',
   }),
-  scheduler_flags: doc(z.array(oneOf(['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'])).default([]), {
+  scheduler_flags: doc(z.array(oneOf(SCHEDULER_FLAG_NAMES)).default([]), {
     description: 'Scheduler flags; sh-* only with scheduler "sh", mh-* only with "mh".',
     example: '["sh-port"]',
     type: 'array of strings',
@@ -195,12 +179,18 @@ export const virtualServerSchema = table({
     example: '"csum"',
     default: '"nocsum"',
   }),
-  persistence: doc(durationSchema.optional(), {
-    description: 'Persistence timeout (sticky clients), whole seconds; omit for none.',
-    example: '"300s"',
-    type: 'duration',
-    default: 'none',
-  }),
+  persistence: doc(
+    durationField({
+      ok: (ms) => ms >= 1000 && ms % 1000 === 0 && ms / 1000 <= 0xffffffff,
+      message: (t) => `expected whole seconds of at least 1s, got "${t}"`,
+    }).optional(),
+    {
+      description: 'Persistence timeout (sticky clients), whole seconds; omit for none.',
+      example: '"300s"',
+      type: 'duration',
+      default: 'none',
+    },
+  ),
   persistence_netmask: doc(
     z.union([text('a dotted netmask like "255.255.255.0"', /^\d+\.\d+\.\d+\.\d+$/), int(1, 128)]).optional(),
     {

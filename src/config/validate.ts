@@ -13,18 +13,27 @@ import { plainRealServers, type PlainRealServer } from './plain-real-server.js';
 import { crossRules } from './rules.js';
 import { fileSchema } from './schema.js';
 import type { Config } from './types.js';
+import { viewOfFile, viewOfValid } from './view.js';
 
 /** Parsed TOML → normalized `Config`; field and cross-field problems together, each at its key path. */
 export const configSchema: z.ZodType<Config, unknown> = z.unknown().transform((raw, ctx) => {
-  const merged = inheritChecks(raw);
-  const { rest, plain } = setAsidePlainRealServers(merged);
-  const parsed = fileSchema.safeParse(rest, { reportInput: true });
-  const cross = crossRules(merged);
+  const { merged, plain, parsed } = parseFields(raw);
+  const cross = crossRules(parsed.success ? viewOfValid(parsed.data, plain, merged) : viewOfFile(merged));
   issuesToZod(ctx, parsed.success ? [] : parsed.error.issues, cross, fileSchema, raw);
   if (!parsed.success || cross.length > 0) return z.NEVER;
   for (const [i, list] of plain) parsed.data.virtual_server[i]!.real_server = list;
   return normalize(parsed.data);
 });
+
+/**
+ * The field schemas over parsed TOML: `merged` is the file with checks inherited, `parsed` fileSchema's
+ * result for it with the plain real-server lists set aside, `plain` those lists, already validated.
+ */
+export function parseFields(raw: unknown) {
+  const merged = inheritChecks(raw);
+  const { rest, plain } = setAsidePlainRealServers(merged);
+  return { merged, plain, parsed: fileSchema.safeParse(rest, { reportInput: true }) };
+}
 
 /**
  * The file with every `real_server` list whose tables are all plain (plain-real-server.ts) emptied,

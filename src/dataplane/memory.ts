@@ -23,24 +23,11 @@ import {
   type ServiceId,
   type TableService,
 } from '../ipvs/types.js';
+import { SCHEDULERS as KERNEL_SCHEDULERS } from '../ipvs/constants.js';
 import type { Dataplane } from './dataplane.js';
 
-const SCHEDULERS = new Set([
-  'rr',
-  'wrr',
-  'lc',
-  'wlc',
-  'lblc',
-  'lblcr',
-  'dh',
-  'sh',
-  'sed',
-  'nq',
-  'fo',
-  'ovf',
-  'mh',
-  'twos',
-]);
+/** Scheduler modules the kernel has (a service naming another fails with ENOENT, like a missing module). */
+const SCHEDULERS = new Set<string>(KERNEL_SCHEDULERS);
 const INT32_MAX = 2 ** 31 - 1;
 
 interface Entry {

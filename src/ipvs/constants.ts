@@ -115,6 +115,18 @@ export const IP_VS_SVC_F_SCHED_SH_PORT = IP_VS_SVC_F_SCHED2;
 export const IP_VS_SVC_F_SCHED_MH_FALLBACK = IP_VS_SVC_F_SCHED1;
 export const IP_VS_SVC_F_SCHED_MH_PORT = IP_VS_SVC_F_SCHED2;
 
+/** Scheduler flag names (ipvsadm -b, the config's scheduler_flags), each for one scheduler. */
+export const SCHEDULER_FLAG_NAMES = ['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'] as const;
+/** A scheduler flag name. */
+export type SchedulerFlag = (typeof SCHEDULER_FLAG_NAMES)[number];
+/** Each scheduler flag: the scheduler it belongs to and its IP_VS_SVC_F_SCHED* bit. */
+export const SCHEDULER_FLAGS: Readonly<Record<SchedulerFlag, { scheduler: 'sh' | 'mh'; bit: number }>> = {
+  'sh-fallback': { scheduler: 'sh', bit: IP_VS_SVC_F_SCHED_SH_FALLBACK },
+  'sh-port': { scheduler: 'sh', bit: IP_VS_SVC_F_SCHED_SH_PORT },
+  'mh-fallback': { scheduler: 'mh', bit: IP_VS_SVC_F_SCHED_MH_FALLBACK },
+  'mh-port': { scheduler: 'mh', bit: IP_VS_SVC_F_SCHED_MH_PORT },
+};
+
 /** Connection (forwarding) flags, IP_VS_CONN_F_FWD_MASK = 7. */
 export const IP_VS_CONN_F_FWD_MASK = 0x0007;
 export const IP_VS_CONN_F_MASQ = 0x0000;

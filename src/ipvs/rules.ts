@@ -182,11 +182,8 @@ function serviceIdOf(p: Parsed): ServiceId {
   return { ...id };
 }
 
-const FLAG_NAMES: Record<string, { bit: number; sched?: string }> = {
-  'sh-fallback': { bit: C.IP_VS_SVC_F_SCHED1, sched: 'sh' },
-  'sh-port': { bit: C.IP_VS_SVC_F_SCHED2, sched: 'sh' },
-  'mh-fallback': { bit: C.IP_VS_SVC_F_SCHED1, sched: 'mh' },
-  'mh-port': { bit: C.IP_VS_SVC_F_SCHED2, sched: 'mh' },
+const FLAG_NAMES: Record<string, { bit: number; scheduler?: string }> = {
+  ...C.SCHEDULER_FLAGS,
   'flag-1': { bit: C.IP_VS_SVC_F_SCHED1 },
   'flag-2': { bit: C.IP_VS_SVC_F_SCHED2 },
   'flag-3': { bit: C.IP_VS_SVC_F_SCHED3 },
@@ -196,7 +193,7 @@ function schedFlags(list: string, sched: string): number {
   let flags = 0;
   for (const f of list.split(',').filter(Boolean)) {
     const def = FLAG_NAMES[f] ?? fail(`invalid scheduler flag "${f}"`);
-    if (def.sched && def.sched !== sched) fail(`incompatible scheduler flag '${f}' (scheduler ${sched})`);
+    if (def.scheduler && def.scheduler !== sched) fail(`incompatible scheduler flag '${f}' (scheduler ${sched})`);
     flags |= def.bit;
   }
   return flags;

@@ -40,16 +40,31 @@ export function formatDuration(ms: number): string {
 /**
  * zod 4 schema: a duration string → milliseconds. A non-string (e.g. a bare TOML number, whose unit
  * would be a guess) or a malformed string fails with: expected a duration like "1s" or "500ms", got "...".
+ * With `range`, a duration outside it fails with `range.message(text)`, which quotes the text as written.
  */
-export const durationSchema: z.ZodType<number, string> = z
-  .string({
-    error: (iss) => `expected a duration like "1s" or "500ms", got ${JSON.stringify(iss.input) ?? String(iss.input)}`,
-  })
-  .transform((s, ctx) => {
-    try {
-      return parseDuration(s);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `expected a duration like "1s" or "500ms", got "${s}"` });
-      return z.NEVER;
-    }
-  });
+export function durationField(range?: {
+  ok: (ms: number) => boolean;
+  message: (text: string) => string;
+}): z.ZodType<number, string> {
+  return z
+    .string({
+      error: (iss) => `expected a duration like "1s" or "500ms", got ${JSON.stringify(iss.input) ?? String(iss.input)}`,
+    })
+    .transform((s, ctx) => {
+      let ms: number;
+      try {
+        ms = parseDuration(s);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `expected a duration like "1s" or "500ms", got "${s}"` });
+        return z.NEVER;
+      }
+      if (range && !range.ok(ms)) {
+        ctx.addIssue({ code: 'custom', message: range.message(s) });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
+
+/** A duration of any length (durationField without a range). */
+export const durationSchema = durationField();
