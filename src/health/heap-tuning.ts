@@ -4,8 +4,9 @@
  * to old space, and V8's default growth lets old space reach 2-4 times the live set (~55 MB) before
  * a mark-compact: 205-215 MB RSS. Growing old space by 20% of the live set per full GC keeps it
  * near 1.2x live (bench/results/health.md: 25% gave 146-155 MB, 20% 145-147 MB, 10% 149 MB but lag
- * p99 15-29 ms). This is the only V8 setting the daemon makes: it applies to the daemon through its
- * engine, so the engine-alone benchmark measures the daemon's setting (V8's --optimize-for-size, tried
+ * p99 15-29 ms). This is the only V8 setting the daemon makes; the composition root
+ * (src/daemon/compose.ts) makes it when it builds the health engine, and the engine-alone benchmarks
+ * build their engine there too, so they measure the daemon's setting (V8's --optimize-for-size, tried
  * for the daemon, cost +0.06-0.2 core and brought lag p99 to 19 ms at the full probe load).
  * This is a soft limit: it only makes full GCs more frequent and recomputes the limit from the live
  * set after each, so a bigger config grows with it and nothing can die of a hard heap cap. A
