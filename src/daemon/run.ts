@@ -60,18 +60,12 @@ export async function runDaemon(args: DaemonArgs): Promise<number> {
   return serve(args, loaded.config, dataplane, log);
 }
 
-/** "host:port" (IPv6 in brackets) of metrics_listen, as the metrics listener takes it. */
-function listenText(m: Config['global']['metrics_listen']): string | undefined {
-  return m && (m.host.includes(':') ? `[${m.host}]:${m.port}` : `${m.host}:${m.port}`);
-}
-
 async function serve(args: DaemonArgs, config: Config, dataplane: Dataplane | undefined, log: Logger): Promise<number> {
   const g = config.global;
-  const metricsListen = listenText(g.metrics_listen);
   let daemon: Daemon | undefined;
   // Without metrics_listen nothing can ever read the metrics (the listener is not added by a reload),
   // so prom-client is not even loaded (~30-40 ms of module loading before the first probe).
-  const metrics = metricsListen
+  const metrics = g.metrics_listen
     ? await daemonMetrics(() => (daemon ? snapshot(daemon) : Promise.resolve([])))
     : undefined;
   const overrides = new Overrides(g.state_file || undefined);
@@ -92,7 +86,7 @@ async function serve(args: DaemonArgs, config: Config, dataplane: Dataplane | un
     metrics,
   });
   const stopSignals = waitForStop(log, daemon);
-  const listeners = await startListeners(daemon, g.control_socket, metricsListen, metrics, log);
+  const listeners = await startListeners(daemon, g.control_socket, g.metrics_listen, metrics, log);
   if (!listeners) {
     await daemon.stop();
     await dataplane?.close();
@@ -121,7 +115,7 @@ async function serve(args: DaemonArgs, config: Config, dataplane: Dataplane | un
 async function startListeners(
   daemon: Daemon,
   sock: string,
-  listen: string | undefined,
+  listen: Config['global']['metrics_listen'],
   metrics: DaemonMetrics | undefined,
   log: Logger,
 ) {

@@ -1,5 +1,5 @@
 /**
- * The metrics HTTP listener (global.metrics_listen, "host:port" or "[v6]:port"):
+ * The metrics HTTP listener (global.metrics_listen, validated and split by the config):
  *   GET /metrics → Prometheus text exposition of the registry;
  *   GET /healthz → 200 "ok" while the daemon's health function says so, else 503 with the reason.
  * Anything else → 404. Never exposes a stack trace.
@@ -15,21 +15,12 @@ export interface MetricsSource {
   unhealthy(): string | undefined;
 }
 
-/** Splits "host:port" / "[v6]:port"; throws Error naming the bad text. */
-export function parseListen(s: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(s);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new Error(`metrics_listen: expected "host:port", got ${JSON.stringify(s)}`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
-}
-
 /** A listening metrics server. */
 export class MetricsServer {
   private constructor(private readonly server: Server) {}
 
-  /** Listens on `listen`; resolves once bound (rejects with the bind error, e.g. EADDRINUSE). */
-  static async listen(listen: string, src: MetricsSource): Promise<MetricsServer> {
-    const { host, port } = parseListen(listen);
+  /** Listens on `host`:`port`; resolves once bound (rejects with the bind error, e.g. EADDRINUSE). */
+  static async listen({ host, port }: { host: string; port: number }, src: MetricsSource): Promise<MetricsServer> {
     const server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end();

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { parseDaemonArgs } from '../../../src/daemon/args.js';
 import { parseArgs } from '../../../src/cli/lvsctl.js';
 import { parseRequest, encodeResponse, decodeResponse } from '../../../src/control/protocol.js';
-import { parseListen } from '../../../src/metrics/http.js';
 import { capabilityWarnings, effectiveCaps } from '../../../src/daemon/check.js';
 import { formatStatus, age } from '../../../src/control/format.js';
 import type { StatusReport } from '../../../src/control/status-report.js';
@@ -81,13 +80,7 @@ describe('control protocol', () => {
   });
 });
 
-describe('metrics_listen and capabilities', () => {
-  it('splits host:port and [v6]:port, rejects garbage', () => {
-    expect(parseListen('127.0.0.1:9405')).toEqual({ host: '127.0.0.1', port: 9405 });
-    expect(parseListen('[::1]:0')).toEqual({ host: '::1', port: 0 });
-    expect(() => parseListen('9405')).toThrow('expected "host:port"');
-    expect(() => parseListen('h:70000')).toThrow();
-  });
+describe('capabilities', () => {
   it('reads CapEff and warns only for what is missing', () => {
     expect(effectiveCaps('Name:\tnode\nCapEff:\t0000000000003000\n')).toBe(0x3000n);
     expect(capabilityWarnings(0x3000n, true, true)).toEqual([]);

@@ -60,7 +60,10 @@ describe('daemon metrics', () => {
 
   it('serves /metrics, /healthz (200 or 503 with the reason) and 404 over HTTP', async () => {
     let why: string | undefined;
-    const s = await MetricsServer.listen('127.0.0.1:0', { metrics: async () => 'x 1\n', unhealthy: () => why });
+    const s = await MetricsServer.listen(
+      { host: '127.0.0.1', port: 0 },
+      { metrics: async () => 'x 1\n', unhealthy: () => why },
+    );
     servers.push(s);
     const base = `http://127.0.0.1:${s.port()}`;
     expect(await (await fetch(`${base}/metrics`)).text()).toBe('x 1\n');
