@@ -34,7 +34,7 @@ function floorOnread(): Candidate {
       port,
       onread: {
         buffer,
-        callback: (n: number, b: Uint8Array) => {
+        callback: (_n: number, b: Uint8Array) => {
           if (!fin)
             ((fin = true), done(b[9] === 0x32 && b[10] === 0x30 && b[11] === 0x30, 'status'), s.resetAndDestroy());
           return false;

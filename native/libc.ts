@@ -26,7 +26,6 @@ export const epollCtl = lib.func('int epoll_ctl(int epfd, int op, int fd, void *
 export const epollWait = lib.func('int epoll_wait(int epfd, void *events, int maxevents, int timeout)');
 export const open = lib.func('int open(const char *path, int flags)');
 export const setns = lib.func('int setns(int fd, int nstype)');
-export const unshare = lib.func('int unshare(int flags)');
 export const ifNameToIndex = lib.func('unsigned int if_nametoindex(const char *name)');
 export const ifIndexToName = lib.func('char *if_indextoname(unsigned int index, void *buf)');
 

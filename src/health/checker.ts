@@ -61,8 +61,3 @@ export function describeError(what: string, err: unknown): string {
   if (e?.code) return `${what} ${e.code}: ${e.message ?? ''}`.trim();
   return `${what} failed: ${e?.message ?? String(err)}`;
 }
-
-/** The reason used whenever the runner's deadline aborted a probe. */
-export function timeoutReason(what: string, ms: number): string {
-  return `no ${what} within ${ms} ms`;
-}

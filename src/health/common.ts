@@ -104,6 +104,3 @@ export const commonShape = {
   /** Local source address to bind. */
   bindto: ipSchema.optional(),
 };
-
-/** Keys of the common options (for error messages and docs). */
-export const commonKeys = Object.keys(commonShape);

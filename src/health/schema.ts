@@ -55,12 +55,6 @@ export const checkSchema = union
 /** A validated check: the output of checkSchema. */
 export type CheckSpec = z.output<typeof checkSchema>;
 
-/** The raw (input) shape of a check block, for tooling and inheritance. */
-export type CheckInput = z.input<typeof checkSchema>;
-
-/** Partial input schema (loose object keyed by `type`) used before inheritance is resolved. */
-export const checkInputPartial = z.looseObject({ type: z.string().optional() });
-
 const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**

@@ -323,13 +323,6 @@ export function encodeGetDests(id: ServiceId): IpvsRequest {
   );
 }
 
-/** GET_SERVICE for one service (not a dump). */
-export function encodeGetService(id: ServiceId): IpvsRequest {
-  return req(C.IPVS_CMD_GET_SERVICE, [attrNested(C.IPVS_CMD_ATTR_SERVICE, serviceIdAttrs(id), true)], () =>
-    serviceKey(id),
-  );
-}
-
 /** GET_INFO (version and connection table size). */
 export function encodeGetInfo(): IpvsRequest {
   return req(C.IPVS_CMD_GET_INFO, [], NONE);

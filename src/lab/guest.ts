@@ -46,12 +46,6 @@ export function killGroup(p: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): 
   }
 }
 
-/** Resolves once `p` has exited (at once if it already has). */
-export function exited(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
-  return new Promise((r) => p.once('exit', () => r()));
-}
-
 /** Sleeps `ms`. */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

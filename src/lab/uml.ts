@@ -28,7 +28,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** What to run in a guest. */
@@ -240,9 +240,4 @@ echo $? > "$OUT/exit-code"
 sync
 halt -f
 `;
-}
-
-/** Resolves `p` against the repository root (for scripts that run repo files inside the guest). */
-export function inRepo(p: string): string {
-  return resolve(repoRoot(), p);
 }

@@ -3,8 +3,7 @@
  * server (or sorry server) at a given weight. Pure.
  */
 import type { VirtualServerConfig, RealServerConfig } from '../config/types.js';
-import type { Destination, Family, IpvsTable, Service, ServiceId } from '../ipvs/types.js';
-import { destKey, serviceKey } from '../ipvs/types.js';
+import type { Destination, Family, Service } from '../ipvs/types.js';
 
 /** The kernel service of a virtual server (persistence in whole seconds, netmask in kernel form). */
 export function toService(vs: VirtualServerConfig): Service {
@@ -48,18 +47,4 @@ export function sorryDest(vs: VirtualServerConfig): Destination | undefined {
   const s = vs.sorry_server;
   if (!s) return undefined;
   return toDest(vs, { ...s, forwarding: vs.forwarding, upper_threshold: 0, lower_threshold: 0 }, 1);
-}
-
-/** Active + inactive connections of a dest in a table read from the dataplane (0 when absent). */
-export function connsOf(
-  actual: IpvsTable,
-  service: ServiceId,
-  dest: Pick<Destination, 'address' | 'port'>,
-): { found: boolean; conns: number } {
-  const sk = serviceKey(service);
-  const dk = destKey(dest);
-  const s = actual.services.find((x) => serviceKey(x.id) === sk);
-  const d = s?.destinations.find((x) => destKey(x) === dk);
-  if (!d) return { found: false, conns: 0 };
-  return { found: true, conns: (d.conns?.active ?? 0) + (d.conns?.inactive ?? 0) };
 }

@@ -4,7 +4,7 @@
  * registered for cleanup.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -140,13 +140,4 @@ export function lvsctl(args: string[]): { code: number | null; stdout: string; s
 export function lvsdSync(args: string[], timeout = 30_000): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [LVSD, ...args], { encoding: 'utf8', timeout });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Reads a file or returns ''. */
-export function readOr(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
 }

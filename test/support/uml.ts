@@ -14,15 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../src/lab/uml.js';
 
-export {
-  runUml,
-  repoRoot,
-  shq,
-  umlModuleVersion,
-  umlIpvsModules,
-  type UmlOptions,
-  type UmlResult,
-} from '../../src/lab/uml.js';
+export { runUml, repoRoot, umlIpvsModules, type UmlResult } from '../../src/lab/uml.js';
 
 /** Addresses of a topology built by `topologyScript`. */
 export interface Topology {
