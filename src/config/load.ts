@@ -6,19 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { isTable } from './fields.js';
-import type { Config } from './types.js';
+import type { Config, ConfigProblem } from './types.js';
 import { configSchema } from './validate.js';
-
-/** One thing wrong with a config. */
-export interface ConfigProblem {
-  /** Key path, e.g. `virtual_server[0] (web).real_server[2].port`; empty for file/syntax problems. */
-  path: string;
-  /** What is wrong, e.g. `expected an integer 1-65535, got "80a"`. */
-  message: string;
-  /** 1-based position of a TOML syntax error. */
-  line?: number;
-  column?: number;
-}
 
 /** The outcome of loading: a normalized config and the text it came from, or every problem. */
 export type LoadResult = { ok: true; config: Config; text: string } | { ok: false; problems: ConfigProblem[] };

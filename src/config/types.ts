@@ -78,3 +78,14 @@ export interface Config {
   virtual_server: VirtualServerConfig[];
   vrrp_instance: VrrpInstanceConfig[];
 }
+
+/** One thing wrong with a config. */
+export interface ConfigProblem {
+  /** Key path, e.g. `virtual_server[0] (web).real_server[2].port`; empty for file/syntax problems. */
+  path: string;
+  /** What is wrong, e.g. `expected an integer 1-65535, got "80a"`. */
+  message: string;
+  /** 1-based position of a TOML syntax error. */
+  line?: number;
+  column?: number;
+}

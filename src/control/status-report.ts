@@ -5,7 +5,7 @@
  * counters and IPVS stats. The daemon builds it (src/daemon/status.ts); format.ts prints it. Types
  * only.
  */
-import type { ConfigProblem } from '../config/load.js';
+import type { ConfigProblem } from '../config/types.js';
 import type { InstanceStatus } from '../vrrp/instance.js';
 
 /** Stats of a service or destination, as decimal strings (64-bit counters). */

@@ -9,8 +9,8 @@
  */
 import type { Logger } from 'pino';
 import { diffConfigs, summary as diffSummary } from '../config/diff.js';
-import { loadConfigFile, type ConfigProblem } from '../config/load.js';
-import type { Config } from '../config/types.js';
+import { loadConfigFile } from '../config/load.js';
+import type { Config, ConfigProblem } from '../config/types.js';
 import type { PassInfo, ReloadInfo, StatusReport } from '../control/status-report.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
 import type { HealthEngine, HealthEvent } from '../health/engine.js';
