@@ -84,7 +84,10 @@ function undiciPerProbe(scheme: 'http' | 'https', connect: Record<string, unknow
   };
 }
 
-/** undici-lean: a new Client per probe over our own net socket (no connector/session cache), `dispatch` with a bare handler (no body stream, no promise). */
+/**
+ * undici-lean: a new Client per probe over our own net socket (no connector/session cache), `dispatch` with a
+ * bare handler (no body stream, no promise).
+ */
 function undiciLean(): Candidate {
   return (addr, port, done) => {
     const origin = `http://${addr}:${port}`;

@@ -28,7 +28,10 @@ sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1);
 sock.bind(sockaddrNl(0, 0));
 const kernel = sockaddrNl(0, 0);
 
-/** Waits until `want` messages arrived; returns how many were NLMSG_ERROR with a non-zero error, or the first data reply. */
+/**
+ * Waits until `want` messages arrived; returns how many were NLMSG_ERROR with a non-zero error, or the first
+ * data reply.
+ */
 async function collect(want: number, onMsg: (type: number, body: Buffer) => void): Promise<void> {
   let got = 0;
   const each = (data: Buffer): void => {

@@ -1,5 +1,5 @@
 /**
- * Host netlink rate: is lvsd's netlink machinery the bottleneck? (issue 2, "Benchmarks")
+ * Host netlink rate: is lvsd's netlink machinery the bottleneck?
  *
  *   A. lvsd      NetlinkConnection.batch: builds each CTRL_CMD_GETFAMILY "nlctrl" request, encodes
  *                100 per sendto, receives through the poller, decodes every message, matches

@@ -110,7 +110,10 @@ export function isEmptyDiff(d: ConfigDiff): boolean {
   );
 }
 
-/** One line for the reload log: "+1 services -1 services ~1 services, +3 dests -2 dests ~1 dests" (+ vrrp/global when changed). */
+/**
+ * One line for the reload log: "+1 services -1 services ~1 services, +3 dests -2 dests ~1 dests" (+ vrrp/global
+ * when changed).
+ */
 export function summary(d: ConfigDiff): string {
   const s = d.services,
     r = d.dests,

@@ -51,7 +51,10 @@ export function typoDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-/** The closest candidate to `word` if it is a plausible typo (distance ≤ 1 for words of up to 3 letters, else ≤ max(2, len/3)); first wins ties. */
+/**
+ * The closest candidate to `word` if it is a plausible typo (distance ≤ 1 for words of up to 3 letters, else ≤
+ * max(2, len/3)); first wins ties.
+ */
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
   if (word.length > 64) return undefined;
   const limit = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 3));

@@ -24,7 +24,7 @@ const TUN_FLAGS = {
 
 /**
  * Returns a copy of the raw file in which every real server's `check` table is merged over its
- * virtual server's `check` (H3's `mergeCheck` rule). Anything not shaped as expected is left alone
+ * virtual server's `check` (health/schema.ts `mergeCheck`). Anything not shaped as expected is left alone
  * for the schema to report.
  */
 export function inheritChecks(raw: unknown): unknown {

@@ -46,7 +46,10 @@ export interface FileView {
 /** Keys the rules never read (checks are validated, and merged, elsewhere). */
 const SKIP = new Set(['check', 'real_server', 'scheduler_flags', 'track_virtual_server']);
 
-/** The view of a file whose every field is valid: `file` is fileSchema's output, `plain` the real-server lists validated by the fast path, `raw` the parsed TOML they came from. */
+/**
+ * The view of a file whose every field is valid: `file` is fileSchema's output, `plain` the real-server lists
+ * validated by the fast path, `raw` the parsed TOML they came from.
+ */
 export function viewOfValid(file: File, plain: ReadonlyMap<number, PlainRealServer[]>, raw: unknown): FileView {
   const rawVs = tablesOf(raw, 'virtual_server');
   const rawVrrp = tablesOf(raw, 'vrrp_instance');

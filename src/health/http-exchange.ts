@@ -88,7 +88,10 @@ class BodySink {
   }
 }
 
-/** Closes with RST once the TCP connection is up (no TIME_WAIT); a plain destroy while connecting or after the peer closed. */
+/**
+ * Closes with RST once the TCP connection is up (no TIME_WAIT); a plain destroy while connecting or after the
+ * peer closed.
+ */
 function closeRaw(raw: net.Socket, peerClosed: boolean): void {
   if (raw.destroyed) return;
   if (raw.connecting || peerClosed) raw.destroy();

@@ -14,7 +14,10 @@ import { type AnyHttpSpec, type HttpSpec, type HttpsSpec, httpSchema, httpsSchem
 
 export { httpSchema, httpsSchema, type HttpSpec, type HttpsSpec } from './http-schema.js';
 
-/** TLS contexts per CA file (or the system store), built once: a context per probe costs more than the handshake's JS. */
+/**
+ * TLS contexts per CA file (or the system store), built once: a context per probe costs more than the
+ * handshake's JS.
+ */
 class TlsContexts {
   private byFile = new Map<string, tls.SecureContext>();
 

@@ -42,7 +42,10 @@ export function connectUdp(sock: dgram.Socket, target: ProbeTarget, onConnected:
   else connect();
 }
 
-/** A test of reply bytes from `expect` (regex over latin1 text) or `expect_hex` (contained bytes); undefined if neither is set. */
+/**
+ * A test of reply bytes from `expect` (regex over latin1 text) or `expect_hex` (contained bytes); undefined if
+ * neither is set.
+ */
 export function replyMatcher(spec: { expect?: string; expect_hex?: string }): ((b: Buffer) => boolean) | undefined {
   if (spec.expect !== undefined) {
     const re = new RegExp(spec.expect);

@@ -69,7 +69,10 @@ export interface TableReadOptions {
   stats?: boolean;
 }
 
-/** A client of the kernel's IPVS table. One socket; not safe for concurrent dumps (the kernel runs one dump per socket). */
+/**
+ * A client of the kernel's IPVS table. One socket; not safe for concurrent dumps (the kernel runs one dump per
+ * socket).
+ */
 export class IpvsClient {
   /** Number of write requests sent to the kernel since open (ops, not datagrams). */
   writes = 0;

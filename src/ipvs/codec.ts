@@ -56,7 +56,10 @@ export function afNumber(af: Family): number {
   return af === 'inet6' ? C.AF_INET6 : C.AF_INET;
 }
 
-/** Writes the 4 or 16 bytes of `address` at `off` of `b` (whose bytes after them the caller zeroes). Throws IpvsError on garbage or a family mismatch. */
+/**
+ * Writes the 4 or 16 bytes of `address` at `off` of `b` (whose bytes after them the caller zeroes). Throws
+ * IpvsError on garbage or a family mismatch.
+ */
 function writeAddr(b: Buffer, off: number, address: string, af: Family): void {
   const parsed = parseIpBytes(address);
   if (parsed === null) throw new IpvsError('IPVS_INVALID', `invalid IP address "${address}"`);

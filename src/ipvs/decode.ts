@@ -47,7 +47,10 @@ export function addrText(b: Buffer, af: Family): string {
   return ipText(b.subarray(0, n));
 }
 
-/** Decodes a nested STATS64 (all u64) or STATS (u32 counters, u64 bytes) attribute. Walks the attributes without a Map (10,000s per dump). */
+/**
+ * Decodes a nested STATS64 (all u64) or STATS (u32 counters, u64 bytes) attribute. Walks the attributes without
+ * a Map (10,000s per dump).
+ */
 export function decodeStats(b: Buffer, is64: boolean): Stats {
   const out: Stats = {
     conns: 0n,

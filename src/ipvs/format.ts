@@ -240,7 +240,10 @@ export function formatList(t: IpvsTable, info: IpvsInfo, opts: { stats?: boolean
   return lines.join('\n') + '\n';
 }
 
-/** JSON of the table (for `lvsd ipvs list --json`), sorted as ipvsadm lists it; 64-bit counters beyond 2^53 become strings. */
+/**
+ * JSON of the table (for `lvsd ipvs list --json`), sorted as ipvsadm lists it; 64-bit counters beyond 2^53
+ * become strings.
+ */
 export function formatJson(info: IpvsInfo, table: IpvsTable): string {
   const big = (_k: string, v: unknown): unknown =>
     typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v;

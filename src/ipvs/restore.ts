@@ -59,7 +59,10 @@ export function validateRules(text: string): { rules: PackedRules; errors: Rules
   return { rules: b.build(), errors };
 }
 
-/** Sends packed rules in file order, `perSend` per sendto; never rejects for a kernel refusal (it lands in `failed`). */
+/**
+ * Sends packed rules in file order, `perSend` per sendto; never rejects for a kernel refusal (it lands in
+ * `failed`).
+ */
 export async function applyRules(
   sink: RuleSink,
   rules: PackedRules,

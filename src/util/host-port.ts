@@ -4,7 +4,10 @@
  * (`canonicalIp` for an address) and the port's range. Formatting is `hostPort` (src/ipvs/types.ts).
  */
 
-/** Host and port of `text`; a port of up to 5 digits is read, anything else after a colon makes the whole text the host. */
+/**
+ * Host and port of `text`; a port of up to 5 digits is read, anything else after a colon makes the whole text
+ * the host.
+ */
 export function splitHostPort(text: string): { host: string; port?: number } {
   const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text) ?? /^([^:]+)(?::(\d{1,5}))?$/.exec(text);
   if (!m) return { host: text }; // a bare IPv6 address, or something the caller will refuse

@@ -1,5 +1,5 @@
 /**
- * Kernel tier (UML): issue 4's kernel test 7 — lvsd runs as the unprivileged user `nobody` with only
+ * Kernel tier (UML): lvsd runs as the unprivileged user `nobody` with only
  * CAP_NET_ADMIN + CAP_NET_RAW (setpriv: ambient + bounding set) and passes the same scenario:
  * healthy table + spread, backend dies → weight 0, drift repaired.
  */

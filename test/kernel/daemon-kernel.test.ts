@@ -1,5 +1,5 @@
 /**
- * Kernel tier (UML, real IPVS): issue 4's kernel tests 1-6 in ONE boot, lvsd running as root in the
+ * Kernel tier (UML, real IPVS): the daemon's kernel scenarios in ONE boot, lvsd running as root in the
  * director namespace against nginx + dnsmasq backends, traffic from a client namespace:
  * healthy, backend dies (+ slow start), drift, invalid reload, reload under traffic, crash.
  */

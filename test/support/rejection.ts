@@ -1,4 +1,7 @@
-/** The error `p` rejects with (code and op as the layer errors carry them); throws 'expected a rejection' if it resolves. */
+/**
+ * The error `p` rejects with (code and op as the layer errors carry them); throws 'expected a rejection' if it
+ * resolves.
+ */
 export async function rejection(p: Promise<unknown>): Promise<Error & { code?: string; op?: string }> {
   try {
     await p;

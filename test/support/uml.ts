@@ -86,7 +86,10 @@ function waitHttp(backends: string[], addrs: string[]): string {
   return `for i in $(seq 1 100); do if ${checks}; then break; fi; sleep 0.2; done`;
 }
 
-/** Shell running the built CLI inside namespace `ns`: $LVSD_BIN if set (see snapshotBuild), else the repo's bin/lvsd. */
+/**
+ * Shell running the built CLI inside namespace `ns`: $LVSD_BIN if set (see snapshotBuild), else the repo's
+ * bin/lvsd.
+ */
 export function lvsdIn(ns: string, args: string): string {
   return `ip netns exec ${ns} "\${LVSD_BIN:-$LVSD_ROOT/bin/lvsd}" ${args}`;
 }

@@ -55,7 +55,10 @@ function collect(p: ChildProcess): () => string {
   return () => out;
 }
 
-/** Kills a child we started and its whole process group (servers here are spawned detached, so they lead one: nginx's worker dies with its master), then waits for the child to exit. */
+/**
+ * Kills a child we started and its whole process group (servers here are spawned detached, so they lead one:
+ * nginx's worker dies with its master), then waits for the child to exit.
+ */
 export async function killChild(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return;
   const gone = new Promise((r) => p.once('exit', r));

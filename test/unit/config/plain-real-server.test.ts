@@ -37,7 +37,10 @@ const value = fc.oneof(
   fc.constant({ type: 'tcp' }),
 );
 
-/** A table: some known keys (any values), sometimes an unknown or a `check` key; made like smol-toml's (no prototype). */
+/**
+ * A table: some known keys (any values), sometimes an unknown or a `check` key; made like smol-toml's (no
+ * prototype).
+ */
 const table = fc
   .record(
     {
