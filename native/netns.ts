@@ -6,6 +6,7 @@
  */
 import * as libc from './libc.js';
 import { SysError } from './socket.js';
+import { ERRNO } from './errno.js';
 
 const O_RDONLY = 0;
 const O_CLOEXEC = 0x80000;
@@ -24,7 +25,7 @@ function openNs(path: string): number {
  */
 export function withNetns<T>(name: string, fn: () => T): T {
   if (!/^[\w.-]+$/.test(name))
-    throw new SysError('setns', 22, { detail: `bad namespace name ${JSON.stringify(name)}` });
+    throw new SysError('setns', ERRNO.EINVAL, { detail: `bad namespace name ${JSON.stringify(name)}` });
   const home = openNs('/proc/thread-self/ns/net');
   try {
     const target = openNs(`/run/netns/${name}`);

@@ -65,7 +65,7 @@ export class NativeSocket {
   }
 
   private live(syscall: string): number {
-    if (this._fd < 0) throw new SysError(syscall, 9 /* EBADF */, { detail: 'on a closed socket' });
+    if (this._fd < 0) throw new SysError(syscall, ERRNO.EBADF, { detail: 'on a closed socket' });
     return this._fd;
   }
 

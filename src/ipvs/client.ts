@@ -28,6 +28,7 @@ import type { IpvsInfo } from './decode.js';
 const decoders = (): Promise<typeof import('./decode.js')> => import('./decode.js');
 import { IpvsError, IpvsUnavailableError } from './errors.js';
 import type { Destination, IpvsTable, Op, OpResult, ServiceId, TableService } from './types.js';
+import { ERRNO } from '../../native/errno.js';
 
 /** Options of `IpvsClient.open`. */
 export interface IpvsClientOptions {
@@ -107,7 +108,7 @@ export class IpvsClient {
 
   private async one(r: IpvsRequest): Promise<Buffer> {
     const replies = await this.call(r);
-    if (replies.length === 0) throw new NetlinkError(61 /* ENODATA */, r.op, 'the kernel sent no reply');
+    if (replies.length === 0) throw new NetlinkError(ERRNO.ENODATA, r.op, 'the kernel sent no reply');
     return replies[0].payload;
   }
 

@@ -10,6 +10,7 @@
 import { attrStr, parseAttrList, parseAttrs, readStr, readU16, readU32, type AttrMap } from './attributes.js';
 import { NetlinkDecodeError, NetlinkError } from './errors.js';
 import type { NlMsg } from './message.js';
+import { ERRNO } from '../../native/errno.js';
 
 export const GENL_HDRLEN = 4;
 export const GENL_ID_CTRL = 0x10;
@@ -105,6 +106,6 @@ export async function resolveFamily(conn: Requester, name: string): Promise<Genl
   const op = `CTRL_CMD_GETFAMILY ${name}`;
   const replies = await conn.request({ type: GENL_ID_CTRL, payload: getFamilyPayload(name), op });
   const reply = replies[0];
-  if (reply === undefined) throw new NetlinkError(2, op, 'no family in the reply');
+  if (reply === undefined) throw new NetlinkError(ERRNO.ENOENT, op, 'no family in the reply');
   return decodeFamily(reply.payload);
 }

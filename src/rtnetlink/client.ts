@@ -26,6 +26,7 @@ import {
   type AddrSpec,
   type LinkInfo,
 } from './codec.js';
+import { ERRNO } from '../../native/errno.js';
 
 export type { AddrInfo, AddrSpec, LinkInfo } from './codec.js';
 
@@ -95,7 +96,7 @@ export class Rtnetlink {
     const op = `RTM_GETLINK ${name}`;
     const msgs = await this.conn.request({ type: RTM_GETLINK, payload: getLinkPayload(name), op });
     const m = msgs.find((x) => x.type === RTM_NEWLINK);
-    if (!m) throw new NetlinkError(19, op, 'no link in the reply');
+    if (!m) throw new NetlinkError(ERRNO.ENODEV, op, 'no link in the reply');
     return decodeLink(m);
   }
 

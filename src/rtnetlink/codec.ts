@@ -9,6 +9,7 @@ import { attr, attrStr, attrU32, parseAttrs, readStr, readU32, readU8 } from '..
 import { NetlinkDecodeError, NetlinkError } from '../netlink/errors.js';
 import type { NlMsg } from '../netlink/message.js';
 import { ipBytes, ipText } from '../../native/ip.js';
+import { ERRNO } from '../../native/errno.js';
 
 /** The rtnetlink protocol number (linux/netlink.h). */
 export const NETLINK_ROUTE = 0;
@@ -99,15 +100,16 @@ export function addrOp(cmd: 'RTM_NEWADDR' | 'RTM_DELADDR', a: AddrSpec): string 
 export function addrPayload(cmd: 'RTM_NEWADDR' | 'RTM_DELADDR', a: AddrSpec): Buffer {
   const op = addrOp(cmd, a);
   const v4 = isIPv4(a.address);
-  if (!v4 && !isIPv6(a.address)) throw new NetlinkError(22, op, `not an IP address: ${JSON.stringify(a.address)}`);
+  if (!v4 && !isIPv6(a.address))
+    throw new NetlinkError(ERRNO.EINVAL, op, `not an IP address: ${JSON.stringify(a.address)}`);
   const max = v4 ? 32 : 128;
   if (!Number.isInteger(a.prefixlen) || a.prefixlen < 0 || a.prefixlen > max)
-    throw new NetlinkError(22, op, `prefix length must be 0..${max}`);
+    throw new NetlinkError(ERRNO.EINVAL, op, `prefix length must be 0..${max}`);
   if (!Number.isInteger(a.ifindex) || a.ifindex <= 0 || a.ifindex > 0x7fffffff)
-    throw new NetlinkError(22, op, `bad interface index ${a.ifindex}`);
-  if (a.label !== undefined && !v4) throw new NetlinkError(22, op, 'address labels exist only for IPv4');
+    throw new NetlinkError(ERRNO.EINVAL, op, `bad interface index ${a.ifindex}`);
+  if (a.label !== undefined && !v4) throw new NetlinkError(ERRNO.EINVAL, op, 'address labels exist only for IPv4');
   if (a.label !== undefined && (Buffer.byteLength(a.label) > 15 || a.label === ''))
-    throw new NetlinkError(22, op, 'label must be 1..15 bytes');
+    throw new NetlinkError(ERRNO.EINVAL, op, 'label must be 1..15 bytes');
   const flags = a.nodad ? IFA_F_NODAD : 0;
   const bytes = ipBytes(a.address);
   const attrs = [attr(IFA_LOCAL, bytes), attr(IFA_ADDRESS, bytes)];
