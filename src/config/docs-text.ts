@@ -29,7 +29,10 @@ export const CHECK_KEYS: Record<string, [string, string]> = {
   body: ['http(s): request body.', '"{}"'],
   expect_status: ['http(s): accepted status codes or ranges.', '["200-299", 304]'],
   expect_body: ['http(s): regular expression the body must match (first max_body_bytes).', '"ok"'],
-  expect_digest: ['http(s): sha256 hex digest the body must have.', '"9f86d0…"'],
+  expect_digest: [
+    'http(s): hex digest the body must have: MD5 (32 digits, keepalived HTTP_GET digest / genhash) or SHA-256 (64 digits).',
+    '"9f86d0…"',
+  ],
   max_body_bytes: ['http(s): most body bytes read per probe.', '65536'],
   follow_redirects: ['http(s): follow redirects (true, or the maximum number); default none.', '3'],
   sni: ['https: TLS server name.', '"web.example"'],

@@ -55,10 +55,13 @@ const httpShape = {
   expect_status: statusSchema,
   /** Regex the body (first max_body_bytes) must match. */
   expect_body: regexSchema.optional(),
-  /** sha256 hex digest the whole body must have (the body must fit in max_body_bytes). */
+  /** Hex digest the whole body must have: MD5 (32 digits, keepalived's HTTP_GET digest) or SHA-256 (64); the body must fit in max_body_bytes. */
   expect_digest: z
     .string()
-    .regex(/^[0-9a-fA-F]{64}$/, 'expect_digest must be a sha256 digest in hex (64 characters)')
+    .regex(
+      /^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{64})$/,
+      'expect_digest must be a hex digest of the body: MD5 (32 digits, as keepalived/genhash print it) or SHA-256 (64 digits)',
+    )
     .transform((s) => s.toLowerCase())
     .optional(),
   /** Most body bytes read (default 64 KiB); the rest is discarded, never buffered. */

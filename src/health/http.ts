@@ -1,6 +1,6 @@
 /**
  * http / https: one request per probe over a fresh connection (node:net, node:tls), no redirects unless
- * told, expected status ranges, optional body regex / sha256 digest over at most max_body_bytes.
+ * told, expected status ranges, optional body regex / MD5 or SHA-256 digest over at most max_body_bytes.
  * The request is built by http-request.ts, the response parsed by http-response.ts (both pure), and
  * the connection driven by http-exchange.ts. Why not undici: bench/results/health-http.md.
  */
@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as tls from 'node:tls';
 import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
 import { settleOnce } from './probe-io.js';
-import { exchange, type ExchangeTarget, type HttpResponse } from './http-exchange.js';
+import { digestAlgorithm, exchange, type ExchangeTarget, type HttpResponse } from './http-exchange.js';
 import { defaultHost, encodeRequest, type RedirectHop, redirectHop, serverName } from './http-request.js';
 import { type AnyHttpSpec, type HttpSpec, type HttpsSpec, httpSchema, httpsSchema } from './http-schema.js';
 
@@ -130,11 +130,13 @@ function judge(res: HttpResponse, at: string, spec: AnyHttpSpec): ProbeResult {
         ok: false,
         detail: `body from ${at} is larger than max_body_bytes (${spec.max_body_bytes}); cannot check its digest`,
       };
-    if (body.digest !== spec.expect_digest)
+    if (body.digest !== spec.expect_digest) {
+      const alg = digestAlgorithm(spec.expect_digest);
       return {
         ok: false,
-        detail: `body digest from ${at} is sha256:${body.digest.slice(0, 12)}…, expected sha256:${spec.expect_digest.slice(0, 12)}…`,
+        detail: `body digest from ${at} is ${alg}:${body.digest.slice(0, 12)}…, expected ${alg}:${spec.expect_digest.slice(0, 12)}…`,
       };
+    }
   }
   if (spec.expect_body !== undefined && !new RegExp(spec.expect_body).test(body.text))
     return { ok: false, detail: `body from ${at} does not match /${spec.expect_body}/ (read ${body.bytes} bytes)` };
@@ -173,7 +175,7 @@ function startHttp(t: ProbeTarget, plan: Plan, contexts: TlsContexts, done: (r: 
       head: hop.method === 'HEAD',
       maxBody: spec.max_body_bytes,
       keepText: spec.expect_body !== undefined,
-      digest: spec.expect_digest !== undefined,
+      digest: spec.expect_digest === undefined ? undefined : digestAlgorithm(spec.expect_digest),
     };
     stopHop = exchange(hop.target, req, (err, res) => {
       if (err !== undefined) return fail(err);

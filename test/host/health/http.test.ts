@@ -91,6 +91,14 @@ describe.skipIf(!hasRoot('host: health checks against nginx'))('http/https check
     expect(r.detail).toMatch(/^body digest from .* is sha256:[0-9a-f]{12}…, expected sha256:aaaaaaaaaaaa…$/);
   });
 
+  it('checks the MD5 digest of the body (keepalived HTTP_GET digest, 32 hex digits)', async () => {
+    const digest = createHash('md5').update(page).digest('hex');
+    expect((await http({ path: '/page.txt', expect_digest: digest.toUpperCase() })).ok).toBe(true);
+    const r = await http({ path: '/page.txt', expect_digest: 'a'.repeat(32) });
+    expect(r.ok).toBe(false);
+    expect(r.detail).toMatch(/^body digest from .* is md5:[0-9a-f]{12}…, expected md5:aaaaaaaaaaaa…$/);
+  });
+
   it('sends the Host header (name-based virtual host) and extra headers', async () => {
     expect((await http({ path: '/x', host: 'web.test', expect_body: 'vhost web.test' })).ok).toBe(true);
     expect((await http({ path: '/x', expect_body: 'vhost web.test' })).ok).toBe(false);
