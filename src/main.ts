@@ -32,6 +32,8 @@ Usage:
   lvsd ipvs list [--json] [--stats]   show the kernel's IPVS table
   lvsd ipvs save              print the table in ipvsadm -S -n format
   lvsd ipvs restore           apply ipvsadm -R rules read on stdin, in batches
+  lvsd import-keepalived FILE [-o OUT.toml] [-i CONFIG_ID]
+                              convert a keepalived.conf to an lvsd config (exit 0 all mapped, 3 with findings, 2 unreadable)
   lvsd --version | --help
 
 See also: lvsctl --help`;
@@ -55,5 +57,6 @@ async function dispatch(argv: string[], prog: 'lvsd' | 'lvsctl'): Promise<number
     oneShotVm();
     return (await import('./cli/ipvs.js')).run(argv.slice(1));
   }
+  if (argv[0] === 'import-keepalived') return (await import('./cli/import-keepalived.js')).run(argv.slice(1));
   return (await import('./cli/daemon.js')).run(argv);
 }
