@@ -21,6 +21,8 @@ export interface Inherited {
   alpha?: boolean;
   retry?: number;
   connectTimeout?: number;
+  /** Where that connect_timeout was written (for a finding when it exceeds the delay_loop). */
+  connectTimeoutNode?: KaNode;
   delayLoop?: number;
   warmup?: number;
   delayBeforeRetry?: number;
@@ -125,10 +127,11 @@ function timing(ctx: Ctx, node: KaNode, kind: string, check: Raw, own: Own, inh:
   // MISC_CHECK: misc_timeout, else the virtual server's delay_loop; the others: connect_timeout, else 5 s.
   const timeout =
     kind === 'MISC_CHECK' ? own.connectTimeout || inh.vsDelayLoop : (own.connectTimeout ?? inh.connectTimeout ?? 5000);
-  if (timeout > delayLoop && own.timeoutNode)
+  const timeoutNode = own.timeoutNode ?? (kind === 'MISC_CHECK' ? undefined : inh.connectTimeoutNode);
+  if (timeout > delayLoop && timeoutNode)
     ctx.warn(
-      own.timeoutNode,
-      own.timeoutNode.words[0]!,
+      timeoutNode,
+      timeoutNode.words[0]!,
       `lvsd needs the timeout within the interval (delay_loop ${dur(delayLoop)}); used ${dur(delayLoop)}`,
       'raise delay_loop or lower the timeout',
     );

@@ -44,6 +44,9 @@ export function mapConfig(ctx: Ctx, tree: readonly KaNode[]): LvsdConfig {
     } else if (/^include[rmwba]?$/.test(kw)) ctx.warn(n, kw, 'names no file; keepalived ignores it');
     else if (kw !== 'global_defs' && kw !== 'vrrp_sync_group') ctx.other(n, 'root');
   }
+  out.virtual_server = uniqueServices(ctx, out.virtual_server);
+  uniqueNames(ctx, out.virtual_server);
+  uniqueNames(ctx, out.vrrp_instance);
   if (out.virtual_server.length > 0 && global.on_shutdown === undefined)
     ctx.note(
       global,
@@ -79,6 +82,40 @@ function mapGlobal(ctx: Ctx, node: KaNode, g: Raw, vrrp: VrrpDefaults): void {
     dynamic_interfaces: () => undefined,
     include_check: () => undefined,
   });
+}
+
+/** Two virtual servers for one IPVS service: keepalived cannot add the second; it is left out. */
+function uniqueServices(ctx: Ctx, list: Raw[]): Raw[] {
+  const seen = new Map<string, Raw>();
+  return list.filter((vs) => {
+    const key =
+      vs.fwmark !== undefined
+        ? `fwmark|${String(vs.fwmark)}|${String(vs.family ?? 'inet')}`
+        : `${String(vs.address)}|${String(vs.port)}|${String(vs.protocol)}`;
+    const first = seen.get(key);
+    if (!first) return (seen.set(key, vs), true);
+    const o = ctx.origins.get(first);
+    ctx.warn(
+      ctx.origins.get(vs) ?? { file: '(import)', line: 0 },
+      'virtual_server',
+      `is the same IPVS service as the one at ${o ? `${o.file}:${o.line}` : 'an earlier line'}; keepalived cannot add it twice, so it is left out`,
+      'merge the two blocks',
+    );
+    return false;
+  });
+}
+
+/** lvsd names must be unique: a repeated name gets _2, _3, ... */
+function uniqueNames(ctx: Ctx, list: Raw[]): void {
+  const used = new Set<string>();
+  for (const t of list) {
+    const base = String(t.name);
+    let name = base;
+    for (let i = 2; used.has(name); i++) name = `${base.slice(0, 60)}_${i}`;
+    if (name !== base) ctx.note(t, 'name', `"${base}" is taken by an earlier block`);
+    t.name = name;
+    used.add(name);
+  }
 }
 
 function secMs(s: number | undefined): number | undefined {

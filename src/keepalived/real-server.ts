@@ -52,7 +52,10 @@ export function mapRealServer(
     alpha: (n) => void (own.alpha = ctx.bool(n) ?? own.alpha),
     retry: (n) => void (own.retry = ctx.int(n, 1, 0xffffffff) ?? own.retry),
     delay_before_retry: (n) => void (own.delayBeforeRetry = ctx.seconds(n) ?? own.delayBeforeRetry),
-    connect_timeout: (n) => void (own.connectTimeout = ctx.seconds(n, 1) ?? own.connectTimeout),
+    connect_timeout: (n) => {
+      own.connectTimeout = ctx.seconds(n, 1) ?? own.connectTimeout;
+      own.connectTimeoutNode = n;
+    },
     delay_loop: (n) => void (own.delayLoop = ctx.seconds(n, 1) ?? own.delayLoop),
     warmup: (n) => void (own.warmup = ctx.seconds(n) ?? own.warmup),
     virtualhost: (n) => void (own.virtualhost = ctx.arg(n) ?? own.virtualhost),

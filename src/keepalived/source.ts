@@ -134,7 +134,9 @@ class Reader {
       if (!cont) this.pending = undefined;
       return;
     }
-    const t = decomment(raw, loc);
+    // keepalived 2.2.7 reads a decommented copy of the file and decomments it again: an unquoted
+    // \# or \! becomes # or ! in the copy, which then starts a comment.
+    const t = decomment(decomment(raw, loc), loc);
     if (t !== '') this.logical(t, loc, 0);
   }
 
@@ -265,7 +267,7 @@ class Reader {
     const flags = INCLUDE_FLAGS[m[1]!]! | this.includeCheck;
     const pattern = m[2]!.trim();
     const abs = resolve(this.cwd, pattern);
-    const files = this.o.fs.glob(abs);
+    const files = this.glob(abs);
     if (files.length === 0) {
       const wildcard = /[*?[]/.test(pattern);
       const brace = /\{[^}]*,[^}]*\}/.test(pattern);
@@ -279,6 +281,15 @@ class Reader {
       if (text !== undefined) this.file(f, text);
     }
     return true;
+  }
+
+  /** The glob's matches; a pattern the glob library cannot read matches nothing (like glob(3) returning GLOB_NOMATCH). */
+  private glob(pattern: string): string[] {
+    try {
+      return this.o.fs.glob(pattern);
+    } catch {
+      return [];
+    }
   }
 
   private setIncludeCheck(words: string[], loc: Loc): void {

@@ -2,8 +2,8 @@
  * The last step of an import: the written TOML goes through lvsd's own loader and validator
  * (parseConfig, what `lvsd --check` runs). The mappers already leave out what lvsd would refuse;
  * should anything still be refused (a rule that spans tables, such as two virtual servers with the
- * same service), the table at fault is left out with a finding naming its keepalived file:line and
- * lvsd's message, and the file is checked again, so the output always passes --check.
+ * same service), the key or table at fault is left out with a finding naming its keepalived
+ * file:line and lvsd's message, and the file is checked again, so the output always passes --check.
  */
 import { parseConfig, type ConfigProblem } from '../config/load.js';
 import type { Ctx, Raw } from './context.js';
@@ -25,83 +25,109 @@ const ESSENTIAL = new Set([
 ]);
 const MAX_ROUNDS = 8;
 
+/** What to leave out for one problem. */
+type Fix =
+  { table: Raw; key: string; check?: boolean } | { list: Raw[]; table: Raw; parent?: { list: Raw[]; table: Raw } };
+
 /** Writes `cfg` and repairs it until lvsd's validator accepts the text; returns the text. */
 export function writeValid(cfg: LvsdConfig, ctx: Ctx, header: readonly string[]): string {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const text = writeToml(cfg, ctx, header);
     const r = parseConfig(text, 'imported config');
     if (r.ok) return text;
-    if (!r.problems.every((p) => repair(cfg, ctx, p))) break;
+    const fixes = r.problems.map((p) => [p, locate(cfg, p)] as const);
+    if (fixes.some(([, f]) => f === undefined)) break;
+    for (const [p, f] of fixes) apply(ctx, f!, p);
   }
-  // Nothing left to blame precisely: keep only what validates on its own.
-  for (const list of [cfg.virtual_server, cfg.vrrp_instance])
-    for (let i = list.length - 1; i >= 0; i--) {
-      const alone: LvsdConfig = { global: {}, virtual_server: [], vrrp_instance: [] };
-      (list === cfg.virtual_server ? alone.virtual_server : alone.vrrp_instance).push(list[i]!);
-      const r = parseConfig(writeToml(alone, ctx, []), 'imported config');
-      if (!r.ok) drop(ctx, list, list[i]!, r.problems[0]!);
-    }
-  for (const k of Object.keys(cfg.global))
-    if (!parseConfig(writeToml({ ...empty(), global: { [k]: cfg.global[k] } }, ctx, []), '').ok) delete cfg.global[k];
+  keepWhatValidates(cfg, ctx);
   const text = writeToml(cfg, ctx, header);
-  if (!parseConfig(text, 'imported config').ok)
-    throw new Error('internal error: the imported config does not pass --check');
+  const r = parseConfig(text, 'imported config');
+  if (!r.ok)
+    throw new Error(`internal error: the imported config does not pass --check: ${JSON.stringify(r.problems)}`);
   return text;
 }
 
-function empty(): LvsdConfig {
-  return { global: {}, virtual_server: [], vrrp_instance: [] };
-}
-
-/** Leaves out what one problem names; false when its path cannot be followed. */
-function repair(cfg: LvsdConfig, ctx: Ctx, p: ConfigProblem): boolean {
+/** The fix for one problem, found before anything is removed (indexes stay valid); undefined if its path cannot be followed. */
+function locate(cfg: LvsdConfig, p: ConfigProblem): Fix | undefined {
   const m = /^(global|virtual_server|vrrp_instance)(?:\[(\d+)\](?: \((?:[^()]|\([^()]*\))*\))?)?\.?(.*)$/.exec(p.path);
-  if (!m) return false;
+  if (!m) return undefined;
   const [, top, idx, rest] = m;
   if (top === 'global') {
-    const k = rest!.split('.')[0]!;
-    if (!(k in cfg.global)) return false;
-    ctx.warn(ctx.origins.get(cfg.global) ?? { file: '(global)', line: 0 }, `global.${k}`, rejected(p));
-    delete cfg.global[k];
-    return true;
+    const key = rest!.split('.')[0]!;
+    return key in cfg.global ? { table: cfg.global, key } : undefined;
   }
   const list = top === 'virtual_server' ? cfg.virtual_server : cfg.vrrp_instance;
   const t = idx === undefined ? undefined : list[Number(idx)];
-  if (!t) return false;
+  if (!t) return undefined;
   const rs = /^real_server\[(\d+)\]/.exec(rest!);
   if (rs) {
-    const servers = t.real_server as Raw[];
+    const servers = (t.real_server as Raw[] | undefined) ?? [];
     const r = servers[Number(rs[1])];
-    if (!r) return false;
-    drop(ctx, servers, r, p);
-    if (servers.length === 0) drop(ctx, list, t, p);
-    return true;
+    return r ? { list: servers, table: r, parent: { list, table: t } } : undefined;
   }
   const [k, k2] = rest!.split('.');
-  if (k === 'check' && k2 && k2 !== 'type' && t.check) {
-    delete (t.check as Raw)[k2];
-    ctx.warn(ctx.origins.get(t)!, `check.${k2}`, rejected(p));
-    return true;
+  if (k === 'check' && k2 && k2 !== 'type' && t.check && k2 in (t.check as Raw))
+    return { table: t, key: k2, check: true };
+  if (k && !ESSENTIAL.has(k) && k in t) return { table: t, key: k };
+  return { list, table: t };
+}
+
+function apply(ctx: Ctx, f: Fix, p: ConfigProblem): void {
+  if ('key' in f) {
+    const table = f.check ? (f.table.check as Raw) : f.table;
+    if (!(f.key in table)) return;
+    delete table[f.key];
+    ctx.warn(where(ctx, f.table), f.check ? `check.${f.key}` : f.key, rejected(p));
+    return;
   }
-  if (k && !ESSENTIAL.has(k) && k in t) {
-    delete t[k];
-    ctx.warn(ctx.origins.get(t)!, k, rejected(p));
-    return true;
+  drop(ctx, f.list, f.table, p);
+  if (f.parent && f.list.length === 0) drop(ctx, f.parent.list, f.parent.table, p);
+}
+
+/** Fallback: adds the tables back one by one and keeps those with which the whole config still validates. */
+function keepWhatValidates(cfg: LvsdConfig, ctx: Ctx): void {
+  const trial: LvsdConfig = { global: {}, virtual_server: [], vrrp_instance: [] };
+  const ok = () => parseConfig(writeToml(trial, ctx, []), 'imported config');
+  for (const k of Object.keys(cfg.global)) {
+    trial.global[k] = cfg.global[k];
+    const r = ok();
+    if (!r.ok) {
+      delete trial.global[k];
+      ctx.warn(where(ctx, cfg.global), k, rejected(r.problems[0]!));
+    }
   }
-  drop(ctx, list, t, p);
-  return true;
+  for (const name of ['virtual_server', 'vrrp_instance'] as const)
+    for (const t of cfg[name]) {
+      trial[name].push(t);
+      const r = ok();
+      if (!r.ok) {
+        trial[name].pop();
+        ctx.warn(
+          where(ctx, t),
+          ctx.origins.get(t)?.what.split(' ')[0] ?? name,
+          `${rejected(r.problems[0]!)}; the whole block is left out`,
+        );
+      }
+    }
+  cfg.global = trial.global;
+  cfg.virtual_server = trial.virtual_server;
+  cfg.vrrp_instance = trial.vrrp_instance;
 }
 
 function drop(ctx: Ctx, list: Raw[], t: Raw, p: ConfigProblem): void {
   const i = list.indexOf(t);
   if (i < 0) return;
   list.splice(i, 1);
-  const o = ctx.origins.get(t);
   ctx.warn(
-    o ?? { file: '(unknown)', line: 0 },
-    o?.what.split(' ')[0] ?? 'table',
+    where(ctx, t),
+    ctx.origins.get(t)?.what.split(' ')[0] ?? 'table',
     `${rejected(p)}; the whole block is left out`,
   );
+}
+
+function where(ctx: Ctx, t: Raw): { file: string; line: number } {
+  const o = ctx.origins.get(t);
+  return o ? { file: o.file, line: o.line } : { file: '(import)', line: 0 };
 }
 
 function rejected(p: ConfigProblem): string {

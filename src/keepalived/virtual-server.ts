@@ -143,7 +143,10 @@ function draft(ctx: Ctx, node: KaNode): VsDraft {
     },
     retry: (n) => void (inh.retry = ctx.int(n, 1, 0xffffffff) ?? inh.retry),
     delay_before_retry: (n) => void (inh.delayBeforeRetry = ctx.seconds(n) ?? inh.delayBeforeRetry),
-    connect_timeout: (n) => void (inh.connectTimeout = ctx.seconds(n, 1) ?? inh.connectTimeout),
+    connect_timeout: (n) => {
+      inh.connectTimeout = ctx.seconds(n, 1) ?? inh.connectTimeout;
+      inh.connectTimeoutNode = n;
+    },
     warmup: (n) => void (inh.warmup = ctx.seconds(n) ?? inh.warmup),
     virtualhost: (n) => void (inh.virtualhost = ctx.arg(n) ?? inh.virtualhost),
     weight: (n) => void (d.weight = ctx.int(n, 0, 0x7fffffff) ?? d.weight),
