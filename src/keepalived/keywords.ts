@@ -84,7 +84,7 @@ const HA_SUSPEND = no(
 );
 const RS_NOTIFY = no(
   'lvsd has no per-server hooks',
-  'watch /metrics (lvsd_destination_health) or `lvsctl status --json`; for VRRP use track_virtual_server',
+  'watch /metrics (lvsd_destination_up) or `lvsctl status --json`; for VRRP use track_virtual_server',
 );
 const QUORUM_NOTIFY = no(
   'lvsd has no quorum hooks',
@@ -92,7 +92,8 @@ const QUORUM_NOTIFY = no(
 );
 const SNMP_NAME_RS = no('lvsd names no real server (they are VS + address:port)', 'nothing');
 
-const CHECKER_COMMON: Record<string, Keyword> = {
+/** Keywords every checker block takes (MISC_CHECK ignores the connection ones). */
+export const CHECKER_COMMON: Record<string, Keyword> = {
   connect_ip: m('check.connect_ip'),
   connect_port: m('check.connect_port'),
   bindto: m('check.bindto'),
