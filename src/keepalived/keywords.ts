@@ -136,6 +136,8 @@ export const KEYWORDS: Record<string, Record<string, Keyword>> = {
     includew: m('read; no match stops the import'),
     includeb: m('read; a brace expansion without a match stops the import'),
     includea: m('read with every include check'),
+    '~SEQ': m('expanded when read (also ~SEQx), like keepalived'),
+    '~LST': m('expanded when read, like keepalived'),
     SSL: no(
       "keepalived's SSL_GET verifies no certificate, so the CA is unused; lvsd presents no client certificate",
       'leave it out; check.tls_verify = true with check.ca_file verifies the servers',

@@ -169,7 +169,7 @@ class Reader {
       later.push(...sub.slice(1));
       if (!(t.startsWith('@') || t.includes('$'))) break;
     }
-    if (t !== '' && !this.include(t, loc)) this.emit(t, loc);
+    if (t !== '' && !(t.startsWith('include') && this.include(t, loc))) this.emit(t, loc);
     for (const l of later) this.logical(l, loc, depth + 1);
   }
 
@@ -305,6 +305,7 @@ class Reader {
 
   /** Splits `{` and `}` (outside double quotes) into lines of their own. */
   private emit(text: string, loc: Loc): void {
+    if (!/[{}]/.test(text)) return this.push(text, loc);
     let t = text;
     while (t !== '') {
       const at = braceAt(t);
@@ -350,6 +351,7 @@ function braceAt(t: string): number {
  * An unterminated double quote is a syntax error.
  */
 export function decomment(raw: string, loc: Loc): string {
+  if (!/[!#"\\]/.test(raw)) return raw.trim();
   let out = '';
   let quoted = false;
   const s = raw.replace(/^[ \t]+/, '');

@@ -53,6 +53,7 @@ export function parseTree(lines: readonly SourceLine[]): KaNode[] {
 
 /** keepalived's alloc_strvec_r(): blank-separated words, `"..."` one word without the quotes. */
 export function splitWords(text: string): string[] {
+  if (!text.includes('"')) return text.split(/\s+/).filter((w) => w !== '');
   const out: string[] = [];
   let i = 0;
   while (i < text.length) {
