@@ -103,9 +103,14 @@ export class Lab {
 
   /** Starts keepalived -P on router i with the same instance. */
   startKeepalived(i: number, inst: Inst): Router {
-    const r = this.routers[i]!;
     const conf = join(this.dir, `ka${i}.conf`);
     writeFileSync(conf, keepalivedConf(`lb${i + 1}`, inst));
+    return this.startKeepalivedFile(i, conf);
+  }
+
+  /** Starts keepalived -P on router i with a configuration file of your own (`args`: e.g. ['-i', 'lb2']). */
+  startKeepalivedFile(i: number, conf: string, args: string[] = []): Router {
+    const r = this.routers[i]!;
     r.kind = 'keepalived';
     r.events = [];
     r.stderr = [];
@@ -126,6 +131,7 @@ export class Lab {
         conf,
         `--pid=${pid}.pid`,
         `--vrrp_pid=${pid}.vrrp.pid`,
+        ...args,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

@@ -48,8 +48,8 @@ export const CASES: CorpusCase[] = [
   c('bad-seq.conf'),
 ];
 
-/** The environment every case is imported with (for ${_ENV KA_CHECK_PORT}). */
-export const ENV = { KA_CHECK_PORT: '8080' };
+/** The environment every case is imported with (for ${_ENV KA_SITE}). */
+export const ENV = { KA_SITE: '-dc1' };
 
 /** Imports one case from the fixture directory. */
 export function importCase(k: CorpusCase): ImportResult {
