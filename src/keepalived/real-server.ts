@@ -21,6 +21,8 @@ export interface RealServerDraft {
   inhibit?: boolean;
   table: Raw;
   check?: Raw;
+  /** The keepalived checker the check came from (TCP_CHECK, HTTP_GET, ...). */
+  checker?: string;
 }
 
 /** Maps one real_server block; undefined (after a finding) when its address is not usable. */
@@ -90,6 +92,7 @@ export function mapRealServer(
       continue;
     }
     d.check = mapChecker(ctx, c, inherited);
+    d.checker = c.words[0];
   }
   return d;
 }

@@ -378,6 +378,7 @@ function placeServers(ctx: Ctx, svc: Service, rs: RealServerDraft[], vsFwd: Forw
       continue;
     }
     seen.add(placed);
+    const check = probePort(ctx, r, table);
     if (
       r.fwd?.method === 'tun' &&
       (r.fwd.tunType ?? 'ipip') !== (vsFwd.method === 'tun' ? (vsFwd.tunType ?? 'ipip') : 'ipip')
@@ -388,9 +389,36 @@ function placeServers(ctx: Ctx, svc: Service, rs: RealServerDraft[], vsFwd: Forw
         "lvsd sets the tunnel type per virtual server; this server uses the virtual server's",
         'use one tunnel type per virtual server',
       );
-    out.push({ ...r, table });
+    out.push({ ...r, table, check });
   }
   return out;
+}
+
+/** Checkers that connect to a port: keepalived's connects to the real server's port as written. */
+const PORT_CHECKERS = new Set(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'DNS_CHECK', 'UDP_CHECK']);
+
+/**
+ * keepalived's checker takes the real server's address and port as written in its block (before
+ * the port is reset for DR/TUN or cleared for a fwmark service, and 0 when none is written); lvsd
+ * probes the destination's port. A connect_port keeps the probe where keepalived's went.
+ */
+function probePort(ctx: Ctx, r: RealServerDraft, table: Raw): Raw | undefined {
+  const c = r.check;
+  if (!c || !PORT_CHECKERS.has(r.checker ?? '') || c.connect_port !== undefined) return c;
+  const written = r.port ?? 0;
+  const dest = typeof table.port === 'number' ? table.port : 0;
+  if (written === dest) return c;
+  if (written === 0) {
+    ctx.warn(
+      r.node,
+      r.checker!,
+      `keepalived's checker probes port 0 for a real server written without a port (it copies the address before the port is filled in), so keepalived always counts it down; lvsd probes port ${dest}`,
+      'write the port on the real_server line, or set connect_port',
+    );
+    return c;
+  }
+  ctx.note(table, 'port', `keepalived's checker probes port ${written} as written (check.connect_port)`);
+  return { ...c, connect_port: written };
 }
 
 /** keepalived's inhibit_on_failure is per real server; lvsd's on_failure per virtual server. */
