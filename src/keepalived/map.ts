@@ -4,7 +4,7 @@
  * are read first, as keepalived resolves names only after the whole file is read; then every
  * virtual_server and vrrp_instance is mapped in file order. Everything else is reported.
  */
-import { Ctx, dur, walk, type Raw } from './context.js';
+import { Ctx, walk, type Raw } from './context.js';
 import { mapVrrpScript, type ScriptDef } from './scripts.js';
 import type { KaNode } from './tree.js';
 import { mapVirtualServer } from './virtual-server.js';

@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { CHECKERS, mapChecker, type Inherited } from './checker.js';
 import { Ctx, walk, type Raw } from './context.js';
 import type { KaNode } from './tree.js';
-import { forwarding, type Forwarding } from './virtual-server.js';
+import { forwarding, type Forwarding } from './forwarding.js';
 
 const WEIGHT_MAX = 65535;
 

@@ -9,20 +9,14 @@ import { isIP } from 'node:net';
 import type { Inherited } from './checker.js';
 import { compactChecks } from './compact.js';
 import { Ctx, walk, type Raw } from './context.js';
+import { forwarding, type Forwarding } from './forwarding.js';
 import { groupServices, type GroupService } from './group.js';
+import { onFailure, placeServers, quorum, sorryText, type Service } from './placement.js';
 import { mapRealServer, type RealServerDraft } from './real-server.js';
 import type { KaNode } from './tree.js';
 
 const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'sh', 'mh', 'dh', 'fo', 'ovf', 'lblcr', 'sed', 'nq', 'twos'];
 const PERSISTENT_DEFAULT = 360;
-
-/** Forwarding as keepalived's lvs_method writes it. */
-export interface Forwarding {
-  method: 'nat' | 'dr' | 'tun';
-  tunType?: 'ipip' | 'gue' | 'gre';
-  tunPort?: number;
-  tunFlags?: 'nocsum' | 'csum' | 'remcsum';
-}
 
 /** Everything a virtual_server block says, before it is expanded into services. */
 interface VsDraft {
@@ -45,10 +39,6 @@ interface VsDraft {
   inherited: Inherited;
   realServers: KaNode[];
 }
-
-/** The services a virtual_server line names. */
-type Service =
-  { address: string; port: number; node: KaNode } | { fwmark: number; family?: 'inet' | 'inet6'; node: KaNode };
 
 /** Maps one virtual_server block to lvsd tables (several for a group). `groups` are the virtual_server_group blocks by name. */
 export function mapVirtualServer(ctx: Ctx, node: KaNode, groups: ReadonlyMap<string, KaNode>): Raw[] {
@@ -186,44 +176,6 @@ function schedulerFlag(ctx: Ctx, d: VsDraft, n: KaNode): void {
     );
 }
 
-/** `lvs_method NAT|DR|TUN [type ipip|gue|gre] [port N] [nocsum|csum|remcsum]`; undefined after a finding. */
-export function forwarding(ctx: Ctx, n: KaNode, prev?: Forwarding): Forwarding | undefined {
-  const kw = n.words[0]!;
-  const m = { NAT: 'nat', DR: 'dr', TUN: 'tun' }[n.words[1] ?? ''] as Forwarding['method'] | undefined;
-  if (!m) {
-    ctx.warn(n, kw, `unknown forwarding method "${n.words[1] ?? ''}"; keepalived ignores it`);
-    return undefined;
-  }
-  const f: Forwarding = { method: m };
-  if (m !== 'tun') return n.words.length > 2 ? bad(ctx, n, 'only TUN takes options') : f;
-  let type: Forwarding['tunType'] = prev?.method === 'tun' ? prev.tunType : undefined;
-  for (let i = 2; i < n.words.length; i++) {
-    const w = n.words[i]!;
-    if (w === 'type') {
-      const t = n.words[++i];
-      if (t !== 'ipip' && t !== 'gue' && t !== 'gre') return bad(ctx, n, `unknown tunnel type "${t ?? ''}"`);
-      type = t;
-    } else if (w === 'port') {
-      const p = Number(n.words[++i]);
-      if (!(Number.isInteger(p) && p >= 1 && p <= 65535)) return bad(ctx, n, `"${n.words[i] ?? ''}" is not a port`);
-      f.tunPort = p;
-    } else if (w === 'nocsum' || w === 'csum' || w === 'remcsum') f.tunFlags = w;
-    else return bad(ctx, n, `unknown tunnel option "${w}"`);
-  }
-  if ((type === 'gue') !== (f.tunPort !== undefined))
-    return bad(ctx, n, 'gue tunnels need a port, the others take none');
-  if ((type ?? 'ipip') === 'ipip' && f.tunFlags && f.tunFlags !== 'nocsum')
-    return bad(ctx, n, 'ipip tunnels take no checksum option');
-  if (type === 'gre' && f.tunFlags === 'remcsum') return bad(ctx, n, 'gre tunnels take no remcsum');
-  if (type) f.tunType = type;
-  return f;
-}
-
-function bad(ctx: Ctx, n: KaNode, why: string): undefined {
-  ctx.warn(n, n.words[0]!, `${why}; keepalived ignores the line`);
-  return undefined;
-}
-
 function granularity(ctx: Ctx, d: VsDraft, n: KaNode): void {
   const v = ctx.arg(n);
   if (v === undefined) return;
@@ -296,7 +248,7 @@ function build(ctx: Ctx, d: VsDraft, svc: Service, rs: RealServerDraft[], index:
   quorum(d, vs, rs, note);
   if (d.sorry) vs.sorry_server = sorryText(d.sorry, svc, fwd);
   const servers = placeServers(ctx, svc, rs, fwd);
-  vs.on_failure = onFailure(ctx, d, servers);
+  vs.on_failure = onFailure(ctx, d.inhibit, servers);
   const { base, overrides } = compactChecks(servers.map((s) => s.check));
   if (base) vs.check = base;
   vs.real_server = servers.map((s, i) => {
@@ -317,123 +269,4 @@ function nameOf(d: VsDraft, svc: Service, index: number): string {
 
 function familyOfServers(rs: RealServerDraft[]): 'inet' | 'inet6' {
   return rs.length > 0 && rs.every((r) => isIP(r.address) === 6) ? 'inet6' : 'inet';
-}
-
-function quorum(d: VsDraft, vs: Raw, rs: RealServerDraft[], note: (k: string, t: string) => void): void {
-  let q = d.quorum ?? 1;
-  const sum = rs.reduce((a, r) => a + r.weight, 0);
-  if (q > sum) {
-    note('quorum', `keepalived lowers quorum ${q} to the sum of the real servers' weights, ${sum}`);
-    q = sum;
-  }
-  let h = d.hysteresis ?? 0;
-  if (q > 0 && h >= q) {
-    note('quorum_hysteresis', `keepalived lowers hysteresis ${h} to quorum - 1`);
-    h = q - 1;
-  }
-  vs.quorum = q;
-  vs.quorum_hysteresis = h;
-}
-
-function sorryText(s: { address: string; port?: number }, svc: Service, fwd: Forwarding): string {
-  const port = fwd.method === 'nat' ? s.port : 'fwmark' in svc ? 0 : svc.port;
-  if (port === undefined || port === 0) return s.address;
-  return isIP(s.address) === 6 ? `[${s.address}]:${port}` : `${s.address}:${port}`;
-}
-
-/** Real servers with keepalived's port rules, family check and duplicate removal. */
-function placeServers(ctx: Ctx, svc: Service, rs: RealServerDraft[], vsFwd: Forwarding): RealServerDraft[] {
-  const fam = 'fwmark' in svc ? undefined : isIP(svc.address);
-  const seen = new Set<string>();
-  const out: RealServerDraft[] = [];
-  for (const r of rs) {
-    const method = r.fwd?.method ?? vsFwd.method;
-    if (fam !== undefined && method !== 'tun' && isIP(r.address) !== fam) {
-      ctx.warn(r.node, 'real_server', "is not of the virtual server's address family; keepalived skips it");
-      continue;
-    }
-    const table = ctx.copy(r.table);
-    if ('fwmark' in svc) {
-      if (method !== 'nat' && r.port) {
-        ctx.note(table, 'port', 'keepalived clears the port of a non-NAT real server of a fwmark service');
-        delete table.port;
-      }
-    } else if (method !== 'nat' && r.port !== undefined && r.port !== svc.port) {
-      ctx.note(table, 'port', `keepalived resets the port to the service port ${svc.port} (DR/TUN)`);
-      table.port = svc.port;
-    } else if (r.port === undefined) table.port = svc.port;
-    const key = `${r.address}|${r.port ?? 0}`;
-    const placed = `${r.address}|${table.port ?? 0}`;
-    if (seen.has(key)) {
-      ctx.warn(r.node, 'real_server', 'is a duplicate; keepalived removes the second one');
-      continue;
-    }
-    seen.add(key);
-    if (key !== placed && seen.has(placed)) {
-      ctx.warn(
-        r.node,
-        'real_server',
-        `is the same server as another once its port is reset to ${table.port ?? 0}; keepalived cannot add it`,
-      );
-      continue;
-    }
-    seen.add(placed);
-    const check = probePort(ctx, r, table);
-    if (
-      r.fwd?.method === 'tun' &&
-      (r.fwd.tunType ?? 'ipip') !== (vsFwd.method === 'tun' ? (vsFwd.tunType ?? 'ipip') : 'ipip')
-    )
-      ctx.warn(
-        r.node,
-        'lvs_method',
-        "lvsd sets the tunnel type per virtual server; this server uses the virtual server's",
-        'use one tunnel type per virtual server',
-      );
-    out.push({ ...r, table, check });
-  }
-  return out;
-}
-
-/** Checkers that connect to a port: keepalived's connects to the real server's port as written. */
-const PORT_CHECKERS = new Set(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'DNS_CHECK', 'UDP_CHECK']);
-
-/**
- * keepalived's checker takes the real server's address and port as written in its block (before
- * the port is reset for DR/TUN or cleared for a fwmark service, and 0 when none is written); lvsd
- * probes the destination's port. A connect_port keeps the probe where keepalived's went.
- */
-function probePort(ctx: Ctx, r: RealServerDraft, table: Raw): Raw | undefined {
-  const c = r.check;
-  if (!c || !PORT_CHECKERS.has(r.checker ?? '') || c.connect_port !== undefined) return c;
-  const written = r.port ?? 0;
-  const dest = typeof table.port === 'number' ? table.port : 0;
-  if (written === dest) return c;
-  if (written === 0) {
-    ctx.warn(
-      r.node,
-      r.checker!,
-      `keepalived's checker probes port 0 for a real server written without a port (it copies the address before the port is filled in), so keepalived always counts it down; lvsd probes port ${dest}`,
-      'write the port on the real_server line, or set connect_port',
-    );
-    return c;
-  }
-  ctx.note(table, 'port', `keepalived's checker probes port ${written} as written (check.connect_port)`);
-  return { ...c, connect_port: written };
-}
-
-/** keepalived's inhibit_on_failure is per real server; lvsd's on_failure per virtual server. */
-function onFailure(ctx: Ctx, d: VsDraft, rs: RealServerDraft[]): string {
-  const inhibit = rs.map((r) => r.inhibit ?? d.inhibit ?? false);
-  const weight0 = inhibit.filter(Boolean).length;
-  const choice = weight0 * 2 >= inhibit.length && weight0 > 0;
-  rs.forEach((r, i) => {
-    if (inhibit[i] !== choice)
-      ctx.warn(
-        r.node,
-        'inhibit_on_failure',
-        `lvsd sets on_failure per virtual server; this one is "${choice ? 'weight0' : 'remove'}" like most of its real servers`,
-        'split the real servers into two virtual servers if they must differ',
-      );
-  });
-  return choice ? 'weight0' : 'remove';
 }
