@@ -66,6 +66,13 @@ describe.skipIf(!hasRoot('kernel: keepalived vs lvsd on the imported config in U
         env: { LVSD_BIN: snap.bin },
       });
       res = parseResults(r);
+      // for the record (BENCHMARKS/report): convergence times and whether the raw outputs were identical too
+      process.stderr.write(
+        `keepalived-import: ${Object.entries(res)
+          .filter(([k]) => /_(ms|raw_identical)$/.test(k))
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}\n`,
+      );
       if (!r.ok) process.stderr.write(`guest failed: ${r.log.slice(-3000)}\n${r.console.slice(-2000)}\n`);
     });
     afterAll(() => {
