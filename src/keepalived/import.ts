@@ -8,8 +8,8 @@
 import { Ctx } from './context.js';
 import { KeepalivedSyntaxError, type Finding } from './findings.js';
 import { mapConfig } from './map.js';
-import { readSource, type SourceFs, type SourceLine } from './source.js';
-import { parseTree } from './tree.js';
+import { streamSource, type SourceFs } from './source.js';
+import { TreeBuilder } from './tree.js';
 import { writeValid } from './validate.js';
 import { basename } from 'node:path';
 
@@ -31,15 +31,20 @@ export type ImportResult =
 export function importKeepalived(path: string, opts: ImportOptions): ImportResult {
   const ctx = new Ctx();
   try {
-    const lines = readSource(path, { fs: opts.fs, findings: ctx.findings, configId: opts.configId, env: opts.env });
-    const cfg = mapConfig(ctx, parseTree(lines));
+    const tree = new TreeBuilder();
+    const files = streamSource(
+      path,
+      { fs: opts.fs, findings: ctx.findings, configId: opts.configId, env: opts.env },
+      (l) => tree.push(l),
+    );
+    const cfg = mapConfig(ctx, tree.finish());
     const header = [
       `lvsd configuration imported from the keepalived configuration ${basename(path)} by \`lvsd import-keepalived\`.`,
       'Keys equal to lvsd defaults are left out (docs/config.md); `# from FILE:LINE` names the keepalived block.',
       'Check it with `lvsd -f FILE --check`; docs/migration-keepalived.md explains every mapping.',
     ];
     const toml = writeValid(cfg, ctx, header);
-    const findings = inSourceOrder(ctx.findings.list, lines);
+    const findings = inSourceOrder(ctx.findings.list, files);
     return {
       exitCode: findings.length ? 3 : 0,
       toml,
@@ -53,9 +58,9 @@ export function importKeepalived(path: string, opts: ImportOptions): ImportResul
 }
 
 /** Findings sorted by file (in the order the files were read) and line; stable for one line. */
-function inSourceOrder(findings: Finding[], lines: readonly SourceLine[]): Finding[] {
+function inSourceOrder(findings: Finding[], files: readonly string[]): Finding[] {
   const order = new Map<string, number>();
-  for (const l of lines) if (!order.has(l.file)) order.set(l.file, order.size);
+  for (const f of files) if (!order.has(f)) order.set(f, order.size);
   const rank = (f: Finding) => order.get(f.file) ?? -1;
   return findings
     .map((f, i) => ({ f, i }))

@@ -65,11 +65,23 @@ interface Definition {
 
 /** Reads `mainPath` (and what it includes) into logical lines. */
 export function readSource(mainPath: string, opts: ReadOptions): SourceLine[] {
-  return new Reader(resolve(mainPath), opts).run();
+  const out: SourceLine[] = [];
+  streamSource(mainPath, opts, (l) => out.push(l));
+  return out;
+}
+
+/**
+ * Reads `mainPath` and hands each logical line to `sink` as it is read (a 36,000-server file is
+ * ~700,000 lines: kept in one array they all live until the tree is built). Returns the names of
+ * the files read, in order.
+ */
+export function streamSource(mainPath: string, opts: ReadOptions, sink: (line: SourceLine) => void): string[] {
+  return new Reader(resolve(mainPath), opts, sink).run();
 }
 
 class Reader {
-  private readonly out: SourceLine[] = [];
+  private count = 0;
+  private readonly files: string[] = [];
   private readonly defs = new Map<string, Definition>();
   private readonly root: string;
   private includeCheck = 0;
@@ -80,15 +92,16 @@ class Reader {
   constructor(
     private readonly main: string,
     private readonly o: ReadOptions,
+    private readonly sink: (line: SourceLine) => void,
   ) {
     this.root = dirname(main);
     this.cwd = this.root;
   }
 
-  run(): SourceLine[] {
+  run(): string[] {
     const text = this.read(this.main, READABLE | MATCH | WILDCARD, undefined);
     if (text !== undefined) this.file(this.main, text);
-    return this.out;
+    return this.files;
   }
 
   /** The name a file is shown with: relative to the main file's directory when inside it. */
@@ -116,6 +129,7 @@ class Reader {
     const savedCwd = this.cwd;
     this.cwd = dirname(path);
     const name = this.show(path);
+    this.files.push(name);
     const lines = text.split('\n');
     for (let i = 0; i < lines.length; i++) this.physical(lines[i]!.replace(/\r+$/, ''), { file: name, line: i + 1 });
     this.pending = undefined;
@@ -317,9 +331,9 @@ class Reader {
   }
 
   private push(text: string, loc: Loc): void {
-    if (this.out.length >= MAX_LINES)
+    if (++this.count > MAX_LINES)
       throw new KeepalivedSyntaxError(loc, `more than ${MAX_LINES} lines after expansion (a runaway ~SEQ?)`);
-    this.out.push({ text, file: loc.file, line: loc.line });
+    this.sink({ text, file: loc.file, line: loc.line });
   }
 }
 

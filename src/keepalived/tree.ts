@@ -19,36 +19,49 @@ export interface KaNode extends Loc {
 }
 
 /** Builds the tree of `lines`. */
-export function parseTree(lines: readonly SourceLine[]): KaNode[] {
-  const top: KaNode[] = [];
-  const stack: Array<{ owner: KaNode; list: KaNode[] }> = [];
-  let cur = top;
-  for (const l of lines) {
+export function parseTree(lines: Iterable<SourceLine>): KaNode[] {
+  const b = new TreeBuilder();
+  for (const l of lines) b.push(l);
+  return b.finish();
+}
+
+/** Builds the tree line by line (the reader streams into it). */
+export class TreeBuilder {
+  private readonly top: KaNode[] = [];
+  private readonly stack: Array<{ owner: KaNode; list: KaNode[] }> = [];
+  private cur: KaNode[] = this.top;
+
+  /** Adds one logical line; throws `KeepalivedSyntaxError` for a brace that does not fit. */
+  push(l: SourceLine): void {
     if (l.text === '{') {
-      const owner = cur[cur.length - 1];
+      const owner = this.cur[this.cur.length - 1];
       if (!owner || owner.block) throw new KeepalivedSyntaxError(l, "'{' without a keyword before it");
       owner.block = [];
-      stack.push({ owner, list: cur });
-      cur = owner.block;
+      this.stack.push({ owner, list: this.cur });
+      this.cur = owner.block;
     } else if (l.text === '}') {
-      const open = stack.pop();
+      const open = this.stack.pop();
       if (!open) throw new KeepalivedSyntaxError(l, "extra '}' found");
-      cur = open.list;
+      this.cur = open.list;
     } else {
       const words = splitWords(l.text);
-      if (words.length > 0) cur.push({ words, text: l.text, file: l.file, line: l.line });
+      if (words.length > 0) this.cur.push({ words, text: l.text, file: l.file, line: l.line });
     }
   }
-  const open = stack.pop();
-  if (open) {
-    const o = open.owner;
-    throw new KeepalivedSyntaxError(
-      o,
-      `missing '}': the block of "${o.words[0]}" opened here is not closed` +
-        (stack.length > 0 ? ` (${stack.length + 1} blocks are open at the end)` : ''),
-    );
+
+  /** The tree; throws `KeepalivedSyntaxError` naming the first block left open. */
+  finish(): KaNode[] {
+    const open = this.stack.pop();
+    if (open) {
+      const o = open.owner;
+      throw new KeepalivedSyntaxError(
+        o,
+        `missing '}': the block of "${o.words[0]}" opened here is not closed` +
+          (this.stack.length > 0 ? ` (${this.stack.length + 1} blocks are open at the end)` : ''),
+      );
+    }
+    return this.top;
   }
-  return top;
 }
 
 /** keepalived's alloc_strvec_r(): blank-separated words, `"..."` one word without the quotes. */
