@@ -13,6 +13,7 @@
  *   config                     the file: schema, cross-field rules, normalization, diff
  *   plan, control              the pure planner and reconciler; the lvsctl protocol
  *   daemon                     the daemon core, its lifecycle and its composition root (compose.ts)
+ *   keepalived                 lvsd import-keepalived: keepalived.conf → lvsd TOML, checked by config
  *   cli, lab                   commands; main.ts dispatches to them
  */
 
@@ -42,7 +43,8 @@ const LAYERS = {
     'netlink',
     'util',
   ],
-  cli: ['daemon', 'control', 'config', 'dataplane', 'ipvs', 'util'],
+  keepalived: ['config', 'util'],
+  cli: ['daemon', 'keepalived', 'control', 'config', 'dataplane', 'ipvs', 'util'],
   lab: ['config', 'util'],
 };
 

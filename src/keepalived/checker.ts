@@ -14,23 +14,11 @@ import { isIP } from 'node:net';
 import { Ctx, dur, walk, type Raw } from './context.js';
 import { readHex } from './hex.js';
 import { http } from './http-checker.js';
+import type { Inherited, KindMapping } from './checker-types.js';
+
+export type { Inherited } from './checker-types.js';
 import type { KaNode } from './tree.js';
 import { splitQuoted } from './tree.js';
-
-/** Timing and host settings a checker inherits from its real and virtual server (undefined = not set there). */
-export interface Inherited {
-  alpha?: boolean;
-  retry?: number;
-  connectTimeout?: number;
-  /** Where that connect_timeout was written (for a finding when it exceeds the delay_loop). */
-  connectTimeoutNode?: KaNode;
-  delayLoop?: number;
-  warmup?: number;
-  delayBeforeRetry?: number;
-  virtualhost?: string;
-  /** The virtual server's delay_loop (MISC_CHECK's default timeout), keepalived default 60 s. */
-  vsDelayLoop: number;
-}
 
 /** Checker keywords lvsd maps to a check type. */
 export const CHECKERS = [
@@ -147,13 +135,6 @@ function timing(ctx: Ctx, node: KaNode, kind: string, check: Raw, own: Own, inh:
     ctx.warn(node, 'retry', `lvsd retries at most 10 times within a round, not ${retry}`, 'use retry 10 or less');
   check.retries = Math.min(retry, 10);
   if (retry > 0) check.retry_delay = dur(dbr);
-}
-
-/** What a checker kind adds: its keyword handlers, and a last step after the block. */
-export interface KindMapping {
-  handlers: Record<string, (n: KaNode) => void>;
-  /** Called after the block: false when keepalived would drop the checker. */
-  finish(node: KaNode): boolean;
 }
 
 function kindHandlers(ctx: Ctx, kind: string, check: Raw, inh: Inherited, own: Own): KindMapping {

@@ -4,7 +4,7 @@
  * the real server's and the virtual server's virtualhost. SSL_GET verifies no certificate in
  * keepalived, so the https check gets tls_verify = false; enable_sni sends the virtual host.
  */
-import type { Inherited, KindMapping } from './checker.js';
+import type { Inherited, KindMapping } from './checker-types.js';
 import { type Ctx, walk, type Raw } from './context.js';
 import type { KaNode } from './tree.js';
 

@@ -559,18 +559,6 @@ export const KEYWORDS: Record<string, Record<string, Keyword>> = {
   },
 };
 
-/** Blocks whose lines are values (addresses, names), not keywords. */
-export const VALUE_BLOCKS = new Set([
-  'virtual_server_group',
-  'virtual_ipaddress',
-  'virtual_ipaddress_excluded',
-  'unicast_peer',
-  'track_interface',
-  'track_script',
-  'notification_email',
-  'group',
-]);
-
 /** Every (block, keyword) pair the importer knows. */
 export function allKeywords(): Array<{ block: string; keyword: string; entry: Keyword }> {
   return Object.entries(KEYWORDS).flatMap(([block, kws]) =>

@@ -5,7 +5,8 @@
  * same service), the key or table at fault is left out with a finding naming its keepalived
  * file:line and lvsd's message, and the file is checked again, so the output always passes --check.
  */
-import { parseConfig, type ConfigProblem } from '../config/load.js';
+import { parseConfig } from '../config/load.js';
+import type { ConfigProblem } from '../config/types.js';
 import type { Ctx, Raw } from './context.js';
 import type { LvsdConfig } from './map.js';
 import { writeToml } from './toml.js';

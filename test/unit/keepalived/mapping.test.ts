@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
-import type { Config } from '../../../src/config/schema.js';
+import type { Config } from '../../../src/config/types.js';
 import { checkSchema, mergeCheck } from '../../../src/health/schema.js';
 import { keepalivedNameOk } from '../../../src/keepalived/checker.js';
 import { compactChecks } from '../../../src/keepalived/compact.js';
