@@ -3,6 +3,7 @@
  *
  *  rtmsg (12): family u8 | dst_len u8 | src_len u8 | tos u8 | table u8 | protocol u8 | scope u8 | type u8
  *              | flags u32                                                       then RTA_* attributes
+ *  RTA_MULTIPATH: rtnexthop (8) len u16 | flags u8 | hops u8 | ifindex i32, then its RTA_*, repeated
  *
  * A table above 255 does not fit rtm_table: it is sent as rtm_table = RT_TABLE_UNSPEC plus RTA_TABLE,
  * and the kernel reports every table in RTA_TABLE.
@@ -22,6 +23,7 @@ export const RTA_DST = 1;
 export const RTA_OIF = 4;
 export const RTA_GATEWAY = 5;
 export const RTA_PRIORITY = 6;
+export const RTA_MULTIPATH = 9;
 export const RTA_TABLE = 15;
 
 export const RT_TABLE_UNSPEC = 0;
@@ -77,6 +79,8 @@ export interface RouteInfo {
   type: string;
   oif?: number;
   gateway?: string;
+  /** Next hops of a multipath (ECMP) route, from RTA_MULTIPATH, in the kernel's order. */
+  gateways?: string[];
   priority?: number;
 }
 
@@ -174,5 +178,19 @@ export function decodeRoute(m: NlMsg): RouteInfo {
   if (oif) out.oif = readU32(oif);
   if (gw && gw.length === width) out.gateway = ipText(gw);
   if (prio) out.priority = readU32(prio);
+  const multi = attrs.get(RTA_MULTIPATH);
+  if (multi) out.gateways = nextHops(multi, width);
+  return out;
+}
+
+function nextHops(b: Buffer, width: number): string[] {
+  const out: string[] = [];
+  for (let off = 0; off + 8 <= b.length;) {
+    const len = b.readUInt16LE(off);
+    if (len < 8 || off + len > b.length) throw new NetlinkDecodeError(`rtnexthop of ${len} bytes at ${off}`);
+    const gw = parseAttrs(b.subarray(off + 8, off + len)).get(RTA_GATEWAY);
+    if (gw && gw.length === width) out.push(ipText(gw));
+    off += (len + 3) & ~3;
+  }
   return out;
 }

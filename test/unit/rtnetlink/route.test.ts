@@ -23,7 +23,7 @@ import {
 } from '../../../src/rtnetlink/route.js';
 import { ack, errorReply, scriptedTransport } from '../../support/scripted-netlink.js';
 import { rejection } from '../../support/rejection.js';
-import { DUMP_ALL, SENT } from './captured-routes.js';
+import { DUMP_ALL, MULTIPATH, SENT } from './captured-routes.js';
 
 const bytes = (h: string): Buffer => Buffer.from(h.replace(/\s/g, ''), 'hex');
 /** The whole message lvsd would send, stamped with the captured seq so it compares to `ip`'s bytes. */
@@ -126,6 +126,18 @@ describe('decoding a captured route dump', () => {
       'local ::1/128',
     ]);
   });
+  it('reads the next hops of a multipath (ECMP) route', () => {
+    expect(decodeRoute(decodeMsgs(bytes(MULTIPATH))[0])).toEqual({
+      family: 'inet',
+      dst: '192.0.2.50',
+      dstLen: 32,
+      table: 254,
+      protocol: 12,
+      scope: 0,
+      type: 'unicast',
+      gateways: ['10.0.0.2', '10.0.0.3'],
+    });
+  });
   it('malformed messages are decode errors', () => {
     const m = (hex: string): NlMsg => ({ type: RTM_NEWROUTE, flags: 0, seq: 1, pid: 0, payload: bytes(hex) });
     expect(() => decodeRoute(m('0220'))).toThrow(NetlinkDecodeError);
@@ -133,6 +145,9 @@ describe('decoding a captured route dump', () => {
     expect(() => decodeRoute(m('02210000 64c9fd01 00000000'))).toThrow(/prefix length 33/);
     expect(() => decodeRoute(m('02200000 64c9fd01 00000000 06000100 c000'))).toThrow(/RTA_DST of 2 bytes/);
     expect(() => decodeRoute(m('02200000 64c9fd01 00000000 06000f00 6400'))).toThrow(NetlinkDecodeError);
+    expect(() => decodeRoute(m('02200000 64c9fd01 00000000 0c000900 20000000 03000000'))).toThrow(
+      /rtnexthop of 32 bytes/,
+    );
   });
 });
 
