@@ -32,6 +32,8 @@ export interface DirectorSpeaker {
   neighbors: BgpNeighbor[];
   /** BFD with every neighbor; omit for none. */
   bfd?: BfdTimers;
+  /** BGP hold time in seconds (default 9; 3 is the least BGP allows). */
+  holdTime?: number;
 }
 
 /** What the upstream router's speaker needs to know. */
@@ -40,6 +42,8 @@ export interface RouterSpeaker {
   as: number;
   neighbors: BgpNeighbor[];
   bfd?: BfdTimers;
+  /** BGP hold time in seconds (default 9). */
+  holdTime?: number;
   /** Install equal BGP paths from several directors as one multipath kernel route (default true). */
   mergePaths?: boolean;
 }
@@ -48,7 +52,8 @@ export interface RouterSpeaker {
 export const FAST_BFD: BfdTimers = { intervalMs: 100, multiplier: 3 };
 
 // Quick reconnects for tests and labs (BIRD's defaults wait 60-300 s after an error).
-const BIRD_TIMERS = 'connect delay time 1; connect retry time 2; error wait time 1, 5; hold time 9;';
+const birdTimers = (hold = 9): string =>
+  `connect delay time 1; connect retry time 2; error wait time 1, 5; hold time ${hold}; keepalive time ${Math.max(1, Math.floor(hold / 3))};`;
 
 function birdBfd(b: BfdTimers | undefined): string {
   if (!b) return '';
@@ -59,7 +64,7 @@ function birdBfd(b: BfdTimers | undefined): string {
 export function birdDirectorConf(s: DirectorSpeaker): string {
   const bgp = s.neighbors.map(
     (n, i) =>
-      `protocol bgp up${i + 1} { local as ${s.as}; neighbor ${n.address} as ${n.as}; ${s.bfd ? 'bfd on; ' : ''}${BIRD_TIMERS}\n` +
+      `protocol bgp up${i + 1} { local as ${s.as}; neighbor ${n.address} as ${n.as}; ${s.bfd ? 'bfd on; ' : ''}${birdTimers(s.holdTime)}\n` +
       `  ipv4 { table lvsd_vips; import none; export filter { bgp_origin = ORIGIN_INCOMPLETE; accept; }; }; }\n`,
   );
   return (
@@ -74,7 +79,7 @@ export function birdDirectorConf(s: DirectorSpeaker): string {
 export function birdRouterConf(r: RouterSpeaker): string {
   const bgp = r.neighbors.map(
     (n, i) =>
-      `protocol bgp dir${i + 1} { local as ${r.as}; neighbor ${n.address} as ${n.as}; ${r.bfd ? 'bfd on; ' : ''}${BIRD_TIMERS}\n` +
+      `protocol bgp dir${i + 1} { local as ${r.as}; neighbor ${n.address} as ${n.as}; ${r.bfd ? 'bfd on; ' : ''}${birdTimers(r.holdTime)}\n` +
       `  ipv4 { import all; export none; }; }\n`,
   );
   const merge = r.mergePaths === false ? '' : ' merge paths on;';

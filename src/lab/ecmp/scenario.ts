@@ -45,14 +45,12 @@ export interface EcmpResult {
   mode: DirectorMode;
   scheduler: string;
   flows: number;
-  /** New connections per director right after the flows opened (IPVS stats), and their shares. */
+  /** Connections per director right after the flows opened (IPVS connection tables), and their shares. */
   spread: Record<string, number>;
   shares: Record<string, number>;
   phases: PhaseResult[];
   error?: string;
 }
-
-const STATS_RE = /^TCP\s+\S+\s+(\d+)/m;
 
 class Scenario {
   private flowsProc?: ChildProcess;
@@ -117,13 +115,12 @@ class Scenario {
     this.say(`   ${r.established} flows up: ${JSON.stringify(r.byBackend)}`);
   }
 
-  /** New connections per director so far (IPVS stats; the kernel folds its per-CPU counters every 2 s). */
+  /** Connections per director: entries in its IPVS connection table for the VIP (exact; the stats counters lag by up to 2 s). */
   async spread(): Promise<Record<string, number>> {
-    await sleep(2500);
     const out: Record<string, number> = {};
     for (const d of DIRECTORS) {
-      const r = await runIn(d.ns, 'ipvsadm', ['-Ln', '--stats', '-t', `${ECMP_VIP}:80`]);
-      out[d.name] = Number(STATS_RE.exec(r.out)?.[1] ?? 0);
+      const r = await runIn(d.ns, 'ipvsadm', ['-Lnc'], 30_000);
+      out[d.name] = r.out.split('\n').filter((l) => l.includes(` ${ECMP_VIP}:80 `)).length;
     }
     return out;
   }
@@ -202,7 +199,7 @@ export async function runScenario(opts: {
     result.spread = await s.spread();
     const total = Object.values(result.spread).reduce((a, b) => a + b, 0);
     for (const [k, v] of Object.entries(result.spread)) result.shares[k] = total ? v / total : 0;
-    s.say(`spread: ${JSON.stringify(result.spread)} new connections per director`);
+    s.say(`spread: ${JSON.stringify(result.spread)} connections per director (IPVS connection tables)`);
     const d2 = DIRECTORS[1];
     const p = opts.periodMs;
     result.phases.push(await s.phase('d2 SIGTERM', 2, () => directors.stop(d2), p));
