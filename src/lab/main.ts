@@ -14,9 +14,12 @@ import { killGuests, relayScript, relayShell, tailFile } from './hostio.js';
 import type { Summary } from './summary.js';
 import { topologySetup } from './topology.js';
 import { runUml, type UmlResult } from './uml.js';
+import { runEcmpLab } from './ecmp/lab.js';
 
-const USAGE = `usage: lab/run [--short] [--keep]
+const USAGE = `usage: lab/run [--short] [--keep] [--ecmp]
   --short   a quicker story (for CI); same steps and checks
+  --ecmp    the ECMP story instead: 3 directors behind a BGP router, 300 long-lived flows, director 2
+            leaving and returning (gracefully, then by a crash); with --short, no wrr contrast
   --keep    after the story, stay in the lab: a shell prompt in the client namespace
             (try: lvsctl status, ip netns exec lb2 ipvsadm -Ln, curl http://10.99.0.50/; "exit" ends it)`;
 
@@ -25,14 +28,16 @@ export interface LabArgs {
   short: boolean;
   keep: boolean;
   help: boolean;
+  ecmp: boolean;
 }
 
 /** Parses lab/run's arguments; throws an Error naming an unknown argument. */
 export function parseLabArgs(argv: string[]): LabArgs {
-  const a: LabArgs = { short: false, keep: false, help: false };
+  const a: LabArgs = { short: false, keep: false, help: false, ecmp: false };
   for (const arg of argv) {
     if (arg === '--short') a.short = true;
     else if (arg === '--keep') a.keep = true;
+    else if (arg === '--ecmp') a.ecmp = true;
     else if (arg === '--help' || arg === '-h') a.help = true;
     else throw new Error(`unknown argument "${arg}"`);
   }
@@ -106,6 +111,7 @@ export async function runLab(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
+  if (args.ecmp) return runEcmpLab(args.short);
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-lab-'));
   let interrupted = false;
   const onSignal = (): void => {

@@ -128,13 +128,22 @@ class Scenario {
   /** Runs `change`, waits for the router to show `paths`, then until every flow has answered again. */
   async phase(name: string, paths: number, change: () => Promise<void>, periodMs: number): Promise<PhaseResult> {
     const start = await this.report();
+    this.say(`${name}: ${start.alive} flows alive before`);
     this.send('mark');
     await change();
     await this.waitPaths(paths, 30_000);
+    this.say(`   the router has ${paths} paths to ${ECMP_VIP}`);
     await sleep(periodMs);
+    let lastLine = 0;
     await waitFor(
       async () => {
         const r = await this.report();
+        if (Date.now() - lastLine >= 1000) {
+          lastLine = Date.now();
+          this.say(
+            `   live: ${r.alive} alive, ${r.answeredSinceMark} answered since the change, ${r.brokenSinceMark} broken`,
+          );
+        }
         return r.answeredSinceMark === r.alive && r.maxWaitMs < 2 * periodMs + 1000 ? true : undefined;
       },
       30_000,
