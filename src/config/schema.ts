@@ -210,6 +210,11 @@ export const virtualServerSchema = table({
     description: 'One-packet scheduling (UDP only): each datagram is scheduled on its own.',
     example: 'false',
   }),
+  ecmp: doc(bool().default(false), {
+    description:
+      'ECMP mode (one of N active directors behind a router, docs/ecmp.md): requires scheduler "mh" with "mh-port", forwarding dr or tun, on_failure "weight0" and no slow_start, and adds the real servers in one order on every director.',
+    example: 'true',
+  }),
   quorum: doc(int(0, 4294967295).default(1), {
     description:
       'Minimum sum of live weights; below it the sorry server (if any) replaces the real servers and track_virtual_server lowers VRRP priority. 0 disables.',
@@ -250,9 +255,77 @@ export const virtualServerSchema = table({
   }),
 });
 
-/** The whole file before cross-field rules: [global], [[virtual_server]], [[vrrp_instance]]. */
+/** Route protocol numbers other programs use (/etc/iproute2/rt_protos): lvsd must not take one. */
+export const TAKEN_ROUTE_PROTOCOLS: Readonly<Record<number, string>> = {
+  1: 'redirect',
+  2: 'kernel',
+  3: 'boot',
+  4: 'static',
+  8: 'gated',
+  9: 'ra',
+  10: 'mrt',
+  11: 'zebra',
+  12: 'bird',
+  13: 'dnrouted',
+  14: 'xorp',
+  15: 'ntk',
+  16: 'dhcp',
+  17: 'mrouted',
+  18: 'keepalived',
+  42: 'babel',
+  99: 'openr',
+  186: 'bgp',
+  187: 'isis',
+  188: 'ospf',
+  189: 'rip',
+  192: 'eigrp',
+};
+
+/** `[announce]`: VIP host routes in a kernel table while healthy, for a BGP speaker to export (docs/ecmp.md). */
+export const announceSchema = table({
+  table: doc(
+    int(1, 4294967295).refine((t) => t < 253 || t > 255, {
+      error: "tables 253-255 are the kernel's (default, main, local); pick another",
+    }),
+    {
+      description:
+        'Kernel routing table lvsd puts the host routes of announced VIPs in (FRR imports 1-252 only). Nothing routes through it: the speaker exports it.',
+      example: '100',
+    },
+  ),
+  protocol: doc(
+    int(1, 255)
+      .default(201)
+      .refine((n) => TAKEN_ROUTE_PROTOCOLS[n] === undefined, {
+        error: (iss) =>
+          `that number is the route protocol of ${TAKEN_ROUTE_PROTOCOLS[Number(iss.input)]}; pick another`,
+      }),
+    {
+      description: "Route protocol number marking lvsd's routes; routes of any other number are never touched.",
+      example: '201',
+    },
+  ),
+  vips: doc(z.array(ipAddress()).min(1, { error: 'name at least one VIP' }), {
+    description: 'The VIPs to announce; each must be the address of at least one virtual server, whose health decides.',
+    example: '["192.0.2.10"]',
+  }),
+  policy: doc(oneOf(['any', 'all']).default('all'), {
+    description: 'A VIP is announced while any / all of its virtual servers are at quorum.',
+    example: '"all"',
+  }),
+  hold_down: doc(durationSchema.default(5000), {
+    type: 'duration',
+    default: '"5s"',
+    description:
+      'How long the policy must hold without a break before a withdrawn VIP is announced again. Withdrawal is immediate.',
+    example: '"5s"',
+  }),
+});
+
+/** The whole file before cross-field rules: [global], [announce], [[virtual_server]], [[vrrp_instance]]. */
 export const fileSchema = table({
   global: globalSchema.default(() => globalSchema.parse({})),
+  announce: announceSchema.optional(),
   virtual_server: z.array(virtualServerSchema).default([]),
   vrrp_instance: z.array(vrrpInstanceSchema).default([]),
 });

@@ -21,6 +21,17 @@ export interface GlobalConfig {
   state_file: string;
 }
 
+/** `[announce]` after defaults: VIP host routes in `table` with route protocol `protocol` (docs/ecmp.md). */
+export interface AnnounceConfig {
+  table: number;
+  protocol: number;
+  /** Canonical addresses. */
+  vips: string[];
+  policy: 'any' | 'all';
+  /** ms */
+  hold_down: number;
+}
+
 /** One real server with its effective settings. */
 export interface RealServerConfig {
   /** Canonical address. */
@@ -62,6 +73,8 @@ export interface VirtualServerConfig {
   persistence_netmask: number;
   persistence_engine?: string;
   one_packet: boolean;
+  /** ECMP mode: real_server is in ecmpDestOrder (src/announce/ecmp.ts). */
+  ecmp: boolean;
   quorum: number;
   quorum_hysteresis: number;
   sorry_server?: { address: string; port: number; family: Family };
@@ -75,6 +88,8 @@ export interface VirtualServerConfig {
 /** The whole normalized config. */
 export interface Config {
   global: GlobalConfig;
+  /** Absent: no announcement. */
+  announce?: AnnounceConfig;
   virtual_server: VirtualServerConfig[];
   vrrp_instance: VrrpInstanceConfig[];
 }
