@@ -15,6 +15,8 @@ export function formatStatus(s: StatusReport, now = Date.now()): string {
   ];
   if (d.lastReload) out.push(reloadLine(d.lastReload, now));
   if (d.lastReconcile) out.push(reconcileLine(d.lastReconcile, now));
+  for (const w of d.warnings ?? []) out.push(`WARNING ${w}`);
+  if (s.announce) out.push('', ...announceLines(s.announce, now));
   for (const vs of s.virtualServers) out.push('', ...vsLines(vs, now));
   for (const v of s.vrrp) out.push('', vrrpLine(v, now));
   return out.join('\n') + '\n';
@@ -31,8 +33,23 @@ function reconcileLine(p: NonNullable<StatusReport['daemon']['lastReconcile']>, 
   return `last reconcile ${age(now - p.at)} ago: ${p.ops} ops in ${p.durationMs.toFixed(1)} ms${err}`;
 }
 
+function announceLines(a: NonNullable<StatusReport['announce']>, now: number): string[] {
+  const head = `announce: table ${a.table} proto ${a.protocol} policy ${a.policy}${a.maintenance ? '  DIRECTOR IN MAINTENANCE' : ''}`;
+  const lines = [head];
+  for (const v of a.vips)
+    lines.push(
+      `  ${pad(v.vip, 22)} ${pad(v.announced ? 'announced' : 'WITHDRAWN', 10)} for ${age(now - v.since)}: ${v.reason}`,
+    );
+  for (const f of a.failed) lines.push(`  route ${f.route} not applied: ${f.error}`);
+  if (a.lastError) lines.push(`  ERROR reading the table: ${a.lastError}`);
+  return lines;
+}
+
 function vsLines(vs: VirtualServerStatus, now: number): string[] {
-  const head = `${vs.name}  ${vs.service}  ${vs.scheduler}${vs.inKernel ? '' : '  (NOT IN KERNEL)'}${vs.belowQuorum ? '  BELOW QUORUM' : ''}`;
+  const fp = vs.ecmp
+    ? `  ecmp ${vs.ecmp.fingerprint ?? '-'}${vs.ecmp.desired && vs.ecmp.desired !== vs.ecmp.fingerprint ? ` (desired ${vs.ecmp.desired})` : ''}`
+    : '';
+  const head = `${vs.name}  ${vs.service}  ${vs.scheduler}${fp}${vs.inKernel ? '' : '  (NOT IN KERNEL)'}${vs.belowQuorum ? '  BELOW QUORUM' : ''}`;
   const traffic = vs.stats
     ? `  conns ${vs.stats.conns}  in ${vs.stats.inpkts}p/${vs.stats.inbytes}B  out ${vs.stats.outpkts}p/${vs.stats.outbytes}B`
     : '';

@@ -22,6 +22,9 @@ import { restoreDrains, saveDrains } from '../plan/saved-drains.js';
 import type { Clock } from '../util/clock.js';
 import type { VrrpInstanceConfig } from '../vrrp/schema.js';
 import type { VrrpService } from '../vrrp/service.js';
+import type { Announcements } from '../announce/announcements.js';
+import { destFingerprint, ecmpSysctlIssues } from '../announce/ecmp.js';
+import { serviceKey } from '../ipvs/types.js';
 import { resolveServer, splitId } from './names.js';
 import type { Overrides } from './overrides.js';
 import { buildStatus } from './status.js';
@@ -54,6 +57,10 @@ export interface DaemonDeps {
   wallClock?: () => number;
   log: Logger;
   metrics?: Pick<DaemonMetrics, 'setGeneration' | 'reloaded' | 'reconciled'>;
+  /** VIP route announcements ([announce]); absent: none, whatever the config says. */
+  announcements?: Announcements;
+  /** Reads a sysctl ("net.ipv4.vs.sloppy_tcp"); undefined when unreadable. For ecmp warnings. */
+  sysctl?: (name: string) => string | undefined;
 }
 
 /** Outcome of a reload attempt. */
@@ -86,6 +93,8 @@ export class Daemon {
   private readonly quorumDown = new Map<string, boolean>();
   private unsubscribe?: () => void;
   private wrote = false;
+  /** Problems with kernel settings the config needs (ecmp sysctls), shown by status. */
+  warnings: string[] = [];
 
   constructor(private readonly d: DaemonDeps) {
     this.config = d.config;
@@ -109,6 +118,7 @@ export class Daemon {
     this.unsubscribe = this.d.health.onTransition((ev) => this.onHealth(ev));
     this.d.health.setTargets(targets);
     this.d.metrics?.setGeneration(this.generation);
+    this.checkKernelSettings(this.config);
     if (this.config.vrrp_instance.length && this.d.vrrp) await this.startVrrp(this.config);
     this.armResync();
     // The first pass plans and diffs the whole table synchronously (~100 ms for 10,000 destinations):
@@ -175,6 +185,49 @@ export class Daemon {
     this.feedVrrp(p.belowQuorum);
     if (this.reconciler) await this.reconcile(this.reconciler, p.table, now);
     this.armWake(p.nextWakeAt);
+    await this.announce(p.belowQuorum, now);
+  }
+
+  /** Announcements follow the pass's quorum verdicts, after the table is programmed. */
+  private async announce(belowQuorum: ReadonlySet<string>, now: number, shuttingDown = false): Promise<void> {
+    const a = this.d.announcements;
+    if (!a) return;
+    const resyncMs = this.config.global.resync_interval;
+    this.armWake(
+      await a.update(this.config.announce, this.config.virtual_server, belowQuorum, now, { shuttingDown, resyncMs }),
+    );
+    if (a.needsRetry()) this.armWake(now + 1000);
+  }
+
+  /** Warns (log and status) about kernel settings the config's ecmp virtual servers need. */
+  private checkKernelSettings(c: Config): void {
+    const ecmp = c.virtual_server.filter((v) => v.ecmp);
+    this.warnings =
+      ecmp.length && this.d.sysctl
+        ? ecmpSysctlIssues(
+            ecmp.map((v) => v.protocol),
+            this.d.sysctl,
+          )
+        : [];
+    for (const w of this.warnings) this.d.log.warn({ problem: w }, 'kernel setting for ecmp virtual servers');
+  }
+
+  /** The ecmp virtual servers' fingerprints of the last table read (for /metrics). */
+  ecmpFingerprints(): Array<{ vs: string; fingerprint: string }> {
+    const actual = this.reconciler?.lastActual();
+    if (!actual) return [];
+    const byKey = new Map(actual.services.map((s) => [serviceKey(s.id), s]));
+    return this.config.virtual_server.flatMap((v) => {
+      const k = v.ecmp ? byKey.get(v.key) : undefined;
+      return k ? [{ vs: v.name, fingerprint: destFingerprint(k.destinations) }] : [];
+    });
+  }
+
+  /** lvsctl maintenance on|off: withdraws (or, after the hold-down, announces again) every VIP. */
+  async maintenance(on: boolean): Promise<{ changed: boolean }> {
+    const changed = this.d.announcements?.setMaintenance(on) ?? false;
+    await this.requestPass();
+    return { changed };
   }
 
   /**
@@ -284,6 +337,7 @@ export class Daemon {
     this.lastReload = { at: Date.now(), ok: true, summary };
     this.d.log.info({ generation: this.generation, summary }, `reloaded: ${summary}`);
     this.d.health.setTargets(healthTargets(next));
+    this.checkKernelSettings(next);
     this.armResync();
     await this.reloadVrrp(next);
     await this.requestPass();
@@ -335,6 +389,7 @@ export class Daemon {
     let actual = this.reconciler?.lastActual();
     if (this.d.dataplane) actual = await this.d.dataplane.read().catch(() => actual);
     return buildStatus(this, {
+      announce: this.d.announcements?.status(),
       health: this.d.health,
       overrides: this.d.overrides,
       actual,
@@ -355,6 +410,10 @@ export class Daemon {
    */
   async stop(): Promise<void> {
     this.stopped = true;
+    // Withdraw first: the router moves the flows away while this director still serves them.
+    await this.announce(this.plan?.belowQuorum ?? new Set(), this.d.clock.now(), true).catch((e: Error) =>
+      this.d.log.error({ err: e.message }, 'withdrawing announcements failed'),
+    );
     this.unsubscribe?.();
     this.cancelResync?.();
     this.cancelWake?.cancel();

@@ -20,7 +20,15 @@ import type { DaemonMetrics, DestSnapshot } from '../metrics/daemon-metrics.js';
 import { systemClock } from '../util/clock.js';
 import type { DaemonArgs } from './args.js';
 import { awaitingIpvs, isIpvsUnavailable } from './awaiting-ipvs.js';
-import { daemonHealthEngine, daemonMetrics, openDataplane, TUNING, vrrpService } from './compose.js';
+import {
+  announcements,
+  daemonHealthEngine,
+  daemonMetrics,
+  openDataplane,
+  readSysctl,
+  TUNING,
+  vrrpService,
+} from './compose.js';
 import { handleRequest } from './control.js';
 import { Daemon } from './daemon.js';
 import { Overrides } from './overrides.js';
@@ -66,7 +74,10 @@ async function serve(args: DaemonArgs, config: Config, dataplane: Dataplane | un
   // Without metrics_listen nothing can ever read the metrics (the listener is not added by a reload),
   // so prom-client is not even loaded (~30-40 ms of module loading before the first probe).
   const metrics = g.metrics_listen
-    ? await daemonMetrics(() => (daemon ? snapshot(daemon) : Promise.resolve([])))
+    ? await daemonMetrics(
+        () => (daemon ? snapshot(daemon) : Promise.resolve([])),
+        () => daemon?.ecmpFingerprints() ?? [],
+      )
     : undefined;
   const overrides = new Overrides(g.state_file || undefined);
   const bad = overrides.load();
@@ -84,6 +95,8 @@ async function serve(args: DaemonArgs, config: Config, dataplane: Dataplane | un
     clock: systemClock,
     log,
     metrics,
+    announcements: announcements(log, metrics, (ms) => ms + Date.now() - systemClock.now()),
+    sysctl: readSysctl,
   });
   const stopSignals = waitForStop(log, daemon);
   const listeners = await startListeners(daemon, g.control_socket, g.metrics_listen, metrics, log);

@@ -104,8 +104,11 @@ export class LvsdProcess {
   stderr = '';
   readonly exited: Promise<number | null>;
 
-  constructor(scratch: Scratch, args: string[]) {
-    this.proc = scratch.own(spawn(process.execPath, [LVSD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  /** Starts lvsd with `args`; inside network namespace `netns` when given (`ip netns exec` keeps the pid). */
+  constructor(scratch: Scratch, args: string[], opts: { netns?: string } = {}) {
+    const argv = [process.execPath, LVSD, ...args];
+    if (opts.netns) argv.unshift('ip', 'netns', 'exec', opts.netns);
+    this.proc = scratch.own(spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] }));
     let buf = '';
     this.proc.stdout!.setEncoding('utf8').on('data', (c: string) => {
       buf += c;
