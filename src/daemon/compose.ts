@@ -102,7 +102,7 @@ export async function vrrpService(
 /** The daemon's metrics (prom-client is imported here, only when metrics_listen is set). */
 export async function daemonMetrics(
   snap: () => Promise<DestSnapshot[]>,
-  fingerprints?: () => Array<{ vs: string; fingerprint: string }>,
+  fingerprints?: () => Promise<Array<{ vs: string; fingerprint: string }>>,
 ): Promise<DaemonMetrics> {
   const { DaemonMetrics } = await import('../metrics/daemon-metrics.js');
   return new DaemonMetrics(snap, fingerprints);

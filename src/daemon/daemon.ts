@@ -212,13 +212,15 @@ export class Daemon {
     for (const w of this.warnings) this.d.log.warn({ problem: w }, 'kernel setting for ecmp virtual servers');
   }
 
-  /** The ecmp virtual servers' fingerprints of the last table read (for /metrics). */
-  ecmpFingerprints(): Array<{ vs: string; fingerprint: string }> {
-    const actual = this.reconciler?.lastActual();
-    if (!actual) return [];
-    const byKey = new Map(actual.services.map((s) => [serviceKey(s.id), s]));
-    return this.config.virtual_server.flatMap((v) => {
-      const k = v.ecmp ? byKey.get(v.key) : undefined;
+  /** The ecmp virtual servers' fingerprints, from a table read now (for /metrics; none without ecmp services). */
+  async ecmpFingerprints(): Promise<Array<{ vs: string; fingerprint: string }>> {
+    const ecmp = this.config.virtual_server.filter((v) => v.ecmp);
+    if (!ecmp.length || !this.d.dataplane) return [];
+    const last = this.reconciler?.lastActual();
+    const actual = await this.d.dataplane.read().catch(() => last);
+    const byKey = new Map((actual?.services ?? []).map((s) => [serviceKey(s.id), s]));
+    return ecmp.flatMap((v) => {
+      const k = byKey.get(v.key);
       return k ? [{ vs: v.name, fingerprint: destFingerprint(k.destinations) }] : [];
     });
   }

@@ -76,7 +76,7 @@ async function serve(args: DaemonArgs, config: Config, dataplane: Dataplane | un
   const metrics = g.metrics_listen
     ? await daemonMetrics(
         () => (daemon ? snapshot(daemon) : Promise.resolve([])),
-        () => daemon?.ecmpFingerprints() ?? [],
+        () => daemon?.ecmpFingerprints() ?? Promise.resolve([]),
       )
     : undefined;
   const overrides = new Overrides(g.state_file || undefined);

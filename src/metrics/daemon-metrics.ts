@@ -42,7 +42,7 @@ export class DaemonMetrics {
   /** `fingerprints` gives the ecmp virtual servers' fingerprints at scrape time. */
   constructor(
     snapshot: () => Promise<DestSnapshot[]>,
-    fingerprints: () => Array<{ vs: string; fingerprint: string }> = () => [],
+    fingerprints: () => Promise<Array<{ vs: string; fingerprint: string }>> = async () => [],
   ) {
     this.snapshot = snapshot;
     const r = this.registry;
@@ -63,9 +63,10 @@ export class DaemonMetrics {
       help: "ecmp virtual servers: fingerprint of the kernel's ordered destinations and weights (equal on every director = same mh table)",
       labelNames: ['vs'],
       registers: [r],
-      collect() {
+      async collect() {
+        const list = await fingerprints();
         this.reset();
-        for (const f of fingerprints()) this.set({ vs: f.vs }, Number.parseInt(f.fingerprint, 16));
+        for (const f of list) this.set({ vs: f.vs }, Number.parseInt(f.fingerprint, 16));
       },
     });
     this.reconciles = new Counter({ name: 'lvsd_reconcile_total', help: 'Reconcile passes run', registers: [r] });

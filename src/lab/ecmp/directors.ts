@@ -13,9 +13,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { birdArgv, birdDirectorConf, FAST_BFD } from '../speakers.js';
+import { birdArgv, birdDirectorConf } from '../speakers.js';
 import { exited, killGroup, run, runIn, startIn } from '../guest.js';
-import { ANNOUNCE_PROTOCOL, ANNOUNCE_TABLE, DIRECTORS, ECMP_BACKENDS, ECMP_RUN, ECMP_VIP, ROUTER } from './topology.js';
+import {
+  ANNOUNCE_PROTOCOL,
+  ANNOUNCE_TABLE,
+  DIRECTORS,
+  ECMP_BACKENDS,
+  ECMP_RUN,
+  ECMP_VIP,
+  ROUTER,
+  GUEST_BFD,
+} from './topology.js';
 
 /** One director of the lab. */
 export type Director = (typeof DIRECTORS)[number];
@@ -53,7 +62,7 @@ export class Directors {
         as: d.as,
         table: ANNOUNCE_TABLE,
         neighbors: [{ address: ROUTER.fabric, as: ROUTER.as }],
-        bfd: FAST_BFD,
+        bfd: GUEST_BFD,
       }),
     );
     const procs = [startIn(d.ns, birdArgv(dir), join(dir, 'bird.log'))];

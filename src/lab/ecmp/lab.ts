@@ -11,12 +11,13 @@ import type { EcmpResult } from './scenario.js';
 import type { DirectorMode } from './directors.js';
 
 /** How the lab's directors run (lvsd announces; `static` is the same dataplane without lvsd). */
-export const LAB_MODE: DirectorMode = 'static';
+export const LAB_MODE: DirectorMode = 'lvsd';
 
 const TOPOLOGY = `
   client 10.1.0.2 ── router 10.1.0.1 / 10.2.0.1 (BIRD, kernel ECMP over the directors)
                         │ one L2 segment 10.2.0.0/24
-     d1 .11   d2 .12   d3 .13   directors: BIRD + IPVS (mh + mh-port, direct routing, sloppy_tcp)
+     d1 .11   d2 .12   d3 .13   directors: lvsd (IPVS mh + mh-port, direct routing; announces the VIP
+                               into table 100 while healthy) + BIRD exporting it; sloppy_tcp=1
      b1 .21   b2 .22   b3 .23   b4 .24   backends: echo servers holding the VIP 10.9.0.10 on lo
 `;
 

@@ -20,8 +20,9 @@ import { Progress, run, runIn, sleep, startIn, waitFor } from '../guest.js';
 import { onLines } from '../lab.js';
 import type { FlowReport } from './flows.js';
 import { Directors, type DirectorMode } from './directors.js';
-import { birdArgv, birdRouterConf, FAST_BFD } from '../speakers.js';
-import { DIRECTORS, ECMP_BACKENDS, ECMP_CLIENT, ECMP_RUN, ECMP_VIP, ROUTER } from './topology.js';
+import { writeEcmpLvsdConfig } from './lvsd-config.js';
+import { birdArgv, birdRouterConf } from '../speakers.js';
+import { DIRECTORS, ECMP_BACKENDS, ECMP_CLIENT, ECMP_RUN, ECMP_VIP, ROUTER, GUEST_BFD } from './topology.js';
 
 /** One director leaving or returning, and what the flows did. */
 export interface PhaseResult {
@@ -48,6 +49,8 @@ export interface EcmpResult {
   /** Connections per director right after the flows opened (IPVS connection tables), and their shares. */
   spread: Record<string, number>;
   shares: Record<string, number>;
+  /** Times the router had fewer than 3 paths while the flows opened (a BGP/BFD flap moves flows and spoils the spread). */
+  pathDrops: number;
   phases: PhaseResult[];
   error?: string;
 }
@@ -73,7 +76,7 @@ class Scenario {
     const neighbors = DIRECTORS.map((d) => ({ address: d.addr, as: d.as }));
     writeFileSync(
       join(dir, 'bird.conf'),
-      birdRouterConf({ routerId: ROUTER.fabric, as: ROUTER.as, neighbors, bfd: FAST_BFD }),
+      birdRouterConf({ routerId: ROUTER.fabric, as: ROUTER.as, neighbors, bfd: GUEST_BFD }),
     );
     startIn(ROUTER.ns, birdArgv(dir), join(dir, 'bird.log'));
   }
@@ -186,9 +189,10 @@ export async function runScenario(opts: {
   progress: Progress;
 }): Promise<EcmpResult> {
   const root = repoRoot();
-  const directors = new Directors(root, opts.mode, { scheduler: opts.scheduler });
+  const directors = new Directors(root, opts.mode, { scheduler: opts.scheduler }, writeEcmpLvsdConfig);
   const s = new Scenario(directors, opts.progress);
   const result: EcmpResult = {
+    pathDrops: 0,
     mode: opts.mode,
     scheduler: opts.scheduler,
     flows: opts.flows,
@@ -204,8 +208,18 @@ export async function runScenario(opts: {
     s.say(`directors d1..d3 up (${opts.mode}, ${opts.scheduler}); waiting for 3 paths at the router`);
     await s.waitPaths(3, 90_000);
     s.startFlows();
+    let sampling = true;
+    const sampler = (async () => {
+      for (let last = 3; sampling; await sleep(200)) {
+        const n = await s.paths();
+        if (n < 3 && last === 3) result.pathDrops++;
+        last = n;
+      }
+    })();
     await s.openFlows(opts.flows, opts.periodMs);
     result.spread = await s.spread();
+    sampling = false;
+    await sampler;
     const total = Object.values(result.spread).reduce((a, b) => a + b, 0);
     for (const [k, v] of Object.entries(result.spread)) result.shares[k] = total ? v / total : 0;
     s.say(`spread: ${JSON.stringify(result.spread)} connections per director (IPVS connection tables)`);

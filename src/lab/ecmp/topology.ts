@@ -18,6 +18,13 @@ export const ECMP_VIP = '10.9.0.10';
 /** The kernel table lvsd announces into, and its route protocol number. */
 export const ANNOUNCE_TABLE = 100;
 export const ANNOUNCE_PROTOCOL = 201;
+/**
+ * BFD timers inside the guest: 300 ms × 5. System calls in user-mode Linux are slow, and with three
+ * lvsd processes probing on a loaded host the 100 ms × 3 of the host tests flapped sessions, which
+ * moved flows between directors while the spread was measured. The host tier measures 100 ms × 3.
+ */
+export const GUEST_BFD = { intervalMs: 300, multiplier: 5 } as const;
+
 /** Guest directory (tmpfs) for sockets, configs and logs. */
 export const ECMP_RUN = '/run/ecmp';
 
