@@ -2,7 +2,7 @@
  * Announcement timing and churn with real lvsd processes (memory dataplane, real TCP checks) and
  * real BIRD speakers in host namespaces. Root; `npm run build` first.
  *   node dist/bench/announce-health.js [trials=20] [flapSeconds=60]
- * 1. Health loss → route gone at the router: lvsd's only backend is killed; time until the router's
+ * 1. Health loss → route gone at the router (HTTP checks): lvsd's only backend is killed; time until the router's
  *    kernel table has no route to the VIP, `trials` times. Anchor: the detection bound
  *    fall × interval + timeout (lvsd cannot know sooner), printed as the ratio median / bound.
  * 2. Churn: 1,000 virtual servers on one VIP, each with two backends; one backend (shared by all,
@@ -28,6 +28,7 @@ const VIP = '192.0.2.90';
 const CHECK = { interval: 500, timeout: 300, fall: 2 };
 
 interface Lab {
+  bird(): string;
   dir: Netns;
   watch: ReturnType<typeof routeWatcher>;
   close(): void;
@@ -52,6 +53,8 @@ async function lab(tag: string): Promise<Lab> {
   const watch = routeWatcher(router);
   const tmp = mkdtempSync(join(tmpdir(), 'lvsd-bench-announce-'));
   return {
+    bird: () =>
+      (speakers[0] as ReturnType<typeof startBirdRouter>).birdc('show protocols') + speakers[1]!.log().slice(-1500),
     dir,
     watch,
     tmp,
@@ -67,13 +70,13 @@ async function lab(tag: string): Promise<Lab> {
 function config(tmp: string, services: number, quorum: number, holdDown: string): string {
   const vs = Array.from({ length: services }, (_, i) => {
     const rs = [8081, 8082].slice(0, services === 1 ? 1 : 2);
-    return `[[virtual_server]]\nname = "s${i}"\naddress = "${VIP}"\nport = ${1000 + i}\nquorum = ${quorum}\n  [virtual_server.check]\n  type = "tcp"\n  interval = "${CHECK.interval}ms"\n  timeout = "${CHECK.timeout}ms"\n  rise = 1\n  fall = ${CHECK.fall}\n${rs.map((p) => `  [[virtual_server.real_server]]\n  address = "127.0.0.1"\n  port = ${p}\n`).join('')}`;
+    return `[[virtual_server]]\nname = "s${i}"\naddress = "${VIP}"\nport = ${1000 + i}\nquorum = ${quorum}\n  [virtual_server.check]\n  type = "http"\n  path = "/"\n  interval = "${CHECK.interval}ms"\n  timeout = "${CHECK.timeout}ms"\n  rise = 1\n  fall = ${CHECK.fall}\n${rs.map((p) => `  [[virtual_server.real_server]]\n  address = "127.0.0.1"\n  port = ${p}\n`).join('')}`;
   });
   return `[global]\ncontrol_socket = "${tmp}/lvsd.sock"\nstate_file = "${tmp}/state.json"\n[announce]\ntable = 120\nvips = ["${VIP}"]\nhold_down = "${holdDown}"\n${vs.join('\n')}`;
 }
 
 function backend(ns: Netns, port: number): ChildProcess {
-  return ns.spawn('node', ['-e', `require('net').createServer(s=>s.end()).listen(${port},'127.0.0.1')`]);
+  return ns.spawn('node', ['-e', `require('http').createServer((q,r)=>r.end('ok')).listen(${port},'127.0.0.1')`]);
 }
 
 function lvsd(l: Lab, text: string): { proc: ChildProcess; log: string[] } {
@@ -112,7 +115,11 @@ async function healthLoss(trials: number): Promise<number[]> {
   try {
     for (let t = 0; t < trials; t++) {
       const b = backend(l.dir, 8081);
-      await waitUntil(has, 'route at the router', 60_000, 20);
+      await waitUntil(has, 'route at the router', 60_000, 20).catch((e: Error) => {
+        throw new Error(
+          `trial ${t}: ${e.message}\n${d.log.join('\n')}\ndirector table: ${l.dir.ip('route', 'show', 'table', '120')}\n${l.bird()}`,
+        );
+      });
       await new Promise((r) => setTimeout(r, 300));
       const t0 = performance.now();
       b.kill('SIGKILL');
@@ -173,7 +180,7 @@ async function main(): Promise<void> {
   );
   console.log('|---|---|---|---|---|---|');
   console.log(
-    `| lvsd + BIRD, TCP check ${CHECK.interval} ms, fall ${CHECK.fall} | ${median(xs).toFixed(0)} | ${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)} | ${xs.length} | ${bound} | ${(median(xs) / bound).toFixed(3)} |`,
+    `| lvsd + BIRD, HTTP check ${CHECK.interval} ms, fall ${CHECK.fall} | ${median(xs).toFixed(0)} | ${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)} | ${xs.length} | ${bound} | ${(median(xs) / bound).toFixed(3)} |`,
   );
   console.log(
     `\n| churn: 1,000 services, one shared backend flapping every 1 s for ${flapSeconds} s | withdrawals | announcements | route changes at the router |`,
