@@ -14,7 +14,7 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { birdArgv, birdDirectorConf } from '../speakers.js';
-import { exited, killGroup, run, runIn, startIn } from '../guest.js';
+import { killGroup, run, runIn, startIn } from '../guest.js';
 import {
   ANNOUNCE_PROTOCOL,
   ANNOUNCE_TABLE,
@@ -25,6 +25,12 @@ import {
   ROUTER,
   GUEST_BFD,
 } from './topology.js';
+
+/** Resolves once `p` has exited (at once if it already has). */
+function exited(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => p.once('exit', () => r()));
+}
 
 /** One director of the lab. */
 export type Director = (typeof DIRECTORS)[number];

@@ -60,10 +60,7 @@ class Scenario {
   private latest: FlowReport | undefined;
   private readonly rt = withNetns(ROUTER.ns, () => Rtnetlink.open());
 
-  constructor(
-    private readonly directors: Directors,
-    private readonly progress: Progress,
-  ) {}
+  constructor(private readonly progress: Progress) {}
 
   say(line: string): void {
     this.progress.say(line);
@@ -190,7 +187,7 @@ export async function runScenario(opts: {
 }): Promise<EcmpResult> {
   const root = repoRoot();
   const directors = new Directors(root, opts.mode, { scheduler: opts.scheduler }, writeEcmpLvsdConfig);
-  const s = new Scenario(directors, opts.progress);
+  const s = new Scenario(opts.progress);
   const result: EcmpResult = {
     pathDrops: 0,
     mode: opts.mode,

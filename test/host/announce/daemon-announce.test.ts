@@ -7,7 +7,7 @@
  * - SIGTERM → the route is withdrawn before lvsd exits (log order, and the table is empty at exit);
  * - (BIRD) the director's link dies → BFD removes the path within 0.5 s.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAST_BFD } from '../../../src/lab/speakers.js';
 import { Netns, bridge } from '../../support/netns.js';
