@@ -6,7 +6,7 @@
  * only.
  */
 import type { ConfigProblem } from '../config/types.js';
-import type { AnnounceStatus } from '../announce/announcements.js';
+import type { AnnounceStatus } from '../announce/status.js';
 import type { InstanceStatus } from '../vrrp/instance.js';
 
 /** Stats of a service or destination, as decimal strings (64-bit counters). */

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { readFileSync } from 'node:fs';
-import { Announcements, type AnnounceMetrics } from '../announce/announcements.js';
+import { Announcements, type AnnounceMetrics } from './announcements.js';
 import { KernelRoutes, type RouteClient } from '../announce/routes.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
 import { MemoryDataplane } from '../dataplane/memory.js';

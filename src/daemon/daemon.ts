@@ -22,7 +22,7 @@ import { restoreDrains, saveDrains } from '../plan/saved-drains.js';
 import type { Clock } from '../util/clock.js';
 import type { VrrpInstanceConfig } from '../vrrp/schema.js';
 import type { VrrpService } from '../vrrp/service.js';
-import type { Announcements } from '../announce/announcements.js';
+import type { Announcements } from './announcements.js';
 import { destFingerprint, ecmpSysctlIssues } from '../announce/ecmp.js';
 import { serviceKey } from '../ipvs/types.js';
 import { resolveServer, splitId } from './names.js';

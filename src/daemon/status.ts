@@ -19,7 +19,7 @@ import type { IpvsTable, TableService } from '../ipvs/types.js';
 import { destKey, serviceKey } from '../ipvs/types.js';
 import { serverId, type Plan } from '../plan/desired.js';
 import type { VrrpService } from '../vrrp/service.js';
-import type { AnnounceStatus } from '../announce/announcements.js';
+import type { AnnounceStatus } from '../announce/status.js';
 import { destFingerprint } from '../announce/ecmp.js';
 import type { Overrides } from './overrides.js';
 

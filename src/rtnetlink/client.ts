@@ -41,7 +41,7 @@ import {
 } from './route.js';
 
 export type { AddrInfo, AddrSpec, LinkInfo } from './codec.js';
-export type { RouteInfo, RouteSpec, RouteType } from './route.js';
+export type { RouteInfo, RouteSpec } from './route.js';
 
 /** An rtnetlink client over one NetlinkConnection. */
 export class Rtnetlink {

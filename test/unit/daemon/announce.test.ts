@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Announcements, type RouteSync } from '../../../src/announce/announcements.js';
+import { Announcements, type RouteSync } from '../../../src/daemon/announcements.js';
 import { loadConfigFile } from '../../../src/config/load.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
 import { Overrides } from '../../../src/daemon/overrides.js';

@@ -9,8 +9,9 @@
  */
 import type { Logger } from 'pino';
 import type { AnnounceConfig, VirtualServerConfig } from '../config/types.js';
-import { stepAnnouncer, type AnnounceTransition, type AnnouncerState, type VipSpec } from './machine.js';
-import type { AnnounceTable, SyncReport } from './routes.js';
+import { stepAnnouncer, type AnnounceTransition, type AnnouncerState, type VipSpec } from '../announce/machine.js';
+import type { AnnounceTable, SyncReport } from '../announce/routes.js';
+import type { AnnounceStatus } from '../announce/status.js';
 
 /** Applies the announced set to a table (KernelRoutes, or a fake in tests). */
 export interface RouteSync {
@@ -21,28 +22,6 @@ export interface RouteSync {
 export interface AnnounceMetrics {
   announced(vip: string, on: boolean): void;
   withdrawn(vip: string): void;
-}
-
-/** One VIP in `lvsctl status`. */
-export interface VipStatus {
-  vip: string;
-  announced: boolean;
-  reason: string;
-  /** Wall-clock ms of the last announce/withdraw (or first sight). */
-  since: number;
-  services: string[];
-}
-
-/** The announcements part of the status report. */
-export interface AnnounceStatus {
-  table: number;
-  protocol: number;
-  policy: 'any' | 'all';
-  maintenance: boolean;
-  vips: VipStatus[];
-  /** The last route sync's failures (another owner's route in the way, a kernel refusal). */
-  failed: Array<{ route: string; error: string }>;
-  lastError?: string;
 }
 
 /** What the driver is built from. */
