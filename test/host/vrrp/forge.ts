@@ -1,54 +1,13 @@
 /**
- * Forged VRRP adverts for the attack tests (helper, not a test): an injector in the lab's client
- * namespace that writes its own IPv4 header (so TTL, source and lengths are the attacker's to choose),
- * and the catalogue of malformed and spoofed kinds, each with the reason an lvsd backup drops it for.
+ * Forged VRRP adverts for the attack tests (helper, not a test): the catalogue of malformed and
+ * spoofed kinds, each with the reason an lvsd backup drops it for, sent through bench/vrrp-inject.ts.
  */
-import {
-  AF_INET,
-  IP_HDRINCL,
-  IP_MULTICAST_IF,
-  SO_BINDTODEVICE,
-  SOCK_RAW,
-  SOL_IP,
-  SOL_SOCKET,
-} from '../../../native/constants.js';
-import { ifNameToIndex } from '../../../native/interfaces.js';
-import { withNetns } from '../../../native/netns.js';
-import { sockaddrIn } from '../../../native/sockaddr.js';
-import { NativeSocket } from '../../../native/socket.js';
+import { Injector } from '../../../bench/vrrp-inject.js';
 import { ipBytes } from '../../../native/ip.js';
 import { inetChecksum, pseudoV4 } from '../../../src/vrrp/checksum.js';
-import { encodeIpv4 } from '../../../src/vrrp/ip.js';
 import { encodeAdvert, VRRP_GROUP_V4, type Advert } from '../../../src/vrrp/packet.js';
 
-/** Sends raw VRRP messages with a header of our making from a namespace's eth0. */
-export class Injector {
-  private readonly sock: NativeSocket;
-  private id = 0;
-
-  constructor(netns: string) {
-    this.sock = withNetns(netns, () => {
-      const s = NativeSocket.open(AF_INET, SOCK_RAW, 112);
-      s.setsockopt(SOL_SOCKET, SO_BINDTODEVICE, Buffer.from('eth0\0'));
-      s.setsockopt(SOL_IP, IP_HDRINCL, 1);
-      const mreqn = Buffer.alloc(12);
-      mreqn.writeInt32LE(ifNameToIndex('eth0'), 8);
-      s.setsockopt(SOL_IP, IP_MULTICAST_IF, mreqn);
-      return s;
-    });
-  }
-
-  /** One packet: `msg` after an IPv4 header from `src` to `dst` (default the VRRP group) with `ttl` (default 255). */
-  send(msg: Buffer, o: { src: string; dst?: string; ttl?: number }): void {
-    const dst = o.dst ?? VRRP_GROUP_V4;
-    this.id = (this.id + 1) & 0xffff;
-    this.sock.sendto(encodeIpv4({ src: o.src, dst, id: this.id, ttl: o.ttl ?? 255 }, msg), sockaddrIn(dst, 0));
-  }
-
-  close(): void {
-    this.sock.close();
-  }
-}
+export { Injector };
 
 /** Who is who on the lab's segment. */
 export interface Cast {
