@@ -126,8 +126,10 @@ export class VrrpInstance {
   /** A decoded packet (or its rejection) from the socket; rejections are counted and logged (rate-limited). */
   receive(r: DecodeResult, src: string): void {
     if (!r.ok) return this.reject(r.reason, r.detail, src);
+    // counted before the step: a transition it causes reports status (with this advert) at once
+    this.received++;
     const actions = this.feed({ type: 'advert', now: this.d.clock.now(), advert: r.advert, src });
-    if (!actions.some((a) => a.type === 'ignore')) this.received++;
+    if (actions.some((a) => a.type === 'ignore')) this.received--; // counted under its reason instead
   }
 
   /** Counts a dropped packet (also one dropped before decoding, e.g. a malformed IP header). */

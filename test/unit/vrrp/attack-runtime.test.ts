@@ -73,7 +73,20 @@ describe('issue 12 defect 3: interval 0', () => {
     expect(t.transitions.map((x) => x.to)).toEqual(['BACKUP']);
     expect(t.frames).toHaveLength(0);
     expect(t.rt.status()[0]!.rejected).toEqual({ 'interval-zero': 1 });
+    expect(t.rt.status()[0]!.advertsReceived).toBe(2);
     expect(t.warnings.map((w) => w.detail.reason)).toEqual(['interval-zero']);
+  });
+});
+
+describe('priority 0 from a router that is not the master', () => {
+  it('is ignored: counted as resign-not-master, not as received, and the backup waits for the master', async () => {
+    const t = await setup(100);
+    t.send({});
+    for (let i = 0; i < 5; i++) t.send({ priority: 0 }, '10.0.0.66');
+    t.clock.advance(2000);
+    await t.settle();
+    expect(t.transitions.map((x) => x.to)).toEqual(['BACKUP']);
+    expect(t.rt.status()[0]).toMatchObject({ advertsReceived: 1, rejected: { 'resign-not-master': 5 } });
   });
 });
 
