@@ -7,7 +7,8 @@
  * After a warm-up, a baseline window without traffic from the attacker, then a window in which the
  * client namespace floods forged adverts at `rate` packets/s (bench/vrrp-flood-sender.ts). Printed
  * side by side for both windows: lb1's CPU (whole process), checks/s, the engine's scheduler lag
- * (every round) and the main thread's event-loop delay, p99 and max, adverts lb1 sent,
+ * (every round) and the main thread's event-loop delay, p99 and max, adverts lb1 sent (and the
+ * longest gap between them on the wire, seen by tcpdump filtering on lb1's MAC),
  * drops counted by the backup, and state changes on either router. Goal: engine on schedule,
  * lag p99 ≤ 20 ms, 0 state changes.
  */
@@ -15,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Lab, lvsdInstance, until } from './vrrp-lab.js';
+import { Lab, lvsdInstance, sniff, until } from './vrrp-lab.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** lb1's figures over one window (bench/vrrp-load-node.ts measureWindows). */
@@ -79,11 +80,13 @@ async function main(): Promise<void> {
     lab.startLvsd(1, { ...inst, priority: 100 });
     await until(() => r1.events.some((e) => e.to === 'BACKUP'), 15_000, 'lb2 backup');
     await sleep(20_000); // the start of 10,000 probes stalls the main thread: let it settle
+    const wire = sniff(lab, `vrrp and ether src ${r0.mac}`); // lb1's own adverts only, not the flood
     const lb2Changes = () => r1.events.filter((e) => e.ev === 'transition').length;
     const window = async (flood: boolean) => {
       const t0 = [transitions0.length, lb2Changes()];
       const rej0 = ((await lab.status(1)).rejected ?? {}) as Record<string, number>;
       p.stdin.write('mark\n');
+      const from = Date.now() / 1000;
       let sender: Record<string, number> | undefined;
       if (flood) {
         const args = [String(rate), String(secs), String(inst.vrid), vip, r0.addr, `${lab.net}.100`];
@@ -101,7 +104,9 @@ async function main(): Promise<void> {
         .map(([k, v]) => [k, v - (rej0[k] ?? 0)] as const)
         .filter(([, v]) => v > 0);
       const changes = transitions0.length - t0[0]! + lb2Changes() - t0[1]!;
-      return { ...windows[n]!, drops: Object.fromEntries(drops), changes, sender };
+      const ts = wire.frames.filter((f) => f.ts >= from && f.ts <= Date.now() / 1000).map((f) => f.ts);
+      const maxGapMs = Math.max(0, ...ts.slice(1).map((t, i) => (t - ts[i]!) * 1000));
+      return { ...windows[n]!, drops: Object.fromEntries(drops), changes, sender, onWire: ts.length, maxGapMs };
     };
     const load = loadavg()
       .map((x) => x.toFixed(2))
@@ -127,11 +132,15 @@ async function main(): Promise<void> {
       'main-thread event-loop delay p99 / max (ms)',
       (w) => `${w.loopDelayP99Ms.toFixed(2)} / ${w.loopDelayMaxMs.toFixed(1)}`,
     );
-    row('adverts lb1 sent', (w) => String(w.advertsSent));
+    row(
+      'adverts lb1 sent (counted) / seen on the wire / longest gap between them (ms)',
+      (w) => `${w.advertsSent} / ${w.onWire} / ${w.maxGapMs.toFixed(0)}`,
+    );
     row('packets lb1 dropped (counted)', (w) => String(w.rejected));
     row('drops counted by the backup lb2', (w) => JSON.stringify(w.drops));
     row('state changes (lb1 + lb2)', (w) => String(w.changes));
     console.log(`CPU ratio flood / baseline: ${(flood.cpuCores / base.cpuCores).toFixed(3)}`);
+    wire.stop();
     p.stdin.write('stop\n');
     await new Promise((r) => (p.exitCode !== null ? r(undefined) : p.once('exit', r)));
   } finally {
