@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bridge, Netns, sh } from '../test/support/netns.js';
 
-/** The standalone VRRP process the lab runs; LVSD_VRRP_STANDALONE points at another build (e.g. an older commit's, for a contrast run). */
+/** The standalone VRRP process the lab runs; LVSD_VRRP_STANDALONE selects another build (for a contrast run). */
 export const STANDALONE = process.env.LVSD_VRRP_STANDALONE ?? resolve('dist/src/vrrp/standalone.js');
 
 /** One VRRP router process. */

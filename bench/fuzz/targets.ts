@@ -78,7 +78,7 @@ const MACHINE: MachineConfig = {
 const BACKUP = vrrpStep(MACHINE, initialState(MACHINE, 0), { type: 'startup', now: 0 }).state;
 const MASTER = vrrpStep(MACHINE, BACKUP, { type: 'timer', now: 1e9 }).state;
 
-/** A copy of a mutated message with a valid checksum (v2 style or v3 with the pseudo-header), so the checks after it run. */
+/** A copy of a mutated message with a valid checksum (v2 style or v3 pseudo-header), so the later checks run. */
 function withChecksum(msg: Buffer, src: string, dst: string, pseudo: boolean): Buffer {
   if (msg.length < 8) return msg;
   const m = Buffer.from(msg);
