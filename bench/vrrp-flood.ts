@@ -23,6 +23,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Win = {
   seconds: number;
   cpuCores: number;
+  systemCores: number;
   checksPerSec: number;
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
@@ -122,7 +123,10 @@ async function main(): Promise<void> {
       w.sender ? `${w.sender.sent} / ${w.sender.errors} / ${Number(w.sender.seconds).toFixed(1)}` : '-',
     );
     row('window (s)', (w) => w.seconds.toFixed(1));
-    row('lb1 CPU, whole process (cores)', (w) => w.cpuCores.toFixed(3));
+    row(
+      'lb1 CPU, whole process: cores (of which system)',
+      (w) => `${w.cpuCores.toFixed(3)} (${w.systemCores.toFixed(3)})`,
+    );
     row('checks/s', (w) => w.checksPerSec.toFixed(0));
     row(
       'engine scheduler lag p99 / max (ms), every round',

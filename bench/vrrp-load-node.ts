@@ -114,6 +114,7 @@ function measureWindows(probes: () => number, vrrp: () => InstanceStatus | undef
       return {
         seconds: secs,
         cpuCores: (c.user + c.system) / 1e6 / secs,
+        systemCores: c.system / 1e6 / secs,
         checksPerSec: (probes() - at.probes) / secs,
         loopDelayP99Ms: loop.percentile(99) / 1e6,
         loopDelayMaxMs: loop.max / 1e6,
