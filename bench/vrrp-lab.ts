@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bridge, Netns, sh } from '../test/support/netns.js';
 
-export const STANDALONE = resolve('dist/src/vrrp/standalone.js');
+/** The standalone VRRP process the lab runs; LVSD_VRRP_STANDALONE selects another build (for a contrast run). */
+export const STANDALONE = process.env.LVSD_VRRP_STANDALONE ?? resolve('dist/src/vrrp/standalone.js');
 
 /** One VRRP router process. */
 export interface Router {
@@ -280,10 +281,10 @@ export interface Seen {
   prio?: number;
 }
 
-/** Runs tcpdump on the client's eth0 (VRRP and ARP frames) and parses what it sees. */
-export function sniff(lab: Lab): { frames: Seen[]; stop(): void } {
+/** Runs tcpdump on the client's eth0 (VRRP and ARP frames, or what `filter` selects) and parses what it sees. */
+export function sniff(lab: Lab, filter = 'vrrp or arp'): { frames: Seen[]; stop(): void } {
   const frames: Seen[] = [];
-  const p = lab.client.spawn('tcpdump', ['-l', '-nn', '-e', '-tt', '-i', 'eth0', 'vrrp or arp']);
+  const p = lab.client.spawn('tcpdump', ['-l', '-nn', '-e', '-tt', '-i', 'eth0', filter]);
   let buf = '';
   p.stdout!.on('data', (d: Buffer) => {
     buf += d.toString();

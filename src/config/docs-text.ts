@@ -60,7 +60,10 @@ export const VRRP_KEYS: Record<string, [string, string]> = {
   virtual_router_id: ['VRID 1-255, the same on every node of the group.', '51'],
   priority: ['1-255; 255 = address owner.', '150'],
   version: ['VRRP version 2 or 3 (IPv6 needs 3).', '3'],
-  advert_interval: ['Advertisement interval (v2: whole seconds; v3: centiseconds, at most 40.95s).', '"1s"'],
+  advert_interval: [
+    'Advertisement interval (v2: whole seconds; v3: 10ms to 40.95s). Use the same on every node: a backup adopts a longer master interval but never waits less than 3 × its own.',
+    '"1s"',
+  ],
   preempt: ['A higher-priority backup takes over a live master (false = keepalived nopreempt).', 'false'],
   preempt_delay: ['Wait this long before preempting (0-1000s).', '"30s"'],
   unicast_src_ip: ['Source address of unicast adverts.', '"192.0.2.1"'],

@@ -90,7 +90,9 @@ function why(r: RealServerStatus, now: number): string {
 
 function vrrpLine(v: InstanceStatus, now: number): string {
   const since = typeof v.since === 'number' ? ` for ${age(now - v.since)}` : '';
-  return `vrrp ${String(v.name)}: ${String(v.state)}${since}  priority ${String(v.priority)} (effective ${String(v.effectivePriority)})${v.masterIp ? `  master ${String(v.masterIp)}` : ''}  ${String(v.reason ?? '')}`;
+  const line = `vrrp ${String(v.name)}: ${String(v.state)}${since}  priority ${String(v.priority)} (effective ${String(v.effectivePriority)})${v.masterIp ? `  master ${String(v.masterIp)}` : ''}  ${String(v.reason ?? '')}`;
+  const dropped = Object.entries(v.rejected ?? {});
+  return dropped.length ? `${line}\n  adverts dropped: ${dropped.map(([k, n]) => `${k} ${n}`).join(', ')}` : line;
 }
 
 function pad(s: string, n: number): string {
