@@ -62,6 +62,8 @@ export interface ReloadInfo {
   ok: boolean;
   summary?: string;
   problems?: ConfigProblem[];
+  /** Restart-only keys (config/restart-only.ts) the file changed: still at their running values. */
+  pendingRestart?: string[];
 }
 
 /** The whole status report. */
@@ -75,6 +77,8 @@ export interface StatusReport {
     dataplane: 'kernel' | 'memory' | 'none';
     lastReload?: ReloadInfo;
     lastReconcile?: PassInfo;
+    /** The state file could not be used at start (moved aside): operator overrides from before were lost. */
+    stateFileProblem?: string;
   };
   virtualServers: VirtualServerStatus[];
   vrrp: InstanceStatus[];

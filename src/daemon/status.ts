@@ -24,7 +24,7 @@ import type { Overrides } from './overrides.js';
 /** What the report reads of health and overrides. */
 interface Env {
   health: Pick<HealthEngine, 'status'>;
-  overrides: Pick<Overrides, 'isDrained'>;
+  overrides: Pick<Overrides, 'isDrained' | 'lostAtStart'>;
 }
 
 /** The parts of the daemon the status reads. */
@@ -58,6 +58,7 @@ export function buildStatus(
       dataplane: env.dataplane,
       lastReload: src.lastReload,
       lastReconcile: src.lastPass,
+      ...(env.overrides.lostAtStart !== undefined && { stateFileProblem: env.overrides.lostAtStart }),
     },
     virtualServers: vss,
     vrrp: src.vrrp?.status() ?? [],
