@@ -32,6 +32,7 @@ import { handleRequest } from './control.js';
 import { Daemon } from './daemon.js';
 import { processCounters, statusSummary } from './dumps.js';
 import { controlGroupId } from './group.js';
+import { hardenProcess } from './harden.js';
 import { Overrides } from './overrides.js';
 import { IgnoredSignalLog, onSignals, type SignalAction } from './signals.js';
 import { healthTargets } from './targets.js';
@@ -50,6 +51,9 @@ export async function runDaemon(args: DaemonArgs): Promise<number> {
     const log = pino({ level: args.logLevel ?? g.log_level, base: { router_id: g.router_id } });
     life.log = log;
     if (inspectorWarning) log.warn(inspectorWarning);
+    const hardened = await hardenProcess();
+    log.debug(hardened.fields, 'process protections');
+    for (const p of hardened.problems) log.warn(`cannot protect the process: ${p}`);
     let dataplane: Dataplane | undefined;
     if (loaded.config.virtual_server.length > 0) {
       try {

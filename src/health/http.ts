@@ -5,7 +5,7 @@
  * the connection driven by http-exchange.ts. Why not undici: bench/results/health-http.md.
  */
 import * as tls from 'node:tls';
-import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
+import { type Checker, describeError, endpoint, failure, type ProbeResult, type ProbeTarget } from './checker.js';
 import { settleOnce } from './probe-io.js';
 import { exchange, type ExchangeTarget, type HttpResponse } from './http-exchange.js';
 import { defaultHost, encodeRequest, type RedirectHop, redirectHop, serverName } from './http-request.js';
@@ -171,8 +171,7 @@ function judgeFirst(res: HttpResponse, plan: Plan): ProbeResult {
  */
 function startHttp(t: ProbeTarget, plan: Plan, contexts: TlsContexts, done: (r: ProbeResult) => void): () => void {
   const spec = plan.spec;
-  const fail = (e: unknown): void =>
-    done({ ok: false, detail: `${describeError(spec.type.toUpperCase(), e)} (${plan.at})` });
+  const fail = (e: unknown): void => done(failure(`${describeError(spec.type.toUpperCase(), e)} (${plan.at})`, e));
   let stopHop: (() => void) | undefined;
   let stopped = false;
   const run = (hop: Hop, n: number): void => {
