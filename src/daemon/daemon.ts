@@ -322,8 +322,8 @@ export class Daemon {
     if (!l || this.d.log.level === level) return;
     if (l.cli)
       return void this.d.log.info(`log_level ${level} in the file: --log-level ${l.cli} on the command line wins`);
+    this.d.log.info(`log level is now ${level}`); // before: at a higher level this line would be dropped
     l.set(level);
-    this.d.log.info(`log level is now ${level}`);
   }
 
   /** Builds and starts VRRP once; a reload arriving meanwhile waits for it (no second service). */

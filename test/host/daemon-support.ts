@@ -104,8 +104,13 @@ export class LvsdProcess {
   stderr = '';
   readonly exited: Promise<number | null>;
 
-  constructor(scratch: Scratch, args: string[]) {
-    this.proc = scratch.own(spawn(process.execPath, [LVSD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  constructor(scratch: Scratch, args: string[], env?: NodeJS.ProcessEnv, cmd: string[] = [process.execPath, LVSD]) {
+    this.proc = scratch.own(
+      spawn(cmd[0]!, [...cmd.slice(1), ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: env && { ...process.env, ...env },
+      }),
+    );
     let buf = '';
     this.proc.stdout!.setEncoding('utf8').on('data', (c: string) => {
       buf += c;
