@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { oneShotVm, settleExitCode } from './cli/one-shot.js';
+import { guardInspector } from './util/inspector-guard.js';
 
 // fs and v8 (src/util/v8-flags.ts) are taken with process.getBuiltinModule, not ES imports: an ES import of a built-in
 // builds a namespace of all its exports and so loads their lazy parts (fs: promises, streams,
@@ -40,6 +41,7 @@ See also: lvsctl --help`;
 
 /** Runs the command named by argv and sets process.exitCode; never throws to the caller. */
 export async function main(argv: string[], prog: 'lvsd' | 'lvsctl'): Promise<void> {
+  guardInspector(); // first: from here on SIGUSR1 cannot open Node's inspector
   await settleExitCode(prog, () => dispatch(argv, prog));
 }
 

@@ -101,8 +101,9 @@ export async function run(argv: string[]): Promise<number> {
 function render(p: Parsed, result: unknown): string {
   if (p.json) return JSON.stringify(result, null, 2) + '\n';
   if (p.req.cmd === 'status') return formatStatus(result as StatusReport);
-  const r = result as { summary?: string; changed?: boolean; generation?: number };
-  if (p.req.cmd === 'reload') return `reloaded (generation ${r.generation}): ${r.summary}\n`;
+  const r = result as { summary?: string; changed?: boolean; generation?: number; pendingRestart?: string[] };
+  if (p.req.cmd === 'reload')
+    return `reloaded (generation ${r.generation}): ${r.summary}\n${r.pendingRestart?.length ? `not applied until lvsd restarts: ${r.pendingRestart.join(', ')}\n` : ''}`;
   if (p.req.cmd === 'maintenance')
     return `maintenance ${p.req.on ? 'on: every VIP withdrawn' : 'off: VIPs announced again after the hold-down'}${r.changed ? '' : ' (no change: it already was)'}\n`;
   return `${p.req.cmd === 'drain' ? 'drained' : 'enabled'} ${p.req.vs} ${p.req.rs}${r.changed ? '' : ' (no change: it already was)'}\n`;

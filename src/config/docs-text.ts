@@ -20,7 +20,10 @@ export const CHECK_KEYS: Record<string, [string, string]> = {
   bindto: ['Local source address of probes.', '"10.99.1.1"'],
   send: ['tcp/udp: bytes to send after connecting (text).', '"PING\\r\\n"'],
   send_hex: ['tcp: bytes to send, as hex.', '"0a ff"'],
-  expect: ['tcp/udp: regular expression the reply must match.', '"^\\\\+PONG"'],
+  expect: [
+    'tcp/udp: regular expression the reply must match (RE2 syntax, matched in linear time; at most 512 characters).',
+    '"^\\\\+PONG"',
+  ],
   expect_hex: ['tcp/udp: bytes the reply must start with, as hex.', '"0a ff"'],
   method: ['http(s): request method.', '"HEAD"'],
   path: ['http(s): request path.', '"/healthz"'],
@@ -28,7 +31,10 @@ export const CHECK_KEYS: Record<string, [string, string]> = {
   headers: ['http(s): extra request headers.', '{ "X-Probe" = "lvsd" }'],
   body: ['http(s): request body.', '"{}"'],
   expect_status: ['http(s): accepted status codes or ranges.', '["200-299", 304]'],
-  expect_body: ['http(s): regular expression the body must match (first max_body_bytes).', '"ok"'],
+  expect_body: [
+    'http(s): regular expression the body must match (first max_body_bytes, at most 64 KiB with it; RE2 syntax, matched in linear time: no backreferences or lookaround; at most 512 characters).',
+    '"ok"',
+  ],
   expect_digest: [
     'http(s): hex digest the body must have: MD5 (32 digits, keepalived HTTP_GET digest / genhash) or SHA-256 (64 digits).',
     '"9f86d0…"',

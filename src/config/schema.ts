@@ -4,6 +4,7 @@
  * `fileSchema`, the whole file. validate.ts runs them with the cross-field rules (rules.ts) and
  * turns the result into the normalized `Config` (normalize.ts).
  */
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { checkSchema } from '../health/schema.js';
@@ -11,13 +12,16 @@ import { SCHEDULER_FLAG_NAMES, SCHEDULERS } from '../ipvs/constants.js';
 import { durationField, durationSchema } from '../util/duration.js';
 import { splitHostPort } from '../util/host-port.js';
 import { vrrpInstanceSchema } from '../vrrp/schema.js';
-import { bool, doc, int, ipAddress, oneOf, table, text } from './fields.js';
+import { bool, doc, int, ipAddress, oneOf, show, table, text } from './fields.js';
 
 /** At least 1s (resync_interval, drain_timeout). */
 const atLeast1s = durationField({ ok: (ms) => ms >= 1000, message: (t) => `must be at least 1s, got "${t}"` });
 
 /** A listener port: 1-65535 (undefined: the "host:port" pattern already failed). */
 const listenPortOk = (port: number | undefined) => port === undefined || (port >= 1 && port <= 65535);
+
+/** A listener host: an IP literal (bindable or not is checked by --check and at start) or "localhost". */
+const listenHostOk = (host: string) => host === 'localhost' || isIP(host) !== 0;
 
 const name = text('a name of 1-64 letters, digits, "_", "-" or "."', /^[A-Za-z0-9_.-]{1,64}$/);
 
@@ -36,13 +40,27 @@ export const globalSchema = table({
     example: '"info"',
   }),
   control_socket: doc(text('an absolute path', /^\/.+/).default('/run/lvsd/lvsd.sock'), {
-    description: 'Unix socket lvsctl talks to; created with mode 0600.',
+    description:
+      'Unix socket lvsctl talks to; created with mode 0600 (only its owner can connect), or 0660 with control_socket_group.',
     example: '"/run/lvsd/lvsd.sock"',
   }),
+  control_socket_group: doc(
+    text('a group name or a numeric group id', /^([A-Za-z_][A-Za-z0-9_.-]{0,31}|\d{1,10})$/).optional(),
+    {
+      description:
+        'A group whose members may connect to the control socket too (mode 0660). lvsd must be a member (systemd: SupplementaryGroups=) or root. Omit: the owner only.',
+      example: '"lvsadm"',
+      default: 'none (owner only)',
+    },
+  ),
   metrics_listen: doc(
     text('"host:port" such as "127.0.0.1:9405" or "[::1]:9405"', /^(\[[0-9A-Fa-f:.]+\]|[^:\s\[\]]+):\d{1,5}$/)
       .refine((s) => listenPortOk(splitHostPort(s).port), {
         error: (iss) => `port must be 1-65535, got ${splitHostPort(String(iss.input)).port}`,
+      })
+      .refine((s) => listenHostOk(splitHostPort(s).host), {
+        error: (iss) =>
+          `the host must be an IP address of this machine or "localhost", got ${show(splitHostPort(String(iss.input)).host)}`,
       })
       .optional(),
     {
@@ -180,10 +198,13 @@ export const virtualServerSchema = table({
     default: '"nocsum"',
   }),
   persistence: doc(
-    durationField({
-      ok: (ms) => ms >= 1000 && ms % 1000 === 0 && ms / 1000 <= 0xffffffff,
-      message: (t) => `expected whole seconds of at least 1s, got "${t}"`,
-    }).optional(),
+    durationField(
+      {
+        ok: (ms) => ms >= 1000 && ms % 1000 === 0 && ms / 1000 <= 0xffffffff,
+        message: (t) => `expected whole seconds of at least 1s, got "${t}"`,
+      },
+      { timer: false }, // the kernel's timeout, in seconds; lvsd never waits for it
+    ).optional(),
     {
       description: 'Persistence timeout (sticky clients), whole seconds; omit for none.',
       example: '"300s"',

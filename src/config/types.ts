@@ -12,6 +12,8 @@ export interface GlobalConfig {
   router_id: string;
   log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   control_socket: string;
+  /** Group (name or numeric id) allowed on the control socket besides its owner. */
+  control_socket_group?: string;
   /** Parsed "host:port"; undefined = no metrics listener. */
   metrics_listen?: { host: string; port: number };
   resync_interval: number;

@@ -13,6 +13,7 @@ export function formatStatus(s: StatusReport, now = Date.now()): string {
   const out = [
     `lvsd pid ${d.pid}  router ${d.routerId}  config ${d.configFile} (generation ${d.generation})  dataplane ${d.dataplane}  up ${age(now - d.startedAt)}`,
   ];
+  if (d.stateFileProblem) out.push(`WARNING: operator overrides lost at start: ${d.stateFileProblem}`);
   if (d.lastReload) out.push(reloadLine(d.lastReload, now));
   if (d.lastReconcile) out.push(reconcileLine(d.lastReconcile, now));
   for (const w of d.warnings ?? []) out.push(`WARNING ${w}`);
@@ -23,7 +24,8 @@ export function formatStatus(s: StatusReport, now = Date.now()): string {
 }
 
 function reloadLine(r: NonNullable<StatusReport['daemon']['lastReload']>, now: number): string {
-  if (r.ok) return `last reload ${age(now - r.at)} ago: ok (${r.summary ?? ''})`;
+  if (r.ok)
+    return `last reload ${age(now - r.at)} ago: ok (${r.summary ?? ''})${r.pendingRestart?.length ? `\n    not applied until lvsd restarts: ${r.pendingRestart.join(', ')}` : ''}`;
   const probs = (r.problems ?? []).map((p) => `    ${p.path}: ${p.message}`);
   return [`last reload ${age(now - r.at)} ago: REJECTED, running the previous config:`, ...probs].join('\n');
 }

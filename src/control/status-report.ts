@@ -68,6 +68,8 @@ export interface ReloadInfo {
   ok: boolean;
   summary?: string;
   problems?: ConfigProblem[];
+  /** Restart-only keys (config/restart-only.ts) the file changed: still at their running values. */
+  pendingRestart?: string[];
 }
 
 /** The whole status report. */
@@ -83,6 +85,8 @@ export interface StatusReport {
     lastReconcile?: PassInfo;
     /** Kernel settings the config needs but does not have (ecmp sysctls). */
     warnings?: string[];
+    /** The state file could not be used at start (moved aside): operator overrides from before were lost. */
+    stateFileProblem?: string;
   };
   /** VIP announcements ([announce]): per VIP announced or withdrawn, and why. */
   announce?: AnnounceStatus;

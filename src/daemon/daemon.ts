@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import { diffConfigs, summary as diffSummary } from '../config/diff.js';
 import { loadConfigFile } from '../config/load.js';
+import { pendingRestart } from '../config/restart-only.js';
 import type { Config, ConfigProblem } from '../config/types.js';
 import type { PassInfo, ReloadInfo, StatusReport } from '../control/status-report.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
@@ -61,11 +62,14 @@ export interface DaemonDeps {
   announcements?: Announcements;
   /** Reads a sysctl ("net.ipv4.vs.sloppy_tcp"); undefined when unreadable. For ecmp warnings. */
   sysctl?: (name: string) => string | undefined;
+  /** Applies global.log_level on reload, unless `cli` (--log-level) pins the level. */
+  logLevel?: { cli?: string; set(level: string): void };
 }
 
 /** Outcome of a reload attempt. */
 export type ReloadOutcome =
-  { ok: true; summary: string; generation: number } | { ok: false; problems: ConfigProblem[] };
+  | { ok: true; summary: string; generation: number; pendingRestart: string[] }
+  | { ok: false; problems: ConfigProblem[] };
 
 /** The running daemon. */
 export class Daemon {
@@ -77,6 +81,8 @@ export class Daemon {
   plan?: Plan;
   vrrp?: Vrrp;
   readonly startedAt: number;
+  /** [global] as lvsd started with it: restart-only keys keep these values (config/restart-only.ts). */
+  readonly startGlobal: Config['global'];
   private readonly reconciler?: Reconciler;
   /** Consecutive passes whose table read failed (drives the retry backoff). */
   private readErrors = 0;
@@ -95,9 +101,11 @@ export class Daemon {
   private wrote = false;
   /** Problems with kernel settings the config needs (ecmp sysctls), shown by status. */
   warnings: string[] = [];
+  private stateWriteFailed = false;
 
   constructor(private readonly d: DaemonDeps) {
     this.config = d.config;
+    this.startGlobal = d.config.global;
     this.startedAt = (d.wallClock ?? Date.now)();
     this.wallOffset = this.startedAt - d.clock.now();
     this.memory = restoreDrains(d.overrides.removedDrains(), d.clock.now(), this.wallOffset);
@@ -180,7 +188,7 @@ export class Daemon {
       this.memory,
     );
     this.memory = p.memory;
-    this.d.overrides.setRemovedDrains(saveDrains(p.memory, this.wallOffset));
+    this.saveRemovedDrains(p.memory);
     this.plan = p;
     this.feedVrrp(p.belowQuorum);
     if (this.reconciler) await this.reconcile(this.reconciler, p.table, now);
@@ -230,6 +238,18 @@ export class Daemon {
     const changed = this.d.announcements?.setMaintenance(on) ?? false;
     await this.requestPass();
     return { changed };
+  }
+
+  /** Persists the drains of removed servers; a failed write is logged and retried next pass, never fails the pass. */
+  private saveRemovedDrains(memory: PlannerMemory): void {
+    try {
+      this.d.overrides.setRemovedDrains(saveDrains(memory, this.wallOffset));
+      this.stateWriteFailed = false;
+    } catch (e) {
+      if (!this.stateWriteFailed)
+        this.d.log.warn({ err: (e as Error).message }, 'cannot save draining servers; retrying');
+      this.stateWriteFailed = true;
+    }
   }
 
   /**
@@ -331,19 +351,35 @@ export class Daemon {
 
   private async applyConfig(next: Config): Promise<ReloadOutcome> {
     const summary = diffSummary(diffConfigs(this.config, next));
+    const pending = pendingRestart(this.startGlobal, next.global);
     this.previous = this.config;
     this.config = next;
     this.generation++;
     this.d.metrics?.setGeneration(this.generation);
     this.d.metrics?.reloaded(true);
-    this.lastReload = { at: Date.now(), ok: true, summary };
+    this.lastReload = { at: Date.now(), ok: true, summary, pendingRestart: pending };
     this.d.log.info({ generation: this.generation, summary }, `reloaded: ${summary}`);
+    if (pending.length)
+      this.d.log.warn(
+        { keys: pending },
+        `reload: ${pending.join(', ')} changed; the running values stay until lvsd restarts`,
+      );
+    this.applyLogLevel(next.global.log_level);
     this.d.health.setTargets(healthTargets(next));
     this.checkKernelSettings(next);
     this.armResync();
     await this.reloadVrrp(next);
     await this.requestPass();
-    return { ok: true, summary, generation: this.generation };
+    return { ok: true, summary, generation: this.generation, pendingRestart: pending };
+  }
+
+  private applyLogLevel(level: string): void {
+    const l = this.d.logLevel;
+    if (!l || this.d.log.level === level) return;
+    if (l.cli)
+      return void this.d.log.info(`log_level ${level} in the file: --log-level ${l.cli} on the command line wins`);
+    this.d.log.info(`log level is now ${level}`); // before: at a higher level this line would be dropped
+    l.set(level);
   }
 
   /** Builds and starts VRRP once; a reload arriving meanwhile waits for it (no second service). */
@@ -380,7 +416,13 @@ export class Daemon {
     msg: string,
   ): Promise<{ changed: boolean }> {
     const key = resolveServer(this.config, vs, rs);
-    const changed = this.d.overrides[op](key.vs, key.rs);
+    let changed: boolean;
+    try {
+      changed = this.d.overrides[op](key.vs, key.rs); // written first: a failed write changes nothing
+    } catch (e) {
+      this.d.log.error({ vs: key.vs, rs: key.rs, err: (e as Error).message }, `lvsctl ${op} refused`);
+      throw e;
+    }
     this.d.log.info({ vs: key.vs, rs: key.rs, changed }, msg);
     await this.requestPass();
     return { changed };

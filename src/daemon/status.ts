@@ -26,7 +26,7 @@ import type { Overrides } from './overrides.js';
 /** What the report reads of health and overrides. */
 interface Env {
   health: Pick<HealthEngine, 'status'>;
-  overrides: Pick<Overrides, 'isDrained'>;
+  overrides: Pick<Overrides, 'isDrained' | 'lostAtStart'>;
 }
 
 /** The parts of the daemon the status reads. */
@@ -67,6 +67,7 @@ export function buildStatus(
       lastReload: src.lastReload,
       lastReconcile: src.lastPass,
       ...(src.warnings?.length ? { warnings: src.warnings } : {}),
+      ...(env.overrides.lostAtStart !== undefined && { stateFileProblem: env.overrides.lostAtStart }),
     },
     ...(env.announce ? { announce: env.announce } : {}),
     virtualServers: vss,

@@ -3,7 +3,7 @@
  * record whose data matches a value.
  */
 import dnsPacket from 'dns-packet';
-import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
+import { type Checker, describeError, endpoint, failure, type ProbeResult, type ProbeTarget } from './checker.js';
 import { connectUdp, settleOnce, udpSocketFor } from './probe-io.js';
 import { dnsTypes, dnsSchema, type DnsSpec } from './schemas/dns.js';
 
@@ -73,7 +73,7 @@ function probeDns(target: ProbeTarget, spec: DnsSpec, signal: AbortSignal): Prom
   return new Promise((resolve) => {
     const sock = udpSocketFor(target);
     const finish = settleOnce(signal, `DNS probe of ${ep} aborted`, () => sock.close(), resolve);
-    sock.on('error', (e) => finish({ ok: false, detail: describeError(`DNS ${ep}`, e) }));
+    sock.on('error', (e) => finish(failure(describeError(`DNS ${ep}`, e), e)));
     sock.on('message', (msg) => {
       const r = readReply(msg, id, spec, ep);
       if (r) finish(r);

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { commonShape, regexSchema, statusSchema } from './common.js';
+import { quote } from '../util/quote.js';
 
 /** An HTTP token (RFC 9110 §5.6.2): what a header name may be. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -26,7 +27,7 @@ const headersSchema = z.record(z.string(), z.string()).superRefine((h, ctx) => {
     const fail = (message: string): void => ctx.addIssue({ code: 'custom', path: [k], message });
     if (!TOKEN.test(k)) fail("header names are HTTP tokens: letters, digits and !#$%&'*+-.^_`|~");
     else if (FRAMING.has(k.toLowerCase()))
-      fail(`header ${JSON.stringify(k)} is set by lvsd itself (one request per connection); remove it`);
+      fail(`header ${quote(k)} is set by lvsd itself (one request per connection); remove it`);
     if (!FIELD_VALUE.test(v)) fail('header values must not contain CR, LF or other control characters');
   }
 });
