@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRoot } from '../support/root.js';
-import { runUml, type UmlResult } from '../support/uml.js';
+import { runGuest, type UmlResult } from '../support/uml.js';
 import { scenarioScript } from './daemon-scenario.js';
 import { parseResults, readJson, readText } from './daemon-results.js';
 
@@ -16,7 +16,7 @@ describe.skipIf(!hasRoot('kernel: lvsd with only CAP_NET_ADMIN + CAP_NET_RAW in 
     let res: Record<string, string>;
 
     beforeAll(async () => {
-      r = await runUml({
+      r = await runGuest({
         name: 'daemon-caps',
         script: scenarioScript({ runAs: 'caps', phases: ['healthy', 'dies', 'drift'] }),
         timeoutMs: 300_000,

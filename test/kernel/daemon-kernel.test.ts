@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRoot } from '../support/root.js';
-import { runUml, type UmlResult } from '../support/uml.js';
+import { runGuest, type UmlResult } from '../support/uml.js';
 import { scenarioScript } from './daemon-scenario.js';
 import { parseResults, readJson, readText } from './daemon-results.js';
 
@@ -16,7 +16,7 @@ describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon o
 
   beforeAll(async () => {
     // LVSD_KEEP_UML=1 keeps $OUT for debugging (its path is printed).
-    r = await runUml({
+    r = await runGuest({
       name: 'daemon',
       script: scenarioScript({ runAs: 'root', phases: ['healthy', 'dies', 'drift', 'invalid', 'reload', 'crash'] }),
       timeoutMs: 420_000,
