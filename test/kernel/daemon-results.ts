@@ -31,3 +31,11 @@ export function readJson<T>(r: UmlResult, name: string): T {
     throw new Error(`${name} is missing or not JSON: ${text.slice(0, 300)}`);
   }
 }
+
+/** lvsd's logged health transitions (a spread assertion's message: a transition changes the spread legitimately). */
+export function transitions(r: UmlResult): string {
+  const lines = readText(r, 'lvsd.log')
+    .split('\n')
+    .filter((l) => l.includes('"health transition"'));
+  return lines.length ? `health transitions in lvsd's log:\n${lines.join('\n')}` : "no health transition in lvsd's log";
+}

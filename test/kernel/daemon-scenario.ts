@@ -106,7 +106,7 @@ waitfor 50 hasweight "-u ${VIP}:53" 10.0.2.13:53 1
 $D ipvsadm -S -n > "$W/healthy-save.txt"
 $D ipvsadm -Ln > "$W/healthy-list.txt"
 $D $RUNAS "$LV" -f "$W/lvsd.toml" --plan > "$W/plan-after.txt" 2>&1
-$C timeout 120 node "$W/client.mjs" burst 30 > "$W/burst-healthy.json" 2>&1
+$C timeout 120 node "$W/client.mjs" burst 30 41000 > "$W/burst-healthy.json" 2>&1
 sleep 3 # the kernel folds per-CPU IPVS counters into the dumped stats every 2 s (estimator)
 $D "$LVSD_ROOT/bin/lvsctl" -s "$W/lvsd.sock" status > "$W/status.txt" 2>&1; res status_rc $?
 $D curl -s http://127.0.0.1:9405/metrics > "$W/metrics.txt"`,
@@ -115,7 +115,7 @@ pkill -9 -f "ng2/nginx.conf"; T0=$(ms)
 waitfor 100 hasweight "-t ${VIP}:80" 10.0.2.12:80 0; res dies_rc $?; res dies_ms $(( $(ms) - T0 ))
 # the daemon's own record: the first reconcile (weight 0 written) after the kill, same guest clock
 res dies_log_ms "$(grep '"msg":"reconciled"' "$W/lvsd.log" | sed 's/.*"time":\\([0-9]*\\).*/\\1/' | awk -v t=$T0 '$1>t {print $1-t; exit}')"
-$C timeout 120 node "$W/client.mjs" burst 12 > "$W/burst-dead.json" 2>&1
+$C timeout 120 node "$W/client.mjs" burst 12 42000 > "$W/burst-dead.json" 2>&1
 ng2; T0=$(ms); : > "$W/slowstart.txt"
 i=0; while [ $i -lt 60 ]; do echo "$(( $(ms) - T0 )) $(weight "-t ${VIP}:80" 10.0.2.12:80)" >> "$W/slowstart.txt"; sleep 0.2; i=$((i+1)); done`,
   drift: `# ---- drift: repaired within one resync interval (2s); an unowned service survives
