@@ -1,0 +1,80 @@
+/**
+ * What the ptrace shim (src/lab/uml-shim.ts) costs a user-mode Linux guest on this machine: guests
+ * booted one at a time, the variants interleaved round by round:
+ *   plain    linux.uml as before, no LD_PRELOAD
+ *   shim     with the shim, as runUml starts every guest (on a CPU without AMX it only forwards)
+ *   amx-sim  the shim after test/support/native/amx-host.c, which makes this host's ptrace look like
+ *            an AMX host's (11,008-byte XSAVE state): the shim's read-copy-write path on every FPU
+ *            write, plus the simulator's own extra reads (so an upper bound for a real AMX host)
+ * Per guest: its uptime when init started (guest clock, so only the ratio means something), the
+ * time three `node -e 0` took inside it (system-call heavy: every guest system call passes through
+ * ptrace several times), and the host's spawn → exit time of the whole guest. Prints medians and
+ * the ratios to `plain`.
+ *   npm run build && node dist/bench/uml-boot.js [ROUNDS]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { INIT_UPTIME, repoRoot, runUml, type UmlOptions } from '../src/lab/uml.js';
+
+const rounds = Number(process.argv[2] ?? 5);
+const dir = mkdtempSync(join(tmpdir(), 'lvsd-bench-boot-'));
+const amx = join(dir, 'amx-host.so');
+execFileSync('gcc', ['-O2', '-shared', '-fPIC', '-o', amx, join(repoRoot(), 'test/support/native/amx-host.c')]);
+
+type Variant = 'plain' | 'shim' | 'amx-sim';
+const VARIANTS: Record<Variant, Pick<UmlOptions, 'shim' | 'preload'>> = {
+  plain: { shim: false },
+  shim: { shim: true },
+  'amx-sim': { shim: true, preload: [amx] },
+};
+
+const SCRIPT =
+  't0=$(date +%s%N); for i in 1 2 3; do node -e 0; done; echo $(( ($(date +%s%N) - t0) / 1000000 )) > "$OUT/node-ms"';
+
+interface Sample {
+  initS: number;
+  nodeMs: number;
+  hostMs: number;
+}
+
+async function once(v: Variant): Promise<Sample> {
+  const r = await runUml({ name: `boot-${v}`, script: SCRIPT, timeoutMs: 300_000, ...VARIANTS[v] });
+  try {
+    if (!r.ok) throw new Error(`${v}: guest failed: ${r.failure ?? r.log}`);
+    const read = (f: string): number => Number(readFileSync(join(r.outDir, f), 'utf8').trim());
+    return { initS: read(INIT_UPTIME), nodeMs: read('node-ms'), hostMs: r.durationMs };
+  } finally {
+    r.cleanup();
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const samples: Record<Variant, Sample[]> = { plain: [], shim: [], 'amx-sim': [] };
+console.log(
+  `# UML boot with and without the ptrace shim, ${rounds} interleaved rounds; load average ${loadavg()[0].toFixed(1)}`,
+);
+for (let i = 0; i < rounds; i++) {
+  for (const v of Object.keys(VARIANTS) as Variant[]) {
+    const s = await once(v);
+    samples[v].push(s);
+    console.log(
+      `round ${i + 1} ${v}: init at ${s.initS.toFixed(2)} s (guest), 3× node -e 0 ${s.nodeMs} ms (guest), boot→halt ${s.hostMs} ms (host)`,
+    );
+  }
+}
+const m = (v: Variant, k: keyof Sample): number => median(samples[v].map((s) => s[k]));
+console.log(`\nmedians (load average at the end ${loadavg()[0].toFixed(1)}):`);
+console.log('variant   init (guest s)  ratio   3×node (guest ms)  ratio   boot→halt (host ms)  ratio');
+for (const v of Object.keys(VARIANTS) as Variant[]) {
+  const cols = (['initS', 'nodeMs', 'hostMs'] as const).map((k) => [m(v, k), m(v, k) / m('plain', k)]);
+  console.log(
+    `${v.padEnd(9)} ${cols[0][0].toFixed(2).padStart(14)}  ${cols[0][1].toFixed(3)}   ${cols[1][0].toFixed(0).padStart(17)}  ${cols[1][1].toFixed(3)}   ${cols[2][0].toFixed(0).padStart(19)}  ${cols[2][1].toFixed(3)}`,
+  );
+}
+rmSync(dir, { recursive: true, force: true });
