@@ -8,8 +8,9 @@
  *            write, plus the simulator's own extra reads (so an upper bound for a real AMX host)
  * Per guest: its uptime when init started (guest clock, so only the ratio means something), the
  * time three `node -e 0` took inside it (system-call heavy: every guest system call passes through
- * ptrace several times), and the host's spawn → exit time of the whole guest. Prints medians and
- * the ratios to `plain`.
+ * ptrace several times), the host's spawn → exit time of the whole guest, and the host CPU time
+ * (user + system) of the guest's processes, which a loaded machine disturbs far less than the
+ * times. Prints medians and the ratios to `plain`.
  *   npm run build && node dist/bench/uml-boot.js [ROUNDS]
  */
 import { execFileSync } from 'node:child_process';
@@ -37,14 +38,23 @@ interface Sample {
   initS: number;
   nodeMs: number;
   hostMs: number;
+  cpuS: number;
+}
+
+/** CPU seconds (user + system) of this process's waited-for children: /proc/self/stat cutime + cstime. */
+function childrenCpuS(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100; // fields 16, 17 of proc(5); USER_HZ = 100
 }
 
 async function once(v: Variant): Promise<Sample> {
+  const cpu0 = childrenCpuS();
   const r = await runUml({ name: `boot-${v}`, script: SCRIPT, timeoutMs: 300_000, ...VARIANTS[v] });
+  const cpuS = childrenCpuS() - cpu0;
   try {
     if (!r.ok) throw new Error(`${v}: guest failed: ${r.failure ?? r.log}`);
     const read = (f: string): number => Number(readFileSync(join(r.outDir, f), 'utf8').trim());
-    return { initS: read(INIT_UPTIME), nodeMs: read('node-ms'), hostMs: r.durationMs };
+    return { initS: read(INIT_UPTIME), nodeMs: read('node-ms'), hostMs: r.durationMs, cpuS };
   } finally {
     r.cleanup();
   }
@@ -64,17 +74,19 @@ for (let i = 0; i < rounds; i++) {
     const s = await once(v);
     samples[v].push(s);
     console.log(
-      `round ${i + 1} ${v}: init at ${s.initS.toFixed(2)} s (guest), 3× node -e 0 ${s.nodeMs} ms (guest), boot→halt ${s.hostMs} ms (host)`,
+      `round ${i + 1} ${v}: init at ${s.initS.toFixed(2)} s (guest), 3× node -e 0 ${s.nodeMs} ms (guest), boot→halt ${s.hostMs} ms (host), guest CPU ${s.cpuS.toFixed(2)} s (host)`,
     );
   }
 }
 const m = (v: Variant, k: keyof Sample): number => median(samples[v].map((s) => s[k]));
 console.log(`\nmedians (load average at the end ${loadavg()[0].toFixed(1)}):`);
-console.log('variant   init (guest s)  ratio   3×node (guest ms)  ratio   boot→halt (host ms)  ratio');
+console.log(
+  'variant   init (guest s)  ratio   3×node (guest ms)  ratio   boot→halt (host ms)  ratio   guest CPU (host s)  ratio',
+);
 for (const v of Object.keys(VARIANTS) as Variant[]) {
-  const cols = (['initS', 'nodeMs', 'hostMs'] as const).map((k) => [m(v, k), m(v, k) / m('plain', k)]);
+  const cols = (['initS', 'nodeMs', 'hostMs', 'cpuS'] as const).map((k) => [m(v, k), m(v, k) / m('plain', k)]);
   console.log(
-    `${v.padEnd(9)} ${cols[0][0].toFixed(2).padStart(14)}  ${cols[0][1].toFixed(3)}   ${cols[1][0].toFixed(0).padStart(17)}  ${cols[1][1].toFixed(3)}   ${cols[2][0].toFixed(0).padStart(19)}  ${cols[2][1].toFixed(3)}`,
+    `${v.padEnd(9)} ${cols[0][0].toFixed(2).padStart(14)}  ${cols[0][1].toFixed(3)}   ${cols[1][0].toFixed(0).padStart(17)}  ${cols[1][1].toFixed(3)}   ${cols[2][0].toFixed(0).padStart(19)}  ${cols[2][1].toFixed(3)}   ${cols[3][0].toFixed(2).padStart(18)}  ${cols[3][1].toFixed(3)}`,
   );
 }
 rmSync(dir, { recursive: true, force: true });
