@@ -11,6 +11,8 @@
  * ptrace several times), the host's spawn → exit time of the whole guest, and the host CPU time
  * (user + system) of the guest's processes, which a loaded machine disturbs far less than the
  * times. Prints medians and the ratios to `plain`.
+ * First, on the host itself, the same variants around bench/native/ptrace-loop.c: the ptrace calls
+ * UML makes around each guest system call, timed per round (median of interleaved runs).
  *   npm run build && node dist/bench/uml-boot.js [ROUNDS]
  */
 import { execFileSync } from 'node:child_process';
@@ -18,11 +20,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INIT_UPTIME, repoRoot, runUml, type UmlOptions } from '../src/lab/uml.js';
+import { ensureShim, preloadValue } from '../src/lab/uml-shim.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const dir = mkdtempSync(join(tmpdir(), 'lvsd-bench-boot-'));
 const amx = join(dir, 'amx-host.so');
+const loop = join(dir, 'ptrace-loop');
 execFileSync('gcc', ['-O2', '-shared', '-fPIC', '-o', amx, join(repoRoot(), 'test/support/native/amx-host.c')]);
+execFileSync('gcc', ['-O2', '-o', loop, join(repoRoot(), 'bench/native/ptrace-loop.c')]);
+const shimLibrary = ensureShim().library;
+if (!shimLibrary) throw new Error('the ptrace shim could not be built (see node dist/src/lab/uml-shim.js)');
 
 type Variant = 'plain' | 'shim' | 'amx-sim';
 const VARIANTS: Record<Variant, Pick<UmlOptions, 'shim' | 'preload'>> = {
@@ -64,6 +71,26 @@ const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+/** ns per round of ptrace-loop under the variant's LD_PRELOAD. */
+function loopNs(v: Variant): number {
+  const o = VARIANTS[v];
+  const preload = preloadValue(o.shim ? { library: shimLibrary! } : { problem: 'left out' }, o.preload);
+  const out = execFileSync(loop, [], { encoding: 'utf8', env: { ...process.env, LD_PRELOAD: preload ?? '' } });
+  const m = /ns_per_round=(\d+)/.exec(out);
+  if (!m) throw new Error(`ptrace-loop (${v}): ${out.trim()}`);
+  return Number(m[1]);
+}
+
+const loops: Record<Variant, number[]> = { plain: [], shim: [], 'amx-sim': [] };
+for (let i = 0; i < 2 * rounds + 1; i++) for (const v of Object.keys(VARIANTS) as Variant[]) loops[v].push(loopNs(v));
+console.log(
+  `# ptrace calls around one guest system call (GETREGS + xstate GET + SET), on the host, ${2 * rounds + 1} interleaved runs`,
+);
+for (const v of Object.keys(VARIANTS) as Variant[])
+  console.log(
+    `${v.padEnd(9)} ${median(loops[v]).toFixed(0).padStart(6)} ns per round  ratio ${(median(loops[v]) / median(loops.plain)).toFixed(3)}  (runs: ${loops[v].join(' ')})`,
+  );
 
 const samples: Record<Variant, Sample[]> = { plain: [], shim: [], 'amx-sim': [] };
 console.log(
