@@ -72,24 +72,30 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** ns per round of ptrace-loop under the variant's LD_PRELOAD. */
-function loopNs(v: Variant): number {
+/** ns per round of ptrace-loop under the variant's LD_PRELOAD: in all, and in user mode. */
+function loopNs(v: Variant): { all: number; user: number } {
   const o = VARIANTS[v];
   const preload = preloadValue(o.shim ? { library: shimLibrary! } : { problem: 'left out' }, o.preload);
   const out = execFileSync(loop, [], { encoding: 'utf8', env: { ...process.env, LD_PRELOAD: preload ?? '' } });
-  const m = /ns_per_round=(\d+)/.exec(out);
+  const m = /ns_per_round=(\d+) user_ns_per_round=(\d+)/.exec(out);
   if (!m) throw new Error(`ptrace-loop (${v}): ${out.trim()}`);
-  return Number(m[1]);
+  return { all: Number(m[1]), user: Number(m[2]) };
 }
 
 const loops: Record<Variant, number[]> = { plain: [], shim: [], 'amx-sim': [] };
-for (let i = 0; i < 2 * rounds + 1; i++) for (const v of Object.keys(VARIANTS) as Variant[]) loops[v].push(loopNs(v));
+const users: Record<Variant, number[]> = { plain: [], shim: [], 'amx-sim': [] };
+for (let i = 0; i < 2 * rounds + 1; i++)
+  for (const v of Object.keys(VARIANTS) as Variant[]) {
+    const r = loopNs(v);
+    loops[v].push(r.all);
+    users[v].push(r.user);
+  }
 console.log(
   `# ptrace calls around one guest system call (GETREGS + xstate GET + SET), on the host, ${2 * rounds + 1} interleaved runs`,
 );
 for (const v of Object.keys(VARIANTS) as Variant[])
   console.log(
-    `${v.padEnd(9)} ${median(loops[v]).toFixed(0).padStart(6)} ns per round  ratio ${(median(loops[v]) / median(loops.plain)).toFixed(3)}  (runs: ${loops[v].join(' ')})`,
+    `${v.padEnd(9)} ${median(loops[v]).toFixed(0).padStart(6)} ns per round  ratio ${(median(loops[v]) / median(loops.plain)).toFixed(3)}  (user mode ${median(users[v]).toFixed(0)} ns; runs: ${loops[v].join(' ')})`,
   );
 
 const samples: Record<Variant, Sample[]> = { plain: [], shim: [], 'amx-sim': [] };
