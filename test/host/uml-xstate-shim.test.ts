@@ -105,6 +105,13 @@ describe('ptrace shim for user-mode Linux (short NT_X86_XSTATE writes)', () => {
     expect(shim).toBe(shimPaths()!.library);
   });
 
+  it('without a compiler the build says in one line what to install', () => {
+    const paths = shimPaths()!;
+    expect(() => compileShim(paths.source, join(dir, 'never.so'), 'no-such-cc')).toThrow(
+      /^no-such-cc is not installed: apt-get install gcc libc6-dev \(\.ci\/setup and lab\/run do it as root\)$/,
+    );
+  });
+
   it.each(MUTANTS)('a mutant that %s fails the verdict', (_what, find, replace) => {
     const source = readFileSync(shimPaths()!.source, 'utf8');
     expect(source).toContain(find);
