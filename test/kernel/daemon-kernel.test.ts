@@ -93,10 +93,13 @@ describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon o
   });
 
   it('5 drift: a weight edit, ipvsadm -d and ipvsadm -C are repaired within one resync interval; the unowned service survives', () => {
-    // bound: resync_interval (2 s) + one reconcile pass and the guest's ipvsadm polling (UML is slow: ~0.75 s per pass)
+    // the repair written (daemon log, guest clock) within resync_interval (2 s) + one reconcile pass in UML
+    // (1 s); the guest's ipvsadm polling that confirms it is slower under load (seen: 5.1 s at load 20),
+    // so it only gets a loose bound, as in phase 2
     for (const k of ['drift_edit', 'drift_del', 'drift_flush']) {
       expect(res[`${k}_rc`], k).toBe('0');
-      expect(Number(res[`${k}_ms`]), k).toBeLessThanOrEqual(2000 + 1500);
+      expect(Number(res[`${k}_log_ms`]), `${k}_log_ms`).toBeLessThanOrEqual(2000 + 1000);
+      expect(Number(res[`${k}_ms`]), k).toBeLessThanOrEqual(2000 + 6000);
     }
     expect(f('drift-unowned.txt')).toContain('-a -t 10.0.1.200:80 -r 10.0.2.11:80 -m -w 3');
     expect(f('drift-after.txt')).toContain('-a -u 10.0.1.100:53 -r 10.0.2.13:53 -m -w 1');
