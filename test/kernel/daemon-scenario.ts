@@ -8,7 +8,7 @@
  * boot reports everything.
  */
 import { topologyScript } from '../support/uml.js';
-import { CLIENT_JS } from './daemon-client.js';
+import { CLIENT_JS, STALL_JS } from './daemon-client.js';
 
 /** Which scenarios to run, and as whom. */
 export interface ScenarioOptions {
@@ -61,6 +61,10 @@ ${topo.script}
 cat > "$W/client.mjs" <<'JS'
 ${CLIENT_JS}
 JS
+cat > "$W/stall.mjs" <<'JS'
+${STALL_JS}
+JS
+: > "$W/stalls.txt"; node "$W/stall.mjs" "$W/stalls.txt" & STALLPID=$!
 ${backends()}
 cat > "$W/v1.toml" <<'TOML'
 ${lvsdConfig('$W')}
@@ -81,6 +85,7 @@ ${o.phases.map((p) => PHASES[p]).join('\n')}
 T0=$(ms); kill -TERM $LVPID; wait $LVPID; res stop_code $?; res stop_ms $(( $(ms) - T0 ))
 grep -q '"lvsd stopped"' "$W/lvsd.log"; res stopped $?
 $D ipvsadm -S -n > "$W/after-stop.txt"
+kill $STALLPID
 exit 0
 `;
 }
@@ -116,7 +121,7 @@ $D curl -s http://127.0.0.1:9405/metrics > "$W/metrics.txt"`,
 pkill -9 -f "ng2/nginx.conf"; T0=$(ms)
 waitfor 100 hasweight "-t ${VIP}:80" 10.0.2.12:80 0; res dies_rc $?; res dies_ms $(( $(ms) - T0 ))
 # the daemon's own record: the first reconcile (weight 0 written) after the kill, same guest clock
-res dies_log_ms "$(logms $T0)"
+res dies_t0 $T0; res dies_log_ms "$(logms $T0)"
 $C timeout 120 node "$W/client.mjs" burst 12 42000 > "$W/burst-dead.json" 2>&1
 ng2; T0=$(ms); : > "$W/slowstart.txt"
 i=0; while [ $i -lt 60 ]; do echo "$(( $(ms) - T0 )) $(weight "-t ${VIP}:80" 10.0.2.12:80)" >> "$W/slowstart.txt"; sleep 0.2; i=$((i+1)); done`,
@@ -125,12 +130,12 @@ i=0; while [ $i -lt 60 ]; do echo "$(( $(ms) - T0 )) $(weight "-t ${VIP}:80" 10.
 # record of the write; drift_*_ms: when the guest's ipvsadm polling saw it, slower under load)
 $D ipvsadm -A -t 10.0.1.200:80 -s rr; $D ipvsadm -a -t 10.0.1.200:80 -r 10.0.2.11:80 -m -w 3
 T0=$(ms); $D ipvsadm -e -t ${VIP}:80 -r 10.0.2.11:80 -m -w 7
-waitfor 40 hasweight "-t ${VIP}:80" 10.0.2.11:80 100; res drift_edit_rc $?; res drift_edit_ms $(( $(ms) - T0 )); res drift_edit_log_ms "$(logms $T0)"
+waitfor 40 hasweight "-t ${VIP}:80" 10.0.2.11:80 100; res drift_edit_rc $?; res drift_edit_ms $(( $(ms) - T0 )); res drift_edit_log_ms "$(logms $T0)"; res drift_edit_t0 $T0
 T0=$(ms); $D ipvsadm -d -t ${VIP}:80 -r 10.0.2.11:80
-waitfor 40 hasweight "-t ${VIP}:80" 10.0.2.11:80 100; res drift_del_rc $?; res drift_del_ms $(( $(ms) - T0 )); res drift_del_log_ms "$(logms $T0)"
+waitfor 40 hasweight "-t ${VIP}:80" 10.0.2.11:80 100; res drift_del_rc $?; res drift_del_ms $(( $(ms) - T0 )); res drift_del_log_ms "$(logms $T0)"; res drift_del_t0 $T0
 $D ipvsadm -S -n > "$W/drift-unowned.txt"
 T0=$(ms); $D ipvsadm -C
-waitfor 40 hasweight "-t ${VIP}:80" 10.0.2.13:80 100; res drift_flush_rc $?; res drift_flush_ms $(( $(ms) - T0 )); res drift_flush_log_ms "$(logms $T0)"
+waitfor 40 hasweight "-t ${VIP}:80" 10.0.2.13:80 100; res drift_flush_rc $?; res drift_flush_ms $(( $(ms) - T0 )); res drift_flush_log_ms "$(logms $T0)"; res drift_flush_t0 $T0
 waitfor 20 hasweight "-u ${VIP}:53" 10.0.2.13:53 1
 $D ipvsadm -S -n > "$W/drift-after.txt"`,
   invalid: `# ---- invalid config reload: table byte-identical, daemon alive, errors logged
