@@ -83,9 +83,10 @@ else await loop(a[0], a[1], Number(a[2]), a[3], a.slice(4).map(Number));
 
 /**
  * A stall recorder the scenario runs beside lvsd in the guest (node stall.mjs OUT): a 50 ms timer
- * that appends "now lateMs" to OUT whenever it fired more than 10 ms late, i.e. when the guest (or
- * this process) could not run. On a loaded host a UML guest stops for whole seconds at a time; a
- * timing bound on lvsd then adds the stall that overlaps its window (stalledMs in daemon-results.ts).
+ * that appends "now lateMs" to OUT whenever it fired more than 2 ms late, i.e. when the guest (or
+ * this process) could not run for that long. On a loaded host a UML guest stops for whole stretches
+ * at a time; a timing bound on lvsd then adds the stall that overlaps its window (stalledMs in
+ * daemon-results.ts).
  */
 export const STALL_JS = String.raw`
 import fs from 'node:fs';
@@ -93,7 +94,7 @@ const out = process.argv[2];
 let last = Date.now();
 setInterval(() => {
   const now = Date.now(), late = now - last - 50;
-  if (late > 10) fs.appendFileSync(out, now + ' ' + late + '\n');
+  if (late > 2) fs.appendFileSync(out, now + ' ' + late + '\n');
   last = now;
 }, 50);
 `;

@@ -51,12 +51,12 @@ export function stalledMs(r: UmlResult, fromMs: number, toMs: number): number {
   } catch {
     throw new Error('stalls.txt is missing: the stall recorder did not run');
   }
+  // each line "at late": the recorder could not run from at - late to at; count the part inside the window
   return text
     .split('\n')
     .filter(Boolean)
     .map((l) => l.split(' ').map(Number))
-    .filter(([at]) => at > fromMs && at <= toMs)
-    .reduce((sum, [, late]) => sum + late, 0);
+    .reduce((sum, [at, late]) => sum + Math.max(0, Math.min(at, toMs) - Math.max(at - late, fromMs)), 0);
 }
 
 /** A bound on a daemon time measured in its window from `res` (KEY_t0 and KEY_log_ms), plus the guest's stall in it. */
