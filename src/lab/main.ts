@@ -7,7 +7,7 @@
  * Isolation: each run has its own umid (lvsd-lab-<pid>-<n>) and its own temp dirs, and every
  * namespace lives inside its guest kernel, so two labs can run side by side without meeting.
  */
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killGuests, relayScript, relayShell, tailFile } from './hostio.js';
@@ -70,12 +70,13 @@ function explainNoSummary(r: UmlResult): void {
   if (r.timedOut) process.stdout.write('(the guest hit its time limit and was killed)\n');
 }
 
-/** A failed lab leaves its guest logs (lvsd, nginx, client, configs) for a look; says where. */
-function keepLogsOnFailure(dir: string): void {
-  if (!existsSync(join(dir, 'logs'))) return;
+/** A failed lab leaves its guest logs (console, lvsd, nginx, client, configs) for a look; says where. */
+function keepLogsOnFailure(dir: string, console: string): void {
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  writeFileSync(join(dir, 'logs', 'console.txt'), console);
   const kept = mkdtempSync(join(tmpdir(), 'lvsd-lab-logs-'));
   renameSync(join(dir, 'logs'), join(kept, 'logs'));
-  process.stdout.write(`The guest's logs (lvsd, nginx, client, configs) are kept in ${kept}/logs\n`);
+  process.stdout.write(`The guest's logs (console, lvsd, nginx, client, configs) are kept in ${kept}/logs\n`);
 }
 
 async function keepAlive(dir: string): Promise<void> {
@@ -91,8 +92,10 @@ async function keepAlive(dir: string): Promise<void> {
 /** After the guest ended: explain a missing summary, keep logs of a failure, clean up, exit code. */
 function finish(result: UmlResult, dir: string, interrupted: boolean): number {
   const summary = readSummary(dir);
-  if (!summary && !interrupted) explainNoSummary(result);
-  if (!interrupted && !(summary?.ok && result.ok)) keepLogsOnFailure(dir);
+  // A guest that could not run the story gets its one-line reason, not a kernel stack dump.
+  if (!interrupted && result.failure) process.stdout.write(`lab: ${result.failure}\n`);
+  else if (!summary && !interrupted) explainNoSummary(result);
+  if (!interrupted && !(summary?.ok && result.ok)) keepLogsOnFailure(dir, result.console);
   result.cleanup();
   if (interrupted) return 130;
   return summary?.ok && result.ok ? 0 : 1;
