@@ -78,6 +78,7 @@ interface Probe extends Job {
   health: Health;
   ring: ResultRing;
   metricSeries?: number;
+  resultSlot?: number;
   due: number;
   handle: RoundHandle;
   inFlight: boolean;
@@ -317,6 +318,8 @@ export class HealthEngine {
     p.idle?.();
     if (p.stopped) return;
     const now = this.clock.now();
+    const m = this.opts.metrics;
+    if (m) m.countProbe((p.resultSlot ??= m.resultSlot(p.spec.type)), r.ok, r.timedOut);
     this.record(p, { ok: r.ok, at: this.wallAt(now), ms: now - t0, detail: r.detail, weight: r.weight });
     const next = p.due + p.spec.interval;
     // a round that overran its interval (retries) skips ahead instead of starting late forever

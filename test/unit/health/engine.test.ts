@@ -255,6 +255,20 @@ describe('HealthEngine metrics and stats', () => {
     expect(text).toMatch(/lvsd_scheduler_lag_seconds_count 2/);
   });
 
+  it('counts rounds by kind and result: ok, failed, timeout', async () => {
+    const registry = new Registry();
+    // round 1 answers, round 2 fails, round 3 never answers (times out), round 4 answers
+    const { engine, step } = setup((_t, n) => (n === 2 ? bad() : n === 3 ? 'hang' : ok()), {
+      metrics: new HealthMetrics(registry),
+    });
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ warmup: false }) }]);
+    await step(3200);
+    const text = await registry.metrics();
+    expect(text).toMatch(/lvsd_probes_total\{kind="tcp",result="ok"\} 2\n/);
+    expect(text).toMatch(/lvsd_probes_total\{kind="tcp",result="failed"\} 1\n/);
+    expect(text).toMatch(/lvsd_probes_total\{kind="tcp",result="timeout"\} 1\n/);
+  });
+
   it('reads the in-flight gauge from the engine when scraped', async () => {
     const registry = new Registry();
     const { engine, step } = setup(() => 'hang', { metrics: new HealthMetrics(registry) });
