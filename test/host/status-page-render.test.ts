@@ -172,7 +172,7 @@ describe('status page in Chromium (scripted report)', () => {
 
   it('is readable on a phone: rows become labelled cards, nothing wider than the screen', async () => {
     current = report();
-    const phone = await Browser.launch({ width: 390, height: 844 });
+    const phone = await Browser.launch({ viewport: { width: 390, height: 844 } });
     try {
       const p = await phone.page();
       await p.page.goto(`${origin}/`);

@@ -9,7 +9,7 @@
  * origin than the page's.
  */
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -58,15 +58,25 @@ export class Browser {
     private readonly profile: string,
   ) {}
 
-  /** Starts Chromium with a fresh profile (removed by `close()`). */
-  static async launch(viewport = { width: 1280, height: 800 }): Promise<Browser> {
+  /**
+   * Starts Chromium with a fresh profile (removed by `close()`). With `netns`, Chromium runs inside
+   * that network namespace (through `ip netns exec`, which execs it), so it reaches listeners there.
+   */
+  static async launch(opts: { viewport?: { width: number; height: number }; netns?: string } = {}): Promise<Browser> {
     requireChromium();
     const profile = mkdtempSync(join(tmpdir(), 'lvsd-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+    let executablePath = CHROMIUM;
+    if (opts.netns) {
+      executablePath = join(profile, 'chromium-in-netns');
+      writeFileSync(executablePath, `#!/bin/sh\nexec ip netns exec '${opts.netns}' ${CHROMIUM} "$@"\n`, {
+        mode: 0o755,
+      });
+    }
+    const context = await chromium.launchPersistentContext(join(profile, 'profile'), {
+      executablePath,
       headless: true,
       args: CHROMIUM_FLAGS,
-      viewport,
+      viewport: opts.viewport ?? { width: 1280, height: 800 },
     });
     return new Browser(context, profile);
   }
