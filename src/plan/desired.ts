@@ -124,17 +124,24 @@ export function plan(input: PlannerInput, memory: PlannerMemory = emptyMemory())
 
 function planService(vs: VirtualServerConfig, ctx: Ctx): { service: TableService; below: boolean } {
   const dests: Destination[] = [];
+  const serving: string[] = [];
   let live = 0;
   for (const rs of vs.real_server) {
     const id = serverId(vs.name, rs.key);
     const r = planServer(vs, rs, id, ctx);
     live += r.live;
     if (r.dest) dests.push(r.dest);
+    if (r.dest && r.dest.weight > 0) serving.push(id);
   }
   const below = quorumState(vs, live, ctx.memory.belowQuorum.get(vs.name));
   const sorry = sorryDest(vs);
   if (below && sorry) {
     for (const d of dests) d.weight = 0;
+    for (const id of serving)
+      ctx.explain.set(
+        id,
+        `up, but weight 0: below quorum (live weight ${live} < ${vs.quorum}), the sorry server serves`,
+      );
     dests.push(sorry);
     ctx.explain.set(serverId(vs.name, 'sorry'), `sorry server serving: live weight ${live} below quorum ${vs.quorum}`);
   } else if (sorry) ctx.explain.set(serverId(vs.name, 'sorry'), `standby: live weight ${live}, quorum ${vs.quorum}`);

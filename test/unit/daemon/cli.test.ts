@@ -28,6 +28,21 @@ describe('lvsd argv', () => {
   });
 });
 
+describe('lvsd --help', () => {
+  it('names every flag the daemon accepts, -t and --log-level included', async () => {
+    const { helpText } = await import('../../../src/main.js');
+    const text = await helpText();
+    for (const flag of ['-f', '--config', '-t', '--check', '--plan', '--dataplane', '--log-level']) {
+      expect(text).toMatch(new RegExp(`(^|[\\s\\[|,])${flag}([\\s,\\]|]|$)`, 'm'));
+      // and the parser takes it (no flag documented that does not exist)
+      const argv = flag === '-f' || flag === '--config' ? [flag, 'a.toml'] : ['-f', 'a.toml', flag];
+      if (flag === '--dataplane') argv.push('memory');
+      if (flag === '--log-level') argv.push('info');
+      expect(() => parseDaemonArgs(argv)).not.toThrow();
+    }
+  });
+});
+
 describe('lvsctl argv', () => {
   it('parses commands and the socket option', () => {
     expect(parseArgs(['status', '--json'], {})).toMatchObject({

@@ -121,6 +121,11 @@ describe('plan: quorum', () => {
     expect([...p.belowQuorum]).toEqual(['web']);
     expect(weights(p.table)).toEqual({ '10.0.1.1': 0, '10.0.1.2': 0, '10.0.1.3': 0, '10.0.9.9': 1 });
     expect(p.explain.get('web|sorry')).toMatch(/sorry server serving/);
+    // the server still up is at weight 0 too, and its explanation says so (not "up: weight 50")
+    expect(p.explain.get('web|10.0.1.1:8080')).toBe(
+      'up, but weight 0: below quorum (live weight 50 < 100), the sorry server serves',
+    );
+    expect(p.explain.get('web|10.0.1.2:8080')).toMatch(/^down/);
     p = step(down(3)); // live 100 < 110: still below (hysteresis)
     expect(p.belowQuorum.has('web')).toBe(true);
     p = step({}); // live 150 ≥ 110
