@@ -127,6 +127,7 @@ function normalizeVs(vs: RawVs): VirtualServerConfig {
     quorum_hysteresis: vs.quorum_hysteresis,
     ...(sorry ? { sorry_server: { ...sorry, family: familyOf(sorry.address) } } : {}),
     on_failure: vs.on_failure,
+    maintenance: vs.maintenance,
     slow_start: vs.slow_start ?? 0,
     ...(vs.check ? { check: vs.check } : {}),
     real_server: realServers(vs, port),

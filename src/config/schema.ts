@@ -235,6 +235,11 @@ export const virtualServerSchema = table({
       'A failed real server gets weight 0 (keepalived inhibit_on_failure: existing connections continue) or is removed.',
     example: '"weight0"',
   }),
+  maintenance: doc(oneOf(['remove', 'weight0']).default('remove'), {
+    description:
+      'What `lvsctl state ... maint` does to a real server: remove it from the kernel table, or keep it at weight 0 (its connections go on). `drain` always keeps it at weight 0.',
+    example: '"remove"',
+  }),
   slow_start: doc(durationSchema.optional(), {
     description:
       'Ramp a recovered real server from 1 to its weight over this time, in steps of max(1s, slow_start/10); omit for none.',

@@ -79,6 +79,8 @@ export interface VirtualServerConfig {
   quorum_hysteresis: number;
   sorry_server?: { address: string; port: number; family: Family };
   on_failure: 'weight0' | 'remove';
+  /** What operator maintenance (lvsctl state maint) does: remove the real server or set weight 0. */
+  maintenance: 'remove' | 'weight0';
   /** Slow-start ramp in ms; 0 = none. */
   slow_start: number;
   check?: CheckSpec;

@@ -173,7 +173,7 @@ export class Daemon {
         config: this.config,
         previous: this.previous,
         health: this.healthOf,
-        drained: this.d.overrides.keys(),
+        admin: this.d.overrides.admin(),
         now,
         actual: await this.actualForPlan(),
       },

@@ -7,6 +7,7 @@
  * Writes are atomic (temp file + rename). A missing file is an empty set; a corrupt one is reported
  * (the daemon logs it and starts with no overrides rather than refusing to start).
  */
+import type { AdminLookup } from '../plan/admin.js';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { serverId } from '../plan/desired.js';
@@ -64,6 +65,11 @@ export class Overrides {
   /** Whether the pair is drained by an operator. */
   isDrained(vs: string, rs: string): boolean {
     return this.drained.has(serverId(vs, rs));
+  }
+
+  /** The overrides as the planner reads them (a drained pair is in state drain). */
+  admin(): AdminLookup {
+    return { server: (id) => (this.drained.has(id) ? { state: 'drain' } : undefined), service: () => undefined };
   }
 
   /** The drained keys ("vs|rs"). */
