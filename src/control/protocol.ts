@@ -32,6 +32,19 @@ export const requestSchema = z.discriminatedUnion('cmd', [
 /** A parsed control request. */
 export type ControlRequest = z.output<typeof requestSchema>;
 
+/**
+ * Levels of a control connection, after HAProxy's socket levels: `user` reads (status, show),
+ * `admin` also changes things (state, weight, check, reload).
+ */
+export type Level = 'user' | 'admin';
+
+const READ_ONLY: ReadonlySet<string> = new Set(['status', 'show']);
+
+/** The level a request needs. */
+export function levelNeeded(req: Pick<ControlRequest, 'cmd'>): Level {
+  return READ_ONLY.has(req.cmd) ? 'user' : 'admin';
+}
+
 /** A control response: a result, or an error with a stable code. */
 export type ControlResponse = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
 

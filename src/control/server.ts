@@ -11,12 +11,35 @@ import {
   MAX_REQUEST_BYTES,
   encodeResponse,
   parseRequest,
+  levelNeeded,
   type ControlRequest,
   type ControlResponse,
+  type Level,
 } from './protocol.js';
 
 /** Handles one parsed request; throw ControlError for a client-visible error with a code. */
 export type ControlHandler = (req: ControlRequest) => Promise<unknown>;
+
+/**
+ * The level of one connection from its peer's uid (SO_PEERCRED, recorded by the kernel at connect):
+ * root and the daemon's own user are admin; anyone else the socket's permissions let in (a group
+ * the operator gave it) is user, read-only. Pure.
+ */
+export function connectionLevel(peerUid: number | undefined, daemonUid: number): Level {
+  return peerUid === 0 || peerUid === daemonUid ? 'admin' : 'user';
+}
+
+/** The peer's uid of an accepted unix connection; undefined when it cannot be read (then: user level). */
+async function peerUid(sock: Socket): Promise<number | undefined> {
+  const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) return undefined;
+  try {
+    const { peerCredentials } = await import('../../native/peercred.js');
+    return peerCredentials(fd).uid;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A listening control socket. */
 export class ControlServer {
@@ -87,6 +110,7 @@ async function removeStale(path: string): Promise<void> {
 function serve(sock: Socket, handler: ControlHandler): void {
   let buf = '';
   let done = false;
+  const level = peerUid(sock).then((uid) => connectionLevel(uid, process.geteuid?.() ?? 0));
   sock.setEncoding('utf8');
   sock.on('error', () => sock.destroy());
   sock.on('data', (chunk: string) => {
@@ -96,13 +120,19 @@ function serve(sock: Socket, handler: ControlHandler): void {
     if (nl < 0 && buf.length <= MAX_REQUEST_BYTES) return;
     done = true;
     if (nl < 0) return reply(sock, fail(new ControlError('EBADREQ', 'request line too long')));
-    void answer(buf.slice(0, nl), handler).then((res) => reply(sock, res));
+    void level.then((lv) => answer(buf.slice(0, nl), handler, lv)).then((res) => reply(sock, res));
   });
 }
 
-async function answer(line: string, handler: ControlHandler): Promise<ControlResponse> {
+async function answer(line: string, handler: ControlHandler, level: Level): Promise<ControlResponse> {
   try {
-    return { ok: true, result: await handler(parseRequest(line)) };
+    const req = parseRequest(line);
+    if (levelNeeded(req) === 'admin' && level !== 'admin')
+      throw new ControlError(
+        'EPERM',
+        `"${req.cmd}" changes the daemon and needs the admin level; this connection is read-only (user level): run it as root or as lvsd's own user`,
+      );
+    return { ok: true, result: await handler(req) };
   } catch (e) {
     return fail(e);
   }
