@@ -57,13 +57,44 @@ describe('lvsctl argv', () => {
     });
     expect(parseArgs(['reload'], { LVSD_SOCKET: '/tmp/e.sock' }).socket).toBe('/tmp/e.sock');
   });
+  it('parses the runtime-control commands: per real server and per virtual server', () => {
+    const req = (...a: string[]) => parseArgs(a, {}).req;
+    expect(req('state', 'web', '10.0.0.1:80', 'maint')).toEqual({
+      cmd: 'state',
+      vs: 'web',
+      rs: '10.0.0.1:80',
+      state: 'maint',
+    });
+    expect(req('state', 'web', 'drain')).toEqual({ cmd: 'state', vs: 'web', state: 'drain' });
+    expect(req('weight', 'web', '10.0.0.1:80', '25')).toEqual({
+      cmd: 'weight',
+      vs: 'web',
+      rs: '10.0.0.1:80',
+      weight: 25,
+    });
+    expect(req('weight', 'web', '50%')).toEqual({ cmd: 'weight', vs: 'web', weight: '50%' });
+    expect(req('weight', 'web', '10.0.0.1:80', 'reset')).toMatchObject({ weight: 'reset' });
+    expect(req('check', 'web')).toEqual({ cmd: 'check', vs: 'web' });
+    expect(req('show', 'web', '--health', 'down', '--problems')).toEqual({
+      cmd: 'show',
+      vs: 'web',
+      health: 'down',
+      problems: true,
+    });
+    expect(parseArgs(['state', 'web', 'ready', '--json'], {}).json).toBe(true);
+  });
   it.each([
     [[], 'missing command'],
     [['frobnicate'], 'unknown command "frobnicate"'],
     [['drain', 'web'], 'drain takes VS RS, got 1 argument(s)'],
     [['reload', 'now'], 'reload takes no arguments'],
-    [['reload', '--json'], '--json applies only to status'],
-    [['-s'], '-s needs a path'],
+    [['-s'], '-s needs a value'],
+    [['state', 'web', 'broken'], 'state: Invalid option'],
+    [['state', 'web'], 'state takes VS [RS] ready|drain|maint, got 1 argument(s)'],
+    [['weight', 'web', '10.0.0.1:80', '70000'], 'weight'],
+    [['weight', 'web', 'heavy'], 'a weight is 0-65535, a percentage like "50%", or "reset"'],
+    [['status', '--problems'], '--health, --state and --problems apply only to show'],
+    [['show', '--health', 'sideways'], 'health'],
     [['--frob', 'status'], 'unknown option --frob'],
   ])('rejects %j', (argv, msg) => {
     expect(() => parseArgs(argv as string[], {})).toThrow(msg);
