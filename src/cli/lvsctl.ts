@@ -7,6 +7,7 @@
 import { request } from '../control/client.js';
 import { ControlError, requestSchema, type ControlRequest } from '../control/protocol.js';
 import { formatStatus } from '../control/format.js';
+import { plainMessage } from '../util/zod-message.js';
 import type { StatusReport } from '../control/status-report.js';
 
 /** Default control socket path (global.control_socket's default). */
@@ -67,7 +68,12 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   if (!checked.success)
     throw new ControlError(
       'EUSAGE',
-      checked.error.issues.map((i) => `${i.path.join('.') || rest[0]}: ${i.message}`).join('; '),
+      checked.error.issues
+        .map((i) => {
+          const value = (req as Record<PropertyKey, unknown>)[i.path[0]!];
+          return `${i.path.join('.') || rest[0]}: ${plainMessage(i, value) ?? i.message}`;
+        })
+        .join('; '),
     );
   return { socket, json, req: checked.data };
 }

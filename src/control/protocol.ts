@@ -17,6 +17,7 @@
  * Pure: parsing and encoding only; the sockets live in server.ts and client.ts.
  */
 import { z } from 'zod';
+import { plainMessage } from '../util/zod-message.js';
 
 /** Largest request line the daemon reads before refusing it (requests are tiny). */
 export const MAX_REQUEST_BYTES = 64 * 1024;
@@ -98,7 +99,10 @@ export function parseRequest(line: string): ControlRequest {
   const raw = parseJsonLine(line, 'EBADREQ', 'request is not valid JSON');
   const r = requestSchema.safeParse(raw);
   if (!r.success) {
-    const msg = r.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ');
+    const at = (path: PropertyKey[]) => path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown>)?.[k], raw);
+    const msg = r.error.issues
+      .map((i) => `${i.path.join('.') || 'request'}: ${plainMessage(i, at(i.path)) ?? i.message}`)
+      .join('; ');
     throw new ControlError('EBADREQ', msg);
   }
   return r.data;

@@ -89,7 +89,7 @@ describe('lvsctl argv', () => {
     [['drain', 'web'], 'drain takes VS RS, got 1 argument(s)'],
     [['reload', 'now'], 'reload takes no arguments'],
     [['-s'], '-s needs a value'],
-    [['state', 'web', 'broken'], 'state: Invalid option'],
+    [['state', 'web', 'broken'], 'state: expected "ready" or "drain" or "maint", got "broken"'],
     [['state', 'web'], 'state takes VS [RS] ready|drain|maint, got 1 argument(s)'],
     [['weight', 'web', '10.0.0.1:80', '70000'], 'weight'],
     [['weight', 'web', 'heavy'], 'a weight is 0-65535, a percentage like "50%", or "reset"'],
