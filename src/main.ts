@@ -2,8 +2,6 @@
  * Process entry: dispatches argv to a command module. This is the only module that reads
  * process.argv; each command module exports `run(args): Promise<number>` returning the exit code.
  */
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import { oneShotVm, settleExitCode } from './cli/one-shot.js';
 
 // fs and v8 (src/util/v8-flags.ts) are taken with process.getBuiltinModule, not ES imports: an ES import of a built-in
@@ -11,18 +9,8 @@ import { oneShotVm, settleExitCode } from './cli/one-shot.js';
 // readline). `lvsd ipvs restore < /dev/null`: 3,594 -> 3,524 page faults (median of 9, host); more
 // is not saved because koffi itself imports node:fs.
 
-/** The package version, read from package.json next to dist/. */
-export function version(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const p of [join(here, '../../package.json'), join(here, '../package.json')]) {
-    try {
-      return (JSON.parse(process.getBuiltinModule('node:fs').readFileSync(p, 'utf8')) as { version: string }).version;
-    } catch {
-      /* try the next layout */
-    }
-  }
-  return '0.0.0';
-}
+export { version } from './util/version.js';
+import { version } from './util/version.js';
 
 const HELP = `lvsd — health-checking IPVS load balancer with VRRP
 

@@ -6,7 +6,7 @@
  */
 import { request } from '../control/client.js';
 import { ControlError, requestSchema, type ControlRequest } from '../control/protocol.js';
-import { formatStatus } from '../control/format.js';
+import { formatCheckResult, formatOperatorResult, formatStatus } from '../control/format.js';
 import { plainMessage } from '../util/zod-message.js';
 import type { StatusReport } from '../control/status-report.js';
 
@@ -153,10 +153,21 @@ export async function run(argv: string[]): Promise<number> {
 
 function render(p: Parsed, result: unknown): string {
   if (p.json) return JSON.stringify(result, null, 2) + '\n';
-  if (p.req.cmd === 'status') return formatStatus(result as StatusReport);
-  const r = result as { summary?: string; changed?: boolean; generation?: number };
-  if (p.req.cmd === 'reload') return `reloaded (generation ${r.generation}): ${r.summary}\n`;
-  if (p.req.cmd === 'maintenance')
-    return `maintenance ${p.req.on ? 'on: every VIP withdrawn' : 'off: VIPs announced again after the hold-down'}${r.changed ? '' : ' (no change: it already was)'}\n`;
-  return `${p.req.cmd === 'drain' ? 'drained' : 'enabled'} ${p.req.vs} ${p.req.rs}${r.changed ? '' : ' (no change: it already was)'}\n`;
+  switch (p.req.cmd) {
+    case 'status':
+    case 'show':
+      return formatStatus(result as StatusReport);
+    case 'reload': {
+      const r = result as { summary?: string; generation?: number };
+      return `reloaded (generation ${r.generation}): ${r.summary}\n`;
+    }
+    case 'maintenance': {
+      const r = result as { changed?: boolean };
+      return `maintenance ${p.req.on ? 'on: every VIP withdrawn' : 'off: VIPs announced again after the hold-down'}${r.changed ? '' : ' (no change: it already was)'}\n`;
+    }
+    case 'check':
+      return formatCheckResult(result as Parameters<typeof formatCheckResult>[0]);
+    default:
+      return formatOperatorResult(result as Parameters<typeof formatOperatorResult>[0]);
+  }
 }

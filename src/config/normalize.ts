@@ -126,6 +126,8 @@ function normalizeVs(vs: RawVs): VirtualServerConfig {
     quorum: vs.quorum,
     quorum_hysteresis: vs.quorum_hysteresis,
     ...(sorry ? { sorry_server: { ...sorry, family: familyOf(sorry.address) } } : {}),
+    ...(vs.quorum_up ? { quorum_up: vs.quorum_up } : {}),
+    ...(vs.quorum_down ? { quorum_down: vs.quorum_down } : {}),
     on_failure: vs.on_failure,
     maintenance: vs.maintenance,
     slow_start: vs.slow_start ?? 0,

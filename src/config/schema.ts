@@ -19,6 +19,11 @@ const atLeast1s = durationField({ ok: (ms) => ms >= 1000, message: (t) => `must 
 /** A listener port: 1-65535 (undefined: the "host:port" pattern already failed). */
 const listenPortOk = (port: number | undefined) => port === undefined || (port >= 1 && port <= 65535);
 
+/** A hook's argv (no shell): the program, then its arguments. */
+const hookArgv = z
+  .array(z.string().min(1), { error: 'expected an argv array like ["/usr/local/bin/page", "quorum"]' })
+  .min(1, 'argv needs at least the program');
+
 const name = text('a name of 1-64 letters, digits, "_", "-" or "."', /^[A-Za-z0-9_.-]{1,64}$/);
 
 /** `[global]`: daemon-wide settings. Every key is optional. */
@@ -228,6 +233,20 @@ export const virtualServerSchema = table({
     description: 'Serves while the virtual server is below quorum.',
     example: '"10.99.1.250:8080"',
     type: 'string',
+    default: 'none',
+  }),
+  quorum_up: doc(hookArgv.optional(), {
+    description:
+      'Hook run (argv, no shell) when the virtual server regains quorum; LVSD_VS, LVSD_QUORUM_STATE=up, LVSD_LIVE_WEIGHT, LVSD_QUORUM in its environment; killed after 10s.',
+    example: '["/usr/local/bin/notify", "web", "up"]',
+    type: 'argv (array of strings)',
+    default: 'none',
+  }),
+  quorum_down: doc(hookArgv.optional(), {
+    description:
+      'Hook run (argv, no shell) when the virtual server falls below quorum; same environment, LVSD_QUORUM_STATE=down.',
+    example: '["/usr/local/bin/notify", "web", "down"]',
+    type: 'argv (array of strings)',
     default: 'none',
   }),
   on_failure: doc(oneOf(['weight0', 'remove']).default('weight0'), {

@@ -1,25 +1,47 @@
 /**
- * Runtime overrides set by `lvsctl drain/enable`, keyed by virtual-server NAME and real-server
- * "addr:port" (so they survive reloads that keep those names), persisted in a small JSON state file
- * (global.state_file) so they survive restarts:
- *   {"version":1,"drained":[{"vs":"web","rs":"10.0.0.2:8080"}],"removedDrains":[...planner data...]}
+ * Runtime overrides set with lvsctl (state ready|drain|maint, weight), per real server keyed by
+ * virtual-server NAME and real-server "addr:port" and per virtual server by NAME (so they survive
+ * reloads that keep those names), persisted in a small JSON state file (global.state_file) so they
+ * survive restarts:
+ *   {"version":2,
+ *    "servers":[{"vs":"web","rs":"10.0.0.2:8080","state":"drain"},{"vs":"web","rs":"10.0.0.3:8080","state":"ready","weight":50}],
+ *    "services":[{"vs":"api","state":"maint"}],
+ *    "removedDrains":[...planner data...]}
  * (removedDrains: servers removed by a reload and still draining, so a restart keeps draining them).
- * Writes are atomic (temp file + rename). A missing file is an empty set; a corrupt one is reported
- * (the daemon logs it and starts with no overrides rather than refusing to start).
+ * A version 1 file ({"version":1,"drained":[{vs,rs}]}) is read as servers in state drain. Writes
+ * are atomic (temp file + rename). A missing file is no override; a corrupt one, or a bad entry, is
+ * reported (the daemon logs it and starts without it rather than refusing to start).
  */
-import type { AdminLookup } from '../plan/admin.js';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { z } from 'zod';
+import { isNeutral, type AdminEntry, type AdminLookup } from '../plan/admin.js';
 import { serverId } from '../plan/desired.js';
+import { splitId } from './names.js';
 
-/** The drained set with its persistence. */
-export class Overrides {
-  private readonly drained = new Set<string>();
+const name = z.string().min(1).max(256);
+const state = z.enum(['ready', 'drain', 'maint']);
+const serverEntry = z.object({ vs: name, rs: name, state, weight: z.int().min(0).max(65535).optional() });
+const serviceEntry = z.object({ vs: name, state });
+const fileSchema = z.union([
+  z.object({ version: z.literal(1), drained: z.array(z.unknown()), removedDrains: z.array(z.unknown()).optional() }),
+  z.object({
+    version: z.literal(2),
+    servers: z.array(z.unknown()).default([]),
+    services: z.array(z.unknown()).default([]),
+    removedDrains: z.array(z.unknown()).optional(),
+  }),
+]);
+
+/** The operator's overrides with their persistence; also the planner's AdminLookup. */
+export class Overrides implements AdminLookup {
+  private readonly servers = new Map<string, AdminEntry>();
+  private readonly services = new Map<string, AdminEntry>();
   private drainsJson = '[]';
 
   constructor(private readonly file?: string) {}
 
-  /** Loads the state file; returns a problem text if it was unreadable or corrupt, else undefined. */
+  /** Loads the state file; returns a problem text if it (or an entry) was unreadable or corrupt, else undefined. */
   load(): string | undefined {
     if (!this.file) return undefined;
     let text: string;
@@ -33,48 +55,63 @@ export class Overrides {
   }
 
   private parse(text: string): string | undefined {
+    let o: z.output<typeof fileSchema>;
     try {
-      const o = JSON.parse(text) as { version?: unknown; drained?: unknown; removedDrains?: unknown };
-      if (o.version !== 1 || !Array.isArray(o.drained)) throw new Error('expected {"version":1,"drained":[...]}');
-      if (Array.isArray(o.removedDrains)) this.drainsJson = JSON.stringify(o.removedDrains);
-      for (const d of o.drained as Array<{ vs?: unknown; rs?: unknown }>) {
-        if (typeof d?.vs === 'string' && typeof d.rs === 'string') this.drained.add(serverId(d.vs, d.rs));
-      }
-      return undefined;
-    } catch (e) {
-      return `state file ${this.file} is corrupt (${(e as Error).message}); starting with no overrides`;
+      o = fileSchema.parse(JSON.parse(text));
+    } catch {
+      return `state file ${this.file} is corrupt (expected {"version":2,"servers":[...],"services":[...]}); starting with no overrides`;
     }
+    if (o.removedDrains) this.drainsJson = JSON.stringify(o.removedDrains);
+    const servers = o.version === 1 ? o.drained.map((d) => ({ ...(d as object), state: 'drain' })) : o.servers;
+    const bad = [
+      ...servers.filter((e) => !this.loadServer(serverEntry.safeParse(e))),
+      ...(o.version === 2 ? o.services : []).filter((e) => !this.loadService(serviceEntry.safeParse(e))),
+    ];
+    if (bad.length === 0) return undefined;
+    return `state file ${this.file}: ${bad.length} entr${bad.length > 1 ? 'ies' : 'y'} ignored (not a valid override): ${JSON.stringify(bad).slice(0, 200)}`;
   }
 
-  /** Marks a pair drained and persists; returns false if it already was. */
-  drain(vs: string, rs: string): boolean {
-    const k = serverId(vs, rs);
-    if (this.drained.has(k)) return false;
-    this.drained.add(k);
-    this.save();
+  private loadServer(r: z.ZodSafeParseResult<z.output<typeof serverEntry>>): boolean {
+    if (!r.success) return false;
+    const { vs, rs, ...entry } = r.data;
+    this.servers.set(serverId(vs, rs), entry);
     return true;
   }
 
-  /** Removes the drain override and persists; returns false if there was none. */
-  enable(vs: string, rs: string): boolean {
-    if (!this.drained.delete(serverId(vs, rs))) return false;
-    this.save();
+  private loadService(r: z.ZodSafeParseResult<z.output<typeof serviceEntry>>): boolean {
+    if (!r.success) return false;
+    this.services.set(r.data.vs, { state: r.data.state });
     return true;
   }
 
-  /** Whether the pair is drained by an operator. */
-  isDrained(vs: string, rs: string): boolean {
-    return this.drained.has(serverId(vs, rs));
+  /** The override of real server "vs|rs". */
+  server(id: string): AdminEntry | undefined {
+    return this.servers.get(id);
   }
 
-  /** The overrides as the planner reads them (a drained pair is in state drain). */
-  admin(): AdminLookup {
-    return { server: (id) => (this.drained.has(id) ? { state: 'drain' } : undefined), service: () => undefined };
+  /** The override of virtual server `vs`. */
+  service(vs: string): AdminEntry | undefined {
+    return this.services.get(vs);
   }
 
-  /** The drained keys ("vs|rs"). */
-  keys(): ReadonlySet<string> {
-    return this.drained;
+  /** Sets (or with a neutral entry, forgets) a real server's override and persists. */
+  setServer(vs: string, rs: string, e: AdminEntry): void {
+    this.put(this.servers, serverId(vs, rs), e);
+  }
+
+  /** Sets (or with a neutral entry, forgets) a virtual server's override and persists. */
+  setService(vs: string, e: AdminEntry): void {
+    this.put(this.services, vs, {
+      state: e.state,
+      ...(e.readySince !== undefined ? { readySince: e.readySince } : {}),
+    });
+  }
+
+  private put(m: Map<string, AdminEntry>, key: string, e: AdminEntry): void {
+    // a ready entry with no weight is kept while its slow start may run; it is not written to the file
+    if (isNeutral(e) && e.readySince === undefined) m.delete(key);
+    else m.set(key, e);
+    this.save();
   }
 
   /** Drains of removed servers saved by the last run (untrusted JSON: src/plan/saved-drains.ts checks it). */
@@ -92,18 +129,22 @@ export class Overrides {
 
   private save(): void {
     if (!this.file) return;
-    const drained = [...this.drained].sort().map((k) => {
-      const i = k.indexOf('|');
-      return { vs: k.slice(0, i), rs: k.slice(i + 1) };
-    });
+    const servers = [...this.servers]
+      .filter(([, e]) => !isNeutral(e))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([id, e]) => {
+        const [vs, rs] = splitId(id);
+        return { vs, rs, state: e.state, ...(e.weight !== undefined ? { weight: e.weight } : {}) };
+      });
+    const services = [...this.services]
+      .filter(([, e]) => !isNeutral(e))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([vs, e]) => ({ vs, state: e.state }));
+    const removedDrains = JSON.parse(this.drainsJson) as unknown[];
+    const body = { version: 2, servers, services, ...(removedDrains.length ? { removedDrains } : {}) };
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    const removedDrains = JSON.parse(this.drainsJson) as unknown[];
-    writeFileSync(
-      tmp,
-      JSON.stringify(removedDrains.length ? { version: 1, drained, removedDrains } : { version: 1, drained }) + '\n',
-      { mode: 0o600 },
-    );
+    writeFileSync(tmp, JSON.stringify(body) + '\n', { mode: 0o600 });
     renameSync(tmp, this.file);
   }
 }

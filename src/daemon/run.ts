@@ -16,7 +16,7 @@ import { ControlServer } from '../control/server.js';
 import type { RealServerStatus } from '../control/status-report.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
 import type { Stats } from '../ipvs/types.js';
-import type { DaemonMetrics, DestSnapshot } from '../metrics/daemon-metrics.js';
+import type { DaemonMetrics, DestSnapshot, VsSnapshot } from '../metrics/daemon-metrics.js';
 import { systemClock } from '../util/clock.js';
 import type { DaemonArgs } from './args.js';
 import { awaitingIpvs, isIpvsUnavailable } from './awaiting-ipvs.js';
@@ -34,6 +34,20 @@ import { Daemon } from './daemon.js';
 import { Overrides } from './overrides.js';
 import { healthTargets } from './targets.js';
 
+/**
+ * The daemon's logger: pino JSON lines with the level as its name ("info") and the time as ISO 8601
+ * text (pino's isoTime), the fields log tools read without a mapping.
+ */
+export function daemonLogger(level: string, routerId: string, dest?: pino.DestinationStream): Logger {
+  const opts = {
+    level,
+    base: { router_id: routerId },
+    formatters: { level: (label: string) => ({ level: label }) },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  return dest ? pino(opts, dest) : pino(opts);
+}
+
 /** Runs the daemon until it is stopped by a signal; resolves with the exit code. */
 export async function runDaemon(args: DaemonArgs): Promise<number> {
   const loaded = await loadConfigFile(args.file);
@@ -42,7 +56,7 @@ export async function runDaemon(args: DaemonArgs): Promise<number> {
     return 2;
   }
   const g = loaded.config.global;
-  const log = pino({ level: args.logLevel ?? g.log_level, base: { router_id: g.router_id } });
+  const log = daemonLogger(args.logLevel ?? g.log_level, g.router_id);
   let dataplane: Dataplane | undefined;
   if (loaded.config.virtual_server.length > 0) {
     try {
@@ -98,6 +112,7 @@ async function serve(args: DaemonArgs, config: Config, dataplane: Dataplane | un
     announcements: announcements(log, metrics, (ms) => ms + Date.now() - systemClock.now()),
     sysctl: readSysctl,
   });
+  metrics?.setVirtualServers(() => quorumSnapshot(daemon!));
   const stopSignals = waitForStop(log, daemon);
   const listeners = await startListeners(daemon, g.control_socket, g.metrics_listen, metrics, log);
   if (!listeners) {
@@ -134,18 +149,31 @@ async function startListeners(
 ) {
   try {
     const control = await ControlServer.listen(sock, (req) => handleRequest(daemon, req));
-    const http =
-      listen && metrics
-        ? await (
-            await import('../metrics/http.js')
-          ).MetricsServer.listen(listen, { metrics: () => metrics.text(), unhealthy: () => unhealthy(daemon) })
-        : undefined;
+    const http = listen && metrics ? await metricsListener(daemon, listen, metrics, log) : undefined;
     return { control, http };
   } catch (e) {
     log.fatal({ err: (e as Error).message }, 'cannot start listeners');
     process.stderr.write(`lvsd: ${(e as Error).message}\n`);
     return undefined;
   }
+}
+
+/** /metrics, /healthz and the status page (/, /status, /status.json, /status/events). */
+async function metricsListener(
+  daemon: Daemon,
+  listen: NonNullable<Config['global']['metrics_listen']>,
+  metrics: DaemonMetrics,
+  log: Logger,
+) {
+  const [{ MetricsServer }, { StatusRoutes }] = await Promise.all([
+    import('../metrics/http.js'),
+    import('../web/routes.js'),
+  ]);
+  const routes = new StatusRoutes({
+    status: () => daemon.status(),
+    onError: (e) => log.warn({ err: (e as Error).message }, 'status page: building the report failed'),
+  });
+  return MetricsServer.listen(listen, { metrics: () => metrics.text(), unhealthy: () => unhealthy(daemon), routes });
 }
 
 function waitForStop(log: Logger, daemon: Daemon): Promise<number> {
@@ -186,7 +214,7 @@ async function snapshot(d: Daemon): Promise<DestSnapshot[]> {
       configuredWeight: r.configuredWeight,
       weight: r.kernelWeight ?? undefined,
       up: r.health !== 'down',
-      drained: r.drained,
+      drained: r.adminState !== 'ready',
       active: r.active,
       inactive: r.inactive,
       stats: r.stats ? statsOf(r.stats) : undefined,
@@ -202,10 +230,25 @@ function statsOf(s: NonNullable<RealServerStatus['stats']>): Stats {
     outpkts: BigInt(s.outpkts),
     inbytes: BigInt(s.inbytes),
     outbytes: BigInt(s.outbytes),
-    cps: z,
+    cps: s.cps ? BigInt(s.cps) : z,
     inpps: z,
     outpps: z,
-    inbps: z,
-    outbps: z,
+    inbps: s.inbps ? BigInt(s.inbps) : z,
+    outbps: s.outbps ? BigInt(s.outbps) : z,
   };
+}
+
+/** Quorum series per virtual server, from the last plan (lvsd_virtual_server_*). */
+function quorumSnapshot(d: Daemon): VsSnapshot[] {
+  const p = d.plan;
+  return d.config.virtual_server.map((vs) => ({
+    vs: vs.name,
+    quorum: vs.quorum,
+    liveWeight: p?.live.get(vs.name) ?? 0,
+    belowQuorum: p?.belowQuorum.has(vs.name) ?? false,
+    destinationsUp: vs.real_server.filter((r) => {
+      const h = r.check ? d.healthState(vs.name, r.key) : 'up';
+      return h === 'up';
+    }).length,
+  }));
 }

@@ -20,7 +20,7 @@
 import type { Config, VirtualServerConfig } from '../config/types.js';
 import type { Destination, IpvsTable, TableService } from '../ipvs/types.js';
 import { formatDuration } from '../util/duration.js';
-import { connsIndex, drainKey, drainStep, planRemovals, type DestSeen, type DrainEntry } from './drain.js';
+import { connsIndex, planRemovals, type DestSeen, type DrainEntry } from './drain.js';
 import { sorryDest, toDest, toService } from './kernel.js';
 import { effectiveAdmin, type AdminLookup, type EffectiveAdmin } from './admin.js';
 
@@ -67,6 +67,8 @@ export interface Plan {
   explain: Map<string, string>;
   /** Virtual servers below quorum (feeds VRRP track_virtual_server). */
   belowQuorum: Set<string>;
+  /** Live weight per virtual server: the target weights of its up, undrained real servers (what quorum compares). */
+  live: Map<string, number>;
   /** serviceKeys present only because they drain: the reconciler must own them too. */
   drainingServices: Set<string>;
 }
@@ -102,10 +104,12 @@ export function plan(input: PlannerInput, memory: PlannerMemory = emptyMemory())
   };
   const belowQuorum = new Set<string>();
   const quorumMem = new Map<string, boolean>();
+  const live = new Map<string, number>();
   const services: TableService[] = [];
   for (const vs of input.config.virtual_server) {
     const s = planService(vs, ctx);
     quorumMem.set(vs.name, s.below);
+    live.set(vs.name, s.live);
     if (s.below) belowQuorum.add(vs.name);
     services.push(s.service);
   }
@@ -122,11 +126,12 @@ export function plan(input: PlannerInput, memory: PlannerMemory = emptyMemory())
     nextWakeAt,
     explain: ctx.explain,
     belowQuorum,
+    live,
     drainingServices,
   };
 }
 
-function planService(vs: VirtualServerConfig, ctx: Ctx): { service: TableService; below: boolean } {
+function planService(vs: VirtualServerConfig, ctx: Ctx): { service: TableService; below: boolean; live: number } {
   const dests: Destination[] = [];
   const serving: string[] = [];
   let live = 0;
@@ -149,7 +154,7 @@ function planService(vs: VirtualServerConfig, ctx: Ctx): { service: TableService
     dests.push(sorry);
     ctx.explain.set(serverId(vs.name, 'sorry'), `sorry server serving: live weight ${live} below quorum ${vs.quorum}`);
   } else if (sorry) ctx.explain.set(serverId(vs.name, 'sorry'), `standby: live weight ${live}, quorum ${vs.quorum}`);
-  return { service: { ...toService(vs), destinations: dests }, below };
+  return { service: { ...toService(vs), destinations: dests }, below, live };
 }
 
 /** Quorum with hysteresis: lost below quorum − h, regained at quorum + h. */
@@ -179,7 +184,7 @@ function planServer(vs: VirtualServerConfig, rs: RS, id: string, ctx: Ctx): { de
     return remove ? { live: 0 } : { dest: toDest(vs, rs, 0), live: 0 };
   }
   if (target === 0) {
-    ctx.explain.set(id, `up, but ${weightSource(rs, h, admin)} weight 0: no new connections`);
+    ctx.explain.set(id, `up, but ${weightSource(h, admin)} weight 0: no new connections`);
     return { dest: toDest(vs, rs, 0), live: 0 };
   }
   const since = latest(h.upSince, admin?.readySince);
@@ -199,7 +204,7 @@ function planServer(vs: VirtualServerConfig, rs: RS, id: string, ctx: Ctx): { de
   return { dest: toDest(vs, rs, w.weight), live: target };
 }
 
-function weightSource(rs: RS, h: HealthView, admin: EffectiveAdmin | undefined): string {
+function weightSource(h: HealthView, admin: EffectiveAdmin | undefined): string {
   if (admin?.weight !== undefined) return 'the operator set';
   return h.weight === 0 ? 'the check reports' : 'configured';
 }

@@ -60,7 +60,7 @@ export function pageMain(lib: PageLib): void {
   }
 
   function operatorState(r: O): string {
-    if (r.adminState && r.adminState !== 'ready') return r.adminState;
+    if (r.adminState) return r.adminState;
     return r.drained ? 'drain' : 'ready';
   }
   function weights(r: O): string {
@@ -71,7 +71,8 @@ export function pageMain(lib: PageLib): void {
   function why(r: O): string {
     const parts: string[] = [];
     const st = operatorState(r);
-    if (st !== 'ready') parts.push(`${st} by operator`);
+    if (st !== 'ready' && !r.why)
+      parts.push(`${st} by the operator${r.adminByService ? ' (whole virtual server)' : ''}`);
     if (r.why) parts.push(String(r.why));
     if (r.health !== 'unchecked' && r.reason) parts.push(`${r.health}: ${r.reason}`);
     if (r.kernelWeight === null) parts.push('not in the kernel table');
@@ -94,7 +95,7 @@ export function pageMain(lib: PageLib): void {
   ];
   function rowCells(r: O): string[] {
     const conns = `${num(r.active)} / ${num(r.inactive)}`;
-    const since = r.lastTransition?.at ?? r.healthSince;
+    const since = r.healthSince;
     return [
       String(r.rs),
       String(r.health),
@@ -189,7 +190,11 @@ export function pageMain(lib: PageLib): void {
     const rs: O[] = vs.realServers ?? [];
     const up = rs.filter((r) => r.health === 'up').length;
     const q = vs.quorum;
-    const quorum = vs.belowQuorum ? 'BELOW QUORUM' : q ? `quorum ok (${num(q.up ?? up)}/${num(q.needed)})` : '';
+    const quorum = vs.belowQuorum
+      ? `BELOW QUORUM: live weight ${num(q?.liveWeight)} < ${num(q?.quorum)}${q?.sorryServer ? `, sorry server ${q.sorryServer} serves` : ''}`
+      : q && q.quorum > 0
+        ? `quorum ok: live weight ${num(q.liveWeight)} of ${num(q.quorum)}`
+        : '';
     const parts = [
       ['name', vs.name],
       ['svc', vs.service],
