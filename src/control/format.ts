@@ -89,7 +89,7 @@ function rsLine(r: RealServerStatus, now: number): string {
 function why(r: RealServerStatus, now: number): string {
   const parts: string[] = [];
   if (r.why) parts.push(r.why);
-  if (r.health !== 'unchecked' && r.reason) {
+  if (r.health !== 'unchecked' && r.reason && !(r.why ?? '').includes(r.reason)) {
     const since = r.healthSince !== undefined ? ` ${age(now - r.healthSince)} ago` : '';
     const probes = r.probes ? `, ${r.probes} probes` : '';
     parts.push(`${r.health}${since}: ${r.reason}${probes}`);

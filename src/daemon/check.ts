@@ -1,7 +1,8 @@
 /**
  * `lvsd --check` and `lvsd --plan`: the two one-shot modes.
- *   check: every config problem on stderr (exit 2), or "configuration is valid" (exit 0) followed by
- *          warnings about the environment (IPVS missing, CAP_NET_ADMIN / CAP_NET_RAW not effective).
+ *   check: every config problem on stderr (exit 2), or "configuration is valid" on stdout (exit 0)
+ *          with warnings about the environment (IPVS missing, CAP_NET_ADMIN / CAP_NET_RAW not
+ *          effective) on stderr.
  *   plan:  reads the current table and prints, one per line, the IPVS operations a start would apply
  *          (formatOp, ipvsadm-like); nothing is written. Health is assumed up (no probe has run)
  *          except for real servers drained in the state file.
@@ -54,12 +55,12 @@ export async function check(args: DaemonArgs): Promise<number> {
   const needIpvs = c.virtual_server.length > 0;
   const needRaw = c.vrrp_instance.length > 0 || usesCheck(c, 'icmp');
   for (const warn of capabilityWarnings(effectiveCaps(), needRaw, needIpvs || needRaw))
-    process.stdout.write(`warning: ${warn}\n`);
+    process.stderr.write(`lvsd: warning: ${warn}\n`);
   if (needIpvs && args.dataplane === 'kernel') {
     try {
       await (await openDataplane('kernel')).close();
     } catch (e) {
-      process.stdout.write(`warning: ${(e as Error).message}\n`);
+      process.stderr.write(`lvsd: warning: ${(e as Error).message}\n`);
     }
   }
   return 0;

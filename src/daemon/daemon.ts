@@ -182,7 +182,7 @@ export class Daemon {
 
   private healthOf = (id: string): HealthView | undefined => {
     const s = this.d.health.status(id);
-    return s && { up: s.state === 'up', weight: s.weight, upSince: this.upSince.get(id) };
+    return s && { up: s.state === 'up', weight: s.weight, upSince: this.upSince.get(id), reason: s.reason };
   };
 
   private async pass(): Promise<void> {

@@ -49,14 +49,14 @@ export function pageMain(lib: PageLib): void {
 
   function rate(st: O | undefined): string {
     if (!st || st.cps === undefined) return '-';
-    return `${st.cps}/s in ${bytes(Number(st.inbps))}/s out ${bytes(Number(st.outbps))}/s`;
+    return `${st.cps}/s ${bytes(Number(st.inbps))}↓ ${bytes(Number(st.outbps))}↑`;
   }
   function bytes(n: number): string {
     if (!(n >= 0)) return '-';
     const u = ['B', 'kB', 'MB', 'GB', 'TB'];
     let i = 0;
     while (n >= 1000 && i < u.length - 1) ((n /= 1000), i++);
-    return `${i ? n.toFixed(1) : n}${u[i]}`;
+    return `${i ? n.toFixed(1) : n}${u[i]}/s`;
   }
 
   function operatorState(r: O): string {
@@ -74,7 +74,8 @@ export function pageMain(lib: PageLib): void {
     if (st !== 'ready' && !r.why)
       parts.push(`${st} by the operator${r.adminByService ? ' (whole virtual server)' : ''}`);
     if (r.why) parts.push(String(r.why));
-    if (r.health !== 'unchecked' && r.reason) parts.push(`${r.health}: ${r.reason}`);
+    if (r.health !== 'unchecked' && r.reason && !String(r.why ?? '').includes(r.reason))
+      parts.push(`check: ${r.reason}`);
     if (r.kernelWeight === null) parts.push('not in the kernel table');
     return parts.join('; ');
   }
@@ -193,7 +194,7 @@ export function pageMain(lib: PageLib): void {
     const quorum = vs.belowQuorum
       ? `BELOW QUORUM: live weight ${num(q?.liveWeight)} < ${num(q?.quorum)}${q?.sorryServer ? `, sorry server ${q.sorryServer} serves` : ''}`
       : q && q.quorum > 0
-        ? `quorum ok: live weight ${num(q.liveWeight)} of ${num(q.quorum)}`
+        ? `quorum ok (live weight ${num(q.liveWeight)}, quorum ${num(q.quorum)})`
         : '';
     const parts = [
       ['name', vs.name],

@@ -114,7 +114,7 @@ $D curl -s http://127.0.0.1:9405/metrics > "$W/metrics.txt"`,
 pkill -9 -f "ng2/nginx.conf"; T0=$(ms)
 waitfor 100 hasweight "-t ${VIP}:80" 10.0.2.12:80 0; res dies_rc $?; res dies_ms $(( $(ms) - T0 ))
 # the daemon's own record: the first reconcile (weight 0 written) after the kill, same guest clock
-res dies_log_ms "$(grep '"msg":"reconciled"' "$W/lvsd.log" | sed 's/.*"time":\\([0-9]*\\).*/\\1/' | awk -v t=$T0 '$1>t {print $1-t; exit}')"
+res dies_log_ms "$(grep '"msg":"reconciled"' "$W/lvsd.log" | sed 's/.*"time":"\\([^"]*\\)".*/\\1/' | while read -r t; do date -d "$t" +%s%3N; done | awk -v t=$T0 '$1>t {print $1-t; exit}')"
 $C timeout 120 node "$W/client.mjs" burst 12 > "$W/burst-dead.json" 2>&1
 ng2; T0=$(ms); : > "$W/slowstart.txt"
 i=0; while [ $i -lt 60 ]; do echo "$(( $(ms) - T0 )) $(weight "-t ${VIP}:80" 10.0.2.12:80)" >> "$W/slowstart.txt"; sleep 0.2; i=$((i+1)); done`,

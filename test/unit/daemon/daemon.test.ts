@@ -451,7 +451,7 @@ describe('daemon core: VRRP and status', () => {
       kernelWeight: 0,
       health: 'down',
       reason: 'HTTP 503 from 10.1.0.2:80/healthz',
-      why: 'down: health check failing; weight 0 (on_failure = weight0)',
+      why: 'down (HTTP 503 from 10.1.0.2:80/healthz); weight 0 (on_failure = weight0)',
     });
     expect(s.virtualServers[0]).toMatchObject({ name: 'web', service: WEB, inKernel: true });
   });
