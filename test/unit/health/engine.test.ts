@@ -242,6 +242,22 @@ describe('HealthEngine shared probes and setTargets diff', () => {
   });
 });
 
+describe('HealthEngine.checkNow', () => {
+  it('probes at once instead of at the next interval, answers with the result, and restarts the schedule', async () => {
+    const { engine, calls, step } = setup((_t, n) => (n === 2 ? bad('refused now') : ok()));
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ warmup: false, interval: '10s' }) }]);
+    await step(100);
+    expect(calls.map((c) => c.at)).toEqual([0]);
+    const r = engine.checkNow('a');
+    await step(20);
+    expect(await r).toMatchObject({ ok: false, detail: 'refused now' });
+    expect(calls.map((c) => c.at)).toEqual([0, 100]);
+    await step(10_000);
+    expect(calls.map((c) => c.at)).toEqual([0, 100, 10_100]);
+    expect(await engine.checkNow('unknown')).toBeUndefined();
+  });
+});
+
 describe('HealthEngine metrics and stats', () => {
   it('exports probe durations, transitions, in-flight and scheduler lag', async () => {
     const registry = new Registry();
