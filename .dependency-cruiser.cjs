@@ -9,7 +9,7 @@
  *   util                       clock, durations, "host:port", V8 flags
  *   netlink                    netlink messages, attributes, the request/reply connection
  *   ipvs, rtnetlink            IPVS and rtnetlink codecs and clients over netlink
- *   health, vrrp, dataplane, metrics
+ *   health, vrrp, dataplane, metrics, web   (web: the status page, its feed and deltas)
  *   config                     the file: schema, cross-field rules, normalization, diff
  *   plan, control              the pure planner and reconciler; the lvsctl protocol
  *   daemon                     the daemon core, its lifecycle and its composition root (compose.ts)
@@ -27,6 +27,7 @@ const LAYERS = {
   vrrp: ['rtnetlink', 'netlink', 'util'],
   dataplane: ['ipvs', 'netlink', 'util'],
   metrics: ['ipvs', 'util'],
+  web: ['util'],
   config: ['health', 'vrrp', 'ipvs', 'util'],
   plan: ['config', 'dataplane', 'ipvs', 'util'],
   control: ['config', 'vrrp', 'util'],
@@ -35,6 +36,7 @@ const LAYERS = {
     'plan',
     'config',
     'metrics',
+    'web',
     'dataplane',
     'health',
     'vrrp',
