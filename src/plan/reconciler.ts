@@ -47,6 +47,11 @@ export interface ReconcilerOptions {
   baseBackoffMs?: number;
   /** Ops per dataplane.apply call (default 500). */
   batchSize?: number;
+  /**
+   * Keys of the services whose kernel dest order must equal a fresh start's (ecmp; diff.ts), asked
+   * at every pass (a reload may change them). Default: none.
+   */
+  ordered?: () => ReadonlySet<string>;
 }
 
 type Request = { desired: IpvsTable; owned: ReadonlySet<string> };
@@ -157,7 +162,7 @@ export class Reconciler {
     this.readFailures = 0;
     this.actual = actual;
     const owned = this.ownedFor(req, actual);
-    const all = diffTables(actual, req.desired, owned);
+    const all = diffTables(actual, req.desired, owned, this.opts.ordered?.());
     this.forgetUnneeded(all);
     const { now: ops, deferred } = this.split(all, clock.now());
     let failed: ReconcileReport['failed'];
