@@ -178,6 +178,26 @@ describe.skipIf(!hasRoot('kernel: ecmp destination order realigned after a reloa
       expect(fingerprints(r, 'run-2.json').fingerprint).toBe(fingerprints(r, 'fresh2-2.json').fingerprint);
     });
 
+    it('re-adds only the servers out of place, in the pass that adds the new one, and writes nothing more', () => {
+      // passes that wrote something (lvsd logs "reconciled" only for those); resync runs every 1 s
+      const passes = readText(r, 'run.log')
+        .split('\n')
+        .filter((l) => l.includes('"msg":"reconciled"'))
+        .map((l) => (JSON.parse(l) as { applied: string[] }).applied);
+      expect(passes.length, JSON.stringify(passes)).toBe(3); // start, reload 1, reload 2
+      // reload 1 adds .13, which a fresh start adds before .14: .14 alone goes out and in again
+      expect(passes[1]).toEqual([
+        `-d -t ${VIP}:80 -r 10.0.2.14:80`,
+        `-a -t ${VIP}:80 -r 10.0.2.13:80 -g -w 1`,
+        `-a -t ${VIP}:80 -r 10.0.2.14:80 -g -w 1`,
+      ]);
+      // reload 2 adds .10, first of all: the 4 others are re-added after it, then .15
+      expect(passes[2]!.filter((a) => a.startsWith('-d')).length).toBe(4);
+      expect(passes[2]!.filter((a) => a.startsWith('-a')).map((a) => a.split(' ')[4])).toEqual(
+        RELOAD2.map((a) => `${a}:80`),
+      );
+    });
+
     it('contrast: with LVSD_ECMP_REALIGN=0 the added servers stay at the head and the fingerprints differ', () => {
       expect(order(readText(r, 'off-1.ipvs'))).toEqual(['10.0.2.13', '10.0.2.14', '10.0.2.12', '10.0.2.11']);
       expect(order(readText(r, 'off-1.ipvs'))).not.toEqual(order(readText(r, 'fresh1-1.ipvs')));
