@@ -4,7 +4,9 @@
  * namespace): `run` starts with 3 servers and is reloaded twice (adding one server in the middle of
  * the sorted order, then one before all and one after all); `fresh1` / `fresh2` start with the
  * reloaded configs. Compared: `ipvsadm -Ln --nosort` order (plain -Ln sorts the real servers by
- * address, hiding the kernel's order) and the fingerprints of `lvsctl status`. Contrast:
+ * address, hiding the kernel's order) and the fingerprints of `lvsctl status`; the server re-added
+ * to realign keeps the connections a local client opened before (its counters and `ipvsadm -Lnc`
+ * entries). Contrast:
  * `off` has the same history with LVSD_ECMP_REALIGN=0, and its order (and fingerprint) differ.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,7 +53,8 @@ aligned() { ip netns exec "e$1" "$CTL" -s "$W/$1.sock" status --json > "$W/$1.pr
   const e = s.virtualServers[0].ecmp; process.exit(e && e.fingerprint && e.fingerprint === e.desired ? 0 : 1);' "$W/$1.probe.json"; }
 start() { # name config [env]
   ip netns add "e$1"; ip -n "e$1" link set lo up
-  ip -n "e$1" link add d0 type dummy; ip -n "e$1" addr add 10.0.2.1/24 dev d0; ip -n "e$1" addr add ${VIP}/32 dev d0; ip -n "e$1" link set d0 up
+  ip -n "e$1" link add d0 type veth peer name d1; ip -n "e$1" link set d1 up
+  ip -n "e$1" addr add 10.0.2.1/24 dev d0; ip -n "e$1" addr add ${VIP}/32 dev d0; ip -n "e$1" link set d0 up
   env $3 ip netns exec "e$1" "$LV" -f "$W/$2" >> "$W/$1.log" 2>&1 &
   echo $! > "$W/$1.pid"
   waitfor 300 grep -q '"lvsd started"' "$W/$1.log"; res "$1_started" $?
@@ -78,10 +81,21 @@ start off off.toml LVSD_ECMP_REALIGN=0
 waitfor 300 hasdests run 3; res run_dests_start $?
 waitfor 300 hasdests off 3; res off_dests_start $?
 record run 0; record off 0
+# connections from a local client (SYNs to backends that do not exist: they stay in SYN_RECV)
+ip netns exec erun node -e '
+  const net = require("net");
+  for (let i = 0; i < 64; i++) net.connect({ host: "${VIP}", port: 80 }).on("error", () => {});
+  setTimeout(() => process.exit(0), 40000);' & CLIENT=$!
+sleep 3
+ip netns exec erun ipvsadm -Ln --nosort -t ${VIP}:80 > "$W/conns-before.ipvs" 2>&1
+ip netns exec erun ipvsadm -Lnc > "$W/conns-before.lnc" 2>&1
 reload run r1-run.toml 4; reload off r1-off.toml 4
 waitfor 300 aligned run; res run_aligned_1 $?
 sleep 2
 record run 1; record off 1
+ip netns exec erun ipvsadm -Ln --nosort -t ${VIP}:80 > "$W/conns-after.ipvs" 2>&1
+ip netns exec erun ipvsadm -Lnc > "$W/conns-after.lnc" 2>&1
+kill $CLIENT
 start fresh1 fresh1.toml
 waitfor 300 hasdests fresh1 4; res fresh1_dests $?
 record fresh1 1
@@ -101,6 +115,21 @@ exit 0
 /** The real servers of `ipvsadm -Ln --nosort` output, in the kernel's order. */
 function order(text: string): string[] {
   return [...text.matchAll(/->\s+(\d+\.\d+\.\d+\.\d+):80\s/g)].map((m) => m[1]!);
+}
+
+/** ActiveConn + InActConn of each real server in `ipvsadm -Ln` output (the dest's own counters). */
+function counted(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/->\s+(\d+\.\d+\.\d+\.\d+):80\s+\S+\s+\d+\s+(\d+)\s+(\d+)/g))
+    out[m[1]!] = Number(m[2]) + Number(m[3]);
+  return out;
+}
+
+/** Connection entries per real server in `ipvsadm -Lnc` output. */
+function entries(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/ (\d+\.\d+\.\d+\.\d+):80\s*$/gm)) out[m[1]!] = (out[m[1]!] ?? 0) + 1;
+  return out;
 }
 
 /** { fingerprint, desired } of the ecmp service in a saved `lvsctl status --json`. */
@@ -196,6 +225,17 @@ describe.skipIf(!hasRoot('kernel: ecmp destination order realigned after a reloa
       expect(passes[2]!.filter((a) => a.startsWith('-a')).map((a) => a.split(' ')[4])).toEqual(
         RELOAD2.map((a) => `${a}:80`),
       );
+    });
+
+    it('the re-added server keeps its connections (the kernel takes the same dest back from its trash)', () => {
+      const before = { n: counted(readText(r, 'conns-before.ipvs')), e: entries(readText(r, 'conns-before.lnc')) };
+      const after = { n: counted(readText(r, 'conns-after.ipvs')), e: entries(readText(r, 'conns-after.lnc')) };
+      const show = JSON.stringify({ before, after });
+      expect(before.n['10.0.2.14'], show).toBeGreaterThan(0);
+      expect(before.e['10.0.2.14'], show).toBe(before.n['10.0.2.14']);
+      // a dest made anew would count 0 connections; the one taken from the trash keeps its count
+      expect(after.n['10.0.2.14'], show).toBe(before.n['10.0.2.14']);
+      expect(after.e['10.0.2.14'], show).toBe(before.e['10.0.2.14']);
     });
 
     it('contrast: with LVSD_ECMP_REALIGN=0 the added servers stay at the head and the fingerprints differ', () => {
