@@ -10,7 +10,8 @@
  * dispositions for PID 1). Logs are pino JSON lines on stdout.
  */
 import pino, { type Logger } from 'pino';
-import { loadConfigFile, formatProblems } from '../config/load.js';
+import { ConfigLoader } from '../config/config-loader.js';
+import { formatProblems } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { ControlServer } from '../control/server.js';
 import type { RealServerStatus } from '../control/status-report.js';
@@ -28,7 +29,8 @@ import { healthTargets } from './targets.js';
 
 /** Runs the daemon until it is stopped by a signal; resolves with the exit code. */
 export async function runDaemon(args: DaemonArgs): Promise<number> {
-  const loaded = await loadConfigFile(args.file);
+  const loader = new ConfigLoader();
+  const loaded = await loader.loadFile(args.file);
   if (!loaded.ok) {
     process.stderr.write(formatProblems(args.file, loaded.problems) + '\n');
     return 2;
@@ -50,6 +52,7 @@ export async function runDaemon(args: DaemonArgs): Promise<number> {
           loaded.config,
           awaitingIpvs(() => openDataplane('kernel')),
           log,
+          loader,
         );
       }
       log.fatal({ err: (e as Error).message }, 'cannot open the dataplane');
@@ -57,10 +60,16 @@ export async function runDaemon(args: DaemonArgs): Promise<number> {
       return 1;
     }
   }
-  return serve(args, loaded.config, dataplane, log);
+  return serve(args, loaded.config, dataplane, log, loader);
 }
 
-async function serve(args: DaemonArgs, config: Config, dataplane: Dataplane | undefined, log: Logger): Promise<number> {
+async function serve(
+  args: DaemonArgs,
+  config: Config,
+  dataplane: Dataplane | undefined,
+  log: Logger,
+  loader: ConfigLoader,
+): Promise<number> {
   const g = config.global;
   let daemon: Daemon | undefined;
   // Without metrics_listen nothing can ever read the metrics (the listener is not added by a reload),
@@ -74,6 +83,7 @@ async function serve(args: DaemonArgs, config: Config, dataplane: Dataplane | un
   daemon = new Daemon({
     configPath: args.file,
     config,
+    loader,
     dataplane,
     dataplaneKind: dataplane ? args.dataplane : 'none',
     batchSize: TUNING.reconcileBatch,

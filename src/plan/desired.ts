@@ -13,11 +13,18 @@
  *    by reload): weight 0, then deleted when a table read (`actual`) shows it at weight 0 with 0
  *    active + inactive connections, or at drain_timeout. Drains survive reloads (they live in the memory).
  * No I/O, no clock: `now` is an input. The same input always gives the same output.
+ *
+ * Planning again only what changed: given `changed`, a virtual server whose config object is the same
+ * as in the plan that made `memory`, whose name is not in `changed`, and whose last plan did not
+ * depend on time or connection counts (no slow-start step or drain in progress) keeps that plan's
+ * service object, quorum state and reasons. Without `changed` every virtual server is planned, which
+ * is the reference: test/unit/plan/properties.test.ts holds the two to the same plan.
  */
 import type { Config, VirtualServerConfig } from '../config/types.js';
 import type { Destination, IpvsTable, TableService } from '../ipvs/types.js';
 import { formatDuration } from '../util/duration.js';
 import { connsIndex, drainKey, drainStep, planRemovals, type DestSeen, type DrainEntry } from './drain.js';
+import { Explanations } from './explanations.js';
 import { sorryDest, toDest, toService } from './kernel.js';
 
 /** Health of one real server as the planner sees it. */
@@ -44,6 +51,11 @@ export interface PlannerInput {
   now: number;
   /** The table last read from the dataplane, for connection counts of draining servers. */
   actual?: IpvsTable;
+  /**
+   * Names of the virtual servers whose health or lvsctl drains changed since the plan that made
+   * `memory` (undefined: plan every virtual server again). Must name every one that changed.
+   */
+  changed?: ReadonlySet<string>;
 }
 
 /** State carried from one run to the next. Treat as opaque; start with `emptyMemory()`. */
@@ -51,6 +63,21 @@ export interface PlannerMemory {
   belowQuorum: ReadonlyMap<string, boolean>;
   /** Drains by "serviceKey|destKey". */
   drains: ReadonlyMap<string, DrainEntry>;
+  /** Each virtual server's last plan, by name (what `changed` lets a run keep). */
+  planned?: ReadonlyMap<string, PlannedService>;
+}
+
+/** One virtual server's plan, as a later run may keep it. */
+export interface PlannedService {
+  /** The config object it was planned from. */
+  vs: VirtualServerConfig;
+  service: TableService;
+  below: boolean;
+  explain: ReadonlyMap<string, string>;
+  /** lvsctl drains of its servers (finished ones only when `settled`). */
+  drains: ReadonlyArray<[string, DrainEntry]>;
+  /** Nothing in it depends on time or connection counts: the same inputs give it again. */
+  settled: boolean;
 }
 
 /** Output of one run. */
@@ -60,7 +87,7 @@ export interface Plan {
   /** When the planner wants to run again (slow-start step, drain deadline); undefined = no need. */
   nextWakeAt?: number;
   /** Why each server has its weight, keyed "vs|rs" (and "vs|sorry"). */
-  explain: Map<string, string>;
+  explain: ReadonlyMap<string, string>;
   /** Virtual servers below quorum (feeds VRRP track_virtual_server). */
   belowQuorum: Set<string>;
   /** serviceKeys present only because they drain: the reconciler must own them too. */
@@ -80,7 +107,9 @@ export function serverId(vsName: string, rsKey: string): string {
 interface Ctx {
   input: PlannerInput;
   memory: PlannerMemory;
-  conns: Map<string, DestSeen> | undefined;
+  /** Connection counts of the read table (indexed on first use). */
+  conns: () => Map<string, DestSeen> | undefined;
+  /** Reasons of the virtual server being planned. */
   explain: Map<string, string>;
   wake: number[];
   drains: Map<string, DrainEntry>;
@@ -88,10 +117,11 @@ interface Ctx {
 
 /** Runs the planner. Pure. */
 export function plan(input: PlannerInput, memory: PlannerMemory = emptyMemory()): Plan {
+  let index: Map<string, DestSeen> | undefined;
   const ctx: Ctx = {
     input,
     memory,
-    conns: input.actual && connsIndex(input.actual),
+    conns: () => (input.actual ? (index ??= connsIndex(input.actual)) : undefined),
     explain: new Map(),
     wake: [],
     drains: new Map(),
@@ -99,30 +129,40 @@ export function plan(input: PlannerInput, memory: PlannerMemory = emptyMemory())
   const belowQuorum = new Set<string>();
   const quorumMem = new Map<string, boolean>();
   const services: TableService[] = [];
+  const planned = new Map<string, PlannedService>();
+  const parts = new Map<string, ReadonlyMap<string, string>>();
   for (const vs of input.config.virtual_server) {
-    const s = planService(vs, ctx);
-    quorumMem.set(vs.name, s.below);
-    if (s.below) belowQuorum.add(vs.name);
-    services.push(s.service);
+    const kept = input.changed && memory.planned?.get(vs.name);
+    const p = kept && kept.settled && kept.vs === vs && !input.changed!.has(vs.name) ? kept : planService(vs, ctx);
+    for (const [k, e] of p.drains) ctx.drains.set(k, e);
+    planned.set(vs.name, p);
+    parts.set(vs.name, p.explain);
+    quorumMem.set(vs.name, p.below);
+    if (p.below) belowQuorum.add(vs.name);
+    services.push(p.service);
   }
+  const removals = new Map<string, string>();
   const drainingServices = planRemovals(input.config, input.previous, memory.drains, ctx.drains, services, {
     now: input.now,
-    conns: ctx.conns,
-    explain: ctx.explain,
+    conns: ctx.conns(),
+    explain: removals,
     wake: ctx.wake,
   });
   const nextWakeAt = ctx.wake.length ? ctx.wake.reduce((a, b) => Math.min(a, b)) : undefined;
   return {
     table: { services },
-    memory: { belowQuorum: quorumMem, drains: ctx.drains },
+    memory: { belowQuorum: quorumMem, drains: ctx.drains, planned },
     nextWakeAt,
-    explain: ctx.explain,
+    explain: new Explanations(parts, removals),
     belowQuorum,
     drainingServices,
   };
 }
 
-function planService(vs: VirtualServerConfig, ctx: Ctx): { service: TableService; below: boolean } {
+function planService(vs: VirtualServerConfig, ctx: Ctx): PlannedService {
+  ctx.explain = new Map();
+  const wakes = ctx.wake.length;
+  const drains: Array<[string, DrainEntry]> = [];
   const dests: Destination[] = [];
   let live = 0;
   for (const rs of vs.real_server) {
@@ -130,6 +170,7 @@ function planService(vs: VirtualServerConfig, ctx: Ctx): { service: TableService
     const r = planServer(vs, rs, id, ctx);
     live += r.live;
     if (r.dest) dests.push(r.dest);
+    if (r.drain) drains.push(r.drain);
   }
   const below = quorumState(vs, live, ctx.memory.belowQuorum.get(vs.name));
   const sorry = sorryDest(vs);
@@ -138,7 +179,8 @@ function planService(vs: VirtualServerConfig, ctx: Ctx): { service: TableService
     dests.push(sorry);
     ctx.explain.set(serverId(vs.name, 'sorry'), `sorry server serving: live weight ${live} below quorum ${vs.quorum}`);
   } else if (sorry) ctx.explain.set(serverId(vs.name, 'sorry'), `standby: live weight ${live}, quorum ${vs.quorum}`);
-  return { service: { ...toService(vs), destinations: dests }, below };
+  const settled = ctx.wake.length === wakes && drains.every(([, e]) => e.done);
+  return { vs, service: { ...toService(vs), destinations: dests }, below, explain: ctx.explain, drains, settled };
 }
 
 /** Quorum with hysteresis: lost below quorum − h, regained at quorum + h. */
@@ -155,7 +197,12 @@ export function quorumState(
 
 type RS = VirtualServerConfig['real_server'][number];
 
-function planServer(vs: VirtualServerConfig, rs: RS, id: string, ctx: Ctx): { dest?: Destination; live: number } {
+function planServer(
+  vs: VirtualServerConfig,
+  rs: RS,
+  id: string,
+  ctx: Ctx,
+): { dest?: Destination; live: number; drain?: [string, DrainEntry] } {
   const { input } = ctx;
   const h = rs.check ? (input.health(id) ?? { up: rs.check.initial !== 'down' }) : { up: true };
   const target = h.weight ?? rs.weight;
@@ -207,7 +254,12 @@ export function slowStartWeight(
   return { weight: Math.min(target, weight), nextAt: Math.min(upSince + (k + 1) * step, upSince + ramp) };
 }
 
-function drainServer(vs: VirtualServerConfig, rs: RS, id: string, ctx: Ctx): { dest?: Destination } {
+function drainServer(
+  vs: VirtualServerConfig,
+  rs: RS,
+  id: string,
+  ctx: Ctx,
+): { dest?: Destination; drain: [string, DrainEntry] } {
   const key = drainKey(vs.id, rs);
   const prev = ctx.memory.drains.get(key);
   const entry: DrainEntry =
@@ -222,9 +274,9 @@ function drainServer(vs: VirtualServerConfig, rs: RS, id: string, ctx: Ctx): { d
           rs: rs.key,
           done: false,
         };
-  const step = drainStep(entry, ctx.input.config.global.drain_timeout, ctx.input.now, ctx.conns);
-  ctx.drains.set(key, step.entry);
+  const step = drainStep(entry, ctx.input.config.global.drain_timeout, ctx.input.now, ctx.conns());
   ctx.explain.set(id, step.explain);
   if (step.wakeAt !== undefined) ctx.wake.push(step.wakeAt);
-  return step.entry.done ? {} : { dest: { ...entry.dest, weight: 0 } };
+  const drain: [string, DrainEntry] = [key, step.entry];
+  return step.entry.done ? { drain } : { dest: { ...entry.dest, weight: 0 }, drain };
 }

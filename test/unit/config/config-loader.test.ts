@@ -1,0 +1,151 @@
+/**
+ * ConfigLoader (re-validating only changed [[virtual_server]] sections) against parseConfig (the
+ * whole file, the reference): the same result — the same config, or the same problems — for every
+ * text of a chain of edits, and the section path really taken for edits inside sections. Also the
+ * cutting itself (sections.ts): which texts it cuts and which it leaves to the whole-file parse.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parse as parseToml } from 'smol-toml';
+import { ConfigLoader } from '../../../src/config/config-loader.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { splitSections } from '../../../src/config/sections.js';
+import { mutate, prng } from './mutate.js';
+
+/** The loader's answer and the reference's for the same text are the same. */
+function same(loader: ConfigLoader, text: string): boolean {
+  const got = loader.load(text, 'test.toml');
+  const want = parseConfig(text, 'test.toml');
+  expect(got).toEqual(want);
+  return want.ok;
+}
+
+/** A config of `n` virtual servers with varied settings, and VRRP instances tracking some of them. */
+function base(n: number): string[] {
+  const parts = ['[global]\nrouter_id = "lb1"\ndrain_timeout = "10s"\n'];
+  for (let i = 0; i < n; i++) {
+    let t = `\n[[virtual_server]]\nname = "vs${i}"\naddress = "10.1.0.${i + 1}"\nport = ${80 + (i % 3)}\nscheduler = "${['wrr', 'rr', 'wlc'][i % 3]}"\n`;
+    if (i % 2) t += 'check = { type = "tcp", interval = "2s" }\n';
+    if (i % 4 === 3) t += 'sorry_server = "10.9.9.9:8080"\nquorum = 5\n';
+    if (i % 5 === 4) t += '  [virtual_server.check]\n  type = "http"\n  path = "/h"\n';
+    for (let r = 0; r < 3; r++)
+      t += `  [[virtual_server.real_server]]\n  address = "10.2.${i}.${r + 1}"\n  port = 8080\n  weight = ${10 + r}\n`;
+    parts.push(t);
+  }
+  parts.push(
+    '\n[[vrrp_instance]]\nname = "v1"\ninterface = "eth0"\nvirtual_router_id = 51\npriority = 100\nvirtual_ipaddress = ["10.1.0.1/24"]\ntrack_virtual_server = [{ name = "vs1" }]\n',
+  );
+  return parts;
+}
+
+/** Edits of one section's text (or of the list of sections), valid or not. */
+const EDITS: Array<(s: string, all: string[], i: number) => void> = [
+  (s, all, i) => (all[i] = s.replace(/weight = (\d+)/, (_m, w) => `weight = ${Number(w) + 1}`)),
+  (s, all, i) => (all[i] = s + '  [[virtual_server.real_server]]\n  address = "10.3.0.1"\n  port = 8080\n'),
+  (s, all, i) => (all[i] = s.replace(/ {2}\[\[virtual_server\.real_server\]\][^[]*$/, '')),
+  (s, all, i) => (all[i] = s.replace(/port = 8080/, 'port = 70000')),
+  (s, all, i) => (all[i] = s.replace(/name = "vs\d+"/, 'name = "vs1"')),
+  (s, all, i) => (all[i] = s.replace(/address = "10\.1\.0\.\d+"/, 'address = "10.1.0.1"')),
+  (s, all, i) => (all[i] = s.replace(/name = "vs\d+"/, `name = "renamed${i}"`)),
+  (_s, all, i) => all.splice(i, 1),
+  (s, all, i) => all.splice(i, 0, s.replace(/name = "vs\d+"/, `name = "copy${i}"`).replace(/10\.1\.0\./, '10.7.0.')),
+  (s, all, i) => (all[i] = s + 'scheduler = "bogus"\n'),
+  (s, all, i) => (all[i] = s.replace('[[virtual_server]]', '[[virtual_server]] # edited')),
+  (s, all, i) => (all[i] = s + '# a comment\n'),
+  (s, all, i) => (all[i] = s.replace(/weight = \d+/, 'weight = [\n["x"]\n]')),
+  (s, all, i) => (all[i] = s.replace(/\n$/, '\nfoo = """\n[[virtual_server]]\n"""\n')),
+  (_s, all) => (all[0] = all[0]!.replace('drain_timeout = "10s"', 'drain_timeout = "20s"')),
+  (s, all, i) => (all[i] = s.replace(/weight = \d+/, 'weight = 1\n[global.extra]\nx = 1')),
+];
+
+describe('ConfigLoader', () => {
+  it('gives what parseConfig gives for every text of random chains of section edits', () => {
+    const loader = new ConfigLoader();
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ edit: fc.nat(EDITS.length - 1), at: fc.nat(), keep: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        (steps) => {
+          let parts = base(8);
+          same(loader, parts.join(''));
+          for (const s of steps) {
+            const next = [...parts];
+            const i = 1 + (s.at % (next.length - 2));
+            EDITS[s.edit]!(next[i]!, next, i);
+            const ok = same(loader, next.join(''));
+            if (ok || !s.keep) parts = next; // chains go on from valid texts and, sometimes, invalid ones
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // the property is about the section path: it must have been taken, and the whole-file path too
+    expect(loader.counts.sections).toBeGreaterThan(300);
+    expect(loader.counts.whole).toBeGreaterThan(300);
+  });
+
+  it('gives what parseConfig gives on 2,000 seeded mutations of the valid examples, each after its example', () => {
+    const dir = join(import.meta.dirname, '../../fixtures/config/valid');
+    const seeds = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'));
+    const rnd = prng(17);
+    const loader = new ConfigLoader();
+    for (let i = 0; i < 2000; i++) {
+      const seed = seeds[i % seeds.length]!;
+      same(loader, seed);
+      same(loader, mutate(seed, rnd));
+    }
+    expect(loader.counts.sections).toBeGreaterThan(50);
+  });
+
+  it('answers the same text with the same config object, and keeps the objects of unchanged sections', () => {
+    const loader = new ConfigLoader();
+    const parts = base(4);
+    const a = loader.load(parts.join(''), 't');
+    const b = loader.load(parts.join(''), 't');
+    parts[2] = parts[2]!.replace('weight = 10', 'weight = 99');
+    const c = loader.load(parts.join(''), 't');
+    if (!a.ok || !b.ok || !c.ok) throw new Error('invalid test config');
+    expect(b.config).toBe(a.config);
+    expect(c.config.virtual_server[0]).toBe(a.config.virtual_server[0]);
+    expect(c.config.virtual_server[1]).not.toBe(a.config.virtual_server[1]);
+    expect(c.config.virtual_server[1]!.real_server[0]!.weight).toBe(99);
+    expect(loader.counts).toEqual({ same: 1, sections: 1, whole: 1 });
+  });
+
+  it('reports a removed virtual server that a VRRP instance tracks as parseConfig does', () => {
+    const loader = new ConfigLoader();
+    const parts = base(4);
+    same(loader, parts.join(''));
+    parts.splice(2, 1); // vs1, tracked by v1
+    expect(same(loader, parts.join(''))).toBe(false);
+  });
+});
+
+describe('splitSections', () => {
+  it('cuts a file into its virtual-server sections and the rest, each parsing to its part of the whole', () => {
+    const text = base(5).join('');
+    const s = splitSections(text)!;
+    expect(s.virtualServers).toHaveLength(5);
+    const whole = parseToml(text) as Record<string, unknown>;
+    const rest = parseToml(s.rest) as Record<string, unknown>;
+    expect(rest.virtual_server).toBeUndefined();
+    expect({ ...rest, virtual_server: s.virtualServers.map((v) => (parseToml(v) as any).virtual_server[0]) }).toEqual(
+      whole,
+    );
+  });
+
+  it('leaves unusual texts to the whole-file parse', () => {
+    expect(splitSections('x = """\n[[virtual_server]]\n"""\n')).toBeUndefined();
+    expect(splitSections('[["virtual_server"]]\nname = "a"\n')).toBeUndefined();
+    expect(splitSections('[virtual_server]\nname = "a"\n')).toBeUndefined();
+    expect(splitSections('[[virtual_server.real_server]]\naddress = "10.0.0.1"\n')).toBeUndefined();
+    expect(splitSections('[global]\n[[virtual_server]]\nname = "a"\n  [[ virtual_server . real_server ]]\n')).toEqual({
+      rest: '[global]\n',
+      virtualServers: ['[[virtual_server]]\nname = "a"\n  [[ virtual_server . real_server ]]\n'],
+    });
+  });
+});
