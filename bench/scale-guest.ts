@@ -43,7 +43,8 @@ const DESTS = Number(process.env.SCALE_DESTS ?? 16);
 const CHECKS = args.includes('--checks');
 const KA_BIN = opt('--keepalived', '/usr/sbin/keepalived');
 const LVSD_NOOP = opt('--lvsd-noop', 'log') as 'control' | 'log';
-const HEALTH_WARM_S = Number(process.env.SCALE_HEALTH_WARM ?? 30);
+/** Longest wait for the probe rate to settle after the daemon's done mark. */
+const HEALTH_WARM_S = Number(process.env.SCALE_HEALTH_WARM ?? 300);
 const CHECK_INTERVAL_S = Number(process.env.SCALE_CHECK_INTERVAL ?? 5);
 const HEALTH_WINDOW_S = Number(process.env.SCALE_HEALTH_WINDOW ?? 30);
 /** The real server whose weight the reloads change. */
@@ -464,7 +465,18 @@ async function healthPhase(d: Daemon, round: number): Promise<void> {
   const p = await d.start();
   // lvsd: its first pass (while checks keep changing verdicts, "lvsd started" can come much later)
   const done = await p.waitLine((x) => DONE[d.name](x) || x.includes('"msg":"reconciled"'), 0, 900_000);
-  await sleep(HEALTH_WARM_S * 1000);
+  // steady state: keepalived activates its checkers after "Startup complete", lvsd attaches its targets
+  // over several turns; wait until two 5-s probe rates in a row agree within 15% (at most HEALTH_WARM_S)
+  const warmEnd = now() + HEALTH_WARM_S * 1000;
+  let prev = -1;
+  for (let o = await passiveOpens(); now() < warmEnd;) {
+    await sleep(5000);
+    const n = await passiveOpens();
+    const rate = (n - o) / 5;
+    o = n;
+    if (rate > 0 && prev > 0 && Math.abs(rate - prev) <= 0.15 * prev) break;
+    prev = rate;
+  }
   const a = ticks(d.pids(p));
   const s0 = await passiveOpens();
   const ta = now();
@@ -491,6 +503,7 @@ async function healthPhase(d: Daemon, round: number): Promise<void> {
     daemon: d.name,
     round,
     startMs: Math.round(done.at - t0),
+    warmS: Math.round((ta - done.at) / 1000),
     cores: +cores.toFixed(3),
     probesPerS: Math.round(probesPerS),
     expectedPerS: Math.round((SERVICES * DESTS) / CHECK_INTERVAL_S),

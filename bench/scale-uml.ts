@@ -15,7 +15,8 @@
  * /usr/sbin/keepalived. `--lvsd-noop control` times lvsd's no-op reload as a control-socket reload
  * request → its answer, for builds whose no-op reload logs nothing when done.)
  * SCALE_SERVICES / SCALE_DESTS change the table size (for trying the benchmark out quickly);
- * SCALE_CHECK_INTERVAL (s, default 5), SCALE_HEALTH_WARM (s, 30) and SCALE_HEALTH_WINDOW (s, 30) the health phase.
+ * SCALE_CHECK_INTERVAL (s, default 5), SCALE_HEALTH_WARM (s, longest wait for a steady probe rate, 300)
+ * and SCALE_HEALTH_WINDOW (s, 30) the health phase.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -71,19 +72,34 @@ function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
+}
+
+/** The side-by-side table: mean and median of every round's figures, and lvsd / keepalived of both. */
 function table(recs: Rec[]): string {
   const of = (phase: string, d: string, f: string): number[] =>
     recs.filter((r) => r.phase === phase && r.daemon === d && typeof r[f] === 'number').map((r) => r[f] as number);
-  const rows: Array<[string, string, string, string, number]> = [];
-  const add = (label: string, phase: string, f: string, unit: 's' | 'MB' | 'core', scale = 1) => {
-    const k = mean(of(phase, 'keepalived', f)) * scale;
-    const l = mean(of(phase, 'lvsd', f)) * scale;
+  const rows: string[][] = [];
+  const add = (label: string, phase: string, f: string, unit: 's' | 'MB' | 'core' | '/s' | 'µs', scale = 1) => {
+    const k = of(phase, 'keepalived', f).map((x) => x * scale);
+    const l = of(phase, 'lvsd', f).map((x) => x * scale);
     const fmt = (x: number) =>
-      unit === 's' ? `${x.toFixed(2)} s` : unit === 'MB' ? `${x.toFixed(0)} MB` : x.toFixed(3);
-    rows.push([label, fmt(k), fmt(l), (l / k).toFixed(2), l / k]);
+      unit === 's'
+        ? `${x.toFixed(2)} s`
+        : unit === 'core'
+          ? x.toFixed(3)
+          : `${x.toFixed(0)}${unit === 'MB' ? ' MB' : ''}`;
+    rows.push([
+      `${label} (n = ${k.length}, ${l.length})`,
+      `${fmt(mean(k))} / ${fmt(median(k))}`,
+      `${fmt(mean(l))} / ${fmt(median(l))}`,
+      `${(mean(l) / mean(k)).toFixed(2)} / ${(median(l) / median(k)).toFixed(2)}`,
+    ]);
   };
   add('start → full table (own done mark)', 'start', 'startMs', 's', 1 / 1000);
-  add('one weight + SIGHUP → visible in ipvsadm -Ln', 'reload-weight', 'visibleMs', 's', 1 / 1000);
+  add('one weight + SIGHUP → visible in the kernel', 'reload-weight', 'visibleMs', 's', 1 / 1000);
   add('one weight + SIGHUP → daemon says done', 'reload-weight', 'markMs', 's', 1 / 1000);
   add('no-op SIGHUP → reload complete', 'reload-noop', 'markMs', 's', 1 / 1000);
   add('CPU per weight reload', 'reload-weight', 'cpuS', 's');
@@ -91,16 +107,15 @@ function table(recs: Rec[]): string {
   add('RSS after programming', 'start', 'rssMb', 'MB');
   add('SIGTERM → exit', 'stop', 'exitMs', 's', 1 / 1000);
   if (recs.some((r) => r.phase === 'health')) {
-    add('health: CPU (cores) with TCP checks every 5 s', 'health', 'cores', 'core');
-    add('health: probes/s seen at the backends', 'health', 'probesPerS', 'core');
-    add('health: CPU µs per probe', 'health', 'usPerProbe', 'core');
+    add('health: CPU (cores)', 'health', 'cores', 'core');
+    add('health: probes/s seen at the backends', 'health', 'probesPerS', '/s');
+    add('health: CPU µs per probe', 'health', 'usPerProbe', 'µs');
   }
-  const lines = [
-    '| mean of rounds (inside UML: ratios only) | keepalived | lvsd | lvsd / keepalived |',
+  return [
+    '| inside UML: ratios only; mean / median of rounds | keepalived | lvsd | lvsd / keepalived |',
     '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.slice(0, 4).join(' | ')} |`),
-  ];
-  return lines.join('\n');
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -134,12 +149,16 @@ async function main(): Promise<void> {
     );
     for (const x of recs.filter((x) => x.phase === 'reloads-rss'))
       console.log(
-        `${x.daemon}: ${x.reloads} reloads in ${x.seconds} s, RSS ${JSON.stringify(x.rss)} MB, growth ${(Number(x.growthVsFirstReload) * 100).toFixed(1)}% vs after the first reload, ${(Number(x.growthVsStart) * 100).toFixed(1)}% vs before`,
+        `${x.daemon}: ${x.reloads} one-weight reloads back to back in ${x.seconds} s, SIGHUP → done mark ${JSON.stringify(x.reloadMs)} ms; RSS ${JSON.stringify(x.rss)} MB, growth ${(Number(x.growthVsFirstReload) * 100).toFixed(1)}% vs after the first reload, ${(Number(x.growthVsStart) * 100).toFixed(1)}% vs before`,
       );
     for (const x of recs.filter((x) => x.phase === 'stop'))
       console.log(
         `${x.daemon} round ${x.round} SIGTERM: ${x.entriesBefore} entries, exit after ${x.exitMs} ms, ${x.leftAfterExit} left after it exited, ${x.leftAt5s ?? '(not counted by then)'} at the last count before 5 s, all gone ${x.allGoneMs === null ? 'NOT within 10 s' : `by ${x.allGoneMs} ms`} (counts: ${JSON.stringify(x.polls)})`,
       );
+    const rl = recs.filter((x) => x.phase === 'reloads-rss');
+    const med = (d: string) => (rl.find((x) => x.daemon === d)?.reloadMs as { median?: number } | undefined)?.median;
+    const [mk, ml] = [med('keepalived'), med('lvsd')];
+    if (mk && ml) console.log(`median of the back-to-back reloads, lvsd / keepalived: ${(ml / mk).toFixed(2)}`);
     console.log('');
     console.log(table(recs));
     if (!r.ok) console.log(r.console.slice(-3000));

@@ -21,6 +21,7 @@ import { plan, type HealthView, type Plan, type PlannerMemory } from '../plan/de
 import { Reconciler, type ReconcileReport } from '../plan/reconciler.js';
 import { restoreDrains, saveDrains } from '../plan/saved-drains.js';
 import type { Clock } from '../util/clock.js';
+import type { HeapRelease } from '../util/heap-release.js';
 import type { VrrpInstanceConfig } from '../vrrp/schema.js';
 import type { VrrpService } from '../vrrp/service.js';
 import { resolveServer, splitId } from './names.js';
@@ -57,6 +58,8 @@ export interface DaemonDeps {
   wallClock?: () => number;
   log: Logger;
   metrics?: Pick<DaemonMetrics, 'setGeneration' | 'reloaded' | 'reconciled'>;
+  /** Called once the start's pass and each reload are done, right after (src/util/heap-release.ts). */
+  releaseHeap?: HeapRelease;
 }
 
 /** Outcome of a reload attempt. */
@@ -132,6 +135,13 @@ export class Daemon {
     await this.d.health.whenAttached();
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
     await this.requestPass();
+    this.afterBigWork('start');
+  }
+
+  /** Hands the garbage of a start or reload back, one clock turn later (the caller answers first). */
+  private afterBigWork(what: 'start' | 'reload'): void {
+    const release = this.d.releaseHeap;
+    if (release) this.d.clock.setTimeout(() => release(what), 0);
   }
 
   private onHealth(ev: HealthEvent): void {
@@ -341,6 +351,7 @@ export class Daemon {
       { generation: this.generation, ms: Math.round(this.d.clock.now() - t0), writes },
       'reload complete',
     );
+    this.afterBigWork('reload');
     return { ok: true, summary, generation: this.generation };
   }
 

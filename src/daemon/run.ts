@@ -19,6 +19,7 @@ import type { Dataplane } from '../dataplane/dataplane.js';
 import type { Stats } from '../ipvs/types.js';
 import type { DaemonMetrics, DestSnapshot } from '../metrics/daemon-metrics.js';
 import { systemClock } from '../util/clock.js';
+import { heapRelease, keepYoungGenerationSmall } from '../util/heap-release.js';
 import type { DaemonArgs } from './args.js';
 import { awaitingIpvs, isIpvsUnavailable } from './awaiting-ipvs.js';
 import { daemonHealthEngine, daemonMetrics, openDataplane, TUNING, vrrpService } from './compose.js';
@@ -29,6 +30,7 @@ import { healthTargets } from './targets.js';
 
 /** Runs the daemon until it is stopped by a signal; resolves with the exit code. */
 export async function runDaemon(args: DaemonArgs): Promise<number> {
+  keepYoungGenerationSmall(); // before the config's garbage makes V8 grow it (src/util/heap-release.ts)
   const loader = new ConfigLoader();
   const loaded = await loader.loadFile(args.file);
   if (!loaded.ok) {
@@ -94,6 +96,7 @@ async function serve(
     clock: systemClock,
     log,
     metrics,
+    releaseHeap: heapRelease(),
   });
   const stopSignals = waitForStop(log, daemon);
   const listeners = await startListeners(daemon, g.control_socket, g.metrics_listen, metrics, log);

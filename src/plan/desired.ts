@@ -229,10 +229,21 @@ function planServer(
     w.weight < target
       ? `up: slow start, weight ${w.weight} of ${target} until ${formatDuration(vs.slow_start)} after recovery`
       : target === rs.weight
-        ? `up: weight ${target}`
+        ? upWeight(target)
         : `up: dynamic weight ${target} (configured ${rs.weight})`,
   );
   return { dest: toDest(vs, rs, w.weight), live: target };
+}
+
+/** "up: weight N", one string per weight (36,000 servers at a handful of weights share a handful). */
+const upWeights = new Map<number, string>();
+function upWeight(w: number): string {
+  let s = upWeights.get(w);
+  if (s === undefined) {
+    s = `up: weight ${w}`;
+    if (upWeights.size < 1024) upWeights.set(w, s);
+  }
+  return s;
 }
 
 /**

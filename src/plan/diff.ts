@@ -105,6 +105,7 @@ function serviceOnly(s: TableService): Service {
 }
 
 function destOnly(d: Destination): Destination {
+  if (d.conns === undefined && d.stats === undefined) return d; // a planned dest: nothing to strip, no copy
   const { conns: _c, stats: _s, ...rest } = d;
   return rest;
 }
