@@ -9,11 +9,12 @@
  *   util                       clock, durations, "host:port", V8 flags
  *   netlink                    netlink messages, attributes, the request/reply connection
  *   ipvs, rtnetlink            IPVS and rtnetlink codecs and clients over netlink
- *   health, vrrp, dataplane, metrics
+ *   health, vrrp, announce, dataplane, metrics   (announce: the pure announcer, ECMP order, route sync)
  *   config                     the file: schema, cross-field rules, normalization, diff
  *   plan, control              the pure planner and reconciler; the lvsctl protocol
  *   daemon                     the daemon core, its lifecycle and its composition root (compose.ts)
- *   cli, lab                   commands; main.ts dispatches to them
+ *   keepalived                 lvsd import-keepalived: keepalived.conf → lvsd TOML, checked by config
+ *   cli, lab                   commands; main.ts dispatches to them (lab also drives routers over rtnetlink)
  */
 
 /** Folders each src/ layer may import besides itself (native/ is open to every layer). */
@@ -23,12 +24,13 @@ const LAYERS = {
   ipvs: ['netlink', 'util'],
   rtnetlink: ['netlink', 'util'],
   health: ['util'],
+  announce: ['rtnetlink', 'netlink', 'util'],
   vrrp: ['rtnetlink', 'netlink', 'util'],
   dataplane: ['ipvs', 'netlink', 'util'],
   metrics: ['ipvs', 'util'],
-  config: ['health', 'vrrp', 'ipvs', 'util'],
+  config: ['announce', 'health', 'vrrp', 'ipvs', 'util'],
   plan: ['config', 'dataplane', 'ipvs', 'util'],
-  control: ['config', 'vrrp', 'util'],
+  control: ['config', 'announce', 'vrrp', 'util'],
   daemon: [
     'control',
     'plan',
@@ -37,13 +39,15 @@ const LAYERS = {
     'dataplane',
     'health',
     'vrrp',
+    'announce',
     'ipvs',
     'rtnetlink',
     'netlink',
     'util',
   ],
-  cli: ['daemon', 'control', 'config', 'dataplane', 'ipvs', 'util'],
-  lab: ['config', 'util'],
+  keepalived: ['config', 'util'],
+  cli: ['daemon', 'keepalived', 'control', 'config', 'dataplane', 'ipvs', 'util'],
+  lab: ['config', 'rtnetlink', 'netlink', 'util'],
 };
 
 /**
@@ -60,6 +64,7 @@ const PURE = [
   '^src/plan/(desired|diff|drain|kernel|saved-drains)\\.ts$',
   '^src/config/(diff|rules|view|normalize|schema|fields|walk|issues|validate|plain-real-server)\\.ts$',
   '^src/control/(protocol|format|status-report)\\.ts$',
+  '^src/announce/(machine|ecmp|status)\\.ts$',
 ];
 const IO = [
   '^native/(libc|socket|epoll|poller|tcp-connect|netns|interfaces|msghdr)\\.ts$',

@@ -4,7 +4,8 @@
  * only `[[virtual_server]]` sections changed (the rest of the file is the same bytes), only those
  * sections are decoded, parsed and validated, each on its own through the same `configSchema`; an
  * unchanged section keeps its validated object. Rules that span sections are checked across the new
- * list: names and services unique, every `track_virtual_server` naming a virtual server. Anything
+ * list: names and services unique, every `track_virtual_server` naming a virtual server, every
+ * announced VIP the address of a virtual server. Anything
  * else — the rest of the file changed, a section that does not validate alone, bytes sections.ts
  * will not cut — goes through `parseConfig`, the readable reference path, which also reports every
  * problem. test/unit/config/config-loader.test.ts holds the two to the same result on generated edits.
@@ -16,8 +17,9 @@
  */
 import { open } from 'node:fs/promises';
 import { parse as parseToml } from 'smol-toml';
+import { assertRegularFile, REGULAR_FILE_FLAGS, tooLarge } from '../util/regular-file.js';
 import { isTable } from './fields.js';
-import { fileError, parseConfig } from './load.js';
+import { fileError, MAX_CONFIG_BYTES, parseConfig } from './load.js';
 import { splitSections, type Sections, type Span } from './sections.js';
 import type { Config, ConfigProblem, VirtualServerConfig } from './types.js';
 import { configSchema } from './validate.js';
@@ -51,7 +53,10 @@ export class ConfigLoader {
   /** The read buffer that does not hold `last`'s bytes. */
   private spare: Buffer = Buffer.alloc(0);
 
-  /** Reads and loads a file (missing or unreadable: a problem); never throws. */
+  /**
+   * Reads and loads a file; never throws. Missing, unreadable, not a regular file or larger than
+   * MAX_CONFIG_BYTES: a problem, as `loadConfigFile` says it (util/regular-file.ts).
+   */
   async loadFile(path: string): Promise<Loaded> {
     let bytes: Buffer;
     try {
@@ -67,19 +72,23 @@ export class ConfigLoader {
     return this.loadBytes(Buffer.from(text), source);
   }
 
-  /** The file's bytes, in the spare buffer (grown when the file is bigger). */
+  /** The file's bytes, in the spare buffer (grown when the file is bigger); never more than MAX_CONFIG_BYTES + 1 read. */
   private async read(path: string): Promise<Buffer> {
-    const f = await open(path, 'r');
+    const f = await open(path, REGULAR_FILE_FLAGS);
+    const limit = MAX_CONFIG_BYTES + 1;
     try {
       for (;;) {
-        const size = (await f.stat()).size;
-        if (this.spare.length < size + 1) this.spare = Buffer.alloc(Math.ceil((size + 1) * 1.25));
+        const st = await f.stat();
+        assertRegularFile(st);
+        const want = Math.min(st.size, MAX_CONFIG_BYTES) + 1;
+        if (this.spare.length < want) this.spare = Buffer.alloc(Math.min(Math.ceil(want * 1.25), limit));
+        const room = Math.min(this.spare.length, limit);
         let n = 0;
-        for (let r = 1; r > 0 && n < this.spare.length; n += r)
-          r = (await f.read(this.spare, n, this.spare.length - n, n)).bytesRead;
-        if (n < this.spare.length) return this.spare.subarray(0, n);
+        for (let r = 1; r > 0 && n < room; n += r) r = (await f.read(this.spare, n, room - n, n)).bytesRead;
+        if (n > MAX_CONFIG_BYTES) throw tooLarge(MAX_CONFIG_BYTES);
+        if (n < room) return this.spare.subarray(0, n);
         // the file grew while being read: read it again with more room
-        this.spare = Buffer.alloc(this.spare.length * 2);
+        this.spare = Buffer.alloc(Math.min(this.spare.length * 2, limit));
       }
     } finally {
       await f.close();
@@ -131,6 +140,11 @@ export class ConfigLoader {
     }
     for (const vi of last.config.vrrp_instance)
       for (const t of vi.track_virtual_server) if (!names.has(t.name)) return undefined;
+    const vips = last.config.announce?.vips;
+    if (vips) {
+      const served = new Set(list.map((vs) => vs.id.address));
+      if (!vips.every((vip) => served.has(vip))) return undefined;
+    }
     return { loaded: { ok: true, config: { ...last.config, virtual_server: list } }, cut: next };
   }
 }

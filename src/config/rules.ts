@@ -9,6 +9,7 @@ import { canonicalIp } from '../../native/ip.js';
 import { SCHEDULER_FLAGS } from '../ipvs/constants.js';
 import { familyOf, hostPort, type Family } from '../ipvs/types.js';
 import { dottedMask, fwmarkFamily, parseHostPort } from './normalize.js';
+import { announceRules } from './announce-rules.js';
 import type { FileView, VrrpView, VsView } from './view.js';
 
 /** One cross-field problem; `path` is the key path in the file. */
@@ -28,6 +29,7 @@ export function crossRules(f: FileView): RuleProblem[] {
   for (const vs of f.virtual_server) virtualServerRules(vs, ['virtual_server', vs.at], emit);
   const names = new Set(f.virtual_server.flatMap((vs) => (vs.v.name === undefined ? [] : [vs.v.name])));
   vrrpRules(f.vrrp_instance, names, emit);
+  announceRules(f, emit);
   return out;
 }
 

@@ -6,6 +6,7 @@
  * only.
  */
 import type { ConfigProblem } from '../config/types.js';
+import type { AnnounceStatus } from '../announce/status.js';
 import type { InstanceStatus } from '../vrrp/instance.js';
 
 /** Stats of a service or destination, as decimal strings (64-bit counters). */
@@ -41,6 +42,11 @@ export interface VirtualServerStatus {
   scheduler: string;
   inKernel: boolean;
   belowQuorum: boolean;
+  /**
+   * ECMP mode: fingerprints (destFingerprint) of the destinations as the kernel lists them, in its
+   * order with their weights, and as desired; equal on every director ⇔ the same mh table.
+   */
+  ecmp?: { fingerprint?: string; desired?: string };
   stats?: StatsView;
   realServers: RealServerStatus[];
   /** Destinations in the kernel for this service that the config does not name (e.g. draining, sorry). */
@@ -62,6 +68,8 @@ export interface ReloadInfo {
   ok: boolean;
   summary?: string;
   problems?: ConfigProblem[];
+  /** Restart-only keys (config/restart-only.ts) the file changed: still at their running values. */
+  pendingRestart?: string[];
 }
 
 /** The whole status report. */
@@ -75,7 +83,13 @@ export interface StatusReport {
     dataplane: 'kernel' | 'memory' | 'none';
     lastReload?: ReloadInfo;
     lastReconcile?: PassInfo;
+    /** Kernel settings the config needs but does not have (ecmp sysctls). */
+    warnings?: string[];
+    /** The state file could not be used at start (moved aside): operator overrides from before were lost. */
+    stateFileProblem?: string;
   };
+  /** VIP announcements ([announce]): per VIP announced or withdrawn, and why. */
+  announce?: AnnounceStatus;
   virtualServers: VirtualServerStatus[];
   vrrp: InstanceStatus[];
 }

@@ -4,6 +4,7 @@
  * text of a chain of edits, and the section path really taken for edits inside sections. Also the
  * cutting itself (sections.ts): which texts it cuts and which it leaves to the whole-file parse.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigLoader } from '../../../src/config/config-loader.js';
-import { parseConfig } from '../../../src/config/load.js';
+import { loadConfigFile, MAX_CONFIG_BYTES, parseConfig } from '../../../src/config/load.js';
 import { splitSections } from '../../../src/config/sections.js';
 import { mutate, prng } from './mutate.js';
 
@@ -23,9 +24,15 @@ function same(loader: ConfigLoader, text: string): boolean {
   return want.ok;
 }
 
-/** A config of `n` virtual servers with varied settings, and VRRP instances tracking some of them. */
-function base(n: number): string[] {
-  const parts = ['[global]\nrouter_id = "lb1"\ndrain_timeout = "10s"\n'];
+/**
+ * A config of `n` virtual servers with varied settings, and VRRP instances tracking some of them;
+ * `announce`: the first two virtual servers' addresses announced ([announce] vips).
+ */
+function base(n: number, announce = false): string[] {
+  const parts = [
+    '[global]\nrouter_id = "lb1"\ndrain_timeout = "10s"\n' +
+      (announce ? '[announce]\ntable = 100\nvips = ["10.1.0.1", "10.1.0.2"]\n' : ''),
+  ];
   for (let i = 0; i < n; i++) {
     let t = `\n[[virtual_server]]\nname = "vs${i}"\naddress = "10.1.0.${i + 1}"\nport = ${80 + (i % 3)}\nscheduler = "${['wrr', 'rr', 'wlc'][i % 3]}"\n`;
     if (i % 2) t += 'check = { type = "tcp", interval = "2s" }\n';
@@ -66,12 +73,13 @@ describe('ConfigLoader', () => {
     const loader = new ConfigLoader();
     fc.assert(
       fc.property(
+        fc.boolean(),
         fc.array(fc.record({ edit: fc.nat(EDITS.length - 1), at: fc.nat(), keep: fc.boolean() }), {
           minLength: 1,
           maxLength: 12,
         }),
-        (steps) => {
-          let parts = base(8);
+        (announce, steps) => {
+          let parts = base(8, announce);
           same(loader, parts.join(''));
           for (const s of steps) {
             const next = [...parts];
@@ -123,6 +131,19 @@ describe('ConfigLoader', () => {
     same(loader, parts.join(''));
     parts.splice(2, 1); // vs1, tracked by v1
     expect(same(loader, parts.join(''))).toBe(false);
+  });
+
+  it('reports an announced VIP left without a virtual server as parseConfig does, on the whole-file path', () => {
+    const loader = new ConfigLoader();
+    const parts = base(4, true);
+    same(loader, parts.join(''));
+    const moved = [...parts];
+    moved[1] = moved[1]!.replace('address = "10.1.0.1"', 'address = "10.1.0.9"'); // vs0 held 10.1.0.1
+    expect(same(loader, moved.join(''))).toBe(false);
+    expect(loader.counts).toEqual({ same: 0, sections: 0, whole: 2 });
+    parts[3] = parts[3]!.replace('weight = 10', 'weight = 77'); // an announced VIP's neighbour: sections path
+    expect(same(loader, parts.join(''))).toBe(true);
+    expect(loader.counts).toEqual({ same: 0, sections: 1, whole: 2 });
   });
 });
 
@@ -185,6 +206,34 @@ describe('ConfigLoader.loadFile', () => {
         ok: false,
         problems: [{ path: '', message: expect.stringContaining('no such file') }],
       });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses what loadConfigFile refuses, with its words: a FIFO, /dev/zero, a directory, a file over the cap', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lvsd-loader-'));
+    try {
+      const fifo = join(dir, 'fifo.toml');
+      execFileSync('mkfifo', [fifo]);
+      const big = join(dir, 'big.toml');
+      writeFileSync(big, '# ' + 'x'.repeat(MAX_CONFIG_BYTES - 1)); // one byte over
+      const loader = new ConfigLoader();
+      const cases: Array<[string, string]> = [
+        [fifo, 'it is a FIFO, not a regular file'],
+        ['/dev/zero', 'it is a character device, not a regular file'],
+        [dir, 'it is a directory'],
+        [big, `larger than ${MAX_CONFIG_BYTES} bytes`],
+      ];
+      for (const [path, words] of cases) {
+        const got = await loader.loadFile(path);
+        expect(got).toEqual(await loadConfigFile(path));
+        expect(got).toEqual({ ok: false, problems: [{ path: '', message: expect.stringContaining(words) }] });
+      }
+      // the spare buffer it kept is no larger than the cap allows, and a good file still loads
+      const good = join(dir, 'lvsd.toml');
+      writeFileSync(good, base(3).join(''));
+      expect((await loader.loadFile(good)).ok).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
