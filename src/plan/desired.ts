@@ -179,7 +179,9 @@ function planService(vs: VirtualServerConfig, ctx: Ctx): PlannedService {
     dests.push(sorry);
     ctx.explain.set(serverId(vs.name, 'sorry'), `sorry server serving: live weight ${live} below quorum ${vs.quorum}`);
   } else if (sorry) ctx.explain.set(serverId(vs.name, 'sorry'), `standby: live weight ${live}, quorum ${vs.quorum}`);
-  const settled = ctx.wake.length === wakes && drains.every(([, e]) => e.done);
+  // a drain that finished in this run is explained by how it finished ("gone from the table"); the
+  // next run says "deleted": only a drain already finished before this run leaves the plan settled
+  const settled = ctx.wake.length === wakes && drains.every(([k, e]) => e.done && ctx.memory.drains.get(k) === e);
   return { vs, service: { ...toService(vs), destinations: dests }, below, explain: ctx.explain, drains, settled };
 }
 

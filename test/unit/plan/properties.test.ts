@@ -173,4 +173,21 @@ describe('planning again only what changed', () => {
     );
     expect(kept).toBeGreaterThan(0); // the property is not vacuous: plans were kept
   });
+
+  it('does not keep the plan of a pass that finished a drain: the next pass says "deleted" as the reference does', () => {
+    // found by the property above (seed -70127224): a drain of a server missing from the table read
+    // finishes as "gone from the table"; a later pass with nothing changed must not keep that reason
+    const cfg = config(cfgText(0xfff));
+    const drained = new Set(['vs1|10.0.1.12:8080']);
+    const input = { config: cfg, health: () => ({ up: true }), drained, now: 0 };
+    const first = plan({ ...input, actual: { services: [] } });
+    expect(first.explain.get('vs1|10.0.1.12:8080')).toBe('drained by lvsctl: gone from the table');
+    const again = plan({ ...input, changed: new Set<string>() }, first.memory);
+    const reference = plan(input, first.memory);
+    expect(reference.explain.get('vs1|10.0.1.12:8080')).toBe('drained by lvsctl: deleted');
+    expect(again.explain.get('vs1|10.0.1.12:8080')).toBe('drained by lvsctl: deleted');
+    // settled from then on: a third pass keeps the second's plan object
+    const third = plan({ ...input, changed: new Set<string>() }, again.memory);
+    expect(third.memory.planned!.get('vs1')).toBe(again.memory.planned!.get('vs1'));
+  });
 });
