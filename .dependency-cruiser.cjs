@@ -9,7 +9,7 @@
  *   util                       clock, durations, "host:port", V8 flags
  *   netlink                    netlink messages, attributes, the request/reply connection
  *   ipvs, rtnetlink            IPVS and rtnetlink codecs and clients over netlink
- *   health, vrrp, announce, dataplane, metrics   (announce: the pure announcer, ECMP order, route sync)
+ *   health, vrrp, announce, dataplane, metrics, web   (announce: the pure announcer, ECMP order, route sync; web: the status page)
  *   config                     the file: schema, cross-field rules, normalization, diff
  *   plan, control              the pure planner and reconciler; the lvsctl protocol
  *   daemon                     the daemon core, its lifecycle and its composition root (compose.ts)
@@ -28,6 +28,7 @@ const LAYERS = {
   vrrp: ['rtnetlink', 'netlink', 'util'],
   dataplane: ['ipvs', 'netlink', 'util'],
   metrics: ['ipvs', 'util'],
+  web: ['util'],
   config: ['announce', 'health', 'vrrp', 'ipvs', 'util'],
   plan: ['config', 'dataplane', 'ipvs', 'util'],
   control: ['config', 'announce', 'vrrp', 'util'],
@@ -36,6 +37,7 @@ const LAYERS = {
     'plan',
     'config',
     'metrics',
+    'web',
     'dataplane',
     'health',
     'vrrp',

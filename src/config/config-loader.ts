@@ -15,6 +15,7 @@
  * otherwise touched ~1,800 fresh memory pages for the file and its string, each a page fault that costs
  * 0.2-0.35 ms inside user-mode Linux.
  */
+import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { parse as parseToml } from 'smol-toml';
 import { assertRegularFile, REGULAR_FILE_FLAGS, tooLarge } from '../util/regular-file.js';
@@ -43,6 +44,8 @@ interface Last {
   store?: Buffer;
   config: Config;
   cut?: Cut | null;
+  /** SHA-256 (hex) of `bytes`, computed on first ask. */
+  digest?: string;
 }
 
 /** A config source that remembers its last good load. */
@@ -65,6 +68,13 @@ export class ConfigLoader {
       return { ok: false, problems: [{ path: '', message: fileError(path, e as NodeJS.ErrnoException) }] };
     }
     return this.loadBytes(bytes, path, this.spare);
+  }
+
+  /** SHA-256 (hex) of the last good load's bytes; undefined before one. */
+  digest(): string | undefined {
+    const last = this.last;
+    if (!last) return undefined;
+    return (last.digest ??= createHash('sha256').update(last.bytes).digest('hex'));
   }
 
   /** Loads config text: the same result as `parseConfig(text, source)` (without the text). */

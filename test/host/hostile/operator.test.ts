@@ -39,7 +39,7 @@ describe.skipIf(!hasRoot('host: hostile operator input'))('hostile input: the op
     // --check says it beforehand, as a warning (it may be the running lvsd's own port)
     const c = check(cfg);
     expect(c.code).toBe(0);
-    expect(c.stdout).toMatch(/warning: global\.metrics_listen: port \d+ on 127\.0\.0\.1 is not free now/);
+    expect(c.stderr).toMatch(/warning: global\.metrics_listen: port \d+ on 127\.0\.0\.1 is not free now/);
   });
 
   it("metrics_listen on an address that is not this host's, or malformed: --check exits 2 naming the key", () => {
