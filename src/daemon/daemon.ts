@@ -542,9 +542,9 @@ export class Daemon {
       overrides: this.d.overrides,
       audit: this.audit,
       now: () => this.d.clock.now(),
-      pass: async () => {
+      pass: async (vs) => {
         const since = this.passesDone;
-        this.changed = undefined; // an override may name a whole virtual server or several: plan them all
+        for (const name of vs) this.changed?.add(name); // undefined: the next pass plans them all anyway
         await this.requestPass();
         return mergeReports(this.recentReports.filter((r) => r.seq > since).map((r) => r.report));
       },
