@@ -167,7 +167,9 @@ describe.skipIf(!hasRoot('host: hostile operator input'))('hostile input: the op
       expect(table(sock)['10.250.1.2:80']).toMatchObject({ kernelWeight: 5, drained: false });
       expect(readdirSync(s.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
       rmdirSync(s.path('state.json'));
-      expect(lvsctl(['-s', sock, 'drain', 'web', '10.250.1.2:80']).stdout).toContain('drained web 10.250.1.2:80\n');
+      expect(lvsctl(['-s', sock, 'drain', 'web', '10.250.1.2:80']).stdout).toContain(
+        'web 10.250.1.2:80: ready -> drain',
+      );
       await waitFor('weight 0', () => table(sock)['10.250.1.2:80']?.kernelWeight === 0);
       expect(readFileSync(s.path('state.json'), 'utf8')).toContain('10.250.1.2:80');
     } finally {
