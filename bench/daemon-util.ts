@@ -23,11 +23,12 @@ export class Lvsd {
   readonly lines: Array<{ at: number; l: Record<string, unknown> }> = [];
   private waiters: Array<() => void> = [];
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = process.env) {
-    this.proc = spawn(process.execPath, [join(ROOT, 'bin/lvsd'), ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env,
-    });
+  /** `netns`: run it inside that network namespace (`ip netns exec`, which execs: the pid stays lvsd's). */
+  constructor(args: string[], env: NodeJS.ProcessEnv = process.env, netns?: string) {
+    const argv = [join(ROOT, 'bin/lvsd'), ...args];
+    this.proc = netns
+      ? spawn('ip', ['netns', 'exec', netns, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'inherit'], env })
+      : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let buf = '';
     this.proc.stdout!.setEncoding('utf8').on('data', (c: string) => {
       buf += c;

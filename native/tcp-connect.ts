@@ -2,8 +2,9 @@
  * Short-lived TCP connections for health probes, over raw libc calls and one shared epoll set
  * (epoll.ts). A connect-only probe costs five system calls: socket(NONBLOCK|CLOEXEC) → connect
  * (EINPROGRESS) → epoll_ctl ADD → [ready in a batched epoll_wait] → setsockopt(SO_LINGER 0) → close
- * (a RST: no TIME_WAIT), plus bind with a source address and getsockopt(SO_ERROR) only when the
- * connect failed. Dumb on purpose: bytes in, bytes out, errno names; matching replies is the
+ * (a RST: no TIME_WAIT), plus bind with a source address and getsockopt(SO_ERROR) only when epoll
+ * reports an error. A handshake that completed counts as connected even when the peer's reset is in
+ * by then. Dumb on purpose: bytes in, bytes out, errno names; matching replies is the
  * checker's job (src/health/tcp.ts). Nothing here blocks: every call is non-blocking.
  */
 import {
@@ -30,7 +31,7 @@ import * as libc from './libc.js';
 import { sockaddrIn, sockaddrIn6 } from './sockaddr.js';
 import { ERRNO, errnoName } from './errno.js';
 
-const { EAGAIN, EINPROGRESS, EINTR } = ERRNO;
+const { EAGAIN, ECONNRESET, EINPROGRESS, EINTR, EPIPE } = ERRNO;
 
 /** What a connection reports. Each callback runs on the main thread from the shared epoll batch. */
 export interface TcpConnHandler {
@@ -96,7 +97,10 @@ export class TcpConnector {
   private readonly epoll: EpollSet;
   private handlers: Array<TcpConnHandler | undefined> = [];
   private ids: number[] = [];
-  /** Per fd: 0 connecting, 1 connected; bit 2 set when the caller wants replies read. */
+  /**
+   * Per fd: 0 connecting, 1 connected; bit 2 set when the caller wants replies read; bit 3 set while
+   * the peer's reset is being reported (send holds nothing: the socket is gone).
+   */
   private phase = new Uint8Array(1024);
   private pending: Array<Buffer | undefined> = [];
   private serial = 0;
@@ -143,11 +147,12 @@ export class TcpConnector {
   /**
    * Sends `bytes` on a connected connection (what the socket does not take at once is sent when it
    * is writable again). A failure closes the connection and reports `failed("send", code)`.
-   * Does nothing for an id that is already closed.
+   * Does nothing for an id that is already closed, or whose peer reset it already (`connected` was
+   * called for a handshake the peer reset at once; the reset is reported right after it).
    */
   send(id: number, bytes: Buffer): void {
     const fd = this.fdOf(id);
-    if (fd < 0) return;
+    if (fd < 0 || this.phase[fd] & 8) return;
     this.pending[fd] = bytes;
     this.flush(fd);
   }
@@ -181,11 +186,20 @@ export class TcpConnector {
     const h = this.handlers[fd];
     if (!h) return;
     if ((this.phase[fd] & 1) === 0) {
-      if (ev & ERR_BITS) return this.fail(fd, h, 'connect', this.soError(fd));
-      if (!(ev & EPOLLOUT)) return;
+      let reset = 0;
+      if (ev & ERR_BITS) {
+        // The kernel's error tells a failed handshake (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH...)
+        // from a reset that came after it completed (ECONNRESET; EPIPE after the peer's FIN): a
+        // server that accepts and resets at once often does so before this batch runs.
+        reset = this.soError(fd);
+        // (0, an error bit with no error kept, stays a failed connect as it always was)
+        if (reset !== ECONNRESET && reset !== EPIPE) return this.fail(fd, h, 'connect', reset || ECONNRESET);
+        this.phase[fd] |= 8;
+      } else if (!(ev & EPOLLOUT)) return;
       this.phase[fd] |= 1;
       h.connected();
       if (this.handlers[fd] !== h) return;
+      if (reset) return this.phase[fd] & 4 ? this.readAll(fd, h, reset) : this.fail(fd, h, 'read', reset);
     } else if (ev & EPOLLOUT && this.pending[fd]) {
       this.flush(fd);
       if (this.handlers[fd] !== h) return;
@@ -193,8 +207,11 @@ export class TcpConnector {
     if (this.phase[fd] & 4 && ev & READ_BITS) this.readAll(fd, h);
   }
 
-  /** Reads until EAGAIN (the registration is edge-triggered), delivering each chunk. */
-  private readAll(fd: number, h: TcpConnHandler): void {
+  /**
+   * Reads until EAGAIN (the registration is edge-triggered), delivering each chunk. `reset`: errno of
+   * a reset already taken from SO_ERROR; the bytes queued before it are delivered, then it is reported.
+   */
+  private readAll(fd: number, h: TcpConnHandler, reset = 0): void {
     for (;;) {
       const n = Number(libc.read(fd, this.readBuf, READ_CHUNK));
       if (n > 0) {
@@ -202,6 +219,7 @@ export class TcpConnector {
         if (this.handlers[fd] !== h) return;
         continue;
       }
+      if (reset) return this.fail(fd, h, 'read', reset);
       if (n === 0) {
         this.release(fd, false);
         return h.end();
@@ -224,7 +242,7 @@ export class TcpConnector {
   private soError(fd: number): number {
     this.lenBuf.writeUInt32LE(4, 0);
     if ((libc.getsockopt(fd, SOL_SOCKET, SO_ERROR, this.errBuf, this.lenBuf) as number) < 0) return libc.errno();
-    return this.errBuf.readInt32LE(0) || 104; // ECONNRESET when the kernel kept no error
+    return this.errBuf.readInt32LE(0);
   }
 
   private fail(fd: number, h: TcpConnHandler, syscall: string, errno: number): void {

@@ -80,6 +80,7 @@ export function diffConfigs(prev: Config, next: Config): ConfigDiff {
 }
 
 function diffService(p: VirtualServerConfig, v: VirtualServerConfig, d: ConfigDiff): void {
+  if (p === v) return; // a section the loader did not validate again (config-loader.ts)
   const fields = changedFields(p, v, ['real_server']);
   if (fields.length) d.services.changed.push({ name: v.name, key: v.key, fields });
   const before = new Map(p.real_server.map((r) => [r.key, r]));

@@ -80,6 +80,11 @@ function render(rows: Row[]): string {
   );
 }
 
+/** What a check kind counts as success, where the key table alone does not say it. */
+const KIND_NOTES: Record<string, string> = {
+  tcp: "Without `send`/`expect`, a completed handshake is success whatever the server does next (close or reset at once); a refused or timed-out connect is failure. The probe closes with a reset (SO_LINGER 0, no TIME_WAIT), so the server sees ECONNRESET on the accepted socket: a backend that treats that as fatal (a Node `net` server with no `'error'` handler) dies at the first probe.\n\n",
+};
+
 function checkSection(): string {
   const shapes = objectsOf(checkSchema);
   const common = Object.keys(shapes[0]!).filter((k) => shapes.every((s) => k in s));
@@ -88,7 +93,7 @@ function checkSection(): string {
     const kind = discriminatorValues({ _zod: { def: { type: 'object', shape } } } as unknown as z.ZodType, 'type')[0]!;
     const own = Object.keys(shape).filter((k) => !common.includes(k));
     const extra = common.filter((k) => !(k in shape));
-    out += `\n#### type = "${kind}"\n\n`;
+    out += `\n#### type = "${kind}"\n\n${KIND_NOTES[kind] ?? ''}`;
     out += own.length
       ? render(foreignRows(`check(${kind})`, Object.fromEntries(own.map((k) => [k, shape[k]!])), CHECK_KEYS))
       : 'Only the common keys.\n';

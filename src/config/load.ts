@@ -68,7 +68,8 @@ export function formatProblems(source: string, problems: ConfigProblem[]): strin
     .join('\n');
 }
 
-function fileError(path: string, e: NodeJS.ErrnoException): string {
+/** The problem message of a config file that cannot be read. */
+export function fileError(path: string, e: NodeJS.ErrnoException): string {
   switch (e.code) {
     case 'ENOENT':
       return `cannot read config file ${path}: no such file`;

@@ -26,7 +26,7 @@ export function awaitingIpvs(open: () => Promise<Dataplane>): Dataplane {
     return inner;
   };
   return {
-    read: async (): Promise<IpvsTable> => (await get()).read(),
+    read: async (opts?: { stats?: boolean }): Promise<IpvsTable> => (await get()).read(opts),
     apply: async (ops: readonly Op[]): Promise<OpResult[]> => (await get()).apply(ops),
     close: async () => inner?.close(),
   };

@@ -99,7 +99,13 @@ export async function plan(args: DaemonArgs): Promise<number> {
     overrides.load();
     const input = { config: c, health: () => ({ up: true }), admin: overrides, now: 0, actual };
     const ecmp = new Set(c.virtual_server.filter((v) => v.ecmp).map((v) => v.key));
-    const ops = diffTables(actual, planTable(input).table, new Set(c.virtual_server.map((v) => v.key)), ecmp);
+    const ops = diffTables(
+      actual,
+      planTable(input).table,
+      new Set(c.virtual_server.map((v) => v.key)),
+      undefined,
+      ecmp,
+    );
     process.stdout.write(
       `# lvsd --plan ${args.file}: ${ops.length} operation(s) against the ${args.dataplane} table (health assumed up)\n`,
     );

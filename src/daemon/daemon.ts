@@ -4,7 +4,8 @@
  * plan (pure, src/plan/desired.ts) → reconcile (read the dataplane, diff against desired, apply).
  * Startup, health changes, reloads, overrides and drift repair share that single path. Startup
  * adopts what is in the kernel (diff, never flush). The owned set is the services of the current ∪
- * previous config. A reload is `loadConfigFile` + `diffConfigs` + the same pass.
+ * previous config. A reload is a load of the file (config-loader.ts: only changed sections are parsed
+ * and validated again) + `diffConfigs` + the same pass.
  * Its dependencies are I/O and time only: the dataplane, the health probes, VRRP, the clock.
  */
 import type { Logger } from 'pino';
@@ -12,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { bounded, changeText, configChanges } from '../config/changes.js';
 import { diffConfigs, summary as diffSummary } from '../config/diff.js';
-import { loadConfigFile } from '../config/load.js';
+import { ConfigLoader } from '../config/config-loader.js';
 import { pendingRestart } from '../config/restart-only.js';
 import type { Config, ConfigProblem } from '../config/types.js';
 import type { PassInfo, ReloadInfo, StatusReport, Transition } from '../control/status-report.js';
@@ -25,6 +26,7 @@ import { plan, serverId, type HealthView, type Plan, type PlannerMemory } from '
 import { mergeReports, Reconciler, type ReconcileReport } from '../plan/reconciler.js';
 import { restoreDrains, saveDrains } from '../plan/saved-drains.js';
 import type { Clock } from '../util/clock.js';
+import type { HeapRelease } from '../util/heap-release.js';
 import type { VrrpInstanceConfig } from '../vrrp/schema.js';
 import type { VrrpService } from '../vrrp/service.js';
 import type { Announcements } from './announcements.js';
@@ -51,6 +53,8 @@ export type Vrrp = Pick<VrrpService, 'start' | 'reload' | 'setVirtualServerDown'
 export interface DaemonDeps {
   configPath: string;
   config: Config;
+  /** What loaded `config` (a reload then re-validates only what changed); a new one when absent. */
+  loader?: ConfigLoader;
   /** Where the IPVS table lives; none when the config has no virtual server (nothing is reconciled). */
   dataplane?: Dataplane;
   dataplaneKind: 'kernel' | 'memory' | 'none';
@@ -65,6 +69,8 @@ export interface DaemonDeps {
   wallClock?: () => number;
   log: Logger;
   metrics?: Pick<DaemonMetrics, 'setGeneration' | 'reloaded' | 'reconciled' | 'configApplied'>;
+  /** Called once the start's pass and each reload are done, right after (src/util/heap-release.ts). */
+  releaseHeap?: HeapRelease;
   /** VIP route announcements ([announce]); absent: none, whatever the config says. */
   announcements?: Announcements;
   /**
@@ -96,21 +102,30 @@ export class Daemon {
   /** [global] as lvsd started with it: restart-only keys keep these values (config/restart-only.ts). */
   readonly startGlobal: Config['global'];
   private readonly reconciler?: Reconciler;
+  private readonly loader: ConfigLoader;
   /** Consecutive passes whose table read failed (drives the retry backoff). */
   private readErrors = 0;
   private vrrpStarting?: Promise<void>;
   /** Wall-clock time minus clock time in this process: turns saved wall times into clock times. */
   private readonly wallOffset: number;
   private memory: PlannerMemory;
+  /** Virtual servers whose health or drains changed since the last plan (undefined: plan them all). */
+  private changed?: Set<string>;
   private dirty = false;
+  /** The next pass reads the dataplane before it diffs (startup adoption, the periodic resync). */
+  private readNext = true;
+  /** The next pass reads the dataplane before it plans (a drain just asked for needs connection counts). */
+  private connsNext = false;
   private running?: Promise<void>;
+  /** Passes started so far, and callers waiting for the pass with a given number to end. */
+  private passesStarted = 0;
+  private waiting: Array<{ pass: number; done: () => void }> = [];
   private stopped = false;
   private cancelResync?: () => void;
   private cancelWake?: { at: number; cancel: () => void };
   private readonly upSince = new Map<string, number>();
   private readonly quorumDown = new Map<string, boolean>();
   private unsubscribe?: () => void;
-  private wrote = false;
   /** Problems with kernel settings the config needs (ecmp sysctls), shown by status. */
   warnings: string[] = [];
   private stateWriteFailed = false;
@@ -127,6 +142,7 @@ export class Daemon {
   constructor(private readonly d: DaemonDeps) {
     this.config = d.config;
     this.startGlobal = d.config.global;
+    this.loader = d.loader ?? new ConfigLoader();
     this.startedAt = (d.wallClock ?? Date.now)();
     this.wallOffset = this.startedAt - d.clock.now();
     this.memory = restoreDrains(d.overrides.removedDrains(), d.clock.now(), this.wallOffset);
@@ -144,6 +160,7 @@ export class Daemon {
 
   /** Starts probes, VRRP, the resync timer, and runs the first (adopting) pass; resolves after it. */
   async start(): Promise<void> {
+    this.readNext = true; // adopt what the kernel has
     const targets = healthTargets(this.config);
     await this.d.health.prepare(targets); // checker modules, so the first probes need not wait for them
     if (this.stopped) return;
@@ -161,11 +178,19 @@ export class Daemon {
     await this.d.health.whenAttached();
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
     await this.requestPass();
+    this.afterBigWork('start');
+  }
+
+  /** Hands the garbage of a start or reload back, one clock turn later (the caller answers first). */
+  private afterBigWork(what: 'start' | 'reload'): void {
+    const release = this.d.releaseHeap;
+    if (release) this.d.clock.setTimeout(() => release(what), 0);
   }
 
   private onHealth(ev: HealthEvent): void {
     if (ev.to === 'up') this.upSince.set(ev.id, this.d.clock.now());
     const [vs, rs] = splitId(ev.id);
+    this.changed?.add(vs);
     if (ev.from === ev.to) this.d.log.debug({ vs, rs, weight: ev.weight, reason: ev.reason }, 'dynamic weight changed');
     else {
       this.d.log.debug({ vs, rs, from: ev.from, to: ev.to, reason: ev.reason }, `real server ${ev.to}`);
@@ -175,25 +200,48 @@ export class Daemon {
     void this.requestPass();
   }
 
-  /** Asks for a pass; concurrent requests coalesce into one pass after the running one. */
-  requestPass(): Promise<void> {
+  /**
+   * Asks for a pass; concurrent requests coalesce into one pass after the running one. `read`: the
+   * pass reads the dataplane before it diffs (drift repair); `conns`: before it plans (drains need
+   * connection counts). Resolves when a pass that started after this request has ended (or the
+   * daemon stopped) — not when passes stop coming, which under a steady stream of health events
+   * could be never.
+   */
+  requestPass(want: { read?: boolean; conns?: boolean } = {}): Promise<void> {
     this.dirty = true;
-    if (!this.running) {
-      this.running = this.loop().finally(() => (this.running = undefined));
-    }
-    return this.running;
+    this.readNext ||= want.read === true;
+    this.connsNext ||= want.conns === true;
+    const done = new Promise<void>((resolve) => this.waiting.push({ pass: this.passesStarted + 1, done: resolve }));
+    this.kick();
+    return done;
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+      // a request that came while the loop was ending still gets its pass
+      if (this.dirty && !this.stopped) this.kick();
+      else for (const w of this.waiting.splice(0)) w.done();
+    });
   }
 
   private async loop(): Promise<void> {
     await Promise.resolve();
     while (this.dirty && !this.stopped) {
       this.dirty = false;
+      const n = ++this.passesStarted;
       try {
         await this.pass();
       } catch (e) {
         // A bug in a pure layer must not kill the daemon: log it, keep the kernel as it is, retry.
         this.d.log.error({ err: (e as Error)?.stack ?? String(e) }, 'pass failed; retrying in 1s');
         this.armWake(this.d.clock.now() + 1000);
+      }
+      if (this.waiting.length && this.waiting[0]!.pass <= n) {
+        const ready = this.waiting.filter((w) => w.pass <= n);
+        this.waiting = this.waiting.filter((w) => w.pass > n);
+        for (const w of ready) w.done();
       }
     }
   }
@@ -204,7 +252,15 @@ export class Daemon {
   };
 
   private async pass(): Promise<void> {
+    // Connection counts (drains) and drift repair need a read; every other pass plans and diffs
+    // against the reconciler's own picture of the table.
+    const conns = this.connsNext || this.draining();
+    const read = this.readNext && !conns; // the read for the planner serves the diff too
+    this.readNext = this.connsNext = false;
+    const actual = conns ? await this.reconciler?.refresh() : undefined;
     const now = this.d.clock.now();
+    const changed = this.changed;
+    this.changed = undefined; // a pass that throws leaves the next one planning everything
     const p = plan(
       {
         config: this.config,
@@ -212,16 +268,18 @@ export class Daemon {
         health: this.healthOf,
         admin: this.d.overrides,
         now,
-        actual: await this.actualForPlan(),
+        actual,
+        changed,
       },
       this.memory,
     );
+    this.changed = new Set();
     this.memory = p.memory;
     this.saveRemovedDrains(p.memory);
     this.plan = p;
     this.quorum.update(this.config, p);
     this.feedVrrp(p.belowQuorum);
-    if (this.reconciler) await this.reconcile(this.reconciler, p.table, now);
+    if (this.reconciler) await this.reconcile(this.reconciler, p.table, now, read);
     this.armWake(p.nextWakeAt);
     await this.announce(p.belowQuorum, now);
   }
@@ -283,19 +341,17 @@ export class Daemon {
   }
 
   /**
-   * The table the planner sees (connection counts for drains). The reconciler's last read predates
-   * the writes of its pass, so after a pass that wrote, the table is read again once.
+   * Whether the planner needs connection counts: a drain in progress, or a finished drain of a removed
+   * server that a read must show gone before it is forgotten.
    */
-  private async actualForPlan(): Promise<IpvsTable | undefined> {
-    const last = this.reconciler?.lastActual();
-    if (!this.wrote || !this.d.dataplane) return last;
-    this.wrote = false;
-    return this.d.dataplane.read().catch(() => last);
+  private draining(): boolean {
+    for (const e of this.memory.drains.values()) if (!e.done || e.why === 'removed') return true;
+    return false;
   }
 
-  private async reconcile(reconciler: Reconciler, desired: IpvsTable, now: number): Promise<void> {
+  private async reconcile(reconciler: Reconciler, desired: IpvsTable, now: number, read: boolean): Promise<void> {
     try {
-      this.recordPass(now, await reconciler.reconcile(desired, this.owned()));
+      this.recordPass(now, await reconciler.reconcile(desired, this.owned(), { read }));
     } catch (e) {
       const error = (e as Error).message;
       this.lastPass = { at: Date.now(), ops: 0, failed: [], durationMs: this.d.clock.now() - now, error };
@@ -309,7 +365,6 @@ export class Daemon {
     this.recentReports.push({ seq: ++this.passesDone, report: r });
     if (this.recentReports.length > 8) this.recentReports.shift();
     this.lastPass = { at: Date.now(), ops: r.ops.length, failed, durationMs: r.durationMs, error: r.error };
-    this.wrote = r.ops.length > 0;
     // A table that stays unreadable (e.g. no ip_vs module) is retried 1 s, 2 s, 4 s ... then every resync.
     this.readErrors = r.error ? this.readErrors + 1 : 0;
     if (r.error) {
@@ -365,7 +420,7 @@ export class Daemon {
     if (!(ms > 0) || this.stopped) return;
     this.cancelResync = this.d.clock.setTimeout(() => {
       this.armResync();
-      void this.requestPass();
+      void this.requestPass({ read: true });
     }, ms);
   }
 
@@ -374,7 +429,8 @@ export class Daemon {
    * valid → summary logged, health targets diffed (unchanged specs keep state), one pass.
    */
   async reload(): Promise<ReloadOutcome> {
-    const loaded = await loadConfigFile(this.d.configPath);
+    const t0 = this.d.clock.now();
+    const loaded = await this.loader.loadFile(this.d.configPath);
     if (!loaded.ok) {
       for (const p of loaded.problems) this.d.log.error({ path: p.path, problem: p.message }, 'reload rejected');
       this.d.log.error({ problems: loaded.problems.length }, 'reload rejected: keeping the running config');
@@ -393,10 +449,11 @@ export class Daemon {
       this.d.metrics?.reloaded(false);
       return { ok: false, problems: loaded.problems };
     }
-    return this.applyConfig(loaded.config);
+    return this.applyConfig(loaded.config, t0);
   }
 
-  private async applyConfig(next: Config): Promise<ReloadOutcome> {
+  private async applyConfig(next: Config, t0: number): Promise<ReloadOutcome> {
+    const same = next === this.config; // the loader's answer to an unchanged file
     const diff = diffConfigs(this.config, next);
     const summary = diffSummary(diff);
     const changes = bounded(configChanges(this.config, next, diff), 50);
@@ -439,11 +496,18 @@ export class Daemon {
       },
       true,
     );
-    this.d.health.setTargets(healthTargets(next));
+    if (!same) this.d.health.setTargets(healthTargets(next));
     this.checkKernelSettings(next);
     this.armResync();
     await this.reloadVrrp(next);
-    await this.requestPass();
+    // a removed real server drains only while the table still has it: that pass reads the table
+    await this.requestPass({ conns: diff.dests.removed.length > 0 });
+    const writes = this.lastPass?.ops ?? 0;
+    this.d.log.info(
+      { generation: this.generation, ms: Math.round(this.d.clock.now() - t0), writes },
+      'reload complete',
+    );
+    this.afterBigWork('reload');
     return { ok: true, summary, generation: this.generation, pendingRestart: pending };
   }
 
@@ -484,8 +548,9 @@ export class Daemon {
       overrides: this.d.overrides,
       audit: this.audit,
       now: () => this.d.clock.now(),
-      pass: async () => {
+      pass: async (vs) => {
         const since = this.passesDone;
+        for (const name of vs) this.changed?.add(name); // undefined: the next pass plans them all anyway
         await this.requestPass();
         return mergeReports(this.recentReports.filter((r) => r.seq > since).map((r) => r.report));
       },
@@ -518,8 +583,10 @@ export class Daemon {
     return this.d.health.status(serverId(vs, rs))?.state;
   }
 
-  /** SHA-256 of the config file as it is on disk now (what lvsd_config_info reports). */
+  /** SHA-256 of the config file as last loaded, else as it is on disk now (what lvsd_config_info reports). */
   private configDigest(): string {
+    const loaded = this.loader.digest(); // the bytes just loaded: no second read of a large file
+    if (loaded) return loaded;
     try {
       return createHash('sha256').update(readFileSync(this.d.configPath)).digest('hex');
     } catch {
@@ -565,7 +632,7 @@ export class Daemon {
     await this.vrrpStarting?.catch(() => undefined);
     if (this.vrrp) await this.vrrp.stop().catch((e: Error) => this.d.log.error({ err: e.message }, 'VRRP stop failed'));
     if (this.config.global.on_shutdown === 'remove' && this.reconciler) {
-      const r = await this.reconciler.reconcile({ services: [] }, this.owned());
+      const r = await this.reconciler.reconcile({ services: [] }, this.owned(), { read: false });
       this.d.log.info({ ops: r.ops.length, failed: r.failed.length }, 'removed owned IPVS entries');
     }
     this.reconciler?.close();

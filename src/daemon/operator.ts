@@ -24,10 +24,11 @@ export interface OperatorContext {
   /** Clock time (ms) for slow start after ready. */
   now(): number;
   /**
-   * Runs a pass including the change; resolves with the reports of every pass that finished since
-   * (one that was already running may be the one that applied it), merged; undefined without a dataplane.
+   * Runs a pass including the change to virtual servers `vs` (planned again; the others keep their
+   * plan); resolves with the reports of every pass that finished since (one that was already running
+   * may be the one that applied it), merged; undefined without a dataplane.
    */
-  pass(): Promise<ReconcileReport | undefined>;
+  pass(vs: readonly string[]): Promise<ReconcileReport | undefined>;
   /** Probes a health target now (see HealthEngine.checkNow). */
   checkNow(id: string): Promise<ProbeRecord | undefined>;
 }
@@ -106,7 +107,7 @@ export async function checkNow(ctx: OperatorContext, vs: string, rs: string | un
         : { rs: r.key, checked: false, detail: 'not checked: the target is not running yet' };
     }),
   );
-  const report = await ctx.pass();
+  const report = await ctx.pass([v.name]);
   return { vs: v.name, results, ...kernelPart(report, v, new Set(servers.map((r) => r.key))) };
 }
 
@@ -148,7 +149,7 @@ function describe(e: AdminEntry): string {
 }
 
 async function apply(ctx: OperatorContext, changes: OperatorChange[]): Promise<OperatorResult> {
-  const report = await ctx.pass();
+  const report = await ctx.pass([...new Set(changes.map((c) => c.vs))]);
   const v = ctx.config.virtual_server.find((x) => x.name === changes[0]!.vs)!;
   const named = changes.some((c) => c.rs === undefined) ? undefined : new Set(changes.map((c) => c.rs!));
   return { changes, ...kernelPart(report, v, named) };

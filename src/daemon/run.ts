@@ -15,7 +15,8 @@
  * dispositions for PID 1). Logs are pino JSON lines on stdout.
  */
 import pino, { type Logger } from 'pino';
-import { loadConfigFile, formatProblems } from '../config/load.js';
+import { ConfigLoader } from '../config/config-loader.js';
+import { formatProblems } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { ControlServer } from '../control/server.js';
 import type { RealServerStatus } from '../control/status-report.js';
@@ -24,6 +25,7 @@ import type { Stats } from '../ipvs/types.js';
 import type { DaemonMetrics, DestSnapshot, VsSnapshot } from '../metrics/daemon-metrics.js';
 import type { MetricsServer } from '../metrics/http.js';
 import { systemClock } from '../util/clock.js';
+import { heapRelease, keepYoungGenerationSmall } from '../util/heap-release.js';
 import { guardInspector } from '../util/inspector-guard.js';
 import type { DaemonArgs } from './args.js';
 import { awaitingIpvs, isIpvsUnavailable } from './awaiting-ipvs.js';
@@ -62,9 +64,11 @@ export function daemonLogger(level: string, routerId: string, dest?: pino.Destin
 /** Runs the daemon until it is stopped by a signal; resolves with the exit code. */
 export async function runDaemon(args: DaemonArgs): Promise<number> {
   const inspectorWarning = guardInspector();
+  keepYoungGenerationSmall(); // before the config's garbage makes V8 grow it (src/util/heap-release.ts)
   const life = new Lifecycle();
   try {
-    const loaded = await loadConfigFile(args.file);
+    const loader = new ConfigLoader();
+    const loaded = await loader.loadFile(args.file);
     if (!loaded.ok) {
       process.stderr.write(formatProblems(args.file, loaded.problems) + '\n');
       return 2;
@@ -92,6 +96,7 @@ export async function runDaemon(args: DaemonArgs): Promise<number> {
             awaitingIpvs(() => openDataplane('kernel')),
             log,
             life,
+            loader,
           );
         }
         log.fatal({ err: (e as Error).message }, 'cannot open the dataplane');
@@ -99,7 +104,7 @@ export async function runDaemon(args: DaemonArgs): Promise<number> {
         return 1;
       }
     }
-    return await serve(args, loaded.config, dataplane, log, life);
+    return await serve(args, loaded.config, dataplane, log, life, loader);
   } finally {
     life.dispose();
   }
@@ -111,6 +116,7 @@ async function serve(
   dataplane: Dataplane | undefined,
   log: Logger,
   life: Lifecycle,
+  loader: ConfigLoader,
 ): Promise<number> {
   const g = config.global;
   let daemon: Daemon | undefined;
@@ -129,6 +135,7 @@ async function serve(
   daemon = new Daemon({
     configPath: args.file,
     config,
+    loader,
     dataplane,
     dataplaneKind: dataplane ? args.dataplane : 'none',
     batchSize: TUNING.reconcileBatch,
@@ -143,6 +150,7 @@ async function serve(
     announcements: announcements(log, metrics, (ms) => ms + Date.now() - systemClock.now()),
     sysctl: readSysctl,
     logLevel: { cli: args.logLevel, set: (level) => (log.level = level) },
+    releaseHeap: heapRelease(),
   });
   metrics?.setVirtualServers(() => quorumSnapshot(daemon!));
   const stopped = life.attach(daemon, log, () => health.stats());

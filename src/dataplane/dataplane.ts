@@ -7,8 +7,11 @@ import type { IpvsTable, Op, OpResult } from '../ipvs/types.js';
 
 /** A place IPVS state lives. */
 export interface Dataplane {
-  /** Reads the whole table with destination counters and stats. Rejects only if the read itself fails. */
-  read(): Promise<IpvsTable>;
+  /**
+   * Reads the whole table with destination connection counters, and with traffic stats unless
+   * `opts.stats` is false. Rejects only if the read itself fails.
+   */
+  read(opts?: { stats?: boolean }): Promise<IpvsTable>;
   /**
    * Applies ops in order (in batches where the transport allows) and returns one result per op.
    * A failed op does not stop the ones after it. Never rejects for a per-op kernel error.

@@ -33,10 +33,10 @@ export class KernelDataplane implements Dataplane {
     return this.client.writeDatagrams;
   }
 
-  /** The whole kernel table with counters and stats. */
-  async read(): Promise<IpvsTable> {
+  /** The whole kernel table with connection counters, and traffic stats unless `opts.stats` is false. */
+  async read(opts: { stats?: boolean } = {}): Promise<IpvsTable> {
     this.check();
-    return this.client.readTable();
+    return this.client.readTable(opts);
   }
 
   /** Applies ops in batches of 100 per sendto; one result per op; never rejects for a per-op refusal. */

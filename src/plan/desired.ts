@@ -16,11 +16,18 @@
  *    deleted when a table read (`actual`) shows it at weight 0 with 0 active + inactive
  *    connections, or at drain_timeout. Drains survive reloads (they live in the memory).
  * No I/O, no clock: `now` is an input. The same input always gives the same output.
+ *
+ * Planning again only what changed: given `changed`, a virtual server whose config object is the same
+ * as in the plan that made `memory`, whose name is not in `changed`, and whose last plan did not
+ * depend on time (no slow-start step) keeps that plan's service object, quorum state, live weight and
+ * reasons. Without `changed` every virtual server is planned, which is the reference:
+ * test/unit/plan/properties.test.ts holds the two to the same plan.
  */
 import type { Config, VirtualServerConfig } from '../config/types.js';
 import type { Destination, IpvsTable, TableService } from '../ipvs/types.js';
 import { formatDuration } from '../util/duration.js';
 import { connsIndex, planRemovals, type DestSeen, type DrainEntry } from './drain.js';
+import { Explanations } from './explanations.js';
 import { sorryDest, toDest, toService } from './kernel.js';
 import { effectiveAdmin, type AdminLookup, type EffectiveAdmin } from './admin.js';
 
@@ -48,6 +55,12 @@ export interface PlannerInput {
   now: number;
   /** The table last read from the dataplane, for connection counts of draining servers. */
   actual?: IpvsTable;
+  /**
+   * Names of the virtual servers whose health or operator overrides (of the virtual server or of one
+   * of its real servers) changed since the plan that made `memory` (undefined: plan every virtual
+   * server again). Must name every one that changed.
+   */
+  changed?: ReadonlySet<string>;
 }
 
 /** State carried from one run to the next. Treat as opaque; start with `emptyMemory()`. */
@@ -55,6 +68,20 @@ export interface PlannerMemory {
   belowQuorum: ReadonlyMap<string, boolean>;
   /** Drains by "serviceKey|destKey". */
   drains: ReadonlyMap<string, DrainEntry>;
+  /** Each virtual server's last plan, by name (what `changed` lets a run keep). */
+  planned?: ReadonlyMap<string, PlannedService>;
+}
+
+/** One virtual server's plan, as a later run may keep it. */
+export interface PlannedService {
+  /** The config object it was planned from. */
+  vs: VirtualServerConfig;
+  service: TableService;
+  below: boolean;
+  live: number;
+  explain: ReadonlyMap<string, string>;
+  /** Nothing in it depends on time: the same inputs give it again. */
+  settled: boolean;
 }
 
 /** Output of one run. */
@@ -64,7 +91,7 @@ export interface Plan {
   /** When the planner wants to run again (slow-start step, drain deadline); undefined = no need. */
   nextWakeAt?: number;
   /** Why each server has its weight, keyed "vs|rs" (and "vs|sorry"). */
-  explain: Map<string, string>;
+  explain: ReadonlyMap<string, string>;
   /** Virtual servers below quorum (feeds VRRP track_virtual_server). */
   belowQuorum: Set<string>;
   /** Live weight per virtual server: the target weights of its up, undrained real servers (what quorum compares). */
@@ -86,7 +113,9 @@ export function serverId(vsName: string, rsKey: string): string {
 interface Ctx {
   input: PlannerInput;
   memory: PlannerMemory;
-  conns: Map<string, DestSeen> | undefined;
+  /** Connection counts of the read table (indexed on first use). */
+  conns: () => Map<string, DestSeen> | undefined;
+  /** Reasons of the virtual server being planned. */
   explain: Map<string, string>;
   wake: number[];
   drains: Map<string, DrainEntry>;
@@ -94,10 +123,11 @@ interface Ctx {
 
 /** Runs the planner. Pure. */
 export function plan(input: PlannerInput, memory: PlannerMemory = emptyMemory()): Plan {
+  let index: Map<string, DestSeen> | undefined;
   const ctx: Ctx = {
     input,
     memory,
-    conns: input.actual && connsIndex(input.actual),
+    conns: () => (input.actual ? (index ??= connsIndex(input.actual)) : undefined),
     explain: new Map(),
     wake: [],
     drains: new Map(),
@@ -106,32 +136,40 @@ export function plan(input: PlannerInput, memory: PlannerMemory = emptyMemory())
   const quorumMem = new Map<string, boolean>();
   const live = new Map<string, number>();
   const services: TableService[] = [];
+  const planned = new Map<string, PlannedService>();
+  const parts = new Map<string, ReadonlyMap<string, string>>();
   for (const vs of input.config.virtual_server) {
-    const s = planService(vs, ctx);
-    quorumMem.set(vs.name, s.below);
-    live.set(vs.name, s.live);
-    if (s.below) belowQuorum.add(vs.name);
-    services.push(s.service);
+    const kept = input.changed && memory.planned?.get(vs.name);
+    const p = kept && kept.settled && kept.vs === vs && !input.changed!.has(vs.name) ? kept : planService(vs, ctx);
+    planned.set(vs.name, p);
+    parts.set(vs.name, p.explain);
+    quorumMem.set(vs.name, p.below);
+    live.set(vs.name, p.live);
+    if (p.below) belowQuorum.add(vs.name);
+    services.push(p.service);
   }
+  const removals = new Map<string, string>();
   const drainingServices = planRemovals(input.config, input.previous, memory.drains, ctx.drains, services, {
     now: input.now,
-    conns: ctx.conns,
-    explain: ctx.explain,
+    conns: ctx.conns(),
+    explain: removals,
     wake: ctx.wake,
   });
   const nextWakeAt = ctx.wake.length ? ctx.wake.reduce((a, b) => Math.min(a, b)) : undefined;
   return {
     table: { services },
-    memory: { belowQuorum: quorumMem, drains: ctx.drains },
+    memory: { belowQuorum: quorumMem, drains: ctx.drains, planned },
     nextWakeAt,
-    explain: ctx.explain,
+    explain: new Explanations(parts, removals),
     belowQuorum,
     live,
     drainingServices,
   };
 }
 
-function planService(vs: VirtualServerConfig, ctx: Ctx): { service: TableService; below: boolean; live: number } {
+function planService(vs: VirtualServerConfig, ctx: Ctx): PlannedService {
+  ctx.explain = new Map();
+  const wakes = ctx.wake.length;
   const dests: Destination[] = [];
   const serving: string[] = [];
   let live = 0;
@@ -154,7 +192,8 @@ function planService(vs: VirtualServerConfig, ctx: Ctx): { service: TableService
     dests.push(sorry);
     ctx.explain.set(serverId(vs.name, 'sorry'), `sorry server serving: live weight ${live} below quorum ${vs.quorum}`);
   } else if (sorry) ctx.explain.set(serverId(vs.name, 'sorry'), `standby: live weight ${live}, quorum ${vs.quorum}`);
-  return { service: { ...toService(vs), destinations: dests }, below, live };
+  const settled = ctx.wake.length === wakes;
+  return { vs, service: { ...toService(vs), destinations: dests }, below, live, explain: ctx.explain, settled };
 }
 
 /** Quorum with hysteresis: lost below quorum − h, regained at quorum + h. */
@@ -198,10 +237,21 @@ function planServer(vs: VirtualServerConfig, rs: RS, id: string, ctx: Ctx): { de
       : admin?.weight !== undefined
         ? `up: weight ${target} set by the operator (configured ${rs.weight})`
         : target === rs.weight
-          ? `up: weight ${target}`
+          ? upWeight(target)
           : `up: dynamic weight ${target} (configured ${rs.weight})`,
   );
   return { dest: toDest(vs, rs, w.weight), live: target };
+}
+
+/** "up: weight N", one string per weight (36,000 servers at a handful of weights share a handful). */
+const upWeights = new Map<number, string>();
+function upWeight(w: number): string {
+  let s = upWeights.get(w);
+  if (s === undefined) {
+    s = `up: weight ${w}`;
+    if (upWeights.size < 1024) upWeights.set(w, s);
+  }
+  return s;
 }
 
 function weightSource(h: HealthView, admin: EffectiveAdmin | undefined): string {

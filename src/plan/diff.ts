@@ -30,11 +30,18 @@ import {
 const HASHED = 0x2;
 const PERSISTENT = 0x1;
 
-/** Ops turning the owned part of `actual` into `desired`, keeping the dest order of `ordered` services. */
+/**
+ * Ops turning the owned part of `actual` into `desired`, keeping the dest order of `ordered`
+ * services. `settled(key, want)` may name desired services the caller knows `actual` already holds
+ * exactly as `want` (the reconciler: the same desired object it wrote without a failure since its
+ * last read); they are not compared. With a truthful `settled` the ops are the same as without it
+ * (test/unit/plan/properties.test.ts).
+ */
 export function diffTables(
   actual: IpvsTable,
   desired: IpvsTable,
   owned: ReadonlySet<string>,
+  settled?: (key: string, want: TableService) => boolean,
   ordered: ReadonlySet<string> = new Set(),
 ): Op[] {
   const have = new Map(actual.services.map((s) => [serviceKey(s.id), s]));
@@ -47,6 +54,7 @@ export function diffTables(
     if (!want.has(k) && owned.has(k)) delSvcs.push({ op: 'del-service', id: a.id });
   }
   for (const [k, w] of want) {
+    if (settled?.(k, w)) continue;
     const a = have.get(k);
     if (!a) {
       svcOps.push({ op: 'add-service', service: serviceOnly(w) });
@@ -114,6 +122,7 @@ function serviceOnly(s: TableService): Service {
 }
 
 function destOnly(d: Destination): Destination {
+  if (d.conns === undefined && d.stats === undefined) return d; // a planned dest: nothing to strip, no copy
   const { conns: _c, stats: _s, ...rest } = d;
   return rest;
 }

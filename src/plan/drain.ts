@@ -93,27 +93,48 @@ export function drainStep(
   };
 }
 
-/** "serviceKey|destKey" of every real server of a config. */
-function configKeys(cfg: Config): Set<string> {
-  const keys = new Set<string>();
-  for (const vs of cfg.virtual_server) for (const rs of vs.real_server) keys.add(`${vs.key}|${rs.key}`);
-  return keys;
+/** Whether a config has the real server with this drain key ("serviceKey|destKey"), one virtual server looked at. */
+class ServerIndex {
+  private readonly byService: Map<string, Config['virtual_server'][number]>;
+  private readonly keys = new Map<string, Set<string>>();
+
+  constructor(readonly cfg: Config) {
+    this.byService = new Map(cfg.virtual_server.map((vs) => [vs.key, vs]));
+  }
+
+  /** The virtual server of this serviceKey. */
+  service(key: string): Config['virtual_server'][number] | undefined {
+    return this.byService.get(key);
+  }
+
+  has(serviceKey: string, rsKey: string): boolean {
+    const vs = this.byService.get(serviceKey);
+    if (!vs) return false;
+    let set = this.keys.get(serviceKey);
+    if (!set) this.keys.set(serviceKey, (set = new Set(vs.real_server.map((rs) => rs.key))));
+    return set.has(rsKey);
+  }
 }
 
-/** Entries for servers the last reload removed (removal = "drain") that are not yet tracked. */
+/**
+ * Entries for servers the last reload removed (removal = "drain") that are not yet tracked; only with
+ * a table read (a server already gone from it has nothing to drain, and without a read that cannot be
+ * told). A virtual server whose config object did not change removed nothing and is not looked into.
+ */
 function newRemovals(
-  current: Set<string>,
+  current: ServerIndex,
   previous: Config,
   known: ReadonlyMap<string, DrainEntry>,
-  conns: Map<string, DestSeen> | undefined,
+  conns: Map<string, DestSeen>,
   now: number,
 ): DrainEntry[] {
   const out: DrainEntry[] = [];
   for (const vs of previous.virtual_server) {
+    if (current.service(vs.key) === vs) continue;
     for (const rs of vs.real_server) {
       const key = `${vs.key}|${rs.key}`;
-      if (current.has(key) || known.has(key)) continue;
-      if (conns && !conns.has(key)) continue; // already gone from the table: nothing to drain
+      if (current.has(vs.key, rs.key) || known.has(key)) continue;
+      if (!conns.has(key)) continue; // already gone from the table: nothing to drain
       out.push({
         why: 'removed',
         since: now,
@@ -130,9 +151,11 @@ function newRemovals(
 }
 
 /**
- * Carries "removed" drains forward, starts new ones for the last reload, advances them, and puts
- * the still-draining dests (weight 0) into `services` — recreating a removed virtual server when
- * needed. Returns the serviceKeys that must stay owned because of these drains.
+ * Carries "removed" drains forward, starts new ones for the last reload (when `ctx.conns` holds a
+ * table read), advances them, and puts the still-draining dests (weight 0) into `services` —
+ * recreating a removed virtual server when needed. A service given in `services` is replaced by a
+ * copy when a dest is added to it, never changed. Returns the serviceKeys that must stay owned
+ * because of these drains.
  */
 export function planRemovals(
   cfg: Config,
@@ -143,12 +166,15 @@ export function planRemovals(
   ctx: { now: number; conns?: Map<string, DestSeen>; explain: Map<string, string>; wake: number[] },
 ): Set<string> {
   const owned = new Set<string>();
-  if (!previous && prior.size === 0) return owned;
-  const current = configKeys(cfg);
-  const entries = [...prior.values()].filter((e) => e.why === 'removed' && !current.has(drainKey(e.service, e.dest)));
-  if (previous && cfg.global.removal === 'drain')
+  const removed = [...prior.values()].filter((e) => e.why === 'removed');
+  if (removed.length === 0 && !(previous && ctx.conns)) return owned;
+  const current = new ServerIndex(cfg);
+  const entries = removed.filter((e) => !current.has(serviceKey(e.service), destKey(e.dest)));
+  if (previous && ctx.conns && cfg.global.removal === 'drain')
     entries.push(...newRemovals(current, previous, prior, ctx.conns, ctx.now));
-  const byKey = new Map(services.map((s) => [serviceKey(s.id), s]));
+  if (entries.length === 0) return owned;
+  const at = new Map(services.map((s, i) => [serviceKey(s.id), i]));
+  const added = new Map<number, Destination[]>();
   for (const e0 of entries) {
     const key = drainKey(e0.service, e0.dest);
     if (e0.done && ctx.conns && !ctx.conns.has(key)) continue; // finished and gone: forget it
@@ -157,11 +183,19 @@ export function planRemovals(
     ctx.explain.set(`${e0.vs}|${e0.rs}`, step.explain);
     if (step.wakeAt !== undefined) ctx.wake.push(step.wakeAt);
     const sk = serviceKey(e0.service);
-    if (!byKey.has(sk) || owned.has(sk)) owned.add(sk);
+    if (!at.has(sk) || owned.has(sk)) owned.add(sk);
     if (step.entry.done) continue;
-    let svc = byKey.get(sk);
-    if (!svc && e0.settings) (services.push((svc = { ...e0.settings, destinations: [] })), byKey.set(sk, svc));
-    svc?.destinations.push({ ...e0.dest, weight: 0 });
+    let i = at.get(sk);
+    if (i === undefined && e0.settings) {
+      i = services.push({ ...e0.settings, destinations: [] }) - 1;
+      at.set(sk, i);
+    }
+    if (i === undefined) continue;
+    let list = added.get(i);
+    if (!list) added.set(i, (list = []));
+    list.push({ ...e0.dest, weight: 0 });
   }
+  for (const [i, list] of added)
+    services[i] = { ...services[i]!, destinations: [...services[i]!.destinations, ...list] };
   return owned;
 }

@@ -1,7 +1,12 @@
 /**
- * The one reconcile path (startup, health changes, reloads, overrides, periodic resync): read the
- * dataplane's table, diff it against the desired table for the owned services, apply the ops in
- * batches. Startup adopts what is there (no flush). A failed op is retried on a later pass with
+ * The one reconcile path (startup, health changes, reloads, overrides, periodic resync): diff the
+ * dataplane's table against the desired table for the owned services, apply the ops in batches.
+ * Which table: a pass asked to `read` (startup, the periodic resync) reads the dataplane; any other
+ * pass diffs against the reconciler's own picture of it (table-view.ts: the last read plus the ops
+ * that succeeded since), and reads only when that picture cannot be trusted (nothing read yet, a
+ * failed read, a failed op or apply). Desired services it wrote without a failure since the last read
+ * are not compared again while the caller passes the same object (diff by service: a reload that
+ * changes one service compares one). Startup adopts what is there (no flush). A failed op is retried on a later pass with
  * exponential backoff (the reconciler schedules that pass itself); while an op backs off, passes
  * triggered by other events skip it (and the dests of a service whose add is skipped). Calls
  * coalesce: one pass in flight plus one pending with the latest request; every caller gets the
@@ -12,9 +17,10 @@
  * in the current or previous config) or left behind by a finished drain is still deleted.
  */
 import type { Dataplane } from '../dataplane/dataplane.js';
-import { destKey, serviceKey, type IpvsTable, type Op } from '../ipvs/types.js';
+import { destKey, serviceKey, type IpvsTable, type Op, type TableService } from '../ipvs/types.js';
 import type { Clock } from '../util/clock.js';
 import { diffTables } from './diff.js';
+import { TableView } from './table-view.js';
 
 /** Outcome of one pass. */
 export interface ReconcileReport {
@@ -72,7 +78,13 @@ export interface ReconcilerOptions {
   ordered?: () => ReadonlySet<string>;
 }
 
-type Request = { desired: IpvsTable; owned: ReadonlySet<string> };
+type Request = { desired: IpvsTable; owned: ReadonlySet<string>; read: boolean };
+
+/** Options of one reconcile call. */
+export interface ReconcileOptions {
+  /** Read the dataplane first (default true); false diffs against the reconciler's own picture when it can be trusted. */
+  read?: boolean;
+}
 type Pending = Request & {
   promise: Promise<ReconcileReport>;
   resolve: (r: ReconcileReport) => void;
@@ -98,11 +110,23 @@ export function opTarget(op: Op): string {
   }
 }
 
+/** serviceKey of the service an op writes (the service itself or one of its dests). */
+function opService(op: Op): string {
+  const t = opTarget(op);
+  const bar = t.indexOf('|');
+  return bar < 0 ? t : t.slice(0, bar);
+}
+
 /** Keeps a dataplane equal to the desired table for the owned services. */
 export class Reconciler {
   private running?: Promise<ReconcileReport>;
   private pending?: Pending;
-  private actual?: IpvsTable;
+  private view?: TableView;
+  private lastRead?: IpvsTable;
+  /** The view cannot be trusted: the next pass reads, whatever it was asked. */
+  private stale = true;
+  /** Desired service objects written without a failure since the last read, by serviceKey. */
+  private readonly settled = new Map<string, TableService>();
   private last?: Request;
   private backoff = new Map<string, { failures: number; retryAt: number }>();
   private cancelRetry?: () => void;
@@ -115,22 +139,42 @@ export class Reconciler {
   constructor(private readonly opts: ReconcilerOptions) {}
 
   /** Reconciles towards `desired` for services in `owned` (∪ desired); coalesces concurrent calls. */
-  reconcile(desired: IpvsTable, owned: ReadonlySet<string>): Promise<ReconcileReport> {
-    this.last = { desired, owned };
-    if (!this.running) return this.start({ desired, owned });
+  reconcile(desired: IpvsTable, owned: ReadonlySet<string>, o: ReconcileOptions = {}): Promise<ReconcileReport> {
+    const read = o.read ?? true;
+    this.last = { desired, owned, read: false };
+    if (!this.running) return this.start({ desired, owned, read });
     if (!this.pending) {
       let resolve!: Pending['resolve'], reject!: Pending['reject'];
       const promise = new Promise<ReconcileReport>((res, rej) => ((resolve = res), (reject = rej)));
-      this.pending = { desired, owned, promise, resolve, reject };
+      this.pending = { desired, owned, read, promise, resolve, reject };
     }
     this.pending.desired = desired;
     this.pending.owned = owned;
+    this.pending.read ||= read;
     return this.pending.promise;
   }
 
-  /** The table read by the last pass (with connection counters), if any. */
+  /**
+   * Reads the dataplane now (after any pass in flight) and makes it the reconciler's picture; the
+   * table read (with connection counters), or undefined when the read failed (the next pass retries it).
+   */
+  async refresh(): Promise<IpvsTable | undefined> {
+    while (this.running) await this.running.catch(() => undefined);
+    try {
+      return this.adopt(await this.opts.dataplane.read({ stats: false }));
+    } catch {
+      this.stale = true;
+      return undefined;
+    }
+  }
+
+  /**
+   * The table the last read returned (with connection counters), if any. Writes made since are not in
+   * it: a drain must see connection counts taken after its weight-0 write, never a picture that mixes
+   * old counts with new weights.
+   */
   lastActual(): IpvsTable | undefined {
-    return this.actual;
+    return this.lastRead;
   }
 
   /** Ops currently backing off, with their failure counts (for status). */
@@ -156,38 +200,55 @@ export class Reconciler {
     return run;
   }
 
+  private adopt(read: IpvsTable): IpvsTable {
+    this.lastRead = read;
+    this.view = new TableView(read);
+    this.stale = false;
+    this.settled.clear();
+    return read;
+  }
+
   private async pass(req: Request): Promise<ReconcileReport> {
     const { dataplane, clock } = this.opts;
     const t0 = clock.now();
     this.cancelRetry?.();
     this.cancelRetry = undefined;
-    let actual: IpvsTable;
-    try {
-      actual = await dataplane.read();
-    } catch (e) {
-      const report: ReconcileReport = {
-        ops: [],
-        failed: [],
-        deferred: [],
-        durationMs: clock.now() - t0,
-        writes: 0,
-        error: `read failed: ${(e as Error)?.message ?? e}`,
-      };
-      this.opts.log?.warn({ error: report.error }, 'reconcile: cannot read the IPVS table');
-      this.scheduleRetry(clock.now() + this.readBackoffMs(++this.readFailures));
-      return this.finish(report);
+    if (req.read || this.stale || !this.view) {
+      try {
+        this.adopt(await dataplane.read({ stats: false }));
+      } catch (e) {
+        this.stale = true;
+        const report: ReconcileReport = {
+          ops: [],
+          failed: [],
+          deferred: [],
+          durationMs: clock.now() - t0,
+          writes: 0,
+          error: `read failed: ${(e as Error)?.message ?? e}`,
+        };
+        this.opts.log?.warn({ error: report.error }, 'reconcile: cannot read the IPVS table');
+        this.scheduleRetry(clock.now() + this.readBackoffMs(++this.readFailures));
+        return this.finish(report);
+      }
+      this.readFailures = 0;
     }
-    this.readFailures = 0;
-    this.actual = actual;
-    const owned = this.ownedFor(req, actual);
-    const all = diffTables(actual, req.desired, owned, this.opts.ordered?.());
+    const view = this.view!;
+    const owned = this.ownedFor(req, view);
+    const all = diffTables(
+      view.table(),
+      req.desired,
+      owned,
+      (k, w) => this.settled.get(k) === w,
+      this.opts.ordered?.(),
+    );
     this.forgetUnneeded(all);
     const { now: ops, deferred } = this.split(all, clock.now());
     let failed: ReconcileReport['failed'];
     try {
-      failed = await this.applyBatches(ops);
+      failed = await this.applyBatches(ops, view);
     } catch (e) {
-      // The transport itself failed (not a per-op kernel error): report it, retry the whole pass later.
+      // The transport itself failed (not a per-op kernel error): report it, read and retry the whole pass later.
+      this.stale = true;
       const report: ReconcileReport = {
         ops,
         failed: [],
@@ -200,9 +261,26 @@ export class Reconciler {
       this.scheduleRetry(clock.now() + (this.opts.baseBackoffMs ?? 500));
       return this.finish(report);
     }
+    // a refused op means the table is not what the view says (or the kernel disagrees): read next time
+    if (failed.length) this.stale = true;
+    this.settle(req.desired, [...failed.map((f) => f.op), ...deferred]);
     const report: ReconcileReport = { ops, failed, deferred, durationMs: clock.now() - t0, writes: ops.length };
     this.planRetry(deferred.length > 0 || failed.length > 0);
     return this.finish(report);
+  }
+
+  /** Remembers the desired services this pass left equal in the view (every one without a failed or deferred op). */
+  private settle(desired: IpvsTable, unsettledOps: Op[]): void {
+    const unsettled = new Set(unsettledOps.map(opService));
+    const keep = new Set<string>();
+    for (const s of desired.services) {
+      const k = serviceKey(s.id);
+      keep.add(k);
+      if (unsettled.has(k)) this.settled.delete(k);
+      else this.settled.set(k, s);
+    }
+    if (this.settled.size > keep.size)
+      for (const k of [...this.settled.keys()]) if (!keep.has(k)) this.settled.delete(k);
   }
 
   private finish(r: ReconcileReport): ReconcileReport {
@@ -216,10 +294,9 @@ export class Reconciler {
   }
 
   /** owned ∪ desired ∪ remembered; forgets remembered services the table no longer has. */
-  private ownedFor(req: Request, actual: IpvsTable): Set<string> {
-    const inTable = new Set(actual.services.map((s) => serviceKey(s.id)));
+  private ownedFor(req: Request, view: TableView): Set<string> {
     const desired = req.desired.services.map((s) => serviceKey(s.id));
-    for (const k of [...this.remembered]) if (!inTable.has(k)) this.remembered.delete(k);
+    for (const k of [...this.remembered]) if (!view.get(k)) this.remembered.delete(k);
     const owned = new Set([...req.owned, ...desired, ...this.remembered]);
     for (const k of desired) this.remembered.add(k);
     return owned;
@@ -248,17 +325,21 @@ export class Reconciler {
     return { now: out, deferred };
   }
 
-  private async applyBatches(ops: Op[]): Promise<ReconcileReport['failed']> {
+  private async applyBatches(ops: Op[], view: TableView): Promise<ReconcileReport['failed']> {
     const size = Math.max(1, this.opts.batchSize ?? 500);
     const failed: ReconcileReport['failed'] = [];
     for (let i = 0; i < ops.length; i += size) {
       const batch = ops.slice(i, i + size);
       const results = await this.opts.dataplane.apply(batch);
+      const done: Op[] = [];
       batch.forEach((op, j) => {
         const r = results[j];
-        if (r && r.ok) this.backoff.delete(opTarget(op));
-        else failed.push({ op, error: this.fail(op, r ? r.error : new Error('no result for op')) });
+        if (r && r.ok) {
+          if (this.backoff.size) this.backoff.delete(opTarget(op));
+          done.push(op);
+        } else failed.push({ op, error: this.fail(op, r ? r.error : new Error('no result for op')) });
       });
+      view.applied(done);
     }
     return failed;
   }
@@ -291,7 +372,7 @@ export class Reconciler {
     this.cancelRetry = this.opts.clock.setTimeout(
       () => {
         this.cancelRetry = undefined;
-        if (this.last) void this.reconcile(this.last.desired, this.last.owned).catch(() => undefined);
+        if (this.last) void this.reconcile(this.last.desired, this.last.owned, { read: false }).catch(() => undefined);
       },
       Math.max(0, at - this.opts.clock.now()),
     );

@@ -8,11 +8,12 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 
-const FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+/** Open flags of a file read this way: a FIFO neither blocks the open nor is read. */
+export const REGULAR_FILE_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
 /** The text (UTF-8) of the regular file at `path`, of at most `max` bytes. */
 export async function readRegularFile(path: string, max: number): Promise<string> {
-  const fh = await open(path, FLAGS);
+  const fh = await open(path, REGULAR_FILE_FLAGS);
   try {
     const buf = bufferFor(await fh.stat(), max);
     let n = 0;
@@ -25,7 +26,7 @@ export async function readRegularFile(path: string, max: number): Promise<string
 
 /** readRegularFile, synchronously (small files read at start). */
 export function readRegularFileSync(path: string, max: number): string {
-  const fd = openSync(path, FLAGS);
+  const fd = openSync(path, REGULAR_FILE_FLAGS);
   try {
     const buf = bufferFor(fstatSync(fd), max);
     let n = 0;
@@ -37,13 +38,23 @@ export function readRegularFileSync(path: string, max: number): string {
 }
 
 function bufferFor(st: Stats, max: number): Buffer {
-  if (st.isDirectory()) throw Object.assign(new Error('it is a directory, not a file'), { code: 'EISDIR' });
-  if (!st.isFile()) throw Object.assign(new Error(`it is ${kindOf(st)}, not a regular file`), { code: 'ENOTREG' });
+  assertRegularFile(st);
   return Buffer.alloc(Math.min(st.size, max) + 1);
 }
 
+/** Throws EISDIR for a directory, ENOTREG for anything else that is not a regular file. */
+export function assertRegularFile(st: Stats): void {
+  if (st.isDirectory()) throw Object.assign(new Error('it is a directory, not a file'), { code: 'EISDIR' });
+  if (!st.isFile()) throw Object.assign(new Error(`it is ${kindOf(st)}, not a regular file`), { code: 'ENOTREG' });
+}
+
+/** The EFBIG error of a file longer than `max` bytes. */
+export function tooLarge(max: number): Error {
+  return Object.assign(new Error(`it is larger than ${max} bytes`), { code: 'EFBIG' });
+}
+
 function textOf(buf: Buffer, n: number, max: number): string {
-  if (n > max) throw Object.assign(new Error(`it is larger than ${max} bytes`), { code: 'EFBIG' });
+  if (n > max) throw tooLarge(max);
   return buf.toString('utf8', 0, n);
 }
 

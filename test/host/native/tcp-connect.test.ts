@@ -1,8 +1,9 @@
 /**
  * TcpConnector against real loopback TCP servers: connect, refuse, bind, send/read, end, RST close
- * (no TIME_WAIT left), stale ids after fd reuse, and many connections at once on one epoll set.
+ * (no TIME_WAIT left), a server's reset right after the handshake, stale ids after fd reuse, and many
+ * connections at once on one epoll set.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as net from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type TcpConnHandler, TcpConnector, tcpEndpoints, TcpOpenError } from '../../../native/tcp-connect.js';
@@ -46,6 +47,29 @@ function timeWaitTo(port: number): number {
   })
     .split('\n')
     .filter(Boolean).length;
+}
+
+/** Connections to `port` the kernel still knows (any state); a reset one is gone at once. */
+function connectionsTo(port: number): number {
+  return execFileSync('ss', ['-Htan', `( dport = :${port} )`], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean).length;
+}
+
+/** Blocks this thread (no event loop turn, so no epoll batch) until `done()` or `ms` pass. */
+function blockUntil(done: () => boolean, ms: number): void {
+  const end = Date.now() + ms;
+  while (!done() && Date.now() < end) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+}
+
+/** A server in another process that resets each connection at accept (this thread can block meanwhile). */
+async function resetServer(): Promise<{ port: number; kill(): void }> {
+  const p = spawn(process.execPath, [
+    '-e',
+    `require('net').createServer((s) => (s.on('error', () => {}), s.resetAndDestroy())).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
+  ]);
+  const port = await new Promise<number>((r) => p.stdout.once('data', (b: Buffer) => r(Number(b.toString()))));
+  return { port, kill: () => p.kill('SIGKILL') };
 }
 
 describe('TcpConnector on loopback', () => {
@@ -132,6 +156,45 @@ describe('TcpConnector on loopback', () => {
     id = conn.open(tcpEndpoints('127.0.0.1', portOf(srv)), seen.handler, true);
     await seen.settled;
     expect(seen.events).toEqual(['connected', 'failed read ECONNRESET']);
+  });
+
+  it('counts a handshake the server resets at once as connected, not as a failed connect', async () => {
+    // a server in another process resets each connection at accept; this thread waits until the reset
+    // is in before its epoll batch runs, which then sees EPOLLOUT|EPOLLERR|EPOLLHUP together
+    const { port, kill } = await resetServer();
+    try {
+      for (let i = 0; i < 10; i++) {
+        let id = -1;
+        const seen = recorder(() => conn.close(id, true));
+        const outcome = new Promise<void>((resolve) => {
+          const { connected, failed } = seen.handler;
+          seen.handler.connected = () => (connected(), resolve());
+          seen.handler.failed = (syscall, code) => (failed(syscall, code), resolve());
+        });
+        id = conn.open(tcpEndpoints('127.0.0.1', port), seen.handler, false);
+        blockUntil(() => connectionsTo(port) === 0, 5000);
+        await outcome;
+        expect(seen.events).toEqual(['connected']);
+      }
+    } finally {
+      kill();
+    }
+  });
+
+  it('reading, a reset right after the handshake is connected then failed("read", "ECONNRESET"), bytes sent or not', async () => {
+    const { port, kill } = await resetServer();
+    try {
+      for (const payload of [undefined, Buffer.from('PING\r\n')]) {
+        let id = -1;
+        const seen = recorder(() => payload && conn.send(id, payload));
+        id = conn.open(tcpEndpoints('127.0.0.1', port), seen.handler, true);
+        blockUntil(() => connectionsTo(port) === 0, 5000);
+        await seen.settled;
+        expect(seen.events).toEqual(['connected', 'failed read ECONNRESET']);
+      }
+    } finally {
+      kill();
+    }
   });
 
   it('ignores a close of an id whose fd was reused by a newer connection', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ManualClock } from '../../../src/util/clock.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
 import { Overrides } from '../../../src/daemon/overrides.js';
-import { loadConfigFile } from '../../../src/config/load.js';
+import { ConfigLoader } from '../../../src/config/config-loader.js';
 import type { IpvsTable } from '../../../src/ipvs/types.js';
 import { CountingMetrics, FakeHealth, FakeVrrp, GatedDataplane, memoryLogger } from './fakes.js';
 
@@ -67,7 +67,8 @@ async function setup(o: Opts = {}, opts: { stateFile?: string; vrrp?: boolean | 
   const file = join(tmp(), 'lvsd.toml');
   const write = (t: string) => writeFileSync(file, t);
   write(text(o));
-  const loaded = await loadConfigFile(file);
+  const loader = new ConfigLoader(); // as run.ts does: the daemon reloads through what loaded the file
+  const loaded = await loader.loadFile(file);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
   const health = new FakeHealth();
   const dp = new GatedDataplane(opts.initial);
@@ -80,6 +81,7 @@ async function setup(o: Opts = {}, opts: { stateFile?: string; vrrp?: boolean | 
   const d = new Daemon({
     configPath: file,
     config: loaded.config,
+    loader,
     dataplane: dp,
     dataplaneKind: 'memory',
     health,
@@ -139,8 +141,11 @@ describe('daemon core: one coalesced reconcile path', () => {
   it('a pass that throws does not kill the daemon: logged, kernel untouched, retried after 1s', async () => {
     const { d, health, metrics, lines, clock } = await setup();
     await d.start();
+    // a transition makes the pass plan web again (a pass plans only virtual servers whose health changed),
+    // and the status lookup of that planning throws
+    health.set('web|10.1.0.2:80', 'down', 'x');
     health.statusError = new Error('planner bug');
-    await d.requestPass();
+    await d.idle();
     expect(metrics.passes).toBe(1);
     expect(lines.some((l) => l.msg === 'pass failed; retrying in 1s' && String(l.err).includes('planner bug'))).toBe(
       true,
@@ -470,5 +475,51 @@ describe('daemon core: VRRP and status', () => {
       why: 'down (HTTP 503 from 10.1.0.2:80/healthz); weight 0 (on_failure = weight0)',
     });
     expect(s.virtualServers[0]).toMatchObject({ name: 'web', service: WEB, inKernel: true });
+  });
+});
+
+describe('daemon core: reads and reload cost', () => {
+  it('a reload that changes a weight reads nothing; the resync pass reads and repairs drift made by hand', async () => {
+    const { d, dp, write, clock } = await setup();
+    await d.start();
+    const reads = dp.reads;
+    const web = dp.snapshot().services[0]!;
+    await dp.apply([{ op: 'del-dest', service: web.id, dest: web.destinations[1]! }]); // by hand
+    write(text({ vs: [['web', '10.0.0.1:80', { '10.1.0.1:80': 77, '10.1.0.2:80': 50 }]] }));
+    expect(await d.reload()).toMatchObject({ ok: true });
+    expect(dp.reads).toBe(reads);
+    const weights = () => dp.snapshot().services[0]!.destinations.map((x) => `${x.address}/${x.weight}`);
+    expect(weights()).toEqual(['10.1.0.1/77']); // the hand-made deletion is not known yet
+    clock.advance(30_000);
+    await d.idle();
+    expect(dp.reads).toBe(reads + 1);
+    expect(weights()).toEqual(['10.1.0.1/77', '10.1.0.2/50']);
+  });
+
+  it('logs "reload complete" with the writes of its pass; an unchanged file is the same config, 0 writes', async () => {
+    const { d, write, health, lines } = await setup();
+    await d.start();
+    const setCalls = health.setCalls;
+    const before = d.config;
+    await d.reload();
+    expect(d.config).toBe(before);
+    expect(health.setCalls).toBe(setCalls);
+    write(text({ vs: [['web', '10.0.0.1:80', { '10.1.0.1:80': 77, '10.1.0.2:80': 50 }]] }));
+    await d.reload();
+    const done = lines.filter((l) => l.msg === 'reload complete');
+    expect(done.map((l) => l.writes)).toEqual([0, 1]);
+    expect(done.every((l) => typeof l.ms === 'number')).toBe(true);
+  });
+
+  it('start() resolves after its pass even while health transitions keep coming', async () => {
+    const { d, health, metrics } = await setup();
+    let flips = 200;
+    metrics.onPass = () => {
+      if (flips-- > 0) health.set('web|10.1.0.2:80', flips % 2 ? 'down' : 'up', 'flapping');
+    };
+    await d.start();
+    expect(metrics.passes).toBeLessThan(5); // a request is answered by the pass after it, not by the end of the stream
+    await d.idle();
+    expect(metrics.passes).toBeGreaterThan(100);
   });
 });

@@ -102,9 +102,12 @@ export class CountingMetrics implements Pick<
   reloaded(ok: boolean): void {
     this.reloads.push(ok);
   }
+  /** Called after each counted pass (a test can make events happen between passes). */
+  onPass?: () => void;
   reconciled(_seconds: number, writes: number): void {
     this.passes++;
     this.writes += writes;
+    this.onPass?.();
   }
 }
 

@@ -23,7 +23,7 @@ const POOL = Array.from({ length: 7 }, (_, i) => `10.0.2.${11 + i}`);
 
 /** diffTables for the one service (owned), realigning its order when `ordered` has it. */
 function diff(actual: IpvsTable, want: IpvsTable, ordered: ReadonlySet<string>): Op[] {
-  return diffTables(actual, want, ORDERED, ordered);
+  return diffTables(actual, want, ORDERED, undefined, ordered);
 }
 
 /** The kernel's list (keys, head first) after `ops` on one service. */
@@ -167,6 +167,21 @@ describe('Reconciler + memory dataplane in kernel order', () => {
     const rep = await r.reconcile(desired(POOL.slice(0, 4)), ORDERED);
     expect(rep.failed).toEqual([]);
     expect(await listed()).toEqual(fresh(POOL.slice(0, 4)));
+    expect((await r.reconcile(desired(POOL.slice(0, 4)), ORDERED)).ops).toEqual([]);
+  });
+
+  it('passes that diff against the reconciler picture (no read) see the kernel order too: no churn', async () => {
+    const dp = new MemoryDataplane(undefined, { kernelOrder: true });
+    const r = new Reconciler({ dataplane: dp, clock: new ManualClock(), ordered: () => ORDERED });
+    const listed = async () => (await dp.read()).services[0]!.destinations.map((d) => destKey(d));
+    await r.reconcile(desired(['10.0.2.11', '10.0.2.12', '10.0.2.14']), ORDERED);
+    // a new desired object each time, as after a health change: compared again, against the picture
+    const quiet = await r.reconcile(desired(['10.0.2.11', '10.0.2.12', '10.0.2.14']), ORDERED, { read: false });
+    expect(quiet.ops).toEqual([]);
+    const rep = await r.reconcile(desired(POOL.slice(0, 4)), ORDERED, { read: false });
+    expect(rep.ops.map((o) => o.op)).toEqual(['del-dest', 'add-dest', 'add-dest']);
+    expect(await listed()).toEqual(fresh(POOL.slice(0, 4)));
+    expect((await r.reconcile(desired(POOL.slice(0, 4)), ORDERED, { read: false })).ops).toEqual([]);
     expect((await r.reconcile(desired(POOL.slice(0, 4)), ORDERED)).ops).toEqual([]);
   });
 });

@@ -272,3 +272,64 @@ describe('Reconciler: kernel-forced local forwarding', () => {
     expect((await r.reconcile(desired, owned)).ops).toEqual([]);
   });
 });
+
+describe('Reconciler: its own picture of the table', () => {
+  it('a pass asked not to read diffs against its picture (no read), and a pass that reads finds drift made by hand', async () => {
+    const spy = new Spy(new MemoryDataplane());
+    const r = new Reconciler({ dataplane: spy, clock: new ManualClock() });
+    await r.reconcile(desired, owned); // reads: nothing is known yet
+    expect(spy.reads).toBe(1);
+    const edited = structuredClone(desired);
+    edited.services[1]!.destinations[0]!.weight = 7;
+    expect((await r.reconcile(edited, owned, { read: false })).ops.map((o) => o.op)).toEqual(['edit-dest']);
+    expect(spy.reads).toBe(1);
+    // by hand: a dest deleted; the picture does not know, so a pass without a read does nothing ...
+    await spy.inner.apply([{ op: 'del-dest', service: sid(1), dest: dst('10.0.1.1') }]);
+    expect((await r.reconcile(edited, owned, { read: false })).ops).toEqual([]);
+    // ... and the next pass that reads (the periodic resync) repairs it
+    expect((await r.reconcile(edited, owned, { read: true })).ops.map((o) => o.op)).toEqual(['add-dest']);
+    expect(spy.reads).toBe(2);
+  });
+
+  it('after a refused op the next pass reads, whatever it was asked', async () => {
+    const inner = new MemoryDataplane();
+    const spy = new Spy(inner);
+    const r = new Reconciler({ dataplane: spy, clock: new ManualClock(), baseBackoffMs: 1 });
+    await r.reconcile(desired, owned);
+    // someone added the dest we are about to add: EEXIST, so the picture was wrong
+    const more = structuredClone(desired);
+    more.services[1]!.destinations.push(dst('10.0.1.9'));
+    await inner.apply([{ op: 'add-dest', service: sid(2), dest: dst('10.0.1.9', 3) }]);
+    const rep = await r.reconcile(more, owned, { read: false });
+    expect(rep.failed.map((f) => f.error)).toEqual([expect.stringContaining('EEXIST')]);
+    const reads = spy.reads;
+    // read again: the dest is there at weight 3, so what is left is an edit (backing off for now)
+    expect((await r.reconcile(more, owned, { read: false })).deferred.map((o) => o.op)).toEqual(['edit-dest']);
+    expect(spy.reads).toBe(reads + 1);
+  });
+
+  it('does not compare again a desired service it wrote without a failure (the same object), but does after a read', async () => {
+    const spy = new Spy(new MemoryDataplane());
+    const r = new Reconciler({ dataplane: spy, clock: new ManualClock() });
+    await r.reconcile(desired, owned);
+    await spy.inner.apply([{ op: 'edit-dest', service: sid(2), dest: dst('10.0.1.3', 42) }]);
+    // the picture is stale for service 2, but the same desired object is settled: not compared, no op
+    expect((await r.reconcile(desired, owned, { read: false })).ops).toEqual([]);
+    // a copy is a new object: compared against the picture (which does not know the edit either)
+    expect((await r.reconcile(structuredClone(desired), owned, { read: false })).ops).toEqual([]);
+    // a read starts a new picture and forgets what was settled: the edit is repaired
+    expect((await r.reconcile(desired, owned, { read: true })).ops.map((o) => o.op)).toEqual(['edit-dest']);
+  });
+
+  it('refresh() reads now, after the pass in flight, and the next pass uses that read', async () => {
+    const spy = new Spy(new MemoryDataplane());
+    const r = new Reconciler({ dataplane: spy, clock: new ManualClock() });
+    const first = r.reconcile(desired, owned);
+    const t = await r.refresh();
+    await first;
+    expect(t?.services).toHaveLength(2); // read after the first pass wrote
+    expect(spy.reads).toBe(2);
+    expect((await r.reconcile(desired, owned, { read: false })).ops).toEqual([]);
+    expect(spy.reads).toBe(2);
+  });
+});

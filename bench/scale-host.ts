@@ -1,0 +1,215 @@
+/**
+ * 100,000 checked real servers on one host: lvsd (memory dataplane) with SERVICES × DESTS (default
+ * 10,000 × 10) real servers, each with a TCP check every 5 s (20,000 probes/s), in a private network
+ * namespace whose 127.x.y.z addresses all reach one listener (bench/scale-listener.ts: after the first
+ * connection it sets TCP_DEFER_ACCEPT, so the kernel answers every probe and no user-space server can
+ * be the bottleneck). nftables counts the probes in the kernel, per target (a dynamic set with a
+ * counter per destination address), so "every probe on schedule" is checked target by target.
+ * Reports:
+ *  - spawn → first probe at the listener (goal ≤ 1 s);
+ *  - over a WINDOW after WARM seconds: lvsd CPU (utime + stime, goal ≤ 1.5 cores), probes/s counted by
+ *    the kernel, probes per target (each should get WINDOW / 5, ± 1 for the window's edges), the
+ *    scheduler lag from lvsd's own lvsd_scheduler_lag_seconds histogram (goal p99 ≤ 20 ms), RSS (goal
+ *    ≤ 600 MB) and peak RSS;
+ *  - one weight changed + SIGHUP → the reconcile pass that wrote it (goal ≤ 1 s), its writes and CPU;
+ *  - the kernel's listen drops and SYN cookies in the namespace (both must be 0: nothing was refused).
+ *   node dist/bench/scale-host.js [SERVICES=10000] [DESTS=10] [WINDOW_S=60] [WARM_S=20] [--no-metrics]
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Lvsd, scratch } from './daemon-util.js';
+import { lvsdConf, type ScaleTable } from './scale-configs.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const nums = process.argv
+  .slice(2)
+  .filter((a) => /^\d+$/.test(a))
+  .map(Number);
+const [SERVICES = 10_000, DESTS = 10, WINDOW = 60, WARM = 20] = nums;
+const METRICS = !process.argv.includes('--no-metrics');
+const PORT = 8080;
+const INTERVAL_S = 5;
+const EDIT = { s: Math.min(5000, SERVICES - 1), d: Math.min(3, DESTS - 1) };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sh = (cmd: string, args: string[]) =>
+  execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+
+function procStat(pid: number): { rssMb: number; hwmMb: number; ticks: number } {
+  const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(st)?.[1] ?? NaN);
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024, ticks: Number(f[11]) + Number(f[12]) };
+}
+
+/** Probe counts per destination address (nftables set elements) and the total SYN counter. */
+function nftCounts(ns: string): { total: number; per: Map<string, number> } {
+  const out = sh('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'inet', 'scale']);
+  const per = new Map<string, number>();
+  for (const m of out.matchAll(/(\d+\.\d+\.\d+\.\d+)(?: timeout \S+)?(?: expires \S+)? counter packets (\d+)/g))
+    per.set(m[1]!, Number(m[2]));
+  const total = Number(/flags syn counter packets (\d+)/.exec(out)?.[1] ?? NaN);
+  return { total, per };
+}
+
+/** Cumulative buckets of lvsd_scheduler_lag_seconds ("le" → count), from /metrics inside the namespace. */
+function lagBuckets(ns: string, listen: string): Map<string, number> {
+  const text = sh('ip', ['netns', 'exec', ns, 'curl', '-sf', '--max-time', '30', `http://${listen}/metrics`]);
+  const m = new Map<string, number>();
+  for (const x of text.matchAll(/^lvsd_scheduler_lag_seconds_bucket\{le="([^"]+)"\} (\d+)/gm))
+    m.set(x[1]!, Number(x[2]));
+  return m;
+}
+
+function netstat(ns: string): Record<string, number> {
+  const text = sh('ip', ['netns', 'exec', ns, 'cat', '/proc/net/netstat']);
+  const lines = text.split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const keys = lines[0]!.split(/\s+/);
+  const vals = lines[1]!.split(/\s+/);
+  const o: Record<string, number> = {};
+  for (const k of ['ListenOverflows', 'ListenDrops', 'SyncookiesSent', 'TCPReqQFullDrop'])
+    o[k] = Number(vals[keys.indexOf(k)]);
+  return o;
+}
+
+async function main(): Promise<void> {
+  const ns = `lvb17-${process.pid}`;
+  const { dir, rm } = scratch('scale-host');
+  const listen = '127.0.0.1:9477';
+  const table: ScaleTable = {
+    services: SERVICES,
+    dests: DESTS,
+    vip: (s) => `10.${100 + (s >> 16)}.${(s >> 8) & 255}.${s & 255}`,
+    rs: (s, d) => {
+      const n = s * DESTS + d;
+      return `127.${1 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
+    },
+    rsPort: PORT,
+    check: { intervalS: INTERVAL_S, timeoutS: 2 },
+  };
+  const cfg = join(dir, 'lvsd.toml');
+  const write = (weight?: ScaleTable['weight']) =>
+    writeFileSync(cfg, lvsdConf({ ...table, weight }, { dir, metricsListen: METRICS ? listen : undefined }));
+  write();
+  sh('ip', ['netns', 'add', ns]);
+  let listener: ReturnType<typeof spawn> | undefined;
+  let d: Lvsd | undefined;
+  try {
+    sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    sh('ip', [
+      'netns',
+      'exec',
+      ns,
+      'sysctl',
+      '-qw',
+      'net.core.somaxconn=65535',
+      'net.ipv4.tcp_max_syn_backlog=65535',
+      'net.ipv4.ip_local_port_range=10000 65000',
+    ]);
+    const rules = `table inet scale {
+  set seen { type ipv4_addr; size 262144; flags dynamic; counter; }
+  chain in {
+    type filter hook input priority 0;
+    tcp dport ${PORT} tcp flags syn counter update @seen { ip daddr }
+  }
+}\n`;
+    writeFileSync(join(dir, 'rules.nft'), rules);
+    sh('ip', ['netns', 'exec', ns, 'nft', '-f', join(dir, 'rules.nft')]);
+    listener = spawn('ip', ['netns', 'exec', ns, process.execPath, join(here, 'scale-listener.js'), String(PORT)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let lout = '';
+    listener.stdout!.setEncoding('utf8').on('data', (c: string) => (lout += c));
+    while (!lout.includes('listening')) await sleep(20);
+    const load0 = loadavg()[0]!;
+    console.log(
+      `# ${SERVICES * DESTS} real servers (${SERVICES} × ${DESTS}), TCP check every ${INTERVAL_S} s = ${(SERVICES * DESTS) / INTERVAL_S} probes/s, memory dataplane, metrics ${METRICS ? 'on' : 'off'}; load average ${load0.toFixed(2)}`,
+    );
+    const t0 = Date.now();
+    d = new Lvsd(['-f', cfg, '--dataplane', 'memory'], process.env, ns);
+    const started = await d.next((l) => l.msg === 'lvsd started', 0, 300_000);
+    while (!/first (\d+)/.test(lout)) await sleep(10);
+    const first = Number(/first (\d+)/.exec(lout)![1]) - t0;
+    console.log(
+      `spawn → first probe at the listener: ${first} ms (goal ≤ 1000 ms); spawn → "lvsd started": ${started.at - t0} ms`,
+    );
+    await sleep(Math.max(0, WARM * 1000 - (Date.now() - started.at)));
+    const pid = d.proc.pid!;
+    const lag0 = METRICS ? lagBuckets(ns, listen) : undefined;
+    const c0 = nftCounts(ns);
+    const a = procStat(pid);
+    const ta = Date.now();
+    await sleep(WINDOW * 1000);
+    const b = procStat(pid);
+    const secs = (Date.now() - ta) / 1000;
+    const c1 = nftCounts(ns);
+    const lag1 = METRICS ? lagBuckets(ns, listen) : undefined;
+    const cores = (b.ticks - a.ticks) / 100 / secs;
+    const rate = (c1.total - c0.total) / secs;
+    const expected = WINDOW / INTERVAL_S;
+    const hist = new Map<number, number>();
+    let off = 0;
+    for (let s = 0; s < SERVICES; s++)
+      for (let x = 0; x < DESTS; x++) {
+        const addr = table.rs(s, x);
+        const n = (c1.per.get(addr) ?? 0) - (c0.per.get(addr) ?? 0);
+        hist.set(n, (hist.get(n) ?? 0) + 1);
+        if (Math.abs(n - expected) > 1) off++;
+      }
+    console.log(
+      `window ${secs.toFixed(1)} s: lvsd CPU ${cores.toFixed(3)} cores (goal ≤ 1.5); probes counted by the kernel ${rate.toFixed(0)}/s (configured ${(SERVICES * DESTS) / INTERVAL_S}/s)`,
+    );
+    console.log(
+      `probes per target in the window (expected ${expected} ± 1): ${[...hist]
+        .sort((p, q) => p[0] - q[0])
+        .map(([n, k]) => `${n}: ${k}`)
+        .join(', ')}; targets off schedule: ${off} of ${SERVICES * DESTS}`,
+    );
+    if (lag0 && lag1) {
+      const inf = (lag1.get('+Inf') ?? 0) - (lag0.get('+Inf') ?? 0);
+      const parts = [...lag1].map(([le, n]) => {
+        const k = n - (lag0.get(le) ?? 0);
+        return `≤${le}s ${((k / inf) * 100).toFixed(3)}%`;
+      });
+      const under20 = ((lag1.get('0.02') ?? 0) - (lag0.get('0.02') ?? 0)) / inf;
+      console.log(
+        `scheduler lag (lvsd's histogram, ${inf} probes in the window): ${parts.join(', ')}; p99 ≤ 20 ms: ${under20 >= 0.99 ? 'yes' : 'NO'}`,
+      );
+    }
+    console.log(
+      `RSS after the window: ${b.rssMb.toFixed(1)} MB, peak ${b.hwmMb.toFixed(1)} MB (goal ≤ 600 MB); listener accepted: ${/accepted (\d+)\n[^]*$/.exec(lout)?.[1] ?? '?'} connections in user space`,
+    );
+    console.log(`kernel (namespace): ${JSON.stringify(netstat(ns))}`);
+    let from = d.lines.length;
+    for (let i = 1; i <= 3; i++) {
+      write((s, x) => (s === EDIT.s && x === EDIT.d ? 100 + i : 100));
+      const ca = procStat(pid).ticks;
+      const t = Date.now();
+      d.proc.kill('SIGHUP');
+      const rec = await d.next((l) => l.msg === 'reconciled', from);
+      from = rec.i + 1;
+      await sleep(300);
+      console.log(
+        `one weight changed + SIGHUP → applied: ${rec.at - t} ms (goal ≤ 1000 ms), ${String(rec.l.ops)} write(s), CPU ${((procStat(pid).ticks - ca) / 100).toFixed(2)} s`,
+      );
+    }
+    console.log(`load average at the end ${loadavg()[0]!.toFixed(2)}`);
+  } finally {
+    await d?.stop();
+    listener?.kill('SIGTERM');
+    await sleep(200);
+    try {
+      for (const p of sh('ip', ['netns', 'pids', ns]).split('\n').filter(Boolean)) process.kill(Number(p), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    sh('ip', ['netns', 'del', ns]);
+    rm();
+  }
+}
+
+await main();

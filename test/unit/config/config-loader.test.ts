@@ -1,0 +1,241 @@
+/**
+ * ConfigLoader (re-validating only changed [[virtual_server]] sections) against parseConfig (the
+ * whole file, the reference): the same result — the same config, or the same problems — for every
+ * text of a chain of edits, and the section path really taken for edits inside sections. Also the
+ * cutting itself (sections.ts): which texts it cuts and which it leaves to the whole-file parse.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parse as parseToml } from 'smol-toml';
+import { ConfigLoader } from '../../../src/config/config-loader.js';
+import { loadConfigFile, MAX_CONFIG_BYTES, parseConfig } from '../../../src/config/load.js';
+import { splitSections } from '../../../src/config/sections.js';
+import { mutate, prng } from './mutate.js';
+
+/** The loader's answer and the reference's for the same text are the same. */
+function same(loader: ConfigLoader, text: string): boolean {
+  const got = loader.load(text, 'test.toml');
+  const want = parseConfig(text, 'test.toml');
+  expect(got).toEqual(want.ok ? { ok: true, config: want.config } : want);
+  return want.ok;
+}
+
+/**
+ * A config of `n` virtual servers with varied settings, and VRRP instances tracking some of them;
+ * `announce`: the first two virtual servers' addresses announced ([announce] vips).
+ */
+function base(n: number, announce = false): string[] {
+  const parts = [
+    '[global]\nrouter_id = "lb1"\ndrain_timeout = "10s"\n' +
+      (announce ? '[announce]\ntable = 100\nvips = ["10.1.0.1", "10.1.0.2"]\n' : ''),
+  ];
+  for (let i = 0; i < n; i++) {
+    let t = `\n[[virtual_server]]\nname = "vs${i}"\naddress = "10.1.0.${i + 1}"\nport = ${80 + (i % 3)}\nscheduler = "${['wrr', 'rr', 'wlc'][i % 3]}"\n`;
+    if (i % 2) t += 'check = { type = "tcp", interval = "2s" }\n';
+    if (i % 4 === 3) t += 'sorry_server = "10.9.9.9:8080"\nquorum = 5\n';
+    if (i % 5 === 4 && i % 2 === 0) t += '  [virtual_server.check]\n  type = "http"\n  path = "/h"\n';
+    for (let r = 0; r < 3; r++)
+      t += `  [[virtual_server.real_server]]\n  address = "10.2.${i}.${r + 1}"\n  port = 8080\n  weight = ${10 + r}\n`;
+    parts.push(t);
+  }
+  parts.push(
+    '\n[[vrrp_instance]]\nname = "v1"\ninterface = "eth0"\nvirtual_router_id = 51\npriority = 100\nvirtual_ipaddress = ["10.1.0.1/24"]\ntrack_virtual_server = [{ name = "vs1" }]\n',
+  );
+  return parts;
+}
+
+/** Edits of one section's text (or of the list of sections), valid or not. */
+const EDITS: Array<(s: string, all: string[], i: number) => void> = [
+  (s, all, i) => (all[i] = s.replace(/weight = (\d+)/, (_m, w) => `weight = ${Number(w) + 1}`)),
+  (s, all, i) => (all[i] = s + '  [[virtual_server.real_server]]\n  address = "10.3.0.1"\n  port = 8080\n'),
+  (s, all, i) => (all[i] = s.replace(/ {2}\[\[virtual_server\.real_server\]\][^[]*$/, '')),
+  (s, all, i) => (all[i] = s.replace(/port = 8080/, 'port = 70000')),
+  (s, all, i) => (all[i] = s.replace(/name = "vs\d+"/, 'name = "vs1"')),
+  (s, all, i) => (all[i] = s.replace(/address = "10\.1\.0\.\d+"/, 'address = "10.1.0.1"')),
+  (s, all, i) => (all[i] = s.replace(/name = "vs\d+"/, `name = "renamed${i}"`)),
+  (_s, all, i) => all.splice(i, 1),
+  (s, all, i) => all.splice(i, 0, s.replace(/name = "vs\d+"/, `name = "copy${i}"`).replace(/10\.1\.0\./, '10.7.0.')),
+  (s, all, i) => (all[i] = s + 'scheduler = "bogus"\n'),
+  (s, all, i) => (all[i] = s.replace('[[virtual_server]]', '[[virtual_server]] # edited')),
+  (s, all, i) => (all[i] = s + '# a comment\n'),
+  (s, all, i) => (all[i] = s.replace(/weight = \d+/, 'weight = [\n["x"]\n]')),
+  (s, all, i) => (all[i] = s.replace(/\n$/, '\nfoo = """\n[[virtual_server]]\n"""\n')),
+  (_s, all) => (all[0] = all[0]!.replace('drain_timeout = "10s"', 'drain_timeout = "20s"')),
+  (s, all, i) => (all[i] = s.replace(/weight = \d+/, 'weight = 1\n[global.extra]\nx = 1')),
+];
+
+describe('ConfigLoader', () => {
+  it('gives what parseConfig gives for every text of random chains of section edits', () => {
+    const loader = new ConfigLoader();
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.array(fc.record({ edit: fc.nat(EDITS.length - 1), at: fc.nat(), keep: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        (announce, steps) => {
+          let parts = base(8, announce);
+          same(loader, parts.join(''));
+          for (const s of steps) {
+            const next = [...parts];
+            const i = 1 + (s.at % (next.length - 2));
+            EDITS[s.edit]!(next[i]!, next, i);
+            const ok = same(loader, next.join(''));
+            if (ok || !s.keep) parts = next; // chains go on from valid texts and, sometimes, invalid ones
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // the property is about the section path: it must have been taken, and the whole-file path too
+    expect(loader.counts.sections).toBeGreaterThan(300);
+    expect(loader.counts.whole).toBeGreaterThan(300);
+  });
+
+  it('gives what parseConfig gives on 2,000 seeded mutations of the valid examples, each after its example', () => {
+    const dir = join(import.meta.dirname, '../../fixtures/config/valid');
+    const seeds = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'));
+    const rnd = prng(17);
+    const loader = new ConfigLoader();
+    for (let i = 0; i < 2000; i++) {
+      const seed = seeds[i % seeds.length]!;
+      same(loader, seed);
+      same(loader, mutate(seed, rnd));
+    }
+    expect(loader.counts.sections).toBeGreaterThan(50);
+  });
+
+  it('answers the same text with the same config object, and keeps the objects of unchanged sections', () => {
+    const loader = new ConfigLoader();
+    const parts = base(4);
+    const a = loader.load(parts.join(''), 't');
+    const b = loader.load(parts.join(''), 't');
+    parts[2] = parts[2]!.replace('weight = 10', 'weight = 99');
+    const c = loader.load(parts.join(''), 't');
+    if (!a.ok || !b.ok || !c.ok) throw new Error('invalid test config');
+    expect(b.config).toBe(a.config);
+    expect(c.config.virtual_server[0]).toBe(a.config.virtual_server[0]);
+    expect(c.config.virtual_server[1]).not.toBe(a.config.virtual_server[1]);
+    expect(c.config.virtual_server[1]!.real_server[0]!.weight).toBe(99);
+    expect(loader.counts).toEqual({ same: 1, sections: 1, whole: 1 });
+  });
+
+  it('reports a removed virtual server that a VRRP instance tracks as parseConfig does', () => {
+    const loader = new ConfigLoader();
+    const parts = base(4);
+    same(loader, parts.join(''));
+    parts.splice(2, 1); // vs1, tracked by v1
+    expect(same(loader, parts.join(''))).toBe(false);
+  });
+
+  it('reports an announced VIP left without a virtual server as parseConfig does, on the whole-file path', () => {
+    const loader = new ConfigLoader();
+    const parts = base(4, true);
+    same(loader, parts.join(''));
+    const moved = [...parts];
+    moved[1] = moved[1]!.replace('address = "10.1.0.1"', 'address = "10.1.0.9"'); // vs0 held 10.1.0.1
+    expect(same(loader, moved.join(''))).toBe(false);
+    expect(loader.counts).toEqual({ same: 0, sections: 0, whole: 2 });
+    parts[3] = parts[3]!.replace('weight = 10', 'weight = 77'); // an announced VIP's neighbour: sections path
+    expect(same(loader, parts.join(''))).toBe(true);
+    expect(loader.counts).toEqual({ same: 0, sections: 1, whole: 2 });
+  });
+});
+
+describe('splitSections', () => {
+  const cut = (text: string) => {
+    const b = Buffer.from(text);
+    const s = splitSections(b);
+    return (
+      s && {
+        rest: s.rest.map(([x, y]) => b.toString('utf8', x, y)).join(''),
+        virtualServers: s.virtualServers.map(([x, y]) => b.toString('utf8', x, y)),
+      }
+    );
+  };
+
+  it('cuts a file into its virtual-server sections and the rest, each parsing to its part of the whole', () => {
+    const text = base(5).join('');
+    const s = cut(text)!;
+    expect(s.virtualServers).toHaveLength(5);
+    const whole = parseToml(text) as Record<string, unknown>;
+    const rest = parseToml(s.rest) as Record<string, unknown>;
+    expect(rest.virtual_server).toBeUndefined();
+    expect({ ...rest, virtual_server: s.virtualServers.map((v) => (parseToml(v) as any).virtual_server[0]) }).toEqual(
+      whole,
+    );
+  });
+
+  it('leaves unusual texts to the whole-file parse', () => {
+    expect(cut('x = """\n[[virtual_server]]\n"""\n')).toBeUndefined();
+    expect(cut('[["virtual_server"]]\nname = "a"\n')).toBeUndefined();
+    expect(cut('[virtual_server]\nname = "a"\n')).toBeUndefined();
+    expect(cut('[[virtual_server.real_server]]\naddress = "10.0.0.1"\n')).toBeUndefined();
+    expect(cut('[global]\n[[virtual_server]]\nname = "a"\n  [[ virtual_server . real_server ]]\n')).toEqual({
+      rest: '[global]\n',
+      virtualServers: ['[[virtual_server]]\nname = "a"\n  [[ virtual_server . real_server ]]\n'],
+    });
+  });
+});
+
+describe('ConfigLoader.loadFile', () => {
+  it('reads into its two buffers: an edited file, then the same file again, then a bigger one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lvsd-loader-'));
+    try {
+      const file = join(dir, 'lvsd.toml');
+      const loader = new ConfigLoader();
+      const parts = base(6);
+      const check = async (text: string) => {
+        writeFileSync(file, text);
+        expect(await loader.loadFile(file)).toEqual({ ok: true, config: (parseConfig(text, file) as any).config });
+      };
+      await check(parts.join(''));
+      parts[3] = parts[3]!.replace('weight = 10', 'weight = 11');
+      await check(parts.join(''));
+      await check(parts.join(''));
+      parts[4] = parts[4]!.replace('weight = 10', 'weight = 12');
+      await check(parts.join(''));
+      await check(base(30).join(''));
+      expect(loader.counts).toEqual({ same: 1, sections: 3, whole: 1 }); // 24 sections added, the rest unchanged
+      expect(await loader.loadFile(join(dir, 'missing.toml'))).toEqual({
+        ok: false,
+        problems: [{ path: '', message: expect.stringContaining('no such file') }],
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses what loadConfigFile refuses, with its words: a FIFO, /dev/zero, a directory, a file over the cap', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lvsd-loader-'));
+    try {
+      const fifo = join(dir, 'fifo.toml');
+      execFileSync('mkfifo', [fifo]);
+      const big = join(dir, 'big.toml');
+      writeFileSync(big, '# ' + 'x'.repeat(MAX_CONFIG_BYTES - 1)); // one byte over
+      const loader = new ConfigLoader();
+      const cases: Array<[string, string]> = [
+        [fifo, 'it is a FIFO, not a regular file'],
+        ['/dev/zero', 'it is a character device, not a regular file'],
+        [dir, 'it is a directory'],
+        [big, `larger than ${MAX_CONFIG_BYTES} bytes`],
+      ];
+      for (const [path, words] of cases) {
+        const got = await loader.loadFile(path);
+        expect(got).toEqual(await loadConfigFile(path));
+        expect(got).toEqual({ ok: false, problems: [{ path: '', message: expect.stringContaining(words) }] });
+      }
+      // the spare buffer it kept is no larger than the cap allows, and a good file still loads
+      const good = join(dir, 'lvsd.toml');
+      writeFileSync(good, base(3).join(''));
+      expect((await loader.loadFile(good)).ok).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
