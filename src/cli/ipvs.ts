@@ -3,6 +3,8 @@
  *   list [--json] [--stats]   like `ipvsadm -Ln` / `-Ln --stats`, or JSON
  *   save                      byte-identical to `ipvsadm -S -n`
  *   restore [--per-send N]    `ipvsadm -R` rules on stdin: every line validated first, then batched
+ *   daemon start|stop|list    the connection-sync daemons, like ipvsadm --start-daemon,
+ *                             --stop-daemon and -L --daemon (src/cli/ipvs-daemon.ts)
  * Exit codes: 0 ok, 1 failure (no IPVS, permission, kernel refusal, bad rules), 2 usage.
  * Errors print one line (no stack trace) to stderr.
  */
@@ -16,6 +18,11 @@ const USAGE = `Usage:
   lvsd ipvs list [--json] [--stats]   show the kernel's IPVS table (like ipvsadm -Ln)
   lvsd ipvs save                      print the table as ipvsadm -S -n does
   lvsd ipvs restore [--per-send N]    apply ipvsadm -R rules read on stdin, in batches
+  lvsd ipvs daemon start master|backup --mcast-interface IF [--syncid N] [--sync-maxlen N]
+                     [--mcast-group ADDR] [--mcast-port N] [--mcast-ttl N]
+                                      start a connection-sync daemon (like ipvsadm --start-daemon)
+  lvsd ipvs daemon stop master|backup stop one (like ipvsadm --stop-daemon)
+  lvsd ipvs daemon list [--json]      the running sync daemons (like ipvsadm -L --daemon)
 `;
 
 /** Runs `lvsd ipvs <args>`; resolves to the exit code and never throws. */
@@ -25,6 +32,7 @@ export async function run(args: string[], io: CliIo = processIo()): Promise<numb
     if (cmd === 'list') return await list(rest, io);
     if (cmd === 'save') return await save(rest, io);
     if (cmd === 'restore') return await restore(rest, io);
+    if (cmd === 'daemon') return await (await import('./ipvs-daemon.js')).daemon(rest, io, USAGE);
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
       io.out(USAGE);
       return cmd === undefined ? 2 : 0;
@@ -69,13 +77,15 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function flags(rest: string[], allowed: string[]): Set<string> {
+/** The options in `rest`, refusing any not in `allowed` (IpvsError 'IPVS_USAGE'). */
+export function flags(rest: string[], allowed: string[]): Set<string> {
   const bad = rest.find((a) => !allowed.includes(a));
   if (bad !== undefined) throw new IpvsError('IPVS_USAGE', `unknown option "${bad}"`);
   return new Set(rest);
 }
 
-async function withClient<T>(io: CliIo, fn: (c: IpvsClient) => Promise<T>): Promise<T> {
+/** Runs `fn` with a client opened by `io`, closed afterwards. */
+export async function withClient<T>(io: CliIo, fn: (c: IpvsClient) => Promise<T>): Promise<T> {
   const c = await io.open();
   try {
     return await fn(c);
@@ -85,6 +95,8 @@ async function withClient<T>(io: CliIo, fn: (c: IpvsClient) => Promise<T>): Prom
 }
 
 async function list(rest: string[], io: CliIo): Promise<number> {
+  if (rest.includes('--daemon'))
+    return (await import('./ipvs-daemon.js')).daemon(['list', ...rest.filter((a) => a !== '--daemon')], io, USAGE);
   const f = flags(rest, ['--json', '--stats', '-n', '--numeric']);
   const stats = f.has('--stats') || f.has('--json');
   const { formatJson, formatList } = await import('../ipvs/format.js');
