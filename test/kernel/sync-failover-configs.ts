@@ -1,0 +1,75 @@
+/**
+ * The directors' configs of the connection-sync failover scenario, as shell that writes them into
+ * $W (lb1 priority 150, lb2 100; one VRRP instance carrying the VIP, and in NAT the backends'
+ * gateway 10.0.2.1 on eth1; one virtual server VIP:9000 over the three backends).
+ */
+import { PORT, VIP, VRID, type FailoverOptions } from './sync-failover-scenario.js';
+import { topologyNames } from './sync-failover-topology.js';
+
+const PRIORITY: Record<string, number> = { lb1: 150, lb2: 100 };
+
+function duration(ms: number): string {
+  return `${ms}ms`;
+}
+
+/** lvsd's config for `lb`. */
+export function lvsdToml(o: FailoverOptions, lb: 'lb1' | 'lb2'): string {
+  const t = topologyNames(o.forwarding);
+  const vips =
+    o.forwarding === 'nat' ? `["${VIP}/24", { address = "10.0.2.1", prefix = 24, dev = "eth1" }]` : `["${VIP}/24"]`;
+  const rs = t.backendAddrs
+    .map((a) => `  [[virtual_server.real_server]]\n  address = "${a}"\n  port = ${PORT}\n  weight = 1\n`)
+    .join('');
+  const hook = (s: string) => `["/bin/sh", "$W/sync-hook.sh", "${s}"]`;
+  return `[global]
+router_id = "${lb}"
+control_socket = "$W/${lb}.sock"
+state_file = "$W/${lb}.state.json"
+resync_interval = "5s"
+on_shutdown = "keep"
+
+[[virtual_server]]
+name = "long"
+address = "${VIP}"
+port = ${PORT}
+scheduler = "rr"
+forwarding = "${o.forwarding}"
+  [virtual_server.check]
+  type = "tcp"
+  interval = "1s"
+  timeout = "500ms"
+${rs}
+[[vrrp_instance]]
+name = "VI_SYNC"
+interface = "eth0"
+virtual_router_id = ${VRID}
+priority = ${PRIORITY[lb]}
+version = 3
+advert_interval = "${duration(o.advertMs)}"
+preempt = true
+preempt_delay = "${duration(o.sync ? o.syncDelayMs : 0)}"
+virtual_ipaddress = ${vips}
+${o.sync ? `notify = { master = ${hook('master')}, backup = ${hook('backup')}, fault = ${hook('backup')} }` : ''}
+`;
+}
+
+/** Shell writing lb1.toml and lb2.toml (and the sync hook) into $W, with $W and $LV expanded. */
+export function lvsdConfigs(o: FailoverOptions): string {
+  const hook = `#!/bin/sh
+if [ "$1" = master ]; then "$LV" ipvs daemon start master --mcast-interface eth0 --syncid ${VRID}; "$LV" ipvs daemon stop backup
+else "$LV" ipvs daemon start backup --mcast-interface eth0 --syncid ${VRID}; "$LV" ipvs daemon stop master; fi
+echo "$(date +%s%3N) $(ip netns identify $$) $1" >> "$W/hooks.log"
+`;
+  return [
+    `cat > "$W/sync-hook.sh" <<HOOK\n${hook
+      .replace(/\$/g, '\\$')
+      .replace(/\\\$LV/g, '$LV')
+      .replace(/\\\$W/g, '$W')}HOOK`,
+    ...(['lb1', 'lb2'] as const).map((lb) => `cat > "$W/${lb}.toml" <<TOML\n${lvsdToml(o, lb)}TOML`),
+    ...(o.sync
+      ? ['lb1', 'lb2'].map(
+          (lb) => `ip netns exec ${lb} "$LV" ipvs daemon start backup --mcast-interface eth0 --syncid ${VRID}`,
+        )
+      : []),
+  ].join('\n');
+}
