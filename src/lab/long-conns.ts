@@ -38,6 +38,8 @@ export interface ConnResult {
   failedAt?: number;
   /** Longest silence between two answers (or from the first send to the first answer), ms. */
   maxGapMs: number;
+  /** When the last answer came (epoch ms). */
+  lastAnswerAt?: number;
   /** Silences longer than PAUSE_FACTOR intervals. */
   pauses: Pause[];
 }
@@ -91,6 +93,7 @@ export class ConnCheck {
     if (gap > this.r.maxGapMs) this.r.maxGapMs = gap;
     if (gap > PAUSE_FACTOR * this.intervalMs) this.r.pauses.push({ from: this.last!, to: now });
     this.last = now;
+    this.r.lastAnswerAt = now;
   }
 
   /** The connection ended or failed at `now` (a reset, a close, a timeout). */

@@ -14,7 +14,7 @@ describe('ConnCheck', () => {
     c.send(1200);
     c.data('b2 2\nb2', 1900); // a stall of 890 ms, and half a line
     c.data(' 3\n', 1905);
-    expect(c.r).toMatchObject({ backend: 'b2', sent: 3, answered: 3, alive: true, maxGapMs: 890 });
+    expect(c.r).toMatchObject({ backend: 'b2', sent: 3, answered: 3, alive: true, maxGapMs: 890, lastAnswerAt: 1905 });
     expect(c.r.pauses).toEqual([{ from: 1010, to: 1900 }]);
   });
 

@@ -1,6 +1,6 @@
 /**
  * Namespaces, links and addresses of the connection-sync failover scenario (see
- * sync-failover-scenario.ts for the picture): NAT puts the backends behind the directors on their
+ * scenario.ts for the picture): NAT puts the backends behind the directors on their
  * own segment with a floating gateway; DR puts everything on one segment, the VIP on the
  * backends' lo (arp_ignore=1, arp_announce=2).
  */

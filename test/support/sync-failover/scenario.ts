@@ -17,7 +17,7 @@
  * Every observation lands in $OUT/w as a file; `ms` timestamps are the guest's clock, the same as
  * the client's. The script never stops at the first failure (set +e).
  */
-import { topologyNames } from './sync-failover-topology.js';
+import { topologyNames } from './topology.js';
 
 /** How one run is set up. */
 export interface FailoverOptions {
@@ -85,9 +85,9 @@ sleep ${hold}
 ${o.countSyncPackets ? `${x('lb2', 'timeout 10 tcpdump -i eth0 -n -q -w "$W/sync-steady.pcap" udp and dst 224.0.0.81')} >/dev/null 2>&1 &` : ''}
 snap before-crash
 res before_crash_lb2_synced $(synced lb2)
-# ---- crash of lb1: links down, director killed -9
+# ---- crash of lb1: links down, the director killed -9 (every process of the namespace: keepalived has three)
 T=$(ms); res crash_ms $T
-ip -n lb1 link set eth0 down; ip -n lb1 link set eth1 down 2>/dev/null; kill -9 $(cat "$W/lb1.pid")
+ip -n lb1 link set eth0 down; ip -n lb1 link set eth1 down 2>/dev/null; ip netns pids lb1 | xargs -r kill -9
 waitfor 300 hasvip lb2; res lb2_master $?; res lb2_master_ms $(( $(ms) - T ))
 ${o.countSyncPackets ? `${x('lb2', 'timeout 10 tcpdump -i eth0 -n -q -w "$W/sync-master.pcap" udp and dst 224.0.0.81')} >/dev/null 2>&1 &` : ''}
 sleep ${hold}
