@@ -116,7 +116,8 @@ export function syncDaemonProblems(
   return out;
 }
 
-function groupProblems(group: string | undefined): string[] {
+/** Why `group` cannot be a sync group (not an address, not multicast), or none. */
+export function groupProblems(group: string | undefined): string[] {
   if (group === undefined) return [];
   try {
     if (ipaddr().parse(group).range() === 'multicast') return [];
