@@ -12,6 +12,8 @@ import { MemoryDataplane } from '../dataplane/memory.js';
 import { HealthEngine, type HealthEngineOptions } from '../health/engine.js';
 import { tuneHeapForProbeLoad } from '../health/heap-tuning.js';
 import type { DaemonMetrics, DestSnapshot } from '../metrics/daemon-metrics.js';
+import { SyncService } from '../sync/service.js';
+import type { SyncSetup } from '../sync/setup.js';
 import { systemClock } from '../util/clock.js';
 import type { VrrpInstanceConfig } from '../vrrp/schema.js';
 import type { VrrpService } from '../vrrp/service.js';
@@ -84,12 +86,14 @@ export async function vrrpService(
   routerId: string,
   log: Logger,
   registry: Registry | undefined,
+  sync?: SyncSetup,
 ): Promise<VrrpService> {
   const { VrrpService } = await import('../vrrp/service.js');
   return new VrrpService({
     instances,
     routerId,
     log,
+    sync,
     registry: registry ?? new (await import('prom-client')).Registry(),
     thread: TUNING.vrrpThread,
     realtimePriority: TUNING.vrrpRealtimePriority,
@@ -100,4 +104,10 @@ export async function vrrpService(
 export async function daemonMetrics(snap: () => Promise<DestSnapshot[]>): Promise<DaemonMetrics> {
   const { DaemonMetrics } = await import('../metrics/daemon-metrics.js');
   return new DaemonMetrics(snap);
+}
+
+/** Connection sync on the real kernel and /proc (src/sync/service.ts); its log lines carry layer "sync". */
+export function syncService(log: Logger): SyncService {
+  const l = log.child({ layer: 'sync' });
+  return new SyncService({ log: (level, msg, d) => l[level](d, msg), clock: systemClock });
 }

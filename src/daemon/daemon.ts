@@ -19,6 +19,8 @@ import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { plan, type HealthView, type Plan, type PlannerMemory } from '../plan/desired.js';
 import { Reconciler, type ReconcileReport } from '../plan/reconciler.js';
 import { restoreDrains, saveDrains } from '../plan/saved-drains.js';
+import type { SyncService } from '../sync/service.js';
+import type { SyncSetup } from '../sync/setup.js';
 import type { Clock } from '../util/clock.js';
 import type { VrrpInstanceConfig } from '../vrrp/schema.js';
 import type { VrrpService } from '../vrrp/service.js';
@@ -34,7 +36,10 @@ export type HealthProbes = Pick<
 >;
 
 /** VRRP as the daemon drives it. */
-export type Vrrp = Pick<VrrpService, 'start' | 'reload' | 'setVirtualServerDown' | 'status' | 'stop'>;
+export type Vrrp = Pick<VrrpService, 'start' | 'reload' | 'setVirtualServerDown' | 'status' | 'syncStatus' | 'stop'>;
+
+/** Connection sync as the daemon drives it. */
+export type Sync = Pick<SyncService, 'configure' | 'status' | 'stop'>;
 
 /** What the daemon is built from (src/daemon/run.ts supplies the real ones, tests their own). */
 export interface DaemonDeps {
@@ -46,8 +51,10 @@ export interface DaemonDeps {
   /** Ops per dataplane apply (the Reconciler's default when absent). */
   batchSize?: number;
   health: HealthProbes;
-  /** Builds the VRRP service for the config's instances (possibly after loading its modules). */
-  vrrp?: (instances: VrrpInstanceConfig[], routerId: string) => Promise<Vrrp>;
+  /** Builds the VRRP service for the config's instances and the [sync] section they drive (possibly after loading its modules). */
+  vrrp?: (instances: VrrpInstanceConfig[], routerId: string, sync?: SyncSetup) => Promise<Vrrp>;
+  /** Connection sync ([sync]); absent: the kernel's sync daemons are left alone. */
+  sync?: Sync;
   overrides: Overrides;
   clock: Clock;
   /** Wall clock (ms since the epoch); default Date.now. */
@@ -109,7 +116,8 @@ export class Daemon {
     this.unsubscribe = this.d.health.onTransition((ev) => this.onHealth(ev));
     this.d.health.setTargets(targets);
     this.d.metrics?.setGeneration(this.generation);
-    if (this.config.vrrp_instance.length && this.d.vrrp) await this.startVrrp(this.config);
+    const sync = await this.d.sync?.configure(this.config);
+    if (this.config.vrrp_instance.length && this.d.vrrp) await this.startVrrp(this.config, sync);
     this.armResync();
     // The first pass plans and diffs the whole table synchronously (~100 ms for 10,000 destinations):
     // the probes go first. A large set of targets is attached over several event-loop turns, and the
@@ -285,26 +293,26 @@ export class Daemon {
     this.d.log.info({ generation: this.generation, summary }, `reloaded: ${summary}`);
     this.d.health.setTargets(healthTargets(next));
     this.armResync();
-    await this.reloadVrrp(next);
+    await this.reloadVrrp(next, await this.d.sync?.configure(next));
     await this.requestPass();
     return { ok: true, summary, generation: this.generation };
   }
 
   /** Builds and starts VRRP once; a reload arriving meanwhile waits for it (no second service). */
-  private startVrrp(c: Config): Promise<void> {
+  private startVrrp(c: Config, sync: SyncSetup | undefined): Promise<void> {
     this.vrrpStarting = (async () => {
-      const vrrp = await this.d.vrrp!(c.vrrp_instance, c.global.router_id);
+      const vrrp = await this.d.vrrp!(c.vrrp_instance, c.global.router_id, sync);
       this.vrrp = vrrp;
       await vrrp.start();
     })();
     return this.vrrpStarting;
   }
 
-  private async reloadVrrp(next: Config): Promise<void> {
+  private async reloadVrrp(next: Config, sync: SyncSetup | undefined): Promise<void> {
     const instances = next.vrrp_instance;
-    if (!this.vrrp && !this.vrrpStarting && instances.length && this.d.vrrp) return this.startVrrp(next);
+    if (!this.vrrp && !this.vrrpStarting && instances.length && this.d.vrrp) return this.startVrrp(next, sync);
     await this.vrrpStarting;
-    if (this.vrrp) return this.vrrp.reload(instances);
+    if (this.vrrp) return this.vrrp.reload(instances, sync);
   }
 
   /** lvsctl drain: weight 0 for (vs, rs), persisted; throws DaemonError ENOVS/ENORS. */
@@ -334,13 +342,21 @@ export class Daemon {
   async status(): Promise<StatusReport> {
     let actual = this.reconciler?.lastActual();
     if (this.d.dataplane) actual = await this.d.dataplane.read().catch(() => actual);
-    return buildStatus(this, {
+    const report = buildStatus(this, {
       health: this.d.health,
       overrides: this.d.overrides,
       actual,
       dataplane: this.d.dataplaneKind,
       configPath: this.d.configPath,
     });
+    const sync = await this.syncStatus(report.vrrp);
+    if (sync) report.sync = sync;
+    return report;
+  }
+
+  /** The [sync] part of the status (daemons in the kernel, connections by origin, preempt holds). */
+  async syncStatus(vrrp = this.vrrp?.status() ?? []): Promise<StatusReport['sync']> {
+    return this.d.sync?.status(this.config, vrrp, this.vrrp?.syncStatus());
   }
 
   /** Waits until no pass is running or pending. */
@@ -362,6 +378,7 @@ export class Daemon {
     await this.idle();
     await this.vrrpStarting?.catch(() => undefined);
     if (this.vrrp) await this.vrrp.stop().catch((e: Error) => this.d.log.error({ err: e.message }, 'VRRP stop failed'));
+    await this.d.sync?.stop();
     if (this.config.global.on_shutdown === 'remove' && this.reconciler) {
       const r = await this.reconciler.reconcile({ services: [] }, this.owned());
       this.d.log.info({ ops: r.ops.length, failed: r.failed.length }, 'removed owned IPVS entries');

@@ -20,7 +20,7 @@ import type { DaemonMetrics, DestSnapshot } from '../metrics/daemon-metrics.js';
 import { systemClock } from '../util/clock.js';
 import type { DaemonArgs } from './args.js';
 import { awaitingIpvs, isIpvsUnavailable } from './awaiting-ipvs.js';
-import { daemonHealthEngine, daemonMetrics, openDataplane, TUNING, vrrpService } from './compose.js';
+import { daemonHealthEngine, daemonMetrics, openDataplane, syncService, TUNING, vrrpService } from './compose.js';
 import { handleRequest } from './control.js';
 import { Daemon } from './daemon.js';
 import { Overrides } from './overrides.js';
@@ -79,12 +79,18 @@ async function serve(args: DaemonArgs, config: Config, dataplane: Dataplane | un
     batchSize: TUNING.reconcileBatch,
     // the target count only sizes the probe metrics: not worth building 10,000 targets without them
     health: await daemonHealthEngine(log, metrics?.registry, metrics ? healthTargets(config).length : 0),
-    vrrp: (instances, routerId) => vrrpService(instances, routerId, log.child({ layer: 'vrrp' }), metrics?.registry),
+    vrrp: (instances, routerId, sync) =>
+      vrrpService(instances, routerId, log.child({ layer: 'vrrp' }), metrics?.registry, sync),
+    sync: syncService(log),
     overrides,
     clock: systemClock,
     log,
     metrics,
   });
+  if (metrics) {
+    const d = daemon;
+    (await import('../sync/metrics.js')).registerSyncMetrics(metrics.registry, () => d.syncStatus());
+  }
   const stopSignals = waitForStop(log, daemon);
   const listeners = await startListeners(daemon, g.control_socket, g.metrics_listen, metrics, log);
   if (!listeners) {

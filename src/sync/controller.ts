@@ -49,6 +49,7 @@ export class SyncController {
     private readonly clock: Clock,
     private readonly log: SyncLog,
     private readonly resyncMs = 10_000,
+    private readonly maxWaitMs = 1000,
   ) {}
 
   /**
@@ -79,6 +80,35 @@ export class SyncController {
         this.roles.masterUntil = now + this.spec.handoverMs;
       }
       await this.converge(`${instance} ${master ? 'became' : 'left'} MASTER`);
+    });
+  }
+
+  /** The instance is about to add its VIPs (it became MASTER): the master daemon starts first. */
+  beforeAdd(instance: string): Promise<void> {
+    return this.bounded(this.role(instance, true), instance);
+  }
+
+  /** The instance is about to remove its VIPs: the backup daemon starts first, unless backup_only would switch the director off. */
+  beforeRemove(instance: string): Promise<void> {
+    return this.spec.backupOnly ? Promise.resolve() : this.bounded(this.role(instance, false), instance);
+  }
+
+  /** The instance's VIPs are gone. */
+  afterRemove(instance: string): Promise<void> {
+    return this.bounded(this.role(instance, false), instance);
+  }
+
+  /** Waits for `p` at most `maxWaitMs`: a kernel that does not answer must not hold the VIPs back. */
+  private bounded(p: Promise<void>, instance: string): Promise<void> {
+    return new Promise((done) => {
+      const cancel = this.clock.setTimeout(() => {
+        this.log('warn', 'sync daemons still switching; the VIPs move without waiting', {
+          instance,
+          waitedMs: this.maxWaitMs,
+        });
+        done();
+      }, this.maxWaitMs);
+      void p.then(() => (cancel(), done()));
     });
   }
 

@@ -33,6 +33,17 @@ export interface Sockets {
 
 const realSockets: Sockets = { openAdvert: (s) => VrrpSocket.open(s), openFrames: (i) => FrameSender.open(i) };
 
+/**
+ * The connection-sync side of a VIP change (src/sync/controller.ts), awaited inside the instance's
+ * VIP chain so the sync daemons switch in the same transition: before the VIPs are added, before
+ * and after they are removed. Must not reject.
+ */
+export interface VipSyncHook {
+  beforeAdd(instance: string): Promise<void>;
+  beforeRemove(instance: string): Promise<void>;
+  afterRemove(instance: string): Promise<void>;
+}
+
 /** Options of a runtime. */
 export interface RuntimeOptions {
   host: HostNet;
@@ -69,6 +80,8 @@ export class VrrpRuntime {
   private vsDown = new Set<string>();
   /** Instances whose interface or source address does not exist yet: FAULT until the host has them. */
   private waiting = new Map<string, { cfg: VrrpInstanceConfig; reason: string; since: number }>();
+  /** The sync daemons' side of VIP changes, when a [sync] section follows instances of this runtime. */
+  sync: VipSyncHook | undefined;
 
   constructor(private readonly o: RuntimeOptions) {
     this.clock = o.clock ?? systemClock;
@@ -208,15 +221,18 @@ export class VrrpRuntime {
         }
       },
       addVips: async () => {
+        await this.sync?.beforeAdd(b.inst.cfg.name);
         await Promise.all(
           b.vips.map((v) => this.o.host.addVip(v).catch((e) => warn(`adding VIP ${v.address} failed`, e))),
         );
       },
       removeVips: async () => {
+        await this.sync?.beforeRemove(b.inst.cfg.name);
         for (const v of b.vips) b.expectDel.add(v.address);
         await Promise.all(
           b.vips.map((v) => this.o.host.delVip(v).catch((e) => warn(`removing VIP ${v.address} failed`, e))),
         );
+        await this.sync?.afterRemove(b.inst.cfg.name);
       },
       announce: () => this.announce(b),
     };
