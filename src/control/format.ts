@@ -32,10 +32,7 @@ function syncLines(s: SyncStatus, now: number): string[] {
       : 'no sync daemon running';
   const lines = [`sync ${s.interface} syncid ${s.syncId} (${follows})  ${daemons}`];
   const c = s.connections;
-  if (c)
-    lines.push(
-      `  connections: ${c.synced} synced from the master, ${c.local} scheduled here (${c.total} in the table)`,
-    );
+  if (c) lines.push(`  connections: ${c.synced} received by sync, ${c.local} scheduled here (${c.total} in the table)`);
   for (const h of s.holds)
     lines.push(`  ${h.instance} does not preempt for ${age(h.until - now)} more (waiting for the table)`);
   if (s.lastError) lines.push(`  last sync daemon command failed: ${s.lastError}`);

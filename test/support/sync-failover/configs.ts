@@ -12,7 +12,7 @@ function duration(ms: number): string {
   return `${ms}ms`;
 }
 
-/** lvsd's config for `lb`. */
+/** lvsd's config for `lb`: with sync, a [sync] section following the instance (sync on eth0). */
 export function lvsdToml(o: FailoverOptions, lb: 'lb1' | 'lb2'): string {
   const t = topologyNames(o.forwarding);
   const vips =
@@ -20,7 +20,9 @@ export function lvsdToml(o: FailoverOptions, lb: 'lb1' | 'lb2'): string {
   const rs = t.backendAddrs
     .map((a) => `  [[virtual_server.real_server]]\n  address = "${a}"\n  port = ${PORT}\n  weight = 1\n`)
     .join('');
-  const hook = (s: string) => `["/bin/sh", "$W/sync-hook.sh", "${s}"]`;
+  const sync = o.sync
+    ? `\n[sync]\ninterface = "eth0"\nvrrp_instances = ["VI_SYNC"]\nstartup_delay = "${duration(o.syncDelayMs)}"\n`
+    : '';
   return `[global]
 router_id = "${lb}"
 control_socket = "$W/${lb}.sock"
@@ -47,31 +49,13 @@ priority = ${PRIORITY[lb]}
 version = 3
 advert_interval = "${duration(o.advertMs)}"
 preempt = true
-preempt_delay = "${duration(o.sync ? o.syncDelayMs : 0)}"
 virtual_ipaddress = ${vips}
-${o.sync ? `notify = { master = ${hook('master')}, backup = ${hook('backup')}, fault = ${hook('backup')} }` : ''}
-`;
+${sync}`;
 }
 
-/** Shell writing lb1.toml and lb2.toml (and the sync hook) into $W, with $W and $LV expanded. */
+/** Shell writing lb1.toml and lb2.toml into $W, with $W expanded. */
 export function lvsdConfigs(o: FailoverOptions): string {
-  const hook = `#!/bin/sh
-if [ "$1" = master ]; then "$LV" ipvs daemon start master --mcast-interface eth0 --syncid ${VRID}; "$LV" ipvs daemon stop backup
-else "$LV" ipvs daemon start backup --mcast-interface eth0 --syncid ${VRID}; "$LV" ipvs daemon stop master; fi
-echo "$(date +%s%3N) $(ip netns identify $$) $1" >> "$W/hooks.log"
-`;
-  return [
-    `cat > "$W/sync-hook.sh" <<HOOK\n${hook
-      .replace(/\$/g, '\\$')
-      .replace(/\\\$LV/g, '$LV')
-      .replace(/\\\$W/g, '$W')}HOOK`,
-    ...(['lb1', 'lb2'] as const).map((lb) => `cat > "$W/${lb}.toml" <<TOML\n${lvsdToml(o, lb)}TOML`),
-    ...(o.sync
-      ? ['lb1', 'lb2'].map(
-          (lb) => `ip netns exec ${lb} "$LV" ipvs daemon start backup --mcast-interface eth0 --syncid ${VRID}`,
-        )
-      : []),
-  ].join('\n');
+  return (['lb1', 'lb2'] as const).map((lb) => `cat > "$W/${lb}.toml" <<TOML\n${lvsdToml(o, lb)}TOML`).join('\n');
 }
 
 /** keepalived 2.2.7's config for `lb`: the same VRRP instance and virtual server; sync by its lvs_sync_daemon. */

@@ -40,13 +40,16 @@ export const VIP = '10.0.1.100';
 export const PORT = 9000;
 export const VRID = 51;
 
-/** The guest script for `o`; `configs` writes the two directors' configs into $W. */
-export function failoverScript(o: FailoverOptions, configs: string): string {
+/**
+ * The guest script for `o`; `configs` writes the two directors' configs into $W ($OUT/`dir`). It
+ * ends by removing everything it made, so several scenarios can run one after the other in one boot.
+ */
+export function failoverScript(o: FailoverOptions, configs: string, dir = 'w'): string {
   const t = topologyNames(o.forwarding);
   const x = (ns: string, cmd: string): string => `ip netns exec ${ns} ${cmd}`;
   const hold = (o.holdMs / 1000).toFixed(1);
   return `set +e
-W="$OUT/w"; mkdir -p "$W"
+W="$OUT/${dir}"; mkdir -p "$W"
 LV="\${LVSD_BIN:-$LVSD_ROOT/bin/lvsd}"; LC="$(dirname "$LV")/../dist/src/lab/long-conns.js"
 R="$W/results.txt"; : > "$R"
 res() { echo "$1=$2" >> "$R"; }
@@ -107,8 +110,10 @@ snap end
 kill -TERM $CLI; waitfor 200 test -f "$W/client.json"; res client_done $?
 ${o.director === 'lvsd' ? `for n in lb1 lb2; do ${x('$n', `"$LVSD_ROOT/bin/lvsctl" -s "$W/$n.sock" status`)} > "$W/status-$n.txt" 2>&1; done` : ''}
 for n in lb1 lb2; do kill -TERM $(cat "$W/$n.pid") 2>/dev/null; done
+sleep 2
+for n in lb1 lb2 cli ${t.backends.join(' ')}; do ip netns pids $n 2>/dev/null | xargs -r kill -9; ip netns del $n 2>/dev/null; done
+ip link del fsc 2>/dev/null; ip link del fsb 2>/dev/null
 sleep 1
-exit 0
 `;
 }
 

@@ -114,7 +114,7 @@ describe('SyncService', () => {
       now,
     );
     expect(text).toContain('sync eth1 syncid 51 (following VI_1)  running: backup eth1 syncid 0\n');
-    expect(text).toContain('  connections: 47 synced from the master, 3 scheduled here (50 in the table)\n');
+    expect(text).toContain('  connections: 47 received by sync, 3 scheduled here (50 in the table)\n');
     expect(text).toContain('  VI_1 does not preempt for 6s more (waiting for the table)\n');
   });
 });
