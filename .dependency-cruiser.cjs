@@ -9,6 +9,7 @@
  *   util                       clock, durations, "host:port", V8 flags
  *   netlink                    netlink messages, attributes, the request/reply connection
  *   ipvs, rtnetlink            IPVS and rtnetlink codecs and clients over netlink
+ *   sync                       the kernel's connection-sync daemons: planner, controller, sysctls
  *   health, vrrp, dataplane, metrics
  *   config                     the file: schema, cross-field rules, normalization, diff
  *   plan, control              the pure planner and reconciler; the lvsctl protocol
@@ -22,15 +23,17 @@ const LAYERS = {
   netlink: ['util'],
   ipvs: ['netlink', 'util'],
   rtnetlink: ['netlink', 'util'],
+  sync: ['ipvs', 'netlink', 'util'],
   health: ['util'],
-  vrrp: ['rtnetlink', 'netlink', 'util'],
+  vrrp: ['sync', 'rtnetlink', 'netlink', 'util'],
   dataplane: ['ipvs', 'netlink', 'util'],
-  metrics: ['ipvs', 'util'],
+  metrics: ['sync', 'ipvs', 'util'],
   config: ['health', 'vrrp', 'ipvs', 'util'],
   plan: ['config', 'dataplane', 'ipvs', 'util'],
-  control: ['config', 'vrrp', 'util'],
+  control: ['config', 'vrrp', 'sync', 'ipvs', 'util'],
   daemon: [
     'control',
+    'sync',
     'plan',
     'config',
     'metrics',
@@ -53,12 +56,13 @@ const LAYERS = {
  */
 const PURE = [
   '^src/netlink/(attributes|message|batch|reply|genl|errors)\\.ts$',
-  '^src/ipvs/(codec|decode|decode-dest|packed-rules|format|rules|constants|types|addr|errors)\\.ts$',
+  '^src/ipvs/(codec|decode|decode-dest|packed-rules|format|rules|constants|types|addr|errors|sync-daemon)\\.ts$',
+  '^src/sync/(plan|setup|status|hook)\\.ts$',
   '^src/rtnetlink/codec\\.ts$',
   '^src/vrrp/(packet|ip|frames|checksum|machine|track|schema)\\.ts$',
   '^src/health/(icmp-packet|http-request|http-response|state|schema|common|http-schema)\\.ts$',
   '^src/plan/(desired|diff|drain|kernel|saved-drains)\\.ts$',
-  '^src/config/(diff|rules|view|normalize|schema|fields|walk|issues|validate|plain-real-server)\\.ts$',
+  '^src/config/(diff|rules|view|normalize|schema|sync-schema|fields|walk|issues|validate|plain-real-server)\\.ts$',
   '^src/control/(protocol|format|status-report)\\.ts$',
 ];
 const IO = [

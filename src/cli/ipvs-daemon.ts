@@ -10,7 +10,7 @@
  */
 import { IpvsError } from '../ipvs/errors.js';
 import { formatDaemons, syncDaemonProblems, type SyncDaemon, type SyncState } from '../ipvs/sync-daemon.js';
-import { flags, withClient, type CliIo } from './ipvs.js';
+import { flags, withClient, type CliIo } from './ipvs-io.js';
 
 /** ipvsadm option → SyncDaemon field; every one takes a value. */
 const OPTIONS: Record<string, 'interface' | 'syncId' | 'maxlen' | 'group' | 'port' | 'ttl'> = {

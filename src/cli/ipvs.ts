@@ -10,6 +10,9 @@
  */
 import { IpvsClient } from '../ipvs/client.js';
 import { IpvsError } from '../ipvs/errors.js';
+import { flags, withClient, type CliIo } from './ipvs-io.js';
+
+export type { CliIo } from './ipvs-io.js';
 
 // Each subcommand imports what only it needs (format.js for list/save, restore.js and the rules
 // parser for restore): module loading is most of a command's cost inside user-mode Linux.
@@ -45,14 +48,6 @@ export async function run(args: string[], io: CliIo = processIo()): Promise<numb
   }
 }
 
-/** Where the CLI reads and writes (tests pass their own). */
-export interface CliIo {
-  out(s: string): void;
-  err(s: string): void;
-  stdin(): Promise<string>;
-  open(): Promise<IpvsClient>;
-}
-
 function processIo(): CliIo {
   return {
     out: (s) => void process.stdout.write(s),
@@ -75,23 +70,6 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** The options in `rest`, refusing any not in `allowed` (IpvsError 'IPVS_USAGE'). */
-export function flags(rest: string[], allowed: string[]): Set<string> {
-  const bad = rest.find((a) => !allowed.includes(a));
-  if (bad !== undefined) throw new IpvsError('IPVS_USAGE', `unknown option "${bad}"`);
-  return new Set(rest);
-}
-
-/** Runs `fn` with a client opened by `io`, closed afterwards. */
-export async function withClient<T>(io: CliIo, fn: (c: IpvsClient) => Promise<T>): Promise<T> {
-  const c = await io.open();
-  try {
-    return await fn(c);
-  } finally {
-    c.close();
-  }
 }
 
 async function list(rest: string[], io: CliIo): Promise<number> {

@@ -6,8 +6,7 @@
  * only.
  */
 import type { ConfigProblem } from '../config/types.js';
-import type { SyncDaemon } from '../ipvs/sync-daemon.js';
-import type { ConnCounts } from '../sync/conns.js';
+import type { SyncStatus } from '../sync/status.js';
 import type { InstanceStatus } from '../vrrp/instance.js';
 
 /** Stats of a service or destination, as decimal strings (64-bit counters). */
@@ -66,25 +65,7 @@ export interface ReloadInfo {
   problems?: ConfigProblem[];
 }
 
-/** Connection sync ([sync]): what runs in the kernel now and what this node holds. */
-export interface SyncStatus {
-  interface: string;
-  syncId: number;
-  /** VRRP instances followed; empty = standalone with `role`. */
-  vrrpInstances: string[];
-  role?: 'master' | 'backup';
-  /** The daemons the kernel runs now (GET_DAEMON), or why they could not be read. */
-  daemons: SyncDaemon[];
-  daemonsError?: string;
-  /** This namespace's IPVS connections by origin (SYNC: received from the master). */
-  connections?: ConnCounts;
-  /** Followed instances that will not preempt yet (startup_delay, or preempt_delay): until when (wall ms). */
-  holds: Array<{ instance: string; until: number }>;
-  /** The last refusal of a sync-daemon command, when the last attempt failed. */
-  lastError?: string;
-  /** Sysctls set against the section (see docs/config.md). */
-  warnings: string[];
-}
+export type { SyncStatus } from '../sync/status.js';
 
 /** The whole status report. */
 export interface StatusReport {

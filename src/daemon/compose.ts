@@ -12,7 +12,7 @@ import { MemoryDataplane } from '../dataplane/memory.js';
 import { HealthEngine, type HealthEngineOptions } from '../health/engine.js';
 import { tuneHeapForProbeLoad } from '../health/heap-tuning.js';
 import type { DaemonMetrics, DestSnapshot } from '../metrics/daemon-metrics.js';
-import { SyncService } from '../sync/service.js';
+import { SyncService } from './sync-service.js';
 import type { SyncSetup } from '../sync/setup.js';
 import { systemClock } from '../util/clock.js';
 import type { VrrpInstanceConfig } from '../vrrp/schema.js';

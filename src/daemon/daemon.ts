@@ -19,7 +19,7 @@ import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { plan, type HealthView, type Plan, type PlannerMemory } from '../plan/desired.js';
 import { Reconciler, type ReconcileReport } from '../plan/reconciler.js';
 import { restoreDrains, saveDrains } from '../plan/saved-drains.js';
-import type { SyncService } from '../sync/service.js';
+import type { SyncService } from './sync-service.js';
 import type { SyncSetup } from '../sync/setup.js';
 import type { Clock } from '../util/clock.js';
 import type { VrrpInstanceConfig } from '../vrrp/schema.js';

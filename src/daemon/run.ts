@@ -89,7 +89,7 @@ async function serve(args: DaemonArgs, config: Config, dataplane: Dataplane | un
   });
   if (metrics) {
     const d = daemon;
-    (await import('../sync/metrics.js')).registerSyncMetrics(metrics.registry, () => d.syncStatus());
+    (await import('../metrics/sync-metrics.js')).registerSyncMetrics(metrics.registry, () => d.syncStatus());
   }
   const stopSignals = waitForStop(log, daemon);
   const listeners = await startListeners(daemon, g.control_socket, g.metrics_listen, metrics, log);

@@ -7,13 +7,9 @@
  * (IPv6 lines print addresses in their own notation; the origin is always the next-to-last field.)
  */
 import { readFile } from 'node:fs/promises';
+import type { ConnCounts } from './status.js';
 
-/** Connections by origin (persistence templates included, as the kernel lists them). */
-export interface ConnCounts {
-  total: number;
-  synced: number;
-  local: number;
-}
+export type { ConnCounts } from './status.js';
 
 /** Counts the lines of /proc/net/ip_vs_conn_sync text by origin; pure. */
 export function countConnections(text: string): ConnCounts {

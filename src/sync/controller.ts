@@ -12,6 +12,7 @@
 import type { SyncDaemon, SyncState } from '../ipvs/sync-daemon.js';
 import { syncDaemonName } from '../ipvs/sync-daemon.js';
 import type { Clock } from '../util/clock.js';
+import type { VipSyncHook } from './hook.js';
 import { nextChange, syncOps, wantedDaemons, type SyncOp, type SyncRoles, type SyncSpec } from './plan.js';
 
 /** The kernel calls the controller makes (IpvsClient has them). */
@@ -33,7 +34,7 @@ export interface SyncControllerStatus {
 }
 
 /** See the module comment. */
-export class SyncController {
+export class SyncController implements VipSyncHook {
   private masters = new Set<string>();
   private roles: SyncRoles = { masters: this.masters };
   private running: SyncDaemon[] = [];

@@ -6,7 +6,7 @@
  */
 import type { SyncDaemon, SyncState } from '../ipvs/sync-daemon.js';
 import type { Clock } from '../util/clock.js';
-import type { VipSyncHook } from '../vrrp/runtime.js';
+import type { VipSyncHook } from './hook.js';
 import { SyncController, type SyncControllerStatus, type SyncKernel, type SyncLog } from './controller.js';
 import type { SyncSetup } from './setup.js';
 

@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { SyncControllerStatus } from '../sync/controller.js';
 import { ipvsSyncKernel, RuntimeSync, type ClosableSyncKernel } from '../sync/runtime-sync.js';
-import { withSyncHold, type SyncSetup } from '../sync/setup.js';
+import type { SyncSetup } from '../sync/setup.js';
 import { systemClock } from '../util/clock.js';
 import type { HostNet } from './hostnet.js';
 import type { InstanceStatus, TransitionEvent } from './instance.js';
@@ -33,6 +33,14 @@ export interface Backend {
   /** The sync controller's view, when a [sync] section follows these instances. */
   syncStatus(): SyncControllerStatus | undefined;
   stop(): Promise<void>;
+}
+
+/** The instances with preempt_delay raised to the sync hold for those the [sync] section follows. */
+export function withSyncHold(instances: VrrpInstanceConfig[], setup: SyncSetup | undefined): VrrpInstanceConfig[] {
+  if (!setup || setup.holdMs <= 0) return instances;
+  return instances.map((i) =>
+    setup.spec.instances.includes(i.name) && i.preempt_delay < setup.holdMs ? { ...i, preempt_delay: setup.holdMs } : i,
+  );
 }
 
 /**

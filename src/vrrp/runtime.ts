@@ -5,6 +5,7 @@
  * (worker.ts), so its timers never queue behind the main thread's health checks or reconciles.
  */
 import { isIP } from 'node:net';
+import type { VipSyncHook } from '../sync/hook.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { encodeGarp, encodeUnsolicitedNa } from './frames.js';
 import type { HostAddr, HostEvent, HostLink, HostNet, VipSpec } from './hostnet.js';
@@ -32,17 +33,6 @@ export interface Sockets {
 }
 
 const realSockets: Sockets = { openAdvert: (s) => VrrpSocket.open(s), openFrames: (i) => FrameSender.open(i) };
-
-/**
- * The connection-sync side of a VIP change (src/sync/controller.ts), awaited inside the instance's
- * VIP chain so the sync daemons switch in the same transition: before the VIPs are added, before
- * and after they are removed. Must not reject.
- */
-export interface VipSyncHook {
-  beforeAdd(instance: string): Promise<void>;
-  beforeRemove(instance: string): Promise<void>;
-  afterRemove(instance: string): Promise<void>;
-}
 
 /** Options of a runtime. */
 export interface RuntimeOptions {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/util/clock.js';
 import type { TransitionEvent } from '../../../src/vrrp/instance.js';
-import { encodeAdvert, type Advert } from '../../../src/vrrp/packet.js';
+import { encodeAdvert } from '../../../src/vrrp/packet.js';
 import { VrrpRuntime } from '../../../src/vrrp/runtime.js';
 import { fakeHost, fakeSockets } from './fakes.js';
 import { vrrpInstanceSchema, type VrrpInstanceConfig } from '../../../src/vrrp/schema.js';

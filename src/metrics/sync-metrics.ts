@@ -6,7 +6,7 @@
  *   lvsd_sync_preempt_hold_seconds{instance}            time left before a followed instance may preempt
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { SyncStatus } from '../control/status-report.js';
+import type { SyncStatus } from '../sync/status.js';
 
 /** Registers the series on `registry`; `read` gives the sync status (undefined without [sync]). */
 export function registerSyncMetrics(registry: Registry, read: () => Promise<SyncStatus | undefined>): void {

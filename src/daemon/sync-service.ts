@@ -4,15 +4,28 @@
  * switches the daemons inside each transition, src/sync/runtime-sync.ts), runs a standalone
  * section's controller itself, and reports what the kernel runs and what this node holds.
  */
-import type { Config } from '../config/types.js';
-import type { SyncStatus } from '../control/status-report.js';
+import type { Config, SyncConfig } from '../config/types.js';
+import { readConnCounts, type ConnCounts } from '../sync/conns.js';
+import { SyncController, type SyncControllerStatus, type SyncLog } from '../sync/controller.js';
+import type { SyncSpec } from '../sync/plan.js';
+import { ipvsSyncKernel, type ClosableSyncKernel } from '../sync/runtime-sync.js';
+import type { SyncSetup } from '../sync/setup.js';
+import type { SyncStatus } from '../sync/status.js';
+import { readSyncSysctls, syncSysctlWarnings, type SyncSysctls } from '../sync/sysctls.js';
 import type { Clock } from '../util/clock.js';
 import type { InstanceStatus } from '../vrrp/instance.js';
-import { readConnCounts, type ConnCounts } from './conns.js';
-import { SyncController, type SyncControllerStatus, type SyncLog } from './controller.js';
-import { ipvsSyncKernel, type ClosableSyncKernel } from './runtime-sync.js';
-import { syncSpec, type SyncSetup } from './setup.js';
-import { readSyncSysctls, syncSysctlWarnings, type SyncSysctls } from './sysctls.js';
+
+/** The planner's spec of `c`, given the host's net.ipv4.vs.backup_only. */
+export function syncSpec(c: SyncConfig, backupOnly: boolean): SyncSpec {
+  const settings: SyncSpec['settings'] = { interface: c.interface, syncId: c.sync_id };
+  if (c.maxlen !== undefined) settings.maxlen = c.maxlen;
+  if (c.group !== undefined) settings.group = c.group;
+  if (c.port !== undefined) settings.port = c.port;
+  if (c.ttl !== undefined) settings.ttl = c.ttl;
+  const spec: SyncSpec = { settings, instances: c.vrrp_instances, handoverMs: c.handover, backupOnly };
+  if (c.role !== undefined) spec.role = c.role;
+  return spec;
+}
 
 /** What the service is built from (defaults: the real kernel, /proc). */
 export interface SyncServiceOptions {

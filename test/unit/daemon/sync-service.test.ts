@@ -8,7 +8,7 @@ import { parseConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/types.js';
 import { formatStatus } from '../../../src/control/format.js';
 import { IpvsClient } from '../../../src/ipvs/client.js';
-import { SyncService } from '../../../src/sync/service.js';
+import { SyncService } from '../../../src/daemon/sync-service.js';
 import { readSyncSysctls } from '../../../src/sync/sysctls.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { fakeKernel } from '../ipvs/fake-kernel.js';
