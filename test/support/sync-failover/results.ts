@@ -16,15 +16,31 @@ export interface EventOutcome {
   pausesMs: number[];
 }
 
-/** The longest silence of `c` that ends after `at` and starts before `at + horizonMs`, or 0. */
-export function pauseAround(c: ConnResult, at: number, horizonMs = 30_000): number {
+/** The longest silence of `c` that overlaps [from, to] (epoch ms), or 0. */
+export function pauseAround(c: ConnResult, from: number, to: number): number {
   let max = 0;
-  for (const p of c.pauses) if (p.to > at && p.from < at + horizonMs) max = Math.max(max, p.to - p.from);
+  for (const p of c.pauses) if (p.to > from && p.from < to) max = Math.max(max, p.to - p.from);
   return max;
 }
 
-/** Outcome of the event at `at` (epoch ms), judged at `until` (the next event, or the end). */
-export function eventOutcome(r: LongConnsReport, at: number, until: number): EventOutcome {
+/** The longest silence each connection alive at `to` saw within [from, to], longest first: the stalls of a quiet stretch. */
+export function pausesIn(r: LongConnsReport, from: number, to: number): number[] {
+  return r.results
+    .filter((c) => c.failedAt === undefined || c.failedAt >= to)
+    .map((c) => pauseAround(c, from, to))
+    .sort((a, b) => b - a);
+}
+
+/**
+ * Outcome of the event at `at` (epoch ms), judged at `until` (the next event, or the end); the
+ * pauses are those overlapping `window` (default: from `at` to 30 s after).
+ */
+export function eventOutcome(
+  r: LongConnsReport,
+  at: number,
+  until: number,
+  window: { from: number; to: number } = { from: at, to: at + 30_000 },
+): EventOutcome {
   const failures: Record<string, number> = {};
   const pausesMs: number[] = [];
   let survivors = 0;
@@ -32,7 +48,7 @@ export function eventOutcome(r: LongConnsReport, at: number, until: number): Eve
     const diedBefore = c.failedAt !== undefined && c.failedAt < until;
     if (!diedBefore && (c.lastAnswerAt ?? 0) > at) {
       survivors++;
-      pausesMs.push(pauseAround(c, at));
+      pausesMs.push(pauseAround(c, window.from, window.to));
     } else if (c.failedAt === undefined || c.failedAt >= at) {
       const why = c.failure ?? 'no answer after the event';
       failures[why] = (failures[why] ?? 0) + 1;

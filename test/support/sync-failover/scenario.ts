@@ -32,8 +32,10 @@ export interface FailoverOptions {
   holdMs: number;
   /** lvsd: the returning node's wait for the table before it may preempt (sync.startup_delay). */
   syncDelayMs: number;
-  /** Capture sync traffic with tcpdump on lb2 while it is master (packets/s in the benchmark). */
+  /** Capture the sync traffic lb2 receives for 10 s before the crash, lb1 master (packets/s in the benchmark). */
   countSyncPackets?: boolean;
+  /** Capture both segments from the return of lb1 to the end (fsc.pcap, fsb.pcap in $W), to study the failback. */
+  capture?: boolean;
 }
 
 export const VIP = '10.0.1.100';
@@ -92,7 +94,6 @@ res before_crash_lb2_synced $(synced lb2)
 T=$(ms); res crash_ms $T
 ip -n lb1 link set eth0 down; ip -n lb1 link set eth1 down 2>/dev/null; ip netns pids lb1 | xargs -r kill -9
 waitfor 300 hasvip lb2; res lb2_master $?; res lb2_master_ms $(( $(ms) - T ))
-${o.countSyncPackets ? `${x('lb2', 'timeout 10 tcpdump -i eth0 -n -q -w "$W/sync-master.pcap" udp and dst 224.0.0.81')} >/dev/null 2>&1 &` : ''}
 sleep ${hold}
 snap after-failover
 res after_failover_status "$(status)"
@@ -100,8 +101,9 @@ res after_failover_status "$(status)"
 ip netns del lb1
 ${t.director('lb1', 'r')}
 T=$(ms); res return_ms $T
+${o.capture ? 'for br in fsc fsb; do timeout 90 tcpdump -i $br -n -s 96 -w "$W/$br.pcap" >/dev/null 2>&1 & done' : ''}
 ${directorStart(o, 'lb1')}
-waitfor 600 hasvip lb1; res lb1_back $?; res lb1_back_ms $(( $(ms) - T ))
+waitfor 600 hasvip lb1; res lb1_back $?; res lb1_back_ms $(( $(ms) - T )); res lb1_back_at $(ms)
 waitfor 100 novip lb2; res lb2_released $?
 snap after-failback
 res after_failback_lb1_synced $(synced lb1)

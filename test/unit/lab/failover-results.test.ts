@@ -1,7 +1,7 @@
 /** The failover outcome of long-lived connections: survivors, failure reasons, pauses around the event. */
 import { describe, expect, it } from 'vitest';
 import type { ConnResult, LongConnsReport } from '../../../src/lab/long-conns.js';
-import { eventOutcome, median, pauseAround } from '../../support/sync-failover/results.js';
+import { eventOutcome, median, pauseAround, pausesIn } from '../../support/sync-failover/results.js';
 
 const conn = (id: number, p: Partial<ConnResult>): ConnResult => ({
   id,
@@ -68,8 +68,18 @@ describe('eventOutcome', () => {
     });
   });
 
+  it('pauses within a window given apart from the event (the failback: around the takeover, not the return)', () => {
+    expect(eventOutcome(r, 29_000, 50_000, { from: 29_500, to: 29_900 }).pausesMs).toEqual([0, 0]);
+    expect(eventOutcome(r, 29_000, 50_000, { from: 30_400, to: 31_000 }).pausesMs).toEqual([500, 0]);
+  });
+
+  it('pausesIn: the stalls of a quiet stretch, for the connections alive at its end', () => {
+    expect(pausesIn(r, 0, 20_000)).toEqual([4200, 3950, 0]);
+  });
+
   it('pauseAround and median', () => {
-    expect(pauseAround(conn(0, { pauses: [{ from: 1, to: 5 }] }), 10)).toBe(0);
+    expect(pauseAround(conn(0, { pauses: [{ from: 1, to: 5 }] }), 10, 20)).toBe(0);
+    expect(pauseAround(conn(0, { pauses: [{ from: 1, to: 15 }] }), 10, 20)).toBe(14);
     expect(median([3, 1, 2])).toBe(2);
     expect(median([])).toBe(0);
   });
