@@ -10,7 +10,7 @@
  * saw around each (median / max, ms), next to the guest's own stalls in a quiet stretch before the
  * crash (the noise floor: inside UML, compare runs with each other and with the Master_Down
  * interval, not with real hardware); the sync traffic in packets/s (the multicast group, captured
- * 10 s on lb2 while lb1 is master). Raw results go to bench/results/raw/sync-failover-RUN-nN/.
+ * on lb2 while lb1 is master, test/support/sync-failover/scenario.ts SYNC_CAPTURE_S). Raw results go to bench/results/raw/sync-failover-RUN-nN/.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { repoRoot } from '../src/lab/uml.js';
 import { masterDownMs } from '../src/vrrp/machine.js';
 import { bootScenarios, scenarioResults } from '../test/support/sync-failover/boot.js';
 import { median } from '../test/support/sync-failover/results.js';
-import type { FailoverOptions } from '../test/support/sync-failover/scenario.js';
+import { SYNC_CAPTURE_S, type FailoverOptions } from '../test/support/sync-failover/scenario.js';
 
 const N = Number(process.argv[2] ?? 50);
 const INTERVAL = Number(process.argv[3] ?? 100);
@@ -71,7 +71,7 @@ async function one(run: string): Promise<string> {
     const { res, failover, failback, quiet } = scenarioResults(r, run);
     const pps = (f: string) => {
       const n = pcapCount(join(r!.outDir, run, f));
-      return n === undefined ? '-' : (n / 10).toFixed(1);
+      return n === undefined ? '-' : (n / SYNC_CAPTURE_S).toFixed(1);
     };
     const p = (xs: number[]) => `${median(xs)}/${xs[0] ?? 0}`;
     return [

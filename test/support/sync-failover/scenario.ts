@@ -32,13 +32,15 @@ export interface FailoverOptions {
   holdMs: number;
   /** lvsd: the returning node's wait for the table before it may preempt (sync.startup_delay). */
   syncDelayMs: number;
-  /** Capture the sync traffic lb2 receives for 10 s before the crash, lb1 master (packets/s in the benchmark). */
+  /** Capture the sync traffic lb2 receives for SYNC_CAPTURE_S before the crash, lb1 master (packets/s in the benchmark). */
   countSyncPackets?: boolean;
   /** Capture both segments from the return of lb1 to the end (fsc.pcap, fsb.pcap in $W), to study the failback. */
   capture?: boolean;
 }
 
 export const VIP = '10.0.1.100';
+/** Seconds of sync traffic captured on lb2 while lb1 is master (countSyncPackets); holdMs must be longer. */
+export const SYNC_CAPTURE_S = 5;
 export const PORT = 9000;
 export const VRID = 51;
 
@@ -86,8 +88,8 @@ ${x(t.client, `node "$LC" client ${VIP}:${PORT} ${o.conns} ${o.intervalMs} "$W/s
 CLI=$!
 waitfor 600 connected; res connected $?
 waitfor 600 steady; res steady $?
+${o.countSyncPackets ? `${x('lb2', `timeout ${SYNC_CAPTURE_S} tcpdump -i eth0 -n -q -w "$W/sync-steady.pcap" udp and dst 224.0.0.81`)} >/dev/null 2>&1 &` : ''}
 sleep ${hold}
-${o.countSyncPackets ? `${x('lb2', 'timeout 10 tcpdump -i eth0 -n -q -w "$W/sync-steady.pcap" udp and dst 224.0.0.81')} >/dev/null 2>&1 &` : ''}
 snap before-crash
 res before_crash_lb2_synced $(synced lb2)
 # ---- crash of lb1: links down, the director killed -9 (every process of the namespace: keepalived has three)
