@@ -27,6 +27,15 @@ export function syncSpec(c: SyncConfig, backupOnly: boolean): SyncSpec {
   return spec;
 }
 
+/** The host's sysctls set against `s` (see docs/config.md), one sentence each; `read` defaults to /proc/sys. */
+export function syncWarnings(c: Config, s: SyncConfig, sys: SyncSysctls = readSyncSysctls()): string[] {
+  return syncSysctlWarnings(sys, {
+    startupDelayMs: s.startup_delay,
+    port: s.port ?? 8848,
+    persistent: c.virtual_server.some((v) => v.persistence > 0),
+  });
+}
+
 /** What the service is built from (defaults: the real kernel, /proc). */
 export interface SyncServiceOptions {
   log: SyncLog;
@@ -58,13 +67,7 @@ export class SyncService {
       return undefined;
     }
     const sys = (this.o.sysctls ?? readSyncSysctls)();
-    this.logWarnings(
-      syncSysctlWarnings(sys, {
-        startupDelayMs: s.startup_delay,
-        port: s.port ?? 8848,
-        persistent: c.virtual_server.some((v) => v.persistence > 0),
-      }),
-    );
+    this.logWarnings(syncWarnings(c, s, sys));
     const spec = syncSpec(s, sys.backupOnly !== 0);
     if (s.vrrp_instances.length > 0) {
       await this.dropStandalone();
