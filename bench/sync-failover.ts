@@ -5,7 +5,9 @@
  * master crashes, then returns with an empty connection table and preempts).
  *   npm run build && node dist/bench/sync-failover.js [N=50] [INTERVAL_MS=100] [ADVERT_MS=1000] [RUNS=lvsd,keepalived,keepalived-delay]
  * RUNS: lvsd ([sync], startup_delay 10 s), keepalived (lvs_sync_daemon, no preempt_delay: its
- * documented setup), keepalived-delay (preempt_delay 10 s), lvsd-nosync and keepalived-nosync.
+ * documented setup), keepalived-delay (preempt_delay 10 s), lvsd-nosync and keepalived-nosync; a
+ * "-refresh" suffix sets net.ipv4.vs.sync_threshold = "3 0" and sync_refresh_period = 5 on both
+ * directors (each connection re-sent by time, every 5 s, instead of every 50 packets).
  * Prints per run: survivors of the failover and of the failback out of N; the pause the survivors
  * saw around each (median / max, ms), next to the guest's own stalls in a quiet stretch before the
  * crash (the noise floor: inside UML, compare runs with each other and with the Master_Down
@@ -29,15 +31,18 @@ const DELAY = 10_000;
 
 function options(run: string): FailoverOptions {
   const keepalived = run.startsWith('keepalived');
+  const refresh = run.endsWith('-refresh');
+  const base = refresh ? run.slice(0, -'-refresh'.length) : run;
   return {
+    sysctls: refresh ? ['net.ipv4.vs.sync_threshold="3 0"', 'net.ipv4.vs.sync_refresh_period=5'] : [],
     director: keepalived ? 'keepalived' : 'lvsd',
-    sync: !run.endsWith('nosync'),
+    sync: !base.endsWith('nosync'),
     forwarding: 'nat',
     conns: N,
     intervalMs: INTERVAL,
     advertMs: ADVERT,
     holdMs: Math.max(8000, N * 2),
-    syncDelayMs: keepalived && run !== 'keepalived-delay' ? 0 : DELAY,
+    syncDelayMs: keepalived && base !== 'keepalived-delay' ? 0 : DELAY,
     countSyncPackets: true,
   };
 }

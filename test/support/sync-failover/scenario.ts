@@ -34,6 +34,8 @@ export interface FailoverOptions {
   syncDelayMs: number;
   /** Capture the sync traffic lb2 receives for SYNC_CAPTURE_S before the crash, lb1 master (packets/s in the benchmark). */
   countSyncPackets?: boolean;
+  /** Extra sysctls of both directors, e.g. "net.ipv4.vs.sync_refresh_period=5". */
+  sysctls?: string[];
   /** Capture both segments from the return of lb1 to the end (fsc.pcap, fsb.pcap in $W), to study the failback. */
   capture?: boolean;
 }
@@ -49,7 +51,7 @@ export const VRID = 51;
  * ends by removing everything it made, so several scenarios can run one after the other in one boot.
  */
 export function failoverScript(o: FailoverOptions, configs: string, dir = 'w'): string {
-  const t = topologyNames(o.forwarding);
+  const t = topologyNames(o.forwarding, o.sysctls);
   const x = (ns: string, cmd: string): string => `ip netns exec ${ns} ${cmd}`;
   const hold = (o.holdMs / 1000).toFixed(1);
   return `set +e

@@ -33,8 +33,8 @@ function member(ns: string, br: string, dev: string, addr: string, tag = ''): st
   ].join('\n');
 }
 
-/** The topology for a forwarding method. */
-export function topologyNames(forwarding: 'nat' | 'dr'): FailoverTopology {
+/** The topology for a forwarding method; `sysctls` ("net.ipv4.vs.x=y") are set in both directors' namespaces. */
+export function topologyNames(forwarding: 'nat' | 'dr', sysctls: readonly string[] = []): FailoverTopology {
   const backends = ['b1', 'b2', 'b3'];
   const nat = forwarding === 'nat';
   const backendAddrs = nat ? ['10.0.2.11', '10.0.2.12', '10.0.2.13'] : ['10.0.1.21', '10.0.1.22', '10.0.1.23'];
@@ -44,7 +44,7 @@ export function topologyNames(forwarding: 'nat' | 'dr'): FailoverTopology {
       `ip netns add ${lb}; ip -n ${lb} link set lo up`,
       member(lb, 'fsc', 'eth0', `${lbAddrs[lb === 'lb1' ? 0 : 1]}/24`, tag),
       ...(nat ? [member(lb, 'fsb', 'eth1', `10.0.2.${lb === 'lb1' ? 2 : 3}/24`, tag)] : []),
-      `ip netns exec ${lb} sysctl -qw net.ipv4.ip_forward=1 net.ipv4.vs.expire_nodest_conn=1`,
+      `ip netns exec ${lb} sysctl -qw net.ipv4.ip_forward=1 net.ipv4.vs.expire_nodest_conn=1 ${sysctls.join(' ')}`,
     ].join('\n');
   const lines = [
     `for ns in cli ${backends.join(' ')}; do ip netns add $ns; ip -n $ns link set lo up; done`,
