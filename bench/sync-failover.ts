@@ -12,7 +12,7 @@
  * saw around each (median / max, ms), next to the guest's own stalls in a quiet stretch before the
  * crash (the noise floor: inside UML, compare runs with each other and with the Master_Down
  * interval, not with real hardware); the sync traffic in packets/s (the multicast group, captured
- * on lb2 while lb1 is master, test/support/sync-failover/scenario.ts SYNC_CAPTURE_S). Raw results go to bench/results/raw/sync-failover-RUN-nN/.
+ * on lb2 while lb1 is master, 5 s at N ≤ 1000, else 25 s). Raw results go to bench/results/raw/sync-failover-RUN-nN/.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -21,13 +21,15 @@ import { repoRoot } from '../src/lab/uml.js';
 import { masterDownMs } from '../src/vrrp/machine.js';
 import { bootScenarios, scenarioResults } from '../test/support/sync-failover/boot.js';
 import { median } from '../test/support/sync-failover/results.js';
-import { SYNC_CAPTURE_S, type FailoverOptions } from '../test/support/sync-failover/scenario.js';
+import type { FailoverOptions } from '../test/support/sync-failover/scenario.js';
 
 const N = Number(process.argv[2] ?? 50);
 const INTERVAL = Number(process.argv[3] ?? 100);
 const ADVERT = Number(process.argv[4] ?? 1000);
 const RUNS = (process.argv[5] ?? 'lvsd,keepalived,keepalived-delay').split(',');
 const DELAY = 10_000;
+/** Seconds of sync traffic counted: a whole re-send period (every 50 packets: ~25 s at 1 message/s). */
+const CAPTURE_S = N > 1000 ? 25 : 5;
 
 function options(run: string): FailoverOptions {
   const keepalived = run.startsWith('keepalived');
@@ -41,9 +43,9 @@ function options(run: string): FailoverOptions {
     conns: N,
     intervalMs: INTERVAL,
     advertMs: ADVERT,
-    holdMs: Math.max(8000, N * 2),
+    holdMs: N > 1000 ? 30_000 : 8000,
     syncDelayMs: keepalived && base !== 'keepalived-delay' ? 0 : DELAY,
-    countSyncPackets: true,
+    syncCaptureS: CAPTURE_S,
   };
 }
 
@@ -76,7 +78,7 @@ async function one(run: string): Promise<string> {
     const { res, failover, failback, quiet } = scenarioResults(r, run);
     const pps = (f: string) => {
       const n = pcapCount(join(r!.outDir, run, f));
-      return n === undefined ? '-' : (n / SYNC_CAPTURE_S).toFixed(1);
+      return n === undefined ? '-' : (n / CAPTURE_S).toFixed(1);
     };
     const p = (xs: number[]) => `${median(xs)}/${xs[0] ?? 0}`;
     return [

@@ -32,8 +32,12 @@ export interface FailoverOptions {
   holdMs: number;
   /** lvsd: the returning node's wait for the table before it may preempt (sync.startup_delay). */
   syncDelayMs: number;
-  /** Capture the sync traffic lb2 receives for SYNC_CAPTURE_S before the crash, lb1 master (packets/s in the benchmark). */
-  countSyncPackets?: boolean;
+  /**
+   * Capture the sync traffic lb2 receives for this many seconds while lb1 is master, from when the
+   * traffic is steady (packets/s in the benchmark); holdMs must be longer. Cover a whole re-send
+   * period: by default the kernel re-sends a connection every 50 of its incoming packets.
+   */
+  syncCaptureS?: number;
   /** Extra sysctls of both directors, e.g. "net.ipv4.vs.sync_refresh_period=5". */
   sysctls?: string[];
   /** Capture both segments from the return of lb1 to the end (fsc.pcap, fsb.pcap in $W), to study the failback. */
@@ -41,8 +45,7 @@ export interface FailoverOptions {
 }
 
 export const VIP = '10.0.1.100';
-/** Seconds of sync traffic captured on lb2 while lb1 is master (countSyncPackets); holdMs must be longer. */
-export const SYNC_CAPTURE_S = 5;
+
 export const PORT = 9000;
 export const VRID = 51;
 
@@ -90,7 +93,7 @@ ${x(t.client, `node "$LC" client ${VIP}:${PORT} ${o.conns} ${o.intervalMs} "$W/s
 CLI=$!
 waitfor 600 connected; res connected $?
 waitfor 600 steady; res steady $?
-${o.countSyncPackets ? `${x('lb2', `timeout ${SYNC_CAPTURE_S} tcpdump -i eth0 -n -q -w "$W/sync-steady.pcap" udp and dst 224.0.0.81`)} >/dev/null 2>&1 &` : ''}
+${o.syncCaptureS ? `${x('lb2', `timeout ${o.syncCaptureS} tcpdump -i eth0 -n -q -w "$W/sync-steady.pcap" udp and dst 224.0.0.81`)} >/dev/null 2>&1 &` : ''}
 sleep ${hold}
 snap before-crash
 res before_crash_lb2_synced $(synced lb2)
