@@ -10,11 +10,12 @@
  *   netlink                    netlink messages, attributes, the request/reply connection
  *   ipvs, rtnetlink            IPVS and rtnetlink codecs and clients over netlink
  *   sync                       the kernel's connection-sync daemons: planner, controller, sysctls
- *   health, vrrp, dataplane, metrics
+ *   health, vrrp, announce, dataplane, metrics   (announce: the pure announcer, ECMP order, route sync)
  *   config                     the file: schema, cross-field rules, normalization, diff
  *   plan, control              the pure planner and reconciler; the lvsctl protocol
  *   daemon                     the daemon core, its lifecycle and its composition root (compose.ts)
- *   cli, lab                   commands; main.ts dispatches to them
+ *   keepalived                 lvsd import-keepalived: keepalived.conf → lvsd TOML, checked by config
+ *   cli, lab                   commands; main.ts dispatches to them (lab also drives routers over rtnetlink)
  */
 
 /** Folders each src/ layer may import besides itself (native/ is open to every layer). */
@@ -25,12 +26,13 @@ const LAYERS = {
   rtnetlink: ['netlink', 'util'],
   sync: ['ipvs', 'netlink', 'util'],
   health: ['util'],
+  announce: ['rtnetlink', 'netlink', 'util'],
   vrrp: ['sync', 'rtnetlink', 'netlink', 'util'],
   dataplane: ['ipvs', 'netlink', 'util'],
   metrics: ['sync', 'ipvs', 'util'],
-  config: ['health', 'vrrp', 'ipvs', 'util'],
+  config: ['announce', 'health', 'vrrp', 'ipvs', 'util'],
   plan: ['config', 'dataplane', 'ipvs', 'util'],
-  control: ['config', 'vrrp', 'sync', 'ipvs', 'util'],
+  control: ['config', 'announce', 'vrrp', 'sync', 'ipvs', 'util'],
   daemon: [
     'control',
     'sync',
@@ -40,13 +42,15 @@ const LAYERS = {
     'dataplane',
     'health',
     'vrrp',
+    'announce',
     'ipvs',
     'rtnetlink',
     'netlink',
     'util',
   ],
-  cli: ['daemon', 'control', 'config', 'dataplane', 'ipvs', 'util'],
-  lab: ['config', 'util'],
+  keepalived: ['config', 'util'],
+  cli: ['daemon', 'keepalived', 'control', 'config', 'dataplane', 'ipvs', 'util'],
+  lab: ['config', 'rtnetlink', 'netlink', 'util'],
 };
 
 /**
@@ -64,6 +68,7 @@ const PURE = [
   '^src/plan/(desired|diff|drain|kernel|saved-drains)\\.ts$',
   '^src/config/(diff|rules|view|normalize|schema|sync-schema|fields|walk|issues|validate|plain-real-server)\\.ts$',
   '^src/control/(protocol|format|status-report)\\.ts$',
+  '^src/announce/(machine|ecmp|status)\\.ts$',
 ];
 const IO = [
   '^native/(libc|socket|epoll|poller|tcp-connect|netns|interfaces|msghdr)\\.ts$',

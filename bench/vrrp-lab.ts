@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bridge, Netns, sh } from '../test/support/netns.js';
 
-export const STANDALONE = resolve('dist/src/vrrp/standalone.js');
+/** The standalone VRRP process the lab runs; LVSD_VRRP_STANDALONE selects another build (for a contrast run). */
+export const STANDALONE = process.env.LVSD_VRRP_STANDALONE ?? resolve('dist/src/vrrp/standalone.js');
 
 /** One VRRP router process. */
 export interface Router {
@@ -103,9 +104,14 @@ export class Lab {
 
   /** Starts keepalived -P on router i with the same instance. */
   startKeepalived(i: number, inst: Inst): Router {
-    const r = this.routers[i]!;
     const conf = join(this.dir, `ka${i}.conf`);
     writeFileSync(conf, keepalivedConf(`lb${i + 1}`, inst));
+    return this.startKeepalivedFile(i, conf);
+  }
+
+  /** Starts keepalived -P on router i with a configuration file of your own (`args`: e.g. ['-i', 'lb2']). */
+  startKeepalivedFile(i: number, conf: string, args: string[] = []): Router {
+    const r = this.routers[i]!;
     r.kind = 'keepalived';
     r.events = [];
     r.stderr = [];
@@ -126,6 +132,7 @@ export class Lab {
         conf,
         `--pid=${pid}.pid`,
         `--vrrp_pid=${pid}.vrrp.pid`,
+        ...args,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -274,10 +281,10 @@ export interface Seen {
   prio?: number;
 }
 
-/** Runs tcpdump on the client's eth0 (VRRP and ARP frames) and parses what it sees. */
-export function sniff(lab: Lab): { frames: Seen[]; stop(): void } {
+/** Runs tcpdump on the client's eth0 (VRRP and ARP frames, or what `filter` selects) and parses what it sees. */
+export function sniff(lab: Lab, filter = 'vrrp or arp'): { frames: Seen[]; stop(): void } {
   const frames: Seen[] = [];
-  const p = lab.client.spawn('tcpdump', ['-l', '-nn', '-e', '-tt', '-i', 'eth0', 'vrrp or arp']);
+  const p = lab.client.spawn('tcpdump', ['-l', '-nn', '-e', '-tt', '-i', 'eth0', filter]);
   let buf = '';
   p.stdout!.on('data', (d: Buffer) => {
     buf += d.toString();

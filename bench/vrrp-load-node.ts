@@ -7,18 +7,21 @@
  * that the daemon's reconciler runs on. (The host kernel has no IPVS, so the table is in memory.)
  *   node dist/bench/vrrp-load-node.js VRRP.json TARGETS INTERVAL_MS PORT MAX_SECONDS
  * Runs until "stop" arrives on stdin (or MAX_SECONDS), then prints one JSON line of figures
- * (checks done, main-thread event-loop delay) and exits.
+ * (checks done, main-thread event-loop delay) and exits. "mark" then "report" on stdin print the
+ * figures of the window between them (measureWindows; used by bench/vrrp-flood.ts).
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MemoryDataplane } from '../src/dataplane/memory.js';
 import type { HealthTarget } from '../src/health/engine.js';
+import type { HealthMetrics } from '../src/health/metrics.js';
 import { realHealthEngine } from '../src/daemon/compose.js';
 import { checkSchema } from '../src/health/schema.js';
 import { serviceKey, type IpvsTable } from '../src/ipvs/types.js';
 import { Reconciler } from '../src/plan/reconciler.js';
 import { systemClock } from '../src/util/clock.js';
 import { vrrpInstanceSchema } from '../src/vrrp/schema.js';
+import type { InstanceStatus } from '../src/vrrp/instance.js';
 import { VrrpService } from '../src/vrrp/service.js';
 
 /** An S×D NAT table whose every weight is `w` (1000×10 is the issue's "large table"). */
@@ -70,6 +73,61 @@ function startSync(spec: string | undefined): { stop: () => void; figures: () =>
   return { stop: () => clearInterval(t), figures: () => ({ syncPasses: passes, syncOps: ops, syncPassMaxMs: maxMs }) };
 }
 
+/**
+ * Figures over a window between "mark" and "report" on stdin: the whole process's CPU (main thread
+ * and VRRP worker), checks done, main-thread event-loop delay, the engine's scheduler lag (every
+ * round's, through the engine's metrics hook) and the VRRP instance's adverts sent and packets dropped.
+ */
+function measureWindows(probes: () => number, vrrp: () => InstanceStatus | undefined) {
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  let lags: number[] = [];
+  let open = false;
+  let at = { t: 0, cpu: process.cpuUsage(), probes: 0, sent: 0, rejected: 0 };
+  const rejected = () => Object.values(vrrp()?.rejected ?? {}).reduce((a, b) => a + b, 0);
+  const metrics = {
+    trackInFlight: () => undefined,
+    schedulerLag: { observe: (s: number) => void (open && lags.push(s * 1000)) },
+    probeLabels: () => 0,
+    observeProbeWith: () => undefined,
+    transitions: { inc: () => undefined },
+  } as unknown as HealthMetrics;
+  const pctl = (xs: number[], p: number) =>
+    xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
+  return {
+    metrics,
+    mark() {
+      loop.reset();
+      loop.enable();
+      lags = [];
+      open = true;
+      at = {
+        t: performance.now(),
+        cpu: process.cpuUsage(),
+        probes: probes(),
+        sent: vrrp()?.advertsSent ?? 0,
+        rejected: rejected(),
+      };
+    },
+    report() {
+      const secs = (performance.now() - at.t) / 1000;
+      const c = process.cpuUsage(at.cpu);
+      return {
+        seconds: secs,
+        cpuCores: (c.user + c.system) / 1e6 / secs,
+        systemCores: c.system / 1e6 / secs,
+        checksPerSec: (probes() - at.probes) / secs,
+        loopDelayP99Ms: loop.percentile(99) / 1e6,
+        loopDelayMaxMs: loop.max / 1e6,
+        engineLagP99Ms: pctl(lags, 0.99),
+        engineLagMaxMs: lags.reduce((m, x) => (x > m ? x : m), 0),
+        engineRounds: lags.length,
+        advertsSent: (vrrp()?.advertsSent ?? 0) - at.sent,
+        rejected: rejected() - at.rejected,
+      };
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const [file, nArg, ivArg, portArg, secArg] = process.argv.slice(2);
   const raw = JSON.parse(readFileSync(file!, 'utf8')) as { vrrp_instance: unknown[] };
@@ -95,7 +153,11 @@ async function main(): Promise<void> {
     port: Number(portArg),
     spec,
   }));
-  const engine = realHealthEngine();
+  const win = measureWindows(
+    () => probes(),
+    () => svc.status()[0],
+  );
+  const engine = realHealthEngine({ metrics: win.metrics });
   let downs = 0;
   engine.onTransition((e) => (downs += e.to === 'down' ? 1 : 0));
   const lag = monitorEventLoopDelay({ resolution: 10 });
@@ -114,7 +176,12 @@ async function main(): Promise<void> {
   }, 1000);
   await new Promise<void>((r) => {
     setTimeout(r, Number(secArg) * 1000);
-    process.stdin.on('data', (d: Buffer) => d.toString().includes('stop') && r());
+    process.stdin.on('data', (d: Buffer) => {
+      const cmd = d.toString();
+      if (cmd.includes('mark')) win.mark();
+      if (cmd.includes('report')) process.stdout.write(JSON.stringify({ ev: 'window', ...win.report() }) + '\n');
+      if (cmd.includes('stop')) r();
+    });
   });
   clearInterval(tick);
   sync.stop();

@@ -28,6 +28,11 @@ export const open = lib.func('int open(const char *path, int flags)');
 export const setns = lib.func('int setns(int fd, int nstype)');
 export const ifNameToIndex = lib.func('unsigned int if_nametoindex(const char *name)');
 export const ifIndexToName = lib.func('char *if_indextoname(unsigned int index, void *buf)');
+export const prctl = lib.func(
+  'int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)',
+);
+export const getrlimit = lib.func('int getrlimit(int resource, void *rlim)');
+export const setrlimit = lib.func('int setrlimit(int resource, const void *rlim)');
 
 /** errno of the last failed libc call made through koffi on this thread. */
 export function errno(): number {

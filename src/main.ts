@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { oneShotVm, settleExitCode } from './cli/one-shot.js';
+import { guardInspector } from './util/inspector-guard.js';
 
 // fs and v8 (src/util/v8-flags.ts) are taken with process.getBuiltinModule, not ES imports: an ES import of a built-in
 // builds a namespace of all its exports and so loads their lazy parts (fs: promises, streams,
@@ -32,12 +33,15 @@ Usage:
   lvsd ipvs list [--json] [--stats]   show the kernel's IPVS table
   lvsd ipvs save              print the table in ipvsadm -S -n format
   lvsd ipvs restore           apply ipvsadm -R rules read on stdin, in batches
+  lvsd import-keepalived FILE [-o OUT.toml] [-i CONFIG_ID]
+                              convert a keepalived.conf to an lvsd config (exit 0 all mapped, 3 with findings, 2 unreadable)
   lvsd --version | --help
 
 See also: lvsctl --help`;
 
 /** Runs the command named by argv and sets process.exitCode; never throws to the caller. */
 export async function main(argv: string[], prog: 'lvsd' | 'lvsctl'): Promise<void> {
+  guardInspector(); // first: from here on SIGUSR1 cannot open Node's inspector
   await settleExitCode(prog, () => dispatch(argv, prog));
 }
 
@@ -55,5 +59,6 @@ async function dispatch(argv: string[], prog: 'lvsd' | 'lvsctl'): Promise<number
     oneShotVm();
     return (await import('./cli/ipvs.js')).run(argv.slice(1));
   }
+  if (argv[0] === 'import-keepalived') return (await import('./cli/import-keepalived.js')).run(argv.slice(1));
   return (await import('./cli/daemon.js')).run(argv);
 }

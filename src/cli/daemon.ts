@@ -16,5 +16,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (args.mode === 'check') return (await import('../daemon/check.js')).check(args);
   if (args.mode === 'plan') return (await import('../daemon/check.js')).plan(args);
-  return (await import('../daemon/run.js')).runDaemon(args);
+  const code = await (await import('../daemon/run.js')).runDaemon(args);
+  // Everything the daemon opened is closed by now; should some handle still hold the event loop,
+  // the process must end anyway (a daemon that stopped or failed to start must not linger).
+  setTimeout(() => process.exit(code), 2000).unref();
+  return code;
 }

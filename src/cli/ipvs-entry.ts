@@ -5,10 +5,12 @@
  * the whole-program bundle and its code cache made `lvsd ipvs restore` slower than loading the
  * files it needs (bench/results/ipvs.md).
  */
+import { guardInspector } from '../util/inspector-guard.js';
 import { oneShotVm, settleExitCode } from './one-shot.js';
 
 /** `lvsd ipvs ...`: argv starts with "ipvs"; sets process.exitCode. */
 export async function main(argv: string[]): Promise<void> {
+  guardInspector(); // `lvsd ipvs restore` holds CAP_NET_ADMIN too: SIGUSR1 must not open the inspector
   oneShotVm();
   await settleExitCode('lvsd', async () => (await import('./ipvs.js')).run(argv.slice(1)));
 }

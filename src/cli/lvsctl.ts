@@ -1,6 +1,6 @@
 /**
  * lvsctl — talks to a running lvsd over its control socket (see src/control/protocol.ts).
- *   lvsctl [-s SOCKET] status [--json] | drain VS RS | enable VS RS | reload
+ *   lvsctl [-s SOCKET] status [--json] | drain VS RS | enable VS RS | reload | maintenance on|off
  * Exit codes: 0 ok, 1 the daemon refused or is unreachable, 2 bad usage.
  */
 import { request } from '../control/client.js';
@@ -16,6 +16,7 @@ const USAGE = `Usage: lvsctl [-s SOCKET] COMMAND
   drain VS RS         set real server RS ("addr:port") of virtual server VS to weight 0 (kept across reloads and restarts)
   enable VS RS        undo a drain
   reload              re-read the config file (like SIGHUP); prints the change summary or every problem
+  maintenance on|off  the whole director: withdraw every announced VIP ([announce]) / announce again after the hold-down
 Options:
   -s, --socket PATH   control socket (default ${DEFAULT_SOCKET}, or $LVSD_SOCKET)
 `;
@@ -62,6 +63,10 @@ function toRequest(rest: string[], json: boolean): ControlRequest {
     case 'enable':
       want(2);
       return { cmd, vs: args[0], rs: args[1] };
+    case 'maintenance':
+      if (args.length !== 1 || (args[0] !== 'on' && args[0] !== 'off'))
+        throw new ControlError('EUSAGE', 'maintenance takes "on" or "off"');
+      return { cmd, on: args[0] === 'on' };
     case undefined:
       throw new ControlError('EUSAGE', 'missing command');
     default:
@@ -96,7 +101,10 @@ export async function run(argv: string[]): Promise<number> {
 function render(p: Parsed, result: unknown): string {
   if (p.json) return JSON.stringify(result, null, 2) + '\n';
   if (p.req.cmd === 'status') return formatStatus(result as StatusReport);
-  const r = result as { summary?: string; changed?: boolean; generation?: number };
-  if (p.req.cmd === 'reload') return `reloaded (generation ${r.generation}): ${r.summary}\n`;
+  const r = result as { summary?: string; changed?: boolean; generation?: number; pendingRestart?: string[] };
+  if (p.req.cmd === 'reload')
+    return `reloaded (generation ${r.generation}): ${r.summary}\n${r.pendingRestart?.length ? `not applied until lvsd restarts: ${r.pendingRestart.join(', ')}\n` : ''}`;
+  if (p.req.cmd === 'maintenance')
+    return `maintenance ${p.req.on ? 'on: every VIP withdrawn' : 'off: VIPs announced again after the hold-down'}${r.changed ? '' : ' (no change: it already was)'}\n`;
   return `${p.req.cmd === 'drain' ? 'drained' : 'enabled'} ${p.req.vs} ${p.req.rs}${r.changed ? '' : ' (no change: it already was)'}\n`;
 }

@@ -20,7 +20,7 @@ export interface ConfigDiff {
   /** Real servers; those of added/removed services count as added/removed. */
   dests: { added: string[]; removed: string[]; changed: Changed[] };
   vrrp: { added: string[]; removed: string[]; changed: Changed[] };
-  /** Changed [global] keys. */
+  /** Changed [global] keys, and [announce] keys as "announce.KEY" ("announce" when it came or went). */
   global: string[];
   /** Changed [sync] keys ("added" / "removed" for the whole table). */
   sync: string[];
@@ -52,13 +52,20 @@ function changedFields<T extends object>(a: T, b: T, skip: readonly string[]): s
     .sort();
 }
 
+function announceChanges(prev: Config, next: Config): string[] {
+  const a = prev.announce,
+    b = next.announce;
+  if (!a || !b) return a === b ? [] : ['announce'];
+  return changedFields(a, b, []).map((k) => `announce.${k}`);
+}
+
 /** Diffs two normalized configs. Pure. */
 export function diffConfigs(prev: Config, next: Config): ConfigDiff {
   const d: ConfigDiff = {
     services: { added: [], removed: [], changed: [] },
     dests: { added: [], removed: [], changed: [] },
     vrrp: { added: [], removed: [], changed: [] },
-    global: changedFields(prev.global, next.global, []),
+    global: [...changedFields(prev.global, next.global, []), ...announceChanges(prev, next)],
     sync:
       prev.sync && next.sync
         ? changedFields(prev.sync, next.sync, [])

@@ -10,7 +10,7 @@ import { durationSchema, formatDuration } from '../util/duration.js';
 import { vrrpInstanceSchema } from '../vrrp/schema.js';
 import { CHECK_KEYS, VRRP_KEYS } from './docs-text.js';
 import { docs } from './fields.js';
-import { globalSchema, realServerSchema, virtualServerSchema } from './schema.js';
+import { announceSchema, globalSchema, realServerSchema, virtualServerSchema } from './schema.js';
 import { syncSchema } from './sync-schema.js';
 import { defaultOf, describe, discriminatorValues, isOptional, objectsOf, unwrap } from './walk.js';
 
@@ -122,7 +122,11 @@ Rules that span keys:
 - \`tun_type\`/\`tun_port\`/\`tun_flags\` need forwarding \`tun\`; \`gue\` needs \`tun_port\`; \`one_packet\` needs UDP;
 - a check's \`timeout\` must not exceed its \`interval\`; \`rise\` and \`fall\` are at least 1;
 - \`track_virtual_server\` names an existing virtual server; VRRP instance names are unique, and so are
-  virtual_router_id per interface and family.
+  virtual_router_id per interface and family;
+- each of \`announce.vips\` is the address of at least one virtual server, listed once; \`announce.table\` is
+  not one of the kernel's (253-255), \`announce.protocol\` not one another program uses (rt_protos);
+- \`ecmp = true\` needs scheduler \`mh\` with flag \`mh-port\`, forwarding \`dr\` or \`tun\` (also per real
+  server), \`on_failure = "weight0"\` and no \`slow_start\` (docs/ecmp.md says why each).
 
 How the planner uses these keys (src/plan/desired.ts):
 - a real server whose check fails gets weight 0 (\`on_failure = "weight0"\`, its connections go on) or is
@@ -190,6 +194,10 @@ export function generateConfigDocs(): string {
     INTRO,
     '## [global]\n\nDaemon-wide settings; the table and every key are optional.\n\n' +
       render(ownRows('global', globalSchema.shape as Record<string, z.ZodType>)),
+    '## [announce]\n\nOptional. Host routes of healthy VIPs in a kernel table, for a BGP speaker (BIRD, FRR) to export: ' +
+      'withdrawn at once when health is lost, on `lvsctl maintenance on` and on SIGTERM (before lvsd stops serving); ' +
+      'announced again after `hold_down`. See docs/ecmp.md.\n\n' +
+      render(ownRows('announce', announceSchema.shape as Record<string, z.ZodType>)),
     '## [[virtual_server]]\n\nOne IPVS service and its real servers.\n\n' +
       render(ownRows('virtual_server', virtualServerSchema.shape as Record<string, z.ZodType>)),
     "## [[virtual_server.real_server]]\n\nOne destination. Its `check` table overrides the virtual server's check key by key; a different `type` replaces it.\n\n" +

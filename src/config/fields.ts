@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { quote } from '../util/quote.js';
 
 /** What docs/config.md says about one key. `type` and `default` override what the walker derives. */
 export interface KeyDoc {
@@ -25,7 +26,7 @@ export function doc<T extends z.ZodType>(schema: T, info: KeyDoc): T {
 
 /** A value as a person would write it in TOML, for messages: "80a", 80, a table, an array. */
 export function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return quote(v);
   if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'an array';
   if (v instanceof Date) return `the date ${v.toISOString()}`;
@@ -123,7 +124,7 @@ export function table<S extends z.ZodRawShape>(shape: S): z.ZodObject<S, z.core.
 
 /** `unknown key "prot"; did you mean "port"?` for each key, joined. */
 export function unknownKeysMessage(keys: readonly string[], known: readonly string[]): string {
-  return keys.map((k) => `unknown key "${k}"${suggestion(k, known)}`).join('; ');
+  return keys.map((k) => `unknown key ${quote(k)}${suggestion(k, known)}`).join('; ');
 }
 
 /** True for a plain object (a TOML table), not an array or a date. */

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { show, suggestion } from './fields.js';
 import type { RuleProblem } from './rules.js';
 import { discriminatorValues, knownKeysAt, schemasAt } from './walk.js';
+import { quote } from '../util/quote.js';
 
 type Issue = z.core.$ZodIssue;
 type Out = { path: PropertyKey[]; message: string };
@@ -56,7 +57,7 @@ function readable(i: Issue, root: z.ZodType): Out[] {
     const known = knownKeysAt(root, i.path);
     return i.keys.map((k) => ({
       path: [...i.path, k],
-      message: `unknown key ${JSON.stringify(k)}${suggestion(k, known)}`,
+      message: `unknown key ${quote(k)}${suggestion(k, known)}`,
     }));
   }
   if (i.code === 'invalid_union') return [{ path: i.path, message: unionMessage(i, root) }];

@@ -3,8 +3,9 @@
  * TOML syntax with line and column, every schema and cross-field problem at once) comes back as a
  * `ConfigProblem` naming its key path, e.g. `virtual_server[0] (web).real_server[2].port`.
  */
-import { readFile } from 'node:fs/promises';
 import { parse as parseToml, TomlError } from 'smol-toml';
+import { capMessage } from '../util/quote.js';
+import { readRegularFile } from '../util/regular-file.js';
 import { isTable } from './fields.js';
 import type { Config, ConfigProblem } from './types.js';
 import { configSchema } from './validate.js';
@@ -23,7 +24,14 @@ export function parseConfig(text: string, source: string): LoadResult {
   try {
     const r = configSchema.safeParse(raw);
     if (r.success) return { ok: true, config: r.data, text };
-    return { ok: false, problems: r.error.issues.map((i) => ({ path: formatPath(raw, i.path), message: i.message })) };
+    // capMessage: the last guard against a value quoted whole (every message quotes with util/quote.ts)
+    return {
+      ok: false,
+      problems: r.error.issues.map((i) => ({
+        path: capMessage(formatPath(raw, i.path)),
+        message: capMessage(i.message),
+      })),
+    };
   } catch (e) {
     // A bug in a validator must not take the daemon down on reload: report it as a problem.
     return {
@@ -33,11 +41,17 @@ export function parseConfig(text: string, source: string): LoadResult {
   }
 }
 
-/** Reads and parses a config file. Missing, unreadable or not-a-file → a problem; never throws. */
+/** Largest config file read (10,000 real servers take about 1 MB). */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads and parses a config file. Missing, unreadable, not a regular file (a FIFO would block,
+ * /dev/zero never ends) or larger than MAX_CONFIG_BYTES → a problem; never throws.
+ */
 export async function loadConfigFile(path: string): Promise<LoadResult> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readRegularFile(path, MAX_CONFIG_BYTES);
   } catch (e) {
     return { ok: false, problems: [{ path: '', message: fileError(path, e as NodeJS.ErrnoException) }] };
   }
@@ -63,6 +77,9 @@ function fileError(path: string, e: NodeJS.ErrnoException): string {
       return `cannot read config file ${path}: permission denied`;
     case 'EISDIR':
       return `cannot read config file ${path}: it is a directory, not a file`;
+    case 'ENOTREG':
+    case 'EFBIG':
+      return `cannot read config file ${path}: ${e.message}`;
     default:
       return `cannot read config file ${path}: ${e.code ?? ''} ${e.message}`.trim();
   }

@@ -8,6 +8,7 @@ import { canonicalIp } from '../../native/ip.js';
 import * as C from '../ipvs/constants.js';
 import { destKey, familyOf, serviceKey, type Family, type ServiceId } from '../ipvs/types.js';
 import { splitHostPort } from '../util/host-port.js';
+import { ecmpDestOrder } from '../announce/ecmp.js';
 import { isTable } from './fields.js';
 import type { fileSchema } from './schema.js';
 import type { Config, GlobalConfig, RealServerConfig, SyncConfig, VirtualServerConfig } from './types.js';
@@ -70,6 +71,7 @@ export function kernelNetmask(family: Family, v: string | number | undefined): n
 export function normalize(f: File): Config {
   const c: Config = {
     global: normalizeGlobal(f.global),
+    ...(f.announce ? { announce: { ...f.announce, vips: f.announce.vips.map((a) => canonicalIp(a)!) } } : {}),
     virtual_server: f.virtual_server.map(normalizeVs),
     vrrp_instance: f.vrrp_instance,
   };
@@ -132,14 +134,21 @@ function normalizeVs(vs: RawVs): VirtualServerConfig {
     persistence_netmask: kernelNetmask(id.af, vs.persistence_netmask),
     ...(vs.persistence_engine ? { persistence_engine: vs.persistence_engine } : {}),
     one_packet: vs.one_packet,
+    ecmp: vs.ecmp,
     quorum: vs.quorum,
     quorum_hysteresis: vs.quorum_hysteresis,
     ...(sorry ? { sorry_server: { ...sorry, family: familyOf(sorry.address) } } : {}),
     on_failure: vs.on_failure,
     slow_start: vs.slow_start ?? 0,
     ...(vs.check ? { check: vs.check } : {}),
-    real_server: vs.real_server.map((rs) => normalizeRs(rs, vs, port)),
+    real_server: realServers(vs, port),
   };
+}
+
+/** The real servers, in ecmpDestOrder for an ecmp service (every director adds them in that order). */
+function realServers(vs: RawVs, port: number): RealServerConfig[] {
+  const list = vs.real_server.map((rs) => normalizeRs(rs, vs, port));
+  return vs.ecmp ? ecmpDestOrder(list) : list;
 }
 
 function normalizeRs(rs: RawRs, vs: RawVs, servicePort: number): RealServerConfig {

@@ -10,6 +10,7 @@ import { SCHEDULER_FLAGS } from '../ipvs/constants.js';
 import { groupProblems, maxSyncMaxlen } from '../ipvs/sync-daemon.js';
 import { familyOf, hostPort, type Family } from '../ipvs/types.js';
 import { dottedMask, fwmarkFamily, parseHostPort } from './normalize.js';
+import { announceRules } from './announce-rules.js';
 import { suggestion } from './fields.js';
 import type { SyncTable } from './sync-schema.js';
 import type { FileView, Seen, VrrpView, VsView } from './view.js';
@@ -31,6 +32,7 @@ export function crossRules(f: FileView): RuleProblem[] {
   for (const vs of f.virtual_server) virtualServerRules(vs, ['virtual_server', vs.at], emit);
   const names = new Set(f.virtual_server.flatMap((vs) => (vs.v.name === undefined ? [] : [vs.v.name])));
   vrrpRules(f.vrrp_instance, names, emit);
+  announceRules(f, emit);
   if (f.sync) syncRules(f.sync, f.vrrp_instance, emit);
   return out;
 }

@@ -4,6 +4,7 @@
  * `fileSchema`, the whole file. validate.ts runs them with the cross-field rules (rules.ts) and
  * turns the result into the normalized `Config` (normalize.ts).
  */
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { checkSchema } from '../health/schema.js';
@@ -11,7 +12,7 @@ import { SCHEDULER_FLAG_NAMES, SCHEDULERS } from '../ipvs/constants.js';
 import { durationField, durationSchema } from '../util/duration.js';
 import { splitHostPort } from '../util/host-port.js';
 import { vrrpInstanceSchema } from '../vrrp/schema.js';
-import { bool, doc, int, ipAddress, oneOf, table, text } from './fields.js';
+import { bool, doc, int, ipAddress, oneOf, show, table, text } from './fields.js';
 import { syncSchema } from './sync-schema.js';
 
 /** At least 1s (resync_interval, drain_timeout). */
@@ -19,6 +20,9 @@ const atLeast1s = durationField({ ok: (ms) => ms >= 1000, message: (t) => `must 
 
 /** A listener port: 1-65535 (undefined: the "host:port" pattern already failed). */
 const listenPortOk = (port: number | undefined) => port === undefined || (port >= 1 && port <= 65535);
+
+/** A listener host: an IP literal (bindable or not is checked by --check and at start) or "localhost". */
+const listenHostOk = (host: string) => host === 'localhost' || isIP(host) !== 0;
 
 const name = text('a name of 1-64 letters, digits, "_", "-" or "."', /^[A-Za-z0-9_.-]{1,64}$/);
 
@@ -37,13 +41,27 @@ export const globalSchema = table({
     example: '"info"',
   }),
   control_socket: doc(text('an absolute path', /^\/.+/).default('/run/lvsd/lvsd.sock'), {
-    description: 'Unix socket lvsctl talks to; created with mode 0600.',
+    description:
+      'Unix socket lvsctl talks to; created with mode 0600 (only its owner can connect), or 0660 with control_socket_group.',
     example: '"/run/lvsd/lvsd.sock"',
   }),
+  control_socket_group: doc(
+    text('a group name or a numeric group id', /^([A-Za-z_][A-Za-z0-9_.-]{0,31}|\d{1,10})$/).optional(),
+    {
+      description:
+        'A group whose members may connect to the control socket too (mode 0660). lvsd must be a member (systemd: SupplementaryGroups=) or root. Omit: the owner only.',
+      example: '"lvsadm"',
+      default: 'none (owner only)',
+    },
+  ),
   metrics_listen: doc(
     text('"host:port" such as "127.0.0.1:9405" or "[::1]:9405"', /^(\[[0-9A-Fa-f:.]+\]|[^:\s\[\]]+):\d{1,5}$/)
       .refine((s) => listenPortOk(splitHostPort(s).port), {
         error: (iss) => `port must be 1-65535, got ${splitHostPort(String(iss.input)).port}`,
+      })
+      .refine((s) => listenHostOk(splitHostPort(s).host), {
+        error: (iss) =>
+          `the host must be an IP address of this machine or "localhost", got ${show(splitHostPort(String(iss.input)).host)}`,
       })
       .optional(),
     {
@@ -181,10 +199,13 @@ export const virtualServerSchema = table({
     default: '"nocsum"',
   }),
   persistence: doc(
-    durationField({
-      ok: (ms) => ms >= 1000 && ms % 1000 === 0 && ms / 1000 <= 0xffffffff,
-      message: (t) => `expected whole seconds of at least 1s, got "${t}"`,
-    }).optional(),
+    durationField(
+      {
+        ok: (ms) => ms >= 1000 && ms % 1000 === 0 && ms / 1000 <= 0xffffffff,
+        message: (t) => `expected whole seconds of at least 1s, got "${t}"`,
+      },
+      { timer: false }, // the kernel's timeout, in seconds; lvsd never waits for it
+    ).optional(),
     {
       description: 'Persistence timeout (sticky clients), whole seconds; omit for none.',
       example: '"300s"',
@@ -210,6 +231,11 @@ export const virtualServerSchema = table({
   one_packet: doc(bool().default(false), {
     description: 'One-packet scheduling (UDP only): each datagram is scheduled on its own.',
     example: 'false',
+  }),
+  ecmp: doc(bool().default(false), {
+    description:
+      'ECMP mode (one of N active directors behind a router, docs/ecmp.md): requires scheduler "mh" with "mh-port", forwarding dr or tun, on_failure "weight0" and no slow_start, and adds the real servers in one order on every director.',
+    example: 'true',
   }),
   quorum: doc(int(0, 4294967295).default(1), {
     description:
@@ -251,9 +277,77 @@ export const virtualServerSchema = table({
   }),
 });
 
-/** The whole file before cross-field rules: [global], [[virtual_server]], [[vrrp_instance]], [sync]. */
+/** Route protocol numbers other programs use (/etc/iproute2/rt_protos): lvsd must not take one. */
+export const TAKEN_ROUTE_PROTOCOLS: Readonly<Record<number, string>> = {
+  1: 'redirect',
+  2: 'kernel',
+  3: 'boot',
+  4: 'static',
+  8: 'gated',
+  9: 'ra',
+  10: 'mrt',
+  11: 'zebra',
+  12: 'bird',
+  13: 'dnrouted',
+  14: 'xorp',
+  15: 'ntk',
+  16: 'dhcp',
+  17: 'mrouted',
+  18: 'keepalived',
+  42: 'babel',
+  99: 'openr',
+  186: 'bgp',
+  187: 'isis',
+  188: 'ospf',
+  189: 'rip',
+  192: 'eigrp',
+};
+
+/** `[announce]`: VIP host routes in a kernel table while healthy, for a BGP speaker to export (docs/ecmp.md). */
+export const announceSchema = table({
+  table: doc(
+    int(1, 4294967295).refine((t) => t < 253 || t > 255, {
+      error: "tables 253-255 are the kernel's (default, main, local); pick another",
+    }),
+    {
+      description:
+        'Kernel routing table lvsd puts the host routes of announced VIPs in (FRR imports 1-252 only). Nothing routes through it: the speaker exports it.',
+      example: '100',
+    },
+  ),
+  protocol: doc(
+    int(1, 255)
+      .default(201)
+      .refine((n) => TAKEN_ROUTE_PROTOCOLS[n] === undefined, {
+        error: (iss) =>
+          `that number is the route protocol of ${TAKEN_ROUTE_PROTOCOLS[Number(iss.input)]}; pick another`,
+      }),
+    {
+      description: "Route protocol number marking lvsd's routes; routes of any other number are never touched.",
+      example: '201',
+    },
+  ),
+  vips: doc(z.array(ipAddress()).min(1, { error: 'name at least one VIP' }), {
+    description: 'The VIPs to announce; each must be the address of at least one virtual server, whose health decides.',
+    example: '["192.0.2.10"]',
+  }),
+  policy: doc(oneOf(['any', 'all']).default('all'), {
+    description: 'A VIP is announced while any / all of its virtual servers are at quorum.',
+    example: '"all"',
+  }),
+  hold_down: doc(durationSchema.default(5000), {
+    type: 'duration',
+    default: '"5s"',
+    description:
+      'How long the policy must hold without a break before a withdrawn VIP is announced again. Withdrawal is immediate.',
+    example: '"5s"',
+  }),
+});
+
+/** The whole file before cross-field rules: [global], [announce], [[virtual_server]], [[vrrp_instance]], [sync]. */
 export const fileSchema = table({
   global: globalSchema.default(() => globalSchema.parse({})),
+  announce: announceSchema.optional(),
   virtual_server: z.array(virtualServerSchema).default([]),
   vrrp_instance: z.array(vrrpInstanceSchema).default([]),
   sync: syncSchema.optional(),

@@ -12,6 +12,8 @@ export interface GlobalConfig {
   router_id: string;
   log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   control_socket: string;
+  /** Group (name or numeric id) allowed on the control socket besides its owner. */
+  control_socket_group?: string;
   /** Parsed "host:port"; undefined = no metrics listener. */
   metrics_listen?: { host: string; port: number };
   resync_interval: number;
@@ -19,6 +21,17 @@ export interface GlobalConfig {
   removal: 'drain' | 'delete';
   drain_timeout: number;
   state_file: string;
+}
+
+/** `[announce]` after defaults: VIP host routes in `table` with route protocol `protocol` (docs/ecmp.md). */
+export interface AnnounceConfig {
+  table: number;
+  protocol: number;
+  /** Canonical addresses. */
+  vips: string[];
+  policy: 'any' | 'all';
+  /** ms */
+  hold_down: number;
 }
 
 /** One real server with its effective settings. */
@@ -62,6 +75,8 @@ export interface VirtualServerConfig {
   persistence_netmask: number;
   persistence_engine?: string;
   one_packet: boolean;
+  /** ECMP mode: real_server is in ecmpDestOrder (src/announce/ecmp.ts). */
+  ecmp: boolean;
   quorum: number;
   quorum_hysteresis: number;
   sorry_server?: { address: string; port: number; family: Family };
@@ -91,6 +106,8 @@ export interface SyncConfig {
 /** The whole normalized config. */
 export interface Config {
   global: GlobalConfig;
+  /** Absent: no announcement. */
+  announce?: AnnounceConfig;
   virtual_server: VirtualServerConfig[];
   vrrp_instance: VrrpInstanceConfig[];
   /** Connection sync; absent = lvsd leaves the kernel's sync daemons alone. */

@@ -12,13 +12,14 @@ import { SCHEDULER_FLAG_NAMES, type SchedulerFlag } from '../ipvs/constants.js';
 import { vrrpInstanceSchema } from '../vrrp/schema.js';
 import { isTable } from './fields.js';
 import type { PlainRealServer } from './plain-real-server.js';
-import { fileSchema, realServerSchema, virtualServerSchema } from './schema.js';
+import { announceSchema, fileSchema, realServerSchema, virtualServerSchema } from './schema.js';
 import { syncSchema, type SyncTable } from './sync-schema.js';
 
 type File = z.output<typeof fileSchema>;
 type VsTable = Omit<z.output<typeof virtualServerSchema>, 'real_server' | 'scheduler_flags' | 'check'>;
 type RsTable = Omit<z.output<typeof realServerSchema>, 'check'>;
 type VrrpTable = Omit<z.output<typeof vrrpInstanceSchema>, 'track_virtual_server'>;
+type AnnounceTable = z.output<typeof announceSchema>;
 
 /** One table: its valid fields, the keys written in the file, and its index in its array. */
 export interface Seen<T> {
@@ -40,6 +41,8 @@ export interface VrrpView extends Seen<VrrpTable> {
 
 /** What the cross-field rules read. */
 export interface FileView {
+  /** `[announce]` when the file has that table. */
+  announce?: Seen<AnnounceTable>;
   virtual_server: VsView[];
   vrrp_instance: VrrpView[];
   /** The [sync] table (`at` is 0), when the file has one. */
@@ -56,7 +59,9 @@ const SKIP = new Set(['check', 'real_server', 'scheduler_flags', 'track_virtual_
 export function viewOfValid(file: File, plain: ReadonlyMap<number, PlainRealServer[]>, raw: unknown): FileView {
   const rawVs = tablesOf(raw, 'virtual_server');
   const rawVrrp = tablesOf(raw, 'vrrp_instance');
+  const rawAnnounce = isTable(raw) ? raw.announce : undefined;
   return {
+    ...(file.announce ? { announce: { v: file.announce, given: keysOf(rawAnnounce), at: 0 } } : {}),
     virtual_server: file.virtual_server.map((vs, i) => {
       const rawRs = tablesOf(rawVs[i]?.t, 'real_server');
       return {
@@ -83,7 +88,11 @@ export function viewOfFile(raw: unknown): FileView {
   const rsShape = realServerSchema.shape as Record<string, z.ZodType>;
   const vrrpShape = vrrpInstanceSchema.shape as Record<string, z.ZodType>;
   const track = vrrpInstanceSchema.shape.track_virtual_server.unwrap().element;
+  const announce = isTable(raw) && isTable(raw.announce) ? raw.announce : undefined;
   return {
+    ...(announce
+      ? { announce: seen<AnnounceTable>(announceSchema.shape as Record<string, z.ZodType>, announce, 0) }
+      : {}),
     virtual_server: tablesOf(raw, 'virtual_server').map(({ t, at }) => ({
       ...seen<VsTable>(vsShape, t, at),
       real_server: tablesOf(t, 'real_server').map((rs) => seen<RsTable>(rsShape, rs.t, rs.at)),

@@ -20,27 +20,38 @@ export function request(path: string, req: ControlRequest, timeoutMs = 30_000): 
     sock.on('data', (c: string) => (buf += c));
     sock.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      // an answer already read (e.g. EBUSY) says more than the reset that followed it
+      if (buf.includes('\n')) return settle(buf, resolve, reject);
       reject(connectError(path, e));
     });
     sock.on('end', () => {
       clearTimeout(timer);
-      try {
-        resolve(decodeResponse(buf.trim()));
-      } catch (e) {
-        reject(e);
-      }
+      settle(buf, resolve, reject);
     });
   });
+}
+
+function settle(buf: string, resolve: (r: ControlResponse) => void, reject: (e: unknown) => void): void {
+  try {
+    resolve(decodeResponse(buf.trim()));
+  } catch (e) {
+    reject(e);
+  }
 }
 
 function connectError(path: string, e: NodeJS.ErrnoException): ControlError {
   if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {
     return new ControlError('ENODAEMON', `lvsd is not running (no daemon listening on ${path})`);
   }
+  if (e.code === 'EPIPE' || e.code === 'ECONNRESET')
+    return new ControlError(
+      'EBUSY',
+      `the daemon on ${path} closed the connection before answering (too many connections, or out of file descriptors?): try again`,
+    );
   if (e.code === 'EACCES')
     return new ControlError(
       'EACCES',
-      `permission denied on ${path} (the socket is mode 0600: run as the daemon's user, usually root)`,
+      `permission denied on ${path} (the socket is mode 0600, or 0660 with global.control_socket_group: run as the daemon's user or a member of that group)`,
     );
   return new ControlError(e.code ?? 'EIO', `cannot talk to the daemon on ${path}: ${e.message}`);
 }

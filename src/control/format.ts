@@ -14,8 +14,11 @@ export function formatStatus(s: StatusReport, now = Date.now()): string {
   const out = [
     `lvsd pid ${d.pid}  router ${d.routerId}  config ${d.configFile} (generation ${d.generation})  dataplane ${d.dataplane}  up ${age(now - d.startedAt)}`,
   ];
+  if (d.stateFileProblem) out.push(`WARNING: operator overrides lost at start: ${d.stateFileProblem}`);
   if (d.lastReload) out.push(reloadLine(d.lastReload, now));
   if (d.lastReconcile) out.push(reconcileLine(d.lastReconcile, now));
+  for (const w of d.warnings ?? []) out.push(`WARNING ${w}`);
+  if (s.announce) out.push('', ...announceLines(s.announce, now));
   for (const vs of s.virtualServers) out.push('', ...vsLines(vs, now));
   for (const v of s.vrrp) out.push('', vrrpLine(v, now));
   if (s.sync) out.push('', ...syncLines(s.sync, now));
@@ -41,7 +44,8 @@ function syncLines(s: SyncStatus, now: number): string[] {
 }
 
 function reloadLine(r: NonNullable<StatusReport['daemon']['lastReload']>, now: number): string {
-  if (r.ok) return `last reload ${age(now - r.at)} ago: ok (${r.summary ?? ''})`;
+  if (r.ok)
+    return `last reload ${age(now - r.at)} ago: ok (${r.summary ?? ''})${r.pendingRestart?.length ? `\n    not applied until lvsd restarts: ${r.pendingRestart.join(', ')}` : ''}`;
   const probs = (r.problems ?? []).map((p) => `    ${p.path}: ${p.message}`);
   return [`last reload ${age(now - r.at)} ago: REJECTED, running the previous config:`, ...probs].join('\n');
 }
@@ -51,8 +55,23 @@ function reconcileLine(p: NonNullable<StatusReport['daemon']['lastReconcile']>, 
   return `last reconcile ${age(now - p.at)} ago: ${p.ops} ops in ${p.durationMs.toFixed(1)} ms${err}`;
 }
 
+function announceLines(a: NonNullable<StatusReport['announce']>, now: number): string[] {
+  const head = `announce: table ${a.table} proto ${a.protocol} policy ${a.policy}${a.maintenance ? '  DIRECTOR IN MAINTENANCE' : ''}`;
+  const lines = [head];
+  for (const v of a.vips)
+    lines.push(
+      `  ${pad(v.vip, 22)} ${pad(v.announced ? 'announced' : 'WITHDRAWN', 10)} for ${age(now - v.since)}: ${v.reason}`,
+    );
+  for (const f of a.failed) lines.push(`  route ${f.route} not applied: ${f.error}`);
+  if (a.lastError) lines.push(`  ERROR reading the table: ${a.lastError}`);
+  return lines;
+}
+
 function vsLines(vs: VirtualServerStatus, now: number): string[] {
-  const head = `${vs.name}  ${vs.service}  ${vs.scheduler}${vs.inKernel ? '' : '  (NOT IN KERNEL)'}${vs.belowQuorum ? '  BELOW QUORUM' : ''}`;
+  const fp = vs.ecmp
+    ? `  ecmp ${vs.ecmp.fingerprint ?? '-'}${vs.ecmp.desired && vs.ecmp.desired !== vs.ecmp.fingerprint ? ` (desired ${vs.ecmp.desired})` : ''}`
+    : '';
+  const head = `${vs.name}  ${vs.service}  ${vs.scheduler}${fp}${vs.inKernel ? '' : '  (NOT IN KERNEL)'}${vs.belowQuorum ? '  BELOW QUORUM' : ''}`;
   const traffic = vs.stats
     ? `  conns ${vs.stats.conns}  in ${vs.stats.inpkts}p/${vs.stats.inbytes}B  out ${vs.stats.outpkts}p/${vs.stats.outbytes}B`
     : '';
@@ -93,7 +112,9 @@ function why(r: RealServerStatus, now: number): string {
 
 function vrrpLine(v: InstanceStatus, now: number): string {
   const since = typeof v.since === 'number' ? ` for ${age(now - v.since)}` : '';
-  return `vrrp ${String(v.name)}: ${String(v.state)}${since}  priority ${String(v.priority)} (effective ${String(v.effectivePriority)})${v.masterIp ? `  master ${String(v.masterIp)}` : ''}  ${String(v.reason ?? '')}`;
+  const line = `vrrp ${String(v.name)}: ${String(v.state)}${since}  priority ${String(v.priority)} (effective ${String(v.effectivePriority)})${v.masterIp ? `  master ${String(v.masterIp)}` : ''}  ${String(v.reason ?? '')}`;
+  const dropped = Object.entries(v.rejected ?? {});
+  return dropped.length ? `${line}\n  adverts dropped: ${dropped.map(([k, n]) => `${k} ${n}`).join(', ')}` : line;
 }
 
 function pad(s: string, n: number): string {

@@ -7,6 +7,7 @@
  *   → {"cmd":"drain","vs":"web","rs":"10.0.0.2:8080"}
  *   → {"cmd":"enable","vs":"web","rs":"10.0.0.2:8080"}
  *   → {"cmd":"reload"}
+ *   → {"cmd":"maintenance","on":true}       (the whole director: withdraw every announced VIP)
  *   ← {"ok":true,"result":{...}}
  *   ← {"ok":false,"error":{"code":"ENOVS","message":"no virtual server named \"x\""}}
  *
@@ -25,6 +26,7 @@ export const requestSchema = z.discriminatedUnion('cmd', [
   z.strictObject({ cmd: z.literal('reload') }),
   z.strictObject({ cmd: z.literal('drain'), ...target }),
   z.strictObject({ cmd: z.literal('enable'), ...target }),
+  z.strictObject({ cmd: z.literal('maintenance'), on: z.boolean() }),
 ]);
 
 /** A parsed control request. */

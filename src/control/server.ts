@@ -1,10 +1,15 @@
 /**
- * The daemon side of the control socket: a unix stream server (mode 0600) answering one JSON
- * request line per connection (see protocol.ts). A stale socket file left by a crashed daemon is
- * removed at start; a socket another live daemon answers on is NOT (start fails with EADDRINUSE).
+ * The daemon side of the control socket: a unix stream server answering one JSON request line per
+ * connection (see protocol.ts). A stale socket file left by a crashed daemon is removed at start; a
+ * socket another live daemon answers on is NOT (start fails with EADDRINUSE).
+ * Who can connect: the socket is mode 0600 (its owner only), or 0660 with `group` (that group too).
+ * What one client can hold: at most `CONTROL_LIMITS.connections` connections at once (more are
+ * answered EBUSY and closed), and a connection that has not sent its request line within
+ * `CONTROL_LIMITS.idleMs` (or does not read its answer within it) is closed: a local user cannot
+ * use up the daemon's file descriptors, which its probes need.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { chmodSync, lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   ControlError,
@@ -18,6 +23,22 @@ import {
 /** Handles one parsed request; throw ControlError for a client-visible error with a code. */
 export type ControlHandler = (req: ControlRequest) => Promise<unknown>;
 
+/** Limits per control socket (lvsctl sends one short line at once and reads one answer). */
+export const CONTROL_LIMITS = {
+  /** Connections open at once; one more is answered EBUSY and closed. */
+  connections: 32,
+  /** Longest a connection may stay silent before its request line, or not read its answer. */
+  idleMs: 5_000,
+};
+
+/** Options of ControlServer.listen. */
+export interface ControlListenOptions {
+  /** A group id whose members may connect too (socket mode 0660 instead of 0600). */
+  group?: number;
+  /** Overrides CONTROL_LIMITS (tests). */
+  limits?: Partial<typeof CONTROL_LIMITS>;
+}
+
 /** A listening control socket. */
 export class ControlServer {
   private constructor(
@@ -25,11 +46,22 @@ export class ControlServer {
     readonly path: string,
   ) {}
 
-  /** Listens on `path` (parent dirs created, mode 0700 when made); removes a stale socket first. */
-  static async listen(path: string, handler: ControlHandler): Promise<ControlServer> {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  /**
+   * Listens on `path` (parent dirs created when missing: mode 0700, or 0710 owned by `group` so its
+   * members can reach the socket); removes a stale socket first.
+   */
+  static async listen(path: string, handler: ControlHandler, o: ControlListenOptions = {}): Promise<ControlServer> {
+    const made = mkdirSync(dirname(path), { recursive: true, mode: o.group === undefined ? 0o700 : 0o710 });
+    if (made !== undefined && o.group !== undefined) chownSync(dirname(path), -1, o.group);
     await removeStale(path);
-    const server = createServer((sock) => serve(sock, handler));
+    const limits = { ...CONTROL_LIMITS, ...o.limits };
+    let open = 0;
+    const server = createServer((sock) => {
+      open++;
+      sock.once('close', () => open--);
+      if (open > limits.connections) return busy(sock, limits.connections);
+      serve(sock, handler, limits.idleMs);
+    });
     // umask makes the socket 0600 from birth (no window where others could connect); the chmod
     // after is belt and braces and may fail on file systems that map owners (hostfs) — then the
     // mode must already be right.
@@ -45,7 +77,8 @@ export class ControlServer {
     } finally {
       process.umask(umask);
     }
-    ensureMode(path);
+    if (o.group !== undefined) chownSync(path, -1, o.group);
+    ensureMode(path, o.group === undefined ? 0o600 : 0o660);
     return new ControlServer(server, path);
   }
 
@@ -60,11 +93,11 @@ export class ControlServer {
   }
 }
 
-function ensureMode(path: string): void {
+function ensureMode(path: string, mode: number): void {
   try {
-    chmodSync(path, 0o600);
+    chmodSync(path, mode);
   } catch (e) {
-    if ((statSync(path).mode & 0o777) !== 0o600) throw e;
+    if ((statSync(path).mode & 0o777) !== mode) throw e;
   }
 }
 
@@ -84,19 +117,28 @@ async function removeStale(path: string): Promise<void> {
   unlinkSync(path);
 }
 
-function serve(sock: Socket, handler: ControlHandler): void {
+function busy(sock: Socket, max: number): void {
+  sock.on('error', () => sock.destroy());
+  sock.setTimeout(1000, () => sock.destroy());
+  reply(sock, fail(new ControlError('EBUSY', `the daemon has ${max} control connections open already; try again`)));
+}
+
+function serve(sock: Socket, handler: ControlHandler, idleMs: number): void {
   let buf = '';
   let done = false;
   sock.setEncoding('utf8');
   sock.on('error', () => sock.destroy());
+  // before the request line, and again while the answer is written (re-armed by reply)
+  sock.setTimeout(idleMs, () => sock.destroy());
   sock.on('data', (chunk: string) => {
     if (done) return;
     buf += chunk;
     const nl = buf.indexOf('\n');
     if (nl < 0 && buf.length <= MAX_REQUEST_BYTES) return;
     done = true;
-    if (nl < 0) return reply(sock, fail(new ControlError('EBADREQ', 'request line too long')));
-    void answer(buf.slice(0, nl), handler).then((res) => reply(sock, res));
+    sock.setTimeout(0); // the daemon is working on it: a reload may take longer than idleMs
+    if (nl < 0) return reply(sock, fail(new ControlError('EBADREQ', 'request line too long')), idleMs);
+    void answer(buf.slice(0, nl), handler).then((res) => reply(sock, res, idleMs));
   });
 }
 
@@ -113,6 +155,8 @@ function fail(e: unknown): ControlResponse {
   return { ok: false, error: { code: 'EINTERNAL', message: e instanceof Error ? e.message : String(e) } };
 }
 
-function reply(sock: Socket, res: ControlResponse): void {
-  if (!sock.destroyed) sock.end(encodeResponse(res));
+function reply(sock: Socket, res: ControlResponse, idleMs?: number): void {
+  if (sock.destroyed) return;
+  if (idleMs !== undefined) sock.setTimeout(idleMs, () => sock.destroy());
+  sock.end(encodeResponse(res));
 }

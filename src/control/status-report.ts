@@ -6,6 +6,7 @@
  * only.
  */
 import type { ConfigProblem } from '../config/types.js';
+import type { AnnounceStatus } from '../announce/status.js';
 import type { SyncStatus } from '../sync/status.js';
 import type { InstanceStatus } from '../vrrp/instance.js';
 
@@ -42,6 +43,11 @@ export interface VirtualServerStatus {
   scheduler: string;
   inKernel: boolean;
   belowQuorum: boolean;
+  /**
+   * ECMP mode: fingerprints (destFingerprint) of the destinations as the kernel lists them, in its
+   * order with their weights, and as desired; equal on every director ⇔ the same mh table.
+   */
+  ecmp?: { fingerprint?: string; desired?: string };
   stats?: StatsView;
   realServers: RealServerStatus[];
   /** Destinations in the kernel for this service that the config does not name (e.g. draining, sorry). */
@@ -63,6 +69,8 @@ export interface ReloadInfo {
   ok: boolean;
   summary?: string;
   problems?: ConfigProblem[];
+  /** Restart-only keys (config/restart-only.ts) the file changed: still at their running values. */
+  pendingRestart?: string[];
 }
 
 export type { SyncStatus } from '../sync/status.js';
@@ -78,7 +86,13 @@ export interface StatusReport {
     dataplane: 'kernel' | 'memory' | 'none';
     lastReload?: ReloadInfo;
     lastReconcile?: PassInfo;
+    /** Kernel settings the config needs but does not have (ecmp sysctls). */
+    warnings?: string[];
+    /** The state file could not be used at start (moved aside): operator overrides from before were lost. */
+    stateFileProblem?: string;
   };
+  /** VIP announcements ([announce]): per VIP announced or withdrawn, and why. */
+  announce?: AnnounceStatus;
   virtualServers: VirtualServerStatus[];
   vrrp: InstanceStatus[];
   /** Present when the config has a [sync] section. */

@@ -5,6 +5,7 @@
  *   --plan     print the IPVS operations a start would apply to the current table; change nothing
  * Pure: argv in, `DaemonArgs` out or a DaemonError('EUSAGE') naming the problem.
  */
+import { quote } from '../util/quote.js';
 import { DaemonError } from './errors.js';
 
 /** Which dataplane the daemon drives. */
@@ -47,7 +48,7 @@ export function parseDaemonArgs(argv: string[]): DaemonArgs {
     else if (arg === '--plan') a.mode = setMode(a.mode, 'plan');
     else if (arg === '--dataplane') a.dataplane = dataplaneOf(value());
     else if (arg === '--log-level') a.logLevel = levelOf(value());
-    else throw new DaemonError('EUSAGE', `unknown argument ${JSON.stringify(arg)}`);
+    else throw new DaemonError('EUSAGE', `unknown argument ${quote(arg)}`);
   }
   if (!a.file) throw new DaemonError('EUSAGE', 'missing -f FILE');
   return a as DaemonArgs;
@@ -60,12 +61,12 @@ function setMode(cur: DaemonArgs['mode'], next: DaemonArgs['mode']): DaemonArgs[
 
 function dataplaneOf(v: string): DataplaneKind {
   if (v !== 'kernel' && v !== 'memory')
-    throw new DaemonError('EUSAGE', `--dataplane must be kernel or memory, got ${JSON.stringify(v)}`);
+    throw new DaemonError('EUSAGE', `--dataplane must be kernel or memory, got ${quote(v)}`);
   return v;
 }
 
 function levelOf(v: string): string {
   if (!LEVELS.includes(v))
-    throw new DaemonError('EUSAGE', `--log-level must be one of ${LEVELS.join(' ')}, got ${JSON.stringify(v)}`);
+    throw new DaemonError('EUSAGE', `--log-level must be one of ${LEVELS.join(' ')}, got ${quote(v)}`);
   return v;
 }

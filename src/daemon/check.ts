@@ -1,17 +1,21 @@
 /**
  * `lvsd --check` and `lvsd --plan`: the two one-shot modes.
- *   check: every config problem on stderr (exit 2), or "configuration is valid" (exit 0) followed by
- *          warnings about the environment (IPVS missing, CAP_NET_ADMIN / CAP_NET_RAW not effective).
+ *   check: every config problem on stderr (exit 2), then what cannot work on this host (unbindable
+ *          addresses, missing or non-executable programs, unreadable files: check-env.ts; exit 2),
+ *          or "configuration is valid" (exit 0) followed by warnings about the environment (IPVS
+ *          missing, CAP_NET_ADMIN / CAP_NET_RAW not effective, a metrics port in use now).
  *   plan:  reads the current table and prints, one per line, the IPVS operations a start would apply
  *          (formatOp, ipvsadm-like); nothing is written. Health is assumed up (no probe has run)
  *          except for real servers drained in the state file.
  */
 import { readFileSync } from 'node:fs';
 import { formatProblems, loadConfigFile } from '../config/load.js';
+import type { ConfigProblem } from '../config/types.js';
 import { formatOp } from '../ipvs/format.js';
 import { plan as planTable } from '../plan/desired.js';
 import { diffTables } from '../plan/diff.js';
 import type { DaemonArgs } from './args.js';
+import { checkEnvironment } from './check-env.js';
 import { openDataplane } from './compose.js';
 import { Overrides } from './overrides.js';
 import { syncWarnings } from './sync-service.js';
@@ -42,16 +46,24 @@ export function capabilityWarnings(caps: bigint | undefined, needRaw: boolean, n
   return out;
 }
 
-/** `lvsd -f FILE --check`; returns the exit code. */
+/**
+ * `lvsd -f FILE --check`; returns the exit code. The file's problems first; a valid file is then
+ * checked against this host (check-env.ts): its errors fail the check like the file's.
+ */
 export async function check(args: DaemonArgs): Promise<number> {
   const loaded = await loadConfigFile(args.file);
-  if (!loaded.ok) {
-    process.stderr.write(formatProblems(args.file, loaded.problems) + '\n');
-    process.stderr.write(`lvsd: configuration file ${args.file} test failed: ${loaded.problems.length} problem(s)\n`);
+  const failed = (problems: ConfigProblem[]): number => {
+    process.stderr.write(formatProblems(args.file, problems) + '\n');
+    process.stderr.write(`lvsd: configuration file ${args.file} test failed: ${problems.length} problem(s)\n`);
     return 2;
-  }
-  process.stdout.write(`lvsd: configuration file ${args.file} is valid\n`);
+  };
+  if (!loaded.ok) return failed(loaded.problems);
   const c = loaded.config;
+  const found = await checkEnvironment(c);
+  const errors = found.filter((f) => f.severity === 'error');
+  if (errors.length) return failed(errors);
+  process.stdout.write(`lvsd: configuration file ${args.file} is valid\n`);
+  for (const w of found) process.stdout.write(`warning: ${w.path}: ${w.message}\n`);
   const needIpvs = c.virtual_server.length > 0;
   const needRaw = c.vrrp_instance.length > 0 || usesCheck(c, 'icmp');
   for (const warn of capabilityWarnings(effectiveCaps(), needRaw, needIpvs || needRaw))

@@ -7,6 +7,9 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { readFileSync } from 'node:fs';
+import { Announcements, type AnnounceMetrics } from './announcements.js';
+import { KernelRoutes, type RouteClient } from '../announce/routes.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
 import { MemoryDataplane } from '../dataplane/memory.js';
 import { HealthEngine, type HealthEngineOptions } from '../health/engine.js';
@@ -101,9 +104,47 @@ export async function vrrpService(
 }
 
 /** The daemon's metrics (prom-client is imported here, only when metrics_listen is set). */
-export async function daemonMetrics(snap: () => Promise<DestSnapshot[]>): Promise<DaemonMetrics> {
+export async function daemonMetrics(
+  snap: () => Promise<DestSnapshot[]>,
+  fingerprints?: () => Promise<Array<{ vs: string; fingerprint: string }>>,
+): Promise<DaemonMetrics> {
   const { DaemonMetrics } = await import('../metrics/daemon-metrics.js');
-  return new DaemonMetrics(snap);
+  return new DaemonMetrics(snap, fingerprints);
+}
+
+/**
+ * VIP announcements over rtnetlink in this process's network namespace; the netlink stack is loaded
+ * and the socket opened only when a config first has [announce].
+ */
+export function announcements(
+  log: Logger,
+  metrics: AnnounceMetrics | undefined,
+  wall: (ms: number) => number,
+): Announcements {
+  let rt: Promise<RouteClient> | undefined;
+  const client = (): Promise<RouteClient> =>
+    (rt ??= import('../rtnetlink/client.js').then(({ Rtnetlink }) => Rtnetlink.open()));
+  const lazy: RouteClient = {
+    addRoute: async (r, o) => (await client()).addRoute(r, o),
+    delRoute: async (r) => (await client()).delRoute(r),
+    listRoutes: async (f) => (await client()).listRoutes(f),
+    linkIndex: async (n) => (await client()).linkIndex(n),
+  };
+  return new Announcements({
+    open: (t) => new KernelRoutes(lazy, t),
+    log: log.child({ layer: 'announce' }),
+    metrics,
+    wall,
+  });
+}
+
+/** A sysctl of this network namespace ("net.ipv4.vs.sloppy_tcp"); undefined when it cannot be read. */
+export function readSysctl(name: string): string | undefined {
+  try {
+    return readFileSync(`/proc/sys/${name.replace(/\./g, '/')}`, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Connection sync on the real kernel and /proc (src/sync/service.ts); its log lines carry layer "sync". */

@@ -1,6 +1,6 @@
 /**
  * Maps control requests (src/control/protocol.ts) onto the daemon: status → the status report,
- * drain/enable → overrides, reload → the same reload as SIGHUP (a rejected config is an error
+ * drain/enable → overrides, maintenance → the director's announcements, reload → the same reload as SIGHUP (a rejected config is an error
  * response with code ECONFIG listing every problem).
  */
 import type { ControlRequest } from '../control/protocol.js';
@@ -16,6 +16,8 @@ export async function handleRequest(d: Daemon, req: ControlRequest): Promise<unk
       return d.drain(req.vs, req.rs);
     case 'enable':
       return d.enable(req.vs, req.rs);
+    case 'maintenance':
+      return d.maintenance(req.on);
     case 'reload': {
       const r = await d.reload();
       if (r.ok) return r;

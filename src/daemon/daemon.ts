@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import { diffConfigs, summary as diffSummary } from '../config/diff.js';
 import { loadConfigFile } from '../config/load.js';
+import { pendingRestart } from '../config/restart-only.js';
 import type { Config, ConfigProblem } from '../config/types.js';
 import type { PassInfo, ReloadInfo, StatusReport } from '../control/status-report.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
@@ -24,6 +25,9 @@ import type { SyncSetup } from '../sync/setup.js';
 import type { Clock } from '../util/clock.js';
 import type { VrrpInstanceConfig } from '../vrrp/schema.js';
 import type { VrrpService } from '../vrrp/service.js';
+import type { Announcements } from './announcements.js';
+import { destFingerprint, ecmpSysctlIssues } from '../announce/ecmp.js';
+import { serviceKey } from '../ipvs/types.js';
 import { resolveServer, splitId } from './names.js';
 import type { Overrides } from './overrides.js';
 import { buildStatus } from './status.js';
@@ -61,11 +65,18 @@ export interface DaemonDeps {
   wallClock?: () => number;
   log: Logger;
   metrics?: Pick<DaemonMetrics, 'setGeneration' | 'reloaded' | 'reconciled'>;
+  /** VIP route announcements ([announce]); absent: none, whatever the config says. */
+  announcements?: Announcements;
+  /** Reads a sysctl ("net.ipv4.vs.sloppy_tcp"); undefined when unreadable. For ecmp warnings. */
+  sysctl?: (name: string) => string | undefined;
+  /** Applies global.log_level on reload, unless `cli` (--log-level) pins the level. */
+  logLevel?: { cli?: string; set(level: string): void };
 }
 
 /** Outcome of a reload attempt. */
 export type ReloadOutcome =
-  { ok: true; summary: string; generation: number } | { ok: false; problems: ConfigProblem[] };
+  | { ok: true; summary: string; generation: number; pendingRestart: string[] }
+  | { ok: false; problems: ConfigProblem[] };
 
 /** The running daemon. */
 export class Daemon {
@@ -77,6 +88,8 @@ export class Daemon {
   plan?: Plan;
   vrrp?: Vrrp;
   readonly startedAt: number;
+  /** [global] as lvsd started with it: restart-only keys keep these values (config/restart-only.ts). */
+  readonly startGlobal: Config['global'];
   private readonly reconciler?: Reconciler;
   /** Consecutive passes whose table read failed (drives the retry backoff). */
   private readErrors = 0;
@@ -93,9 +106,13 @@ export class Daemon {
   private readonly quorumDown = new Map<string, boolean>();
   private unsubscribe?: () => void;
   private wrote = false;
+  /** Problems with kernel settings the config needs (ecmp sysctls), shown by status. */
+  warnings: string[] = [];
+  private stateWriteFailed = false;
 
   constructor(private readonly d: DaemonDeps) {
     this.config = d.config;
+    this.startGlobal = d.config.global;
     this.startedAt = (d.wallClock ?? Date.now)();
     this.wallOffset = this.startedAt - d.clock.now();
     this.memory = restoreDrains(d.overrides.removedDrains(), d.clock.now(), this.wallOffset);
@@ -116,6 +133,7 @@ export class Daemon {
     this.unsubscribe = this.d.health.onTransition((ev) => this.onHealth(ev));
     this.d.health.setTargets(targets);
     this.d.metrics?.setGeneration(this.generation);
+    this.checkKernelSettings(this.config);
     const sync = await this.d.sync?.configure(this.config);
     if (this.config.vrrp_instance.length && this.d.vrrp) await this.startVrrp(this.config, sync);
     this.armResync();
@@ -178,11 +196,68 @@ export class Daemon {
       this.memory,
     );
     this.memory = p.memory;
-    this.d.overrides.setRemovedDrains(saveDrains(p.memory, this.wallOffset));
+    this.saveRemovedDrains(p.memory);
     this.plan = p;
     this.feedVrrp(p.belowQuorum);
     if (this.reconciler) await this.reconcile(this.reconciler, p.table, now);
     this.armWake(p.nextWakeAt);
+    await this.announce(p.belowQuorum, now);
+  }
+
+  /** Announcements follow the pass's quorum verdicts, after the table is programmed. */
+  private async announce(belowQuorum: ReadonlySet<string>, now: number, shuttingDown = false): Promise<void> {
+    const a = this.d.announcements;
+    if (!a) return;
+    const resyncMs = this.config.global.resync_interval;
+    this.armWake(
+      await a.update(this.config.announce, this.config.virtual_server, belowQuorum, now, { shuttingDown, resyncMs }),
+    );
+    if (a.needsRetry()) this.armWake(now + 1000);
+  }
+
+  /** Warns (log and status) about kernel settings the config's ecmp virtual servers need. */
+  private checkKernelSettings(c: Config): void {
+    const ecmp = c.virtual_server.filter((v) => v.ecmp);
+    this.warnings =
+      ecmp.length && this.d.sysctl
+        ? ecmpSysctlIssues(
+            ecmp.map((v) => v.protocol),
+            this.d.sysctl,
+          )
+        : [];
+    for (const w of this.warnings) this.d.log.warn({ problem: w }, 'kernel setting for ecmp virtual servers');
+  }
+
+  /** The ecmp virtual servers' fingerprints, from a table read now (for /metrics; none without ecmp services). */
+  async ecmpFingerprints(): Promise<Array<{ vs: string; fingerprint: string }>> {
+    const ecmp = this.config.virtual_server.filter((v) => v.ecmp);
+    if (!ecmp.length || !this.d.dataplane) return [];
+    const last = this.reconciler?.lastActual();
+    const actual = await this.d.dataplane.read().catch(() => last);
+    const byKey = new Map((actual?.services ?? []).map((s) => [serviceKey(s.id), s]));
+    return ecmp.flatMap((v) => {
+      const k = byKey.get(v.key);
+      return k ? [{ vs: v.name, fingerprint: destFingerprint(k.destinations) }] : [];
+    });
+  }
+
+  /** lvsctl maintenance on|off: withdraws (or, after the hold-down, announces again) every VIP. */
+  async maintenance(on: boolean): Promise<{ changed: boolean }> {
+    const changed = this.d.announcements?.setMaintenance(on) ?? false;
+    await this.requestPass();
+    return { changed };
+  }
+
+  /** Persists the drains of removed servers; a failed write is logged and retried next pass, never fails the pass. */
+  private saveRemovedDrains(memory: PlannerMemory): void {
+    try {
+      this.d.overrides.setRemovedDrains(saveDrains(memory, this.wallOffset));
+      this.stateWriteFailed = false;
+    } catch (e) {
+      if (!this.stateWriteFailed)
+        this.d.log.warn({ err: (e as Error).message }, 'cannot save draining servers; retrying');
+      this.stateWriteFailed = true;
+    }
   }
 
   /**
@@ -284,18 +359,35 @@ export class Daemon {
 
   private async applyConfig(next: Config): Promise<ReloadOutcome> {
     const summary = diffSummary(diffConfigs(this.config, next));
+    const pending = pendingRestart(this.startGlobal, next.global);
     this.previous = this.config;
     this.config = next;
     this.generation++;
     this.d.metrics?.setGeneration(this.generation);
     this.d.metrics?.reloaded(true);
-    this.lastReload = { at: Date.now(), ok: true, summary };
+    this.lastReload = { at: Date.now(), ok: true, summary, pendingRestart: pending };
     this.d.log.info({ generation: this.generation, summary }, `reloaded: ${summary}`);
+    if (pending.length)
+      this.d.log.warn(
+        { keys: pending },
+        `reload: ${pending.join(', ')} changed; the running values stay until lvsd restarts`,
+      );
+    this.applyLogLevel(next.global.log_level);
     this.d.health.setTargets(healthTargets(next));
+    this.checkKernelSettings(next);
     this.armResync();
     await this.reloadVrrp(next, await this.d.sync?.configure(next));
     await this.requestPass();
-    return { ok: true, summary, generation: this.generation };
+    return { ok: true, summary, generation: this.generation, pendingRestart: pending };
+  }
+
+  private applyLogLevel(level: string): void {
+    const l = this.d.logLevel;
+    if (!l || this.d.log.level === level) return;
+    if (l.cli)
+      return void this.d.log.info(`log_level ${level} in the file: --log-level ${l.cli} on the command line wins`);
+    this.d.log.info(`log level is now ${level}`); // before: at a higher level this line would be dropped
+    l.set(level);
   }
 
   /** Builds and starts VRRP once; a reload arriving meanwhile waits for it (no second service). */
@@ -332,7 +424,13 @@ export class Daemon {
     msg: string,
   ): Promise<{ changed: boolean }> {
     const key = resolveServer(this.config, vs, rs);
-    const changed = this.d.overrides[op](key.vs, key.rs);
+    let changed: boolean;
+    try {
+      changed = this.d.overrides[op](key.vs, key.rs); // written first: a failed write changes nothing
+    } catch (e) {
+      this.d.log.error({ vs: key.vs, rs: key.rs, err: (e as Error).message }, `lvsctl ${op} refused`);
+      throw e;
+    }
     this.d.log.info({ vs: key.vs, rs: key.rs, changed }, msg);
     await this.requestPass();
     return { changed };
@@ -343,6 +441,7 @@ export class Daemon {
     let actual = this.reconciler?.lastActual();
     if (this.d.dataplane) actual = await this.d.dataplane.read().catch(() => actual);
     const report = buildStatus(this, {
+      announce: this.d.announcements?.status(),
       health: this.d.health,
       overrides: this.d.overrides,
       actual,
@@ -371,6 +470,10 @@ export class Daemon {
    */
   async stop(): Promise<void> {
     this.stopped = true;
+    // Withdraw first: the router moves the flows away while this director still serves them.
+    await this.announce(this.plan?.belowQuorum ?? new Set(), this.d.clock.now(), true).catch((e: Error) =>
+      this.d.log.error({ err: e.message }, 'withdrawing announcements failed'),
+    );
     this.unsubscribe?.();
     this.cancelResync?.();
     this.cancelWake?.cancel();

@@ -1,7 +1,8 @@
 /**
  * The daemon layer's error class. Stable codes: ENOVS (unknown virtual server), ENORS (unknown real
  * server), ECONFIG (invalid config at start), ENOIPVS (IPVS not available), EUSAGE (bad CLI args),
- * ESTART (a listener could not start).
+ * ESTART (a listener could not start), ESTATE (the state file could not be written: nothing
+ * changed), EGROUP (control_socket_group names no group).
  */
 import { ControlError } from '../control/protocol.js';
 

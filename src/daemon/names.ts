@@ -8,6 +8,7 @@ import { hostPort } from '../ipvs/types.js';
 import { splitHostPort } from '../util/host-port.js';
 import type { Config } from '../config/types.js';
 import { DaemonError } from './errors.js';
+import { quote } from '../util/quote.js';
 
 /** Canonical "addr:port" of an operator's text, or the text unchanged if it does not parse. */
 export function canonicalRs(text: string): string {
@@ -23,15 +24,23 @@ export function resolveServer(c: Config, vs: string, rs: string): { vs: string; 
   if (!v)
     throw new DaemonError(
       'ENOVS',
-      `no virtual server named ${JSON.stringify(vs)} (there are: ${vss.map((x) => x.name).join(', ')})`,
+      `no virtual server named ${quote(vs)} (there are: ${listSome(vss.map((x) => x.name))})`,
     );
   const want = canonicalRs(rs);
   const r = v.real_server.find((x) => x.key === rs || x.key === want);
   if (!r) {
-    const known = v.real_server.map((x) => x.key).join(', ');
-    throw new DaemonError('ENORS', `virtual server ${vs} has no real server ${rs} (it has: ${known})`);
+    const known = listSome(v.real_server.map((x) => x.key));
+    throw new DaemonError(
+      'ENORS',
+      `virtual server ${vs} has no real server ${rs.length > 64 ? quote(rs) : rs} (it has: ${known})`,
+    );
   }
   return { vs, rs: r.key };
+}
+
+/** The first 10 names, then how many more. */
+function listSome(names: string[]): string {
+  return names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')} and ${names.length - 10} more`;
 }
 
 /** Splits a health/override id "vs|rs". */

@@ -19,12 +19,14 @@ import type { IpvsTable, TableService } from '../ipvs/types.js';
 import { destKey, serviceKey } from '../ipvs/types.js';
 import { serverId, type Plan } from '../plan/desired.js';
 import type { VrrpService } from '../vrrp/service.js';
+import type { AnnounceStatus } from '../announce/status.js';
+import { destFingerprint } from '../announce/ecmp.js';
 import type { Overrides } from './overrides.js';
 
 /** What the report reads of health and overrides. */
 interface Env {
   health: Pick<HealthEngine, 'status'>;
-  overrides: Pick<Overrides, 'isDrained'>;
+  overrides: Pick<Overrides, 'isDrained' | 'lostAtStart'>;
 }
 
 /** The parts of the daemon the status reads. */
@@ -36,12 +38,18 @@ export interface StatusSource {
   lastPass?: PassInfo;
   plan?: Plan;
   vrrp?: Pick<VrrpService, 'status'>;
+  warnings?: string[];
 }
 
 /** Builds the report from the daemon's state. */
 export function buildStatus(
   src: StatusSource,
-  env: Env & { actual?: IpvsTable; dataplane: StatusReport['daemon']['dataplane']; configPath: string },
+  env: Env & {
+    actual?: IpvsTable;
+    dataplane: StatusReport['daemon']['dataplane'];
+    configPath: string;
+    announce?: AnnounceStatus;
+  },
 ): StatusReport {
   const kernel = new Map((env.actual?.services ?? []).map((s) => [serviceKey(s.id), s]));
   const desired = new Map((src.plan?.table.services ?? []).map((s) => [serviceKey(s.id), s]));
@@ -58,7 +66,10 @@ export function buildStatus(
       dataplane: env.dataplane,
       lastReload: src.lastReload,
       lastReconcile: src.lastPass,
+      ...(src.warnings?.length ? { warnings: src.warnings } : {}),
+      ...(env.overrides.lostAtStart !== undefined && { stateFileProblem: env.overrides.lostAtStart }),
     },
+    ...(env.announce ? { announce: env.announce } : {}),
     virtualServers: vss,
     vrrp: src.vrrp?.status() ?? [],
   };
@@ -78,6 +89,7 @@ function vsStatus(
     scheduler: k?.scheduler ?? vs.scheduler,
     inKernel: !!k,
     belowQuorum: plan?.belowQuorum.has(vs.name) ?? false,
+    ...(vs.ecmp ? { ecmp: ecmpView(k, want) } : {}),
     stats: k?.stats ? statsView(k.stats) : undefined,
     realServers: vs.real_server.map((r) => rsStatus(vs.name, r, k, want, plan, env)),
     extraDestinations: (k?.destinations ?? [])
@@ -113,6 +125,17 @@ function rsStatus(
     active: kd?.conns?.active,
     inactive: kd?.conns?.inactive,
     stats: kd?.stats ? statsView(kd.stats) : undefined,
+  };
+}
+
+/** The fingerprint of the kernel's destination list (what mh uses), and of the desired one. */
+function ecmpView(
+  k: TableService | undefined,
+  want: TableService | undefined,
+): { fingerprint?: string; desired?: string } {
+  return {
+    ...(k ? { fingerprint: destFingerprint(k.destinations) } : {}),
+    ...(want ? { desired: destFingerprint(want.destinations) } : {}),
   };
 }
 

@@ -23,6 +23,11 @@ export interface ProbeTarget {
 export interface ProbeResult {
   ok: boolean;
   detail: string;
+  /**
+   * This host, not the server, failed the probe: it ran out of file descriptors, buffers or memory
+   * (LOCAL_ERRNOS). The engine does not count such a result against the server.
+   */
+  local?: true;
   /** Dynamic weight (script checks in dynamic mode only). */
   weight?: number;
 }
@@ -50,6 +55,21 @@ export interface Checker<S = unknown> {
 /** "host:port" with IPv6 in brackets, for reasons. */
 export function endpoint(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** Errno codes that say this host ran out of something; a probe failing with one says nothing about the server. */
+export const LOCAL_ERRNOS: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
+
+/** True for an error (or its cause) whose code is one of LOCAL_ERRNOS. */
+export function isLocalError(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  return LOCAL_ERRNOS.has(String(e?.code)) || LOCAL_ERRNOS.has(String(e?.cause?.code));
+}
+
+/** A failed result; marked `local` (and said so) when `err` is a local resource error. */
+export function failure(detail: string, err?: unknown): ProbeResult {
+  if (!isLocalError(err)) return { ok: false, detail };
+  return { ok: false, detail: `${detail} (local resource error: not counted against the server)`, local: true };
 }
 
 /** Turns any thrown value into a short reason, preferring the errno-style code ("connect ECONNREFUSED"). */

@@ -6,26 +6,25 @@
 import { z } from 'zod';
 import { canonicalIp } from '../../native/ip.js';
 import { durationSchema } from '../util/duration.js';
+import { quote } from '../util/quote.js';
+import { regexProblem } from './regex.js';
 
 /** An IPv4 or IPv6 literal (as the config's addresses, native/ip.ts); output is the address as written. */
 export const ipSchema = z.string().refine((s) => canonicalIp(s) !== undefined, {
-  error: (iss) => `expected an IPv4 or IPv6 address, got ${JSON.stringify(iss.input)}`,
+  error: (iss) =>
+    `expected an IPv4 or IPv6 address, got ${typeof iss.input === 'string' ? quote(iss.input) : JSON.stringify(iss.input)}`,
 });
 
 /** A TCP/UDP port 1..65535. */
 export const portSchema = z.int({ error: 'expected a port number 1-65535' }).min(1).max(65535);
 
-/** A JavaScript regular expression source that must compile; output stays a string (specs compare by value). */
+/**
+ * A regular expression in RE2 syntax, matched in linear time (regex.ts), at most 512 characters;
+ * output stays a string (specs compare by value).
+ */
 export const regexSchema = z.string().check((ctx) => {
-  try {
-    new RegExp(ctx.value);
-  } catch (e) {
-    ctx.issues.push({
-      code: 'custom',
-      input: ctx.value,
-      message: `invalid regular expression: ${(e as Error).message}`,
-    });
-  }
+  const problem = regexProblem(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
 });
 
 /** Bytes written as hex ("0a ff 10" or "0aff10"); output is the normalized lowercase hex without spaces. */

@@ -3,7 +3,7 @@
  * record whose data matches a value.
  */
 import dnsPacket from 'dns-packet';
-import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
+import { type Checker, describeError, endpoint, failure, type ProbeResult, type ProbeTarget } from './checker.js';
 import { connectUdp, settleOnce, udpSocketFor } from './probe-io.js';
 import { dnsTypes, dnsSchema, type DnsSpec } from './schemas/dns.js';
 
@@ -43,6 +43,24 @@ export function judgeReply(reply: dnsPacket.Packet & { rcode?: string }, spec: D
   };
 }
 
+/**
+ * One datagram from the server, pure: the verdict, or undefined when it is not the reply to query `id`
+ * (keep waiting). Never throws: bytes dns-packet cannot decode are a failed probe naming the problem.
+ */
+export function readReply(msg: Buffer, id: number, spec: DnsSpec, ep: string): ProbeResult | undefined {
+  let reply: dnsPacket.Packet & { rcode?: string };
+  try {
+    reply = dnsPacket.decode(msg);
+  } catch (e) {
+    return {
+      ok: false,
+      detail: `malformed DNS reply from ${ep} (${msg.length} bytes): ${String((e as Error)?.message ?? e)}`,
+    };
+  }
+  if (reply.id !== id || reply.type !== 'response') return undefined;
+  return judgeReply(reply, spec, ep);
+}
+
 function probeDns(target: ProbeTarget, spec: DnsSpec, signal: AbortSignal): Promise<ProbeResult> {
   const ep = endpoint(target.address, target.port);
   const id = Math.floor(Math.random() * 65536);
@@ -55,19 +73,10 @@ function probeDns(target: ProbeTarget, spec: DnsSpec, signal: AbortSignal): Prom
   return new Promise((resolve) => {
     const sock = udpSocketFor(target);
     const finish = settleOnce(signal, `DNS probe of ${ep} aborted`, () => sock.close(), resolve);
-    sock.on('error', (e) => finish({ ok: false, detail: describeError(`DNS ${ep}`, e) }));
+    sock.on('error', (e) => finish(failure(describeError(`DNS ${ep}`, e), e)));
     sock.on('message', (msg) => {
-      let reply: dnsPacket.Packet & { rcode?: string };
-      try {
-        reply = dnsPacket.decode(msg);
-      } catch (e) {
-        return finish({
-          ok: false,
-          detail: `malformed DNS reply from ${ep} (${msg.length} bytes): ${(e as Error).message}`,
-        });
-      }
-      if (reply.id !== id || reply.type !== 'response') return; // not ours: keep waiting
-      finish(judgeReply(reply, spec, ep));
+      const r = readReply(msg, id, spec, ep);
+      if (r) finish(r);
     });
     connectUdp(sock, target, () => sock.send(query));
   });

@@ -97,6 +97,8 @@ export class HealthEngine {
   private readonly listeners = new Set<(ev: HealthEvent) => void>();
   private inFlight = 0;
   private stopped = false;
+  private localFailures = 0;
+  private localLoggedAt = -Infinity;
   private readonly wallBase: number;
   private readonly monoBase: number;
   /** New targets of the last setTargets() not attached yet (attached in order, `attachChunk` per clock turn). */
@@ -317,13 +319,14 @@ export class HealthEngine {
     p.idle?.();
     if (p.stopped) return;
     const now = this.clock.now();
-    this.record(p, { ok: r.ok, at: this.wallAt(now), ms: now - t0, detail: r.detail, weight: r.weight });
+    this.record(p, { ok: r.ok, at: this.wallAt(now), ms: now - t0, detail: r.detail, weight: r.weight }, r.local);
     const next = p.due + p.spec.interval;
     // a round that overran its interval (retries) skips ahead instead of starting late forever
     this.schedule(p, now - t0 > p.spec.interval ? Math.max(next, now) : next);
   }
 
-  private record(p: Probe, rec: ProbeRecord): void {
+  private record(p: Probe, rec: ProbeRecord, local = false): void {
+    if (local) return this.recordLocal(p, rec);
     if (this.opts.metrics)
       this.opts.metrics.observeProbeWith(
         (p.metricSeries ??= this.opts.metrics.probeLabels(p.spec.type, p.label)),
@@ -335,6 +338,23 @@ export class HealthEngine {
     Object.assign(p.health, health);
     p.ring.push(rec.ok, rec.at, rec.ms, rec.detail);
     if (transition) this.emit(p, transition, rec.at);
+  }
+
+  /**
+   * A round this host failed (out of file descriptors, buffers or memory): shown in the probe's
+   * recent results, never folded into its rise/fall streaks; logged at most once per 10 s.
+   */
+  private recordLocal(p: Probe, rec: ProbeRecord): void {
+    p.ring.push(false, rec.at, rec.ms, rec.detail);
+    this.localFailures++;
+    const now = this.clock.now();
+    if (now - this.localLoggedAt < 10_000) return;
+    this.localLoggedAt = now;
+    this.opts.log?.warn(
+      { target: p.label, kind: p.spec.type, reason: rec.detail, notCounted: this.localFailures },
+      'probe failed on this host (not counted against the server)',
+    );
+    this.localFailures = 0;
   }
 
   private emit(p: Probe, t: Transition, at: number): void {

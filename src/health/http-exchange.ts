@@ -28,6 +28,14 @@ export interface ExchangeTarget {
   tls?: TlsSetup;
 }
 
+/** Body digests an http check can expect: MD5 (keepalived's HTTP_GET digest, genhash) or SHA-256. */
+export type DigestAlgorithm = 'md5' | 'sha256';
+
+/** The algorithm of an expected hex digest: 32 digits MD5, 64 digits SHA-256 (the schema allows no other length). */
+export function digestAlgorithm(hex: string): DigestAlgorithm {
+  return hex.length === 32 ? 'md5' : 'sha256';
+}
+
 /** What to send and what to keep of the answer. */
 export interface ExchangeRequest {
   bytes: Buffer;
@@ -37,8 +45,8 @@ export interface ExchangeRequest {
   maxBody: number;
   /** Keep the body text (for a regex). */
   keepText: boolean;
-  /** Hash the body with sha256. */
-  digest: boolean;
+  /** Hash the body with this algorithm (undefined: no hash). */
+  digest: DigestAlgorithm | undefined;
 }
 
 /** The body bytes read (at most maxBody): text if asked, digest if asked. */
@@ -66,9 +74,9 @@ class BodySink {
   constructor(
     private readonly max: number,
     private readonly keepText: boolean,
-    digest: boolean,
+    digest: DigestAlgorithm | undefined,
   ) {
-    this.hash = digest ? createHash('sha256') : undefined;
+    this.hash = digest ? createHash(digest) : undefined;
   }
 
   add(view: Buffer): void {

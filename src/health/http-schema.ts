@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { commonShape, regexSchema, statusSchema } from './common.js';
+import { quote } from '../util/quote.js';
 
 /** An HTTP token (RFC 9110 §5.6.2): what a header name may be. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -26,7 +27,7 @@ const headersSchema = z.record(z.string(), z.string()).superRefine((h, ctx) => {
     const fail = (message: string): void => ctx.addIssue({ code: 'custom', path: [k], message });
     if (!TOKEN.test(k)) fail("header names are HTTP tokens: letters, digits and !#$%&'*+-.^_`|~");
     else if (FRAMING.has(k.toLowerCase()))
-      fail(`header ${JSON.stringify(k)} is set by lvsd itself (one request per connection); remove it`);
+      fail(`header ${quote(k)} is set by lvsd itself (one request per connection); remove it`);
     if (!FIELD_VALUE.test(v)) fail('header values must not contain CR, LF or other control characters');
   }
 });
@@ -55,10 +56,13 @@ const httpShape = {
   expect_status: statusSchema,
   /** Regex the body (first max_body_bytes) must match. */
   expect_body: regexSchema.optional(),
-  /** sha256 hex digest the whole body must have (the body must fit in max_body_bytes). */
+  /** Hex digest the whole body must have: MD5 (32 digits, keepalived's HTTP_GET digest) or SHA-256 (64); the body must fit in max_body_bytes. */
   expect_digest: z
     .string()
-    .regex(/^[0-9a-fA-F]{64}$/, 'expect_digest must be a sha256 digest in hex (64 characters)')
+    .regex(
+      /^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{64})$/,
+      'expect_digest must be a hex digest of the body: MD5 (32 digits, as keepalived/genhash print it) or SHA-256 (64 digits)',
+    )
     .transform((s) => s.toLowerCase())
     .optional(),
   /** Most body bytes read (default 64 KiB); the rest is discarded, never buffered. */

@@ -1,16 +1,17 @@
 /**
  * http / https: one request per probe over a fresh connection (node:net, node:tls), no redirects unless
- * told, expected status ranges, optional body regex / sha256 digest over at most max_body_bytes.
+ * told, expected status ranges, optional body regex / MD5 or SHA-256 digest over at most max_body_bytes.
  * The request is built by http-request.ts, the response parsed by http-response.ts (both pure), and
  * the connection driven by http-exchange.ts. Why not undici: bench/results/health-http.md.
  */
-import { readFileSync } from 'node:fs';
 import * as tls from 'node:tls';
-import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
+import { type Checker, describeError, endpoint, failure, type ProbeResult, type ProbeTarget } from './checker.js';
 import { settleOnce } from './probe-io.js';
-import { exchange, type ExchangeTarget, type HttpResponse } from './http-exchange.js';
+import { digestAlgorithm, exchange, type ExchangeTarget, type HttpResponse } from './http-exchange.js';
 import { defaultHost, encodeRequest, type RedirectHop, redirectHop, serverName } from './http-request.js';
 import { type AnyHttpSpec, type HttpSpec, type HttpsSpec, httpSchema, httpsSchema } from './http-schema.js';
+import { readRegularFileSync } from '../util/regular-file.js';
+import { linearRegex } from './regex.js';
 
 export { httpSchema, httpsSchema, type HttpSpec, type HttpsSpec } from './http-schema.js';
 
@@ -35,11 +36,18 @@ class TlsContexts {
   }
 }
 
-function readCa(file: string): Buffer {
+/** Largest CA bundle read (Debian's whole store is ~220 KB). */
+const MAX_CA_BYTES = 4 * 1024 * 1024;
+
+function readCa(file: string): string {
   try {
-    return readFileSync(file);
+    // not a plain readFileSync: a FIFO there would block the event loop, and every probe with it
+    return readRegularFileSync(file, MAX_CA_BYTES);
   } catch (e) {
-    throw new Error(`cannot read ca_file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const err = e as NodeJS.ErrnoException;
+    throw new Error(
+      `cannot read ca_file ${file}: ${err.code === 'ENOTREG' || err.code === 'EFBIG' ? err.message : (err.code ?? err.message)}`,
+    );
   }
 }
 
@@ -130,13 +138,15 @@ function judge(res: HttpResponse, at: string, spec: AnyHttpSpec): ProbeResult {
         ok: false,
         detail: `body from ${at} is larger than max_body_bytes (${spec.max_body_bytes}); cannot check its digest`,
       };
-    if (body.digest !== spec.expect_digest)
+    if (body.digest !== spec.expect_digest) {
+      const alg = digestAlgorithm(spec.expect_digest);
       return {
         ok: false,
-        detail: `body digest from ${at} is sha256:${body.digest.slice(0, 12)}…, expected sha256:${spec.expect_digest.slice(0, 12)}…`,
+        detail: `body digest from ${at} is ${alg}:${body.digest.slice(0, 12)}…, expected ${alg}:${spec.expect_digest.slice(0, 12)}…`,
       };
+    }
   }
-  if (spec.expect_body !== undefined && !new RegExp(spec.expect_body).test(body.text))
+  if (spec.expect_body !== undefined && !linearRegex(spec.expect_body)(body.text))
     return { ok: false, detail: `body from ${at} does not match /${spec.expect_body}/ (read ${body.bytes} bytes)` };
   return { ok: true, detail: `HTTP ${code} from ${at}` };
 }
@@ -163,8 +173,7 @@ function judgeFirst(res: HttpResponse, plan: Plan): ProbeResult {
  */
 function startHttp(t: ProbeTarget, plan: Plan, contexts: TlsContexts, done: (r: ProbeResult) => void): () => void {
   const spec = plan.spec;
-  const fail = (e: unknown): void =>
-    done({ ok: false, detail: `${describeError(spec.type.toUpperCase(), e)} (${plan.at})` });
+  const fail = (e: unknown): void => done(failure(`${describeError(spec.type.toUpperCase(), e)} (${plan.at})`, e));
   let stopHop: (() => void) | undefined;
   let stopped = false;
   const run = (hop: Hop, n: number): void => {
@@ -173,7 +182,7 @@ function startHttp(t: ProbeTarget, plan: Plan, contexts: TlsContexts, done: (r: 
       head: hop.method === 'HEAD',
       maxBody: spec.max_body_bytes,
       keepText: spec.expect_body !== undefined,
-      digest: spec.expect_digest !== undefined,
+      digest: spec.expect_digest === undefined ? undefined : digestAlgorithm(spec.expect_digest),
     };
     stopHop = exchange(hop.target, req, (err, res) => {
       if (err !== undefined) return fail(err);

@@ -2,7 +2,7 @@
  * icmp: echo request/reply (IPv4 and IPv6) over ONE shared socket, replies matched by id/seq.
  */
 import { canonicalIp } from '../../native/ip.js';
-import type { Checker, ProbeResult, ProbeTarget } from './checker.js';
+import { type Checker, failure, type ProbeResult, type ProbeTarget } from './checker.js';
 import { encodeEcho, parseIcmp } from './icmp-packet.js';
 import { openNativeIcmp, type IcmpTransport, type IcmpTransportFactory } from './icmp-native.js';
 import { icmpSchema, type IcmpSpec } from './schemas/icmp.js';
@@ -34,10 +34,10 @@ export class Pinger {
     try {
       s = this.socket(family);
     } catch (e) {
-      return Promise.resolve({ ok: false, detail: (e as Error).message });
+      return Promise.resolve(failure((e as Error).message, e));
     }
     const seq = this.nextSeq(s);
-    if (seq < 0) return Promise.resolve({ ok: false, detail: 'too many ICMP probes in flight' });
+    if (seq < 0) return Promise.resolve(failure('too many ICMP probes in flight', { code: 'ENOBUFS' }));
     return new Promise((resolve) => {
       const done = (r: ProbeResult): void => {
         s.pending.delete(seq);
@@ -50,7 +50,7 @@ export class Pinger {
       try {
         s.t.send(encodeEcho(family, this.id, seq, size), address);
       } catch (e) {
-        done({ ok: false, detail: `ping ${address}: ${(e as { code?: string }).code ?? (e as Error).message}` });
+        done(failure(`ping ${address}: ${(e as { code?: string }).code ?? (e as Error).message}`, e));
       }
     });
   }

@@ -5,6 +5,7 @@
  */
 import * as dgram from 'node:dgram';
 import type { ProbeResult, ProbeTarget } from './checker.js';
+import { linearRegex, MAX_REGEX_INPUT } from './regex.js';
 
 /**
  * Returns a `finish(result)` that settles the probe once: the first call removes the abort listener,
@@ -48,8 +49,8 @@ export function connectUdp(sock: dgram.Socket, target: ProbeTarget, onConnected:
  */
 export function replyMatcher(spec: { expect?: string; expect_hex?: string }): ((b: Buffer) => boolean) | undefined {
   if (spec.expect !== undefined) {
-    const re = new RegExp(spec.expect);
-    return (b) => re.test(b.toString('latin1'));
+    const test = linearRegex(spec.expect);
+    return (b) => test(b.toString('latin1', 0, MAX_REGEX_INPUT));
   }
   if (spec.expect_hex !== undefined) {
     const want = Buffer.from(spec.expect_hex, 'hex');

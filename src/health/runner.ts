@@ -8,7 +8,7 @@
  * callback form (`start`, as tcp, http and https have) only the timer and a few closures (see bench/results/health.md).
  */
 import type { Clock } from '../util/clock.js';
-import { type Checker, describeError, type ProbeResult, type ProbeTarget } from './checker.js';
+import { type Checker, describeError, failure, type ProbeResult, type ProbeTarget } from './checker.js';
 import type { CheckSpec } from './schema.js';
 
 /** Lets the owner stop a round: `halt()` aborts the attempt in flight and prevents further attempts. */
@@ -85,14 +85,14 @@ export function attemptCb(ctx: RoundContext, handle: RoundHandle, done: (r: Prob
   try {
     p = ctx.checker.probe(ctx.target, ctx.spec, ctrl.signal);
   } catch (e) {
-    return finish({ ok: false, detail: describeError(`${ctx.checker.kind} probe`, e) });
+    return finish(failure(describeError(`${ctx.checker.kind} probe`, e), e));
   }
   p.then(
     (r) =>
       finish(
         r && typeof r.ok === 'boolean' ? r : { ok: false, detail: `${ctx.checker.kind} checker returned no result` },
       ),
-    (e) => finish({ ok: false, detail: describeError(`${ctx.checker.kind} probe`, e) }),
+    (e) => finish(failure(describeError(`${ctx.checker.kind} probe`, e), e)),
   );
 }
 
@@ -128,7 +128,7 @@ function startCb(ctx: RoundContext, handle: RoundHandle, done: (r: ProbeResult) 
       ),
     );
   } catch (e) {
-    finish({ ok: false, detail: describeError(`${ctx.checker.kind} probe`, e) });
+    finish(failure(describeError(`${ctx.checker.kind} probe`, e), e));
   }
   if (settled) stop?.();
 }

@@ -15,6 +15,8 @@ import { icmpSchema } from './schemas/icmp.js';
 import { scriptSchema } from './schemas/script.js';
 import { tcpSchema } from './schemas/tcp.js';
 import { udpSchema } from './schemas/udp.js';
+import { quote } from '../util/quote.js';
+import { MAX_REGEX_INPUT } from './regex.js';
 
 /** Every check kind, in documentation order. */
 export const checkKinds: readonly string[] = ['tcp', 'http', 'https', 'icmp', 'udp', 'dns', 'script'];
@@ -29,7 +31,7 @@ const union = z.discriminatedUnion(
       const kinds = checkKinds.join(', ');
       return t === undefined
         ? `check needs a type: one of ${kinds}`
-        : `unknown check type ${JSON.stringify(t)}: expected one of ${kinds}`;
+        : `unknown check type ${typeof t === 'string' ? quote(t) : JSON.stringify(t)}: expected one of ${kinds}`;
     },
   },
 );
@@ -43,6 +45,12 @@ export const checkSchema = union
     if (v.interval <= 0) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'interval must be more than 0' });
     if (v.timeout !== undefined && v.timeout <= 0)
       ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must be more than 0' });
+    if ((v.type === 'http' || v.type === 'https') && v.expect_body !== undefined && v.max_body_bytes > MAX_REGEX_INPUT)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_body_bytes'],
+        message: `with expect_body at most ${MAX_REGEX_INPUT} (the most text a regular expression runs on), got ${v.max_body_bytes}`,
+      });
     if (v.timeout !== undefined && v.timeout > v.interval)
       ctx.addIssue({
         code: 'custom',

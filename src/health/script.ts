@@ -4,7 +4,7 @@
  * 0 = up (weight unchanged), 1 = down, 2..255 = up with weight code-2.
  */
 import { spawn } from 'node:child_process';
-import type { Checker, ProbeResult, ProbeTarget } from './checker.js';
+import { type Checker, failure, type ProbeResult, type ProbeTarget } from './checker.js';
 import { scriptSchema, type ScriptSpec } from './schemas/script.js';
 
 export { scriptSchema, type ScriptSpec };
@@ -76,7 +76,7 @@ function run(target: ProbeTarget, spec: ScriptSpec, signal: AbortSignal): Promis
     signal.addEventListener('abort', onAbort, { once: true });
     child.on('error', (e: NodeJS.ErrnoException) => {
       signal.removeEventListener('abort', onAbort);
-      resolve({ ok: false, detail: `cannot run ${spec.command[0]}: ${e.code ?? e.message}` });
+      resolve(failure(`cannot run ${spec.command[0]}: ${e.code ?? e.message}`, e));
     });
     child.on('exit', (code, sig) => {
       signal.removeEventListener('abort', onAbort);
@@ -95,7 +95,8 @@ export function createScriptChecker(maxConcurrent = DEFAULT_MAX_SCRIPTS): Checke
     kind: 'script',
     schema: scriptSchema,
     async probe(target, spec, signal) {
-      if (!(await slots.acquire(signal))) return { ok: false, detail: `no free script slot (limit ${maxConcurrent})` };
+      if (!(await slots.acquire(signal)))
+        return failure(`no free script slot (limit ${maxConcurrent})`, { code: 'ENOBUFS' });
       try {
         return await run(target, spec, signal);
       } finally {

@@ -12,7 +12,7 @@ import {
   type TcpEndpoints,
   TcpOpenError,
 } from '../../native/tcp-connect.js';
-import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
+import { type Checker, describeError, endpoint, failure, type ProbeResult, type ProbeTarget } from './checker.js';
 import { replyMatcher, settleOnce } from './probe-io.js';
 import { tcpSchema, type TcpSpec } from './schemas/tcp.js';
 
@@ -87,7 +87,7 @@ class TcpProbe implements TcpConnHandler {
   }
 
   failed(syscall: string, code: string): void {
-    this.finish({ ok: false, detail: this.isConnected ? `${this.plan.name}: ${code}` : `${syscall} ${code}` });
+    this.finish(failure(this.isConnected ? `${this.plan.name}: ${code}` : `${syscall} ${code}`, { code }));
   }
 
   /** Closes the connection (RST once connected) without reporting; idempotent. */
@@ -118,7 +118,7 @@ export function createTcpChecker(): Checker<TcpSpec> {
       plan = planFor(target, spec);
       conn ??= new TcpConnector();
     } catch (e) {
-      done({ ok: false, detail: describeError(`tcp probe of ${endpoint(target.address, target.port)}`, e) });
+      done(failure(describeError(`tcp probe of ${endpoint(target.address, target.port)}`, e), e));
       return () => {};
     }
     const probe = new TcpProbe(conn, plan, done);
@@ -126,7 +126,7 @@ export function createTcpChecker(): Checker<TcpSpec> {
       probe.id = conn.open(plan.ep, probe, plan.match !== undefined);
     } catch (e) {
       const err = e as TcpOpenError;
-      done({ ok: false, detail: err instanceof TcpOpenError ? openFailure(err, target) : describeError('connect', e) });
+      done(failure(err instanceof TcpOpenError ? openFailure(err, target) : describeError('connect', e), e));
       return () => {};
     }
     return () => probe.stop();

@@ -2,7 +2,7 @@
  * udp: send a payload over a connected socket; an ICMP port unreachable (ECONNREFUSED) is a failure,
  * and so is silence when a reply is required; a reply may have to match bytes or a regex.
  */
-import { type Checker, describeError, endpoint, type ProbeResult, type ProbeTarget } from './checker.js';
+import { type Checker, describeError, endpoint, failure, type ProbeResult, type ProbeTarget } from './checker.js';
 import { connectUdp, replyMatcher, settleOnce, udpSocketFor } from './probe-io.js';
 import { udpSchema, type UdpSpec } from './schemas/udp.js';
 
@@ -31,7 +31,7 @@ function probeUdp(target: ProbeTarget, spec: UdpSpec, signal: AbortSignal): Prom
       resolve,
     );
     const finish = (ok: boolean, detail: string): void => settle({ ok, detail });
-    sock.on('error', (e) => finish(false, describeError(`udp ${ep}`, e)));
+    sock.on('error', (e) => settle(failure(describeError(`udp ${ep}`, e), e)));
     sock.on('message', (msg) => {
       if (!match || match(msg)) finish(true, `reply from ${ep} (${msg.length} bytes)`);
       else finish(false, `reply from ${ep} does not match (${msg.length} bytes)`);

@@ -19,7 +19,18 @@ export interface ClientReport {
   /** Longest time between two successful answers since the last `mark`, in ms. */
   maxGapMs: number;
   lastError?: string;
+  /** The latest failed requests (at most MAX_FAILURES): when each started (epoch ms) and why it failed. */
+  failures: Failure[];
 }
+
+/** A failed request: when it started (epoch ms, the guest clock) and why it failed. */
+export interface Failure {
+  at: number;
+  error: string;
+}
+
+/** Failures kept in the report; a check that finds this many in its window fails anyway. */
+const MAX_FAILURES = 20;
 
 const REQUEST_TIMEOUT_MS = 1000;
 const PAUSE_MS = 15;
@@ -31,7 +42,13 @@ export function backendLabel(body: string, url: string): string {
   return port && port !== '80' ? `${name}:${port}` : name;
 }
 
-/** One GET with a fresh connection; resolves with the body, rejects on error, timeout or non-200. */
+/**
+ * One GET with a fresh connection; resolves with the body, rejects on error, timeout or non-200.
+ * A timeout is judged only after the I/O that already arrived has been read: when the client
+ * itself was stalled (a loaded guest does not run it for a while), the timer and the answer are
+ * both due when it runs again, and timers run before I/O in Node's event loop; without the
+ * deferral an answer that came in time would count as a failed request.
+ */
 export function fetchOnce(url: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request(url, { agent: false, headers: { connection: 'close' }, timeout: timeoutMs }, (res) => {
@@ -41,14 +58,14 @@ export function fetchOnce(url: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<
       res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('timeout', () => setImmediate(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`))));
     req.on('error', reject);
     req.end();
   });
 }
 
 class Loop {
-  readonly report: ClientReport = { sent: 0, failed: 0, byBackend: {}, maxGapMs: 0 };
+  readonly report: ClientReport = { sent: 0, failed: 0, byBackend: {}, maxGapMs: 0, failures: [] };
   private lastOk = 0;
   private next = 0;
   stopped = false;
@@ -70,6 +87,7 @@ class Loop {
 
   private async once(url: string): Promise<void> {
     this.report.sent++;
+    const at = Date.now();
     try {
       const label = backendLabel(await fetchOnce(url), url);
       this.report.byBackend[label] = (this.report.byBackend[label] ?? 0) + 1;
@@ -79,6 +97,8 @@ class Loop {
     } catch (e) {
       this.report.failed++;
       this.report.lastError = `${url}: ${(e as Error).message}`;
+      this.report.failures.push({ at, error: this.report.lastError });
+      if (this.report.failures.length > MAX_FAILURES) this.report.failures.shift();
     }
   }
 }

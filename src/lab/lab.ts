@@ -45,7 +45,7 @@ export class Lab {
 
   /** The client's latest cumulative report (zeros before it started). */
   report(): ClientReport {
-    return this.client?.report ?? { sent: 0, failed: 0, byBackend: {}, maxGapMs: 0 };
+    return this.client?.report ?? { sent: 0, failed: 0, byBackend: {}, maxGapMs: 0, failures: [] };
   }
 
   /** Starts nginx in backend namespace `name`, answering with `name` as its host name. */

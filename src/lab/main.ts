@@ -7,16 +7,19 @@
  * Isolation: each run has its own umid (lvsd-lab-<pid>-<n>) and its own temp dirs, and every
  * namespace lives inside its guest kernel, so two labs can run side by side without meeting.
  */
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killGuests, relayScript, relayShell, tailFile } from './hostio.js';
 import type { Summary } from './summary.js';
 import { topologySetup } from './topology.js';
 import { runUml, type UmlResult } from './uml.js';
+import { runEcmpLab } from './ecmp/lab.js';
 
-const USAGE = `usage: lab/run [--short] [--keep]
+const USAGE = `usage: lab/run [--short] [--keep] [--ecmp]
   --short   a quicker story (for CI); same steps and checks
+  --ecmp    the ECMP story instead: 3 directors behind a BGP router, 300 long-lived flows, director 2
+            leaving and returning (gracefully, then by a crash); with --short, no wrr contrast
   --keep    after the story, stay in the lab: a shell prompt in the client namespace
             (try: lvsctl status, ip netns exec lb2 ipvsadm -Ln, curl http://10.99.0.50/; "exit" ends it)`;
 
@@ -25,14 +28,16 @@ export interface LabArgs {
   short: boolean;
   keep: boolean;
   help: boolean;
+  ecmp: boolean;
 }
 
 /** Parses lab/run's arguments; throws an Error naming an unknown argument. */
 export function parseLabArgs(argv: string[]): LabArgs {
-  const a: LabArgs = { short: false, keep: false, help: false };
+  const a: LabArgs = { short: false, keep: false, help: false, ecmp: false };
   for (const arg of argv) {
     if (arg === '--short') a.short = true;
     else if (arg === '--keep') a.keep = true;
+    else if (arg === '--ecmp') a.ecmp = true;
     else if (arg === '--help' || arg === '-h') a.help = true;
     else throw new Error(`unknown argument "${arg}"`);
   }
@@ -65,12 +70,13 @@ function explainNoSummary(r: UmlResult): void {
   if (r.timedOut) process.stdout.write('(the guest hit its time limit and was killed)\n');
 }
 
-/** A failed lab leaves its guest logs (lvsd, nginx, client, configs) for a look; says where. */
-function keepLogsOnFailure(dir: string): void {
-  if (!existsSync(join(dir, 'logs'))) return;
+/** A failed lab leaves its guest logs (console, lvsd, nginx, client, configs) for a look; says where. */
+function keepLogsOnFailure(dir: string, console: string): void {
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  writeFileSync(join(dir, 'logs', 'console.txt'), console);
   const kept = mkdtempSync(join(tmpdir(), 'lvsd-lab-logs-'));
   renameSync(join(dir, 'logs'), join(kept, 'logs'));
-  process.stdout.write(`The guest's logs (lvsd, nginx, client, configs) are kept in ${kept}/logs\n`);
+  process.stdout.write(`The guest's logs (console, lvsd, nginx, client, configs) are kept in ${kept}/logs\n`);
 }
 
 async function keepAlive(dir: string): Promise<void> {
@@ -86,8 +92,10 @@ async function keepAlive(dir: string): Promise<void> {
 /** After the guest ended: explain a missing summary, keep logs of a failure, clean up, exit code. */
 function finish(result: UmlResult, dir: string, interrupted: boolean): number {
   const summary = readSummary(dir);
-  if (!summary && !interrupted) explainNoSummary(result);
-  if (!interrupted && !(summary?.ok && result.ok)) keepLogsOnFailure(dir);
+  // A guest that could not run the story gets its one-line reason, not a kernel stack dump.
+  if (!interrupted && result.failure) process.stdout.write(`lab: ${result.failure}\n`);
+  else if (!summary && !interrupted) explainNoSummary(result);
+  if (!interrupted && !(summary?.ok && result.ok)) keepLogsOnFailure(dir, result.console);
   result.cleanup();
   if (interrupted) return 130;
   return summary?.ok && result.ok ? 0 : 1;
@@ -106,6 +114,7 @@ export async function runLab(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
+  if (args.ecmp) return runEcmpLab(args.short);
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-lab-'));
   let interrupted = false;
   const onSignal = (): void => {

@@ -14,7 +14,13 @@
  *   a hostname is set so tools that resolve it do not stall.
  * - `umid=` must be unique among concurrent guests; `uml_dir=` keeps the pid/mconsole files in the
  *   run's temp dir instead of ~/.uml, so cleanup is one rm.
- * The guest writes its script's exit code to $OUT/exit-code; `halt -f` then ends the guest.
+ * - linux.uml is started with the ptrace shim (src/lab/uml-shim.ts) in LD_PRELOAD, so the guest
+ *   boots on hosts whose XSAVE state is larger than UML's buffer (CPUs with AMX); elsewhere the shim
+ *   does nothing. Without it (no gcc, no source) the guest still starts, and if it dies of exactly
+ *   that, `failure` says so.
+ * The guest writes its script's exit code to $OUT/exit-code; `halt -f` then ends the guest. A guest
+ * that never got to run its script (a panic, IPVS not loading, ...) is explained in one line
+ * (`UmlResult.failure`, src/lab/uml-failure.ts).
  */
 import { spawn } from 'node:child_process';
 import {
@@ -28,8 +34,15 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from './repo-root.js';
+import { bootFailure } from './uml-failure.js';
+import { ensureShim, preloadValue, type Shim } from './uml-shim.js';
+
+export { repoRoot } from './repo-root.js';
+
+/** The user-mode Linux kernel (Debian's user-mode-linux package). */
+export const LINUX_UML = '/usr/bin/linux.uml';
 
 /** What to run in a guest. */
 export interface UmlOptions {
@@ -45,6 +58,10 @@ export interface UmlOptions {
   env?: Record<string, string>;
   /** Keep $OUT after the run (default: false, the caller reads files before `cleanup`). */
   keep?: boolean;
+  /** Start linux.uml with the ptrace shim (default true; bench/uml-boot.ts compares without). */
+  shim?: boolean;
+  /** More LD_PRELOAD libraries, after the shim (a test simulates another host's ptrace with one). */
+  preload?: string[];
 }
 
 /** What happened in a guest. `outDir` survives until `cleanup()` is called. */
@@ -60,21 +77,23 @@ export interface UmlResult {
   /** Host directory the guest saw as $OUT. */
   outDir: string;
   durationMs: number;
+  /**
+   * Why the guest could not run the script, in one line naming the cause and what to do (a kernel
+   * panic such as the one of CPUs with AMX without the shim, IPVS not loading, no progress before
+   * the deadline); undefined when the script ran, whatever its exit code, or hung on its own.
+   */
+  failure?: string;
   /** Removes outDir (idempotent). */
   cleanup(): void;
-}
-
-/** Absolute path of the repository checkout this module runs from (src/lab or dist/src/lab). */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (dir !== '/' && !existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
 }
 
 /** The UML kernel's module version directory name, discovered on disk (e.g. "6.1.176"). */
 export function umlModuleVersion(base = '/usr/lib/uml/modules'): string {
   const versions = existsSync(base) ? readdirSync(base).sort() : [];
-  if (versions.length === 0) throw new Error(`no user-mode Linux modules under ${base}: install user-mode-linux`);
+  if (versions.length === 0)
+    throw new Error(
+      `no user-mode Linux modules under ${base}: apt-get install user-mode-linux (lab/run and .ci/setup do it as root)`,
+    );
   return versions[versions.length - 1];
 }
 
@@ -90,8 +109,15 @@ export function umlIpvsModules(version = umlModuleVersion()): string[] {
 
 let runCounter = 0;
 
-/** Boots a guest, runs `opts.script`, and resolves when the guest is gone (never rejects for guest failures). */
+/**
+ * Boots a guest, runs `opts.script`, and resolves when the guest is gone (never rejects for guest
+ * failures; rejects with a one-line Error when user-mode Linux is not installed).
+ */
 export async function runUml(opts: UmlOptions): Promise<UmlResult> {
+  if (!existsSync(LINUX_UML))
+    throw new Error(
+      `user-mode Linux is not installed (${LINUX_UML} is missing): apt-get install user-mode-linux (lab/run and .ci/setup do it as root)`,
+    );
   const tag = opts.name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 20);
   const umid = `lvsd-${tag}-${process.pid}-${++runCounter}`;
   const outDir = mkdtempSync(join(tmpdir(), `lvsd-uml-${tag}-`));
@@ -105,12 +131,22 @@ export async function runUml(opts: UmlOptions): Promise<UmlResult> {
   writeFileSync(init, initScript({ umid, outDir, modDir: join(runDir, 'mods'), version, env: opts.env ?? {} }), {
     mode: 0o755,
   });
+  const shim: Shim = opts.shim === false ? { problem: 'left out by the caller' } : ensureShim();
   const started = Date.now();
   try {
-    const { console, timedOut } = await boot(umid, runDir, init, opts);
+    const { console, timedOut } = await boot(umid, runDir, init, opts, preloadValue(shim, opts.preload));
     const exitCode = readExitCode(outDir);
     const cleanup = (): void => rmSync(outDir, { recursive: true, force: true });
     const log = existsSync(join(outDir, 'script.log')) ? readFileSync(join(outDir, 'script.log'), 'utf8') : '';
+    const failure = bootFailure({
+      console,
+      scriptStarted: existsSync(join(outDir, SCRIPT_STARTED)),
+      scriptEnded: exitCode !== null,
+      timedOut,
+      timeoutMs: opts.timeoutMs,
+      initProblem: readIfExists(join(outDir, INIT_PROBLEM))?.trim(),
+      shim,
+    });
     return {
       ok: !timedOut && exitCode === 0,
       exitCode,
@@ -119,10 +155,25 @@ export async function runUml(opts: UmlOptions): Promise<UmlResult> {
       log,
       outDir,
       durationMs: Date.now() - started,
+      failure,
       cleanup,
     };
   } finally {
     rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+/** Files init writes into $OUT: a marker before the caller's script, and what kept it from starting. */
+const SCRIPT_STARTED = '.script-started';
+/** The guest's uptime (s) when init started, as the guest's clock saw it (bench/uml-boot.ts). */
+export const INIT_UPTIME = '.init-uptime';
+const INIT_PROBLEM = '.init-problem';
+
+function readIfExists(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 
@@ -140,6 +191,7 @@ function boot(
   runDir: string,
   init: string,
   opts: UmlOptions,
+  preload: string | undefined,
 ): Promise<{ console: string; timedOut: boolean }> {
   const args = [
     `umid=${umid}`,
@@ -155,10 +207,10 @@ function boot(
   ];
   return new Promise((done, fail) => {
     // detached: the guest is a tree of host processes; a new process group lets the timeout kill all of it.
-    const child = spawn('/usr/bin/linux.uml', args, {
+    const child = spawn(LINUX_UML, args, {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TMPDIR: runDir },
+      env: { ...process.env, TMPDIR: runDir, ...(preload ? { LD_PRELOAD: preload } : {}) },
     });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
@@ -225,16 +277,22 @@ function initScript(p: InitParams): string {
   return `#!/bin/sh
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
+read -r up _ < /proc/uptime; echo "$up" > ${shq(`${p.outDir}/${INIT_UPTIME}`)}
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts; mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /run; mkdir -p /run/netns /run/lock
 hostname ${shq(p.umid.slice(0, 60))}
-for m in ${modules.join(' ')}; do modprobe -d ${shq(p.modDir)} $m 2>/dev/null; done
+for m in ${modules.join(' ')}; do modprobe -d ${shq(p.modDir)} $m 2>>/run/modprobe.err; done
+if [ ! -e /proc/net/ip_vs ]; then
+  echo "modprobe ip_vs: $(grep -m1 ip_vs /run/modprobe.err || echo no error, but /proc/net/ip_vs is missing)" > ${shq(`${p.outDir}/${INIT_PROBLEM}`)}
+  sync; halt -f
+fi
 ip link set lo up
 ${env}
 mkdir -p "$TMPDIR" "$HOME"
 cd "$OUT"
+: > "$OUT/${SCRIPT_STARTED}"
 sh "$OUT/script.sh" > "$OUT/script.log" 2>&1
 echo $? > "$OUT/exit-code"
 sync

@@ -16,6 +16,10 @@
  *   lvsd_reconcile_total, lvsd_reconcile_duration_seconds, lvsd_reconcile_errors_total,
  *   lvsd_reconcile_writes_total, lvsd_reloads_total{result="ok"|"failed"}, lvsd_config_generation,
  *   lvsd_up (1 while running)
+ *   lvsd_announce_announced{vip}                  1 while the VIP's route is announced ([announce]), 0 withdrawn
+ *   lvsd_announce_withdrawals_total{vip}          withdrawals since start
+ *   lvsd_ecmp_dest_fingerprint{vs}                ecmp virtual servers: the destination fingerprint (8 hex
+ *                                                 digits as a number); equal on every director ⇔ same mh table
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { renderDestSeries, type DestSnapshot } from './dest-series.js';
@@ -31,11 +35,40 @@ export class DaemonMetrics {
   private readonly reconcileSeconds: Histogram;
   private readonly reloads: Counter<'result'>;
   private readonly generation: Gauge;
+  private readonly announcedVip: Gauge<'vip'>;
+  private readonly withdrawals: Counter<'vip'>;
   private readonly snapshot: () => Promise<DestSnapshot[]>;
 
-  constructor(snapshot: () => Promise<DestSnapshot[]>) {
+  /** `fingerprints` gives the ecmp virtual servers' fingerprints at scrape time. */
+  constructor(
+    snapshot: () => Promise<DestSnapshot[]>,
+    fingerprints: () => Promise<Array<{ vs: string; fingerprint: string }>> = async () => [],
+  ) {
     this.snapshot = snapshot;
     const r = this.registry;
+    this.announcedVip = new Gauge({
+      name: 'lvsd_announce_announced',
+      help: "1 while the VIP's host route is announced, 0 while withdrawn",
+      labelNames: ['vip'],
+      registers: [r],
+    });
+    this.withdrawals = new Counter({
+      name: 'lvsd_announce_withdrawals_total',
+      help: 'VIP withdrawals (health lost, maintenance, shutdown, removed from the config)',
+      labelNames: ['vip'],
+      registers: [r],
+    });
+    new Gauge({
+      name: 'lvsd_ecmp_dest_fingerprint',
+      help: "ecmp virtual servers: fingerprint of the kernel's ordered destinations and weights (equal on every director = same mh table)",
+      labelNames: ['vs'],
+      registers: [r],
+      async collect() {
+        const list = await fingerprints();
+        this.reset();
+        for (const f of list) this.set({ vs: f.vs }, Number.parseInt(f.fingerprint, 16));
+      },
+    });
     this.reconciles = new Counter({ name: 'lvsd_reconcile_total', help: 'Reconcile passes run', registers: [r] });
     this.reconcileErrors = new Counter({
       name: 'lvsd_reconcile_errors_total',
@@ -80,6 +113,16 @@ export class DaemonMetrics {
   /** Records a reload attempt. */
   reloaded(ok: boolean): void {
     this.reloads.inc({ result: ok ? 'ok' : 'failed' });
+  }
+
+  /** Sets a VIP's announced gauge. */
+  announced(vip: string, on: boolean): void {
+    this.announcedVip.set({ vip }, on ? 1 : 0);
+  }
+
+  /** Counts a VIP's withdrawal. */
+  withdrawn(vip: string): void {
+    this.withdrawals.inc({ vip });
   }
 
   /** Sets the config generation. */

@@ -3,6 +3,9 @@
  *   GET /metrics → Prometheus text exposition of the registry;
  *   GET /healthz → 200 "ok" while the daemon's health function says so, else 503 with the reason.
  * Anything else → 404. Never exposes a stack trace.
+ * What one client can hold is bounded (`METRICS_LIMITS`): connections open at once (more are
+ * closed at accept), time to send the request headers and the whole request, keep-alive and idle
+ * time, so scrapers or a local user cannot use up the file descriptors the daemon's probes need.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,13 +18,30 @@ export interface MetricsSource {
   unhealthy(): string | undefined;
 }
 
+/** Limits of the metrics listener (a Prometheus scrape is one request on one or two connections). */
+export const METRICS_LIMITS = {
+  connections: 32,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  /** A connection with no traffic at all for this long is closed. */
+  idleMs: 30_000,
+};
+
 /** A listening metrics server. */
 export class MetricsServer {
   private constructor(private readonly server: Server) {}
 
   /** Listens on `host`:`port`; resolves once bound (rejects with the bind error, e.g. EADDRINUSE). */
   static async listen({ host, port }: { host: string; port: number }, src: MetricsSource): Promise<MetricsServer> {
-    const server = createServer((req, res) => {
+    const L = METRICS_LIMITS;
+    const opts = {
+      headersTimeout: L.headersTimeoutMs,
+      requestTimeout: L.requestTimeoutMs,
+      keepAliveTimeout: L.keepAliveTimeoutMs,
+      connectionsCheckingInterval: 1000, // how often the two timeouts above are enforced (default 30 s)
+    };
+    const server = createServer(opts, (req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end();
       if (path === '/healthz') {
@@ -35,6 +55,8 @@ export class MetricsServer {
         (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${e.message}\n`),
       );
     });
+    server.maxConnections = L.connections;
+    server.setTimeout(L.idleMs, (sock) => sock.destroy());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => (server.off('error', reject), resolve()));

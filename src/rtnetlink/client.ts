@@ -1,11 +1,12 @@
 /**
- * Addresses and links over rtnetlink (NETLINK_ROUTE): what VIP handling and interface lookups need.
- * Errors are NetlinkError with the kernel's errno ('EEXIST' on a duplicate add, 'EADDRNOTAVAIL' on
- * deleting a missing address, 'ENODEV' for an unknown interface) and an op naming the address.
+ * Addresses, links and routes over rtnetlink (NETLINK_ROUTE): what VIP handling, interface lookups
+ * and route announcement need. Errors are NetlinkError with the kernel's errno ('EEXIST' on a
+ * duplicate add, 'EADDRNOTAVAIL' on deleting a missing address, 'ESRCH' on deleting a missing route,
+ * 'ENODEV' for an unknown interface) and an op naming the address or route.
  */
 import { NetlinkConnection } from '../netlink/conn.js';
 import { NetlinkError } from '../netlink/errors.js';
-import { NLM_F_CREATE, NLM_F_EXCL } from '../netlink/message.js';
+import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from '../netlink/message.js';
 import {
   AF_INET,
   AF_INET6,
@@ -27,8 +28,20 @@ import {
   type LinkInfo,
 } from './codec.js';
 import { ERRNO } from '../../native/errno.js';
+import {
+  RTM_DELROUTE,
+  RTM_GETROUTE,
+  RTM_NEWROUTE,
+  decodeRoute,
+  getRoutePayload,
+  routeOp,
+  routePayload,
+  type RouteInfo,
+  type RouteSpec,
+} from './route.js';
 
 export type { AddrInfo, AddrSpec, LinkInfo } from './codec.js';
+export type { RouteInfo, RouteSpec } from './route.js';
 
 /** An rtnetlink client over one NetlinkConnection. */
 export class Rtnetlink {
@@ -103,6 +116,47 @@ export class Rtnetlink {
   /** The index of interface `name`. Rejects NetlinkError 'ENODEV' if it does not exist. */
   async linkIndex(name: string): Promise<number> {
     return (await this.link(name)).index;
+  }
+
+  /**
+   * Adds a route: fails with 'EEXIST' if one with the same destination is already in the table (of
+   * any protocol), unless `replace`, which overwrites it; lvsd never replaces.
+   */
+  async addRoute(r: RouteSpec, opts: { replace?: boolean } = {}): Promise<void> {
+    const payload = routePayload('RTM_NEWROUTE', r);
+    const flags = NLM_F_CREATE | (opts.replace ? NLM_F_REPLACE : NLM_F_EXCL);
+    await this.conn.request({ type: RTM_NEWROUTE, flags, payload, op: routeOp('RTM_NEWROUTE', r) });
+  }
+
+  /**
+   * Deletes a route of `r.protocol` in `r.table` (fails with 'ESRCH' if there is none): the kernel
+   * matches the protocol, so a route of another protocol with the same destination is never touched.
+   */
+  async delRoute(r: RouteSpec): Promise<void> {
+    const payload = routePayload('RTM_DELROUTE', r);
+    await this.conn.request({ type: RTM_DELROUTE, payload, op: routeOp('RTM_DELROUTE', r) });
+  }
+
+  /** Every route (both families unless one is given), optionally only one table's and/or one protocol's. */
+  async listRoutes(
+    filter: { table?: number; protocol?: number; family?: 'inet' | 'inet6' } = {},
+  ): Promise<RouteInfo[]> {
+    const family = filter.family === 'inet' ? AF_INET : filter.family === 'inet6' ? AF_INET6 : AF_UNSPEC;
+    const msgs = await this.conn.request({
+      type: RTM_GETROUTE,
+      payload: getRoutePayload(family),
+      op: 'RTM_GETROUTE',
+      dump: true,
+    });
+    return msgs
+      .filter((m) => m.type === RTM_NEWROUTE)
+      .map(decodeRoute)
+      .filter(
+        (r) =>
+          (filter.table === undefined || r.table === filter.table) &&
+          (filter.protocol === undefined || r.protocol === filter.protocol) &&
+          (!filter.family || r.family === filter.family),
+      );
   }
 
   /** Closes the socket; pending calls reject with 'ECANCELED'. */

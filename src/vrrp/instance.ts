@@ -5,8 +5,17 @@
  * garp_master_delay, optional refresh), counters, and the effective priority from tracking.
  */
 import type { Clock } from '../util/clock.js';
-import { initialState, step, type MachineConfig, type StateName, type VrrpEvent, type VrrpState } from './machine.js';
+import {
+  initialState,
+  step,
+  type MachineConfig,
+  type StateName,
+  type VrrpAction,
+  type VrrpEvent,
+  type VrrpState,
+} from './machine.js';
 import type { Advert, DecodeResult } from './packet.js';
+import { RejectLog } from './reject-log.js';
 import type { VrrpInstanceConfig } from './schema.js';
 import { effectivePriority, type TrackState } from './track.js';
 
@@ -43,6 +52,7 @@ export interface InstanceStatus {
   reason: string;
   advertsSent: number;
   advertsReceived: number;
+  /** Packets dropped by the codec or ignored by the state machine, by reason. */
   rejected: Record<string, number>;
   /** In BACKUP: a lower-priority master is not preempted before this time (wall ms; preempt_delay or sync.startup_delay). */
   preemptHeldUntil?: number;
@@ -55,6 +65,8 @@ export interface InstanceDeps {
   /** Our source address (tie-break; unicast_src_ip or the interface's primary address). */
   primaryIp: string;
   onTransition: (ev: TransitionEvent) => void;
+  /** Dropped adverts, rate-limited per reason (RejectLog): the first, then one a minute with a count. */
+  onWarning?: (msg: string, detail: Record<string, unknown>) => void;
   /** Wall clock for `since`/`at`; default Date.now. */
   wallNow?: () => number;
 }
@@ -83,6 +95,7 @@ export class VrrpInstance {
   private sent = 0;
   private received = 0;
   private readonly rejected: Record<string, number> = {};
+  private readonly rejectLog = new RejectLog();
   private vipOps: Promise<void> = Promise.resolve();
 
   constructor(
@@ -112,19 +125,27 @@ export class VrrpInstance {
     this.feed({ type: 'startup', now: this.d.clock.now() });
   }
 
-  /** A decoded packet (or its rejection) from the socket; rejections only count. */
+  /** A decoded packet (or its rejection) from the socket; rejections are counted and logged (rate-limited). */
   receive(r: DecodeResult, src: string): void {
-    if (!r.ok) {
-      this.rejected[r.reason] = (this.rejected[r.reason] ?? 0) + 1;
-      return;
-    }
+    if (!r.ok) return this.reject(r.reason, r.detail, src);
+    // counted before the step: a transition it causes reports status (with this advert) at once
     this.received++;
-    this.feed({ type: 'advert', now: this.d.clock.now(), advert: r.advert, src });
+    const actions = this.feed({ type: 'advert', now: this.d.clock.now(), advert: r.advert, src });
+    if (actions.some((a) => a.type === 'ignore')) this.received--; // counted under its reason instead
   }
 
-  /** Counts a packet dropped before decoding (e.g. a malformed IP header). */
-  reject(reason: string): void {
+  /** Counts a dropped packet (also one dropped before decoding, e.g. a malformed IP header). */
+  reject(reason: string, detail?: string, src?: string): void {
     this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+    const suppressed = this.rejectLog.hit(reason, this.d.clock.now());
+    if (suppressed === undefined) return;
+    this.d.onWarning?.(`VRRP ${this.cfg.name}: advert dropped (${reason})`, {
+      instance: this.cfg.name,
+      reason,
+      detail,
+      src,
+      suppressed,
+    });
   }
 
   /** Link state of an interface this instance may track (its own interface included). */
@@ -199,15 +220,18 @@ export class VrrpInstance {
     };
   }
 
-  private feed(e: VrrpEvent): void {
+  private feed(e: VrrpEvent): VrrpAction[] {
     const r = step(this.mc, this.s, e);
     this.s = r.state;
     for (const a of r.actions) this.run(a);
     this.arm();
+    return r.actions;
   }
 
-  private run(a: ReturnType<typeof step>['actions'][number]): void {
+  private run(a: VrrpAction): void {
     switch (a.type) {
+      case 'ignore':
+        return this.reject(a.reason, a.detail);
       case 'send':
         return this.send(a.priority);
       case 'addVips':

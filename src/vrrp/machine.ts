@@ -8,6 +8,14 @@
  *   BACKUP ──Master_Down timer──▶ MASTER (advert, add VIPs, GARP)
  *   MASTER ──higher advert, or equal from a higher IP──▶ BACKUP;  lower advert → answer at once
  *   any ──fault──▶ FAULT ──fault cleared──▶ BACKUP;  MASTER ──shutdown──▶ INIT (priority-0 advert)
+ *
+ * Against forged adverts that pass the codec (unauthenticated VRRP cannot tell them apart by bytes):
+ *   - a backup never waits less than its own interval would make it: an advert's shorter
+ *     Max Adver Int is not adopted (a longer one is, as RFC 5798 says);
+ *   - a priority-0 advert counts only from the current master; if the master sends a normal advert
+ *     while its resignation is pending, its priority-0 adverts are ignored for a while (a storm);
+ *   - a master answers priority-0 and lower-priority adverts at most once per `answerGapMs`.
+ * Adverts ignored for these reasons come out as an `ignore` action, so the driver can count them.
  */
 import type { Advert } from './packet.js';
 import { compareAddr } from './addr.js';
@@ -43,6 +51,12 @@ export interface VrrpState {
   deadline?: number;
   /** In BACKUP: lower-priority masters are tolerated until this time (preempt_delay). */
   preemptAt?: number;
+  /** In BACKUP: the master's priority-0 advert we are acting on (its Skew_Time timer runs). */
+  resignedAt?: number;
+  /** Priority-0 adverts from `masterIp` are ignored until this time (a resignation was contradicted). */
+  distrustUntil?: number;
+  /** When we last sent an advert (rate limit of immediate answers). */
+  sentAt?: number;
   since: number;
   reason: string;
 }
@@ -63,7 +77,11 @@ export type VrrpAction =
   | { type: 'addVips' }
   | { type: 'removeVips' }
   | { type: 'announce' }
-  | { type: 'transition'; from: StateName; to: StateName; reason: string };
+  | { type: 'transition'; from: StateName; to: StateName; reason: string }
+  | { type: 'ignore'; reason: IgnoreReason; detail: string };
+
+/** Why the machine ignored an advert the codec accepted. */
+export type IgnoreReason = 'resign-not-master' | 'resign-distrusted';
 
 /** Result of one step. */
 export interface StepResult {
@@ -86,6 +104,16 @@ export function masterDownMs(priority: number, intervalCs: number): number {
   return 3 * intervalCs * 10 + skewMs(priority, intervalCs);
 }
 
+/** Least gap between two adverts a master sends in answer to others: a quarter interval, at most 100 ms. */
+export function answerGapMs(cfg: MachineConfig): number {
+  return Math.min(100, (cfg.intervalCs * 10) / 4);
+}
+
+/** How long a master whose resignation was contradicted is not believed when it resigns again. */
+export function distrustMs(priority: number, intervalCs: number): number {
+  return 10 * masterDownMs(priority, intervalCs);
+}
+
 /** Applies one event. Unknown or irrelevant events return the state unchanged and no actions. */
 export function step(cfg: MachineConfig, s: VrrpState, e: VrrpEvent): StepResult {
   switch (e.type) {
@@ -101,7 +129,12 @@ export function step(cfg: MachineConfig, s: VrrpState, e: VrrpEvent): StepResult
       return onFault(cfg, s, e.now, e.fault);
     case 'vipDeleted':
       return s.state === 'MASTER'
-        ? toBackup(cfg, s, e.now, `virtual IP ${e.address} deleted by someone else`)
+        ? toBackup(
+            cfg,
+            { ...s, masterIp: undefined, masterPriority: undefined },
+            e.now,
+            `virtual IP ${e.address} deleted by someone else`,
+          )
         : same(s);
     case 'shutdown':
       return onShutdown(s, e.now);
@@ -136,6 +169,8 @@ function toMaster(cfg: MachineConfig, s: VrrpState, now: number, reason: string)
     masterIp: cfg.primaryIp,
     masterPriority: s.priority,
     preemptAt: undefined,
+    resignedAt: undefined,
+    sentAt: now,
   };
   return moved(s, 'MASTER', now, reason, patch, [
     { type: 'send', priority: s.priority },
@@ -156,6 +191,7 @@ function toBackup(
     masterIntervalCs: intervalCs,
     deadline: now + masterDownMs(s.priority, intervalCs),
     preemptAt: cfg.preemptDelayMs > 0 ? now + cfg.preemptDelayMs : undefined,
+    resignedAt: undefined,
   };
   return moved(s, 'BACKUP', now, reason, patch, [{ type: 'removeVips' }]);
 }
@@ -168,6 +204,7 @@ function onTimer(cfg: MachineConfig, s: VrrpState, now: number): StepResult {
       state: {
         ...s,
         deadline: s.deadline + cfg.intervalCs * 10 > now ? s.deadline + cfg.intervalCs * 10 : now + cfg.intervalCs * 10,
+        sentAt: now,
       },
       actions: [{ type: 'send', priority: s.priority }],
     };
@@ -181,28 +218,54 @@ function onAdvert(cfg: MachineConfig, s: VrrpState, e: Extract<VrrpEvent, { type
 }
 
 function backupRx(cfg: MachineConfig, s: VrrpState, now: number, a: Advert, src: string): StepResult {
-  if (a.priority === 0)
-    return same({ ...s, deadline: now + skewMs(s.priority, s.masterIntervalCs), masterIp: src, masterPriority: 0 });
+  if (a.priority === 0) return backupResign(s, now, src);
   const tolerated = s.preemptAt !== undefined && now < s.preemptAt;
   if (!cfg.preempt || a.priority >= s.priority || tolerated) {
-    const iv = cfg.version === 3 ? a.intervalCs : cfg.intervalCs;
+    const iv = adoptedInterval(cfg, a);
+    const contradicted = s.resignedAt !== undefined && src === s.masterIp;
     return same({
       ...s,
       masterIntervalCs: iv,
       deadline: now + masterDownMs(s.priority, iv),
       masterIp: src,
       masterPriority: a.priority,
+      resignedAt: undefined,
+      distrustUntil: contradicted ? now + distrustMs(s.priority, iv) : s.distrustUntil,
     });
   }
   return same(s); // lower-priority master and we preempt: let the Master_Down timer run out
 }
 
+/** v3: the master's interval, but never shorter than ours (one forged advert must not hurry us). */
+function adoptedInterval(cfg: MachineConfig, a: Advert): number {
+  return cfg.version === 3 ? Math.max(a.intervalCs, cfg.intervalCs) : cfg.intervalCs;
+}
+
+/** A priority-0 advert in BACKUP: Skew_Time, if it comes from the master and the master is believed. */
+function backupResign(s: VrrpState, now: number, src: string): StepResult {
+  if (s.masterIp !== undefined && src !== s.masterIp)
+    return ignore(s, 'resign-not-master', `priority 0 from ${src}, the master is ${s.masterIp}`);
+  if (s.distrustUntil !== undefined && now < s.distrustUntil) {
+    const until = now + distrustMs(s.priority, s.masterIntervalCs);
+    return ignore(
+      { ...s, distrustUntil: until },
+      'resign-distrusted',
+      `priority 0 from ${src}, which still advertises`,
+    );
+  }
+  const deadline = now + skewMs(s.priority, s.masterIntervalCs);
+  return same({ ...s, deadline, masterIp: src, masterPriority: 0, resignedAt: now });
+}
+
+const ignore = (state: VrrpState, reason: IgnoreReason, detail: string): StepResult => ({
+  state,
+  actions: [{ type: 'ignore', reason, detail }],
+});
+
 function masterRx(cfg: MachineConfig, s: VrrpState, now: number, a: Advert, src: string): StepResult {
-  if (a.priority === 0)
-    return { state: { ...s, deadline: now + cfg.intervalCs * 10 }, actions: [{ type: 'send', priority: s.priority }] };
   const wins = a.priority > s.priority || (a.priority === s.priority && compareAddr(src, cfg.primaryIp) > 0);
-  if (!wins) return { state: s, actions: [{ type: 'send', priority: s.priority }] };
-  const iv = cfg.version === 3 ? a.intervalCs : cfg.intervalCs;
+  if (a.priority === 0 || !wins) return answer(cfg, s, now, a.priority === 0);
+  const iv = adoptedInterval(cfg, a);
   const r = toBackup(
     cfg,
     { ...s, masterIp: src, masterPriority: a.priority },
@@ -211,6 +274,16 @@ function masterRx(cfg: MachineConfig, s: VrrpState, now: number, a: Advert, src:
     iv,
   );
   return { state: { ...r.state, preemptAt: undefined }, actions: r.actions };
+}
+
+/**
+ * A master's answer to a priority-0 or lower-priority advert: one advert at once (RFC 5798 6.4.3,
+ * keepalived), unless one went out less than `answerGapMs` ago — a flood is not amplified.
+ */
+function answer(cfg: MachineConfig, s: VrrpState, now: number, resetTimer: boolean): StepResult {
+  if (s.sentAt !== undefined && now - s.sentAt < answerGapMs(cfg)) return same(s);
+  const deadline = resetTimer ? now + cfg.intervalCs * 10 : s.deadline;
+  return { state: { ...s, deadline, sentAt: now }, actions: [{ type: 'send', priority: s.priority }] };
 }
 
 function onFault(cfg: MachineConfig, s: VrrpState, now: number, fault?: string): StepResult {

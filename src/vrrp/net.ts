@@ -125,15 +125,17 @@ export class VrrpSocket {
     }
   }
 
-  /** Calls `cb` for every datagram (drained on each readiness). Our own packets are skipped. */
+  /**
+   * Calls `cb` for every datagram (drained on each readiness). Our own adverts are not looped back
+   * (IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP 0), so one carrying our source address is forged: it is
+   * passed on for the codec to count as `own-address`.
+   */
   onReceive(cb: (r: Received) => void): void {
     this.sock.onReadable(() => {
       for (let n = 0; n < 256; n++) {
         const r = this.sock.recvmsg(4096, 128);
         if (!r) return;
-        const x = this.spec.family === 6 ? this.parse6(r.data, r.from, r.control) : this.parse4(r.data);
-        if (x.ok && x.meta.src === this.spec.src) continue;
-        cb(x);
+        cb(this.spec.family === 6 ? this.parse6(r.data, r.from, r.control) : this.parse4(r.data));
       }
     });
   }

@@ -12,7 +12,12 @@
  *
  * Checksums: v2 over the message only; v3 over pseudo-header + message (keepalived's default and what
  * we send; message-only v3/IPv4 checksums, RFC 9568's reading, are accepted on receive).
- * `decodeAdvert` applies keepalived's receive checks and returns a reason instead of throwing.
+ * `decodeAdvert` applies keepalived's receive checks and returns a reason instead of throwing. On top of
+ * them: a v3 interval below 10 ms (keepalived's least, so only 0) is refused, and so is an advert
+ * claiming our own address or a multicast/broadcast/unspecified one as its source. The address
+ * list is checked like keepalived 2.2.7 does for both versions (count, then each of ours present;
+ * keepalived >= 2.3.3 only logs it): a mismatch is dropped, also at priority 255, since an attacker
+ * would simply claim to be the owner.
  */
 import { ipBytes, ipText } from '../../native/ip.js';
 import { inetChecksum, pseudoV4, pseudoV6 } from './checksum.js';
@@ -50,9 +55,13 @@ export type RejectReason =
   | 'auth-type'
   | 'auth'
   | 'interval'
+  | 'interval-zero'
   | 'checksum'
   | 'destination'
-  | 'source';
+  | 'source'
+  | 'own-address'
+  | 'address-count'
+  | 'address-list';
 
 /** All reasons, in check order (for metrics initialisation). */
 export const REJECT_REASONS: readonly RejectReason[] = [
@@ -67,9 +76,13 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'auth-type',
   'auth',
   'interval',
+  'interval-zero',
   'checksum',
   'destination',
   'source',
+  'own-address',
+  'address-count',
+  'address-list',
 ];
 
 /** Where a packet came from, as the socket layer saw it. */
@@ -93,6 +106,10 @@ export interface Expectation {
   intervalCs?: number;
   /** unicast: accepted source addresses (empty/undefined = any). */
   peers?: readonly string[];
+  /** Our virtual IPs in canonical text (as `addrText` writes them); undefined = not checked. */
+  addresses?: readonly string[];
+  /** Our own source address: an advert claiming it is forged (our sends are not looped back). */
+  self?: string;
 }
 
 /** Result of decoding: an advert, or a reason it was rejected. Never throws. */
@@ -149,7 +166,7 @@ const reject = (reason: RejectReason, detail?: string): DecodeResult => ({ ok: f
 /**
  * Decodes one VRRP message (IP header already removed) against an instance's expectations.
  * Checks, in keepalived's order: length, TTL (multicast), version, type, VRID, auth, v2 interval,
- * checksum, destination, source. Never throws.
+ * checksum; then v3 interval 0, destination, source, our own address, the address list. Never throws.
  */
 export function decodeAdvert(msg: Buffer, meta: RxMeta, exp: Expectation): DecodeResult {
   if (msg.length < 8) return reject('too-short', `${msg.length} bytes`);
@@ -166,9 +183,11 @@ export function decodeAdvert(msg: Buffer, meta: RxMeta, exp: Expectation): Decod
     if (r) return r;
   }
   if (!checksumOk(version, msg, meta, exp.family)) return reject('checksum');
+  if (version === 3 && (msg.readUInt16BE(4) & 0x0fff) === 0) return reject('interval-zero', 'advert interval 0');
   const r = checkEnds(meta, exp);
   if (r) return r;
-  return { ok: true, advert: parseFields(msg, version as 2 | 3, exp.family, count) };
+  const advert = parseFields(msg, version as 2 | 3, exp.family, count);
+  return checkAddresses(advert.addresses, exp) ?? { ok: true, advert };
 }
 
 function checkV2Auth(msg: Buffer, exp: Expectation): DecodeResult | undefined {
@@ -197,8 +216,26 @@ function checksumOk(version: number, msg: Buffer, meta: RxMeta, family: 4 | 6): 
 function checkEnds(meta: RxMeta, exp: Expectation): DecodeResult | undefined {
   const group = exp.family === 6 ? VRRP_GROUP_V6 : VRRP_GROUP_V4;
   if (exp.multicast !== (meta.dst === group)) return reject('destination', `sent to ${meta.dst}`);
-  if (!exp.multicast && exp.peers?.length && !exp.peers.includes(meta.src)) return reject('source', `from ${meta.src}`);
+  if (!isUnicastSource(meta.src)) return reject('source', `from ${meta.src}, not a unicast address`);
+  if (!exp.multicast && exp.peers?.length && !exp.peers.includes(meta.src))
+    return reject('source', `from ${meta.src}, not a unicast peer`);
+  if (meta.src === exp.self) return reject('own-address', `from our own address ${meta.src}`);
   return undefined;
+}
+
+/** A source a router can have: not unspecified, multicast, reserved (240/4) or broadcast. */
+function isUnicastSource(src: string): boolean {
+  if (src.includes(':')) return src !== '::' && !src.startsWith('ff');
+  return src !== '0.0.0.0' && Number(src.slice(0, src.indexOf('.'))) < 224;
+}
+
+/** keepalived's check: the same number of addresses, and every one of ours among them. */
+function checkAddresses(got: readonly string[], exp: Expectation): DecodeResult | undefined {
+  const ours = exp.addresses;
+  if (!ours) return undefined;
+  if (got.length !== ours.length) return reject('address-count', `${got.length} addresses, ours ${ours.length}`);
+  const missing = ours.find((a) => !got.includes(a));
+  return missing === undefined ? undefined : reject('address-list', `our ${missing} is not in the advert`);
 }
 
 function parseFields(msg: Buffer, version: 2 | 3, family: 4 | 6, count: number): Advert {

@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import type { VipSyncHook } from '../sync/hook.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { ipBytes, ipText } from '../../native/ip.js';
 import { encodeGarp, encodeUnsolicitedNa } from './frames.js';
 import type { HostAddr, HostEvent, HostLink, HostNet, VipSpec } from './hostnet.js';
 import { VrrpInstance, type InstanceIo, type InstanceStatus, type TransitionEvent } from './instance.js';
@@ -49,6 +50,8 @@ interface Binding {
   sock: Pick<VrrpSocket, 'send' | 'onReceive' | 'close'>;
   spec: SocketSpec;
   vips: VipSpec[];
+  /** What received adverts are checked against (rebuilt when the config changes). */
+  exp: Expectation;
   /** VIPs we removed whose RTM_DELADDR has not been seen yet (events arrive in kernel order). */
   expectDel: Set<string>;
 }
@@ -56,6 +59,24 @@ interface Binding {
 /** Identity of an instance across reloads: VRID + family + interface + unicast source. */
 export function instanceKey(c: VrrpInstanceConfig): string {
   return `${c.virtual_router_id}/${instanceFamily(c)}/${c.interface}/${c.unicast_src_ip ?? ''}`;
+}
+
+/** Canonical text of an address, as the codec writes the addresses it reads. */
+const canonical = (a: string) => ipText(ipBytes(a));
+
+/** What an instance expects of received adverts (keepalived's checks plus lvsd's, packet.ts). */
+export function expectation(c: VrrpInstanceConfig, self: string): Expectation {
+  return {
+    family: instanceFamily(c),
+    version: c.version,
+    vrid: c.virtual_router_id,
+    multicast: c.unicast_peers.length === 0,
+    password: c.version === 2 ? c.authentication?.password : undefined,
+    intervalCs: c.version === 2 ? Math.round(c.advert_interval / 10) : undefined,
+    peers: c.unicast_peers.map(canonical),
+    addresses: c.virtual_ipaddress.map((v) => canonical(v.address)),
+    self: canonical(self),
+  };
 }
 
 /** Runs a set of instances; see the module comment. */
@@ -163,12 +184,14 @@ export class VrrpRuntime {
     };
     const vips = this.vipSpecs(c);
     const sock = this.openSocket(c, spec);
-    const b: Binding = { inst: undefined as unknown as VrrpInstance, sock, spec, vips, expectDel: new Set() };
+    const exp = expectation(c, spec.src);
+    const b: Binding = { inst: undefined as unknown as VrrpInstance, sock, spec, vips, exp, expectDel: new Set() };
     b.inst = new VrrpInstance(c, {
       clock: this.clock,
       io: this.io(b),
       primaryIp: spec.src,
       onTransition: this.o.onTransition,
+      onWarning: this.o.onWarning,
     });
     this.bindings.set(instanceKey(c), b);
     sock.onReceive((r) => this.onPacket(b, r));
@@ -245,21 +268,9 @@ export class VrrpRuntime {
     }
   }
 
-  private expectation(c: VrrpInstanceConfig): Expectation {
-    return {
-      family: instanceFamily(c),
-      version: c.version,
-      vrid: c.virtual_router_id,
-      multicast: c.unicast_peers.length === 0,
-      password: c.version === 2 ? c.authentication?.password : undefined,
-      intervalCs: c.version === 2 ? Math.round(c.advert_interval / 10) : undefined,
-      peers: c.unicast_peers,
-    };
-  }
-
   private onPacket(b: Binding, r: Received): void {
     if (!r.ok) return b.inst.reject(r.reason);
-    const d = decodeAdvert(r.msg, r.meta, this.expectation(b.inst.cfg));
+    const d = decodeAdvert(r.msg, r.meta, b.exp);
     if (!d.ok && d.reason === 'vrid' && this.ownsVrid(b, r.msg[1])) return;
     b.inst.receive(d, r.meta.src);
   }
@@ -362,6 +373,7 @@ export class VrrpRuntime {
       );
     }
     b.vips = vips;
+    b.exp = expectation(c, b.spec.src);
     b.inst.reconfigure(c);
   }
 

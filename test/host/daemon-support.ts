@@ -104,8 +104,24 @@ export class LvsdProcess {
   stderr = '';
   readonly exited: Promise<number | null>;
 
-  constructor(scratch: Scratch, args: string[]) {
-    this.proc = scratch.own(spawn(process.execPath, [LVSD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  /**
+   * Starts lvsd with `args`: inside network namespace `netns` when given (`ip netns exec` keeps the pid),
+   * with `env` added to this process's environment, through `cmd` (a wrapper such as setpriv or prlimit
+   * ending in node and lvsd; default: node and lvsd).
+   */
+  constructor(
+    scratch: Scratch,
+    args: string[],
+    opts: { netns?: string; env?: NodeJS.ProcessEnv; cmd?: string[] } = {},
+  ) {
+    const argv = [...(opts.cmd ?? [process.execPath, LVSD]), ...args];
+    if (opts.netns) argv.unshift('ip', 'netns', 'exec', opts.netns);
+    this.proc = scratch.own(
+      spawn(argv[0]!, argv.slice(1), {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: opts.env && { ...process.env, ...opts.env },
+      }),
+    );
     let buf = '';
     this.proc.stdout!.setEncoding('utf8').on('data', (c: string) => {
       buf += c;

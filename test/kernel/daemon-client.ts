@@ -1,9 +1,16 @@
 /**
  * The traffic client the daemon's kernel tests run inside the UML guest's client namespace (one
  * node process per phase: node starts slowly in UML). Written to $OUT/client.mjs by the scenario.
- *   node client.mjs burst N                      N HTTP GETs to VIP:80 (new connection each) and N DNS
- *                                               queries to VIP:53 (new socket each); prints JSON counts
- *                                               by backend.
+ *   node client.mjs burst N PORT                 N HTTP GETs to VIP:80 (new connection each) and N DNS
+ *                                               queries to VIP:53, each from its own socket bound to
+ *                                               source port PORT+i; prints JSON counts by backend.
+ *                                               Distinct source ports matter for UDP: IPVS keeps a UDP
+ *                                               "connection" per client address and port for 300 s, so
+ *                                               a query whose port repeats goes to the backend of the
+ *                                               earlier one without a scheduling step. With kernel-
+ *                                               chosen ports that happens in ~1.5% of 30-query bursts
+ *                                               (30 random ports out of ~28,000) and turns rr's
+ *                                               10/10/10 into 9/11/10; PORT+i never repeats.
  *   node client.mjs loop STOP OUT LONGPORT LONGBACKEND PORT...
  *                                               GETs to each PORT in turn every 20 ms until file STOP
  *                                               exists; meanwhile holds ONE keep-alive connection on
@@ -25,20 +32,20 @@ const get = (port, agent) => new Promise((res) => {
   req.on('timeout', () => req.destroy(new Error('timeout')));
   req.on('error', (e) => res({ ok: false, body: 'ERR ' + e.code + ' ' + e.message }));
 });
-function dnsQuery(id) {
+function dnsQuery(id, port) {
   const name = Buffer.from([1, 120, 4, 116, 101, 115, 116, 0]); // x.test
   const q = Buffer.concat([Buffer.from([id >> 8, id & 255, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), name, Buffer.from([0, 1, 0, 1])]);
   return new Promise((res) => {
     const s = dgram.createSocket('udp4');
     const t = setTimeout(() => (s.close(), res('timeout')), 2000);
     s.on('message', (m) => { clearTimeout(t); s.close(); res(m.length >= 4 ? m.subarray(m.length - 4).join('.') : 'short'); });
-    s.send(q, 53, VIP);
+    s.bind(port, () => s.send(q, 53, VIP));
   });
 }
-async function burst(n) {
+async function burst(n, port0) {
   const httpCount = {}, dnsCount = {};
   for (let i = 0; i < n; i++) { const r = await get(80); const k = r.ok ? r.body : 'fail'; httpCount[k] = (httpCount[k] ?? 0) + 1; }
-  for (let i = 0; i < n; i++) { const a = await dnsQuery(i + 1); dnsCount[a] = (dnsCount[a] ?? 0) + 1; }
+  for (let i = 0; i < n; i++) { const a = await dnsQuery(i + 1, port0 + i); dnsCount[a] = (dnsCount[a] ?? 0) + 1; }
   console.log(JSON.stringify({ http: httpCount, dns: dnsCount }));
 }
 async function loop(stop, out, longPort, longBackend, ports) {
@@ -70,6 +77,24 @@ async function loop(stop, out, longPort, longBackend, ports) {
   agent?.destroy();
 }
 const [mode, ...a] = process.argv.slice(2);
-if (mode === 'burst') await burst(Number(a[0]));
+if (mode === 'burst') await burst(Number(a[0]), Number(a[1]));
 else await loop(a[0], a[1], Number(a[2]), a[3], a.slice(4).map(Number));
+`;
+
+/**
+ * A stall recorder the scenario runs beside lvsd in the guest (node stall.mjs OUT): a 50 ms timer
+ * that appends "now lateMs" to OUT whenever it fired more than 2 ms late, i.e. when the guest (or
+ * this process) could not run for that long. On a loaded host a UML guest stops for whole stretches
+ * at a time; a timing bound on lvsd then adds the stall that overlaps its window (stalledMs in
+ * daemon-results.ts).
+ */
+export const STALL_JS = String.raw`
+import fs from 'node:fs';
+const out = process.argv[2];
+let last = Date.now();
+setInterval(() => {
+  const now = Date.now(), late = now - last - 50;
+  if (late > 2) fs.appendFileSync(out, now + ' ' + late + '\n');
+  last = now;
+}, 50);
 `;

@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRoot } from '../support/root.js';
-import { runUml, type UmlResult } from '../support/uml.js';
+import { runGuest, type UmlResult } from '../support/uml.js';
 import { scenarioScript } from './daemon-scenario.js';
-import { parseResults, readJson, readText } from './daemon-results.js';
+import { parseResults, readJson, readText, transitions, windowed } from './daemon-results.js';
 
 describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon on real IPVS (UML)', () => {
   let r: UmlResult;
@@ -16,7 +16,7 @@ describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon o
 
   beforeAll(async () => {
     // LVSD_KEEP_UML=1 keeps $OUT for debugging (its path is printed).
-    r = await runUml({
+    r = await runGuest({
       name: 'daemon',
       script: scenarioScript({ runAs: 'root', phases: ['healthy', 'dies', 'drift', 'invalid', 'reload', 'crash'] }),
       timeoutMs: 420_000,
@@ -58,12 +58,9 @@ describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon o
     );
     expect(f('plan-after.txt')).toMatch(/: 0 operation\(s\)/);
     const b = readJson<{ http: Record<string, number>; dns: Record<string, number> }>(r, 'burst-healthy.json');
-    expect(b.http).toEqual({ 'backend b1': 10, 'backend b2': 10, 'backend b3': 10 });
-    // UDP: a query whose client port repeats within IPVS's UDP timeout stays on its earlier backend,
-    // so rr over 30 queries is only near-even (seen: 9/11/10). Every backend must answer a fair share.
-    expect(Object.keys(b.dns).sort()).toEqual(['10.9.9.1', '10.9.9.2', '10.9.9.3']);
-    expect(Object.values(b.dns).reduce((x, y) => x + y, 0)).toBe(30);
-    for (const [ip, n] of Object.entries(b.dns)) expect(n, `DNS answers from ${ip}`).toBeGreaterThanOrEqual(5);
+    expect(b.http, transitions(r)).toEqual({ 'backend b1': 10, 'backend b2': 10, 'backend b3': 10 });
+    // rr, exactly: each query comes from its own source port (daemon-client.ts says why that matters for UDP)
+    expect(b.dns, transitions(r)).toEqual({ '10.9.9.1': 10, '10.9.9.2': 10, '10.9.9.3': 10 });
   });
 
   it('status and metrics show weights, health and kernel stats', () => {
@@ -79,7 +76,8 @@ describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon o
     expect(res.dies_rc).toBe('0');
     // applied (daemon log, guest clock) within fall × interval + timeout + 100 ms; the guest's
     // ipvsadm polling that confirms it is slower under load, so it only gets a loose bound
-    expect(Number(res.dies_log_ms)).toBeLessThanOrEqual(2 * 500 + 300 + 100);
+    const dies = windowed(r, res, 'dies'); // + the time the guest could not run in that window
+    expect(dies.ms, `stalled ${dies.stalled} ms`).toBeLessThanOrEqual(2 * 500 + 300 + 100 + dies.stalled);
     expect(Number(res.dies_ms)).toBeLessThanOrEqual(2 * 500 + 300 + 3000);
     const b = readJson<{ http: Record<string, number> }>(r, 'burst-dead.json');
     expect(Object.keys(b.http).sort()).toEqual(['backend b1', 'backend b3']);
@@ -96,10 +94,14 @@ describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon o
   });
 
   it('5 drift: a weight edit, ipvsadm -d and ipvsadm -C are repaired within one resync interval; the unowned service survives', () => {
-    // bound: resync_interval (2 s) + one reconcile pass and the guest's ipvsadm polling (UML is slow: ~0.75 s per pass)
+    // the repair written (daemon log, guest clock) within resync_interval (2 s) + one reconcile pass in UML
+    // (1 s); the guest's ipvsadm polling that confirms it is slower under load (seen: 5.1 s at load 20),
+    // so it only gets a loose bound, as in phase 2
     for (const k of ['drift_edit', 'drift_del', 'drift_flush']) {
       expect(res[`${k}_rc`], k).toBe('0');
-      expect(Number(res[`${k}_ms`]), k).toBeLessThanOrEqual(2000 + 1500);
+      const w = windowed(r, res, k);
+      expect(w.ms, `${k}_log_ms (stalled ${w.stalled} ms)`).toBeLessThanOrEqual(2000 + 1000 + w.stalled);
+      expect(Number(res[`${k}_ms`]), k).toBeLessThanOrEqual(2000 + 6000);
     }
     expect(f('drift-unowned.txt')).toContain('-a -t 10.0.1.200:80 -r 10.0.2.11:80 -m -w 3');
     expect(f('drift-after.txt')).toContain('-a -u 10.0.1.100:53 -r 10.0.2.13:53 -m -w 1');

@@ -8,7 +8,7 @@
  * boot reports everything.
  */
 import { topologyScript } from '../support/uml.js';
-import { CLIENT_JS } from './daemon-client.js';
+import { CLIENT_JS, STALL_JS } from './daemon-client.js';
 
 /** Which scenarios to run, and as whom. */
 export interface ScenarioOptions {
@@ -55,10 +55,16 @@ waitfor() { n=$1; shift; i=0; while [ $i -lt $n ]; do if "$@" >/dev/null 2>&1; t
 weight() { $D ipvsadm -Ln $1 2>/dev/null | awk -v rs="$2" '$2==rs {print $4}'; }
 hasweight() { [ "$(weight "$1" "$2")" = "$3" ]; }
 notin() { [ -z "$(weight "$1" "$2")" ]; }
+# ms from $1 (guest clock) to the first reconcile lvsd logged after it (the daemon's own record of a write)
+logms() { grep '"msg":"reconciled"' "$W/lvsd.log" | sed 's/.*"time":\\([0-9]*\\).*/\\1/' | awk -v t=$1 '$1>t {print $1-t; exit}'; }
 ${topo.script}
 cat > "$W/client.mjs" <<'JS'
 ${CLIENT_JS}
 JS
+cat > "$W/stall.mjs" <<'JS'
+${STALL_JS}
+JS
+: > "$W/stalls.txt"; node "$W/stall.mjs" "$W/stalls.txt" & STALLPID=$!
 ${backends()}
 cat > "$W/v1.toml" <<'TOML'
 ${lvsdConfig('$W')}
@@ -79,6 +85,7 @@ ${o.phases.map((p) => PHASES[p]).join('\n')}
 T0=$(ms); kill -TERM $LVPID; wait $LVPID; res stop_code $?; res stop_ms $(( $(ms) - T0 ))
 grep -q '"lvsd stopped"' "$W/lvsd.log"; res stopped $?
 $D ipvsadm -S -n > "$W/after-stop.txt"
+kill $STALLPID
 exit 0
 `;
 }
@@ -106,7 +113,7 @@ waitfor 50 hasweight "-u ${VIP}:53" 10.0.2.13:53 1
 $D ipvsadm -S -n > "$W/healthy-save.txt"
 $D ipvsadm -Ln > "$W/healthy-list.txt"
 $D $RUNAS "$LV" -f "$W/lvsd.toml" --plan > "$W/plan-after.txt" 2>&1
-$C timeout 120 node "$W/client.mjs" burst 30 > "$W/burst-healthy.json" 2>&1
+$C timeout 120 node "$W/client.mjs" burst 30 41000 > "$W/burst-healthy.json" 2>&1
 sleep 3 # the kernel folds per-CPU IPVS counters into the dumped stats every 2 s (estimator)
 $D "$LVSD_ROOT/bin/lvsctl" -s "$W/lvsd.sock" status > "$W/status.txt" 2>&1; res status_rc $?
 $D curl -s http://127.0.0.1:9405/metrics > "$W/metrics.txt"`,
@@ -114,19 +121,21 @@ $D curl -s http://127.0.0.1:9405/metrics > "$W/metrics.txt"`,
 pkill -9 -f "ng2/nginx.conf"; T0=$(ms)
 waitfor 100 hasweight "-t ${VIP}:80" 10.0.2.12:80 0; res dies_rc $?; res dies_ms $(( $(ms) - T0 ))
 # the daemon's own record: the first reconcile (weight 0 written) after the kill, same guest clock
-res dies_log_ms "$(grep '"msg":"reconciled"' "$W/lvsd.log" | sed 's/.*"time":\\([0-9]*\\).*/\\1/' | awk -v t=$T0 '$1>t {print $1-t; exit}')"
-$C timeout 120 node "$W/client.mjs" burst 12 > "$W/burst-dead.json" 2>&1
+res dies_t0 $T0; res dies_log_ms "$(logms $T0)"
+$C timeout 120 node "$W/client.mjs" burst 12 42000 > "$W/burst-dead.json" 2>&1
 ng2; T0=$(ms); : > "$W/slowstart.txt"
 i=0; while [ $i -lt 60 ]; do echo "$(( $(ms) - T0 )) $(weight "-t ${VIP}:80" 10.0.2.12:80)" >> "$W/slowstart.txt"; sleep 0.2; i=$((i+1)); done`,
   drift: `# ---- drift: repaired within one resync interval (2s); an unowned service survives
+# T0 before each change, so the repair that follows it is logged after T0 (drift_*_log_ms: the daemon's
+# record of the write; drift_*_ms: when the guest's ipvsadm polling saw it, slower under load)
 $D ipvsadm -A -t 10.0.1.200:80 -s rr; $D ipvsadm -a -t 10.0.1.200:80 -r 10.0.2.11:80 -m -w 3
-$D ipvsadm -e -t ${VIP}:80 -r 10.0.2.11:80 -m -w 7; T0=$(ms)
-waitfor 40 hasweight "-t ${VIP}:80" 10.0.2.11:80 100; res drift_edit_rc $?; res drift_edit_ms $(( $(ms) - T0 ))
-$D ipvsadm -d -t ${VIP}:80 -r 10.0.2.11:80; T0=$(ms)
-waitfor 40 hasweight "-t ${VIP}:80" 10.0.2.11:80 100; res drift_del_rc $?; res drift_del_ms $(( $(ms) - T0 ))
+T0=$(ms); $D ipvsadm -e -t ${VIP}:80 -r 10.0.2.11:80 -m -w 7
+waitfor 40 hasweight "-t ${VIP}:80" 10.0.2.11:80 100; res drift_edit_rc $?; res drift_edit_ms $(( $(ms) - T0 )); res drift_edit_log_ms "$(logms $T0)"; res drift_edit_t0 $T0
+T0=$(ms); $D ipvsadm -d -t ${VIP}:80 -r 10.0.2.11:80
+waitfor 40 hasweight "-t ${VIP}:80" 10.0.2.11:80 100; res drift_del_rc $?; res drift_del_ms $(( $(ms) - T0 )); res drift_del_log_ms "$(logms $T0)"; res drift_del_t0 $T0
 $D ipvsadm -S -n > "$W/drift-unowned.txt"
-$D ipvsadm -C; T0=$(ms)
-waitfor 40 hasweight "-t ${VIP}:80" 10.0.2.13:80 100; res drift_flush_rc $?; res drift_flush_ms $(( $(ms) - T0 ))
+T0=$(ms); $D ipvsadm -C
+waitfor 40 hasweight "-t ${VIP}:80" 10.0.2.13:80 100; res drift_flush_rc $?; res drift_flush_ms $(( $(ms) - T0 )); res drift_flush_log_ms "$(logms $T0)"; res drift_flush_t0 $T0
 waitfor 20 hasweight "-u ${VIP}:53" 10.0.2.13:53 1
 $D ipvsadm -S -n > "$W/drift-after.txt"`,
   invalid: `# ---- invalid config reload: table byte-identical, daemon alive, errors logged

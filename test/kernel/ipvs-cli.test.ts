@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRoot } from '../support/root.js';
-import { lvsdIn, repoRoot, runUml, snapshotBuild, topologyScript, type UmlResult } from '../support/uml.js';
+import { lvsdIn, repoRoot, runGuest, snapshotBuild, topologyScript, type UmlResult } from '../support/uml.js';
 import { parseRules } from '../../src/ipvs/rules.js';
 import type { Op } from '../../src/ipvs/types.js';
 
@@ -120,7 +120,7 @@ describe.skipIf(!hasRoot('kernel: IPVS client and CLI in UML'))(
 
     beforeAll(async () => {
       snap = snapshotBuild();
-      r = await runUml({ name: 'ipvs-cli', script: script(), timeoutMs: 300_000, env: { LVSD_BIN: snap.bin } });
+      r = await runGuest({ name: 'ipvs-cli', script: script(), timeoutMs: 300_000, env: { LVSD_BIN: snap.bin } });
       if (!r.ok)
         throw new Error(
           `guest failed (exit ${r.exitCode}, timedOut ${r.timedOut}):\n${r.log}\n${r.console.slice(-3000)}`,

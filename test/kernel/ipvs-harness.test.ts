@@ -35,6 +35,7 @@ describe.skipIf(!hasRoot('kernel: UML harness'))('kernel: UML harness', () => {
     try {
       expect(done.exitCode).toBe(7);
       expect(done.ok).toBe(false);
+      expect(done.failure).toBeUndefined(); // the script ran: its own exit code is no boot failure
       expect(done.timedOut).toBe(false);
       expect(done.log).toBe('hello\n');
       const out = (f: string): string => readFileSync(join(done.outDir, f), 'utf8').trim();
@@ -46,6 +47,7 @@ describe.skipIf(!hasRoot('kernel: UML harness'))('kernel: UML harness', () => {
 
       expect(stuck.timedOut).toBe(true);
       expect(stuck.ok).toBe(false);
+      expect(stuck.failure).toBeUndefined(); // it hung in its script, not before
       expect(stuck.exitCode).toBeNull();
       expect(existsSync(join(stuck.outDir, 'started'))).toBe(true);
       expect(stuck.durationMs).toBeLessThan(60_000);

@@ -99,6 +99,7 @@ describe.skipIf(!hasRoot('kernel: the one-command lab in UML'))('lab/run', () =>
   it('the short story passes every step and prints the failover times', async () => {
     const code = await a.done;
     const out = a.out();
+    expect(/^lab: (the guest .*)$/m.exec(out)?.[1], 'the lab could not boot its guest').toBeUndefined();
     expect(out, out).toContain('RESULT: every step behaved as expected');
     expect(code).toBe(0);
     for (const step of [

@@ -12,9 +12,22 @@
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../src/lab/uml.js';
+import { repoRoot, runUml, type UmlOptions, type UmlResult } from '../../src/lab/uml.js';
 
 export { runUml, repoRoot, umlIpvsModules, type UmlResult } from '../../src/lab/uml.js';
+
+/**
+ * runUml for kernel tests: a guest that could not run its script (a panic, IPVS not loading, no
+ * progress before the deadline) rejects with the one-line reason (UmlResult.failure), so a test
+ * fails saying why instead of with the script's missing results. A script that ran and failed, or
+ * hung until the deadline, resolves as with runUml.
+ */
+export async function runGuest(opts: UmlOptions): Promise<UmlResult> {
+  const r = await runUml(opts);
+  if (!r.failure) return r;
+  r.cleanup();
+  throw new Error(`${opts.name}: ${r.failure}`);
+}
 
 /** Addresses of a topology built by `topologyScript`. */
 export interface Topology {

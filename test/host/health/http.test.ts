@@ -91,6 +91,17 @@ describe.skipIf(!hasRoot('host: health checks against nginx'))('http/https check
     expect(r.detail).toMatch(/^body digest from .* is sha256:[0-9a-f]{12}…, expected sha256:aaaaaaaaaaaa…$/);
   });
 
+  it("checks the MD5 digest of the body (keepalived HTTP_GET digest, 32 hex digits), as keepalived's genhash prints it", async () => {
+    const digest = createHash('md5').update(page).digest('hex');
+    // keepalived's own tool (Debian's keepalived package) against the same server
+    const genhash = execFileSync('genhash', ['-s', addr, '-p', String(port), '-u', '/page.txt'], { encoding: 'utf8' });
+    expect(genhash.trim().split('\n').at(-1)).toBe(digest);
+    expect((await http({ path: '/page.txt', expect_digest: digest.toUpperCase() })).ok).toBe(true);
+    const r = await http({ path: '/page.txt', expect_digest: 'a'.repeat(32) });
+    expect(r.ok).toBe(false);
+    expect(r.detail).toMatch(/^body digest from .* is md5:[0-9a-f]{12}…, expected md5:aaaaaaaaaaaa…$/);
+  });
+
   it('sends the Host header (name-based virtual host) and extra headers', async () => {
     expect((await http({ path: '/x', host: 'web.test', expect_body: 'vhost web.test' })).ok).toBe(true);
     expect((await http({ path: '/x', expect_body: 'vhost web.test' })).ok).toBe(false);

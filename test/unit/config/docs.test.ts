@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateConfigDocs } from '../../../src/config/docs.js';
-import { globalSchema, realServerSchema, virtualServerSchema } from '../../../src/config/schema.js';
+import { announceSchema, globalSchema, realServerSchema, virtualServerSchema } from '../../../src/config/schema.js';
 
 const committed = readFileSync(join(import.meta.dirname, '../../../docs/config.md'), 'utf8');
 
@@ -12,9 +12,10 @@ describe('docs/config.md', () => {
     expect(committed).toBe(generateConfigDocs());
   });
 
-  it('has a row for every key of [global], [[virtual_server]] and real_server', () => {
+  it('has a row for every key of [global], [announce], [[virtual_server]] and real_server', () => {
     for (const [title, shape] of [
       ['## [global]', globalSchema.shape],
+      ['## [announce]', announceSchema.shape],
       ['## [[virtual_server]]', virtualServerSchema.shape],
       ['## [[virtual_server.real_server]]', realServerSchema.shape],
     ] as const) {

@@ -161,7 +161,7 @@ describe('lvsctl status text', () => {
           reason: 'track_virtual_server web below quorum',
           advertsSent: 0,
           advertsReceived: 0,
-          rejected: {},
+          rejected: { checksum: 3, 'address-list': 1 },
         },
       ],
     };
@@ -174,6 +174,7 @@ describe('lvsctl status text', () => {
     expect(text).toMatch(/10\.1\.0\.1:80\s+up.*3\/7\s+42/);
     expect(text).toContain('10.1.0.9:80');
     expect(text).toContain('vrrp VI_51: BACKUP for 3s  priority 100 (effective 40)  master 10.0.0.3');
+    expect(text).toContain('  adverts dropped: checksum 3, address-list 1');
     expect(age(3_723_000)).toBe('1h2m');
   });
 });

@@ -146,7 +146,9 @@ describe('checkSchema', () => {
     expect(issues({ type: 'tcp', send: 'a', send_hex: '00' })).toEqual([
       'send_hex: use either send or send_hex, not both',
     ]);
-    expect(issues({ type: 'http', expect_digest: 'abc' })[0]).toMatch(/^expect_digest: expect_digest must be a sha256/);
+    expect(issues({ type: 'http', expect_digest: 'abc' })[0]).toMatch(
+      /^expect_digest: expect_digest must be a hex digest of the body: MD5 \(32 digits/,
+    );
     expect(issues({ type: 'dns', name: 'a', query_type: 'XX' })[0]).toMatch(/^query_type:/);
     expect(issues({ type: 'dns' })[0]).toMatch(/^name:/);
     expect(issues({ type: 'script', command: [] })).toEqual(['command: command needs at least the program path']);

@@ -19,6 +19,11 @@ export interface Datagram {
 
 /** Datagrams of one capture (MSG_PEEK duplicates and GETFAMILY were trimmed when storing). */
 export function readCapture(name: string): Datagram[] {
+  return parseStrace(readFileSync(join(FIXTURES, `${name}.strace`), 'utf8'));
+}
+
+/** The datagrams of an strace hex dump (the text of a test/fixtures/ipvs/*.strace file). */
+export function parseStrace(text: string): Datagram[] {
   const out: Datagram[] = [];
   let cur: Datagram | undefined;
   const hex: string[] = [];
@@ -26,7 +31,7 @@ export function readCapture(name: string): Datagram[] {
     if (cur) out.push({ dir: cur.dir, bytes: Buffer.from(hex.join(''), 'hex') });
     hex.length = 0;
   };
-  for (const line of readFileSync(join(FIXTURES, `${name}.strace`), 'utf8').split('\n')) {
+  for (const line of text.split('\n')) {
     const m = /^\d+\s+(sendmsg|sendto|recvmsg)\(/.exec(line);
     if (m) {
       flush();

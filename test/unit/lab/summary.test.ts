@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { countsLine, formatSummary, stepOk, summarize, type StepResult } from '../../../src/lab/summary.js';
 import { backendLabel } from '../../../src/lab/client.js';
 
-const report = { sent: 120, failed: 3, byBackend: { be2: 40, be1: 41, be3: 36 }, maxGapMs: 1800 };
+const report = { sent: 120, failed: 3, byBackend: { be2: 40, be1: 41, be3: 36 }, maxGapMs: 1800, failures: [] };
 const pass: StepResult = { step: 1, title: 'spread', checks: [{ what: 'be1 answers', ok: true }] };
 const fail: StepResult = {
   step: 2,
@@ -38,7 +38,7 @@ describe('lab verdict', () => {
 
   it('running count line lists backends in order with failures', () => {
     expect(countsLine(report)).toBe('    │ be1 41  be2 40  be3 36  │ failed 3 of 120');
-    expect(countsLine({ sent: 0, failed: 0, byBackend: {}, maxGapMs: 0 })).toContain('(no answers yet)');
+    expect(countsLine({ sent: 0, failed: 0, byBackend: {}, maxGapMs: 0, failures: [] })).toContain('(no answers yet)');
   });
 
   it('labels answers by backend name, with the port when it is not 80', () => {

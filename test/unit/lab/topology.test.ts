@@ -39,7 +39,8 @@ describe('lab topology and story inputs', () => {
   });
 
   it('parses lab arguments and names an unknown one', () => {
-    expect(parseLabArgs(['--short', '--keep'])).toEqual({ short: true, keep: true, help: false });
+    expect(parseLabArgs(['--short', '--keep'])).toEqual({ short: true, keep: true, help: false, ecmp: false });
+    expect(parseLabArgs(['--ecmp'])).toMatchObject({ ecmp: true, short: false });
     expect(() => parseLabArgs(['--shrot'])).toThrow('unknown argument "--shrot"');
   });
 });

@@ -10,10 +10,16 @@ export interface Frame {
 
 /** Frames of test/fixtures/vrrp/<name>.txt, in capture order. */
 export function goldenFrames(name: string): Frame[] {
-  const path = fileURLToPath(new URL(`../../fixtures/vrrp/${name}.txt`, import.meta.url));
+  return parseTcpdumpHex(
+    readFileSync(fileURLToPath(new URL(`../../fixtures/vrrp/${name}.txt`, import.meta.url)), 'utf8'),
+  );
+}
+
+/** The frames of a `tcpdump -tt -xx` text capture. */
+export function parseTcpdumpHex(text: string): Frame[] {
   const frames: Frame[] = [];
   let cur: { ts: number; hex: string } | undefined;
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
+  for (const line of text.split('\n')) {
     const ts = /^(\d+\.\d+) /.exec(line);
     if (ts) {
       if (cur) frames.push({ ts: cur.ts, bytes: Buffer.from(cur.hex, 'hex') });

@@ -89,10 +89,12 @@ describe('BACKUP', () => {
     expect(types(r.actions)).toEqual(['send', 'addVips', 'announce', 'transition']);
     expect(r.state.deadline).toBe(4610);
   });
-  it('an advert with higher or equal priority resets the timer; v3 adopts the master interval', () => {
-    const r = step(c, backup, { type: 'advert', now: 2000, advert: ad(150, 10), src: '10.0.0.1' });
-    expect(r.state.masterIntervalCs).toBe(10);
-    expect(r.state.deadline).toBeCloseTo(2000 + 360.9375);
+  it('an advert with higher or equal priority resets the timer; v3 adopts a master interval no shorter than ours', () => {
+    const r = step(c, backup, { type: 'advert', now: 2000, advert: ad(150, 300), src: '10.0.0.1' });
+    expect(r.state.masterIntervalCs).toBe(300);
+    expect(r.state.deadline).toBeCloseTo(2000 + 3 * 3000 + 1828.125);
+    const short = step(c, backup, { type: 'advert', now: 2000, advert: ad(150, 10), src: '10.0.0.1' });
+    expect(short.state.masterIntervalCs).toBe(100);
     expect(r.state.masterIp).toBe('10.0.0.1');
     const v2 = step(cfg({ version: 2 }), backup, { type: 'advert', now: 2000, advert: ad(150, 200), src: '10.0.0.1' });
     expect(v2.state.masterIntervalCs).toBe(100);
@@ -137,7 +139,7 @@ describe('MASTER', () => {
     const r = step(c, master, { type: 'advert', now: 4000, advert: ad(150, 10), src: '10.0.0.1' });
     expect(r.state.state).toBe('BACKUP');
     expect(types(r.actions)).toEqual(['removeVips', 'transition']);
-    expect(r.state.deadline).toBeCloseTo(4000 + 360.9375);
+    expect(r.state.deadline).toBeCloseTo(4000 + 3609.375); // the advert's shorter interval is not adopted
   });
   it('tie on priority: the higher primary IP wins', () => {
     expect(step(c, master, { type: 'advert', now: 4000, advert: ad(100), src: '10.0.0.3' }).state.state).toBe('BACKUP');
