@@ -11,6 +11,7 @@ export const ORDER: Record<string, readonly string[]> = {
     'router_id',
     'log_level',
     'control_socket',
+    'control_socket_group',
     'metrics_listen',
     'resync_interval',
     'on_shutdown',
