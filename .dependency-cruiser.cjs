@@ -10,7 +10,7 @@
  *   netlink                    netlink messages, attributes, the request/reply connection
  *   ipvs, rtnetlink            IPVS and rtnetlink codecs and clients over netlink
  *   sync                       the kernel's connection-sync daemons: planner, controller, sysctls
- *   health, vrrp, announce, dataplane, metrics   (announce: the pure announcer, ECMP order, route sync)
+ *   health, vrrp, announce, dataplane, metrics, web   (announce: the pure announcer, ECMP order, route sync; web: the status page)
  *   config                     the file: schema, cross-field rules, normalization, diff
  *   plan, control              the pure planner and reconciler; the lvsctl protocol
  *   daemon                     the daemon core, its lifecycle and its composition root (compose.ts)
@@ -30,6 +30,7 @@ const LAYERS = {
   vrrp: ['sync', 'rtnetlink', 'netlink', 'util'],
   dataplane: ['ipvs', 'netlink', 'util'],
   metrics: ['sync', 'ipvs', 'util'],
+  web: ['util'],
   config: ['announce', 'health', 'vrrp', 'ipvs', 'util'],
   plan: ['config', 'dataplane', 'ipvs', 'util'],
   control: ['config', 'announce', 'vrrp', 'sync', 'ipvs', 'util'],
@@ -39,6 +40,7 @@ const LAYERS = {
     'plan',
     'config',
     'metrics',
+    'web',
     'dataplane',
     'health',
     'vrrp',

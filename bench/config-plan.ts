@@ -13,6 +13,7 @@ import type { Config } from '../src/config/types.js';
 import { configSchema } from '../src/config/validate.js';
 import { MemoryDataplane } from '../src/dataplane/memory.js';
 import { emptyMemory, plan } from '../src/plan/desired.js';
+import { NO_ADMIN } from '../src/plan/admin.js';
 import { diffTables } from '../src/plan/diff.js';
 import { Reconciler } from '../src/plan/reconciler.js';
 import { systemClock } from '../src/util/clock.js';
@@ -60,7 +61,7 @@ function time<T>(runs: number, f: () => T): { ms: number; value: T } {
   return { ms: median(ms), value };
 }
 
-const up = { health: () => ({ up: true }), drained: new Set<string>(), now: 0 };
+const up = { health: () => ({ up: true }), admin: NO_ADMIN, now: 0 };
 const text0 = configText(),
   text1 = configText(55);
 const loadT = time(5, () => load(text0));

@@ -2,8 +2,6 @@
  * Process entry: dispatches argv to a command module. This is the only module that reads
  * process.argv; each command module exports `run(args): Promise<number>` returning the exit code.
  */
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import { oneShotVm, settleExitCode } from './cli/one-shot.js';
 import { guardInspector } from './util/inspector-guard.js';
 
@@ -12,23 +10,13 @@ import { guardInspector } from './util/inspector-guard.js';
 // readline). `lvsd ipvs restore < /dev/null`: 3,594 -> 3,524 page faults (median of 9, host); more
 // is not saved because koffi itself imports node:fs.
 
-/** The package version, read from package.json next to dist/. */
-export function version(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const p of [join(here, '../../package.json'), join(here, '../package.json')]) {
-    try {
-      return (JSON.parse(process.getBuiltinModule('node:fs').readFileSync(p, 'utf8')) as { version: string }).version;
-    } catch {
-      /* try the next layout */
-    }
-  }
-  return '0.0.0';
-}
+export { version } from './util/version.js';
+import { version } from './util/version.js';
 
 const HELP = `lvsd — health-checking IPVS load balancer with VRRP
 
 Usage:
-  lvsd -f FILE [--check | --plan] [--dataplane kernel|memory]
+  lvsd -f FILE [-t | --check | --plan] [--dataplane kernel|memory] [--log-level LEVEL]
                               run the daemon in the foreground (JSON logs on stdout)
   lvsd ipvs list [--json] [--stats]   show the kernel's IPVS table
   lvsd ipvs save              print the table in ipvsadm -S -n format
@@ -36,8 +24,14 @@ Usage:
   lvsd import-keepalived FILE [-o OUT.toml] [-i CONFIG_ID]
                               convert a keepalived.conf to an lvsd config (exit 0 all mapped, 3 with findings, 2 unreadable)
   lvsd --version | --help
+`;
 
-See also: lvsctl --help`;
+/** `lvsd --help`: the commands, then every daemon option (the text bad daemon arguments print too). */
+export async function helpText(): Promise<string> {
+  const { USAGE } = await import('./daemon/args.js');
+  const options = USAGE.split('\n').slice(1).join('\n');
+  return `${HELP}\nDaemon options:\n${options}\nSee also: lvsctl --help\n`;
+}
 
 /** Runs the command named by argv and sets process.exitCode; never throws to the caller. */
 export async function main(argv: string[], prog: 'lvsd' | 'lvsctl'): Promise<void> {
@@ -52,7 +46,7 @@ async function dispatch(argv: string[], prog: 'lvsd' | 'lvsctl'): Promise<number
   }
   if (prog === 'lvsctl') return (await import('./cli/lvsctl.js')).run(argv);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
-    process.stdout.write(HELP + '\n');
+    process.stdout.write(await helpText());
     return argv.length === 0 ? 2 : 0;
   }
   if (argv[0] === 'ipvs') {

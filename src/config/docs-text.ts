@@ -40,7 +40,10 @@ export const CHECK_KEYS: Record<string, [string, string]> = {
     '"9f86d0…"',
   ],
   max_body_bytes: ['http(s): most body bytes read per probe.', '65536'],
-  follow_redirects: ['http(s): follow redirects (true, or the maximum number); default none.', '3'],
+  follow_redirects: [
+    'http(s): follow redirects: true (up to 5), or the maximum number (0-10); 0 or false follows none.',
+    '3',
+  ],
   sni: ['https: TLS server name.', '"web.example"'],
   tls_verify: ['https: verify the certificate chain and name.', 'false'],
   ca_file: ['https: CA bundle (PEM) to verify against.', '"/etc/lvsd/ca.pem"'],

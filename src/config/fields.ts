@@ -3,6 +3,7 @@
  * `expected an integer 1-65535, got "80a"`, a "did you mean" helper, and the docs registry from
  * which docs/config.md is generated (src/config/docs.ts).
  */
+import { showValue } from '../util/zod-message.js';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { quote } from '../util/quote.js';
@@ -25,14 +26,7 @@ export function doc<T extends z.ZodType>(schema: T, info: KeyDoc): T {
 }
 
 /** A value as a person would write it in TOML, for messages: "80a", 80, a table, an array. */
-export function show(v: unknown): string {
-  if (typeof v === 'string') return quote(v);
-  if (v === undefined) return 'nothing';
-  if (Array.isArray(v)) return 'an array';
-  if (v instanceof Date) return `the date ${v.toISOString()}`;
-  if (v !== null && typeof v === 'object') return 'a table';
-  return String(v);
-}
+export const show = showValue;
 
 /**
  * Edit distance counting an adjacent transposition as one edit (optimal string alignment), so the

@@ -8,6 +8,7 @@ import { show, suggestion } from './fields.js';
 import type { RuleProblem } from './rules.js';
 import { discriminatorValues, knownKeysAt, schemasAt } from './walk.js';
 import { quote } from '../util/quote.js';
+import { plainMessage } from '../util/zod-message.js';
 
 type Issue = z.core.$ZodIssue;
 type Out = { path: PropertyKey[]; message: string };
@@ -60,10 +61,10 @@ function readable(i: Issue, root: z.ZodType): Out[] {
       message: `unknown key ${quote(k)}${suggestion(k, known)}`,
     }));
   }
+  const input = (i as { input?: unknown }).input;
   if (i.code === 'invalid_union') return [{ path: i.path, message: unionMessage(i, root) }];
-  if (i.code === 'invalid_type' && (i as { input?: unknown }).input === undefined)
-    return [{ path: i.path, message: 'missing (required)' }];
-  return [{ path: i.path, message: withInput(i.message, (i as { input?: unknown }).input) }];
+  if (i.code === 'invalid_type' && input === undefined) return [{ path: i.path, message: 'missing (required)' }];
+  return [{ path: i.path, message: plainMessage(i, input) ?? withInput(i.message, input) }];
 }
 
 function unionMessage(i: Extract<Issue, { code: 'invalid_union' }>, root: z.ZodType): string {
@@ -77,6 +78,8 @@ function unionMessage(i: Extract<Issue, { code: 'invalid_union' }>, root: z.ZodT
     const hint = typeof got === 'string' ? suggestion(got, values) : '';
     return `expected one of ${values.join(', ')}, got ${show(got)}${hint}`;
   }
+  const plain = plainMessage(i, input);
+  if (plain) return plain;
   const msgs = [...new Set(i.errors.map((branch) => branch[0]?.message).filter((m): m is string => !!m))];
   return msgs.length > 0 ? msgs.join(', or ') : withInput('invalid value', input);
 }

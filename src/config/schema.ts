@@ -24,6 +24,11 @@ const listenPortOk = (port: number | undefined) => port === undefined || (port >
 /** A listener host: an IP literal (bindable or not is checked by --check and at start) or "localhost". */
 const listenHostOk = (host: string) => host === 'localhost' || isIP(host) !== 0;
 
+/** A hook's argv (no shell): the program, then its arguments. */
+const hookArgv = z
+  .array(z.string().min(1), { error: 'expected an argv array like ["/usr/local/bin/page", "quorum"]' })
+  .min(1, 'argv needs at least the program');
+
 const name = text('a name of 1-64 letters, digits, "_", "-" or "."', /^[A-Za-z0-9_.-]{1,64}$/);
 
 /** `[global]`: daemon-wide settings. Every key is optional. */
@@ -252,10 +257,29 @@ export const virtualServerSchema = table({
     type: 'string',
     default: 'none',
   }),
+  quorum_up: doc(hookArgv.optional(), {
+    description:
+      'Hook run (argv, no shell) when the virtual server regains quorum; LVSD_VS, LVSD_QUORUM_STATE=up, LVSD_LIVE_WEIGHT, LVSD_QUORUM in its environment; killed after 10s.',
+    example: '["/usr/local/bin/notify", "web", "up"]',
+    type: 'argv (array of strings)',
+    default: 'none',
+  }),
+  quorum_down: doc(hookArgv.optional(), {
+    description:
+      'Hook run (argv, no shell) when the virtual server falls below quorum; same environment, LVSD_QUORUM_STATE=down.',
+    example: '["/usr/local/bin/notify", "web", "down"]',
+    type: 'argv (array of strings)',
+    default: 'none',
+  }),
   on_failure: doc(oneOf(['weight0', 'remove']).default('weight0'), {
     description:
       'A failed real server gets weight 0 (keepalived inhibit_on_failure: existing connections continue) or is removed.',
     example: '"weight0"',
+  }),
+  maintenance: doc(oneOf(['remove', 'weight0']).default('remove'), {
+    description:
+      'What `lvsctl state ... maint` does to a real server: remove it from the kernel table, or keep it at weight 0 (its connections go on). `drain` always keeps it at weight 0.',
+    example: '"remove"',
   }),
   slow_start: doc(durationSchema.optional(), {
     description:

@@ -80,7 +80,12 @@ export interface VirtualServerConfig {
   quorum: number;
   quorum_hysteresis: number;
   sorry_server?: { address: string; port: number; family: Family };
+  /** Hooks (argv, no shell) run when quorum is regained / lost. */
+  quorum_up?: string[];
+  quorum_down?: string[];
   on_failure: 'weight0' | 'remove';
+  /** What operator maintenance (lvsctl state maint) does: remove the real server or set weight 0. */
+  maintenance: 'remove' | 'weight0';
   /** Slow-start ramp in ms; 0 = none. */
   slow_start: number;
   check?: CheckSpec;

@@ -109,14 +109,17 @@ export function defaultOf(s: z.ZodType): unknown {
     const d = defOf(cur);
     if (d.type === 'default' || d.type === 'prefault')
       return typeof d.defaultValue === 'function' ? (d.defaultValue as () => unknown)() : d.defaultValue;
-    if (!['optional', 'nullable', 'readonly'].includes(d.type)) return undefined;
-    cur = d.innerType;
+    if (d.type === 'pipe')
+      cur = d.in; // `.default(x).transform(...)`: the default sits on the pipe's input
+    else if (['optional', 'nullable', 'readonly'].includes(d.type)) cur = d.innerType;
+    else return undefined;
   }
   return undefined;
 }
 
-/** True when the key may be omitted. */
+/** True when the key may be omitted (also behind a transform: `.default(x).transform(...)`). */
 export function isOptional(s: z.ZodType): boolean {
-  const t = defOf(s).type;
-  return t === 'optional' || t === 'default' || t === 'prefault';
+  const d = defOf(s);
+  if (d.type === 'pipe') return isOptional(d.in as z.ZodType);
+  return d.type === 'optional' || d.type === 'default' || d.type === 'prefault';
 }

@@ -1,10 +1,11 @@
 /**
  * Human text for `lvsctl status` (pure). One block per virtual server, one line per real server:
- * health, configured → desired → kernel weight, conns, traffic, and WHY (planner explanation, last
- * transition reason, operator drain) so "why is this server not getting traffic?" is answered on
- * the line itself.
+ * health, operator state, configured (and operator) → desired → kernel weight, conns, and WHY
+ * (planner explanation, last transition reason) so "why is this server not getting traffic?" is
+ * answered on the line itself. Also the answers of the runtime-control commands.
  */
 import type { InstanceStatus } from '../vrrp/instance.js';
+import { changeText } from '../config/changes.js';
 import { syncDaemonName } from '../ipvs/sync-daemon.js';
 import type { RealServerStatus, StatusReport, SyncStatus, VirtualServerStatus } from './status-report.js';
 
@@ -44,9 +45,13 @@ function syncLines(s: SyncStatus, now: number): string[] {
 }
 
 function reloadLine(r: NonNullable<StatusReport['daemon']['lastReload']>, now: number): string {
-  if (r.ok)
-    return `last reload ${age(now - r.at)} ago: ok (${r.summary ?? ''})${r.pendingRestart?.length ? `\n    not applied until lvsd restarts: ${r.pendingRestart.join(', ')}` : ''}`;
-  const probs = (r.problems ?? []).map((p) => `    ${p.path}: ${p.message}`);
+  if (r.ok) {
+    const changes = (r.changes ?? []).map((c) => `    ${changeText(c)}`);
+    if (r.moreChanges) changes.push(`    ... and ${r.moreChanges} more`);
+    if (r.pendingRestart?.length) changes.push(`    not applied until lvsd restarts: ${r.pendingRestart.join(', ')}`);
+    return [`last reload ${age(now - r.at)} ago: ok (${r.summary ?? ''})`, ...changes].join('\n');
+  }
+  const probs = (r.problems ?? []).map((p) => `    ${p.path ? `${p.path}: ` : ''}${p.message}`);
   return [`last reload ${age(now - r.at)} ago: REJECTED, running the previous config:`, ...probs].join('\n');
 }
 
@@ -67,44 +72,49 @@ function announceLines(a: NonNullable<StatusReport['announce']>, now: number): s
   return lines;
 }
 
+/** Column widths of the real-server table: the header and every row (real or extra) use them. */
+const COLS = [22, 9, 7, 24, 10, 6];
+const row = (cells: string[]) => cells.map((c, i) => (i < COLS.length ? pad(c, COLS[i]!) : c)).join(' ');
+
 function vsLines(vs: VirtualServerStatus, now: number): string[] {
+  const q = vs.quorum;
+  const quorum = vs.belowQuorum
+    ? `  BELOW QUORUM (live weight ${q.liveWeight} < ${q.quorum})`
+    : q.quorum > 0
+      ? `  quorum ${q.liveWeight}/${q.quorum}`
+      : '';
+  const held = vs.adminState !== 'ready' ? `  ${vs.adminState.toUpperCase()} (operator)` : '';
   const fp = vs.ecmp
     ? `  ecmp ${vs.ecmp.fingerprint ?? '-'}${vs.ecmp.desired && vs.ecmp.desired !== vs.ecmp.fingerprint ? ` (desired ${vs.ecmp.desired})` : ''}`
     : '';
-  const head = `${vs.name}  ${vs.service}  ${vs.scheduler}${fp}${vs.inKernel ? '' : '  (NOT IN KERNEL)'}${vs.belowQuorum ? '  BELOW QUORUM' : ''}`;
+  const head = `${vs.name}  ${vs.service}  ${vs.scheduler}${fp}${vs.inKernel ? '' : '  (NOT IN KERNEL)'}${quorum}${held}`;
   const traffic = vs.stats
     ? `  conns ${vs.stats.conns}  in ${vs.stats.inpkts}p/${vs.stats.inbytes}B  out ${vs.stats.outpkts}p/${vs.stats.outbytes}B`
     : '';
   const lines = [head + traffic];
-  lines.push('  REAL SERVER            HEALTH    WEIGHT cfg/want/kernel ACT/INACT  CONNS  WHY');
+  lines.push('  ' + row(['REAL SERVER', 'HEALTH', 'STATE', 'WEIGHT cfg/want/kernel', 'ACT/INACT', 'CONNS', 'WHY']));
   for (const r of vs.realServers) lines.push('  ' + rsLine(r, now));
   for (const x of vs.extraDestinations) {
-    lines.push(
-      `  ${pad(x.rs, 22)} -       -/-/${x.weight}  ${x.active ?? '-'}/${x.inactive ?? '-'}  (not in config: draining, sorry server or unmanaged)`,
-    );
+    lines.push('  ' + row([x.rs, '-', '-', `-/-/${x.weight}`, `${x.active ?? '-'}/${x.inactive ?? '-'}`, '-', x.role]));
   }
   return lines;
 }
 
 function rsLine(r: RealServerStatus, now: number): string {
-  const w = `${r.configuredWeight}/${r.desiredWeight ?? '-'}/${r.kernelWeight ?? '-'}`;
+  const cfg =
+    r.weightOverride !== undefined ? `${r.configuredWeight}(set ${r.weightOverride})` : `${r.configuredWeight}`;
+  const w = `${cfg}/${r.desiredWeight ?? '-'}/${r.kernelWeight ?? '-'}`;
   const conns = `${r.active ?? '-'}/${r.inactive ?? '-'}`;
-  return [pad(r.rs, 22), pad(r.health, 9), pad(w, 22), pad(conns, 10), pad(r.stats?.conns ?? '-', 6), why(r, now)].join(
-    ' ',
-  );
+  return row([r.rs, r.health, r.adminState, w, conns, r.stats?.conns ?? '-', why(r, now)]);
 }
 
 function why(r: RealServerStatus, now: number): string {
   const parts: string[] = [];
-  if (r.drained) parts.push('drained by operator (lvsctl enable to undo)');
   if (r.why) parts.push(r.why);
-  if (r.health !== 'unchecked' && r.reason) {
-    parts.push(
-      `${r.health} ${r.healthSince !== undefined ? age(now - r.healthSince) + ' ago' : ''}: ${r.reason}`.replace(
-        '  ',
-        ' ',
-      ),
-    );
+  if (r.health !== 'unchecked' && r.reason && !(r.why ?? '').includes(r.reason)) {
+    const since = r.healthSince !== undefined ? ` ${age(now - r.healthSince)} ago` : '';
+    const probes = r.probes ? `, ${r.probes} probes` : '';
+    parts.push(`${r.health}${since}: ${r.reason}${probes}`);
   }
   if (r.kernelWeight === null) parts.push('not in the kernel table');
   return parts.join('; ');
@@ -127,4 +137,45 @@ export function age(ms: number): string {
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
   return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}
+
+/** Text for the answer of state / weight (drain, enable): what changed, then what the kernel got. */
+export function formatOperatorResult(r: {
+  changes: Array<{ vs: string; rs?: string; before: AdminView; after: AdminView }>;
+  kernel: string[];
+  otherOps: number;
+  failed: string[];
+}): string {
+  const lines = r.changes.map(
+    (c) => `${c.vs}${c.rs ? ` ${c.rs}` : ''}: ${adminText(c.before)} -> ${adminText(c.after)}`,
+  );
+  lines.push(
+    r.kernel.length
+      ? `kernel: ${r.kernel.length} change(s)\n${r.kernel.map((k) => `  ipvsadm ${k}`).join('\n')}`
+      : 'kernel: no change needed (it already matched)',
+  );
+  if (r.otherOps) lines.push(`(the same pass applied ${r.otherOps} other change(s))`);
+  for (const f of r.failed) lines.push(`FAILED: ${f} (retried at the next pass)`);
+  return lines.join('\n') + '\n';
+}
+
+/** Text for the answer of check. */
+export function formatCheckResult(r: {
+  vs: string;
+  results: Array<{ rs: string; checked: boolean; ok?: boolean; ms?: number; detail: string }>;
+  kernel: string[];
+}): string {
+  const lines = r.results.map((x) =>
+    x.checked
+      ? `${r.vs} ${x.rs}: ${x.ok ? 'ok' : 'FAILED'} in ${x.ms?.toFixed(1)} ms: ${x.detail}`
+      : `${r.vs} ${x.rs}: ${x.detail}`,
+  );
+  if (r.kernel.length) lines.push(`kernel: ${r.kernel.map((k) => `ipvsadm ${k}`).join('; ')}`);
+  return lines.join('\n') + '\n';
+}
+
+type AdminView = { state: string; weight?: number };
+
+function adminText(e: AdminView): string {
+  return e.weight !== undefined ? `${e.state}, weight ${e.weight}` : e.state;
 }

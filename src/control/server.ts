@@ -2,7 +2,8 @@
  * The daemon side of the control socket: a unix stream server answering one JSON request line per
  * connection (see protocol.ts). A stale socket file left by a crashed daemon is removed at start; a
  * socket another live daemon answers on is NOT (start fails with EADDRINUSE).
- * Who can connect: the socket is mode 0600 (its owner only), or 0660 with `group` (that group too).
+ * Who can connect: the socket is mode 0600 (its owner only), or 0660 with `group` (that group too);
+ * a peer that is neither root nor the daemon's user gets the read-only user level (SO_PEERCRED).
  * What one client can hold: at most `CONTROL_LIMITS.connections` connections at once (more are
  * answered EBUSY and closed), and a connection that has not sent its request line within
  * `CONTROL_LIMITS.idleMs` (or does not read its answer within it) is closed: a local user cannot
@@ -16,8 +17,10 @@ import {
   MAX_REQUEST_BYTES,
   encodeResponse,
   parseRequest,
+  levelNeeded,
   type ControlRequest,
   type ControlResponse,
+  type Level,
 } from './protocol.js';
 
 /** Handles one parsed request; throw ControlError for a client-visible error with a code. */
@@ -37,6 +40,27 @@ export interface ControlListenOptions {
   group?: number;
   /** Overrides CONTROL_LIMITS (tests). */
   limits?: Partial<typeof CONTROL_LIMITS>;
+}
+
+/**
+ * The level of one connection from its peer's uid (SO_PEERCRED, recorded by the kernel at connect):
+ * root and the daemon's own user are admin; anyone else the socket's permissions let in (a group
+ * the operator gave it) is user, read-only. Pure.
+ */
+export function connectionLevel(peerUid: number | undefined, daemonUid: number): Level {
+  return peerUid === 0 || peerUid === daemonUid ? 'admin' : 'user';
+}
+
+/** The peer's uid of an accepted unix connection; undefined when it cannot be read (then: user level). */
+async function peerUid(sock: Socket): Promise<number | undefined> {
+  const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) return undefined;
+  try {
+    const { peerCredentials } = await import('../../native/peercred.js');
+    return peerCredentials(fd).uid;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A listening control socket. */
@@ -126,6 +150,7 @@ function busy(sock: Socket, max: number): void {
 function serve(sock: Socket, handler: ControlHandler, idleMs: number): void {
   let buf = '';
   let done = false;
+  const level = peerUid(sock).then((uid) => connectionLevel(uid, process.geteuid?.() ?? 0));
   sock.setEncoding('utf8');
   sock.on('error', () => sock.destroy());
   // before the request line, and again while the answer is written (re-armed by reply)
@@ -138,13 +163,19 @@ function serve(sock: Socket, handler: ControlHandler, idleMs: number): void {
     done = true;
     sock.setTimeout(0); // the daemon is working on it: a reload may take longer than idleMs
     if (nl < 0) return reply(sock, fail(new ControlError('EBADREQ', 'request line too long')), idleMs);
-    void answer(buf.slice(0, nl), handler).then((res) => reply(sock, res, idleMs));
+    void level.then((lv) => answer(buf.slice(0, nl), handler, lv)).then((res) => reply(sock, res, idleMs));
   });
 }
 
-async function answer(line: string, handler: ControlHandler): Promise<ControlResponse> {
+async function answer(line: string, handler: ControlHandler, level: Level): Promise<ControlResponse> {
   try {
-    return { ok: true, result: await handler(parseRequest(line)) };
+    const req = parseRequest(line);
+    if (levelNeeded(req) === 'admin' && level !== 'admin')
+      throw new ControlError(
+        'EPERM',
+        `"${req.cmd}" changes the daemon and needs the admin level; this connection is read-only (user level): run it as root or as lvsd's own user`,
+      );
+    return { ok: true, result: await handler(req) };
   } catch (e) {
     return fail(e);
   }

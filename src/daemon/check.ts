@@ -2,8 +2,9 @@
  * `lvsd --check` and `lvsd --plan`: the two one-shot modes.
  *   check: every config problem on stderr (exit 2), then what cannot work on this host (unbindable
  *          addresses, missing or non-executable programs, unreadable files: check-env.ts; exit 2),
- *          or "configuration is valid" (exit 0) followed by warnings about the environment (IPVS
- *          missing, CAP_NET_ADMIN / CAP_NET_RAW not effective, a metrics port in use now).
+ *          or "configuration is valid" on stdout (exit 0) with warnings about the environment (IPVS
+ *          missing, CAP_NET_ADMIN / CAP_NET_RAW not effective, a metrics port in use now) on stderr,
+ *          as `nginx -t` does: stdout carries only the verdict.
  *   plan:  reads the current table and prints, one per line, the IPVS operations a start would apply
  *          (formatOp, ipvsadm-like); nothing is written. Health is assumed up (no probe has run)
  *          except for real servers drained in the state file.
@@ -63,17 +64,17 @@ export async function check(args: DaemonArgs): Promise<number> {
   const errors = found.filter((f) => f.severity === 'error');
   if (errors.length) return failed(errors);
   process.stdout.write(`lvsd: configuration file ${args.file} is valid\n`);
-  for (const w of found) process.stdout.write(`warning: ${w.path}: ${w.message}\n`);
+  for (const w of found) process.stderr.write(`lvsd: warning: ${w.path}: ${w.message}\n`);
   const needIpvs = c.virtual_server.length > 0;
   const needRaw = c.vrrp_instance.length > 0 || usesCheck(c, 'icmp');
   for (const warn of capabilityWarnings(effectiveCaps(), needRaw, needIpvs || needRaw))
-    process.stdout.write(`warning: ${warn}\n`);
-  if (c.sync) for (const warn of syncWarnings(c, c.sync)) process.stdout.write(`warning: sync: ${warn}\n`);
+    process.stderr.write(`lvsd: warning: ${warn}\n`);
+  if (c.sync) for (const warn of syncWarnings(c, c.sync)) process.stderr.write(`lvsd: warning: sync: ${warn}\n`);
   if (needIpvs && args.dataplane === 'kernel') {
     try {
       await (await openDataplane('kernel')).close();
     } catch (e) {
-      process.stdout.write(`warning: ${(e as Error).message}\n`);
+      process.stderr.write(`lvsd: warning: ${(e as Error).message}\n`);
     }
   }
   return 0;
@@ -98,7 +99,7 @@ export async function plan(args: DaemonArgs): Promise<number> {
     const actual = await dataplane.read();
     const overrides = new Overrides(c.global.state_file || undefined);
     overrides.load();
-    const input = { config: c, health: () => ({ up: true }), drained: overrides.keys(), now: 0, actual };
+    const input = { config: c, health: () => ({ up: true }), admin: overrides, now: 0, actual };
     const ops = diffTables(actual, planTable(input).table, new Set(c.virtual_server.map((v) => v.key)));
     process.stdout.write(
       `# lvsd --plan ${args.file}: ${ops.length} operation(s) against the ${args.dataplane} table (health assumed up)\n`,

@@ -20,6 +20,7 @@ import type { SyncSetup } from '../sync/setup.js';
 import { systemClock } from '../util/clock.js';
 import type { VrrpInstanceConfig } from '../vrrp/schema.js';
 import type { VrrpService } from '../vrrp/service.js';
+import { version } from '../util/version.js';
 import type { DataplaneKind } from './args.js';
 
 /** The process's tuning, each knob with why it has its value (bench/results/*.md has the figures). */
@@ -40,7 +41,7 @@ export const TUNING = {
 
 /** Opens the dataplane; rejects with an Error whose message says why (e.g. IPVS not available, EPERM). */
 export async function openDataplane(kind: DataplaneKind): Promise<Dataplane> {
-  if (kind === 'memory') return new MemoryDataplane();
+  if (kind === 'memory') return new MemoryDataplane(undefined, { stats: true });
   // Loaded on demand: the memory dataplane and --check of a VRRP-only config never load the netlink stack.
   const { KernelDataplane } = await import('../dataplane/kernel.js');
   return KernelDataplane.open();
@@ -109,7 +110,7 @@ export async function daemonMetrics(
   fingerprints?: () => Promise<Array<{ vs: string; fingerprint: string }>>,
 ): Promise<DaemonMetrics> {
   const { DaemonMetrics } = await import('../metrics/daemon-metrics.js');
-  return new DaemonMetrics(snap, fingerprints);
+  return new DaemonMetrics(snap, fingerprints, { build: { version: version() } });
 }
 
 /**

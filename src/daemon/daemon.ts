@@ -8,16 +8,20 @@
  * Its dependencies are I/O and time only: the dataplane, the health probes, VRRP, the clock.
  */
 import type { Logger } from 'pino';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { bounded, changeText, configChanges } from '../config/changes.js';
 import { diffConfigs, summary as diffSummary } from '../config/diff.js';
 import { loadConfigFile } from '../config/load.js';
 import { pendingRestart } from '../config/restart-only.js';
 import type { Config, ConfigProblem } from '../config/types.js';
-import type { PassInfo, ReloadInfo, StatusReport } from '../control/status-report.js';
+import type { PassInfo, ReloadInfo, StatusReport, Transition } from '../control/status-report.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
 import type { HealthEngine, HealthEvent } from '../health/engine.js';
 import type { IpvsTable } from '../ipvs/types.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
-import { plan, type HealthView, type Plan, type PlannerMemory } from '../plan/desired.js';
+import type { AdminState } from '../plan/admin.js';
+import { plan, serverId, type HealthView, type Plan, type PlannerMemory } from '../plan/desired.js';
 import { Reconciler, type ReconcileReport } from '../plan/reconciler.js';
 import { restoreDrains, saveDrains } from '../plan/saved-drains.js';
 import type { SyncService } from './sync-service.js';
@@ -28,7 +32,10 @@ import type { VrrpService } from '../vrrp/service.js';
 import type { Announcements } from './announcements.js';
 import { destFingerprint, ecmpSysctlIssues } from '../announce/ecmp.js';
 import { serviceKey } from '../ipvs/types.js';
-import { resolveServer, splitId } from './names.js';
+import { Audit, opsForLog } from './audit.js';
+import { splitId } from './names.js';
+import * as operator from './operator.js';
+import { QuorumWatch } from './quorum-watch.js';
 import type { Overrides } from './overrides.js';
 import { buildStatus } from './status.js';
 import { healthTargets } from './targets.js';
@@ -36,11 +43,14 @@ import { healthTargets } from './targets.js';
 /** The health engine as the daemon drives it. */
 export type HealthProbes = Pick<
   HealthEngine,
-  'setTargets' | 'prepare' | 'whenAttached' | 'onTransition' | 'status' | 'stop'
+  'setTargets' | 'prepare' | 'whenAttached' | 'onTransition' | 'status' | 'stop' | 'checkNow'
 >;
 
 /** VRRP as the daemon drives it. */
-export type Vrrp = Pick<VrrpService, 'start' | 'reload' | 'setVirtualServerDown' | 'status' | 'syncStatus' | 'stop'>;
+export type Vrrp = Pick<
+  VrrpService,
+  'start' | 'reload' | 'setVirtualServerDown' | 'status' | 'syncStatus' | 'stop' | 'onTransition'
+>;
 
 /** Connection sync as the daemon drives it. */
 export type Sync = Pick<SyncService, 'configure' | 'status' | 'stop'>;
@@ -64,7 +74,7 @@ export interface DaemonDeps {
   /** Wall clock (ms since the epoch); default Date.now. */
   wallClock?: () => number;
   log: Logger;
-  metrics?: Pick<DaemonMetrics, 'setGeneration' | 'reloaded' | 'reconciled'>;
+  metrics?: Pick<DaemonMetrics, 'setGeneration' | 'reloaded' | 'reconciled' | 'configApplied'>;
   /** VIP route announcements ([announce]); absent: none, whatever the config says. */
   announcements?: Announcements;
   /** Reads a sysctl ("net.ipv4.vs.sloppy_tcp"); undefined when unreadable. For ecmp warnings. */
@@ -109,6 +119,11 @@ export class Daemon {
   /** Problems with kernel settings the config needs (ecmp sysctls), shown by status. */
   warnings: string[] = [];
   private stateWriteFailed = false;
+  /** The report of the last reconcile pass (what operator changes answer with). */
+  private lastReport?: ReconcileReport;
+  /** The audit trail: transitions logged once each, the recent ones kept for status. */
+  readonly audit: Audit;
+  private readonly quorum: QuorumWatch;
 
   constructor(private readonly d: DaemonDeps) {
     this.config = d.config;
@@ -116,6 +131,8 @@ export class Daemon {
     this.startedAt = (d.wallClock ?? Date.now)();
     this.wallOffset = this.startedAt - d.clock.now();
     this.memory = restoreDrains(d.overrides.removedDrains(), d.clock.now(), this.wallOffset);
+    this.audit = new Audit(d.log, d.wallClock);
+    this.quorum = new QuorumWatch(this.audit, d.log);
     if (d.dataplane)
       this.reconciler = new Reconciler({
         dataplane: d.dataplane,
@@ -134,6 +151,7 @@ export class Daemon {
     this.d.health.setTargets(targets);
     this.d.metrics?.setGeneration(this.generation);
     this.checkKernelSettings(this.config);
+    this.d.metrics?.configApplied(this.configDigest(), this.startedAt, true);
     const sync = await this.d.sync?.configure(this.config);
     if (this.config.vrrp_instance.length && this.d.vrrp) await this.startVrrp(this.config, sync);
     this.armResync();
@@ -150,7 +168,11 @@ export class Daemon {
     if (ev.to === 'up') this.upSince.set(ev.id, this.d.clock.now());
     const [vs, rs] = splitId(ev.id);
     if (ev.from === ev.to) this.d.log.debug({ vs, rs, weight: ev.weight, reason: ev.reason }, 'dynamic weight changed');
-    else this.d.log.debug({ vs, rs, from: ev.from, to: ev.to, reason: ev.reason }, `real server ${ev.to}`); // the health engine logs the transition at info
+    else {
+      this.d.log.debug({ vs, rs, from: ev.from, to: ev.to, reason: ev.reason }, `real server ${ev.to}`);
+      // the health engine logs the transition at info (one line per probe, with every id sharing it)
+      this.audit.transition({ kind: 'health', vs, rs, from: ev.from, to: ev.to, reason: ev.reason, at: ev.at }, true);
+    }
     void this.requestPass();
   }
 
@@ -179,7 +201,7 @@ export class Daemon {
 
   private healthOf = (id: string): HealthView | undefined => {
     const s = this.d.health.status(id);
-    return s && { up: s.state === 'up', weight: s.weight, upSince: this.upSince.get(id) };
+    return s && { up: s.state === 'up', weight: s.weight, upSince: this.upSince.get(id), reason: s.reason };
   };
 
   private async pass(): Promise<void> {
@@ -189,7 +211,7 @@ export class Daemon {
         config: this.config,
         previous: this.previous,
         health: this.healthOf,
-        drained: this.d.overrides.keys(),
+        admin: this.d.overrides,
         now,
         actual: await this.actualForPlan(),
       },
@@ -198,6 +220,7 @@ export class Daemon {
     this.memory = p.memory;
     this.saveRemovedDrains(p.memory);
     this.plan = p;
+    this.quorum.update(this.config, p);
     this.feedVrrp(p.belowQuorum);
     if (this.reconciler) await this.reconcile(this.reconciler, p.table, now);
     this.armWake(p.nextWakeAt);
@@ -284,6 +307,7 @@ export class Daemon {
 
   private recordPass(now: number, r: ReconcileReport): void {
     const failed = r.failed.map((f) => f.error);
+    this.lastReport = r;
     this.lastPass = { at: Date.now(), ops: r.ops.length, failed, durationMs: r.durationMs, error: r.error };
     this.wrote = r.ops.length > 0;
     // A table that stays unreadable (e.g. no ip_vs module) is retried 1 s, 2 s, 4 s ... then every resync.
@@ -294,7 +318,11 @@ export class Daemon {
       this.armWake(now + Math.min(backoff, this.config.global.resync_interval));
     }
     this.d.metrics?.reconciled(r.durationMs / 1000, r.writes, failed.length);
-    if (r.ops.length) this.d.log.info({ ops: r.ops.length, failed: failed.length, ms: r.durationMs }, 'reconciled');
+    if (r.ops.length)
+      this.d.log.info(
+        { ops: r.ops.length, failed: failed.length, ms: r.durationMs, ...opsForLog(r.ops) },
+        'reconciled',
+      );
     for (const f of failed) this.d.log.warn({ err: f }, 'IPVS operation failed; will retry');
     if (failed.length) this.armWake(now + 1000);
   }
@@ -351,6 +379,17 @@ export class Daemon {
       for (const p of loaded.problems) this.d.log.error({ path: p.path, problem: p.message }, 'reload rejected');
       this.d.log.error({ problems: loaded.problems.length }, 'reload rejected: keeping the running config');
       this.lastReload = { at: Date.now(), ok: false, problems: loaded.problems };
+      const first = loaded.problems[0];
+      this.audit.transition(
+        {
+          kind: 'reload',
+          name: this.d.configPath,
+          from: `generation ${this.generation}`,
+          to: `generation ${this.generation} (rejected)`,
+          reason: `${loaded.problems.length} problem(s)${first ? `, first: ${first.path ? `${first.path}: ` : ''}${first.message}` : ''}`,
+        },
+        true,
+      );
       this.d.metrics?.reloaded(false);
       return { ok: false, problems: loaded.problems };
     }
@@ -358,21 +397,48 @@ export class Daemon {
   }
 
   private async applyConfig(next: Config): Promise<ReloadOutcome> {
-    const summary = diffSummary(diffConfigs(this.config, next));
+    const diff = diffConfigs(this.config, next);
+    const summary = diffSummary(diff);
+    const changes = bounded(configChanges(this.config, next, diff), 50);
     const pending = pendingRestart(this.startGlobal, next.global);
     this.previous = this.config;
     this.config = next;
     this.generation++;
+    const at = Date.now();
     this.d.metrics?.setGeneration(this.generation);
-    this.d.metrics?.reloaded(true);
-    this.lastReload = { at: Date.now(), ok: true, summary, pendingRestart: pending };
-    this.d.log.info({ generation: this.generation, summary }, `reloaded: ${summary}`);
+    this.d.metrics?.reloaded(true, at);
+    this.d.metrics?.configApplied(this.configDigest(), at);
+    this.lastReload = {
+      at,
+      ok: true,
+      summary,
+      changes: changes.items,
+      ...(changes.more ? { moreChanges: changes.more } : {}),
+      pendingRestart: pending,
+    };
+    const logged = {
+      generation: this.generation,
+      summary,
+      changes: changes.items.map(changeText),
+      more: changes.more || undefined,
+    };
+    this.d.log.info(logged, `reloaded: ${summary}`);
     if (pending.length)
       this.d.log.warn(
         { keys: pending },
         `reload: ${pending.join(', ')} changed; the running values stay until lvsd restarts`,
       );
     this.applyLogLevel(next.global.log_level);
+    this.audit.transition(
+      {
+        kind: 'reload',
+        name: this.d.configPath,
+        from: `generation ${this.generation - 1}`,
+        to: `generation ${this.generation}`,
+        reason: summary,
+      },
+      true,
+    );
     this.d.health.setTargets(healthTargets(next));
     this.checkKernelSettings(next);
     this.armResync();
@@ -395,6 +461,10 @@ export class Daemon {
     this.vrrpStarting = (async () => {
       const vrrp = await this.d.vrrp!(c.vrrp_instance, c.global.router_id, sync);
       this.vrrp = vrrp;
+      // the VRRP service logs its transitions; the audit keeps them for status
+      vrrp.onTransition((t) =>
+        this.audit.transition({ kind: 'vrrp', name: t.name, from: t.from, to: t.to, reason: t.reason, at: t.at }, true),
+      );
       await vrrp.start();
     })();
     return this.vrrpStarting;
@@ -407,33 +477,50 @@ export class Daemon {
     if (this.vrrp) return this.vrrp.reload(instances, sync);
   }
 
-  /** lvsctl drain: weight 0 for (vs, rs), persisted; throws DaemonError ENOVS/ENORS. */
-  async drain(vs: string, rs: string): Promise<{ changed: boolean }> {
-    return this.operatorOverride('drain', vs, rs, 'drained by operator');
+  /** The runtime-control operations (operator.ts) over this daemon. */
+  private operatorContext(): operator.OperatorContext {
+    return {
+      config: this.config,
+      overrides: this.d.overrides,
+      audit: this.audit,
+      now: () => this.d.clock.now(),
+      pass: async () => (await this.requestPass(), this.lastReport),
+      checkNow: (id) => this.d.health.checkNow(id),
+    };
   }
 
-  /** lvsctl enable: removes the drain override; throws DaemonError ENOVS/ENORS. */
-  async enable(vs: string, rs: string): Promise<{ changed: boolean }> {
-    return this.operatorOverride('enable', vs, rs, 'enabled by operator');
+  /** lvsctl state: operator state of a real server, or (rs undefined) of a whole virtual server. */
+  setState(vs: string, rs: string | undefined, state: AdminState): Promise<operator.OperatorResult> {
+    return operator.setState(this.operatorContext(), vs, rs, state);
   }
 
-  private async operatorOverride(
-    op: 'drain' | 'enable',
-    vs: string,
-    rs: string,
-    msg: string,
-  ): Promise<{ changed: boolean }> {
-    const key = resolveServer(this.config, vs, rs);
-    let changed: boolean;
+  /** lvsctl weight: a weight override (N, "N%" of the configured weight) or "reset". */
+  setWeight(vs: string, rs: string | undefined, weight: number | string): Promise<operator.OperatorResult> {
+    return operator.setWeight(this.operatorContext(), vs, rs, weight);
+  }
+
+  /** lvsctl check: probes now and answers with the results. */
+  checkNow(vs: string, rs: string | undefined): ReturnType<typeof operator.checkNow> {
+    return operator.checkNow(this.operatorContext(), vs, rs);
+  }
+
+  /** Recent transitions of the audit trail (status). */
+  get transitions(): Transition[] {
+    return this.audit.recent();
+  }
+
+  /** Health verdict of a real server's check ('up'/'down'), undefined without one. */
+  healthState(vs: string, rs: string): 'up' | 'down' | undefined {
+    return this.d.health.status(serverId(vs, rs))?.state;
+  }
+
+  /** SHA-256 of the config file as it is on disk now (what lvsd_config_info reports). */
+  private configDigest(): string {
     try {
-      changed = this.d.overrides[op](key.vs, key.rs); // written first: a failed write changes nothing
-    } catch (e) {
-      this.d.log.error({ vs: key.vs, rs: key.rs, err: (e as Error).message }, `lvsctl ${op} refused`);
-      throw e;
+      return createHash('sha256').update(readFileSync(this.d.configPath)).digest('hex');
+    } catch {
+      return 'unreadable';
     }
-    this.d.log.info({ vs: key.vs, rs: key.rs, changed }, msg);
-    await this.requestPass();
-    return { changed };
   }
 
   /** Everything lvsctl status shows, with the dataplane read now (falls back to the last pass's read). */

@@ -1,27 +1,33 @@
 /**
- * Runtime overrides set by `lvsctl drain/enable`, keyed by virtual-server NAME and real-server
- * "addr:port" (so they survive reloads that keep those names), persisted in a small JSON state file
- * (global.state_file, format in state-file.ts) so they survive restarts.
+ * Runtime overrides set with lvsctl (state ready|drain|maint, weight), per real server keyed by
+ * virtual-server NAME and real-server "addr:port" and per virtual server by NAME (so they survive
+ * reloads that keep those names), persisted in a small JSON state file (global.state_file, format in
+ * state-file.ts) so they survive restarts. Also the planner's AdminLookup.
  * - A change is written first and takes effect only once written (temp file + rename): if the
  *   write fails, nothing changes, no temp file is left, and the caller gets DaemonError('ESTATE').
  * - A file that cannot be used at start (corrupt, a wrong field, not a regular file, too large) is
  *   moved aside to `<file>.bad-<time>`, named in the problem `load()` returns and in `lostAtStart`
- *   (lvsctl status shows it: the operator's drains from before are not in effect), and the daemon
+ *   (lvsctl status shows it: the operator's overrides from before are not in effect), and the daemon
  *   starts with no overrides rather than refusing to start.
  */
 import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isNeutral, type AdminEntry, type AdminLookup } from '../plan/admin.js';
 import { serverId } from '../plan/desired.js';
 import { readRegularFileSync } from '../util/regular-file.js';
 import { DaemonError } from './errors.js';
+import { splitId } from './names.js';
 import { parseStateFile } from './state-file.js';
 
-/** Largest state file read (10,000 drained servers take about 500 KB). */
+/** Largest state file read (10,000 overridden servers take about 700 KB). */
 const MAX_STATE_BYTES = 16 * 1024 * 1024;
 
-/** The drained set with its persistence. */
-export class Overrides {
-  private drained = new Set<string>();
+type Entries = ReadonlyMap<string, AdminEntry>;
+
+/** The operator's overrides with their persistence; also the planner's AdminLookup. */
+export class Overrides implements AdminLookup {
+  private servers: Entries = new Map();
+  private services: Entries = new Map();
   private drainsJson = '[]';
   /** The removed-server drains as last written (a failed write is retried at the next change). */
   private writtenDrainsJson = '[]';
@@ -43,7 +49,10 @@ export class Overrides {
     }
     const r = parseStateFile(text);
     if (!r.ok) return this.setAside(`state file ${this.file} is corrupt (${r.problem})`);
-    for (const d of r.state.drained) this.drained.add(serverId(d.vs, d.rs));
+    this.servers = new Map(
+      r.state.servers.map(({ vs, rs, ...e }) => [serverId(vs, rs), e.weight === undefined ? { state: e.state } : e]),
+    );
+    this.services = new Map(r.state.services.map(({ vs, state }) => [vs, { state }]));
     this.drainsJson = this.writtenDrainsJson = JSON.stringify(r.state.removedDrains);
     return undefined;
   }
@@ -57,39 +66,35 @@ export class Overrides {
     } catch (e) {
       where = `could not be moved aside (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
     }
-    this.lostAtStart = `${problem}; ${where}; started with no overrides: drains set with lvsctl before are not in effect`;
+    this.lostAtStart = `${problem}; ${where}; started with no overrides: states and weights set with lvsctl before are not in effect`;
     return this.lostAtStart;
   }
 
-  /** Marks a pair drained once that is written; false if it already was. Throws DaemonError ESTATE. */
-  drain(vs: string, rs: string): boolean {
-    const k = serverId(vs, rs);
-    if (this.drained.has(k)) return false;
-    const next = new Set(this.drained).add(k);
-    this.write(next, this.drainsJson);
-    this.drained = next;
-    return true;
+  /** The override of real server "vs|rs". */
+  server(id: string): AdminEntry | undefined {
+    return this.servers.get(id);
   }
 
-  /** Removes the drain override once that is written; false if there was none. Throws DaemonError ESTATE. */
-  enable(vs: string, rs: string): boolean {
-    const k = serverId(vs, rs);
-    if (!this.drained.has(k)) return false;
-    const next = new Set(this.drained);
-    next.delete(k);
-    this.write(next, this.drainsJson);
-    this.drained = next;
-    return true;
+  /** The override of virtual server `vs`. */
+  service(vs: string): AdminEntry | undefined {
+    return this.services.get(vs);
   }
 
-  /** Whether the pair is drained by an operator. */
-  isDrained(vs: string, rs: string): boolean {
-    return this.drained.has(serverId(vs, rs));
+  /** Sets (or with a neutral entry, forgets) a real server's override once written. Throws DaemonError ESTATE. */
+  setServer(vs: string, rs: string, e: AdminEntry): void {
+    const next = put(this.servers, serverId(vs, rs), e);
+    this.write(next, this.services, this.drainsJson);
+    this.servers = next;
   }
 
-  /** The drained keys ("vs|rs"). */
-  keys(): ReadonlySet<string> {
-    return this.drained;
+  /** Sets (or with a neutral entry, forgets) a virtual server's override once written. Throws DaemonError ESTATE. */
+  setService(vs: string, e: AdminEntry): void {
+    const next = put(this.services, vs, {
+      state: e.state,
+      ...(e.readySince !== undefined ? { readySince: e.readySince } : {}),
+    });
+    this.write(this.servers, next, this.drainsJson);
+    this.services = next;
   }
 
   /** Drains of removed servers saved by the last run (validated by state-file.ts). */
@@ -106,18 +111,20 @@ export class Overrides {
     const json = JSON.stringify(entries);
     this.drainsJson = json;
     if (json === this.writtenDrainsJson) return;
-    this.write(this.drained, json);
-    this.writtenDrainsJson = json;
+    this.write(this.servers, this.services, json);
   }
 
-  private write(drainedSet: ReadonlySet<string>, drainsJson: string): void {
+  private write(servers: Entries, services: Entries, drainsJson: string): void {
     if (!this.file) return;
-    const drained = [...drainedSet].sort().map((k) => {
-      const i = k.indexOf('|');
-      return { vs: k.slice(0, i), rs: k.slice(i + 1) };
-    });
-    const removedDrains = JSON.parse(drainsJson) as unknown[];
-    const body = removedDrains.length ? { version: 1, drained, removedDrains } : { version: 1, drained };
+    const body = {
+      version: 2,
+      servers: stored(servers).map(([id, e]) => {
+        const [vs, rs] = splitId(id);
+        return { vs, rs, state: e.state, ...(e.weight !== undefined ? { weight: e.weight } : {}) };
+      }),
+      services: stored(services).map(([vs, e]) => ({ vs, state: e.state })),
+      ...(drainsJson !== '[]' ? { removedDrains: JSON.parse(drainsJson) as unknown[] } : {}),
+    };
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
@@ -135,5 +142,19 @@ export class Overrides {
         `cannot write the state file ${this.file} (${err.code ?? err.message}); nothing changed`,
       );
     }
+    this.writtenDrainsJson = drainsJson;
   }
+}
+
+/** `m` with `key` set to `e`; a neutral entry is forgotten unless its slow start may still run. */
+function put(m: Entries, key: string, e: AdminEntry): Entries {
+  const next = new Map(m);
+  if (isNeutral(e) && e.readySince === undefined) next.delete(key);
+  else next.set(key, e);
+  return next;
+}
+
+/** The entries worth writing (not neutral), sorted by key. */
+function stored(m: Entries): Array<[string, AdminEntry]> {
+  return [...m].filter(([, e]) => !isNeutral(e)).sort(([a], [b]) => (a < b ? -1 : 1));
 }

@@ -21,7 +21,7 @@ import { ControlServer } from '../control/server.js';
 import type { RealServerStatus } from '../control/status-report.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
 import type { Stats } from '../ipvs/types.js';
-import type { DaemonMetrics, DestSnapshot } from '../metrics/daemon-metrics.js';
+import type { DaemonMetrics, DestSnapshot, VsSnapshot } from '../metrics/daemon-metrics.js';
 import type { MetricsServer } from '../metrics/http.js';
 import { systemClock } from '../util/clock.js';
 import { guardInspector } from '../util/inspector-guard.js';
@@ -46,6 +46,20 @@ import { Overrides } from './overrides.js';
 import { IgnoredSignalLog, onSignals, type SignalAction } from './signals.js';
 import { healthTargets } from './targets.js';
 
+/**
+ * The daemon's logger: pino JSON lines with the level as its name ("info") and the time as ISO 8601
+ * text (pino's isoTime), the fields log tools read without a mapping.
+ */
+export function daemonLogger(level: string, routerId: string, dest?: pino.DestinationStream): Logger {
+  const opts = {
+    level,
+    base: { router_id: routerId },
+    formatters: { level: (label: string) => ({ level: label }) },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  return dest ? pino(opts, dest) : pino(opts);
+}
+
 /** Runs the daemon until it is stopped by a signal; resolves with the exit code. */
 export async function runDaemon(args: DaemonArgs): Promise<number> {
   const inspectorWarning = guardInspector();
@@ -57,7 +71,7 @@ export async function runDaemon(args: DaemonArgs): Promise<number> {
       return 2;
     }
     const g = loaded.config.global;
-    const log = pino({ level: args.logLevel ?? g.log_level, base: { router_id: g.router_id } });
+    const log = daemonLogger(args.logLevel ?? g.log_level, g.router_id);
     life.log = log;
     if (inspectorWarning) log.warn(inspectorWarning);
     const hardened = await hardenProcess();
@@ -132,6 +146,7 @@ async function serve(
     sysctl: readSysctl,
     logLevel: { cli: args.logLevel, set: (level) => (log.level = level) },
   });
+  metrics?.setVirtualServers(() => quorumSnapshot(daemon!));
   if (metrics) {
     const d = daemon;
     (await import('../metrics/sync-metrics.js')).registerSyncMetrics(metrics.registry, () => d.syncStatus());
@@ -178,14 +193,7 @@ async function startListeners(
     const group = g.control_socket_group === undefined ? undefined : controlGroupId(g.control_socket_group);
     control = await ControlServer.listen(g.control_socket, (req) => handleRequest(daemon, req), { group });
     const http =
-      g.metrics_listen && metrics
-        ? await (
-            await import('../metrics/http.js')
-          ).MetricsServer.listen(g.metrics_listen, {
-            metrics: () => metrics.text(),
-            unhealthy: () => unhealthy(daemon),
-          })
-        : undefined;
+      g.metrics_listen && metrics ? await metricsListener(daemon, g.metrics_listen, metrics, log) : undefined;
     return { control, http };
   } catch (e) {
     await control?.close();
@@ -303,6 +311,24 @@ class Lifecycle {
   }
 }
 
+/** /metrics, /healthz and the status page (/, /status, /status.json, /status/events). */
+async function metricsListener(
+  daemon: Daemon,
+  listen: NonNullable<Config['global']['metrics_listen']>,
+  metrics: DaemonMetrics,
+  log: Logger,
+) {
+  const [{ MetricsServer }, { StatusRoutes }] = await Promise.all([
+    import('../metrics/http.js'),
+    import('../web/routes.js'),
+  ]);
+  const routes = new StatusRoutes({
+    status: () => daemon.status(),
+    onError: (e) => log.warn({ err: (e as Error).message }, 'status page: building the report failed'),
+  });
+  return MetricsServer.listen(listen, { metrics: () => metrics.text(), unhealthy: () => unhealthy(daemon), routes });
+}
+
 /** /healthz: 503 while the dataplane cannot be read (the daemon cannot keep the table right). */
 function unhealthy(d: Daemon): string | undefined {
   const e = d.lastPass?.error;
@@ -318,7 +344,7 @@ async function snapshot(d: Daemon): Promise<DestSnapshot[]> {
       configuredWeight: r.configuredWeight,
       weight: r.kernelWeight ?? undefined,
       up: r.health !== 'down',
-      drained: r.drained,
+      drained: r.adminState !== 'ready',
       active: r.active,
       inactive: r.inactive,
       stats: r.stats ? statsOf(r.stats) : undefined,
@@ -334,10 +360,25 @@ function statsOf(s: NonNullable<RealServerStatus['stats']>): Stats {
     outpkts: BigInt(s.outpkts),
     inbytes: BigInt(s.inbytes),
     outbytes: BigInt(s.outbytes),
-    cps: z,
+    cps: s.cps ? BigInt(s.cps) : z,
     inpps: z,
     outpps: z,
-    inbps: z,
-    outbps: z,
+    inbps: s.inbps ? BigInt(s.inbps) : z,
+    outbps: s.outbps ? BigInt(s.outbps) : z,
   };
+}
+
+/** Quorum series per virtual server, from the last plan (lvsd_virtual_server_*). */
+function quorumSnapshot(d: Daemon): VsSnapshot[] {
+  const p = d.plan;
+  return d.config.virtual_server.map((vs) => ({
+    vs: vs.name,
+    quorum: vs.quorum,
+    liveWeight: p?.live.get(vs.name) ?? 0,
+    belowQuorum: p?.belowQuorum.has(vs.name) ?? false,
+    destinationsUp: vs.real_server.filter((r) => {
+      const h = r.check ? d.healthState(vs.name, r.key) : 'up';
+      return h === 'up';
+    }).length,
+  }));
 }

@@ -1,13 +1,19 @@
 /**
  * The state file's format, checked field by field when it is read (it may have been edited by hand,
  * truncated by a full disk, or written by another version):
- *   {"version":1,"drained":[{"vs":"web","rs":"10.0.0.2:8080"}],"removedDrains":[...]}
+ *   {"version":2,
+ *    "servers":[{"vs":"web","rs":"10.0.0.2:8080","state":"drain"},{"vs":"web","rs":"10.0.0.3:8080","state":"ready","weight":50}],
+ *    "services":[{"vs":"api","state":"maint"}],
+ *    "removedDrains":[...]}
+ * A version 1 file ({"version":1,"drained":[{"vs":"web","rs":"10.0.0.2:8080"}]}, written by lvsd
+ * before operator states) reads as those servers in state drain.
  * `removedDrains` are the planner's drains of servers a reload removed (src/plan/saved-drains.ts):
  * every field the planner and the kernel will read is checked here, so a wrong one is a clear
  * problem at start, never a crash in a pass. Pure.
  */
 import { z } from 'zod';
 import { canonicalIp } from '../../native/ip.js';
+import type { AdminState } from '../plan/admin.js';
 import type { SavedDrain } from '../plan/saved-drains.js';
 
 const u32 = z.int().min(0).max(0xffffffff);
@@ -54,15 +60,32 @@ const savedDrain = z.strictObject({
   done: z.boolean().optional(),
 });
 
-/** The whole file. */
-const stateSchema = z.strictObject({
-  version: z.literal(1),
-  drained: z.array(z.strictObject({ vs: name, rs: name })),
-  removedDrains: z.array(savedDrain).optional(),
-});
+const state = z.enum(['ready', 'drain', 'maint']);
 
-/** A state file as read. */
-export type StateFile = { drained: Array<{ vs: string; rs: string }>; removedDrains: SavedDrain[] };
+/** The whole file, by version. */
+const stateSchema = z.discriminatedUnion('version', [
+  z.strictObject({
+    version: z.literal(1),
+    drained: z.array(z.strictObject({ vs: name, rs: name })),
+    removedDrains: z.array(savedDrain).optional(),
+  }),
+  z.strictObject({
+    version: z.literal(2),
+    servers: z.array(z.strictObject({ vs: name, rs: name, state, weight: z.int().min(0).max(65535).optional() })),
+    services: z.array(z.strictObject({ vs: name, state })),
+    removedDrains: z.array(savedDrain).optional(),
+  }),
+]);
+
+/** One real server's override as stored. */
+export type ServerOverride = { vs: string; rs: string; state: AdminState; weight?: number };
+
+/** A state file as read (any version, as version 2). */
+export type StateFile = {
+  servers: ServerOverride[];
+  services: Array<{ vs: string; state: AdminState }>;
+  removedDrains: SavedDrain[];
+};
 
 /** Parses the file's text; returns the state, or a problem naming the first wrong field. */
 export function parseStateFile(text: string): { ok: true; state: StateFile } | { ok: false; problem: string } {
@@ -79,5 +102,11 @@ export function parseStateFile(text: string): { ok: true; state: StateFile } | {
     return { ok: false, problem: `${at.replace(/^\./, '')}: ${i.message.slice(0, 200)}` };
   }
   const removedDrains = (r.data.removedDrains ?? []).map((d) => ({ ...d, done: false }) as SavedDrain);
-  return { ok: true, state: { drained: r.data.drained, removedDrains } };
+  const d = r.data;
+  if (d.version === 1)
+    return {
+      ok: true,
+      state: { servers: d.drained.map((x) => ({ ...x, state: 'drain' as const })), services: [], removedDrains },
+    };
+  return { ok: true, state: { servers: d.servers, services: d.services, removedDrains } };
 }

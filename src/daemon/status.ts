@@ -12,21 +12,23 @@ import type {
   ReloadInfo,
   StatsView,
   StatusReport,
+  Transition,
   VirtualServerStatus,
 } from '../control/status-report.js';
 import type { HealthEngine } from '../health/engine.js';
 import type { IpvsTable, TableService } from '../ipvs/types.js';
-import { destKey, serviceKey } from '../ipvs/types.js';
+import { destKey, hostPort, serviceKey } from '../ipvs/types.js';
+import { effectiveAdmin, type AdminLookup } from '../plan/admin.js';
 import { serverId, type Plan } from '../plan/desired.js';
+import { drainKey } from '../plan/drain.js';
 import type { VrrpService } from '../vrrp/service.js';
 import type { AnnounceStatus } from '../announce/status.js';
 import { destFingerprint } from '../announce/ecmp.js';
-import type { Overrides } from './overrides.js';
 
 /** What the report reads of health and overrides. */
 interface Env {
   health: Pick<HealthEngine, 'status'>;
-  overrides: Pick<Overrides, 'isDrained' | 'lostAtStart'>;
+  overrides: AdminLookup & { lostAtStart?: string };
 }
 
 /** The parts of the daemon the status reads. */
@@ -39,6 +41,8 @@ export interface StatusSource {
   plan?: Plan;
   vrrp?: Pick<VrrpService, 'status'>;
   warnings?: string[];
+  /** Recent transitions (the audit trail). */
+  transitions?: Transition[];
 }
 
 /** Builds the report from the daemon's state. */
@@ -57,6 +61,7 @@ export function buildStatus(
     vsStatus(vs, kernel.get(vs.key), desired.get(vs.key), src.plan, env),
   );
   return {
+    generatedAt: Date.now(),
     daemon: {
       pid: process.pid,
       routerId: src.config.global.router_id,
@@ -72,6 +77,7 @@ export function buildStatus(
     ...(env.announce ? { announce: env.announce } : {}),
     virtualServers: vss,
     vrrp: src.vrrp?.status() ?? [],
+    transitions: src.transitions ?? [],
   };
 }
 
@@ -83,6 +89,10 @@ function vsStatus(
   env: Env,
 ): VirtualServerStatus {
   const named = new Set(vs.real_server.map((r) => r.key));
+  const sorry = vs.sorry_server && hostPort(vs.sorry_server.address, vs.sorry_server.port);
+  const draining = new Set(
+    [...(plan?.memory.drains.values() ?? [])].filter((e) => !e.done).map((e) => drainKey(e.service, e.dest)),
+  );
   return {
     name: vs.name,
     service: vs.key,
@@ -90,11 +100,29 @@ function vsStatus(
     inKernel: !!k,
     belowQuorum: plan?.belowQuorum.has(vs.name) ?? false,
     ...(vs.ecmp ? { ecmp: ecmpView(k, want) } : {}),
+    quorum: {
+      quorum: vs.quorum,
+      liveWeight: plan?.live.get(vs.name) ?? 0,
+      hysteresis: vs.quorum_hysteresis,
+      ...(sorry ? { sorryServer: sorry } : {}),
+    },
+    adminState: env.overrides.service(vs.name)?.state ?? 'ready',
     stats: k?.stats ? statsView(k.stats) : undefined,
     realServers: vs.real_server.map((r) => rsStatus(vs.name, r, k, want, plan, env)),
     extraDestinations: (k?.destinations ?? [])
       .filter((d) => !named.has(destKey(d)))
-      .map((d) => ({ rs: destKey(d), weight: d.weight, active: d.conns?.active, inactive: d.conns?.inactive })),
+      .map((d) => ({
+        rs: destKey(d),
+        weight: d.weight,
+        active: d.conns?.active,
+        inactive: d.conns?.inactive,
+        role:
+          destKey(d) === sorry
+            ? ('sorry server' as const)
+            : draining.has(drainKey(vs.id, d))
+              ? ('draining (removed from the config)' as const)
+              : ('not managed by lvsd' as const),
+      })),
   };
 }
 
@@ -111,16 +139,22 @@ function rsStatus(
   const id = serverId(vs, r.key);
   const h = r.check ? env.health.status(id) : undefined;
   const last = h?.lastResults[h.lastResults.length - 1];
+  const own = env.overrides.server(id);
+  const admin = effectiveAdmin(own, env.overrides.service(vs));
   return {
     rs: r.key,
     configuredWeight: r.weight,
+    ...(own?.weight !== undefined ? { weightOverride: own.weight } : {}),
+    adminState: admin?.state ?? 'ready',
+    ...(admin?.by === 'service' && admin.state !== 'ready' ? { adminByService: true } : {}),
     desiredWeight: wd ? wd.weight : null,
     kernelWeight: kd ? kd.weight : null,
     health: h ? h.state : 'unchecked',
     healthSince: h?.since,
     reason: h?.reason,
     lastProbe: last ? { ok: last.ok, ms: last.ms, detail: last.detail, at: last.at } : undefined,
-    drained: env.overrides.isDrained(vs, r.key),
+    probes: h?.probes,
+    drained: admin?.state === 'drain',
     why: plan?.explain.get(id),
     active: kd?.conns?.active,
     inactive: kd?.conns?.inactive,
@@ -146,5 +180,8 @@ function statsView(s: NonNullable<TableService['stats']>): StatsView {
     outpkts: s.outpkts.toString(),
     inbytes: s.inbytes.toString(),
     outbytes: s.outbytes.toString(),
+    cps: s.cps.toString(),
+    inbps: s.inbps.toString(),
+    outbps: s.outbps.toString(),
   };
 }

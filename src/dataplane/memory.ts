@@ -21,6 +21,7 @@ import {
   type OpResult,
   type Service,
   type ServiceId,
+  type Stats,
   type TableService,
 } from '../ipvs/types.js';
 import { SCHEDULERS as KERNEL_SCHEDULERS } from '../ipvs/constants.js';
@@ -52,10 +53,12 @@ export class MemoryDataplane implements Dataplane {
   /**
    * Starts empty, or with `initial` loaded as if added by hand (not counted as writes). Dests whose
    * address is in `opts.localAddresses` get forwarding "local", as the kernel does for host addresses.
+   * With `opts.stats`, reads carry traffic statistics as the kernel's do (all zero: no traffic
+   * passes a table in memory), so status and /metrics show the same series with either dataplane.
    */
   constructor(
     initial?: IpvsTable,
-    private readonly opts: { localAddresses?: readonly string[] } = {},
+    private readonly opts: { localAddresses?: readonly string[]; stats?: boolean } = {},
   ) {
     for (const s of initial?.services ?? []) {
       const { destinations, stats: _s, ...service } = s;
@@ -80,8 +83,14 @@ export class MemoryDataplane implements Dataplane {
       const destinations = [...e.dests.values()].map((d) => ({
         ...d,
         conns: { ...(this.conns.get(`${sk}|${destKey(d)}`) ?? ZERO) },
+        ...(this.opts.stats ? { stats: zeroStats() } : {}),
       }));
-      services.push({ ...e.service, id: { ...e.service.id }, destinations });
+      services.push({
+        ...e.service,
+        id: { ...e.service.id },
+        destinations,
+        ...(this.opts.stats ? { stats: zeroStats() } : {}),
+      });
     }
     return { services };
   }
@@ -249,4 +258,19 @@ export function describeOp(op: Op): string {
     case 'zero':
       return `IPVS_CMD_ZERO${op.service ? ' ' + serviceKey(op.service) : ''}`;
   }
+}
+
+function zeroStats(): Stats {
+  return {
+    conns: 0n,
+    inpkts: 0n,
+    outpkts: 0n,
+    inbytes: 0n,
+    outbytes: 0n,
+    cps: 0n,
+    inpps: 0n,
+    outpps: 0n,
+    inbps: 0n,
+    outbps: 0n,
+  };
 }

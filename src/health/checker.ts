@@ -30,6 +30,8 @@ export interface ProbeResult {
   local?: true;
   /** Dynamic weight (script checks in dynamic mode only). */
   weight?: number;
+  /** Set by the runner when the attempt got no answer within the spec's timeout. */
+  timedOut?: boolean;
 }
 
 /** One kind of health check: its name, the zod schema of its TOML block, and the probe. */

@@ -78,10 +78,13 @@ interface Probe extends Job {
   health: Health;
   ring: ResultRing;
   metricSeries?: number;
+  resultSlot?: number;
   due: number;
   handle: RoundHandle;
   inFlight: boolean;
   idle?: () => void;
+  /** Callers of checkNow waiting for this probe's next result. */
+  waiters?: Array<(r: ProbeRecord | undefined) => void>;
   stopped: boolean;
 }
 
@@ -214,6 +217,22 @@ export class HealthEngine {
     return { state: h.state, since: h.since, reason: h.reason, lastResults, weight: h.weight, probes: h.probes };
   }
 
+  /**
+   * Probes `id` now instead of at its next interval (its schedule restarts from this round) and
+   * resolves with the round's result; a round already running is waited for instead. Undefined for
+   * an unknown id, a target not attached yet, or a probe stopped before it answered.
+   */
+  checkNow(id: string): Promise<ProbeRecord | undefined> {
+    const p = this.byId.get(id);
+    if (!p || p.stopped) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      (p.waiters ??= []).push(resolve);
+      if (p.inFlight) return;
+      this.sched.cancel(p);
+      this.schedule(p, this.clock.now());
+    });
+  }
+
   /** Counts: target ids, unique probes, rounds in flight, and p99 scheduler lag (ms) of recent rounds. */
   stats(): { targets: number; probes: number; inFlight: number; schedulerLagP99Ms: number } {
     return {
@@ -319,6 +338,8 @@ export class HealthEngine {
     p.idle?.();
     if (p.stopped) return;
     const now = this.clock.now();
+    const m = this.opts.metrics;
+    if (m) m.countProbe((p.resultSlot ??= m.resultSlot(p.spec.type)), r.ok, r.timedOut);
     this.record(p, { ok: r.ok, at: this.wallAt(now), ms: now - t0, detail: r.detail, weight: r.weight }, r.local);
     const next = p.due + p.spec.interval;
     // a round that overran its interval (retries) skips ahead instead of starting late forever
@@ -338,6 +359,11 @@ export class HealthEngine {
     Object.assign(p.health, health);
     p.ring.push(rec.ok, rec.at, rec.ms, rec.detail);
     if (transition) this.emit(p, transition, rec.at);
+    const waiters = p.waiters;
+    if (waiters) {
+      p.waiters = undefined;
+      for (const w of waiters) w(rec);
+    }
   }
 
   /**
@@ -379,6 +405,7 @@ export class HealthEngine {
 
   private halt(p: Probe): Promise<void> {
     p.stopped = true;
+    for (const w of p.waiters?.splice(0) ?? []) w(undefined);
     this.sched.cancel(p);
     const idle = p.inFlight ? new Promise<void>((resolve) => (p.idle = resolve)) : Promise.resolve();
     p.handle.halt();

@@ -2,11 +2,16 @@
  * Prometheus metrics of the health engine, registered on the registry the daemon passes in:
  *  - lvsd_probe_duration_seconds{kind,target} histogram (one observation per probe round);
  *  - lvsd_health_transitions_total{to} counter (one per target id per verdict change);
+ *  - lvsd_probes_total{kind,result} counter, result = ok | failed | timeout (one per probe round;
+ *    counted in a Float64Array and handed to prom-client when scraped: nothing hashed per probe);
  *  - lvsd_probes_in_flight gauge (read from the engine when scraped);
  *  - lvsd_scheduler_lag_seconds histogram (how late each probe started vs its due time).
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { type SeriesId, SeriesHistogram } from './series-histogram.js';
+
+/** Values of lvsd_probes_total's `result` label, in slot order. */
+export const PROBE_RESULTS = ['ok', 'failed', 'timeout'] as const;
 
 /** The engine's metric handles. `perTarget: false` drops the `target` label (for very large fleets). */
 export class HealthMetrics {
@@ -16,6 +21,8 @@ export class HealthMetrics {
   readonly schedulerLag: Histogram;
   private readonly perTarget: boolean;
   private readInFlight: (() => number) | undefined;
+  private results = new Float64Array(3 * 8);
+  private readonly resultKinds: string[] = [];
 
   /** Registers the four metrics on `registry` (throws if they are already registered there). */
   constructor(registry: Registry, opts: { perTarget?: boolean } = {}) {
@@ -34,6 +41,18 @@ export class HealthMetrics {
       registers,
     });
     const self = this; // prom-client calls collect() with the gauge as `this`
+    new Counter({
+      name: 'lvsd_probes_total',
+      help: 'Health-check rounds by check kind and result (ok, failed, timeout)',
+      labelNames: ['kind', 'result'],
+      registers,
+      collect() {
+        this.reset();
+        self.resultKinds.forEach((kind, i) => {
+          PROBE_RESULTS.forEach((result, r) => this.inc({ kind, result }, self.results[i * 3 + r]));
+        });
+      },
+    });
     this.inFlight = new Gauge({
       name: 'lvsd_probes_in_flight',
       help: 'Health-check rounds currently running',
@@ -63,6 +82,25 @@ export class HealthMetrics {
   /** Records one round's duration in a series from probeLabels (nothing allocated per round). */
   observeProbeWith(series: SeriesId, ms: number): void {
     this.probeDuration.observe(series, ms / 1000);
+  }
+
+  /** The counter slot of a check kind, made once per kind: keep it and pass it to countProbe. */
+  resultSlot(kind: string): number {
+    let i = this.resultKinds.indexOf(kind);
+    if (i < 0) {
+      i = this.resultKinds.push(kind) - 1;
+      if (this.results.length < 3 * (i + 1)) {
+        const grown = new Float64Array(this.results.length * 2);
+        grown.set(this.results);
+        this.results = grown;
+      }
+    }
+    return i * 3;
+  }
+
+  /** Counts one round's result in a slot from resultSlot. */
+  countProbe(slot: number, ok: boolean, timedOut: boolean | undefined): void {
+    this.results[slot + (ok ? 0 : timedOut ? 2 : 1)]++;
   }
 
   /**

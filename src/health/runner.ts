@@ -73,7 +73,7 @@ export function attemptCb(ctx: RoundContext, handle: RoundHandle, done: (r: Prob
   };
   const expire = (): void => {
     if (settled) return;
-    finish({ ok: false, detail: timeoutDetail(ctx) });
+    finish({ ok: false, detail: timeoutDetail(ctx), timedOut: true });
     ctrl.abort();
   };
   const cancel = ctx.clock.setTimeout(() => (ctx.clock.defer ? ctx.clock.defer(expire) : expire()), ctx.spec.timeout);
@@ -113,7 +113,7 @@ function startCb(ctx: RoundContext, handle: RoundHandle, done: (r: ProbeResult) 
   };
   const expire = (): void => {
     if (settled) return;
-    finish({ ok: false, detail: timeoutDetail(ctx) });
+    finish({ ok: false, detail: timeoutDetail(ctx), timedOut: true });
     stop?.();
   };
   const cancel = ctx.clock.setTimeout(() => (ctx.clock.defer ? ctx.clock.defer(expire) : expire()), ctx.spec.timeout);

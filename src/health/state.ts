@@ -48,6 +48,12 @@ export function initialHealth(initial: 'up' | 'down', at: number): Health {
   return { state: initial, since: at, reason, okStreak: 0, failStreak: 0, probes: 0 };
 }
 
+/** The initial reason says "not yet checked": the first result, whatever it is, replaces that. */
+function firstCheckReason(h: Health, r: ProbeRecord): string {
+  const initial = h.state === 'up' ? 'initial state up' : 'initial state down until proven (alpha)';
+  return `${initial}; first check ${r.ok ? 'passed' : 'failed'}: ${r.detail}`;
+}
+
 function streakReason(detail: string, n: number): string {
   return n > 1 ? `${detail} (${n} in a row)` : detail;
 }
@@ -66,7 +72,7 @@ export function nextHealth(h: Health, r: ProbeRecord, p: HealthParams): { health
   const base: Health = {
     state: h.state,
     since: h.since,
-    reason: h.reason,
+    reason: h.probes === 0 ? firstCheckReason(h, r) : h.reason,
     okStreak,
     failStreak,
     probes: h.probes + 1,

@@ -116,8 +116,10 @@ export class Lab {
     for (const line of this.logTail(name, 400).reverse()) {
       if (!line.includes('"MASTER"')) continue;
       try {
-        const rec = JSON.parse(line) as { time?: number; to?: string };
-        if (rec.to === 'MASTER' && typeof rec.time === 'number' && rec.time >= since) return rec.time;
+        const rec = JSON.parse(line) as { time?: number | string; to?: string };
+        // lvsd logs ISO times; a number is an older lvsd's epoch milliseconds
+        const time = typeof rec.time === 'string' ? Date.parse(rec.time) : rec.time;
+        if (rec.to === 'MASTER' && typeof time === 'number' && time >= since) return time;
       } catch {
         /* not a JSON log line */
       }

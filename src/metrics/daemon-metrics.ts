@@ -20,11 +20,35 @@
  *   lvsd_announce_withdrawals_total{vip}          withdrawals since start
  *   lvsd_ecmp_dest_fingerprint{vs}                ecmp virtual servers: the destination fingerprint (8 hex
  *                                                 digits as a number); equal on every director ⇔ same mh table
+ *   lvsd_build_info{version,node} 1
+ *   lvsd_config_info{sha256} 1                    hash of the running config file's text
+ *   lvsd_config_last_reload_successful             1 when the last reload was applied, 0 when rejected
+ *   lvsd_config_last_reload_timestamp_seconds      time of the last reload attempt (start time before any)
+ *   lvsd_config_last_reload_success_timestamp_seconds
+ *   lvsd_virtual_server_quorum{vs}                 configured quorum (0 = none)
+ *   lvsd_virtual_server_live_weight{vs}            weight of up, undrained real servers (what quorum compares)
+ *   lvsd_virtual_server_quorum_up{vs}              1 at or above quorum, 0 below (serving the sorry server)
+ *   lvsd_virtual_server_destinations_up{vs}        real servers whose check says up
+ *   process_* and nodejs_* (prom-client's default metrics: RSS, open fds, CPU, heap, event loop lag)
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { renderDestSeries, type DestSnapshot } from './dest-series.js';
 
 export type { DestSnapshot } from './dest-series.js';
+
+/** Quorum view of one virtual server at scrape time. */
+export interface VsSnapshot {
+  vs: string;
+  quorum: number;
+  liveWeight: number;
+  belowQuorum: boolean;
+  destinationsUp: number;
+}
+
+/** Build identity for lvsd_build_info. */
+export interface BuildInfo {
+  version: string;
+}
 
 /** Owner of the registry and of every lvsd_* series the daemon itself exports. */
 export class DaemonMetrics {
@@ -38,11 +62,20 @@ export class DaemonMetrics {
   private readonly announcedVip: Gauge<'vip'>;
   private readonly withdrawals: Counter<'vip'>;
   private readonly snapshot: () => Promise<DestSnapshot[]>;
+  private readonly configInfo: Gauge<'sha256'>;
+  private readonly lastReload: Gauge;
+  private readonly lastReloadOk: Gauge;
+  private readonly lastReloadOkAt: Gauge;
+  private vsSnapshot: () => VsSnapshot[] = () => [];
 
-  /** `fingerprints` gives the ecmp virtual servers' fingerprints at scrape time. */
+  /**
+   * `fingerprints` gives the ecmp virtual servers' fingerprints at scrape time; `opts.build` adds
+   * lvsd_build_info; `opts.defaults: false` leaves out prom-client's process metrics (tests).
+   */
   constructor(
     snapshot: () => Promise<DestSnapshot[]>,
     fingerprints: () => Promise<Array<{ vs: string; fingerprint: string }>> = async () => [],
+    opts: { build?: BuildInfo; defaults?: boolean } = {},
   ) {
     this.snapshot = snapshot;
     const r = this.registry;
@@ -69,6 +102,37 @@ export class DaemonMetrics {
         for (const f of list) this.set({ vs: f.vs }, Number.parseInt(f.fingerprint, 16));
       },
     });
+    if (opts.defaults !== false) collectDefaultMetrics({ register: r });
+    const build = new Gauge({
+      name: 'lvsd_build_info',
+      help: 'lvsd version and the Node.js running it (always 1)',
+      labelNames: ['version', 'node'],
+      registers: [r],
+    });
+    build.set({ version: opts.build?.version ?? 'unknown', node: process.version }, 1);
+    this.configInfo = new Gauge({
+      name: 'lvsd_config_info',
+      help: 'SHA-256 of the running config file (always 1)',
+      labelNames: ['sha256'],
+      registers: [r],
+    });
+    this.lastReload = new Gauge({
+      name: 'lvsd_config_last_reload_timestamp_seconds',
+      help: 'Time of the last reload attempt (the start time before any)',
+      registers: [r],
+    });
+    this.lastReloadOk = new Gauge({
+      name: 'lvsd_config_last_reload_successful',
+      help: '1 when the last reload was applied (or none was tried), 0 when it was rejected',
+      registers: [r],
+    });
+    this.lastReloadOkAt = new Gauge({
+      name: 'lvsd_config_last_reload_success_timestamp_seconds',
+      help: 'Time the running config was applied',
+      registers: [r],
+    });
+    this.lastReloadOk.set(1);
+    this.vsGauges(r);
     this.reconciles = new Counter({ name: 'lvsd_reconcile_total', help: 'Reconcile passes run', registers: [r] });
     this.reconcileErrors = new Counter({
       name: 'lvsd_reconcile_errors_total',
@@ -110,9 +174,51 @@ export class DaemonMetrics {
     this.reconcileErrors.inc(failed);
   }
 
-  /** Records a reload attempt. */
-  reloaded(ok: boolean): void {
+  /** Records a reload attempt at `at` (ms since the epoch). */
+  reloaded(ok: boolean, at = Date.now()): void {
     this.reloads.inc({ result: ok ? 'ok' : 'failed' });
+    this.lastReload.set(at / 1000);
+    this.lastReloadOk.set(ok ? 1 : 0);
+    if (ok) this.lastReloadOkAt.set(at / 1000);
+  }
+
+  /** Records the config now running: its file's SHA-256 and the time it was applied (ms since the epoch). */
+  configApplied(sha256: string, at: number, initial = false): void {
+    this.configInfo.reset();
+    this.configInfo.set({ sha256 }, 1);
+    this.lastReloadOkAt.set(at / 1000);
+    if (initial) this.lastReload.set(at / 1000);
+  }
+
+  /** Where the per-virtual-server quorum series come from (read when scraped). */
+  setVirtualServers(read: () => VsSnapshot[]): void {
+    this.vsSnapshot = read;
+  }
+
+  private vsGauges(r: Registry): void {
+    const self = this;
+    const series: Array<[string, string, (v: VsSnapshot) => number]> = [
+      ['lvsd_virtual_server_quorum', 'Configured quorum of a virtual server (0 = none)', (v) => v.quorum],
+      [
+        'lvsd_virtual_server_live_weight',
+        'Weight of the up, undrained real servers (compared with quorum)',
+        (v) => v.liveWeight,
+      ],
+      ['lvsd_virtual_server_quorum_up', '1 at or above quorum, 0 below (sorry server)', (v) => (v.belowQuorum ? 0 : 1)],
+      ['lvsd_virtual_server_destinations_up', 'Real servers whose check says up', (v) => v.destinationsUp],
+    ];
+    for (const [name, help, value] of series) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['vs'],
+        registers: [r],
+        collect() {
+          this.reset();
+          for (const v of self.vsSnapshot()) this.set({ vs: v.vs }, value(v));
+        },
+      });
+    }
   }
 
   /** Sets a VIP's announced gauge. */

@@ -1,13 +1,14 @@
 /**
  * The metrics HTTP listener (global.metrics_listen, validated and split by the config):
  *   GET /metrics → Prometheus text exposition of the registry;
- *   GET /healthz → 200 "ok" while the daemon's health function says so, else 503 with the reason.
+ *   GET /healthz → 200 "ok" while the daemon's health function says so, else 503 with the reason;
+ *   the routes of `MetricsSource.routes` (the status page, src/web/routes.ts), when given.
  * Anything else → 404. Never exposes a stack trace.
  * What one client can hold is bounded (`METRICS_LIMITS`): connections open at once (more are
  * closed at accept), time to send the request headers and the whole request, keep-alive and idle
  * time, so scrapers or a local user cannot use up the file descriptors the daemon's probes need.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { prometheusContentType } from 'prom-client';
 
@@ -16,6 +17,8 @@ export interface MetricsSource {
   metrics(): Promise<string>;
   /** undefined = healthy; a string = why not. */
   unhealthy(): string | undefined;
+  /** More GET routes: answers and returns true, or returns false for a path it does not serve. */
+  routes?: { handle(req: IncomingMessage, res: ServerResponse, path: string): boolean; close?(): void };
 }
 
 /** Limits of the metrics listener (a Prometheus scrape is one request on one or two connections). */
@@ -30,7 +33,10 @@ export const METRICS_LIMITS = {
 
 /** A listening metrics server. */
 export class MetricsServer {
-  private constructor(private readonly server: Server) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly src: MetricsSource,
+  ) {}
 
   /** Listens on `host`:`port`; resolves once bound (rejects with the bind error, e.g. EADDRINUSE). */
   static async listen({ host, port }: { host: string; port: number }, src: MetricsSource): Promise<MetricsServer> {
@@ -49,6 +55,7 @@ export class MetricsServer {
         res.writeHead(why ? 503 : 200, { 'content-type': 'text/plain' }).end(why ? `${why}\n` : 'ok\n');
         return;
       }
+      if (path !== '/metrics' && src.routes?.handle(req, res, path)) return;
       if (path !== '/metrics') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       src.metrics().then(
         (text) => res.writeHead(200, { 'content-type': prometheusContentType }).end(text),
@@ -61,7 +68,7 @@ export class MetricsServer {
       server.once('error', reject);
       server.listen(port, host, () => (server.off('error', reject), resolve()));
     });
-    return new MetricsServer(server);
+    return new MetricsServer(server, src);
   }
 
   /** The bound port (useful with port 0). */
@@ -71,6 +78,7 @@ export class MetricsServer {
 
   /** Stops listening and closes idle keep-alive connections. */
   async close(): Promise<void> {
+    this.src.routes?.close?.();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

@@ -9,16 +9,20 @@
  *  - quorum: live weight (target weights of up, undrained servers) below quorum − hysteresis switches
  *    the virtual server to its sorry server (real servers kept at weight 0 so no connection is cut);
  *    it switches back at quorum + hysteresis;
- *  - drain (lvsctl drain; or removal = "drain" of a real server or a whole virtual server dropped
- *    by reload): weight 0, then deleted when a table read (`actual`) shows it at weight 0 with 0
- *    active + inactive connections, or at drain_timeout. Drains survive reloads (they live in the memory).
+ *  - operator state (admin.ts, `lvsctl state`): drain = weight 0, kept until the operator sets ready;
+ *    maint = removed, or weight 0 with `maintenance = "weight0"`; a weight override replaces the
+ *    configured weight; a return to ready goes through slow start like a recovery;
+ *  - removal = "drain" of a real server or a whole virtual server dropped by reload: weight 0, then
+ *    deleted when a table read (`actual`) shows it at weight 0 with 0 active + inactive
+ *    connections, or at drain_timeout. Drains survive reloads (they live in the memory).
  * No I/O, no clock: `now` is an input. The same input always gives the same output.
  */
 import type { Config, VirtualServerConfig } from '../config/types.js';
 import type { Destination, IpvsTable, TableService } from '../ipvs/types.js';
 import { formatDuration } from '../util/duration.js';
-import { connsIndex, drainKey, drainStep, planRemovals, type DestSeen, type DrainEntry } from './drain.js';
+import { connsIndex, planRemovals, type DestSeen, type DrainEntry } from './drain.js';
 import { sorryDest, toDest, toService } from './kernel.js';
+import { effectiveAdmin, type AdminLookup, type EffectiveAdmin } from './admin.js';
 
 /** Health of one real server as the planner sees it. */
 export interface HealthView {
@@ -38,8 +42,8 @@ export interface PlannerInput {
   previous?: Config;
   /** Health by id "vs|rs"; undefined = no verdict yet (the check's `initial` state decides). */
   health: (id: string) => HealthView | undefined;
-  /** "vs|rs" ids drained by lvsctl. */
-  drained: ReadonlySet<string>;
+  /** Operator overrides (lvsctl state / weight); NO_ADMIN for none. */
+  admin: AdminLookup;
   /** Clock time (ms, same clock as upSince). */
   now: number;
   /** The table last read from the dataplane, for connection counts of draining servers. */
@@ -63,6 +67,8 @@ export interface Plan {
   explain: Map<string, string>;
   /** Virtual servers below quorum (feeds VRRP track_virtual_server). */
   belowQuorum: Set<string>;
+  /** Live weight per virtual server: the target weights of its up, undrained real servers (what quorum compares). */
+  live: Map<string, number>;
   /** serviceKeys present only because they drain: the reconciler must own them too. */
   drainingServices: Set<string>;
 }
@@ -98,10 +104,12 @@ export function plan(input: PlannerInput, memory: PlannerMemory = emptyMemory())
   };
   const belowQuorum = new Set<string>();
   const quorumMem = new Map<string, boolean>();
+  const live = new Map<string, number>();
   const services: TableService[] = [];
   for (const vs of input.config.virtual_server) {
     const s = planService(vs, ctx);
     quorumMem.set(vs.name, s.below);
+    live.set(vs.name, s.live);
     if (s.below) belowQuorum.add(vs.name);
     services.push(s.service);
   }
@@ -118,27 +126,35 @@ export function plan(input: PlannerInput, memory: PlannerMemory = emptyMemory())
     nextWakeAt,
     explain: ctx.explain,
     belowQuorum,
+    live,
     drainingServices,
   };
 }
 
-function planService(vs: VirtualServerConfig, ctx: Ctx): { service: TableService; below: boolean } {
+function planService(vs: VirtualServerConfig, ctx: Ctx): { service: TableService; below: boolean; live: number } {
   const dests: Destination[] = [];
+  const serving: string[] = [];
   let live = 0;
   for (const rs of vs.real_server) {
     const id = serverId(vs.name, rs.key);
     const r = planServer(vs, rs, id, ctx);
     live += r.live;
     if (r.dest) dests.push(r.dest);
+    if (r.dest && r.dest.weight > 0) serving.push(id);
   }
   const below = quorumState(vs, live, ctx.memory.belowQuorum.get(vs.name));
   const sorry = sorryDest(vs);
   if (below && sorry) {
     for (const d of dests) d.weight = 0;
+    for (const id of serving)
+      ctx.explain.set(
+        id,
+        `up, but weight 0: below quorum (live weight ${live} < ${vs.quorum}), the sorry server serves`,
+      );
     dests.push(sorry);
     ctx.explain.set(serverId(vs.name, 'sorry'), `sorry server serving: live weight ${live} below quorum ${vs.quorum}`);
   } else if (sorry) ctx.explain.set(serverId(vs.name, 'sorry'), `standby: live weight ${live}, quorum ${vs.quorum}`);
-  return { service: { ...toService(vs), destinations: dests }, below };
+  return { service: { ...toService(vs), destinations: dests }, below, live };
 }
 
 /** Quorum with hysteresis: lost below quorum − h, regained at quorum + h. */
@@ -158,8 +174,9 @@ type RS = VirtualServerConfig['real_server'][number];
 function planServer(vs: VirtualServerConfig, rs: RS, id: string, ctx: Ctx): { dest?: Destination; live: number } {
   const { input } = ctx;
   const h = rs.check ? (input.health(id) ?? { up: rs.check.initial !== 'down' }) : { up: true };
-  const target = h.weight ?? rs.weight;
-  if (input.drained.has(id)) return { ...drainServer(vs, rs, id, ctx), live: 0 };
+  const admin = effectiveAdmin(input.admin.server(id), input.admin.service(vs.name));
+  if (admin && admin.state !== 'ready') return { ...heldByOperator(vs, rs, id, admin, ctx), live: 0 };
+  const target = admin?.weight ?? h.weight ?? rs.weight;
   if (!h.up) {
     const remove = vs.on_failure === 'remove';
     const why = h.reason ? `down (${h.reason})` : 'down: health check failing';
@@ -167,25 +184,51 @@ function planServer(vs: VirtualServerConfig, rs: RS, id: string, ctx: Ctx): { de
     return remove ? { live: 0 } : { dest: toDest(vs, rs, 0), live: 0 };
   }
   if (target === 0) {
-    ctx.explain.set(
-      id,
-      h.weight === 0
-        ? 'up, but the check reports weight 0: no new connections'
-        : 'up, but configured weight 0: no new connections',
-    );
+    ctx.explain.set(id, `up, but ${weightSource(h, admin)} weight 0: no new connections`);
     return { dest: toDest(vs, rs, 0), live: 0 };
   }
-  const w = slowStartWeight(vs.slow_start, target, h.upSince, input.now);
+  const since = latest(h.upSince, admin?.readySince);
+  const w = slowStartWeight(vs.slow_start, target, since, input.now);
   if (w.nextAt !== undefined) ctx.wake.push(w.nextAt);
+  const after = since !== undefined && since === admin?.readySince ? 'after the operator set ready' : 'after recovery';
   ctx.explain.set(
     id,
     w.weight < target
-      ? `up: slow start, weight ${w.weight} of ${target} until ${formatDuration(vs.slow_start)} after recovery`
-      : target === rs.weight
-        ? `up: weight ${target}`
-        : `up: dynamic weight ${target} (configured ${rs.weight})`,
+      ? `up: slow start, weight ${w.weight} of ${target} until ${formatDuration(vs.slow_start)} ${after}`
+      : admin?.weight !== undefined
+        ? `up: weight ${target} set by the operator (configured ${rs.weight})`
+        : target === rs.weight
+          ? `up: weight ${target}`
+          : `up: dynamic weight ${target} (configured ${rs.weight})`,
   );
   return { dest: toDest(vs, rs, w.weight), live: target };
+}
+
+function weightSource(h: HealthView, admin: EffectiveAdmin | undefined): string {
+  if (admin?.weight !== undefined) return 'the operator set';
+  return h.weight === 0 ? 'the check reports' : 'configured';
+}
+
+function latest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
+/** A real server the operator holds in drain or maint: weight 0 kept, or (maint, remove) left out. */
+function heldByOperator(
+  vs: VirtualServerConfig,
+  rs: RS,
+  id: string,
+  admin: EffectiveAdmin,
+  ctx: Ctx,
+): { dest?: Destination } {
+  const who = admin.by === 'service' ? `virtual server ${vs.name} set to ${admin.state}` : `set to ${admin.state}`;
+  if (admin.state === 'maint' && vs.maintenance === 'remove') {
+    ctx.explain.set(id, `maintenance: ${who} by the operator; removed from the table`);
+    return {};
+  }
+  const what = admin.state === 'drain' ? 'drain' : 'maintenance';
+  ctx.explain.set(id, `${what}: ${who} by the operator; weight 0, kept in the table until set ready`);
+  return { dest: toDest(vs, rs, 0) };
 }
 
 /**
@@ -205,26 +248,4 @@ export function slowStartWeight(
   const k = Math.floor((now - upSince) / step);
   const weight = Math.max(1, Math.round((target * k) / n));
   return { weight: Math.min(target, weight), nextAt: Math.min(upSince + (k + 1) * step, upSince + ramp) };
-}
-
-function drainServer(vs: VirtualServerConfig, rs: RS, id: string, ctx: Ctx): { dest?: Destination } {
-  const key = drainKey(vs.id, rs);
-  const prev = ctx.memory.drains.get(key);
-  const entry: DrainEntry =
-    prev && prev.why === 'lvsctl'
-      ? prev
-      : {
-          why: 'lvsctl',
-          since: ctx.input.now,
-          service: vs.id,
-          dest: toDest(vs, rs, 0),
-          vs: vs.name,
-          rs: rs.key,
-          done: false,
-        };
-  const step = drainStep(entry, ctx.input.config.global.drain_timeout, ctx.input.now, ctx.conns);
-  ctx.drains.set(key, step.entry);
-  ctx.explain.set(id, step.explain);
-  if (step.wakeAt !== undefined) ctx.wake.push(step.wakeAt);
-  return step.entry.done ? {} : { dest: { ...entry.dest, weight: 0 } };
 }

@@ -65,7 +65,7 @@ describe.skipIf(!hasRoot('kernel: lvsd daemon scenarios in UML'))('lvsd daemon o
 
   it('status and metrics show weights, health and kernel stats', () => {
     expect(res.status_rc).toBe('0');
-    expect(f('status.txt')).toMatch(/10\.0\.2\.11:80\s+up\s+100\/100\/100/);
+    expect(f('status.txt')).toMatch(/10\.0\.2\.11:80\s+up\s+ready\s+100\/100\/100/); // the STATE column (operator state) sits between health and weights
     const m = f('metrics.txt');
     expect(m).toContain('lvsd_destination_weight{vs="web",rs="10.0.2.11:80"} 100');
     expect(m).toMatch(/lvsd_ipvs_connections_total\{vs="web",rs="10\.0\.2\.11:80"\} [1-9]/);

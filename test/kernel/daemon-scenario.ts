@@ -56,7 +56,8 @@ weight() { $D ipvsadm -Ln $1 2>/dev/null | awk -v rs="$2" '$2==rs {print $4}'; }
 hasweight() { [ "$(weight "$1" "$2")" = "$3" ]; }
 notin() { [ -z "$(weight "$1" "$2")" ]; }
 # ms from $1 (guest clock) to the first reconcile lvsd logged after it (the daemon's own record of a write)
-logms() { grep '"msg":"reconciled"' "$W/lvsd.log" | sed 's/.*"time":\\([0-9]*\\).*/\\1/' | awk -v t=$1 '$1>t {print $1-t; exit}'; }
+# lvsd logs ISO 8601 times: to epoch ms with date(1), same guest clock as ms()
+logms() { grep '"msg":"reconciled"' "$W/lvsd.log" | sed 's/.*"time":"\\([^"]*\\)".*/\\1/' | while read -r t; do date -d "$t" +%s%3N; done | awk -v t=$1 '$1>t {print $1-t; exit}'; }
 ${topo.script}
 cat > "$W/client.mjs" <<'JS'
 ${CLIENT_JS}

@@ -124,7 +124,11 @@ describe.skipIf(!hasRoot('host: health checks against nginx'))('http/https check
       addr,
       port,
     );
-    expect(r).toEqual({ ok: false, detail: `no complete HTTP response from ${addr}:${port}/slow.txt within 400 ms` });
+    expect(r).toEqual({
+      ok: false,
+      detail: `no complete HTTP response from ${addr}:${port}/slow.txt within 400 ms`,
+      timedOut: true,
+    });
   });
 
   it('a 100 MB body is read only up to max_body_bytes and does not blow up memory', async () => {

@@ -67,7 +67,11 @@ describe.skipIf(!hasRoot('host: script checks (process groups)'))('script checks
     );
     const t0 = Date.now();
     const r = await runner.once({ type: 'script', command: [hang], timeout: '500ms', interval: '1s' }, '10.0.0.1', 80);
-    expect(r).toEqual({ ok: false, detail: `script ${hang} did not finish (process group killed) within 500 ms` });
+    expect(r).toEqual({
+      ok: false,
+      detail: `script ${hang} did not finish (process group killed) within 500 ms`,
+      timedOut: true,
+    });
     expect(Date.now() - t0).toBeLessThan(2000);
     const list = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
     expect(list.length).toBe(3);

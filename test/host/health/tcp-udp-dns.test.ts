@@ -81,7 +81,11 @@ describe.skipIf(!hasRoot('host: tcp/udp/dns checks against nginx and dnsmasq'))(
       it('a blackholed address (nftables drop in a namespace) times out', async () => {
         const t0 = Date.now();
         const r = await runner.once({ type: 'tcp', timeout: '300ms', interval: '1s' }, veth!.nsAddr, 80);
-        expect(r).toEqual({ ok: false, detail: `no TCP connection to ${veth!.nsAddr}:80 within 300 ms` });
+        expect(r).toEqual({
+          ok: false,
+          detail: `no TCP connection to ${veth!.nsAddr}:80 within 300 ms`,
+          timedOut: true,
+        });
         expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
       });
 
@@ -148,7 +152,7 @@ describe.skipIf(!hasRoot('host: tcp/udp/dns checks against nginx and dnsmasq'))(
           veth!.nsAddr,
           53,
         );
-        expect(r).toEqual({ ok: false, detail: `no UDP reply from ${veth!.nsAddr}:53 within 300 ms` });
+        expect(r).toEqual({ ok: false, detail: `no UDP reply from ${veth!.nsAddr}:53 within 300 ms`, timedOut: true });
       });
     });
 
@@ -192,7 +196,11 @@ describe.skipIf(!hasRoot('host: tcp/udp/dns checks against nginx and dnsmasq'))(
           veth!.nsAddr,
           53,
         );
-        expect(r).toEqual({ ok: false, detail: `no DNS reply for A a.x.test from ${veth!.nsAddr}:53 within 300 ms` });
+        expect(r).toEqual({
+          ok: false,
+          detail: `no DNS reply for A a.x.test from ${veth!.nsAddr}:53 within 300 ms`,
+          timedOut: true,
+        });
       });
 
       it('ICMP port unreachable from a closed DNS port is a failure', async () => {

@@ -39,7 +39,7 @@ describe.skipIf(!hasRoot('host: hostile operator input'))('hostile input: the op
     // --check says it beforehand, as a warning (it may be the running lvsd's own port)
     const c = check(cfg);
     expect(c.code).toBe(0);
-    expect(c.stdout).toMatch(/warning: global\.metrics_listen: port \d+ on 127\.0\.0\.1 is not free now/);
+    expect(c.stderr).toMatch(/warning: global\.metrics_listen: port \d+ on 127\.0\.0\.1 is not free now/);
   });
 
   it("metrics_listen on an address that is not this host's, or malformed: --check exits 2 naming the key", () => {
@@ -167,7 +167,9 @@ describe.skipIf(!hasRoot('host: hostile operator input'))('hostile input: the op
       expect(table(sock)['10.250.1.2:80']).toMatchObject({ kernelWeight: 5, drained: false });
       expect(readdirSync(s.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
       rmdirSync(s.path('state.json'));
-      expect(lvsctl(['-s', sock, 'drain', 'web', '10.250.1.2:80']).stdout).toContain('drained web 10.250.1.2:80\n');
+      expect(lvsctl(['-s', sock, 'drain', 'web', '10.250.1.2:80']).stdout).toContain(
+        'web 10.250.1.2:80: ready -> drain',
+      );
       await waitFor('weight 0', () => table(sock)['10.250.1.2:80']?.kernelWeight === 0);
       expect(readFileSync(s.path('state.json'), 'utf8')).toContain('10.250.1.2:80');
     } finally {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateConfigDocs } from '../../../src/config/docs.js';
+import { checkSchema } from '../../../src/health/schema.js';
 import { announceSchema, globalSchema, realServerSchema, virtualServerSchema } from '../../../src/config/schema.js';
 
 const committed = readFileSync(join(import.meta.dirname, '../../../docs/config.md'), 'utf8');
@@ -10,6 +11,13 @@ const committed = readFileSync(join(import.meta.dirname, '../../../docs/config.m
 describe('docs/config.md', () => {
   it('equals what src/config/docs.ts generates (run: node dist/src/config/docs.js > docs/config.md)', () => {
     expect(committed).toBe(generateConfigDocs());
+  });
+
+  it('marks a key required only when a check block without it is rejected (follow_redirects has a default)', () => {
+    const rows = committed.split('\n').filter((l) => l.startsWith('| `follow_redirects`'));
+    expect(rows.length).toBe(2); // http and https
+    for (const r of rows) expect(r).not.toContain('**required**');
+    expect(checkSchema.safeParse({ type: 'http' }).success).toBe(true);
   });
 
   it('has a row for every key of [global], [announce], [[virtual_server]] and real_server', () => {

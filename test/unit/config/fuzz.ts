@@ -11,6 +11,7 @@ import { expect } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { MemoryDataplane } from '../../../src/dataplane/memory.js';
 import { plan } from '../../../src/plan/desired.js';
+import { NO_ADMIN } from '../../../src/plan/admin.js';
 import { diffTables } from '../../../src/plan/diff.js';
 import { mutate, prng } from './mutate.js';
 
@@ -45,7 +46,7 @@ export async function runFuzz(seed: number, n: number): Promise<void> {
       }
       valid++;
       if (i % 10 !== 0) continue; // apply every 10th valid one: the planner and the kernel fake are slower
-      const p = plan({ config: r.config, health: () => undefined, drained: new Set(), now: 0 });
+      const p = plan({ config: r.config, health: () => undefined, admin: NO_ADMIN, now: 0 });
       const dp = new MemoryDataplane();
       const results = await dp.apply(diffTables({ services: [] }, p.table, new Set()));
       const bad = results.find((x) => !x.ok);

@@ -238,3 +238,24 @@ describe('hostile keys', () => {
     expect(!r.ok && r.problems[0]).toEqual({ path: 'global."a\\nb"', message: 'unknown key "a\\nb"' });
   });
 });
+
+describe('messages in plain words, never zod’s own text', () => {
+  it('VRRP and check values of the wrong type or literal name what was expected and what came', () => {
+    const r = parseConfig(
+      `[[virtual_server]]\nname = "web"\naddress = "10.0.0.1"\nport = 80\ncheck = { type = "http", follow_redirects = "yes" }\n` +
+        `[[virtual_server.real_server]]\naddress = "10.0.0.2"\n` +
+        `[[vrrp_instance]]\nname = "VI_1"\ninterface = "eth0"\nvirtual_router_id = 51\npriority = 150\nversion = 4\n` +
+        `virtual_ipaddress = ["192.0.2.10/32"]\nauthentication = { type = "foo", password = "x" }\n` +
+        `track_virtual_server = [{ name = "web", weight = "x" }]\nnotify = { master = "echo hi" }\n`,
+      't.toml',
+    );
+    expect(r.ok).toBe(false);
+    const text = !r.ok ? formatProblems('t.toml', r.problems) : '';
+    expect(text).not.toMatch(/Invalid (input|option)|received/);
+    expect(text).toContain('(VI_1).version: expected 2 or 3, got 4');
+    expect(text).toContain('(VI_1).authentication.type: expected "pass", got "foo"');
+    expect(text).toContain('(web).weight: expected number, got "x"');
+    expect(text).toContain('(VI_1).notify.master: expected array, got "echo hi"');
+    expect(text).toContain('check.follow_redirects: expected boolean or number, got "yes"');
+  });
+});

@@ -28,6 +28,21 @@ describe('lvsd argv', () => {
   });
 });
 
+describe('lvsd --help', () => {
+  it('names every flag the daemon accepts, -t and --log-level included', async () => {
+    const { helpText } = await import('../../../src/main.js');
+    const text = await helpText();
+    for (const flag of ['-f', '--config', '-t', '--check', '--plan', '--dataplane', '--log-level']) {
+      expect(text).toMatch(new RegExp(`(^|[\\s\\[|,])${flag}([\\s,\\]|]|$)`, 'm'));
+      // and the parser takes it (no flag documented that does not exist)
+      const argv = flag === '-f' || flag === '--config' ? [flag, 'a.toml'] : ['-f', 'a.toml', flag];
+      if (flag === '--dataplane') argv.push('memory');
+      if (flag === '--log-level') argv.push('info');
+      expect(() => parseDaemonArgs(argv)).not.toThrow();
+    }
+  });
+});
+
 describe('lvsctl argv', () => {
   it('parses commands and the socket option', () => {
     expect(parseArgs(['status', '--json'], {})).toMatchObject({
@@ -42,13 +57,44 @@ describe('lvsctl argv', () => {
     });
     expect(parseArgs(['reload'], { LVSD_SOCKET: '/tmp/e.sock' }).socket).toBe('/tmp/e.sock');
   });
+  it('parses the runtime-control commands: per real server and per virtual server', () => {
+    const req = (...a: string[]) => parseArgs(a, {}).req;
+    expect(req('state', 'web', '10.0.0.1:80', 'maint')).toEqual({
+      cmd: 'state',
+      vs: 'web',
+      rs: '10.0.0.1:80',
+      state: 'maint',
+    });
+    expect(req('state', 'web', 'drain')).toEqual({ cmd: 'state', vs: 'web', state: 'drain' });
+    expect(req('weight', 'web', '10.0.0.1:80', '25')).toEqual({
+      cmd: 'weight',
+      vs: 'web',
+      rs: '10.0.0.1:80',
+      weight: 25,
+    });
+    expect(req('weight', 'web', '50%')).toEqual({ cmd: 'weight', vs: 'web', weight: '50%' });
+    expect(req('weight', 'web', '10.0.0.1:80', 'reset')).toMatchObject({ weight: 'reset' });
+    expect(req('check', 'web')).toEqual({ cmd: 'check', vs: 'web' });
+    expect(req('show', 'web', '--health', 'down', '--problems')).toEqual({
+      cmd: 'show',
+      vs: 'web',
+      health: 'down',
+      problems: true,
+    });
+    expect(parseArgs(['state', 'web', 'ready', '--json'], {}).json).toBe(true);
+  });
   it.each([
     [[], 'missing command'],
     [['frobnicate'], 'unknown command "frobnicate"'],
     [['drain', 'web'], 'drain takes VS RS, got 1 argument(s)'],
     [['reload', 'now'], 'reload takes no arguments'],
-    [['reload', '--json'], '--json applies only to status'],
-    [['-s'], '-s needs a path'],
+    [['-s'], '-s needs a value'],
+    [['state', 'web', 'broken'], 'state: expected "ready" or "drain" or "maint", got "broken"'],
+    [['state', 'web'], 'state takes VS [RS] ready|drain|maint, got 1 argument(s)'],
+    [['weight', 'web', '10.0.0.1:80', '70000'], 'weight'],
+    [['weight', 'web', 'heavy'], 'a weight is 0-65535, a percentage like "50%", or "reset"'],
+    [['status', '--problems'], '--health, --state and --problems apply only to show'],
+    [['show', '--health', 'sideways'], 'health'],
     [['--frob', 'status'], 'unknown option --frob'],
   ])('rejects %j', (argv, msg) => {
     expect(() => parseArgs(argv as string[], {})).toThrow(msg);
@@ -95,6 +141,8 @@ describe('lvsctl status text', () => {
   it('puts the reason a server gets no traffic on its line', () => {
     const now = 1_000_000;
     const s: StatusReport = {
+      generatedAt: now,
+      transitions: [],
       daemon: {
         pid: 1,
         routerId: 'lb1',
@@ -115,7 +163,9 @@ describe('lvsctl status text', () => {
           scheduler: 'wrr',
           inKernel: true,
           belowQuorum: false,
-          extraDestinations: [{ rs: '10.1.0.9:80', weight: 0, active: 2, inactive: 1 }],
+          quorum: { quorum: 1, liveWeight: 100, hysteresis: 0, sorryServer: '10.1.0.9:80' },
+          adminState: 'ready',
+          extraDestinations: [{ rs: '10.1.0.9:80', weight: 0, active: 2, inactive: 1, role: 'sorry server' }],
           realServers: [
             {
               rs: '10.1.0.1:80',
@@ -123,6 +173,7 @@ describe('lvsctl status text', () => {
               desiredWeight: 100,
               kernelWeight: 100,
               health: 'up',
+              adminState: 'ready',
               drained: false,
               active: 3,
               inactive: 7,
@@ -136,6 +187,8 @@ describe('lvsctl status text', () => {
               health: 'down',
               healthSince: now - 12_000,
               reason: 'HTTP 503 from 10.1.0.2:80/healthz',
+              probes: 312,
+              adminState: 'ready',
               drained: false,
               why: 'unhealthy: weight 0 (on_failure = weight0)',
             },
@@ -145,7 +198,9 @@ describe('lvsctl status text', () => {
               desiredWeight: 0,
               kernelWeight: null,
               health: 'unchecked',
+              adminState: 'drain',
               drained: true,
+              why: 'drain: set to drain by the operator; weight 0, kept in the table until set ready',
             },
           ],
         },
@@ -169,10 +224,19 @@ describe('lvsctl status text', () => {
     expect(text).toContain('generation 3');
     expect(text).toContain('REJECTED');
     expect(text).toContain('virtual_server[0].port: expected an integer 1-65535, got "80a"');
-    expect(text).toMatch(/10\.1\.0\.2:80\s+down.*100\/0\/0.*down 12s ago: HTTP 503 from 10\.1\.0\.2:80\/healthz/);
-    expect(text).toMatch(/10\.1\.0\.3:80.*drained by operator.*not in the kernel table/);
-    expect(text).toMatch(/10\.1\.0\.1:80\s+up.*3\/7\s+42/);
-    expect(text).toContain('10.1.0.9:80');
+    expect(text).toMatch(
+      /10\.1\.0\.2:80\s+down.*100\/0\/0.*down 12s ago: HTTP 503 from 10\.1\.0\.2:80\/healthz, 312 probes/,
+    );
+    expect(text).toMatch(/10\.1\.0\.3:80\s+unchecked\s+drain .*set to drain by the operator.*not in the kernel table/);
+    expect(text).toMatch(/10\.1\.0\.1:80\s+up\s+ready.*3\/7\s+42/);
+    // the sorry server's row: its role, in the same columns as the real servers
+    const lines = text.split('\n');
+    const header = lines.find((l) => l.includes('REAL SERVER'))!;
+    const sorry = lines.find((l) => l.includes('10.1.0.9:80'))!;
+    expect(sorry).toMatch(/sorry server$/);
+    expect(sorry.indexOf('-/-/0')).toBe(header.indexOf('WEIGHT'));
+    expect(sorry.indexOf('sorry server')).toBe(header.indexOf('WHY'));
+    expect(text).toContain('quorum 100/1');
     expect(text).toContain('vrrp VI_51: BACKUP for 3s  priority 100 (effective 40)  master 10.0.0.3');
     expect(text).toContain('  adverts dropped: checksum 3, address-list 1');
     expect(age(3_723_000)).toBe('1h2m');

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ControlServer } from '../../../src/control/server.js';
+import { ControlServer, connectionLevel } from '../../../src/control/server.js';
 import { request } from '../../../src/control/client.js';
-import { ControlError } from '../../../src/control/protocol.js';
+import { ControlError, levelNeeded } from '../../../src/control/protocol.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -28,6 +28,19 @@ function raw(path: string, bytes: string): Promise<string> {
     s.on('error', reject);
   });
 }
+
+describe('control levels', () => {
+  it('root and the daemon user are admin, anyone else the socket lets in is user (read-only)', () => {
+    expect(connectionLevel(0, 1000)).toBe('admin');
+    expect(connectionLevel(1000, 1000)).toBe('admin');
+    expect(connectionLevel(1001, 1000)).toBe('user');
+    expect(connectionLevel(undefined, 0)).toBe('user'); // unknown peer: least privilege
+  });
+  it('status is user level; every change needs admin', () => {
+    expect(levelNeeded({ cmd: 'status' })).toBe('user');
+    for (const cmd of ['drain', 'enable', 'reload'] as const) expect(levelNeeded({ cmd })).toBe('admin');
+  });
+});
 
 describe('control socket', () => {
   it('answers one request per connection, mode 0600, handler errors keep their code', async () => {

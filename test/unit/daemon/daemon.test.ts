@@ -208,46 +208,187 @@ describe('daemon core: reload', () => {
   });
 });
 
-describe('daemon core: operator overrides', () => {
-  it('drain sets weight 0, survives a reload and a restart via the state file; enable undoes it', async () => {
+describe('daemon core: runtime control (state, weight, check) over the memory dataplane', () => {
+  const A = '10.1.0.1:80';
+  const B = '10.1.0.2:80';
+
+  it('state drain: weight 0 and KEPT (0 connections, long past drain_timeout); ready goes back through the pass', async () => {
+    const { d, dp, clock } = await setup();
+    await d.start();
+    const r = await d.setState('web', A, 'drain');
+    expect(r.changes).toEqual([{ vs: 'web', rs: A, before: { state: 'ready' }, after: { state: 'drain' } }]);
+    expect(r.kernel).toEqual(['-e -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 0']);
+    clock.advance(3_600_000);
+    await d.requestPass();
+    expect(await dp.weight(WEB, A)).toBe(0); // still there
+    const back = await d.setState('web', A, 'ready');
+    expect(back.kernel).toEqual(['-e -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 100']);
+    expect(await dp.weight(WEB, A)).toBe(100);
+  });
+
+  it('state maint removes the real server (maintenance = "remove"); weight N and N% override, reset restores', async () => {
+    const { d, dp } = await setup();
+    await d.start();
+    expect((await d.setState('web', B, 'maint')).kernel).toEqual(['-d -t 10.0.0.1:80 -r 10.1.0.2:80']);
+    expect(await dp.weight(WEB, B)).toBeUndefined();
+    await d.setState('web', B, 'ready');
+    expect((await d.setWeight('web', A, 7)).kernel).toEqual(['-e -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 7']);
+    const st = (await d.status()).virtualServers[0].realServers[0];
+    expect(st).toMatchObject({ configuredWeight: 100, weightOverride: 7, desiredWeight: 7, kernelWeight: 7 });
+    await d.setWeight('web', A, '50%');
+    expect(await dp.weight(WEB, A)).toBe(50);
+    const reset = await d.setWeight('web', A, 'reset');
+    expect(reset.changes[0]!.after).toEqual({ state: 'ready' });
+    expect(await dp.weight(WEB, A)).toBe(100);
+    // the same value again: nothing to do in the kernel, and the answer says so
+    expect((await d.setWeight('web', A, 'reset')).kernel).toEqual([]);
+  });
+
+  it('a whole virtual server: state drain holds every real server at 0; weight sets each', async () => {
+    const { d, dp } = await setup();
+    await d.start();
+    const r = await d.setState('web', undefined, 'drain');
+    expect(r.kernel.sort()).toEqual([
+      '-e -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 0',
+      '-e -t 10.0.0.1:80 -r 10.1.0.2:80 -m -w 0',
+    ]);
+    const st = await d.status();
+    expect(st.virtualServers[0]).toMatchObject({ adminState: 'drain' });
+    expect(st.virtualServers[0].realServers.map((x) => [x.adminState, x.adminByService])).toEqual([
+      ['drain', true],
+      ['drain', true],
+    ]);
+    await d.setState('web', undefined, 'ready');
+    await d.setWeight('web', undefined, 3);
+    expect([await dp.weight(WEB, A), await dp.weight(WEB, B)]).toEqual([3, 3]);
+  });
+
+  it('check probes now and answers with the result; unknown names are refused naming what exists', async () => {
+    const { d, health } = await setup();
+    await d.start();
+    health.set(`web|${B}`, 'down', 'connection refused');
+    const r = await d.checkNow('web', undefined);
+    expect(health.checked).toEqual([`web|${A}`, `web|${B}`]);
+    expect(r.results).toEqual([
+      { rs: A, checked: true, ok: true, ms: 1, detail: 'initial' },
+      { rs: B, checked: true, ok: false, ms: 1, detail: 'connection refused' },
+    ]);
+    await expect(d.setState('nope', A, 'drain')).rejects.toMatchObject({ code: 'ENOVS' });
+    await expect(d.setWeight('web', '10.1.0.9:80', 1)).rejects.toMatchObject({
+      code: 'ENORS',
+      message: expect.stringContaining(`${A}, ${B}`),
+    });
+  });
+
+  it('overrides survive a reload and a restart (state file version 2); a version 1 file reads as drains', async () => {
     const stateFile = join(tmp(), 'state.json');
     const a = await setup({}, { stateFile });
     await a.d.start();
-    // one open connection: the drain is still in progress at the reload (it ends when they reach 0)
-    a.dp.setConns(
-      { af: 'inet', protocol: 'tcp', address: '10.0.0.1', port: 80 },
-      { address: '10.1.0.1', port: 80 },
-      {
-        active: 1,
-      },
-    );
-    expect(await a.d.drain('web', '10.1.0.1:80')).toEqual({ changed: true });
-    expect(await a.dp.weight(WEB, '10.1.0.1:80')).toBe(0);
+    await a.d.setState('web', A, 'drain');
+    await a.d.setWeight('web', B, 20);
+    await a.d.setState('web', undefined, 'ready');
     expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual({
-      version: 1,
-      drained: [{ vs: 'web', rs: '10.1.0.1:80' }],
+      version: 2,
+      servers: [
+        { vs: 'web', rs: A, state: 'drain' },
+        { vs: 'web', rs: B, state: 'ready', weight: 20 },
+      ],
+      services: [],
     });
     await a.d.reload();
-    expect(await a.dp.weight(WEB, '10.1.0.1:80')).toBe(0);
+    expect([await a.dp.weight(WEB, A), await a.dp.weight(WEB, B)]).toEqual([0, 20]);
     await a.d.stop();
 
     const b = await setup({}, { stateFile });
     await b.d.start();
-    expect(await b.dp.weight(WEB, '10.1.0.1:80')).toBe(0);
-    expect((await b.d.status()).virtualServers[0].realServers[0].drained).toBe(true);
-    expect(await b.d.enable('web', '10.1.0.1:80')).toEqual({ changed: true });
-    expect(await b.dp.weight(WEB, '10.1.0.1:80')).toBe(100);
-    expect(JSON.parse(readFileSync(stateFile, 'utf8')).drained).toEqual([]);
+    expect([await b.dp.weight(WEB, A), await b.dp.weight(WEB, B)]).toEqual([0, 20]);
+    await b.d.stop();
+
+    writeFileSync(stateFile, JSON.stringify({ version: 1, drained: [{ vs: 'web', rs: B }] }));
+    const c = await setup({}, { stateFile });
+    await c.d.start();
+    expect([await c.dp.weight(WEB, A), await c.dp.weight(WEB, B)]).toEqual([100, 0]);
   });
 
-  it('unknown names are refused with ENOVS / ENORS naming what exists', async () => {
-    const { d } = await setup();
+  it('ready after drain goes through slow start', async () => {
+    const { d, dp, clock, write } = await setup();
+    write(text().replace('scheduler = "wrr"', 'scheduler = "wrr"\nslow_start = "10s"'));
+    await d.reload();
     await d.start();
-    await expect(d.drain('nope', '10.1.0.1:80')).rejects.toMatchObject({ code: 'ENOVS' });
-    await expect(d.drain('web', '10.1.0.9:80')).rejects.toMatchObject({
-      code: 'ENORS',
-      message: expect.stringContaining('10.1.0.1:80, 10.1.0.2:80'),
+    await d.setState('web', A, 'drain');
+    clock.advance(1000);
+    await d.setState('web', A, 'ready');
+    expect(await dp.weight(WEB, A)).toBe(1); // step 0 of the ramp
+    clock.advance(5000);
+    await d.idle();
+    expect(await dp.weight(WEB, A)).toBe(50);
+    clock.advance(5000);
+    await d.idle();
+    expect(await dp.weight(WEB, A)).toBe(100);
+  });
+});
+
+describe('daemon core: audit trail', () => {
+  it('a reload with 3 changes logs exactly those 3, by name', async () => {
+    const { d, write, lines } = await setup({
+      vs: [
+        ['web', '10.0.0.1:80', { '10.1.0.1:80': 100, '10.1.0.2:80': 50 }],
+        ['api', '10.0.0.1:8080', { '10.1.0.1:80': 1 }],
+      ],
     });
+    await d.start();
+    write(
+      text({
+        vs: [
+          ['web', '10.0.0.1:80', { '10.1.0.1:80': 100, '10.1.0.2:80': 60 }], // weight changed
+          ['mail', '10.0.0.1:25', { '10.1.0.3:25': 1 }], // added; api removed
+        ],
+      }),
+    );
+    await d.reload();
+    const line = lines.find((l) => String(l.msg).startsWith('reloaded: '))!;
+    expect(line.changes).toEqual([
+      '+ virtual_server mail',
+      '- virtual_server api',
+      '~ real_server web 10.1.0.2:80 (weight)',
+    ]);
+    expect(line.more).toBeUndefined();
+    expect((await d.status()).daemon.lastReload?.changes).toHaveLength(3);
+  });
+
+  it('reconcile lines list the operations applied, bounded with a count of the rest', async () => {
+    const many = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`10.1.1.${i + 1}:80`, 1]));
+    const { d, lines } = await setup({ vs: [['web', '10.0.0.1:80', many]] });
+    await d.start();
+    const r = lines.find((l) => l.msg === 'reconciled')!;
+    expect(r.ops).toBe(31); // the service and 30 servers
+    expect(r.applied).toHaveLength(20);
+    expect((r.applied as string[])[0]).toBe('-A -t 10.0.0.1:80 -s wrr');
+    expect(r.more).toBe(11);
+  });
+
+  it('health, quorum and operator transitions: one line each with the reason, kept for status', async () => {
+    const { d, health, lines } = await setup();
+    await d.start();
+    health.set(`web|10.1.0.1:80`, 'down', 'connection refused');
+    health.set(`web|10.1.0.2:80`, 'down', 'connection refused');
+    await d.idle();
+    const quorum = lines.filter((l) => l.kind === 'quorum');
+    expect(quorum).toEqual([
+      expect.objectContaining({ vs: 'web', from: 'up', to: 'down', reason: 'live weight 0 below quorum 1' }),
+    ]);
+    await d.setState('web', '10.1.0.1:80', 'maint');
+    expect(lines.filter((l) => l.kind === 'operator')).toEqual([
+      expect.objectContaining({
+        vs: 'web',
+        rs: '10.1.0.1:80',
+        from: 'ready',
+        to: 'maint',
+        reason: 'lvsctl state ready -> maint',
+      }),
+    ]);
+    const kinds = (await d.status()).transitions.map((t) => `${t.kind} ${t.to}`);
+    expect(kinds).toEqual(['health down', 'health down', 'quorum down', 'operator maint']);
   });
 });
 
@@ -310,7 +451,7 @@ describe('daemon core: VRRP and status', () => {
       kernelWeight: 0,
       health: 'down',
       reason: 'HTTP 503 from 10.1.0.2:80/healthz',
-      why: 'down: health check failing; weight 0 (on_failure = weight0)',
+      why: 'down (HTTP 503 from 10.1.0.2:80/healthz); weight 0 (on_failure = weight0)',
     });
     expect(s.virtualServers[0]).toMatchObject({ name: 'web', service: WEB, inKernel: true });
   });

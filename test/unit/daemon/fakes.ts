@@ -8,9 +8,10 @@ import pino from 'pino';
 import type { HealthProbes, Vrrp } from '../../../src/daemon/daemon.js';
 import { MemoryDataplane } from '../../../src/dataplane/memory.js';
 import type { HealthEvent, HealthStatus, HealthTarget } from '../../../src/health/engine.js';
+import type { ProbeRecord } from '../../../src/health/state.js';
 import { destKey, serviceKey, type IpvsTable } from '../../../src/ipvs/types.js';
 import type { DaemonMetrics } from '../../../src/metrics/daemon-metrics.js';
-import type { InstanceStatus } from '../../../src/vrrp/instance.js';
+import type { InstanceStatus, TransitionEvent } from '../../../src/vrrp/instance.js';
 import type { SyncControllerStatus } from '../../../src/sync/controller.js';
 import type { SyncSetup } from '../../../src/sync/setup.js';
 import type { VrrpInstanceConfig } from '../../../src/vrrp/schema.js';
@@ -42,6 +43,13 @@ export class FakeHealth implements HealthProbes {
   }
   async stop(): Promise<void> {
     this.stopped = true;
+  }
+  /** Ids probed with checkNow, and the result each gets (the current verdict, as a probe would find it). */
+  checked: string[] = [];
+  async checkNow(id: string): Promise<ProbeRecord | undefined> {
+    this.checked.push(id);
+    const s = this.status(id);
+    return s && { ok: s.state === 'up', at: Date.now(), ms: 1, detail: s.reason };
   }
   /** Sets a verdict and emits the transition. */
   set(id: string, to: 'up' | 'down', reason: string): void {
@@ -78,8 +86,15 @@ export class GatedDataplane extends MemoryDataplane {
 }
 
 /** The daemon's metrics port, counting reconcile passes and reloads. */
-export class CountingMetrics implements Pick<DaemonMetrics, 'setGeneration' | 'reloaded' | 'reconciled'> {
+export class CountingMetrics implements Pick<
+  DaemonMetrics,
+  'setGeneration' | 'reloaded' | 'reconciled' | 'configApplied'
+> {
   passes = 0;
+  configHashes: string[] = [];
+  configApplied(sha256: string): void {
+    this.configHashes.push(sha256);
+  }
   writes = 0;
   reloads: boolean[] = [];
   generation = 0;
@@ -115,6 +130,11 @@ export class FakeVrrp implements Vrrp {
   }
   setVirtualServerDown(name: string, below: boolean) {
     this.calls.push(`vs ${name} ${below ? 'down' : 'up'}`);
+  }
+  transitionListeners: Array<(t: TransitionEvent) => void> = [];
+  onTransition(cb: (t: TransitionEvent) => void): () => void {
+    this.transitionListeners.push(cb);
+    return () => undefined;
   }
   status(): InstanceStatus[] {
     return [

@@ -106,9 +106,11 @@ describe('SyncService', () => {
     });
     const text = formatStatus(
       {
+        generatedAt: now,
         daemon: { pid: 1, routerId: 'lb1', configFile: 'x', generation: 1, startedAt: now, dataplane: 'kernel' },
         virtualServers: [],
         vrrp: [],
+        transitions: [],
         sync: st,
       },
       now,

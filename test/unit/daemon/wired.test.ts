@@ -274,7 +274,7 @@ describe('daemon + real planner/reconciler/memory dataplane', () => {
       kernelWeight: 10,
       health: 'unchecked',
     });
-    await d.drain('web', '10.1.0.2:8080');
+    await d.setState('web', '10.1.0.2:8080', 'drain');
     const after = (await d.status()).virtualServers[0].realServers[1];
     expect(after.drained).toBe(true);
     expect(after.why).toMatch(/drain/);

@@ -63,12 +63,13 @@ describe('overrides and the state file', () => {
     const o = new Overrides(f);
     o.load();
     mkdirSync(f); // the state file is now a directory: rename onto it fails
-    for (let i = 0; i < 2; i++) expect(() => o.drain('web', '10.0.0.2:80')).toThrow(/nothing changed/);
-    expect(o.isDrained('web', '10.0.0.2:80')).toBe(false);
+    const drain = () => o.setServer('web', '10.0.0.2:80', { state: 'drain' });
+    for (let i = 0; i < 2; i++) expect(drain).toThrow(/nothing changed/);
+    expect(o.server('web|10.0.0.2:80')).toBeUndefined();
     expect(readdirSync(sub)).toEqual(['state.json']);
     rmSync(f, { recursive: true });
-    expect(o.drain('web', '10.0.0.2:80')).toBe(true);
-    expect(o.isDrained('web', '10.0.0.2:80')).toBe(true);
+    drain();
+    expect(o.server('web|10.0.0.2:80')).toEqual({ state: 'drain' });
   });
 });
 

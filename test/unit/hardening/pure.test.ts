@@ -123,9 +123,22 @@ describe('regular expressions of checks', () => {
 
 describe('the state file', () => {
   it('accepts what the daemon writes and refuses a wrong field, naming it', () => {
+    expect(
+      parseStateFile(
+        '{"version":2,"servers":[{"vs":"web","rs":"10.0.0.2:80","state":"ready","weight":5}],"services":[{"vs":"api","state":"maint"}]}',
+      ),
+    ).toEqual({
+      ok: true,
+      state: {
+        servers: [{ vs: 'web', rs: '10.0.0.2:80', state: 'ready', weight: 5 }],
+        services: [{ vs: 'api', state: 'maint' }],
+        removedDrains: [],
+      },
+    });
+    // version 1 (drains only) reads as servers in state drain
     expect(parseStateFile('{"version":1,"drained":[{"vs":"web","rs":"10.0.0.2:80"}]}')).toEqual({
       ok: true,
-      state: { drained: [{ vs: 'web', rs: '10.0.0.2:80' }], removedDrains: [] },
+      state: { servers: [{ vs: 'web', rs: '10.0.0.2:80', state: 'drain' }], services: [], removedDrains: [] },
     });
     const cases: Array<[string, RegExp]> = [
       ['{"version":1,"drained":[],"removedDrains":[null]}', /^removedDrains\[0\]/],
@@ -133,7 +146,12 @@ describe('the state file', () => {
         '{"version":1,"drained":[],"removedDrains":[{"why":"removed","service":5,"dest":"x","vs":"a","rs":"b"}]}',
         /^removedDrains\[0\]\.service/,
       ],
-      ['{"version":2,"drained":[]}', /^version/],
+      ['{"version":3,"drained":[]}', /^version/],
+      ['{"version":2,"servers":[{"vs":"web","rs":"10.0.0.2:80","state":"up"}],"services":[]}', /^servers\[0\]\.state/],
+      [
+        '{"version":2,"servers":[{"vs":"web","rs":"10.0.0.2:80","state":"ready","weight":70000}],"services":[]}',
+        /^servers\[0\]\.weight/,
+      ],
       ['{"version":1,"drained":[{"vs":1}]}', /^drained\[0\]\.vs/],
       ['not json', /^not JSON/],
     ];

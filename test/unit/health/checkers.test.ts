@@ -111,7 +111,7 @@ describe('HealthMetrics', () => {
     m.observeProbe('tcp', '10.0.0.2:80', 12);
     expect(await reg.metrics()).toMatch(/lvsd_probe_duration_seconds_count\{kind="tcp",target=""\} 2/);
   });
-  it('registers exactly the four documented metrics', async () => {
+  it('registers exactly the five documented metrics', async () => {
     const reg = new Registry();
     new HealthMetrics(reg);
     expect(
@@ -123,6 +123,7 @@ describe('HealthMetrics', () => {
       'lvsd_health_transitions_total',
       'lvsd_probe_duration_seconds',
       'lvsd_probes_in_flight',
+      'lvsd_probes_total',
       'lvsd_scheduler_lag_seconds',
     ]);
   });

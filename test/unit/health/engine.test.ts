@@ -242,6 +242,22 @@ describe('HealthEngine shared probes and setTargets diff', () => {
   });
 });
 
+describe('HealthEngine.checkNow', () => {
+  it('probes at once instead of at the next interval, answers with the result, and restarts the schedule', async () => {
+    const { engine, calls, step } = setup((_t, n) => (n === 2 ? bad('refused now') : ok()));
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ warmup: false, interval: '10s' }) }]);
+    await step(100);
+    expect(calls.map((c) => c.at)).toEqual([0]);
+    const r = engine.checkNow('a');
+    await step(20);
+    expect(await r).toMatchObject({ ok: false, detail: 'refused now' });
+    expect(calls.map((c) => c.at)).toEqual([0, 100]);
+    await step(10_000);
+    expect(calls.map((c) => c.at)).toEqual([0, 100, 10_100]);
+    expect(await engine.checkNow('unknown')).toBeUndefined();
+  });
+});
+
 describe('HealthEngine metrics and stats', () => {
   it('exports probe durations, transitions, in-flight and scheduler lag', async () => {
     const registry = new Registry();
@@ -253,6 +269,20 @@ describe('HealthEngine metrics and stats', () => {
     expect(text).toMatch(/lvsd_health_transitions_total\{to="down"\} 1/);
     expect(text).toMatch(/lvsd_probes_in_flight 0/);
     expect(text).toMatch(/lvsd_scheduler_lag_seconds_count 2/);
+  });
+
+  it('counts rounds by kind and result: ok, failed, timeout', async () => {
+    const registry = new Registry();
+    // round 1 answers, round 2 fails, round 3 never answers (times out), round 4 answers
+    const { engine, step } = setup((_t, n) => (n === 2 ? bad() : n === 3 ? 'hang' : ok()), {
+      metrics: new HealthMetrics(registry),
+    });
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ warmup: false }) }]);
+    await step(3200);
+    const text = await registry.metrics();
+    expect(text).toMatch(/lvsd_probes_total\{kind="tcp",result="ok"\} 2\n/);
+    expect(text).toMatch(/lvsd_probes_total\{kind="tcp",result="failed"\} 1\n/);
+    expect(text).toMatch(/lvsd_probes_total\{kind="tcp",result="timeout"\} 1\n/);
   });
 
   it('reads the in-flight gauge from the engine when scraped', async () => {

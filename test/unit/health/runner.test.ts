@@ -44,7 +44,7 @@ describe('runner', () => {
     runRound({ checker, target, spec: spec(), clock }, new RoundHandle(), (r) => results.push(r));
     clock.advance(100);
     deferred[0]();
-    expect(results).toEqual([{ ok: false, detail: 'no TCP connection to 10.0.0.1:80 within 100 ms' }]);
+    expect(results).toEqual([{ ok: false, detail: 'no TCP connection to 10.0.0.1:80 within 100 ms', timedOut: true }]);
     expect(pending[0].signal.aborted).toBe(true);
   });
 
@@ -112,7 +112,7 @@ describe('runner with a callback-form checker (start)', () => {
     runRound({ checker, target, spec: spec(), clock }, new RoundHandle(), (r) => results.push(r));
     clock.advance(100);
     pending[0].done({ ok: true, detail: 'too late' });
-    expect(results).toEqual([{ ok: false, detail: 'no TCP connection to 10.0.0.1:80 within 100 ms' }]);
+    expect(results).toEqual([{ ok: false, detail: 'no TCP connection to 10.0.0.1:80 within 100 ms', timedOut: true }]);
     expect(pending[0].stops).toBe(1);
   });
 

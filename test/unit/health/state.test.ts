@@ -71,6 +71,20 @@ describe('nextHealth', () => {
     });
     expect(initialHealth('up', 5).reason).toMatch(/not yet checked/);
   });
+
+  it('no longer says "not yet checked" once checked, without a transition (hundreds of probes later)', () => {
+    const p = { rise: 2, fall: 3 };
+    let h = nextHealth(initialHealth('up', 5), rec(true, 6, 'HTTP 200'), p).health;
+    expect(h.reason).toBe('initial state up; first check passed: HTTP 200');
+    for (let i = 0; i < 300; i++) h = nextHealth(h, rec(true, 7 + i, 'HTTP 200'), p).health;
+    expect(h).toMatchObject({ state: 'up', since: 5, reason: 'initial state up; first check passed: HTTP 200' });
+    const failedFirst = nextHealth(initialHealth('up', 5), rec(false, 6, 'connection refused'), p);
+    expect(failedFirst.transition).toBeUndefined();
+    expect(failedFirst.health.reason).toBe('initial state up; first check failed: connection refused');
+    // a verdict change still replaces the reason with its own
+    const down = nextHealth(failedFirst.health, rec(false, 7, 'connection refused'), { rise: 1, fall: 2 });
+    expect(down.transition?.reason).toBe('connection refused (2 in a row)');
+  });
 });
 
 describe('ResultRing', () => {

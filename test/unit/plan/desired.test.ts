@@ -11,13 +11,19 @@ import {
   type PlannerMemory,
 } from '../../../src/plan/desired.js';
 import { config } from './helpers.js';
+import { NO_ADMIN, withState, type AdminEntry, type AdminLookup } from '../../../src/plan/admin.js';
 
 const web = (extra = '', servers = ['10.0.1.1', '10.0.1.2', '10.0.1.3'], weight = 50) =>
   `[global]\ndrain_timeout = "60s"\n[[virtual_server]]\nname = "web"\naddress = "10.0.0.1"\nport = 80\ncheck = { type = "tcp" }\n${extra}\n` +
   servers.map((a) => `[[virtual_server.real_server]]\naddress = "${a}"\nport = 8080\nweight = ${weight}\n`).join('');
 
 function input(text: string, health: Record<string, HealthView> = {}, over: Partial<PlannerInput> = {}): PlannerInput {
-  return { config: config(text), health: (id) => health[id], drained: new Set(), now: 0, ...over };
+  return { config: config(text), health: (id) => health[id], admin: NO_ADMIN, now: 0, ...over };
+}
+
+/** Overrides of real servers by id and of virtual servers by name. */
+function admin(servers: Record<string, AdminEntry> = {}, services: Record<string, AdminEntry> = {}): AdminLookup {
+  return { server: (id) => servers[id], service: (vs) => services[vs] };
 }
 
 const weights = (t: IpvsTable, i = 0) =>
@@ -121,6 +127,11 @@ describe('plan: quorum', () => {
     expect([...p.belowQuorum]).toEqual(['web']);
     expect(weights(p.table)).toEqual({ '10.0.1.1': 0, '10.0.1.2': 0, '10.0.1.3': 0, '10.0.9.9': 1 });
     expect(p.explain.get('web|sorry')).toMatch(/sorry server serving/);
+    // the server still up is at weight 0 too, and its explanation says so (not "up: weight 50")
+    expect(p.explain.get('web|10.0.1.1:8080')).toBe(
+      'up, but weight 0: below quorum (live weight 50 < 100), the sorry server serves',
+    );
+    expect(p.explain.get('web|10.0.1.2:8080')).toMatch(/^down/);
     p = step(down(3)); // live 100 < 110: still below (hysteresis)
     expect(p.belowQuorum.has('web')).toBe(true);
     p = step({}); // live 150 ≥ 110
@@ -138,48 +149,62 @@ describe('plan: quorum', () => {
   });
 });
 
-describe('plan: lvsctl drain', () => {
-  const cfg = web();
+describe('plan: operator state and weight (lvsctl state / weight)', () => {
+  const cfg = web('slow_start = "10s"');
   const id = 'web|10.0.1.2:8080';
 
-  it('sets weight 0, keeps it while connections remain, deletes when they reach 0', () => {
-    const first = plan(input(cfg, {}, { drained: new Set([id]), now: 100 }));
+  it('drain: weight 0 and KEPT, whatever the connections and however long (until set ready)', () => {
+    const a = admin({ [id]: { state: 'drain' } });
+    const first = plan(input(cfg, {}, { admin: a, now: 100 }));
     expect(weights(first.table)['10.0.1.2']).toBe(0);
-    expect(first.explain.get(id)).toMatch(/drained by lvsctl: weight 0, connections not read yet/);
-    expect(first.nextWakeAt).toBe(2_100); // poll for a fresh read while draining
-    const busy = plan(
-      input(cfg, {}, { drained: new Set([id]), now: 200, actual: actualOf(first.table, { '10.0.1.2': 3 }) }),
-      first.memory,
+    expect(first.explain.get(id)).toBe(
+      'drain: set to drain by the operator; weight 0, kept in the table until set ready',
     );
-    expect(weights(busy.table)['10.0.1.2']).toBe(0);
-    expect(busy.explain.get(id)).toMatch(/3 connections left/);
-    const idle = plan(input(cfg, {}, { drained: new Set([id]), now: 300, actual: actualOf(busy.table) }), busy.memory);
-    expect(weights(idle.table)['10.0.1.2']).toBeUndefined();
-    expect(idle.explain.get(id)).toMatch(/no connections left, deleted/);
-    const enabled = plan(input(cfg, {}, { now: 400, actual: actualOf(idle.table) }), idle.memory);
-    expect(weights(enabled.table)['10.0.1.2']).toBe(50);
+    const idle = plan(input(cfg, {}, { admin: a, now: 3_600_000, actual: actualOf(first.table) }), first.memory);
+    expect(weights(idle.table)['10.0.1.2']).toBe(0); // 0 connections and past drain_timeout: still there
+    expect(idle.nextWakeAt).toBeUndefined();
   });
 
-  it('does not trust a connection count read before the weight-0 write', () => {
-    const first = plan(input(cfg, {}, { drained: new Set([id]), now: 0 }));
-    const stale = plan(input(cfg));
-    const p = plan(input(cfg, {}, { drained: new Set([id]), now: 10, actual: actualOf(stale.table) }), first.memory);
-    expect(weights(p.table)['10.0.1.2']).toBe(0);
-    expect(p.explain.get(id)).toMatch(/not read yet at weight 0/);
+  it('maint: removed by default, weight 0 with maintenance = "weight0"', () => {
+    const a = admin({ [id]: { state: 'maint' } });
+    const removed = plan(input(cfg, {}, { admin: a }));
+    expect(weights(removed.table)['10.0.1.2']).toBeUndefined();
+    expect(removed.explain.get(id)).toBe('maintenance: set to maint by the operator; removed from the table');
+    const kept = plan(input(web('maintenance = "weight0"'), {}, { admin: a }));
+    expect(weights(kept.table)['10.0.1.2']).toBe(0);
   });
 
-  it('deletes at the drain deadline even with connections left', () => {
-    const first = plan(input(cfg, {}, { drained: new Set([id]), now: 0 }));
-    const late = plan(
-      input(cfg, {}, { drained: new Set([id]), now: 60_000, actual: actualOf(first.table, { '10.0.1.2': 9 }) }),
-      first.memory,
+  it('ready again goes through slow start from the moment the operator set it', () => {
+    const entry = withState(withState(undefined, 'drain', 0), 'ready', 5000);
+    expect(entry).toEqual({ state: 'ready', readySince: 5000 });
+    const a = admin({ [id]: entry });
+    const p = plan(input(cfg, {}, { admin: a, now: 6000 }));
+    expect(weights(p.table)['10.0.1.2']).toBe(5); // step 1 of 10 of weight 50
+    expect(p.explain.get(id)).toBe('up: slow start, weight 5 of 50 until 10s after the operator set ready');
+    expect(p.nextWakeAt).toBe(7000);
+    expect(weights(plan(input(cfg, {}, { admin: a, now: 15_000 })).table)['10.0.1.2']).toBe(50);
+  });
+
+  it('a weight override replaces the configured weight and is explained beside it', () => {
+    const p = plan(input(cfg, {}, { admin: admin({ [id]: { state: 'ready', weight: 7 } }) }));
+    expect(weights(p.table)).toEqual({ '10.0.1.1': 50, '10.0.1.2': 7, '10.0.1.3': 50 });
+    expect(p.explain.get(id)).toBe('up: weight 7 set by the operator (configured 50)');
+    const zero = plan(input(cfg, {}, { admin: admin({ [id]: { state: 'ready', weight: 0 } }) }));
+    expect(zero.explain.get(id)).toBe('up, but the operator set weight 0: no new connections');
+  });
+
+  it('a virtual server in drain or maint holds every real server; the stricter of the two states wins', () => {
+    const p = plan(input(cfg, {}, { admin: admin({ [id]: { state: 'maint' } }, { web: { state: 'drain' } }) }));
+    expect(weights(p.table)).toEqual({ '10.0.1.1': 0, '10.0.1.3': 0 }); // .2 is in maint (removed)
+    expect(p.explain.get('web|10.0.1.1:8080')).toBe(
+      'drain: virtual server web set to drain by the operator; weight 0, kept in the table until set ready',
     );
-    expect(weights(late.table)['10.0.1.2']).toBeUndefined();
-    expect(late.explain.get(id)).toMatch(/drain_timeout \(1m\) reached with 9 connections/);
   });
 
-  it('a drained server does not count towards quorum', () => {
-    const p = plan(input(web('quorum = 150\nsorry_server = "10.0.9.9"'), {}, { drained: new Set([id]) }));
+  it('a held server does not count towards quorum', () => {
+    const p = plan(
+      input(web('quorum = 150\nsorry_server = "10.0.9.9"'), {}, { admin: admin({ [id]: { state: 'drain' } }) }),
+    );
     expect(p.belowQuorum.has('web')).toBe(true);
   });
 });
@@ -265,7 +290,7 @@ describe('plan: purity', () => {
     const i = input(
       web('slow_start = "10s"\nquorum = 60\nsorry_server = "10.0.9.9"'),
       { 'web|10.0.1.1:8080': { up: true, upSince: 0 }, 'web|10.0.1.2:8080': { up: false } },
-      { now: 2500, drained: new Set(['web|10.0.1.3:8080']) },
+      { now: 2500, admin: admin({ 'web|10.0.1.3:8080': { state: 'drain' } }) },
     );
     const frozen = JSON.stringify(i.config);
     const a = plan(i),

@@ -9,6 +9,7 @@ import { parseConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/types.js';
 import { MemoryDataplane } from '../../../src/dataplane/memory.js';
 import { emptyMemory, plan, type PlannerMemory } from '../../../src/plan/desired.js';
+import { NO_ADMIN } from '../../../src/plan/admin.js';
 import { Reconciler } from '../../../src/plan/reconciler.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { config } from './helpers.js';
@@ -43,7 +44,7 @@ class Daemon {
         config: this.cfg,
         previous: this.previous,
         health: () => undefined,
-        drained: new Set(),
+        admin: NO_ADMIN,
         now: this.clock.now(),
         actual: this.rec.lastActual(),
       },

@@ -4,6 +4,7 @@
  * configured service appears exactly once, and reconciling twice is a no-op.
  */
 import fc from 'fast-check';
+import type { AdminState } from '../../../src/plan/admin.js';
 import { describe, expect, it } from 'vitest';
 import { MemoryDataplane } from '../../../src/dataplane/memory.js';
 import { destKey, serviceKey } from '../../../src/ipvs/types.js';
@@ -32,7 +33,18 @@ describe('planner properties', () => {
       reload: fc.boolean(),
       dt: fc.integer({ min: 0, max: 4000 }),
       down: fc.array(fc.integer({ min: 0, max: 11 }), { maxLength: 6 }),
-      drained: fc.array(fc.integer({ min: 0, max: 11 }), { maxLength: 3 }),
+      held: fc.array(
+        fc.tuple(
+          fc.integer({ min: 0, max: 11 }),
+          fc.constantFrom('drain', 'maint', 'ready') as fc.Arbitrary<AdminState>,
+          fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+        ),
+        { maxLength: 3 },
+      ),
+      heldVs: fc.option(
+        fc.tuple(fc.integer({ min: 0, max: 2 }), fc.constantFrom('drain', 'maint') as fc.Arbitrary<AdminState>),
+        { nil: undefined },
+      ),
       conns: fc.integer({ min: 0, max: 3 }),
     });
     await fc.assert(
@@ -61,7 +73,13 @@ describe('planner properties', () => {
               config: cfg,
               previous,
               health,
-              drained: new Set(s.drained.map(id)),
+              admin: {
+                server: (x) => {
+                  const h = s.held.find(([n]) => id(n) === x);
+                  return h ? { state: h[1], weight: h[2] } : undefined;
+                },
+                service: (vs) => (s.heldVs && `vs${s.heldVs[0]}` === vs ? { state: s.heldVs[1] } : undefined),
+              },
               now: clock.now(),
               actual: rec.lastActual(),
             },
