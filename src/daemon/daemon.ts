@@ -22,7 +22,7 @@ import type { IpvsTable } from '../ipvs/types.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { AdminState } from '../plan/admin.js';
 import { plan, serverId, type HealthView, type Plan, type PlannerMemory } from '../plan/desired.js';
-import { Reconciler, type ReconcileReport } from '../plan/reconciler.js';
+import { mergeReports, Reconciler, type ReconcileReport } from '../plan/reconciler.js';
 import { restoreDrains, saveDrains } from '../plan/saved-drains.js';
 import type { SyncService } from './sync-service.js';
 import type { SyncSetup } from '../sync/setup.js';
@@ -119,8 +119,12 @@ export class Daemon {
   /** Problems with kernel settings the config needs (ecmp sysctls), shown by status. */
   warnings: string[] = [];
   private stateWriteFailed = false;
-  /** The report of the last reconcile pass (what operator changes answer with). */
-  private lastReport?: ReconcileReport;
+  /**
+   * The reports of the last few reconcile passes, numbered (what operator changes answer with: a
+   * pass already running when the change came may be the one that applied it).
+   */
+  private recentReports: Array<{ seq: number; report: ReconcileReport }> = [];
+  private passesDone = 0;
   /** The audit trail: transitions logged once each, the recent ones kept for status. */
   readonly audit: Audit;
   private readonly quorum: QuorumWatch;
@@ -307,7 +311,8 @@ export class Daemon {
 
   private recordPass(now: number, r: ReconcileReport): void {
     const failed = r.failed.map((f) => f.error);
-    this.lastReport = r;
+    this.recentReports.push({ seq: ++this.passesDone, report: r });
+    if (this.recentReports.length > 8) this.recentReports.shift();
     this.lastPass = { at: Date.now(), ops: r.ops.length, failed, durationMs: r.durationMs, error: r.error };
     this.wrote = r.ops.length > 0;
     // A table that stays unreadable (e.g. no ip_vs module) is retried 1 s, 2 s, 4 s ... then every resync.
@@ -484,7 +489,11 @@ export class Daemon {
       overrides: this.d.overrides,
       audit: this.audit,
       now: () => this.d.clock.now(),
-      pass: async () => (await this.requestPass(), this.lastReport),
+      pass: async () => {
+        const since = this.passesDone;
+        await this.requestPass();
+        return mergeReports(this.recentReports.filter((r) => r.seq > since).map((r) => r.report));
+      },
       checkNow: (id) => this.d.health.checkNow(id),
     };
   }

@@ -23,7 +23,10 @@ export interface OperatorContext {
   audit: Audit;
   /** Clock time (ms) for slow start after ready. */
   now(): number;
-  /** Runs a pass including the change; resolves with its reconcile report (undefined without a dataplane). */
+  /**
+   * Runs a pass including the change; resolves with the reports of every pass that finished since
+   * (one that was already running may be the one that applied it), merged; undefined without a dataplane.
+   */
   pass(): Promise<ReconcileReport | undefined>;
   /** Probes a health target now (see HealthEngine.checkNow). */
   checkNow(id: string): Promise<ProbeRecord | undefined>;

@@ -30,6 +30,24 @@ export interface ReconcileReport {
   error?: string;
 }
 
+/**
+ * Several passes' reports as one, in order (ops, failures and deferrals concatenated, durations and
+ * writes added, the last error kept); undefined for none. Pure.
+ */
+export function mergeReports(reports: readonly ReconcileReport[]): ReconcileReport | undefined {
+  if (reports.length === 0) return undefined;
+  if (reports.length === 1) return reports[0];
+  const error = reports.findLast((r) => r.error !== undefined)?.error;
+  return {
+    ops: reports.flatMap((r) => r.ops),
+    failed: reports.flatMap((r) => r.failed),
+    deferred: reports.flatMap((r) => r.deferred),
+    durationMs: reports.reduce((n, r) => n + r.durationMs, 0),
+    writes: reports.reduce((n, r) => n + r.writes, 0),
+    ...(error !== undefined ? { error } : {}),
+  };
+}
+
 /** Minimal logger (pino-compatible). */
 export interface ReconcileLog {
   warn(obj: object, msg: string): void;

@@ -226,6 +226,22 @@ describe('daemon core: runtime control (state, weight, check) over the memory da
     expect(await dp.weight(WEB, A)).toBe(100);
   });
 
+  it('a change that arrives while a pass is reading the table: the answer still shows the rule that applied it', async () => {
+    const { d, dp, health } = await setup();
+    await d.start();
+    let open!: () => void;
+    dp.gate = new Promise((r) => (open = r));
+    health.set('web|10.1.0.2:80', 'down', 'x'); // starts a pass, held at its table read
+    await Promise.resolve();
+    const answer = d.setState('web', A, 'drain'); // the held pass plans after this: it applies the drain
+    open();
+    dp.gate = undefined;
+    const r = await answer;
+    // before: only the last pass's report was read, which had nothing left to do ([])
+    expect(r.kernel).toEqual(['-e -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 0']);
+    expect(await dp.weight(WEB, A)).toBe(0);
+  });
+
   it('state maint removes the real server (maintenance = "remove"); weight N and N% override, reset restores', async () => {
     const { d, dp } = await setup();
     await d.start();
