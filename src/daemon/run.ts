@@ -35,6 +35,7 @@ import {
   daemonMetrics,
   openDataplane,
   readSysctl,
+  syncService,
   TUNING,
   vrrpService,
 } from './compose.js';
@@ -141,7 +142,9 @@ async function serve(
     batchSize: TUNING.reconcileBatch,
     // the target count only sizes the probe metrics: not worth building 10,000 targets without them
     health,
-    vrrp: (instances, routerId) => vrrpService(instances, routerId, log.child({ layer: 'vrrp' }), metrics?.registry),
+    vrrp: (instances, routerId, sync) =>
+      vrrpService(instances, routerId, log.child({ layer: 'vrrp' }), metrics?.registry, sync),
+    sync: syncService(log),
     overrides,
     clock: systemClock,
     log,
@@ -152,6 +155,10 @@ async function serve(
     releaseHeap: heapRelease(),
   });
   metrics?.setVirtualServers(() => quorumSnapshot(daemon!));
+  if (metrics) {
+    const d = daemon;
+    (await import('../metrics/sync-metrics.js')).registerSyncMetrics(metrics.registry, () => d.syncStatus());
+  }
   const stopped = life.attach(daemon, log, () => health.stats());
   const listeners = await startListeners(daemon, config.global, metrics, log);
   if (!listeners) {
