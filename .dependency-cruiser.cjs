@@ -9,6 +9,7 @@
  *   util                       clock, durations, "host:port", V8 flags
  *   netlink                    netlink messages, attributes, the request/reply connection
  *   ipvs, rtnetlink            IPVS and rtnetlink codecs and clients over netlink
+ *   sync                       the kernel's connection-sync daemons: planner, controller, sysctls
  *   health, vrrp, announce, dataplane, metrics, web   (announce: the pure announcer, ECMP order, route sync; web: the status page)
  *   config                     the file: schema, cross-field rules, normalization, diff
  *   plan, control              the pure planner and reconciler; the lvsctl protocol
@@ -23,17 +24,19 @@ const LAYERS = {
   netlink: ['util'],
   ipvs: ['netlink', 'util'],
   rtnetlink: ['netlink', 'util'],
+  sync: ['ipvs', 'netlink', 'util'],
   health: ['util'],
   announce: ['rtnetlink', 'netlink', 'util'],
-  vrrp: ['rtnetlink', 'netlink', 'util'],
+  vrrp: ['sync', 'rtnetlink', 'netlink', 'util'],
   dataplane: ['ipvs', 'netlink', 'util'],
-  metrics: ['ipvs', 'util'],
+  metrics: ['sync', 'ipvs', 'util'],
   web: ['util'],
   config: ['announce', 'health', 'vrrp', 'ipvs', 'util'],
   plan: ['config', 'dataplane', 'ipvs', 'util'],
-  control: ['config', 'announce', 'vrrp', 'util'],
+  control: ['config', 'announce', 'vrrp', 'sync', 'ipvs', 'util'],
   daemon: [
     'control',
+    'sync',
     'plan',
     'config',
     'metrics',
@@ -59,12 +62,13 @@ const LAYERS = {
  */
 const PURE = [
   '^src/netlink/(attributes|message|batch|reply|genl|errors)\\.ts$',
-  '^src/ipvs/(codec|decode|decode-dest|packed-rules|format|rules|constants|types|addr|errors)\\.ts$',
+  '^src/ipvs/(codec|decode|decode-dest|packed-rules|format|rules|constants|types|addr|errors|sync-daemon)\\.ts$',
+  '^src/sync/(plan|setup|status|hook)\\.ts$',
   '^src/rtnetlink/codec\\.ts$',
   '^src/vrrp/(packet|ip|frames|checksum|machine|track|schema)\\.ts$',
   '^src/health/(icmp-packet|http-request|http-response|state|schema|common|http-schema)\\.ts$',
   '^src/plan/(desired|diff|drain|kernel|saved-drains)\\.ts$',
-  '^src/config/(diff|rules|view|normalize|schema|fields|walk|issues|validate|plain-real-server)\\.ts$',
+  '^src/config/(diff|rules|view|normalize|schema|sync-schema|fields|walk|issues|validate|plain-real-server)\\.ts$',
   '^src/control/(protocol|format|status-report)\\.ts$',
   '^src/announce/(machine|ecmp|status)\\.ts$',
 ];

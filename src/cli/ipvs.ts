@@ -3,11 +3,16 @@
  *   list [--json] [--stats]   like `ipvsadm -Ln` / `-Ln --stats`, or JSON
  *   save                      byte-identical to `ipvsadm -S -n`
  *   restore [--per-send N]    `ipvsadm -R` rules on stdin: every line validated first, then batched
+ *   daemon start|stop|list    the connection-sync daemons, like ipvsadm --start-daemon,
+ *                             --stop-daemon and -L --daemon (src/cli/ipvs-daemon.ts)
  * Exit codes: 0 ok, 1 failure (no IPVS, permission, kernel refusal, bad rules), 2 usage.
  * Errors print one line (no stack trace) to stderr.
  */
 import { IpvsClient } from '../ipvs/client.js';
 import { IpvsError } from '../ipvs/errors.js';
+import { flags, withClient, type CliIo } from './ipvs-io.js';
+
+export type { CliIo } from './ipvs-io.js';
 
 // Each subcommand imports what only it needs (format.js for list/save, restore.js and the rules
 // parser for restore): module loading is most of a command's cost inside user-mode Linux.
@@ -16,6 +21,11 @@ const USAGE = `Usage:
   lvsd ipvs list [--json] [--stats]   show the kernel's IPVS table (like ipvsadm -Ln)
   lvsd ipvs save                      print the table as ipvsadm -S -n does
   lvsd ipvs restore [--per-send N]    apply ipvsadm -R rules read on stdin, in batches
+  lvsd ipvs daemon start master|backup --mcast-interface IF [--syncid N] [--sync-maxlen N]
+                     [--mcast-group ADDR] [--mcast-port N] [--mcast-ttl N]
+                                      start a connection-sync daemon (like ipvsadm --start-daemon)
+  lvsd ipvs daemon stop master|backup stop one (like ipvsadm --stop-daemon)
+  lvsd ipvs daemon list [--json]      the running sync daemons (like ipvsadm -L --daemon)
 `;
 
 /** Runs `lvsd ipvs <args>`; resolves to the exit code and never throws. */
@@ -25,6 +35,7 @@ export async function run(args: string[], io: CliIo = processIo()): Promise<numb
     if (cmd === 'list') return await list(rest, io);
     if (cmd === 'save') return await save(rest, io);
     if (cmd === 'restore') return await restore(rest, io);
+    if (cmd === 'daemon') return await (await import('./ipvs-daemon.js')).daemon(rest, io, USAGE);
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
       io.out(USAGE);
       return cmd === undefined ? 2 : 0;
@@ -35,14 +46,6 @@ export async function run(args: string[], io: CliIo = processIo()): Promise<numb
     io.err(`lvsd ipvs ${cmd}: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
-}
-
-/** Where the CLI reads and writes (tests pass their own). */
-export interface CliIo {
-  out(s: string): void;
-  err(s: string): void;
-  stdin(): Promise<string>;
-  open(): Promise<IpvsClient>;
 }
 
 function processIo(): CliIo {
@@ -69,22 +72,9 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function flags(rest: string[], allowed: string[]): Set<string> {
-  const bad = rest.find((a) => !allowed.includes(a));
-  if (bad !== undefined) throw new IpvsError('IPVS_USAGE', `unknown option "${bad}"`);
-  return new Set(rest);
-}
-
-async function withClient<T>(io: CliIo, fn: (c: IpvsClient) => Promise<T>): Promise<T> {
-  const c = await io.open();
-  try {
-    return await fn(c);
-  } finally {
-    c.close();
-  }
-}
-
 async function list(rest: string[], io: CliIo): Promise<number> {
+  if (rest.includes('--daemon'))
+    return (await import('./ipvs-daemon.js')).daemon(['list', ...rest.filter((a) => a !== '--daemon')], io, USAGE);
   const f = flags(rest, ['--json', '--stats', '-n', '--numeric']);
   const stats = f.has('--stats') || f.has('--json');
   const { formatJson, formatList } = await import('../ipvs/format.js');

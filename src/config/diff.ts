@@ -22,6 +22,8 @@ export interface ConfigDiff {
   vrrp: { added: string[]; removed: string[]; changed: Changed[] };
   /** Changed [global] keys, and [announce] keys as "announce.KEY" ("announce" when it came or went). */
   global: string[];
+  /** Changed [sync] keys ("added" / "removed" for the whole table). */
+  sync: string[];
 }
 
 /** Stable JSON (sorted keys) of objects, memoized per object (real servers share their VS's check object). */
@@ -64,6 +66,14 @@ export function diffConfigs(prev: Config, next: Config): ConfigDiff {
     dests: { added: [], removed: [], changed: [] },
     vrrp: { added: [], removed: [], changed: [] },
     global: [...changedFields(prev.global, next.global, []), ...announceChanges(prev, next)],
+    sync:
+      prev.sync && next.sync
+        ? changedFields(prev.sync, next.sync, [])
+        : prev.sync
+          ? ['removed']
+          : next.sync
+            ? ['added']
+            : [],
   };
   const before = new Map(prev.virtual_server.map((v) => [v.key, v]));
   const after = new Map(next.virtual_server.map((v) => [v.key, v]));
@@ -114,12 +124,13 @@ function diffVrrp(prev: Config, next: Config, d: ConfigDiff): void {
 export function isEmptyDiff(d: ConfigDiff): boolean {
   return (
     [d.services, d.dests, d.vrrp].every((x) => x.added.length + x.removed.length + x.changed.length === 0) &&
-    d.global.length === 0
+    d.global.length === 0 &&
+    d.sync.length === 0
   );
 }
 
 /**
- * One line for the reload log: "+1 services -1 services ~1 services, +3 dests -2 dests ~1 dests" (+ vrrp/global
+ * One line for the reload log: "+1 services -1 services ~1 services, +3 dests -2 dests ~1 dests" (+ vrrp/global/sync
  * when changed).
  */
 export function summary(d: ConfigDiff): string {
@@ -130,5 +141,6 @@ export function summary(d: ConfigDiff): string {
   if (v.added.length + v.removed.length + v.changed.length)
     line += `, +${v.added.length} vrrp -${v.removed.length} vrrp ~${v.changed.length} vrrp`;
   if (d.global.length) line += `, global: ${d.global.join(' ')}`;
+  if (d.sync.length) line += `, sync: ${d.sync.join(' ')}`;
   return line;
 }

@@ -11,6 +11,7 @@ import { vrrpInstanceSchema } from '../vrrp/schema.js';
 import { CHECK_KEYS, VRRP_KEYS } from './docs-text.js';
 import { docs } from './fields.js';
 import { announceSchema, globalSchema, realServerSchema, virtualServerSchema } from './schema.js';
+import { syncSchema } from './sync-schema.js';
 import { defaultOf, describe, discriminatorValues, isOptional, objectsOf, unwrap } from './walk.js';
 
 type Row = { key: string; type: string; def: string; example: string; description: string };
@@ -148,6 +149,49 @@ How the planner uses these keys (src/plan/desired.ts):
   is edited in place, a changed weight, threshold or forwarding method too.
 `;
 
+const SYNC_INTRO = `## [sync]
+
+Connection sync: the kernel's own sync daemons (\`ipvsadm --start-daemon\`) copy the IPVS connection
+table from the director that forwards to the others, so established connections survive a VRRP
+failover. One table, because the kernel runs at most one master and one backup daemon per network
+namespace (both may run at once), and the master daemon sends every connection of the namespace
+under one sync id.
+
+- Following VRRP: while any listed instance is MASTER the master daemon runs, while any is BACKUP or
+  FAULT the backup daemon (active-active with two instances runs both). The switch is part of the
+  transition that moves the VIPs: the master daemon starts before the VIPs are added, the backup
+  daemon before they are removed (after, with \`backup_only\`), and the daemon of the old role runs
+  on for \`handover\`.
+- A node that starts, or comes back from FAULT, runs the backup daemon and does not preempt a
+  lower-priority master for \`startup_delay\`, so the table reaches it first (\`lvsctl status\` shows
+  the synced connections it holds, and the time left). A master that has gone silent is taken over
+  without waiting: there is no table to wait for.
+- Daemons that run with other settings (a previous config, \`ipvsadm\`, a crashed lvsd) are restarted
+  with the section's; a daemon someone stops is started again at the next check (every 10 s). On
+  SIGTERM the daemons are left running (the next lvsd adopts them).
+- Without \`[sync]\` lvsd does not touch the sync daemons.
+
+`;
+
+const SYNC_SYSCTLS = `
+The sysctls that decide whether sync works (net.ipv4.vs.*, per network namespace); lvsd reads them at
+start and logs a warning for each one set against the section:
+
+- \`conntrack\` (default 0): with netfilter conntrack loaded and 0, synced connections have no conntrack
+  entry on the new master, and stateful rules (\`ct state established\`) may drop them: set 1.
+- \`sync_version\` (default 1): 0 is the old format without IPv6, timeouts or persistence-engine data.
+- \`sync_threshold\` (default "3 50") and \`sync_refresh_period\` (default 0): a connection is sent
+  at its 3rd incoming packet and then every 50th. A returning node learns a slow connection only
+  after 50 more packets; \`sync_threshold = "3 0"\` with a \`sync_refresh_period\` below
+  \`startup_delay\` re-sends every active connection by time instead. lvsd warns on the defaults.
+- \`sync_persist_mode\` (default 0): 1 syncs only the templates of persistent services; the new master
+  then needs \`sloppy_tcp = 1\` to take their connections mid-flow.
+- \`backup_only\` (default 0): 1 switches the director off while a backup daemon runs (for DR/TUN
+  setups whose directors are also real servers of each other, to avoid loops); lvsd then never runs
+  the backup daemon while an instance is MASTER, and starts it only after the VIPs are gone.
+- \`sync_ports\` (default 1): N daemons on ports port..port+N-1; lvsd checks they stay below 65536.
+`;
+
 /** The whole docs/config.md text. Throws when a key has no documentation. */
 export function generateConfigDocs(): string {
   const vrrp = objectsOf(vrrpInstanceSchema)[0]!;
@@ -166,6 +210,7 @@ export function generateConfigDocs(): string {
     '## check (virtual_server.check, real_server.check)\n\nCommon keys of every kind:\n\n' + checkSection(),
     '## [[vrrp_instance]]\n\nVRRP (v2/v3, wire-compatible with keepalived). Works without any virtual_server.\n\n' +
       render(foreignRows('vrrp_instance', vrrp, VRRP_KEYS)),
+    SYNC_INTRO + render(ownRows('sync', syncSchema.shape as Record<string, z.ZodType>)) + SYNC_SYSCTLS,
   ].join('\n');
 }
 

@@ -11,7 +11,7 @@ import { splitHostPort } from '../util/host-port.js';
 import { ecmpDestOrder } from '../announce/ecmp.js';
 import { isTable } from './fields.js';
 import type { fileSchema } from './schema.js';
-import type { Config, GlobalConfig, RealServerConfig, VirtualServerConfig } from './types.js';
+import type { Config, GlobalConfig, RealServerConfig, SyncConfig, VirtualServerConfig } from './types.js';
 
 type File = z.output<typeof fileSchema>;
 type RawVs = File['virtual_server'][number];
@@ -69,11 +69,23 @@ export function kernelNetmask(family: Family, v: string | number | undefined): n
 
 /** Validated file → normalized Config. Only called when there are no problems. */
 export function normalize(f: File): Config {
-  return {
+  const c: Config = {
     global: normalizeGlobal(f.global),
     ...(f.announce ? { announce: { ...f.announce, vips: f.announce.vips.map((a) => canonicalIp(a)!) } } : {}),
     virtual_server: f.virtual_server.map(normalizeVs),
     vrrp_instance: f.vrrp_instance,
+  };
+  if (f.sync) c.sync = normalizeSync(f.sync, f.vrrp_instance);
+  return c;
+}
+
+function normalizeSync(s: NonNullable<File['sync']>, vrrp: File['vrrp_instance']): SyncConfig {
+  const first = vrrp.find((v) => v.name === s.vrrp_instances[0]);
+  const { group, sync_id, ...rest } = s;
+  return {
+    ...rest,
+    sync_id: sync_id ?? first?.virtual_router_id ?? 0,
+    ...(group !== undefined ? { group: canonicalIp(group)! } : {}),
   };
 }
 

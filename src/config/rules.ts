@@ -7,10 +7,13 @@
 import { isIP } from 'node:net';
 import { canonicalIp } from '../../native/ip.js';
 import { SCHEDULER_FLAGS } from '../ipvs/constants.js';
+import { groupProblems, maxSyncMaxlen } from '../ipvs/sync-daemon.js';
 import { familyOf, hostPort, type Family } from '../ipvs/types.js';
 import { dottedMask, fwmarkFamily, parseHostPort } from './normalize.js';
 import { announceRules } from './announce-rules.js';
-import type { FileView, VrrpView, VsView } from './view.js';
+import { suggestion } from './fields.js';
+import type { SyncTable } from './sync-schema.js';
+import type { FileView, Seen, VrrpView, VsView } from './view.js';
 
 /** One cross-field problem; `path` is the key path in the file. */
 export interface RuleProblem {
@@ -30,6 +33,7 @@ export function crossRules(f: FileView): RuleProblem[] {
   const names = new Set(f.virtual_server.flatMap((vs) => (vs.v.name === undefined ? [] : [vs.v.name])));
   vrrpRules(f.vrrp_instance, names, emit);
   announceRules(f, emit);
+  if (f.sync) syncRules(f.sync, f.vrrp_instance, emit);
   return out;
 }
 
@@ -197,4 +201,34 @@ function vrrpRules(vis: VrrpView[], vsNames: ReadonlySet<string>, emit: Emit): v
       if (!vsNames.has(t.name))
         emit(['vrrp_instance', vi.at, 'track_virtual_server', t.at, 'name'], `no virtual_server named "${t.name}"`);
   }
+}
+
+/**
+ * [sync]: followed instances exist (once each) and may wait for the table (not priority 255);
+ * `role` only when standalone, and then required; a multicast group; maxlen within the group's family.
+ */
+function syncRules(s: Seen<SyncTable>, vis: VrrpView[], emit: Emit): void {
+  const { vrrp_instances: names, role, group, maxlen } = s.v;
+  const byName = new Map(vis.flatMap((vi) => (vi.v.name === undefined ? [] : [[vi.v.name, vi] as const])));
+  const seenNames = new Set<string>();
+  names?.forEach((n, i) => {
+    const vi = byName.get(n);
+    if (seenNames.has(n)) emit(['sync', 'vrrp_instances', i], `"${n}" is listed twice`);
+    else if (!vi)
+      emit(['sync', 'vrrp_instances', i], `no vrrp_instance named "${n}"${suggestion(n, [...byName.keys()])}`);
+    else if (vi.v.priority === 255)
+      emit(
+        ['sync', 'vrrp_instances', i],
+        `vrrp_instance "${n}" has priority 255 (address owner): it becomes master at start without waiting for the connection table (startup_delay cannot apply); give it 254`,
+      );
+    seenNames.add(n);
+  });
+  const tied = (names?.length ?? 0) > 0;
+  if (tied && role !== undefined)
+    emit(['sync', 'role'], 'role is for a standalone section: with vrrp_instances the daemons follow VRRP');
+  if (!tied && names !== undefined && role === undefined && !s.given.has('role'))
+    emit(['sync'], 'give vrrp_instances (the daemons follow VRRP) or role (standalone: "master" or "backup")');
+  for (const p of groupProblems(group)) emit(['sync', 'group'], p);
+  if (maxlen !== undefined && group !== undefined && maxlen > maxSyncMaxlen(group))
+    emit(['sync', 'maxlen'], `at most ${maxSyncMaxlen(group)} with the IPv6 group ${group}, got ${maxlen}`);
 }

@@ -13,6 +13,7 @@ import { durationField, durationSchema } from '../util/duration.js';
 import { splitHostPort } from '../util/host-port.js';
 import { vrrpInstanceSchema } from '../vrrp/schema.js';
 import { bool, doc, int, ipAddress, oneOf, show, table, text } from './fields.js';
+import { syncSchema } from './sync-schema.js';
 
 /** At least 1s (resync_interval, drain_timeout). */
 const atLeast1s = durationField({ ok: (ms) => ms >= 1000, message: (t) => `must be at least 1s, got "${t}"` });
@@ -367,10 +368,11 @@ export const announceSchema = table({
   }),
 });
 
-/** The whole file before cross-field rules: [global], [announce], [[virtual_server]], [[vrrp_instance]]. */
+/** The whole file before cross-field rules: [global], [announce], [[virtual_server]], [[vrrp_instance]], [sync]. */
 export const fileSchema = table({
   global: globalSchema.default(() => globalSchema.parse({})),
   announce: announceSchema.optional(),
   virtual_server: z.array(virtualServerSchema).default([]),
   vrrp_instance: z.array(vrrpInstanceSchema).default([]),
+  sync: syncSchema.optional(),
 });

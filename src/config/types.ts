@@ -92,6 +92,22 @@ export interface VirtualServerConfig {
   real_server: RealServerConfig[];
 }
 
+/** `[sync]` after defaults: durations in ms, the group canonical, the sync id resolved. */
+export interface SyncConfig {
+  interface: string;
+  /** VRRP instances followed; empty = standalone with `role`. */
+  vrrp_instances: string[];
+  role?: 'master' | 'backup';
+  /** The given id, else the first instance's virtual_router_id, else 0 (standalone). */
+  sync_id: number;
+  maxlen?: number;
+  group?: string;
+  port?: number;
+  ttl?: number;
+  startup_delay: number;
+  handover: number;
+}
+
 /** The whole normalized config. */
 export interface Config {
   global: GlobalConfig;
@@ -99,6 +115,8 @@ export interface Config {
   announce?: AnnounceConfig;
   virtual_server: VirtualServerConfig[];
   vrrp_instance: VrrpInstanceConfig[];
+  /** Connection sync; absent = lvsd leaves the kernel's sync daemons alone. */
+  sync?: SyncConfig;
 }
 
 /** One thing wrong with a config. */

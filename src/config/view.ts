@@ -13,6 +13,7 @@ import { vrrpInstanceSchema } from '../vrrp/schema.js';
 import { isTable } from './fields.js';
 import type { PlainRealServer } from './plain-real-server.js';
 import { announceSchema, fileSchema, realServerSchema, virtualServerSchema } from './schema.js';
+import { syncSchema, type SyncTable } from './sync-schema.js';
 
 type File = z.output<typeof fileSchema>;
 type VsTable = Omit<z.output<typeof virtualServerSchema>, 'real_server' | 'scheduler_flags' | 'check'>;
@@ -44,6 +45,8 @@ export interface FileView {
   announce?: Seen<AnnounceTable>;
   virtual_server: VsView[];
   vrrp_instance: VrrpView[];
+  /** The [sync] table (`at` is 0), when the file has one. */
+  sync?: Seen<SyncTable>;
 }
 
 /** Keys the rules never read (checks are validated, and merged, elsewhere). */
@@ -75,6 +78,7 @@ export function viewOfValid(file: File, plain: ReadonlyMap<number, PlainRealServ
       at: i,
       track_virtual_server: vi.track_virtual_server.map(({ name }, at) => ({ name, at })),
     })),
+    ...(file.sync ? { sync: { v: file.sync, given: keysOf(isTable(raw) ? raw.sync : undefined), at: 0 } } : {}),
   };
 }
 
@@ -104,6 +108,9 @@ export function viewOfFile(raw: unknown): FileView {
         return r.success ? [{ name: r.data.name, at }] : [];
       }),
     })),
+    ...(isTable(raw) && isTable(raw.sync)
+      ? { sync: seen<SyncTable>(syncSchema.shape as Record<string, z.ZodType>, raw.sync, 0) }
+      : {}),
   };
 }
 

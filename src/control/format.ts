@@ -6,7 +6,8 @@
  */
 import type { InstanceStatus } from '../vrrp/instance.js';
 import { changeText } from '../config/changes.js';
-import type { RealServerStatus, StatusReport, VirtualServerStatus } from './status-report.js';
+import { syncDaemonName } from '../ipvs/sync-daemon.js';
+import type { RealServerStatus, StatusReport, SyncStatus, VirtualServerStatus } from './status-report.js';
 
 /** Formats a status report for a terminal; `now` is Date.now() (ages are relative to it). */
 export function formatStatus(s: StatusReport, now = Date.now()): string {
@@ -21,7 +22,26 @@ export function formatStatus(s: StatusReport, now = Date.now()): string {
   if (s.announce) out.push('', ...announceLines(s.announce, now));
   for (const vs of s.virtualServers) out.push('', ...vsLines(vs, now));
   for (const v of s.vrrp) out.push('', vrrpLine(v, now));
+  if (s.sync) out.push('', ...syncLines(s.sync, now));
   return out.join('\n') + '\n';
+}
+
+/** The [sync] block: the section, the daemons the kernel runs, connections by origin, holds, problems. */
+function syncLines(s: SyncStatus, now: number): string[] {
+  const follows = s.vrrpInstances.length ? `following ${s.vrrpInstances.join(', ')}` : `standalone ${s.role ?? ''}`;
+  const daemons = s.daemonsError
+    ? `daemons unknown: ${s.daemonsError}`
+    : s.daemons.length
+      ? `running: ${s.daemons.map((d) => syncDaemonName(d)).join(', ')}`
+      : 'no sync daemon running';
+  const lines = [`sync ${s.interface} syncid ${s.syncId} (${follows})  ${daemons}`];
+  const c = s.connections;
+  if (c) lines.push(`  connections: ${c.synced} received by sync, ${c.local} scheduled here (${c.total} in the table)`);
+  for (const h of s.holds)
+    lines.push(`  ${h.instance} does not preempt for ${age(h.until - now)} more (waiting for the table)`);
+  if (s.lastError) lines.push(`  last sync daemon command failed: ${s.lastError}`);
+  for (const w of s.warnings) lines.push(`  warning: ${w}`);
+  return lines;
 }
 
 function reloadLine(r: NonNullable<StatusReport['daemon']['lastReload']>, now: number): string {

@@ -8,6 +8,7 @@
 import type { ConfigChange } from '../config/changes.js';
 import type { ConfigProblem } from '../config/types.js';
 import type { AnnounceStatus } from '../announce/status.js';
+import type { SyncStatus } from '../sync/status.js';
 import type { InstanceStatus } from '../vrrp/instance.js';
 
 /** Stats of a service or destination, as decimal strings (64-bit counters). */
@@ -115,6 +116,8 @@ export interface ReloadInfo {
   pendingRestart?: string[];
 }
 
+export type { SyncStatus } from '../sync/status.js';
+
 /** The whole status report. */
 export interface StatusReport {
   /** Wall-clock ms when the report was built (the page corrects its clock by it). */
@@ -139,4 +142,6 @@ export interface StatusReport {
   vrrp: InstanceStatus[];
   /** Recent transitions, oldest first (health, quorum, VRRP, operator, reload). */
   transitions: Transition[];
+  /** Present when the config has a [sync] section. */
+  sync?: SyncStatus;
 }

@@ -19,6 +19,7 @@ import type { DaemonArgs } from './args.js';
 import { checkEnvironment } from './check-env.js';
 import { openDataplane } from './compose.js';
 import { Overrides } from './overrides.js';
+import { syncWarnings } from './sync-service.js';
 import { usesCheck } from './targets.js';
 
 const CAP_NET_ADMIN = 12;
@@ -68,6 +69,7 @@ export async function check(args: DaemonArgs): Promise<number> {
   const needRaw = c.vrrp_instance.length > 0 || usesCheck(c, 'icmp');
   for (const warn of capabilityWarnings(effectiveCaps(), needRaw, needIpvs || needRaw))
     process.stderr.write(`lvsd: warning: ${warn}\n`);
+  if (c.sync) for (const warn of syncWarnings(c, c.sync)) process.stderr.write(`lvsd: warning: sync: ${warn}\n`);
   if (needIpvs && args.dataplane === 'kernel') {
     try {
       await (await openDataplane('kernel')).close();

@@ -15,6 +15,8 @@ import { MemoryDataplane } from '../dataplane/memory.js';
 import { HealthEngine, type HealthEngineOptions } from '../health/engine.js';
 import { tuneHeapForProbeLoad } from '../health/heap-tuning.js';
 import type { DaemonMetrics, DestSnapshot } from '../metrics/daemon-metrics.js';
+import { SyncService } from './sync-service.js';
+import type { SyncSetup } from '../sync/setup.js';
 import { systemClock } from '../util/clock.js';
 import type { VrrpInstanceConfig } from '../vrrp/schema.js';
 import type { VrrpService } from '../vrrp/service.js';
@@ -88,12 +90,14 @@ export async function vrrpService(
   routerId: string,
   log: Logger,
   registry: Registry | undefined,
+  sync?: SyncSetup,
 ): Promise<VrrpService> {
   const { VrrpService } = await import('../vrrp/service.js');
   return new VrrpService({
     instances,
     routerId,
     log,
+    sync,
     registry: registry ?? new (await import('prom-client')).Registry(),
     thread: TUNING.vrrpThread,
     realtimePriority: TUNING.vrrpRealtimePriority,
@@ -142,4 +146,10 @@ export function readSysctl(name: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Connection sync on the real kernel and /proc (src/sync/service.ts); its log lines carry layer "sync". */
+export function syncService(log: Logger): SyncService {
+  const l = log.child({ layer: 'sync' });
+  return new SyncService({ log: (level, msg, d) => l[level](d, msg), clock: systemClock });
 }

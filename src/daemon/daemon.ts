@@ -25,6 +25,8 @@ import type { AdminState } from '../plan/admin.js';
 import { plan, serverId, type HealthView, type Plan, type PlannerMemory } from '../plan/desired.js';
 import { mergeReports, Reconciler, type ReconcileReport } from '../plan/reconciler.js';
 import { restoreDrains, saveDrains } from '../plan/saved-drains.js';
+import type { SyncService } from './sync-service.js';
+import type { SyncSetup } from '../sync/setup.js';
 import type { Clock } from '../util/clock.js';
 import type { HeapRelease } from '../util/heap-release.js';
 import type { VrrpInstanceConfig } from '../vrrp/schema.js';
@@ -47,7 +49,13 @@ export type HealthProbes = Pick<
 >;
 
 /** VRRP as the daemon drives it. */
-export type Vrrp = Pick<VrrpService, 'start' | 'reload' | 'setVirtualServerDown' | 'status' | 'stop' | 'onTransition'>;
+export type Vrrp = Pick<
+  VrrpService,
+  'start' | 'reload' | 'setVirtualServerDown' | 'status' | 'syncStatus' | 'stop' | 'onTransition'
+>;
+
+/** Connection sync as the daemon drives it. */
+export type Sync = Pick<SyncService, 'configure' | 'status' | 'stop'>;
 
 /** What the daemon is built from (src/daemon/run.ts supplies the real ones, tests their own). */
 export interface DaemonDeps {
@@ -61,8 +69,10 @@ export interface DaemonDeps {
   /** Ops per dataplane apply (the Reconciler's default when absent). */
   batchSize?: number;
   health: HealthProbes;
-  /** Builds the VRRP service for the config's instances (possibly after loading its modules). */
-  vrrp?: (instances: VrrpInstanceConfig[], routerId: string) => Promise<Vrrp>;
+  /** Builds the VRRP service for the config's instances and the [sync] section they drive (possibly after loading its modules). */
+  vrrp?: (instances: VrrpInstanceConfig[], routerId: string, sync?: SyncSetup) => Promise<Vrrp>;
+  /** Connection sync ([sync]); absent: the kernel's sync daemons are left alone. */
+  sync?: Sync;
   overrides: Overrides;
   clock: Clock;
   /** Wall clock (ms since the epoch); default Date.now. */
@@ -169,7 +179,8 @@ export class Daemon {
     this.d.metrics?.setGeneration(this.generation);
     this.checkKernelSettings(this.config);
     this.d.metrics?.configApplied(this.configDigest(), this.startedAt, true);
-    if (this.config.vrrp_instance.length && this.d.vrrp) await this.startVrrp(this.config);
+    const sync = await this.d.sync?.configure(this.config);
+    if (this.config.vrrp_instance.length && this.d.vrrp) await this.startVrrp(this.config, sync);
     this.armResync();
     // The first pass plans and diffs the whole table synchronously (~100 ms for 10,000 destinations):
     // the probes go first. A large set of targets is attached over several event-loop turns, and the
@@ -499,7 +510,7 @@ export class Daemon {
     if (!same) this.d.health.setTargets(healthTargets(next));
     this.checkKernelSettings(next);
     this.armResync();
-    await this.reloadVrrp(next);
+    await this.reloadVrrp(next, await this.d.sync?.configure(next));
     // a removed real server drains only while the table still has it: that pass reads the table
     await this.requestPass({ conns: diff.dests.removed.length > 0 });
     const writes = this.lastPass?.ops ?? 0;
@@ -521,9 +532,9 @@ export class Daemon {
   }
 
   /** Builds and starts VRRP once; a reload arriving meanwhile waits for it (no second service). */
-  private startVrrp(c: Config): Promise<void> {
+  private startVrrp(c: Config, sync: SyncSetup | undefined): Promise<void> {
     this.vrrpStarting = (async () => {
-      const vrrp = await this.d.vrrp!(c.vrrp_instance, c.global.router_id);
+      const vrrp = await this.d.vrrp!(c.vrrp_instance, c.global.router_id, sync);
       this.vrrp = vrrp;
       // the VRRP service logs its transitions; the audit keeps them for status
       vrrp.onTransition((t) =>
@@ -534,11 +545,11 @@ export class Daemon {
     return this.vrrpStarting;
   }
 
-  private async reloadVrrp(next: Config): Promise<void> {
+  private async reloadVrrp(next: Config, sync: SyncSetup | undefined): Promise<void> {
     const instances = next.vrrp_instance;
-    if (!this.vrrp && !this.vrrpStarting && instances.length && this.d.vrrp) return this.startVrrp(next);
+    if (!this.vrrp && !this.vrrpStarting && instances.length && this.d.vrrp) return this.startVrrp(next, sync);
     await this.vrrpStarting;
-    if (this.vrrp) return this.vrrp.reload(instances);
+    if (this.vrrp) return this.vrrp.reload(instances, sync);
   }
 
   /** The runtime-control operations (operator.ts) over this daemon. */
@@ -598,7 +609,7 @@ export class Daemon {
   async status(): Promise<StatusReport> {
     let actual = this.reconciler?.lastActual();
     if (this.d.dataplane) actual = await this.d.dataplane.read().catch(() => actual);
-    return buildStatus(this, {
+    const report = buildStatus(this, {
       announce: this.d.announcements?.status(),
       health: this.d.health,
       overrides: this.d.overrides,
@@ -606,6 +617,14 @@ export class Daemon {
       dataplane: this.d.dataplaneKind,
       configPath: this.d.configPath,
     });
+    const sync = await this.syncStatus(report.vrrp);
+    if (sync) report.sync = sync;
+    return report;
+  }
+
+  /** The [sync] part of the status (daemons in the kernel, connections by origin, preempt holds). */
+  async syncStatus(vrrp = this.vrrp?.status() ?? []): Promise<StatusReport['sync']> {
+    return this.d.sync?.status(this.config, vrrp, this.vrrp?.syncStatus());
   }
 
   /** Waits until no pass is running or pending. */
@@ -631,6 +650,7 @@ export class Daemon {
     await this.idle();
     await this.vrrpStarting?.catch(() => undefined);
     if (this.vrrp) await this.vrrp.stop().catch((e: Error) => this.d.log.error({ err: e.message }, 'VRRP stop failed'));
+    await this.d.sync?.stop();
     if (this.config.global.on_shutdown === 'remove' && this.reconciler) {
       const r = await this.reconciler.reconcile({ services: [] }, this.owned(), { read: false });
       this.d.log.info({ ops: r.ops.length, failed: r.failed.length }, 'removed owned IPVS entries');

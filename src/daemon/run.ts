@@ -35,6 +35,7 @@ import {
   daemonMetrics,
   openDataplane,
   readSysctl,
+  syncService,
   TUNING,
   vrrpService,
 } from './compose.js';
@@ -142,7 +143,9 @@ async function serve(
     ecmpRealign: process.env.LVSD_ECMP_REALIGN !== '0',
     // the target count only sizes the probe metrics: not worth building 10,000 targets without them
     health,
-    vrrp: (instances, routerId) => vrrpService(instances, routerId, log.child({ layer: 'vrrp' }), metrics?.registry),
+    vrrp: (instances, routerId, sync) =>
+      vrrpService(instances, routerId, log.child({ layer: 'vrrp' }), metrics?.registry, sync),
+    sync: syncService(log),
     overrides,
     clock: systemClock,
     log,
@@ -153,6 +156,10 @@ async function serve(
     releaseHeap: heapRelease(),
   });
   metrics?.setVirtualServers(() => quorumSnapshot(daemon!));
+  if (metrics) {
+    const d = daemon;
+    (await import('../metrics/sync-metrics.js')).registerSyncMetrics(metrics.registry, () => d.syncStatus());
+  }
   const stopped = life.attach(daemon, log, () => health.stats());
   const listeners = await startListeners(daemon, config.global, metrics, log);
   if (!listeners) {

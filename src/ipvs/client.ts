@@ -22,6 +22,15 @@ import {
   type Timeouts,
 } from './codec.js';
 import { IPVS_GENL_NAME } from './constants.js';
+import {
+  decodeDaemonMsg,
+  encodeDelDaemon,
+  encodeGetDaemons,
+  encodeNewDaemon,
+  syncRefusal,
+  type SyncDaemon,
+  type SyncState,
+} from './sync-daemon.js';
 import type { IpvsInfo } from './decode.js';
 
 /** The reply decoders, loaded by the first read: a restore only writes, and never loads them. */
@@ -192,6 +201,35 @@ export class IpvsClient {
       { perSend, timeoutMs: opts.timeoutMs },
     );
     return out.map((res) => (res.ok ? APPLIED : { ok: false, error: res.error }));
+  }
+
+  /**
+   * Starts a sync daemon (NEW_DAEMON). Rejects with IpvsError 'IPVS_INVALID' for settings the
+   * kernel would refuse or silently change (nothing is sent), or SyncDaemonError for a refusal.
+   */
+  async startDaemon(d: SyncDaemon): Promise<void> {
+    const r = encodeNewDaemon(d);
+    this.writes++;
+    this.writeDatagrams++;
+    await this.call(r).catch((e: unknown) => {
+      throw e instanceof NetlinkError ? syncRefusal(e, d) : e;
+    });
+  }
+
+  /** Stops the master or backup sync daemon (DEL_DAEMON); SyncDaemonError with reason ESRCH when none runs. */
+  async stopDaemon(state: SyncState): Promise<void> {
+    const r = encodeDelDaemon(state);
+    this.writes++;
+    this.writeDatagrams++;
+    await this.call(r).catch((e: unknown) => {
+      throw e instanceof NetlinkError ? syncRefusal(e, state) : e;
+    });
+  }
+
+  /** The running sync daemons (GET_DAEMON dump): none, one or both, master first. */
+  async listDaemons(): Promise<SyncDaemon[]> {
+    const r = encodeGetDaemons();
+    return this.dump(r, decodeDaemonMsg);
   }
 
   /** Removes every service (FLUSH). */

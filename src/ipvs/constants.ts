@@ -40,6 +40,9 @@ export const IPVS_CMD_NAMES: Record<number, string> = {
   6: 'IPVS_CMD_SET_DEST',
   7: 'IPVS_CMD_DEL_DEST',
   8: 'IPVS_CMD_GET_DEST',
+  9: 'IPVS_CMD_NEW_DAEMON',
+  10: 'IPVS_CMD_DEL_DAEMON',
+  11: 'IPVS_CMD_GET_DAEMON',
   12: 'IPVS_CMD_SET_CONFIG',
   13: 'IPVS_CMD_GET_CONFIG',
   15: 'IPVS_CMD_GET_INFO',
@@ -85,6 +88,29 @@ export const IPVS_DEST_ATTR_STATS64 = 12;
 export const IPVS_DEST_ATTR_TUN_TYPE = 13;
 export const IPVS_DEST_ATTR_TUN_PORT = 14;
 export const IPVS_DEST_ATTR_TUN_FLAGS = 15;
+
+/** enum ipvs_daemon_attr (inside IPVS_CMD_ATTR_DAEMON; SYNC_MAXLEN and later since Linux 4.3) */
+export const IPVS_DAEMON_ATTR_STATE = 1; // u32 IP_VS_STATE_*
+export const IPVS_DAEMON_ATTR_MCAST_IFN = 2; // NUL-terminated, < IP_VS_IFNAME_MAXLEN
+export const IPVS_DAEMON_ATTR_SYNC_ID = 3; // u32 (the sync header carries a u8)
+export const IPVS_DAEMON_ATTR_SYNC_MAXLEN = 4; // u16 UDP payload size
+export const IPVS_DAEMON_ATTR_MCAST_GROUP = 5; // u32, network byte order
+export const IPVS_DAEMON_ATTR_MCAST_GROUP6 = 6; // 16 bytes
+export const IPVS_DAEMON_ATTR_MCAST_PORT = 7; // u16, host byte order (the kernel applies htons)
+export const IPVS_DAEMON_ATTR_MCAST_TTL = 8; // u8
+
+/** Sync daemon states (IP_VS_STATE_*); one master and one backup may run at once per network namespace. */
+export const IP_VS_STATE_NONE = 0;
+export const IP_VS_STATE_MASTER = 1;
+export const IP_VS_STATE_BACKUP = 2;
+
+/** Longest interface name plus its NUL (IP_VS_IFNAME_MAXLEN, = IFNAMSIZ). */
+export const IP_VS_IFNAME_MAXLEN = 16;
+
+/** The kernel's sync defaults (ip_vs_sync.c): group 224.0.0.81, UDP port 8848, TTL 1. */
+export const IP_VS_SYNC_GROUP = '224.0.0.81';
+export const IP_VS_SYNC_PORT = 8848;
+export const IP_VS_SYNC_TTL = 1;
 
 /** enum ipvs_stats_attr (STATS: u32 counters except bytes; STATS64: all u64) */
 export const IPVS_STATS_ATTR_CONNS = 1;

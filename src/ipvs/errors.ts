@@ -4,6 +4,7 @@
  *   IPVS_UNAVAILABLE — the kernel has no "IPVS" generic netlink family (module not loaded).
  *   IPVS_INVALID     — an Op or value that cannot be encoded (bad address, port, scheduler name...).
  *   IPVS_RULES       — a line of ipvsadm rules that does not parse (`line` says which).
+ *   IPVS_SYNC        — the kernel refused a sync-daemon command (SyncDaemonError: `reason` is the errno name).
  */
 
 /** An IPVS-layer failure with a stable code. */
@@ -37,5 +38,20 @@ export class RulesError extends IpvsError {
     super('IPVS_RULES', `line ${line}: ${message}`);
     this.name = 'RulesError';
     this.line = line;
+  }
+}
+
+/**
+ * The kernel refused to start or stop a sync daemon. `reason` is the errno name (EEXIST: one of
+ * that state already runs; ESRCH: none runs; ENODEV: no such interface; EINVAL...), the message
+ * says what it means; `cause` is the NetlinkError.
+ */
+export class SyncDaemonError extends IpvsError {
+  readonly reason: string;
+
+  constructor(reason: string, message: string, options?: { cause?: unknown }) {
+    super('IPVS_SYNC', message, options);
+    this.name = 'SyncDaemonError';
+    this.reason = reason;
   }
 }

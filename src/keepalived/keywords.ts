@@ -71,8 +71,8 @@ const NS = no(
   'start it there: `ip netns exec NAME lvsd -f ...` (or NetworkNamespacePath= in the unit)',
 );
 const SYNCD = no(
-  'IPVS connection synchronisation is not part of lvsd yet (being added: issue 13)',
-  'keep the sync daemon running with `ipvsadm --start-daemon master|backup --mcast-interface IF --syncid ID`',
+  "the importer does not write the [sync] table (lvsd's connection sync) yet",
+  'write [sync] by hand: `sync.interface`, `sync.vrrp_instances`, `sync.sync_id` (see the migration guide)',
 );
 const CHECK_LOG = no(
   'lvsd logs every health transition with its reason, not every failed probe',

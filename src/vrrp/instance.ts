@@ -54,6 +54,8 @@ export interface InstanceStatus {
   advertsReceived: number;
   /** Packets dropped by the codec or ignored by the state machine, by reason. */
   rejected: Record<string, number>;
+  /** In BACKUP: a lower-priority master is not preempted before this time (wall ms; preempt_delay or sync.startup_delay). */
+  preemptHeldUntil?: number;
 }
 
 /** Dependencies of an instance. */
@@ -201,7 +203,10 @@ export class VrrpInstance {
 
   /** Counters and state for `lvsctl status` and metrics. */
   status(): InstanceStatus {
+    const now = this.d.clock.now();
+    const held = this.s.state === 'BACKUP' && this.s.preemptAt !== undefined && this.s.preemptAt > now;
     return {
+      ...(held ? { preemptHeldUntil: Math.round(this.wall() + this.s.preemptAt! - now) } : {}),
       name: this.cfg.name,
       state: this.s.state,
       priority: this.cfg.priority,

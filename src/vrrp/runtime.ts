@@ -5,6 +5,7 @@
  * (worker.ts), so its timers never queue behind the main thread's health checks or reconciles.
  */
 import { isIP } from 'node:net';
+import type { VipSyncHook } from '../sync/hook.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { ipBytes, ipText } from '../../native/ip.js';
 import { encodeGarp, encodeUnsolicitedNa } from './frames.js';
@@ -90,6 +91,8 @@ export class VrrpRuntime {
   private vsDown = new Set<string>();
   /** Instances whose interface or source address does not exist yet: FAULT until the host has them. */
   private waiting = new Map<string, { cfg: VrrpInstanceConfig; reason: string; since: number }>();
+  /** The sync daemons' side of VIP changes, when a [sync] section follows instances of this runtime. */
+  sync: VipSyncHook | undefined;
 
   constructor(private readonly o: RuntimeOptions) {
     this.clock = o.clock ?? systemClock;
@@ -231,15 +234,18 @@ export class VrrpRuntime {
         }
       },
       addVips: async () => {
+        await this.sync?.beforeAdd(b.inst.cfg.name);
         await Promise.all(
           b.vips.map((v) => this.o.host.addVip(v).catch((e) => warn(`adding VIP ${v.address} failed`, e))),
         );
       },
       removeVips: async () => {
+        await this.sync?.beforeRemove(b.inst.cfg.name);
         for (const v of b.vips) b.expectDel.add(v.address);
         await Promise.all(
           b.vips.map((v) => this.o.host.delVip(v).catch((e) => warn(`removing VIP ${v.address} failed`, e))),
         );
+        await this.sync?.afterRemove(b.inst.cfg.name);
       },
       announce: () => this.announce(b),
     };

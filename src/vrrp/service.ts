@@ -13,6 +13,9 @@ import type { InstanceStatus, TransitionEvent } from './instance.js';
 import { vrrpMetrics, type VrrpMetrics } from './metrics.js';
 import type { VrrpInstanceConfig } from './schema.js';
 import { nextScriptHealth, type ScriptHealth } from './track.js';
+import type { SyncControllerStatus } from '../sync/controller.js';
+import type { ClosableSyncKernel } from '../sync/runtime-sync.js';
+import type { SyncSetup } from '../sync/setup.js';
 
 /** Options of the service. */
 export interface VrrpServiceOptions {
@@ -29,6 +32,10 @@ export interface VrrpServiceOptions {
   realtimePriority?: number;
   /** Host network access for the in-process backend (default: rtnetlink). */
   host?: () => HostNet;
+  /** The [sync] section these instances drive (src/sync/setup.ts), if any. */
+  sync?: SyncSetup;
+  /** Where the in-process backend's sync daemons live (default: the kernel's IPVS; tests: a fake). */
+  syncKernel?: ClosableSyncKernel;
 }
 
 type Listener = (ev: TransitionEvent) => void;
@@ -51,22 +58,23 @@ export class VrrpService {
     const events = {
       transition: (t: TransitionEvent) => this.onTransition_(t),
       warning: (m: string, d: Record<string, unknown>) => this.o.log?.warn(d, m),
+      info: (m: string, d: Record<string, unknown>) => this.o.log?.info(d, m),
     };
     const thread = this.o.thread === true;
     const realtimePriority = this.o.realtimePriority ?? Number(process.env.LVSD_VRRP_RT_PRIORITY ?? 10);
     this.backend = thread
       ? new WorkerBackend(workerFile(), events, { realtimePriority })
-      : new InProcessBackend(this.o.host ?? openRtnlHost, events);
+      : new InProcessBackend(this.o.host ?? openRtnlHost, events, this.o.syncKernel);
     if (this.o.registry) this.metrics = vrrpMetrics(this.o.registry, () => this.status());
-    await this.backend.start(this.instances);
+    await this.backend.start(this.instances, this.o.sync);
     this.startScripts();
     this.o.log?.info({ instances: this.instances.map((i) => i.name), thread }, 'VRRP started');
   }
 
-  /** Applies a new instance list; kept instances (VRID+family+interface+unicast source) keep their state. */
-  async reload(instances: VrrpInstanceConfig[]): Promise<void> {
+  /** Applies a new instance list (and [sync] setup); kept instances (VRID+family+interface+unicast source) keep their state. */
+  async reload(instances: VrrpInstanceConfig[], sync?: SyncSetup): Promise<void> {
     this.instances = instances;
-    await this.backend?.reload(instances);
+    await this.backend?.reload(instances, sync);
     this.stopScripts();
     this.startScripts();
   }
@@ -79,6 +87,11 @@ export class VrrpService {
   /** Snapshot of every instance (at most ~250 ms old when running in the worker). */
   status(): InstanceStatus[] {
     return this.backend?.status() ?? [];
+  }
+
+  /** The sync controller's view (wanted and running daemons, last refusal), when a [sync] section follows these instances. */
+  syncStatus(): SyncControllerStatus | undefined {
+    return this.backend?.syncStatus();
   }
 
   /** Subscribes to transitions; returns the unsubscribe function. */

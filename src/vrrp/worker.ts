@@ -1,10 +1,13 @@
 /**
- * Entry of the VRRP worker thread: owns a VrrpRuntime (sockets, rtnetlink, timers) on this
- * thread's own event loop and talks to backend.ts's WorkerBackend by messages. Status snapshots
+ * Entry of the VRRP worker thread: owns a VrrpRuntime (sockets, rtnetlink, timers) and the sync
+ * controller of a [sync] section that follows its instances (src/sync/runtime-sync.ts) on this
+ * thread's own event loop, and talks to backend.ts's WorkerBackend by messages. Status snapshots
  * are pushed after every change and every 250 ms so the main thread can answer synchronously.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { FromWorker, ToWorker } from './backend.js';
+import { ipvsSyncKernel, RuntimeSync } from '../sync/runtime-sync.js';
+import { systemClock } from '../util/clock.js';
+import { applyWithSync, type FromWorker, type ToWorker } from './backend.js';
 import { makeRealtime } from './realtime.js';
 import { openRtnlHost } from './rtnl.js';
 import { VrrpRuntime } from './runtime.js';
@@ -22,7 +25,10 @@ const rt = new VrrpRuntime({
   },
   onWarning: (msg, detail) => post({ ev: 'warning', msg, detail }),
 });
-const pushStatus = () => post({ ev: 'status', status: rt.status() });
+const sync = new RuntimeSync(rt, ipvsSyncKernel(), systemClock, (level, msg, detail) =>
+  post({ ev: level === 'warn' ? 'warning' : 'info', msg, detail }),
+);
+const pushStatus = () => post({ ev: 'status', status: rt.status(), sync: sync.status() });
 const rtPrio = Number(workerData?.realtimePriority ?? 0);
 if (rtPrio > 0) {
   const err = await makeRealtime(rtPrio);
@@ -34,10 +40,10 @@ async function handle(m: ToWorker): Promise<void> {
   if (m.op === 'vs') return rt.setVirtualServerDown(m.name, m.below);
   if (m.op === 'script') return rt.setScript(m.instance, m.index, m.ok);
   try {
-    if (m.op === 'start') await rt.start(m.instances);
-    else if (m.op === 'reload') await rt.reload(m.instances);
+    if (m.op === 'start' || m.op === 'reload') await applyWithSync(rt, sync, m.op, m.instances, m.sync);
     else {
       await rt.stop();
+      await sync.stop();
       clearInterval(ticker);
       host.close();
     }

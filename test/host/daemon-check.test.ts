@@ -83,6 +83,15 @@ describe.skipIf(!hasRoot('host: lvsd --check over the invalid corpus'))('lvsd --
     });
   });
 
+  it('a [sync] section: the sysctls set against it are warnings on stderr, the verdict on stdout (this kernel has no ip_vs: its defaults)', async () => {
+    const r = await run(['-f', join(valid, 'sync.toml'), '--check', '--dataplane', 'memory']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/is valid/);
+    expect(r.stderr).toMatch(
+      /^lvsd: warning: sync: net\.ipv4\.vs\.sync_threshold = "3 50" with sync_refresh_period = 0/m,
+    );
+  });
+
   it('bad arguments: exit 2 with the problem and the usage', () => {
     for (const args of [
       ['--frobnicate'],

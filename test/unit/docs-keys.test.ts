@@ -24,9 +24,9 @@ function keyExists(dotted: string): boolean {
   return true;
 }
 
-/** Every `global.x` / `virtual_server.x.y` / `vrrp_instance.x` written in backticks. */
+/** Every `global.x` / `virtual_server.x.y` / `vrrp_instance.x` / `sync.x` written in backticks. */
 function mentionedKeys(text: string): string[] {
-  const keys = [...text.matchAll(/`((?:global|virtual_server|vrrp_instance)(?:\.[a-z_]+)+)`/g)].map((m) => m[1]);
+  const keys = [...text.matchAll(/`((?:global|virtual_server|vrrp_instance|sync)(?:\.[a-z_]+)+)`/g)].map((m) => m[1]);
   return [...new Set(keys)];
 }
 
@@ -40,6 +40,8 @@ describe('docs and schema agree', () => {
     expect(keyExists('virtual_server.real_server.wieght')).toBe(false);
     expect(keyExists('global.lb_algo')).toBe(false);
     expect(keyExists('virtual_server.scheduler.name')).toBe(false);
+    expect(keyExists('sync.startup_delay')).toBe(true);
+    expect(keyExists('sync.lvs_sync_daemon')).toBe(false);
   });
 
   for (const doc of DOCS) {

@@ -49,7 +49,7 @@ describe('netmasks', () => {
 
 describe('schema walker', () => {
   it('finds the keys of a table at a path, stepping into arrays and check kinds', () => {
-    expect(knownKeysAt(fileSchema, [])).toEqual(['global', 'announce', 'virtual_server', 'vrrp_instance']);
+    expect(knownKeysAt(fileSchema, [])).toEqual(['global', 'announce', 'virtual_server', 'vrrp_instance', 'sync']);
     expect(knownKeysAt(fileSchema, ['virtual_server', 0, 'real_server', 3])).toContain('weight');
     const checkKeys = knownKeysAt(fileSchema, ['virtual_server', 0, 'check']);
     expect(checkKeys).toEqual(expect.arrayContaining(['type', 'interval', 'path', 'query_type', 'command']));

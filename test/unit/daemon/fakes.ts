@@ -12,6 +12,8 @@ import type { ProbeRecord } from '../../../src/health/state.js';
 import { destKey, serviceKey, type IpvsTable } from '../../../src/ipvs/types.js';
 import type { DaemonMetrics } from '../../../src/metrics/daemon-metrics.js';
 import type { InstanceStatus, TransitionEvent } from '../../../src/vrrp/instance.js';
+import type { SyncControllerStatus } from '../../../src/sync/controller.js';
+import type { SyncSetup } from '../../../src/sync/setup.js';
 import type { VrrpInstanceConfig } from '../../../src/vrrp/schema.js';
 
 /** A health engine whose verdicts the test sets. */
@@ -111,16 +113,23 @@ export class CountingMetrics implements Pick<
   }
 }
 
-/** Records what the daemon tells VRRP. */
+/** Records what the daemon tells VRRP (and the [sync] setup it is given). */
 export class FakeVrrp implements Vrrp {
   calls: string[] = [];
-  constructor(public instances: VrrpInstanceConfig[]) {}
+  constructor(
+    public instances: VrrpInstanceConfig[],
+    public sync?: SyncSetup,
+  ) {}
   async start() {
     this.calls.push('start');
   }
-  async reload(i: VrrpInstanceConfig[]) {
+  async reload(i: VrrpInstanceConfig[], sync?: SyncSetup) {
     this.instances = i;
+    this.sync = sync;
     this.calls.push('reload');
+  }
+  syncStatus(): SyncControllerStatus | undefined {
+    return undefined;
   }
   setVirtualServerDown(name: string, below: boolean) {
     this.calls.push(`vs ${name} ${below ? 'down' : 'up'}`);

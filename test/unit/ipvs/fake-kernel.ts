@@ -20,6 +20,7 @@ import {
   scriptedTransport,
   type ScriptedTransport,
 } from '../../support/scripted-netlink.js';
+import { fakeSync, handleSync, type FakeSync } from './fake-sync.js';
 
 export const FAKE_FAMILY = 0x1c;
 const SCHEDS = new Set(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh']);
@@ -41,6 +42,8 @@ export interface FakeOptions {
   eperm?: boolean;
   /** GET_SERVICE answers with an entry whose SERVICE nest has an attribute running past its end. */
   garbageDump?: boolean;
+  /** The interfaces sync daemons may use (default eth0, eth1). */
+  interfaces?: string[];
 }
 
 /** The fake's state and its transport. */
@@ -48,6 +51,8 @@ export interface FakeKernel {
   /** The transport of the most recent `conn()`. */
   readonly transport: ScriptedTransport;
   services: Map<string, { svc: Service; dests: Map<string, Destination> }>;
+  /** The sync daemons (fake-sync.ts). */
+  sync: FakeSync;
   /** A NetlinkConnection over a new transport (a new socket) to the same kernel state. */
   conn(): NetlinkConnection;
   /** Every request received, over all connections. */
@@ -57,21 +62,23 @@ export interface FakeKernel {
 /** Makes a fresh fake kernel. */
 export function fakeKernel(opts: FakeOptions = {}): FakeKernel {
   const services: FakeKernel['services'] = new Map();
+  const sync = fakeSync(opts.interfaces);
   const transports: ScriptedTransport[] = [];
   return {
+    sync,
     get transport() {
       return transports[transports.length - 1];
     },
     services,
     conn: () => {
-      transports.push(scriptedTransport((req) => handle(req, services, opts)));
+      transports.push(scriptedTransport((req) => handle(req, services, sync, opts)));
       return new NetlinkConnection(transports[transports.length - 1], { timeoutMs: 1000 });
     },
     sent: () => transports.flatMap((t) => t.sent),
   };
 }
 
-function handle(req: NlMsg, services: FakeKernel['services'], opts: FakeOptions): NlMsg[] {
+function handle(req: NlMsg, services: FakeKernel['services'], sync: FakeSync, opts: FakeOptions): NlMsg[] {
   if (req.type === 0x10) {
     if (opts.noIpvs) return [errorReply(req, ENOENT)];
     const fam = genlPayload(1, 2, [
@@ -85,6 +92,8 @@ function handle(req: NlMsg, services: FakeKernel['services'], opts: FakeOptions)
   }
   if (req.type !== FAKE_FAMILY) return [errorReply(req, ENOENT)];
   if (opts.eperm) return [errorReply(req, EPERM)];
+  const daemonReply = handleSync(req, sync, FAKE_FAMILY);
+  if (daemonReply) return daemonReply;
   const { cmd, attrs } = decodeGenl(req.payload);
   const svcAttrs = attrs.get(C.IPVS_CMD_ATTR_SERVICE);
   const id = svcAttrs ? decodeServiceId(parseAttrs(svcAttrs)) : undefined;
