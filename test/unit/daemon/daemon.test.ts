@@ -454,7 +454,11 @@ describe('daemon core: VRRP and status', () => {
     await Promise.all([d.reload(), d.reload()]);
     await d.stop();
     expect(vrrps).toHaveLength(1);
-    expect(vrrps[0].calls).toEqual(['start', 'reload', 'vs web up', 'stop']);
+    // one service, started once and stopped last; whether the second reload's 'reload' comes before
+    // or after the first reload's pass feeds 'vs web up' depends on timers (it failed 2 of 6 under load)
+    const calls = vrrps[0].calls;
+    expect([calls[0], calls.at(-1), calls.filter((c) => c === 'start').length]).toEqual(['start', 'stop', 1]);
+    expect([...calls.slice(1, -1)].sort()).toEqual(['reload', 'vs web up']);
   });
 
   it('status answers "why no traffic": configured/desired/kernel weight, health reason, drain, explanation', async () => {

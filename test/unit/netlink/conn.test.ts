@@ -293,11 +293,12 @@ describe('event-loop fairness', () => {
     const iv = setInterval(() => ticks++, 1);
     const t0 = performance.now();
     let n = 0;
-    while (performance.now() - t0 < 150) {
+    // at least 150 ms and 200 requests (a loaded machine gets fewer done in 150 ms), at most 5 s
+    while ((performance.now() - t0 < 150 || n < 200) && performance.now() - t0 < 5000) {
       await c.request(req(n++));
     }
     clearInterval(iv);
-    expect(n).toBeGreaterThan(100);
+    expect(n).toBeGreaterThanOrEqual(200);
     expect(ticks).toBeGreaterThan(5);
   });
 });
