@@ -108,7 +108,8 @@ function readGlobal(ctx: Ctx, node: KaNode): Setting | undefined {
           `the instance is already given as "${String(s.instance)}"; keepalived ignores this one`,
         );
       else s.instance = w[i + 1];
-    } else if (word === 'id') s.syncId = num(i, 0, 255, "uses the instance's VRID") ?? s.syncId;
+    } else if (word === 'id')
+      s.syncId = num(i, 0, 255, "uses the instance's VRID, as lvsd does when sync_id is left out") ?? s.syncId;
     else if (word === 'maxlen') s.maxlen = num(i, 1, KA_MAXLEN, kernelDefault('a size from the MTU')) ?? s.maxlen;
     else if (word === 'port') s.port = num(i, 1, 65535, kernelDefault('8848')) ?? s.port;
     else if (word === 'ttl') s.ttl = num(i, 1, 255, kernelDefault('1')) ?? s.ttl;
@@ -119,7 +120,12 @@ function readGlobal(ctx: Ctx, node: KaNode): Setting | undefined {
     } else if (i === 3) {
       // the old positional sync id: keepalived asks for `id` but takes it
       if (/^\d+$/.test(word) && Number(word) <= 255) s.syncId = Number(word);
-      else ctx.warn(node, w[0]!, `"${word}" is not a sync id in 0-255; keepalived uses the instance's VRID`);
+      else
+        ctx.warn(
+          node,
+          w[0]!,
+          `"${word}" is not a sync id in 0-255; keepalived uses the instance's VRID, as lvsd does when sync_id is left out`,
+        );
       continue;
     } else {
       ctx.warn(
