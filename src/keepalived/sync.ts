@@ -8,8 +8,7 @@
  * default; an instance that does not exist clears the whole setting. lvsd's sync id defaults to
  * the first followed instance's VRID, so `sync_id` is written only when it differs.
  */
-import { isIP } from 'node:net';
-import { groupProblems, maxSyncMaxlen, MIN_BACKUP_MAXLEN } from '../ipvs/sync-daemon.js';
+import { isSyncGroup, syncMaxlenRange } from '../config/sync-schema.js';
 import type { Ctx, Raw } from './context.js';
 import type { KaNode } from './tree.js';
 
@@ -143,7 +142,7 @@ function readGlobal(ctx: Ctx, node: KaNode): Setting | undefined {
 
 function readGroup(ctx: Ctx, node: KaNode, option: string, v: string | undefined): string | undefined {
   if (v === undefined) return void ctx.warn(node, option, 'has no value; keepalived ignores it');
-  if (isIP(v) !== 0 && groupProblems(v).length === 0) return v;
+  if (isSyncGroup(v)) return v;
   ctx.warn(
     node,
     option,
@@ -212,17 +211,17 @@ function toTable(ctx: Ctx, s: Setting, instances: ReadonlyMap<KaNode, Raw>, tree
 /** keepalived takes 1-65507 whatever the group; lvsd refuses what a backup would raise or an IPv6 group cannot carry. */
 function lvsdMaxlen(ctx: Ctx, s: Setting): number | undefined {
   const v = s.maxlen!;
-  const max = maxSyncMaxlen(s.group);
-  if (v >= MIN_BACKUP_MAXLEN && v <= max) return v;
+  const { min, max } = syncMaxlenRange(s.group);
+  if (v >= min && v <= max) return v;
   const why =
-    v < MIN_BACKUP_MAXLEN
-      ? `${v} is below ${MIN_BACKUP_MAXLEN}: keepalived passes it on, but a backup daemon raises it to ${MIN_BACKUP_MAXLEN} and lvsd runs both roles, so lvsd refuses it`
+    v < min
+      ? `${v} is below ${min}: keepalived passes it on, but a backup daemon raises it to ${min} and lvsd runs both roles, so lvsd refuses it`
       : `${v} is above ${max}, the most an IPv6 group carries; keepalived passes it on, lvsd refuses it`;
   ctx.warn(
     s.node,
     `${s.node.words[0]} maxlen`,
     `${why}; left out (the kernel sizes messages from the MTU)`,
-    `leave it out, or set \`sync.maxlen\` to ${MIN_BACKUP_MAXLEN}-${max}`,
+    `leave it out, or set \`sync.maxlen\` to ${min}-${max}`,
   );
   return undefined;
 }
