@@ -239,7 +239,7 @@ export const virtualServerSchema = table({
   }),
   ecmp: doc(bool().default(false), {
     description:
-      'ECMP mode (one of N active directors behind a router, docs/ecmp.md): requires scheduler "mh" with "mh-port", forwarding dr or tun, on_failure "weight0" and no slow_start, and adds the real servers in one order on every director.',
+      'ECMP mode (one of N active directors behind a router, docs/ecmp.md): requires scheduler "mh" with "mh-port", forwarding dr or tun, on_failure "weight0" and no slow_start, adds the real servers in one order on every director, and keeps the kernel list in that fresh-start order after reloads.',
     example: 'true',
   }),
   quorum: doc(int(0, 4294967295).default(1), {

@@ -100,7 +100,14 @@ export async function plan(args: DaemonArgs): Promise<number> {
     const overrides = new Overrides(c.global.state_file || undefined);
     overrides.load();
     const input = { config: c, health: () => ({ up: true }), admin: overrides, now: 0, actual };
-    const ops = diffTables(actual, planTable(input).table, new Set(c.virtual_server.map((v) => v.key)));
+    const ecmp = new Set(c.virtual_server.filter((v) => v.ecmp).map((v) => v.key));
+    const ops = diffTables(
+      actual,
+      planTable(input).table,
+      new Set(c.virtual_server.map((v) => v.key)),
+      undefined,
+      ecmp,
+    );
     process.stdout.write(
       `# lvsd --plan ${args.file}: ${ops.length} operation(s) against the ${args.dataplane} table (health assumed up)\n`,
     );

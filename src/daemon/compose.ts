@@ -41,7 +41,7 @@ export const TUNING = {
 
 /** Opens the dataplane; rejects with an Error whose message says why (e.g. IPVS not available, EPERM). */
 export async function openDataplane(kind: DataplaneKind): Promise<Dataplane> {
-  if (kind === 'memory') return new MemoryDataplane(undefined, { stats: true });
+  if (kind === 'memory') return new MemoryDataplane(undefined, { stats: true, kernelOrder: true });
   // Loaded on demand: the memory dataplane and --check of a VRRP-only config never load the netlink stack.
   const { KernelDataplane } = await import('../dataplane/kernel.js');
   return KernelDataplane.open();

@@ -83,6 +83,11 @@ export interface DaemonDeps {
   releaseHeap?: HeapRelease;
   /** VIP route announcements ([announce]); absent: none, whatever the config says. */
   announcements?: Announcements;
+  /**
+   * Realign the kernel's dest order of ecmp virtual servers with a fresh start's (diff.ts); default
+   * true. Off only to show what happens without it (LVSD_ECMP_REALIGN=0, kernel tests).
+   */
+  ecmpRealign?: boolean;
   /** Reads a sysctl ("net.ipv4.vs.sloppy_tcp"); undefined when unreadable. For ecmp warnings. */
   sysctl?: (name: string) => string | undefined;
   /** Applies global.log_level on reload, unless `cli` (--log-level) pins the level. */
@@ -159,6 +164,7 @@ export class Daemon {
         clock: d.clock,
         log: d.log.child({ layer: 'reconciler' }),
         batchSize: d.batchSize,
+        ordered: () => (d.ecmpRealign === false ? NONE : ecmpKeys(this.config)),
       });
   }
 
@@ -651,4 +657,11 @@ export class Daemon {
     }
     this.reconciler?.close();
   }
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+/** Service keys of the ecmp virtual servers (their kernel dest order must equal a fresh start's). */
+function ecmpKeys(c: Config): Set<string> {
+  return new Set(c.virtual_server.filter((v) => v.ecmp).map((v) => v.key));
 }

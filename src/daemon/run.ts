@@ -140,6 +140,7 @@ async function serve(
     dataplane,
     dataplaneKind: dataplane ? args.dataplane : 'none',
     batchSize: TUNING.reconcileBatch,
+    ecmpRealign: process.env.LVSD_ECMP_REALIGN !== '0',
     // the target count only sizes the probe metrics: not worth building 10,000 targets without them
     health,
     vrrp: (instances, routerId, sync) =>

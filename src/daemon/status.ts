@@ -24,6 +24,7 @@ import { drainKey } from '../plan/drain.js';
 import type { VrrpService } from '../vrrp/service.js';
 import type { AnnounceStatus } from '../announce/status.js';
 import { destFingerprint } from '../announce/ecmp.js';
+import { freshKernelOrder } from '../plan/dest-order.js';
 
 /** What the report reads of health and overrides. */
 interface Env {
@@ -162,14 +163,14 @@ function rsStatus(
   };
 }
 
-/** The fingerprint of the kernel's destination list (what mh uses), and of the desired one. */
+/** The fingerprint of the kernel's destination list (what mh uses), and of the list a fresh start gives. */
 function ecmpView(
   k: TableService | undefined,
   want: TableService | undefined,
 ): { fingerprint?: string; desired?: string } {
   return {
     ...(k ? { fingerprint: destFingerprint(k.destinations) } : {}),
-    ...(want ? { desired: destFingerprint(want.destinations) } : {}),
+    ...(want ? { desired: destFingerprint(freshKernelOrder(want.destinations)) } : {}),
   };
 }
 

@@ -4,7 +4,10 @@
  * persistence engine → ENOENT, deleting/editing a missing dest → ENOENT, weight < 0 or > INT32_MAX and
  * lower threshold > upper threshold → ERANGE, mixed address families without tun and a GUE tunnel
  * without port → EINVAL. Like the kernel it accepts a DR/TUN dest port that differs from the service
- * port. Errors are `NetlinkError`s with the errno name as `code`. Used by `lvsd --dataplane memory`,
+ * port. Errors are `NetlinkError`s with the errno name as `code`. With `kernelOrder` it also lists a
+ * service's dests as the kernel does: the last added first (the kernel links a new dest at the head
+ * of its list; src/plan/dest-order.ts), an edit keeping a dest's place; without it, in the order
+ * they were added. Used by `lvsd --dataplane memory`,
  * `--plan` rehearsals, unit tests and benchmarks; counts every write, can simulate connections per
  * dest (for drain) and inject failures.
  */
@@ -33,6 +36,7 @@ const INT32_MAX = 2 ** 31 - 1;
 
 interface Entry {
   service: Service;
+  /** In the order they were added (the kernel's list read from its tail). */
   dests: Map<string, Destination>;
 }
 
@@ -51,25 +55,26 @@ export class MemoryDataplane implements Dataplane {
   private closed = false;
 
   /**
-   * Starts empty, or with `initial` loaded as if added by hand (not counted as writes). Dests whose
+   * Starts empty, or with `initial` loaded as if added by hand (not counted as writes; each service's
+   * dests read back in the order given). Dests whose
    * address is in `opts.localAddresses` get forwarding "local", as the kernel does for host addresses.
    * With `opts.stats`, reads carry traffic statistics as the kernel's do (all zero: no traffic
    * passes a table in memory), so status and /metrics show the same series with either dataplane.
    */
   constructor(
     initial?: IpvsTable,
-    private readonly opts: { localAddresses?: readonly string[]; stats?: boolean } = {},
+    private readonly opts: { localAddresses?: readonly string[]; stats?: boolean; kernelOrder?: boolean } = {},
   ) {
     for (const s of initial?.services ?? []) {
       const { destinations, stats: _s, ...service } = s;
       this.table.set(serviceKey(s.id), {
         service: clone(service),
-        dests: new Map(destinations.map((d) => [destKey(d), cleanDest(d)])),
+        dests: new Map(this.listed(destinations).map((d) => [destKey(d), cleanDest(d)])),
       });
     }
   }
 
-  /** The table with per-dest connection counters, services and dests in insertion order. */
+  /** The table with per-dest connection counters: services in insertion order, dests as listed (see above). */
   async read(): Promise<IpvsTable> {
     this.assertOpen();
     this.reads++;
@@ -80,7 +85,7 @@ export class MemoryDataplane implements Dataplane {
   snapshot(): IpvsTable {
     const services: TableService[] = [];
     for (const [sk, e] of this.table) {
-      const destinations = [...e.dests.values()].map((d) => ({
+      const destinations = this.listed([...e.dests.values()]).map((d) => ({
         ...d,
         conns: { ...(this.conns.get(`${sk}|${destKey(d)}`) ?? ZERO) },
         ...(this.opts.stats ? { stats: zeroStats() } : {}),
@@ -128,6 +133,11 @@ export class MemoryDataplane implements Dataplane {
   /** Further calls reject. */
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  /** Added order ⇄ listed order (its own inverse). */
+  private listed<T>(dests: T[]): T[] {
+    return this.opts.kernelOrder ? [...dests].reverse() : dests;
   }
 
   private assertOpen(): void {

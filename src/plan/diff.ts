@@ -9,7 +9,14 @@
  * (IPVS can change a dest's forwarding method in place). Equal tables → zero ops. Comparison
  * ignores the HASHED flag, counters and stats, persistence timeout/netmask of non-persistent
  * services, and the "local" forwarding the kernel forces on dests that are addresses of this host.
+ *
+ * For a service in `ordered` (ecmp: the mh scheduler's table depends on the list's order) the
+ * desired destinations are the order a fresh start adds them in, and the kernel's list must end as
+ * a fresh start leaves it (dest-order.ts): the dests it holds out of that order are deleted and
+ * added again (the kernel reuses a deleted dest from its trash, with its connections), the fewest
+ * needed, together with the new ones, in the desired order.
  */
+import { realignFrom } from './dest-order.js';
 import {
   destKey,
   serviceKey,
@@ -24,16 +31,18 @@ const HASHED = 0x2;
 const PERSISTENT = 0x1;
 
 /**
- * Ops turning the owned part of `actual` into `desired`. `settled(key, want)` may name desired
- * services the caller knows `actual` already holds exactly as `want` (the reconciler: the same
- * desired object it wrote without a failure since its last read); they are not compared. With a
- * truthful `settled` the ops are the same as without it (test/unit/plan/properties.test.ts).
+ * Ops turning the owned part of `actual` into `desired`, keeping the dest order of `ordered`
+ * services. `settled(key, want)` may name desired services the caller knows `actual` already holds
+ * exactly as `want` (the reconciler: the same desired object it wrote without a failure since its
+ * last read); they are not compared. With a truthful `settled` the ops are the same as without it
+ * (test/unit/plan/properties.test.ts).
  */
 export function diffTables(
   actual: IpvsTable,
   desired: IpvsTable,
   owned: ReadonlySet<string>,
   settled?: (key: string, want: TableService) => boolean,
+  ordered: ReadonlySet<string> = new Set(),
 ): Op[] {
   const have = new Map(actual.services.map((s) => [serviceKey(s.id), s]));
   const want = new Map(desired.services.map((s) => [serviceKey(s.id), s]));
@@ -53,21 +62,29 @@ export function diffTables(
       continue;
     }
     if (!sameService(a, w)) svcOps.push({ op: 'edit-service', service: serviceOnly(w) });
-    diffDests(a, w, delDests, destOps);
+    diffDests(a, w, delDests, destOps, ordered.has(k));
   }
   return [...delDests, ...delSvcs, ...svcOps, ...destOps];
 }
 
-function diffDests(a: TableService, w: TableService, dels: Op[], puts: Op[]): void {
+function diffDests(a: TableService, w: TableService, dels: Op[], puts: Op[], ordered: boolean): void {
   const have = new Map(a.destinations.map((d) => [destKey(d), d]));
   const want = new Set<string>();
-  for (const d of w.destinations) {
+  const from = ordered
+    ? realignFrom(
+        a.destinations.map((d) => destKey(d)),
+        w.destinations.map((d) => destKey(d)),
+      )
+    : Infinity;
+  w.destinations.forEach((d, i) => {
     const k = destKey(d);
     want.add(k);
     const h = have.get(k);
-    if (!h) puts.push({ op: 'add-dest', service: w.id, dest: destOnly(d) });
+    if (h && i >= from)
+      dels.push({ op: 'del-dest', service: w.id, dest: { af: h.af, address: h.address, port: h.port } });
+    if (!h || i >= from) puts.push({ op: 'add-dest', service: w.id, dest: destOnly(d) });
     else if (!sameDest(h, d)) puts.push({ op: 'edit-dest', service: w.id, dest: destOnly(d) });
-  }
+  });
   for (const [k, d] of have)
     if (!want.has(k))
       dels.push({ op: 'del-dest', service: w.id, dest: { af: d.af, address: d.address, port: d.port } });

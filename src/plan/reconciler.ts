@@ -71,6 +71,11 @@ export interface ReconcilerOptions {
   baseBackoffMs?: number;
   /** Ops per dataplane.apply call (default 500). */
   batchSize?: number;
+  /**
+   * Keys of the services whose kernel dest order must equal a fresh start's (ecmp; diff.ts), asked
+   * at every pass (a reload may change them). Default: none.
+   */
+  ordered?: () => ReadonlySet<string>;
 }
 
 type Request = { desired: IpvsTable; owned: ReadonlySet<string>; read: boolean };
@@ -229,7 +234,13 @@ export class Reconciler {
     }
     const view = this.view!;
     const owned = this.ownedFor(req, view);
-    const all = diffTables(view.table(), req.desired, owned, (k, w) => this.settled.get(k) === w);
+    const all = diffTables(
+      view.table(),
+      req.desired,
+      owned,
+      (k, w) => this.settled.get(k) === w,
+      this.opts.ordered?.(),
+    );
     this.forgetUnneeded(all);
     const { now: ops, deferred } = this.split(all, clock.now());
     let failed: ReconcileReport['failed'];

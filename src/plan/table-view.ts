@@ -1,6 +1,8 @@
 /**
  * The reconciler's picture of the dataplane: the table it last read, kept in step with every op that
- * succeeded since (an added dest is in it, a deleted service is not). A pass that does not read
+ * succeeded since (an added dest is in it, a deleted service is not; like the kernel, an added dest
+ * goes to the head of its service's list and an edited one keeps its place, so the picture lists
+ * dests in the order a read would: src/plan/dest-order.ts). A pass that does not read
  * diffs against this picture, so a reload or a health change costs no read of a 36,000-entry table;
  * the periodic resync reads the kernel again and starts a new picture, which is how drift made by
  * hand is found. Connection counters are those of the last read (a dest written since has none).
@@ -40,13 +42,15 @@ export class TableView {
     this.cached = undefined;
     // dest ops are collected per service and the service rebuilt once: a service with 10,000 dests
     // edited 10,000 times in one pass costs one copy, not 10,000
-    const touched = new Map<string, Map<string, TableService['destinations'][number]>>();
+    // per service: the dests it listed (in its order) and those added since (in the order added)
+    type Dest = TableService['destinations'][number];
+    const touched = new Map<string, { listed: Map<string, Dest>; added: Map<string, Dest> }>();
     const destsOf = (key: string) => {
       let m = touched.get(key);
       if (!m) {
         const s = this.services.get(key);
         if (!s) return undefined;
-        m = new Map(s.destinations.map((d) => [destKey(d), d]));
+        m = { listed: new Map(s.destinations.map((d) => [destKey(d), d])), added: new Map() };
         touched.set(key, m);
       }
       return m;
@@ -54,7 +58,8 @@ export class TableView {
     const flushService = (key: string) => {
       const m = touched.get(key);
       const s = this.services.get(key);
-      if (m && s) this.services.set(key, { ...s, destinations: [...m.values()] });
+      if (m && s)
+        this.services.set(key, { ...s, destinations: [...[...m.added.values()].reverse(), ...m.listed.values()] });
       touched.delete(key);
     };
     for (const op of ops) {
@@ -79,12 +84,19 @@ export class TableView {
           break;
         }
         case 'add-dest':
-        case 'edit-dest':
-          destsOf(serviceKey(op.service))?.set(destKey(op.dest), op.dest);
+        case 'edit-dest': {
+          const m = destsOf(serviceKey(op.service));
+          const k = destKey(op.dest);
+          if (m?.listed.has(k)) m.listed.set(k, op.dest);
+          else m?.added.set(k, op.dest);
           break;
-        case 'del-dest':
-          destsOf(serviceKey(op.service))?.delete(destKey(op.dest));
+        }
+        case 'del-dest': {
+          const m = destsOf(serviceKey(op.service));
+          const k = destKey(op.dest);
+          if (!m?.listed.delete(k)) m?.added.delete(k);
           break;
+        }
         case 'flush':
           touched.clear();
           this.services.clear();

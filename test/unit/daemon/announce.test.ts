@@ -67,7 +67,7 @@ async function setup(sysctl: Record<string, string> = { 'net.ipv4.vs.sloppy_tcp'
   routes.sync = ((orig) => async (d: readonly string[]) => (order.push(`sync ${d.join(',')}`), orig(d)))(
     routes.sync.bind(routes),
   );
-  const dp = new GatedDataplane();
+  const dp = new GatedDataplane(undefined, { kernelOrder: true });
   const d = new Daemon({
     configPath: join(dir, 'lvsd.toml'),
     config: loaded.config,
@@ -151,7 +151,8 @@ describe('daemon: VIP announcements', () => {
     const { d, dp } = await setup({ 'net.ipv4.vs.sloppy_tcp': '0' });
     await d.start();
     const table = await dp.read();
-    expect(table.services[0]!.destinations.map((x) => x.address)).toEqual(['10.1.0.1', '10.1.0.2']);
+    // added in sorted order; the kernel (and this dataplane) lists the last added first
+    expect(table.services[0]!.destinations.map((x) => x.address)).toEqual(['10.1.0.2', '10.1.0.1']);
     const st = await d.status();
     expect(st.virtualServers[0]!.ecmp!.fingerprint).toMatch(/^[0-9a-f]{8}$/);
     expect(st.virtualServers[0]!.ecmp!.fingerprint).toBe(st.virtualServers[0]!.ecmp!.desired);

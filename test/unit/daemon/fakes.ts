@@ -69,8 +69,8 @@ export class FakeHealth implements HealthProbes {
 export class GatedDataplane extends MemoryDataplane {
   gate?: Promise<void>;
 
-  constructor(initial?: IpvsTable) {
-    super(initial);
+  constructor(initial?: IpvsTable, opts: { kernelOrder?: boolean } = {}) {
+    super(initial, opts);
   }
 
   override async read(): Promise<IpvsTable> {

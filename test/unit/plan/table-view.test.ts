@@ -82,9 +82,10 @@ describe('TableView', () => {
       { op: 'del-dest', service: sid(1), dest: dst('10.0.1.2') },
       { op: 'add-dest', service: sid(1), dest: dst('10.0.1.3', 2) },
     ]);
+    // like the kernel: the added dest is listed first, the edited one keeps its place
     expect(view.get(serviceKey(sid(1)))!.destinations.map((d) => `${d.address}/${d.weight}`)).toEqual([
-      '10.0.1.1/7',
       '10.0.1.3/2',
+      '10.0.1.1/7',
     ]);
     expect(first!.destinations).toHaveLength(2);
   });
