@@ -6,7 +6,7 @@
  * (src/ipvs/sync-daemon.ts holds the kernel's rules; keepalived #1646).
  */
 import { z } from 'zod';
-import { maxSyncMaxlen, MIN_BACKUP_MAXLEN } from '../ipvs/sync-daemon.js';
+import { groupProblems, maxSyncMaxlen, MIN_BACKUP_MAXLEN } from '../ipvs/sync-daemon.js';
 import { durationField } from '../util/duration.js';
 import { doc, int, ipAddress, oneOf, table, text } from './fields.js';
 
@@ -96,3 +96,13 @@ export const syncSchema = table({
 
 /** Parsed `[sync]` (durations in ms). */
 export type SyncTable = z.output<typeof syncSchema>;
+
+/** The `maxlen` range [sync] accepts with `group` (a backup's minimum to what the group's family carries). */
+export function syncMaxlenRange(group?: string): { min: number; max: number } {
+  return { min: MIN_BACKUP_MAXLEN, max: maxSyncMaxlen(group) };
+}
+
+/** True when [sync] accepts `group`: an IPv4 or IPv6 multicast address. */
+export function isSyncGroup(group: string): boolean {
+  return groupProblems(group).length === 0;
+}

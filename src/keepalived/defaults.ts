@@ -113,6 +113,18 @@ export const ORDER: Record<string, readonly string[]> = {
     'garp_master_refresh',
     'garp_interval',
   ],
+  sync: [
+    'interface',
+    'vrrp_instances',
+    'role',
+    'sync_id',
+    'maxlen',
+    'group',
+    'port',
+    'ttl',
+    'startup_delay',
+    'handover',
+  ],
 };
 
 /** Defaults that have a fixed value (durations as written in docs/config.md). */
@@ -177,6 +189,7 @@ export const DEFAULTS: Record<string, Readonly<Record<string, unknown>>> = {
     garp_master_delay: '5s',
     garp_interval: '0ms',
   },
+  sync: { startup_delay: '10s', handover: '3s' },
 };
 
 /** Keys whose values are durations. */
@@ -194,6 +207,8 @@ const DURATIONS = new Set([
   'garp_master_delay',
   'garp_master_refresh',
   'garp_interval',
+  'startup_delay',
+  'handover',
 ]);
 
 /**

@@ -70,10 +70,6 @@ const NS = no(
   'lvsd runs in the network namespace it is started in',
   'start it there: `ip netns exec NAME lvsd -f ...` (or NetworkNamespacePath= in the unit)',
 );
-const SYNCD = no(
-  "the importer does not write the [sync] table (lvsd's connection sync) yet",
-  'write [sync] by hand: `sync.interface`, `sync.vrrp_instances`, `sync.sync_id` (see the migration guide)',
-);
 const CHECK_LOG = no(
   'lvsd logs every health transition with its reason, not every failed probe',
   'see /metrics lvsd_probe_* and `lvsctl status` for each probe',
@@ -181,7 +177,9 @@ export const KEYWORDS: Record<string, Record<string, Keyword>> = {
     lvs_flush_onstop: m('`global.on_shutdown` = "remove"'),
     dynamic_interfaces: m('lvsd always waits in FAULT for an interface that appears later'),
     include_check: m('applied to the includes that follow, like keepalived'),
-    lvs_sync_daemon: SYNCD,
+    lvs_sync_daemon: m(
+      '[sync]: `sync.interface`, `sync.vrrp_instances` (the instance; without one keepalived runs both daemons, reported), `sync.sync_id` (written only when it is not the VRID), `sync.maxlen`, `sync.port`, `sync.ttl`, `sync.group`; values lvsd refuses (maxlen below 1024) are reported and left out',
+    ),
     lvs_timeouts: no('lvsd does not change IPVS timeouts', 'set them once with `ipvsadm --set TCP TCPFIN UDP`'),
     lvs_flush: no(
       'lvsd never flushes: it adopts the table and only changes services it owns',
@@ -384,7 +382,9 @@ export const KEYWORDS: Record<string, Record<string, Keyword>> = {
     garp_master_refresh: m('`vrrp_instance.garp_master_refresh`'),
     accept: m('lvsd always accepts traffic to its VIPs'),
     native_ipv6: m('the family comes from the VIPs'),
-    lvs_sync_daemon_interface: SYNCD,
+    lvs_sync_daemon_interface: m(
+      '[sync] following this instance: `sync.interface`, `sync.vrrp_instances`, `sync.sync_id` = 0 (keepalived uses 0 here, not the VRID)',
+    ),
     use_vmac: VMAC,
     use_vmac_addr: VMAC,
     vmac_xmit_base: VMAC,

@@ -2,11 +2,13 @@
  * The keepalived tree → an lvsd config object (the tables the TOML file will hold). Blocks that
  * other blocks refer to by name (virtual_server_group, vrrp_script, vrrp_sync_group, global_defs)
  * are read first, as keepalived resolves names only after the whole file is read; then every
- * virtual_server and vrrp_instance is mapped in file order. Everything else is reported.
+ * virtual_server and vrrp_instance is mapped in file order, then the sync daemon that follows one
+ * of the instances. Everything else is reported.
  */
 import { Ctx, walk, type Raw } from './context.js';
 import { mapVrrpScript, type ScriptDef } from './scripts.js';
 import type { KaNode } from './tree.js';
+import { mapSync } from './sync.js';
 import { mapVirtualServer } from './virtual-server.js';
 import { mapVrrpInstance, type GroupTracking, type VrrpDefaults } from './vrrp.js';
 
@@ -15,6 +17,7 @@ export interface LvsdConfig {
   global: Raw;
   virtual_server: Raw[];
   vrrp_instance: Raw[];
+  sync?: Raw;
 }
 
 /** Maps the whole tree; findings and comments go to `ctx`. */
@@ -33,12 +36,13 @@ export function mapConfig(ctx: Ctx, tree: readonly KaNode[]): LvsdConfig {
   }
   const membership = syncMembership(ctx, syncGroups);
   const out: LvsdConfig = { global, virtual_server: [], vrrp_instance: [] };
+  const instances = new Map<KaNode, Raw>();
   for (const n of tree) {
     const kw = n.words[0]!;
     if (kw === 'virtual_server') out.virtual_server.push(...mapVirtualServer(ctx, n, groups));
     else if (kw === 'vrrp_instance') {
       const v = mapVrrpInstance(ctx, n, scripts, vrrp, membership.get(n.words[1] ?? ''));
-      if (v) out.vrrp_instance.push(v);
+      if (v) (out.vrrp_instance.push(v), instances.set(n, v));
     } else if (kw === 'virtual_server_group' || kw === 'vrrp_script') {
       if (n.words[1] === undefined) ctx.warn(n, kw, 'has no name; keepalived ignores it');
     } else if (/^include[rmwba]?$/.test(kw)) ctx.warn(n, kw, 'names no file; keepalived ignores it');
@@ -47,6 +51,7 @@ export function mapConfig(ctx: Ctx, tree: readonly KaNode[]): LvsdConfig {
   out.virtual_server = uniqueServices(ctx, out.virtual_server);
   uniqueNames(ctx, out.virtual_server);
   uniqueNames(ctx, out.vrrp_instance);
+  out.sync = mapSync(ctx, tree, instances);
   if (out.virtual_server.length > 0 && global.on_shutdown === undefined)
     ctx.note(
       global,
@@ -81,6 +86,7 @@ function mapGlobal(ctx: Ctx, node: KaNode, g: Raw, vrrp: VrrpDefaults): void {
     lvs_flush_onstop: () => void (g.on_shutdown = 'remove'),
     dynamic_interfaces: () => undefined,
     include_check: () => undefined,
+    lvs_sync_daemon: () => undefined, // read by mapSync, which needs the instances
   });
 }
 

@@ -1,6 +1,6 @@
 /**
  * Writes the imported config as TOML that reads like a hand-written lvsd file: tables in the order
- * [global], [[virtual_server]] (check, real servers), [[vrrp_instance]]; keys in docs/config.md's
+ * [global], [[virtual_server]] (check, real servers), [[vrrp_instance]], [sync]; keys in docs/config.md's
  * order; keys equal to lvsd's defaults left out; a `# from FILE:LINE: ...` comment over every
  * table that came from a keepalived block, and keepalived's corrections as comments over the key.
  */
@@ -30,6 +30,7 @@ export function writeToml(cfg: LvsdConfig, ctx: Ctx, header: readonly string[]):
   }
   for (const v of cfg.vrrp_instance)
     out.push('', ...origin(ctx, v, ''), '[[vrrp_instance]]', ...table(ctx, 'vrrp_instance', v, ''));
+  if (cfg.sync) out.push('', ...origin(ctx, cfg.sync, ''), '[sync]', ...table(ctx, 'sync', cfg.sync, ''));
   return out.join('\n') + '\n';
 }
 

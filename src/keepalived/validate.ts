@@ -2,7 +2,7 @@
  * The last step of an import: the written TOML goes through lvsd's own loader and validator
  * (parseConfig, what `lvsd --check` runs). The mappers already leave out what lvsd would refuse;
  * should anything still be refused (a rule that spans tables, such as two virtual servers with the
- * same service), the key or table at fault is left out with a finding naming its keepalived
+ * same service, a [sync] following a priority-255 instance), the key or table at fault is left out with a finding naming its keepalived
  * file:line and lvsd's message, and the file is checked again, so the output always passes --check.
  */
 import { parseConfig } from '../config/load.js';
@@ -26,9 +26,14 @@ const ESSENTIAL = new Set([
 ]);
 const MAX_ROUNDS = 8;
 
+/** [sync] keys that can go alone; a problem with any other key (or an instance it follows) removes the table. */
+const SYNC_OPTIONAL = new Set(['sync_id', 'maxlen', 'group', 'port', 'ttl']);
+
 /** What to leave out for one problem. */
 type Fix =
-  { table: Raw; key: string; check?: boolean } | { list: Raw[]; table: Raw; parent?: { list: Raw[]; table: Raw } };
+  | { table: Raw; key: string; check?: boolean }
+  | { list: Raw[]; table: Raw; parent?: { list: Raw[]; table: Raw } }
+  | { sync: Raw };
 
 /** Writes `cfg` and repairs it until lvsd's validator accepts the text; returns the text. */
 export function writeValid(cfg: LvsdConfig, ctx: Ctx, header: readonly string[]): string {
@@ -38,7 +43,7 @@ export function writeValid(cfg: LvsdConfig, ctx: Ctx, header: readonly string[])
     if (r.ok) return text;
     const fixes = r.problems.map((p) => [p, locate(cfg, p)] as const);
     if (fixes.some(([, f]) => f === undefined)) break;
-    for (const [p, f] of fixes) apply(ctx, f!, p);
+    for (const [p, f] of fixes) apply(ctx, cfg, f!, p);
   }
   keepWhatValidates(cfg, ctx);
   const text = writeToml(cfg, ctx, header);
@@ -50,6 +55,12 @@ export function writeValid(cfg: LvsdConfig, ctx: Ctx, header: readonly string[])
 
 /** The fix for one problem, found before anything is removed (indexes stay valid); undefined if its path cannot be followed. */
 function locate(cfg: LvsdConfig, p: ConfigProblem): Fix | undefined {
+  const sync = /^sync(?:\.([a-z_]+))?/.exec(p.path);
+  if (sync) {
+    if (!cfg.sync) return undefined;
+    const key = sync[1];
+    return key && SYNC_OPTIONAL.has(key) && key in cfg.sync ? { table: cfg.sync, key } : { sync: cfg.sync };
+  }
   const m = /^(global|virtual_server|vrrp_instance)(?:\[(\d+)\](?: \((?:[^()]|\([^()]*\))*\))?)?\.?(.*)$/.exec(p.path);
   if (!m) return undefined;
   const [, top, idx, rest] = m;
@@ -73,7 +84,17 @@ function locate(cfg: LvsdConfig, p: ConfigProblem): Fix | undefined {
   return { list, table: t };
 }
 
-function apply(ctx: Ctx, f: Fix, p: ConfigProblem): void {
+function apply(ctx: Ctx, cfg: LvsdConfig, f: Fix, p: ConfigProblem): void {
+  if ('sync' in f) {
+    if (cfg.sync !== f.sync) return;
+    cfg.sync = undefined;
+    ctx.warn(
+      where(ctx, f.sync),
+      ctx.origins.get(f.sync)?.what.split(' ')[0] ?? 'sync',
+      `${rejected(p)}; no [sync] is written`,
+    );
+    return;
+  }
   if ('key' in f) {
     const table = f.check ? (f.table.check as Raw) : f.table;
     if (!(f.key in table)) return;
@@ -110,6 +131,19 @@ function keepWhatValidates(cfg: LvsdConfig, ctx: Ctx): void {
         );
       }
     }
+  if (cfg.sync) {
+    trial.sync = cfg.sync;
+    const r = ok();
+    if (!r.ok) {
+      trial.sync = undefined;
+      ctx.warn(
+        where(ctx, cfg.sync),
+        ctx.origins.get(cfg.sync)?.what.split(' ')[0] ?? 'sync',
+        `${rejected(r.problems[0]!)}; no [sync] is written`,
+      );
+    }
+  }
+  cfg.sync = trial.sync;
   cfg.global = trial.global;
   cfg.virtual_server = trial.virtual_server;
   cfg.vrrp_instance = trial.vrrp_instance;

@@ -106,6 +106,7 @@ export function mapVrrpInstance(
     },
     accept: () => undefined,
     native_ipv6: () => undefined,
+    lvs_sync_daemon_interface: () => undefined, // read by mapSync (src/keepalived/sync.ts)
   });
   if (v.interface === undefined || v.virtual_router_id === undefined) {
     ctx.warn(

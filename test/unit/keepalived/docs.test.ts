@@ -51,6 +51,7 @@ describe('docs', () => {
     expect(ORDER.virtual_server).toEqual(keysOf('[[virtual_server]]'));
     expect(ORDER.real_server).toEqual(keysOf('[[virtual_server.real_server]]'));
     expect(ORDER.vrrp_instance).toEqual(keysOf('[[vrrp_instance]]'));
+    expect(ORDER.sync).toEqual(keysOf('[sync]'));
     const checkSections = [...t.keys()].filter((s) => s.startsWith('check') || s.startsWith('type = '));
     expect(ORDER.check).toEqual(keysOf(...checkSections));
   });
@@ -62,6 +63,7 @@ describe('docs', () => {
       virtual_server: ['[[virtual_server]]'],
       real_server: ['[[virtual_server.real_server]]'],
       vrrp_instance: ['[[vrrp_instance]]'],
+      sync: ['[sync]'],
       check: [...t.keys()].filter((s) => s.startsWith('check') || s.startsWith('type = ')),
     };
     const wrong: string[] = [];

@@ -220,3 +220,76 @@ describe('check compaction', () => {
     );
   });
 });
+
+describe('lvs_sync_daemon → [sync]', () => {
+  const inst = (name: string, vrid: number, extra = '') =>
+    `vrrp_instance ${name} {\n interface eth0\n virtual_router_id ${vrid}\n priority 100\n ${extra}\n virtual_ipaddress {\n 10.0.${vrid}.1/24\n }\n}\n`;
+  const sync = (line: string, body = inst('VI_1', 51)) => imp(`global_defs {\n ${line}\n}\n${body}`);
+  const sink = (r: { r: { findings: Array<{ keyword: string; why: string }> } }) =>
+    r.r.findings.map((f) => `${f.keyword}: ${f.why}`);
+
+  it("the sync id lvsd runs is keepalived's: the VRID when no id is given, the id otherwise; written only when it differs", () => {
+    const plain = sync('lvs_sync_daemon eth1 VI_1');
+    expect(plain.cfg.sync).toMatchObject({ interface: 'eth1', vrrp_instances: ['VI_1'], sync_id: 51 });
+    expect(plain.raw.sync).not.toHaveProperty('sync_id');
+    expect(plain.r.exitCode).toBe(0);
+    expect(sync('lvs_sync_daemon eth1 inst VI_1 id 51').raw.sync).not.toHaveProperty('sync_id');
+    expect(sync('lvs_sync_daemon eth1 VI_1 id 0').cfg.sync).toMatchObject({ sync_id: 0 });
+    // the old positional form IF INSTANCE SYNC_ID
+    expect(sync('lvs_sync_daemon eth1 VI_1 9').cfg.sync).toMatchObject({ vrrp_instances: ['VI_1'], sync_id: 9 });
+  });
+
+  it('lvs_sync_daemon_interface in an instance follows it with sync id 0, as keepalived does', () => {
+    const { cfg, r } = imp(inst('VI_A', 12) + inst('VI_B', 13, 'lvs_sync_daemon_interface eth4'));
+    expect(cfg.sync).toMatchObject({ interface: 'eth4', vrrp_instances: ['VI_B'], sync_id: 0 });
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('follows the renamed instance when keepalived names it in a way lvsd does not take', () => {
+    const { cfg } = imp(`global_defs {\n lvs_sync_daemon eth1 VI:1\n}\n${inst('VI:1', 5)}`);
+    expect(cfg.vrrp_instance[0]!.name).toBe('VI_1');
+    expect(cfg.sync).toMatchObject({ vrrp_instances: ['VI_1'], sync_id: 5 });
+  });
+
+  it('maxlen below 1024 (a backup raises it) and above what an IPv6 group carries are reported and left out', () => {
+    const low = sync('lvs_sync_daemon eth1 VI_1 maxlen 512');
+    expect(low.cfg.sync?.maxlen).toBeUndefined();
+    expect(sink(low)).toEqual([expect.stringMatching(/^lvs_sync_daemon maxlen: 512 is below 1024/)]);
+    const v6 = sync('lvs_sync_daemon eth1 VI_1 maxlen 65500 group ff02::81');
+    expect(v6.cfg.sync).toMatchObject({ group: 'ff02::81' });
+    expect(v6.cfg.sync?.maxlen).toBeUndefined();
+    expect(sink(v6)).toEqual([expect.stringMatching(/^lvs_sync_daemon maxlen: 65500 is above 65487/)]);
+    expect(sync('lvs_sync_daemon eth1 VI_1 maxlen 65507 group 239.1.1.1').cfg.sync).toMatchObject({ maxlen: 65507 });
+  });
+
+  it('without an instance (keepalived runs both daemons) no [sync] is written, with a finding', () => {
+    const r = sync('lvs_sync_daemon eth1 id 3');
+    expect(r.cfg.sync).toBeUndefined();
+    expect(sink(r)).toEqual([
+      expect.stringMatching(/^lvs_sync_daemon: without a vrrp_instance keepalived runs the master and the backup/),
+    ]);
+  });
+
+  it('an interface name keepalived ignores (16+ bytes) or lvsd refuses (":") writes no [sync]', () => {
+    expect(sync('lvs_sync_daemon eth1234567890abc VI_1').cfg.sync).toBeUndefined();
+    const colon = sync('lvs_sync_daemon eth1:0 VI_1');
+    expect(colon.cfg.sync).toBeUndefined();
+    expect(sink(colon)).toEqual([expect.stringMatching(/lvsd refuses the interface name "eth1:0"/)]);
+  });
+
+  it('an instance lvsd --check refuses to follow (priority 255) drops [sync] through the validator, with a finding', () => {
+    const r = sync('lvs_sync_daemon eth1 VI_1', inst('VI_1', 51).replace('priority 100', 'priority 255'));
+    expect(r.cfg.sync).toBeUndefined();
+    expect(sink(r)).toEqual([
+      expect.stringMatching(/^lvs_sync_daemon: lvsd --check refuses it .*priority 255.*no \[sync\] is written/),
+    ]);
+  });
+
+  it('the first valid setting wins, in file order; a refused one does not take the place', () => {
+    const r = imp(
+      `global_defs {\n lvs_sync_daemon eth1234567890abcd VI_1\n lvs_sync_daemon eth2 VI_1\n lvs_sync_daemon eth3 VI_1\n}\n${inst('VI_1', 51)}`,
+    );
+    expect(r.cfg.sync).toMatchObject({ interface: 'eth2' });
+    expect(sink(r).map((s) => s.split(':')[0])).toEqual(['lvs_sync_daemon', 'lvs_sync_daemon']);
+  });
+});
