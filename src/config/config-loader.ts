@@ -55,12 +55,21 @@ export class ConfigLoader {
   private last?: Last;
   /** The read buffer that does not hold `last`'s bytes. */
   private spare: Buffer = Buffer.alloc(0);
+  /** The load in progress; the next one starts when it has finished. */
+  private loading: Promise<unknown> = Promise.resolve();
 
   /**
    * Reads and loads a file; never throws. Missing, unreadable, not a regular file or larger than
    * MAX_CONFIG_BYTES: a problem, as `loadConfigFile` says it (util/regular-file.ts).
    */
-  async loadFile(path: string): Promise<Loaded> {
+  loadFile(path: string): Promise<Loaded> {
+    // one load at a time: they share the read buffers (SIGHUP and lvsctl reload may come together)
+    const run = this.loading.then(() => this.loadFileNow(path));
+    this.loading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async loadFileNow(path: string): Promise<Loaded> {
     let bytes: Buffer;
     try {
       bytes = await this.read(path);

@@ -184,6 +184,28 @@ describe('splitSections', () => {
 });
 
 describe('ConfigLoader.loadFile', () => {
+  it('loads that overlap (SIGHUP and lvsctl reload at once) each give the file as it is, never the last load', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lvsd-loader-'));
+    try {
+      const file = join(dir, 'lvsd.toml');
+      const loader = new ConfigLoader();
+      const parts = base(6);
+      writeFileSync(file, parts.join(''));
+      expect((await loader.loadFile(file)).ok).toBe(true);
+      const base2 = parts[2]!;
+      for (let i = 0; i < 20; i++) {
+        parts[2] = base2.replace('weight = 10', `weight = ${20 + i}`);
+        const text = parts.join('');
+        writeFileSync(file, text);
+        const want = { ok: true, config: (parseConfig(text, file) as any).config };
+        // before: all read into one buffer, and the first load's swap handed the others the last load's bytes
+        expect(await Promise.all([1, 2, 3].map(() => loader.loadFile(file)))).toEqual([want, want, want]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads into its two buffers: an edited file, then the same file again, then a bigger one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lvsd-loader-'));
     try {
