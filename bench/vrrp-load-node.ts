@@ -90,6 +90,8 @@ function measureWindows(probes: () => number, vrrp: () => InstanceStatus | undef
     probeLabels: () => 0,
     observeProbeWith: () => undefined,
     transitions: { inc: () => undefined },
+    resultSlot: () => 0,
+    countProbe: () => undefined,
   } as unknown as HealthMetrics;
   const pctl = (xs: number[], p: number) =>
     xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
