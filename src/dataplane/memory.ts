@@ -17,6 +17,7 @@ import {
   destKey,
   hostPort,
   serviceKey,
+  zeroStats,
   type DestConns,
   type Destination,
   type IpvsTable,
@@ -24,7 +25,6 @@ import {
   type OpResult,
   type Service,
   type ServiceId,
-  type Stats,
   type TableService,
 } from '../ipvs/types.js';
 import { SCHEDULERS as KERNEL_SCHEDULERS } from '../ipvs/constants.js';
@@ -268,19 +268,4 @@ export function describeOp(op: Op): string {
     case 'zero':
       return `IPVS_CMD_ZERO${op.service ? ' ' + serviceKey(op.service) : ''}`;
   }
-}
-
-function zeroStats(): Stats {
-  return {
-    conns: 0n,
-    inpkts: 0n,
-    outpkts: 0n,
-    inbytes: 0n,
-    outbytes: 0n,
-    cps: 0n,
-    inpps: 0n,
-    outpps: 0n,
-    inbps: 0n,
-    outbps: 0n,
-  };
 }

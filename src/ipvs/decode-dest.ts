@@ -7,21 +7,10 @@ import { NetlinkDecodeError } from '../netlink/errors.js';
 import { ipText } from '../../native/ip.js';
 import * as C from './constants.js';
 import type { Destination, Family, Forwarding, Stats, TunnelType } from './types.js';
+import { STAT_KEYS, zeroStats } from './types.js';
 
 const FWD: Forwarding[] = ['nat', 'local', 'tun', 'dr', 'bypass'];
 const TUN: TunnelType[] = ['ipip', 'gue', 'gre'];
-const STAT_KEYS: Array<keyof Stats> = [
-  'conns',
-  'inpkts',
-  'outpkts',
-  'inbytes',
-  'outbytes',
-  'cps',
-  'inpps',
-  'outpps',
-  'inbps',
-  'outbps',
-];
 const MAX_TYPE = 16;
 
 /** Offsets of the attributes of one nest inside `buf` (types >= 16 ignored; a later duplicate wins). */
@@ -67,18 +56,7 @@ class AttrIndex {
 
 function statsAt(ix: AttrIndex, t: number, is64: boolean): Stats {
   const s = ix.nest(t, 'stats');
-  const out: Stats = {
-    conns: 0n,
-    inpkts: 0n,
-    outpkts: 0n,
-    inbytes: 0n,
-    outbytes: 0n,
-    cps: 0n,
-    inpps: 0n,
-    outpps: 0n,
-    inbps: 0n,
-    outbps: 0n,
-  };
+  const out = zeroStats();
   STAT_KEYS.forEach((k, i) => {
     if (!s.has(i + 1)) return;
     const wide = is64 || k === 'inbytes' || k === 'outbytes';

@@ -10,22 +10,11 @@ import { ipText } from '../../native/ip.js';
 import * as C from './constants.js';
 import type { Timeouts } from './codec.js';
 import type { Family, Protocol, ServiceId, Stats, TableService } from './types.js';
+import { STAT_KEYS, zeroStats } from './types.js';
 
 export { decodeDestMsg, decodeDestNest } from './decode-dest.js';
 
 const PROTO: Record<number, Protocol> = { [C.IPPROTO_TCP]: 'tcp', [C.IPPROTO_UDP]: 'udp', [C.IPPROTO_SCTP]: 'sctp' };
-const STAT_KEYS: Array<keyof Stats> = [
-  'conns',
-  'inpkts',
-  'outpkts',
-  'inbytes',
-  'outbytes',
-  'cps',
-  'inpps',
-  'outpps',
-  'inbps',
-  'outbps',
-];
 
 function need(m: AttrMap, type: number, what: string): Buffer {
   const v = m.get(type);
@@ -52,18 +41,7 @@ export function addrText(b: Buffer, af: Family): string {
  * a Map (10,000s per dump).
  */
 export function decodeStats(b: Buffer, is64: boolean): Stats {
-  const out: Stats = {
-    conns: 0n,
-    inpkts: 0n,
-    outpkts: 0n,
-    inbytes: 0n,
-    outbytes: 0n,
-    cps: 0n,
-    inpps: 0n,
-    outpps: 0n,
-    inbps: 0n,
-    outbps: 0n,
-  };
+  const out = zeroStats();
   for (let off = 0; off < b.length;) {
     if (b.length - off < 4)
       throw new NetlinkDecodeError(`truncated stats attribute header: ${b.length - off} bytes left`, off);

@@ -18,6 +18,7 @@ import {
   type ServiceId,
   type Stats,
   type TableService,
+  zeroStats,
 } from './types.js';
 
 const PROTO_NUM = { tcp: 6, udp: 17, sctp: 132 } as const;
@@ -195,18 +196,7 @@ function listService(s: TableService): string {
   return out;
 }
 
-const ZERO: Stats = {
-  conns: 0n,
-  inpkts: 0n,
-  outpkts: 0n,
-  inbytes: 0n,
-  outbytes: 0n,
-  cps: 0n,
-  inpps: 0n,
-  outpps: 0n,
-  inbps: 0n,
-  outbps: 0n,
-};
+const ZERO: Stats = zeroStats();
 
 function statsCols(st: Stats | undefined): string {
   const s = st ?? ZERO;

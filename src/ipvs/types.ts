@@ -52,6 +52,36 @@ export interface Stats {
   outbps: bigint;
 }
 
+/** The Stats keys in IPVS_STATS_ATTR_* order (attribute type = index + 1). */
+export const STAT_KEYS: ReadonlyArray<keyof Stats> = [
+  'conns',
+  'inpkts',
+  'outpkts',
+  'inbytes',
+  'outbytes',
+  'cps',
+  'inpps',
+  'outpps',
+  'inbps',
+  'outbps',
+];
+
+/** All-zero statistics (a new object each call: decoders fill it in). */
+export function zeroStats(): Stats {
+  return {
+    conns: 0n,
+    inpkts: 0n,
+    outpkts: 0n,
+    inbytes: 0n,
+    outbytes: 0n,
+    cps: 0n,
+    inpps: 0n,
+    outpps: 0n,
+    inbps: 0n,
+    outbps: 0n,
+  };
+}
+
 /** A real server (destination) of a virtual service. */
 export interface Destination {
   af: Family;
