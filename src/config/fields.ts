@@ -25,9 +25,6 @@ export function doc<T extends z.ZodType>(schema: T, info: KeyDoc): T {
   return schema;
 }
 
-/** A value as a person would write it in TOML, for messages: "80a", 80, a table, an array. */
-export const show = showValue;
-
 /**
  * Edit distance counting an adjacent transposition as one edit (optimal string alignment), so the
  * common typo "imcp" is 1 away from "icmp" (plain Levenshtein says 2, tied with "tcp").
@@ -72,18 +69,18 @@ export function suggestion(word: string, candidates: readonly string[]): string 
 
 /** An integer in [min, max]; any failure reads `expected an integer min-max, got <input>`. */
 export function int(min: number, max: number): z.ZodNumber {
-  const error = (iss: { input?: unknown }) => `expected an integer ${min}-${max}, got ${show(iss.input)}`;
+  const error = (iss: { input?: unknown }) => `expected an integer ${min}-${max}, got ${showValue(iss.input)}`;
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 }
 
 /** A boolean; failure reads `expected true or false, got <input>`. */
 export function bool(): z.ZodBoolean {
-  return z.boolean({ error: (iss) => `expected true or false, got ${show(iss.input)}` });
+  return z.boolean({ error: (iss) => `expected true or false, got ${showValue(iss.input)}` });
 }
 
 /** A non-empty string matching `re`, described as `what` in messages. */
 export function text(what: string, re: RegExp = /^[\s\S]+$/): z.ZodString {
-  const error = (iss: { input?: unknown }) => `expected ${what}, got ${show(iss.input)}`;
+  const error = (iss: { input?: unknown }) => `expected ${what}, got ${showValue(iss.input)}`;
   return z.string({ error }).regex(re, { error });
 }
 
@@ -93,14 +90,14 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
     error: (iss) => {
       const got = iss.input;
       const hint = typeof got === 'string' ? suggestion(got, values) : '';
-      return `expected one of ${values.join(', ')}, got ${show(got)}${hint}`;
+      return `expected one of ${values.join(', ')}, got ${showValue(got)}${hint}`;
     },
   });
 }
 
 /** An IPv4 or IPv6 address (any textual form the kernel accepts; canonicalised later). */
 export function ipAddress(): z.ZodString {
-  const error = (iss: { input?: unknown }) => `expected an IPv4 or IPv6 address, got ${show(iss.input)}`;
+  const error = (iss: { input?: unknown }) => `expected an IPv4 or IPv6 address, got ${showValue(iss.input)}`;
   return z.string({ error }).refine((s) => isIP(s) !== 0, { error });
 }
 
@@ -110,7 +107,7 @@ export function table<S extends z.ZodRawShape>(shape: S): z.ZodObject<S, z.core.
   return z.strictObject(shape, {
     error: (iss) => {
       if (iss.code === 'unrecognized_keys') return unknownKeysMessage(iss.keys, known);
-      if (iss.code === 'invalid_type') return `expected a table, got ${show(iss.input)}`;
+      if (iss.code === 'invalid_type') return `expected a table, got ${showValue(iss.input)}`;
       return undefined;
     },
   });

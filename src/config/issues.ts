@@ -4,11 +4,11 @@
  * offending value shown where zod's message lacks it. Duplicates are dropped.
  */
 import type { z } from 'zod';
-import { show, suggestion } from './fields.js';
+import { suggestion } from './fields.js';
 import type { RuleProblem } from './rules.js';
 import { discriminatorValues, knownKeysAt, schemasAt } from './walk.js';
 import { quote } from '../util/quote.js';
-import { plainMessage } from '../util/zod-message.js';
+import { plainMessage, showValue } from '../util/zod-message.js';
 
 type Issue = z.core.$ZodIssue;
 type Out = { path: PropertyKey[]; message: string };
@@ -76,7 +76,7 @@ function unionMessage(i: Extract<Issue, { code: 'invalid_union' }>, root: z.ZodT
     const got = input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[disc] : input;
     if (values.length === 0 || got === undefined) return i.message;
     const hint = typeof got === 'string' ? suggestion(got, values) : '';
-    return `expected one of ${values.join(', ')}, got ${show(got)}${hint}`;
+    return `expected one of ${values.join(', ')}, got ${showValue(got)}${hint}`;
   }
   const plain = plainMessage(i, input);
   if (plain) return plain;
@@ -87,5 +87,5 @@ function unionMessage(i: Extract<Issue, { code: 'invalid_union' }>, root: z.ZodT
 function withInput(message: string, input: unknown): string {
   if (input === undefined || /\bgot\b/.test(message)) return message;
   if (input !== null && typeof input === 'object') return message;
-  return `${message}, got ${show(input)}`;
+  return `${message}, got ${showValue(input)}`;
 }

@@ -12,7 +12,8 @@ import { SCHEDULER_FLAG_NAMES, SCHEDULERS } from '../ipvs/constants.js';
 import { durationField, durationSchema } from '../util/duration.js';
 import { splitHostPort } from '../util/host-port.js';
 import { vrrpInstanceSchema } from '../vrrp/schema.js';
-import { bool, doc, int, ipAddress, oneOf, show, table, text } from './fields.js';
+import { bool, doc, int, ipAddress, oneOf, table, text } from './fields.js';
+import { showValue } from '../util/zod-message.js';
 import { syncSchema } from './sync-schema.js';
 
 /** At least 1s (resync_interval, drain_timeout). */
@@ -66,7 +67,7 @@ export const globalSchema = table({
       })
       .refine((s) => listenHostOk(splitHostPort(s).host), {
         error: (iss) =>
-          `the host must be an IP address of this machine or "localhost", got ${show(splitHostPort(String(iss.input)).host)}`,
+          `the host must be an IP address of this machine or "localhost", got ${showValue(splitHostPort(String(iss.input)).host)}`,
       })
       .optional(),
     {

@@ -1,6 +1,7 @@
 /** Field helpers: typo distance, "did you mean", value display. */
 import { describe, expect, it } from 'vitest';
-import { didYouMean, show, suggestion, typoDistance } from '../../../src/config/fields.js';
+import { didYouMean, suggestion, typoDistance } from '../../../src/config/fields.js';
+import { showValue as show } from '../../../src/util/zod-message.js';
 
 describe('did you mean', () => {
   it('counts an adjacent transposition as one edit', () => {
