@@ -25,7 +25,10 @@ export class Lvsd {
 
   /** `netns`: run it inside that network namespace (`ip netns exec`, which execs: the pid stays lvsd's). */
   constructor(args: string[], env: NodeJS.ProcessEnv = process.env, netns?: string) {
-    const argv = [join(ROOT, 'bin/lvsd'), ...args];
+    // BENCH_LVSD_NODE_ARGS: Node flags for the daemon only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+    // (flags NODE_OPTIONS refuses; the profile is written when lvsd exits on the SIGTERM of stop()).
+    const nodeArgs = (env.BENCH_LVSD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const argv = [...nodeArgs, join(ROOT, 'bin/lvsd'), ...args];
     this.proc = netns
       ? spawn('ip', ['netns', 'exec', netns, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'inherit'], env })
       : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], env });

@@ -30,6 +30,8 @@ const nums = process.argv
   .map(Number);
 const [SERVICES = 10_000, DESTS = 10, WINDOW = 60, WARM = 20] = nums;
 const METRICS = !process.argv.includes('--no-metrics');
+/** --rps=MASK: receive packet steering for the namespace's loopback (hex CPU mask; see the header). */
+const RPS = process.argv.find((a) => a.startsWith('--rps='))?.slice(6);
 const PORT = 8080;
 const INTERVAL_S = 5;
 const EDIT = { s: Math.min(5000, SERVICES - 1), d: Math.min(3, DESTS - 1) };
@@ -56,12 +58,17 @@ function nftCounts(ns: string): { total: number; per: Map<string, number> } {
   return { total, per };
 }
 
-/** Cumulative buckets of lvsd_scheduler_lag_seconds ("le" → count), from /metrics inside the namespace. */
+/**
+ * Cumulative buckets of lvsd_scheduler_lag_seconds ("le" → count) and lvsd_probes_total by result
+ * ("result:<r>" → count), from /metrics inside the namespace.
+ */
 function lagBuckets(ns: string, listen: string): Map<string, number> {
   const text = sh('ip', ['netns', 'exec', ns, 'curl', '-sf', '--max-time', '30', `http://${listen}/metrics`]);
   const m = new Map<string, number>();
   for (const x of text.matchAll(/^lvsd_scheduler_lag_seconds_bucket\{le="([^"]+)"\} (\d+)/gm))
     m.set(x[1]!, Number(x[2]));
+  for (const x of text.matchAll(/^lvsd_probes_total\{[^}]*result="([^"]+)"[^}]*\} (\d+)/gm))
+    m.set(`result:${x[1]!}`, (m.get(`result:${x[1]!}`) ?? 0) + Number(x[2]));
   return m;
 }
 
@@ -110,6 +117,7 @@ async function main(): Promise<void> {
       'net.ipv4.tcp_max_syn_backlog=65535',
       'net.ipv4.ip_local_port_range=10000 65000',
     ]);
+    if (RPS) sh('ip', ['netns', 'exec', ns, 'sh', '-c', `echo ${RPS} > /sys/class/net/lo/queues/rx-0/rps_cpus`]);
     const rules = `table inet scale {
   set seen { type ipv4_addr; size 262144; flags dynamic; counter; }
   chain in {
@@ -127,7 +135,7 @@ async function main(): Promise<void> {
     while (!lout.includes('listening')) await sleep(20);
     const load0 = loadavg()[0]!;
     console.log(
-      `# ${SERVICES * DESTS} real servers (${SERVICES} × ${DESTS}), TCP check every ${INTERVAL_S} s = ${(SERVICES * DESTS) / INTERVAL_S} probes/s, memory dataplane, metrics ${METRICS ? 'on' : 'off'}; load average ${load0.toFixed(2)}`,
+      `# ${SERVICES * DESTS} real servers (${SERVICES} × ${DESTS}), TCP check every ${INTERVAL_S} s = ${(SERVICES * DESTS) / INTERVAL_S} probes/s, memory dataplane, metrics ${METRICS ? 'on' : 'off'}, loopback RPS ${RPS ?? 'off'}; load average ${load0.toFixed(2)}`,
     );
     const t0 = Date.now();
     d = new Lvsd(['-f', cfg, '--dataplane', 'memory'], process.env, ns);
@@ -171,10 +179,16 @@ async function main(): Promise<void> {
     );
     if (lag0 && lag1) {
       const inf = (lag1.get('+Inf') ?? 0) - (lag0.get('+Inf') ?? 0);
-      const parts = [...lag1].map(([le, n]) => {
-        const k = n - (lag0.get(le) ?? 0);
-        return `≤${le}s ${((k / inf) * 100).toFixed(3)}%`;
-      });
+      const results = [...lag1].filter(([k]) => k.startsWith('result:'));
+      console.log(
+        `rounds ended in the window, by result: ${results.map(([k, n]) => `${k.slice(7)} ${n - (lag0.get(k) ?? 0)}`).join(', ')}`,
+      );
+      const parts = [...lag1]
+        .filter(([k]) => !k.startsWith('result:'))
+        .map(([le, n]) => {
+          const k = n - (lag0.get(le) ?? 0);
+          return `≤${le}s ${((k / inf) * 100).toFixed(3)}%`;
+        });
       const under20 = ((lag1.get('0.02') ?? 0) - (lag0.get('0.02') ?? 0)) / inf;
       console.log(
         `scheduler lag (lvsd's histogram, ${inf} probes in the window): ${parts.join(', ')}; p99 ≤ 20 ms: ${under20 >= 0.99 ? 'yes' : 'NO'}`,
@@ -197,6 +211,13 @@ async function main(): Promise<void> {
         `one weight changed + SIGHUP → applied: ${rec.at - t} ms (goal ≤ 1000 ms), ${String(rec.l.ops)} write(s), CPU ${((procStat(pid).ticks - ca) / 100).toFixed(2)} s`,
       );
     }
+    const warned = new Map<string, number>();
+    for (const { l } of d.lines)
+      if (Number(l.level) >= 40) {
+        const k = `${String(l.msg)}${l.reason ? ` (${String(l.reason)})` : ''}`;
+        warned.set(k, (warned.get(k) ?? 0) + 1);
+      }
+    console.log(`lvsd warnings: ${warned.size ? [...warned].map(([k, n]) => `${n} × ${k}`).join('; ') : 'none'}`);
     console.log(`load average at the end ${loadavg()[0]!.toFixed(2)}`);
   } finally {
     await d?.stop();

@@ -67,9 +67,22 @@ export const IGNORED_LOG_EVERY_MS = 60_000;
  * Installs one listener per handled signal, for the life of the process (a signal whose last
  * listener is removed gets its default action back, which for most of them is to terminate).
  */
-export function onSignals(handle: (action: SignalAction, signal: string) => void): void {
+export function onSignals(
+  handle: (action: SignalAction, signal: string) => void,
+  execArgv: readonly string[] = process.execArgv,
+): void {
+  const profiling = profilerOwnsSigprof(execArgv);
   for (const [sig, action] of Object.entries(SIGNAL_ACTIONS))
-    process.on(sig as NodeJS.Signals, () => handle(action, sig));
+    if (!(sig === 'SIGPROF' && profiling)) process.on(sig as NodeJS.Signals, () => handle(action, sig));
+}
+
+/**
+ * True when Node was started with V8's sampling profiler (`--cpu-prof`, `--prof`): it samples on
+ * SIGPROF, so a JavaScript listener for SIGPROF would take the signal from it and the profile would
+ * come out empty. Then SIGPROF is left to the profiler.
+ */
+export function profilerOwnsSigprof(execArgv: readonly string[]): boolean {
+  return execArgv.some((a) => a === '--cpu-prof' || a === '--prof' || a.startsWith('--cpu-prof='));
 }
 
 /** True when `name` (a key of os.constants.signals) is covered by the three lists above. */

@@ -9,7 +9,13 @@ import { formatProblems, parseConfig } from '../../../src/config/load.js';
 import { pendingRestart } from '../../../src/config/restart-only.js';
 import { programProblem } from '../../../src/daemon/check-env.js';
 import { controlGroupId } from '../../../src/daemon/group.js';
-import { IgnoredSignalLog, IGNORED_LOG_EVERY_MS, isAccountedFor, SIGNAL_ACTIONS } from '../../../src/daemon/signals.js';
+import {
+  IgnoredSignalLog,
+  IGNORED_LOG_EVERY_MS,
+  isAccountedFor,
+  profilerOwnsSigprof,
+  SIGNAL_ACTIONS,
+} from '../../../src/daemon/signals.js';
 import { parseStateFile } from '../../../src/daemon/state-file.js';
 import { linearRegex, regexProblem } from '../../../src/health/regex.js';
 import { withoutInspect } from '../../../src/util/inspector-guard.js';
@@ -42,6 +48,13 @@ describe('signals', () => {
     expect(l.note('SIGALRM', 20)).toBeUndefined();
     expect(l.note('SIGPROF', 20)).toBe(0);
     expect(l.note('SIGALRM', IGNORED_LOG_EVERY_MS + 1)).toBe(2);
+  });
+
+  it("SIGPROF is left to V8's sampling profiler when Node runs with one, and handled otherwise", () => {
+    expect(profilerOwnsSigprof(['--cpu-prof', '--cpu-prof-dir=/tmp/p'])).toBe(true);
+    expect(profilerOwnsSigprof(['--prof'])).toBe(true);
+    expect(profilerOwnsSigprof([])).toBe(false);
+    expect(profilerOwnsSigprof(['--cpu-prof-dir=/tmp/p', '--max-old-space-size=512'])).toBe(false);
   });
 });
 
