@@ -18,7 +18,9 @@
  *   its cache made `lvsd ipvs restore` slower than loading the files it needs; this one holds
  *   only those.
  * - dist/src/vrrp/worker.js → dist/bundle/worker.js (ES module): src/vrrp/backend.ts finds it as
- *   ./worker.js beside the code that starts it, as it does in dist/src/vrrp/.
+ *   ./worker.js beside the code that starts it, as it does in dist/src/vrrp/. The same for the
+ *   health shard thread: dist/src/health/shard-worker.js → dist/bundle/shard-worker.js
+ *   (src/health/shards.ts).
  * - koffi stays external: a native addon is loaded from node_modules at run time.
  * - names are kept (no minification): stack traces in logs stay readable.
  * - zod's 60-odd message locales are left out (`z.locales` is a namespace export, so tree-shaking
@@ -65,23 +67,28 @@ const results = await Promise.all([
       banner: { js: "const __lvsdImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     }),
   ),
-  build({
-    ...common,
-    entryPoints: [join(root, 'dist/src/vrrp/worker.js')],
-    outfile: join(outdir, 'worker.js'),
-    format: 'esm',
-    // CommonJS dependencies call require() for Node built-ins; an ES module has none
-    banner: {
-      js: "import { createRequire as __lvsdCreateRequire } from 'node:module'; const require = __lvsdCreateRequire(import.meta.url);",
-    },
-  }),
+  ...[
+    ['worker', 'dist/src/vrrp/worker.js'],
+    ['shard-worker', 'dist/src/health/shard-worker.js'],
+  ].map(([name, entry]) =>
+    build({
+      ...common,
+      entryPoints: [join(root, entry)],
+      outfile: join(outdir, `${name}.js`),
+      format: 'esm',
+      // CommonJS dependencies call require() for Node built-ins; an ES module has none
+      banner: {
+        js: "import { createRequire as __lvsdCreateRequire } from 'node:module'; const require = __lvsdCreateRequire(import.meta.url);",
+      },
+    }),
+  ),
 ]);
 if (results.some((r) => r.errors.length > 0 || r.warnings.length > 0)) process.exit(1);
 // An import() esbuild could not resolve (a computed specifier) is left as is: it would fail in the
 // bundle (vm.Script has no module loader; ./x.js is not beside the bundle) and code that catches
 // the failure would silently take a fallback. Refuse to build instead. ("{import('./x').T}" is a JSDoc
 // type in a comment, as re2js's bundle has, not a call.)
-for (const f of ['main.cjs', 'ipvs.cjs', 'worker.js']) {
+for (const f of ['main.cjs', 'ipvs.cjs', 'worker.js', 'shard-worker.js']) {
   const left = /[^\w.${]import\((?!\))[^)]{0,60}/.exec(readFileSync(join(outdir, f), 'utf8'));
   if (left) {
     process.stderr.write(`bundle: ${f} still has a dynamic import esbuild could not resolve: ${left[0].trim()}\n`);
@@ -89,7 +96,7 @@ for (const f of ['main.cjs', 'ipvs.cjs', 'worker.js']) {
   }
 }
 await warmUp();
-process.stdout.write(`bundle: ${outdir}/main.cjs, ipvs.cjs, worker.js and their code caches\n`);
+process.stdout.write(`bundle: ${outdir}/main.cjs, ipvs.cjs, worker.js, shard-worker.js and their code caches\n`);
 
 /** Resolves zod's `../locales/index.js` (imported only to re-export it as `locales`) to English alone. */
 function onlyEnglishZodLocale() {

@@ -8,11 +8,14 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Announcements, type AnnounceMetrics } from './announcements.js';
 import { KernelRoutes, type RouteClient } from '../announce/routes.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
 import { MemoryDataplane } from '../dataplane/memory.js';
 import { HealthEngine, type HealthEngineOptions } from '../health/engine.js';
+import type { HealthMetrics } from '../health/metrics.js';
+import { ShardedHealth } from '../health/shards.js';
 import { tuneHeapForProbeLoad } from '../health/heap-tuning.js';
 import type { DaemonMetrics, DestSnapshot } from '../metrics/daemon-metrics.js';
 import { SyncService } from './sync-service.js';
@@ -22,6 +25,7 @@ import type { VrrpInstanceConfig } from '../vrrp/schema.js';
 import type { VrrpService } from '../vrrp/service.js';
 import { version } from '../util/version.js';
 import type { DataplaneKind } from './args.js';
+import type { HealthProbes } from './daemon.js';
 
 /** The process's tuning, each knob with why it has its value (bench/results/*.md has the figures). */
 export const TUNING = {
@@ -31,6 +35,22 @@ export const TUNING = {
   healthSlackMs: 5,
   /** Health targets attached per event-loop turn, so the first probes of a large start go out early. */
   healthAttachChunk: 512,
+  /**
+   * From this many probe rounds per second on, the probes run in worker threads (src/health/shards.ts):
+   * at 20,000/s the main thread was 99.9 % busy probing, and reloads, /metrics and control requests
+   * waited behind the probes (issue 17). Below it one in-process engine is cheaper (no threads).
+   */
+  healthShardsFromRate: 5000,
+  /**
+   * Shard threads when sharded: one per core, at most 4; LVSD_HEALTH_SHARDS overrides (0: always in
+   * process, N: always N shards, whatever the rate).
+   */
+  healthShards:
+    process.env.LVSD_HEALTH_SHARDS !== undefined
+      ? Number(process.env.LVSD_HEALTH_SHARDS)
+      : Math.max(1, Math.min(availableParallelism(), 4)),
+  /** How often each shard sends its probes' news (status, metrics) to the main thread, in ms. */
+  healthBatchMs: 200,
   /** Ops per dataplane apply (one netlink batch). */
   reconcileBatch: 500,
   /** VRRP runs in a worker thread: the main thread's probes, reconciles and GC cannot delay an advert. */
@@ -62,22 +82,48 @@ export function realHealthEngine(o: Pick<HealthEngineOptions, 'log' | 'metrics' 
   });
 }
 
+/** The health engine as the daemon uses it, with the counts SIGUSR2 logs. */
+export type DaemonHealth = HealthProbes & Pick<HealthEngine, 'stats'>;
+
 /**
- * The daemon's health engine; `targets` = how many health targets the config has (large fleets drop
- * per-target latency labels); no `registry` = no metrics are kept (nothing can scrape them).
+ * The daemon's health engine: in process, or `TUNING.healthShards` worker threads when the config
+ * asks for `TUNING.healthShardsFromRate` probes per second or more (the choice is logged once).
+ * `targets` = how many health targets the config has (large fleets drop per-target latency labels);
+ * no `registry` = no metrics are kept (nothing can scrape them).
  */
 export async function daemonHealthEngine(
   log: Logger,
   registry: Registry | undefined,
-  targets: number,
-): Promise<HealthEngine> {
+  load: { targets: number; probesPerSecond: number },
+): Promise<DaemonHealth> {
+  const perTarget = load.targets <= TUNING.perTargetMetricsLimit;
   // health/metrics.ts loads prom-client: only when there is a registry to fill
-  const metrics =
-    registry &&
-    new (await import('../health/metrics.js')).HealthMetrics(registry, {
-      perTarget: targets <= TUNING.perTargetMetricsLimit,
-    });
-  return realHealthEngine({ log: log.child({ layer: 'health' }), metrics });
+  const metrics: HealthMetrics | undefined =
+    registry && new (await import('../health/metrics.js')).HealthMetrics(registry, { perTarget });
+  const hlog = log.child({ layer: 'health' });
+  const shards = healthShardCount(load.probesPerSecond);
+  const rate = Math.round(load.probesPerSecond);
+  if (shards === 0) {
+    hlog.info({ probesPerSecond: rate, threads: 0 }, 'health checks run on the main thread');
+    return realHealthEngine({ log: hlog, metrics });
+  }
+  hlog.info({ probesPerSecond: rate, threads: shards }, `health checks run in ${shards} worker threads`);
+  tuneHeapForProbeLoad();
+  return new ShardedHealth({
+    shards,
+    log: hlog,
+    metrics,
+    perTarget,
+    batchMs: TUNING.healthBatchMs,
+    slackMs: TUNING.healthSlackMs,
+    attachChunk: TUNING.healthAttachChunk,
+  });
+}
+
+/** Shard threads for a probe rate: 0 (in process) below TUNING.healthShardsFromRate (LVSD_HEALTH_SHARDS wins). */
+export function healthShardCount(probesPerSecond: number): number {
+  if (process.env.LVSD_HEALTH_SHARDS !== undefined) return Math.max(0, Math.floor(TUNING.healthShards) || 0);
+  return probesPerSecond >= TUNING.healthShardsFromRate ? TUNING.healthShards : 0;
 }
 
 /**

@@ -46,7 +46,7 @@ import { controlGroupId } from './group.js';
 import { hardenProcess } from './harden.js';
 import { Overrides } from './overrides.js';
 import { IgnoredSignalLog, onSignals, type SignalAction } from './signals.js';
-import { healthTargets } from './targets.js';
+import { healthTargets, probesPerSecond } from './targets.js';
 
 /**
  * The daemon's logger: pino JSON lines with the level as its name ("info") and the time as ISO 8601
@@ -132,7 +132,10 @@ async function serve(
   const overrides = new Overrides(g.state_file || undefined);
   const bad = overrides.load();
   if (bad) log.warn(bad);
-  const health = await daemonHealthEngine(log, metrics?.registry, metrics ? healthTargets(config).length : 0);
+  const health = await daemonHealthEngine(log, metrics?.registry, {
+    targets: metrics ? healthTargets(config).length : 0,
+    probesPerSecond: probesPerSecond(config),
+  });
   daemon = new Daemon({
     configPath: args.file,
     config,

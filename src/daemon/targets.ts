@@ -21,3 +21,13 @@ export function healthTargets(c: Config): HealthTarget[] {
 export function usesCheck(c: Config, kind: string): boolean {
   return c.virtual_server.some((vs) => vs.real_server.some((rs) => rs.check?.type === kind));
 }
+
+/**
+ * Probe rounds per second the config asks for: one per checked real server per interval (identical
+ * probes, which the engine merges, counted once each: an upper bound). Read from the config alone.
+ */
+export function probesPerSecond(c: Config): number {
+  let rate = 0;
+  for (const vs of c.virtual_server) for (const rs of vs.real_server) if (rs.check) rate += 1000 / rs.check.interval;
+  return rate;
+}

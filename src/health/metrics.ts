@@ -6,8 +6,10 @@
  *    counted in a Float64Array and handed to prom-client when scraped: nothing hashed per probe);
  *  - lvsd_probes_in_flight gauge (read from the engine when scraped);
  *  - lvsd_scheduler_lag_seconds histogram (how late each probe started vs its due time).
+ * A health shard (shards.ts) keeps its own HealthMetrics and ships what it counted with takeDelta();
+ * the main thread's instance folds that in with addDelta(), so /metrics shows the same series.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { type SeriesId, SeriesHistogram } from './series-histogram.js';
 
 /** Values of lvsd_probes_total's `result` label, in slot order. */
@@ -18,11 +20,15 @@ export class HealthMetrics {
   readonly probeDuration: SeriesHistogram;
   readonly transitions: Counter<'to'>;
   readonly inFlight: Gauge;
-  readonly schedulerLag: Histogram;
+  /** lvsd_scheduler_lag_seconds (no labels): observe(seconds). */
+  readonly schedulerLag: { observe(seconds: number): void };
+  private readonly lag: SeriesHistogram;
   private readonly perTarget: boolean;
   private readInFlight: (() => number) | undefined;
   private results = new Float64Array(3 * 8);
   private readonly resultKinds: string[] = [];
+  /** Duration series already named in a takeDelta(). */
+  private shippedSeries = 0;
 
   /** Registers the four metrics on `registry` (throws if they are already registered there). */
   constructor(registry: Registry, opts: { perTarget?: boolean } = {}) {
@@ -61,12 +67,50 @@ export class HealthMetrics {
         if (self.readInFlight) this.set(self.readInFlight());
       },
     });
-    this.schedulerLag = new Histogram({
-      name: 'lvsd_scheduler_lag_seconds',
-      help: 'How late probes started compared with their due time',
-      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
-      registers,
+    this.lag = new SeriesHistogram(
+      'lvsd_scheduler_lag_seconds',
+      'How late probes started compared with their due time',
+      [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+      registry,
+      false,
+    );
+    const lagSeries = this.lag.series('', '');
+    this.schedulerLag = { observe: (seconds) => this.lag.observe(lagSeries, seconds) };
+  }
+
+  /**
+   * What was counted since the last call (probe results, durations, scheduler lag), then zeroes it:
+   * a shard's instance is a buffer the main thread's drains. Transitions and in-flight rounds are not
+   * in it (the main thread counts transitions from the events it delivers and asks shards for rounds).
+   */
+  takeDelta(): HealthMetricsDelta {
+    const results = this.results.slice(0, 3 * this.resultKinds.length);
+    this.results.fill(0);
+    const series = this.probeDuration.labelsFrom(this.shippedSeries);
+    this.shippedSeries += series.length;
+    return {
+      kinds: [...this.resultKinds],
+      results,
+      series,
+      durations: this.probeDuration.drain(),
+      lag: this.lag.drain(),
+    };
+  }
+
+  /**
+   * Adds a delta from takeDelta() of another instance. `seen` belongs to that source (one array per
+   * shard, empty at first): it maps the source's duration series to this instance's and grows here.
+   */
+  addDelta(d: HealthMetricsDelta, seen: SeriesId[]): void {
+    d.kinds.forEach((kind, i) => {
+      const slot = this.resultSlot(kind);
+      for (let r = 0; r < 3; r++) this.results[slot + r] += d.results[i * 3 + r];
     });
+    for (const l of d.series) seen.push(this.probeDuration.series(l.kind, this.perTarget ? l.target : ''));
+    const w = this.probeDuration.width;
+    for (let id = 0; id * w < d.durations.length && id < seen.length; id++)
+      this.probeDuration.addRaw(seen[id], d.durations, id * w);
+    this.lag.addRaw(0, d.lag, 0);
   }
 
   /** Records one round's duration. */
@@ -110,4 +154,17 @@ export class HealthMetrics {
   trackInFlight(read: () => number): void {
     this.readInFlight = read;
   }
+}
+
+/** Counts one HealthMetrics gathered since its last takeDelta() (structured-clone friendly). */
+export interface HealthMetricsDelta {
+  /** Check kinds in slot order; `results` has ok, failed, timeout per kind. */
+  kinds: string[];
+  results: Float64Array;
+  /** Labels of the duration series first named since the last delta (ids continue from there). */
+  series: Array<{ kind: string; target: string }>;
+  /** Per duration series (id order): counts per bucket, +Inf, sum, count. */
+  durations: Float64Array;
+  /** The scheduler lag histogram: counts per bucket, +Inf, sum, count. */
+  lag: Float64Array;
 }

@@ -3,7 +3,9 @@
  * prom-client Histogram keeps an object with a bucket dictionary per label set, about 10 MB of live
  * heap for 12,000 targets (bench/results/health.md), and hashes the labels on every observation.
  * Registers on a prom-client Registry like any metric (name, help, type, get, reset) and prints the
- * same text: `_bucket{le}` cumulative, `_sum`, `_count`.
+ * same text: `_bucket{le}` cumulative, `_sum`, `_count`. Unlabeled (`labeled: false`) it prints no
+ * kind/target labels, as a prom-client Histogram without labels does. Its counts can be moved between
+ * instances (drain / labelsFrom / addRaw): a health shard (shards.ts) ships them to the main thread.
  */
 import type { Registry } from 'prom-client';
 
@@ -25,10 +27,34 @@ export class SeriesHistogram {
     readonly name: string,
     readonly help: string,
     private readonly buckets: readonly number[],
-    registry: Registry,
+    registry: Registry | undefined,
+    private readonly labeled = true,
   ) {
     this.stride = buckets.length + 3;
-    registry.registerMetric(this as never);
+    registry?.registerMetric(this as never);
+  }
+
+  /** Numbers per series in drain()'s array: one count per bucket, one for +Inf, sum, count. */
+  get width(): number {
+    return this.stride;
+  }
+
+  /** Labels of the series whose id is `start` or more, in id order. */
+  labelsFrom(start: number): Array<{ kind: string; target: string }> {
+    return this.labels.slice(start);
+  }
+
+  /** Every series' numbers (`width` per series, in id order) gathered since the last drain; zeroes them. */
+  drain(): Float64Array {
+    const out = this.data.slice(0, this.labels.length * this.stride);
+    this.data.fill(0);
+    return out;
+  }
+
+  /** Adds `width` numbers from `from` at `offset` (as drain() lays them out) to series `id`. */
+  addRaw(id: SeriesId, from: Float64Array, offset: number): void {
+    const base = id * this.stride;
+    for (let k = 0; k < this.stride; k++) this.data[base + k] += from[offset + k];
   }
 
   /** The series of (kind, target), made on first use; keep it and pass it to observe(). */
@@ -67,14 +93,15 @@ export class SeriesHistogram {
   } {
     const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
     const n = this.buckets.length;
-    this.labels.forEach((l, id) => {
+    this.labels.forEach((series, id) => {
+      const l = this.labeled ? series : {};
       const base = id * this.stride;
       let cum = 0;
       for (let b = 0; b <= n; b++) {
         cum += this.data[base + b];
         values.push({
           metricName: `${this.name}_bucket`,
-          labels: { le: b < n ? this.buckets[b] : '+Inf', kind: l.kind, target: l.target },
+          labels: { le: b < n ? this.buckets[b] : '+Inf', ...l },
           value: cum,
         });
       }
