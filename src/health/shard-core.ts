@@ -5,8 +5,9 @@
  *
  * Which probes have news: the engine's checkers are wrapped (`watched`) so that every attempt that
  * settles — answered, cut off at its deadline or stopped — marks its probe. The engine records a
- * round in the same turn its attempt settles, so at the next batch (a later timer turn) each marked
- * probe's status() holds its results; only marked probes are read. A transition sends its batch at
+ * round in the same turn its attempt settles (a few microtasks after the mark at most), so a batch
+ * built on a later turn — only ever from a timer or setImmediate, never from a microtask — finds
+ * each marked probe's results in its status(); only marked probes are read. A transition sends its batch at
  * the next turn instead of waiting for the timer.
  */
 import type { Logger } from 'pino';
@@ -19,8 +20,10 @@ import type { FromShard, ShardLog, ShardTarget, ToShard } from './shard-protocol
 import type { CheckSpec } from './schema.js';
 
 /** What a shard runs with. */
-export interface ShardCoreOptions
-  extends Pick<HealthEngineOptions, 'random' | 'wallClock' | 'slackMs' | 'attachChunk' | 'maxConcurrentScripts'> {
+export interface ShardCoreOptions extends Pick<
+  HealthEngineOptions,
+  'random' | 'wallClock' | 'slackMs' | 'attachChunk' | 'maxConcurrentScripts'
+> {
   clock: Clock;
   /** The checkers (each is wrapped to watch its attempts). */
   checkers: ReadonlyMap<string, Checker<CheckSpec>>;
@@ -86,8 +89,13 @@ export class ShardCore {
         return this.o.post({ ev: 'reply', id: m.id });
       case 'check': {
         const record = await this.engine.checkNow(m.target);
-        this.flush(); // the mirror holds the result before the caller hears of it
-        return this.o.post({ ev: 'reply', id: m.id, record });
+        // On a later turn, not in this microtask: another probe whose attempt settled in the same
+        // turn may be marked and not recorded yet. Then the mirror holds the result before the
+        // caller hears of it.
+        return this.later(() => {
+          this.flush();
+          this.o.post({ ev: 'reply', id: m.id, record });
+        });
       }
       case 'stop':
         await this.stop();
@@ -191,9 +199,13 @@ export class ShardCore {
   private flushSoon(): void {
     if (this.soon || this.stopped) return;
     this.soon = true;
-    const run = () => this.soon && this.flush();
-    if (this.o.clock.defer) this.o.clock.defer(run);
-    else this.o.clock.setTimeout(run, 0);
+    this.later(() => this.soon && this.flush());
+  }
+
+  /** Runs fn on a later event-loop turn (flushes never run between an attempt's mark and its record). */
+  private later(fn: () => void): void {
+    if (this.o.clock.defer) this.o.clock.defer(fn);
+    else this.o.clock.setTimeout(fn, 0);
   }
 
   /** Collects the engine's log lines for the batch (the main thread's logger writes them). */
@@ -221,8 +233,7 @@ export function watched(
   return {
     kind: inner.kind,
     schema: inner.schema,
-    probe: (t, spec, signal) =>
-      inner.probe(t, spec, signal).finally(() => settled(t, spec)),
+    probe: (t, spec, signal) => inner.probe(t, spec, signal).finally(() => settled(t, spec)),
     get start() {
       const start = inner.start;
       if (start !== wrappedFor) {

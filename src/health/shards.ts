@@ -15,7 +15,14 @@ import type { HealthMetrics } from './metrics.js';
 import { checkKinds } from './schema.js';
 import type { SeriesId } from './series-histogram.js';
 import { StatusMirror } from './shard-batch.js';
-import { type FromShard, shardOf, type ShardSetup, type ShardStats, type ShardTarget, type ToShard } from './shard-protocol.js';
+import {
+  type FromShard,
+  shardOf,
+  type ShardSetup,
+  type ShardStats,
+  type ShardTarget,
+  type ToShard,
+} from './shard-protocol.js';
 import { initialHealth, type ProbeRecord } from './state.js';
 
 /** Options of ShardedHealth. */
@@ -32,13 +39,41 @@ export interface ShardedHealthOptions {
   slackMs?: number;
   attachChunk?: number;
   maxConcurrentScripts?: number;
-  /** The worker entry; default shard-worker.js beside this file (dist/src/health/ or dist/bundle/). */
-  file?: URL;
+  /** Starts a shard; default a worker thread running shard-worker.js beside this file (threadShard). */
+  spawn?: SpawnShard;
   wallClock?: () => number;
 }
 
+/** A running shard as ShardedHealth drives it. */
+export interface ShardThread {
+  post(m: ToShard): void;
+  /** Ends the shard at once (after its engine was stopped). */
+  terminate(): Promise<unknown>;
+}
+
+/** What a shard reports besides its messages. */
+export interface ShardEvents {
+  message(m: FromShard): void;
+  error(e: Error): void;
+  exit(code: number): void;
+}
+
+/** Starts one shard with `setup`, reporting to `events`. */
+export type SpawnShard = (setup: ShardSetup, events: ShardEvents) => ShardThread;
+
+/** A shard in a worker thread running `file` (default: shardWorkerFile()). */
+export function threadShard(file: URL = shardWorkerFile()): SpawnShard {
+  return (setup, events) => {
+    const worker = new Worker(file, { workerData: setup });
+    worker.on('message', (m: FromShard) => events.message(m));
+    worker.on('error', (e) => events.error(e));
+    worker.on('exit', (code) => events.exit(code));
+    return { post: (m) => worker.postMessage(m), terminate: () => worker.terminate() };
+  };
+}
+
 interface Shard {
-  worker: Worker;
+  thread: ShardThread;
   stats: ShardStats;
   /** Duration series of this shard → the main metrics' series (HealthMetrics.addDelta). */
   seen: SeriesId[];
@@ -88,15 +123,23 @@ export class ShardedHealth {
         perTarget: o.perTarget ?? true,
         maxConcurrentScripts: o.maxConcurrentScripts,
       };
-      const worker = new Worker(o.file ?? shardWorkerFile(), { workerData: setup });
-      const shard: Shard = { worker, stats: NO_STATS, seen: [], exited: false, waiting: new Set() };
-      worker.on('message', (m: FromShard) => this.onMessage(shard, m));
-      worker.on('error', (e) => o.log?.error({ err: e.message, shard: index }, 'health shard failed'));
-      worker.on('exit', (code) => {
-        shard.exited = true;
-        for (const id of shard.waiting) this.answer(id, undefined);
-        if (!this.stopped) o.log?.error({ shard: index, code }, 'health shard exited: its probes stopped');
-      });
+      // events arrive on later turns, once `shard` exists
+      const events: ShardEvents = {
+        message: (m) => this.onMessage(shard, m),
+        error: (e) => o.log?.error({ err: e.message, shard: index }, 'health shard failed'),
+        exit: (code) => {
+          shard.exited = true;
+          for (const id of shard.waiting) this.answer(id, undefined);
+          if (!this.stopped) o.log?.error({ shard: index, code }, 'health shard exited: its probes stopped');
+        },
+      };
+      const shard: Shard = {
+        thread: (o.spawn ?? threadShard())(setup, events),
+        stats: NO_STATS,
+        seen: [],
+        exited: false,
+        waiting: new Set(),
+      };
       this.shards.push(shard);
     }
     o.metrics?.trackInFlight(() => this.shards.reduce((n, s) => n + s.stats.inFlight, 0));
@@ -197,7 +240,7 @@ export class ShardedHealth {
     await Promise.all(this.shards.map((s) => this.request(s, { op: 'stop' })));
     for (const r of this.replies.values()) r(undefined);
     this.replies.clear();
-    await Promise.all(this.shards.map((s) => s.worker.terminate()));
+    await Promise.all(this.shards.map((s) => s.thread.terminate()));
   }
 
   private release(key: string): void {
@@ -236,20 +279,24 @@ export class ShardedHealth {
   }
 
   private send(s: Shard, m: ToShard): void {
-    if (!s.exited) s.worker.postMessage(m);
+    if (!s.exited) s.thread.post(m);
   }
 
   /** Sends a request and resolves with its reply (undefined at once when the shard is gone). */
   private request(
     s: Shard,
-    m: { op: 'prepare'; targets: HealthTarget[] } | { op: 'attached' } | { op: 'stop' } | { op: 'check'; target: string },
+    m:
+      | { op: 'prepare'; targets: HealthTarget[] }
+      | { op: 'attached' }
+      | { op: 'stop' }
+      | { op: 'check'; target: string },
   ): Promise<ProbeRecord | undefined> {
     if (s.exited) return Promise.resolve(undefined);
     const id = ++this.seq;
     return new Promise((resolve) => {
       this.replies.set(id, resolve);
       s.waiting.add(id);
-      s.worker.postMessage({ ...m, id } as ToShard);
+      s.thread.post({ ...m, id } as ToShard);
     });
   }
 }
