@@ -18,16 +18,19 @@
  *   its cache made `lvsd ipvs restore` slower than loading the files it needs; this one holds
  *   only those.
  * - dist/src/vrrp/worker.js → dist/bundle/worker.js (ES module): src/vrrp/backend.ts finds it as
- *   ./worker.js beside the code that starts it, as it does in dist/src/vrrp/. The same for the
- *   health shard thread: dist/src/health/shard-worker.js → dist/bundle/shard-worker.js
- *   (src/health/shards.ts).
+ *   ./worker.js beside the code that starts it, as it does in dist/src/vrrp/.
+ * - dist/src/health/shard-worker.js → dist/bundle/shard-worker.cjs, started as the thread
+ *   dist/bundle/shard-worker.js (src/health/shards.ts finds it as ./shard-worker.js, as in
+ *   dist/src/health/), a two-line loader running it through bin/load-bundle.js with its code cache.
  * - koffi stays external: a native addon is loaded from node_modules at run time.
  * - names are kept (no minification): stack traces in logs stay readable.
  * - zod's 60-odd message locales are left out (`z.locales` is a namespace export, so tree-shaking
  *   cannot drop them, ~0.5 MB): lvsd writes its own messages and uses only the English default,
  *   which zod's schemas import directly (zod/v4/classic/schemas.js), not through `locales`.
- * - main.cjs.cache and ipvs.cjs.cache: V8's code caches, written by two warm-up runs, the daemon
- *   (memory dataplane, a TCP and an HTTP check, ~0.5 s) and `lvsd ipvs restore` of a rules file
+ * - main.cjs.cache, shard-worker.cjs.cache and ipvs.cjs.cache: V8's code caches, written by
+ *   warm-up runs: the daemon with its probes in one shard thread (for the shard's cache), the daemon
+ *   as a small config runs it (memory dataplane, a TCP and an HTTP check in process, ~0.5 s; its
+ *   main.cjs.cache replaces the first run's) and `lvsd ipvs restore` of a rules file
  *   whose last line is bad (nothing applied), so that they hold the functions a start and a restore
  *   run. V8 rejects a cache for another Node binary; then the bundle is compiled as usual
  *   (bin/load-bundle.js).
@@ -57,6 +60,7 @@ const results = await Promise.all([
   ...[
     ['main', 'dist/src/main.js'],
     ['ipvs', 'dist/src/cli/ipvs-entry.js'],
+    ['shard-worker', 'dist/src/health/shard-worker.js'],
   ].map(([name, entry]) =>
     build({
       ...common,
@@ -67,28 +71,29 @@ const results = await Promise.all([
       banner: { js: "const __lvsdImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     }),
   ),
-  ...[
-    ['worker', 'dist/src/vrrp/worker.js'],
-    ['shard-worker', 'dist/src/health/shard-worker.js'],
-  ].map(([name, entry]) =>
-    build({
-      ...common,
-      entryPoints: [join(root, entry)],
-      outfile: join(outdir, `${name}.js`),
-      format: 'esm',
-      // CommonJS dependencies call require() for Node built-ins; an ES module has none
-      banner: {
-        js: "import { createRequire as __lvsdCreateRequire } from 'node:module'; const require = __lvsdCreateRequire(import.meta.url);",
-      },
-    }),
-  ),
+  build({
+    ...common,
+    entryPoints: [join(root, 'dist/src/vrrp/worker.js')],
+    outfile: join(outdir, 'worker.js'),
+    format: 'esm',
+    // CommonJS dependencies call require() for Node built-ins; an ES module has none
+    banner: {
+      js: "import { createRequire as __lvsdCreateRequire } from 'node:module'; const require = __lvsdCreateRequire(import.meta.url);",
+    },
+  }),
 ]);
+// The health shard thread's entry: loads shard-worker.cjs with its code cache, as bin/lvsd loads main.cjs.
+writeFileSync(
+  join(outdir, 'shard-worker.js'),
+  '// Health shard thread (src/health/shards.ts): shard-worker.cjs with its code cache (bin/load-bundle.js).\n' +
+    "import { loadBundle } from '../../bin/load-bundle.js';\nloadBundle('shard-worker');\n",
+);
 if (results.some((r) => r.errors.length > 0 || r.warnings.length > 0)) process.exit(1);
 // An import() esbuild could not resolve (a computed specifier) is left as is: it would fail in the
 // bundle (vm.Script has no module loader; ./x.js is not beside the bundle) and code that catches
 // the failure would silently take a fallback. Refuse to build instead. ("{import('./x').T}" is a JSDoc
 // type in a comment, as re2js's bundle has, not a call.)
-for (const f of ['main.cjs', 'ipvs.cjs', 'worker.js', 'shard-worker.js']) {
+for (const f of ['main.cjs', 'ipvs.cjs', 'worker.js', 'shard-worker.cjs']) {
   const left = /[^\w.${]import\((?!\))[^)]{0,60}/.exec(readFileSync(join(outdir, f), 'utf8'));
   if (left) {
     process.stderr.write(`bundle: ${f} still has a dynamic import esbuild could not resolve: ${left[0].trim()}\n`);
@@ -96,7 +101,7 @@ for (const f of ['main.cjs', 'ipvs.cjs', 'worker.js', 'shard-worker.js']) {
   }
 }
 await warmUp();
-process.stdout.write(`bundle: ${outdir}/main.cjs, ipvs.cjs, worker.js, shard-worker.js and their code caches\n`);
+process.stdout.write(`bundle: ${outdir}/main.cjs, ipvs.cjs, shard-worker.cjs, worker.js and their code caches\n`);
 
 /** Resolves zod's `../locales/index.js` (imported only to re-export it as `locales`) to English alone. */
 function onlyEnglishZodLocale() {
@@ -117,7 +122,7 @@ function onlyEnglishZodLocale() {
 }
 
 /**
- * Runs the daemon once from the new bundle with LVSD_WRITE_CODE_CACHE set (bin/load-bundle.js
+ * Runs the daemon from the new bundle with LVSD_WRITE_CODE_CACHE set (bin/load-bundle.js
  * writes the cache when the process exits): memory dataplane, one TCP and one HTTP check against a
  * closed local port, stopped with SIGTERM once it has started and probed.
  */
@@ -136,22 +141,32 @@ async function warmUp() {
         `  [virtual_server.check]\n  type = "http"\n  interval = "1s"\n  timeout = "200ms"\n  path = "/healthz"\n` +
         `  [[virtual_server.real_server]]\n  address = "127.0.0.1"\n  port = 9\n`,
     );
-    const child = spawn(process.execPath, [join(root, 'bin/lvsd'), '-f', cfg, '--dataplane', 'memory'], {
-      env: { ...process.env, LVSD_WRITE_CODE_CACHE: '1' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (c) => (out += c));
-    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    const deadline = Date.now() + 30_000;
-    while (!out.includes('"lvsd started"') && Date.now() < deadline && child.exitCode === null)
-      await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 300)); // a probe round and the first pass
-    child.kill('SIGTERM');
-    const { code } = await exited;
-    if (code !== 0 || !existsSync(join(outdir, 'main.cjs.cache'))) {
-      process.stderr.write(`bundle: the warm-up run of the daemon failed (exit ${code}); its output:\n${out}\n`);
-      process.exit(1);
+    for (const [shards, cache] of [
+      ['1', 'shard-worker.cjs.cache'],
+      [undefined, 'main.cjs.cache'],
+    ]) {
+      const env = { ...process.env, LVSD_WRITE_CODE_CACHE: '1' };
+      if (shards) env.LVSD_HEALTH_SHARDS = shards;
+      else delete env.LVSD_HEALTH_SHARDS;
+      const child = spawn(process.execPath, [join(root, 'bin/lvsd'), '-f', cfg, '--dataplane', 'memory'], {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (c) => (out += c));
+      const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+      const deadline = Date.now() + 30_000;
+      while (!out.includes('"lvsd started"') && Date.now() < deadline && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300)); // a probe round and the first pass
+      child.kill('SIGTERM');
+      const { code } = await exited;
+      if (code !== 0 || !existsSync(join(outdir, cache))) {
+        process.stderr.write(
+          `bundle: the warm-up run of the daemon failed (exit ${code}, ${cache}); its output:\n${out}\n`,
+        );
+        process.exit(1);
+      }
     }
     // Second run, for ipvs.cjs: `lvsd ipvs restore` parses and encodes rules. The last line is bad,
     // so nothing is ever applied (every line is validated before any is sent), even on a machine

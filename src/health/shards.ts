@@ -47,7 +47,7 @@ export interface ShardedHealthOptions {
 /** A running shard as ShardedHealth drives it. */
 export interface ShardThread {
   post(m: ToShard): void;
-  /** Ends the shard at once (after its engine was stopped). */
+  /** Ends the shard once its engine was stopped (resolves when it has ended). */
   terminate(): Promise<unknown>;
 }
 
@@ -68,7 +68,17 @@ export function threadShard(file: URL = shardWorkerFile()): SpawnShard {
     worker.on('message', (m: FromShard) => events.message(m));
     worker.on('error', (e) => events.error(e));
     worker.on('exit', (code) => events.exit(code));
-    return { post: (m) => worker.postMessage(m), terminate: () => worker.terminate() };
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    return {
+      post: (m) => worker.postMessage(m),
+      // a stopped shard ends itself (its exit handlers run); one that does not within 2 s is ended
+      terminate: async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 2000)));
+        if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
+        clearTimeout(timer);
+      },
+    };
   };
 }
 

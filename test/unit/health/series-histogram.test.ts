@@ -54,6 +54,42 @@ describe('SeriesHistogram', () => {
     expect(await lines(reg)).toContain('x_seconds_count{kind="tcp",target="t99"} 0');
   });
 
+  it('unlabeled, prints what a prom-client Histogram without labels prints', async () => {
+    const mine = new Registry();
+    const theirs = new Registry();
+    const h = new SeriesHistogram('lag_seconds', 'lag', BUCKETS, mine, false);
+    const ref = new Histogram({ name: 'lag_seconds', help: 'lag', buckets: BUCKETS, registers: [theirs] });
+    const id = h.series('', '');
+    expect(await mine.metrics()).toBe(await theirs.metrics());
+    for (const v of [0.0005, 0.02, 3]) {
+      h.observe(id, v);
+      ref.observe(v);
+    }
+    expect(await mine.metrics()).toBe(await theirs.metrics());
+  });
+
+  it('moves counts between instances: drain() zeroes, addRaw() adds them to a series', async () => {
+    const from = new SeriesHistogram('m_seconds', 'm', BUCKETS, undefined);
+    const reg = new Registry();
+    const to = new SeriesHistogram('m_seconds', 'm', BUCKETS, reg);
+    const direct = new Registry();
+    const ref = new SeriesHistogram('m_seconds', 'm', BUCKETS, direct);
+    for (const [kind, target, v] of [
+      ['tcp', 'a', 0.002],
+      ['http', 'b', 0.5],
+      ['tcp', 'a', 0.0001],
+    ] as const) {
+      from.observe(from.series(kind, target), v);
+      ref.observe(ref.series(kind, target), v);
+    }
+    const labels = from.labelsFrom(0);
+    const data = from.drain();
+    labels.forEach((l, i) => to.addRaw(to.series(l.kind, l.target), data, i * from.width));
+    expect(await reg.metrics()).toBe(await direct.metrics());
+    expect(from.drain().every((x) => x === 0)).toBe(true);
+    expect(from.labelsFrom(2)).toEqual([]);
+  });
+
   it('refuses a second metric of the same name on one registry', () => {
     const reg = new Registry();
     new SeriesHistogram('y_seconds', 'y', BUCKETS, reg);
