@@ -101,7 +101,15 @@ export class StatusMirror {
 
   /** Starts mirroring probe `num` with its state before any result (state.ts initialHealth). */
   track(num: number, initial: { state: 'up' | 'down'; since: number; reason: string }): void {
-    this.byNum.set(num, { ...initial, probes: 0, ring: new ResultRing() });
+    const m: Mirrored = {
+      state: initial.state,
+      since: initial.since,
+      reason: initial.reason,
+      probes: 0,
+      weight: undefined,
+      ring: new ResultRing(),
+    };
+    this.byNum.set(num, m);
   }
 
   /** Stops mirroring probe `num`; later batches naming it are ignored. */

@@ -16,7 +16,7 @@ import type { Checker, ProbeTarget } from './checker.js';
 import { HealthEngine, type HealthEngineOptions, type HealthEvent, probeKey } from './engine.js';
 import type { HealthMetrics } from './metrics.js';
 import { StatusBatcher } from './shard-batch.js';
-import type { FromShard, ShardLog, ShardTarget, ToShard } from './shard-protocol.js';
+import type { FromShard, ShardLog, ShardTarget, TargetColumns, ToShard } from './shard-protocol.js';
 import type { CheckSpec } from './schema.js';
 
 /** What a shard runs with. */
@@ -143,14 +143,21 @@ export class ShardCore {
     });
   }
 
-  private setTargets(add: ShardTarget[], remove: string[]): void {
+  private setTargets(add: TargetColumns, remove: string[]): void {
     for (const id of remove) {
       const t = this.targets.get(id);
       if (!t) continue;
       this.targets.delete(id);
       this.unlink(id, t.num);
     }
-    for (const t of add) {
+    for (let i = 0; i < add.ids.length; i++) {
+      const t: ShardTarget = {
+        id: add.ids[i],
+        address: add.addresses[i],
+        port: add.ports[i],
+        spec: add.specs[add.spec[i]],
+        num: add.nums[i],
+      };
       const old = this.targets.get(t.id);
       if (old) this.unlink(t.id, old.num);
       this.targets.set(t.id, t);

@@ -20,7 +20,7 @@ import {
   shardOf,
   type ShardSetup,
   type ShardStats,
-  type ShardTarget,
+  type TargetColumns,
   type ToShard,
 } from './shard-protocol.js';
 import { initialHealth, type ProbeRecord } from './state.js';
@@ -165,7 +165,15 @@ export class ShardedHealth {
       if (!checkKinds.includes(t.spec.type))
         throw new HealthError('EKIND', `HealthEngine: no checker for kind "${t.spec.type}" (target ${t.id})`);
     const n = this.shards.length;
-    const add: ShardTarget[][] = this.shards.map(() => []);
+    const add: TargetColumns[] = this.shards.map(() => ({
+      ids: [],
+      addresses: [],
+      ports: [],
+      nums: [],
+      spec: [],
+      specs: [],
+    }));
+    const specIndex = this.shards.map(() => new Map<HealthTarget['spec'], number>());
     const remove: string[][] = this.shards.map(() => []);
     const wanted = new Map<string, HealthTarget>();
     for (const t of targets) wanted.set(t.id, t);
@@ -180,6 +188,7 @@ export class ShardedHealth {
       this.release(probeKey(p.t));
     }
     const since = this.wall();
+    const initial = { up: initialHealth('up', since), down: initialHealth('down', since) };
     for (const t of wanted.values()) {
       if (this.byId.has(t.id)) continue;
       const key = keys.get(t.id) ?? probeKey(t);
@@ -187,15 +196,22 @@ export class ShardedHealth {
       if (!probe) {
         probe = { num: this.nextNum++, refs: 0 };
         this.probes.set(key, probe);
-        this.mirror.track(probe.num, initialHealth(t.spec.initial, since));
+        this.mirror.track(probe.num, initial[t.spec.initial]);
       }
       probe.refs++;
       const shard = shardOf(key, n);
       this.byId.set(t.id, { t, num: probe.num, shard });
-      add[shard].push({ ...t, num: probe.num });
+      const cols = add[shard];
+      let k = specIndex[shard].get(t.spec);
+      if (k === undefined) specIndex[shard].set(t.spec, (k = cols.specs.push(t.spec) - 1));
+      cols.ids.push(t.id);
+      cols.addresses.push(t.address);
+      cols.ports.push(t.port);
+      cols.nums.push(probe.num);
+      cols.spec.push(k);
     }
     this.shards.forEach((s, i) => {
-      if (add[i].length || remove[i].length) this.send(s, { op: 'targets', add: add[i], remove: remove[i] });
+      if (add[i].ids.length || remove[i].length) this.send(s, { op: 'targets', add: add[i], remove: remove[i] });
     });
   }
 

@@ -232,7 +232,7 @@ describe('ShardedHealth', () => {
     const sent: Array<{ shard: number; add: string[]; remove: string[] }> = [];
     const spawn: SpawnShard = (setup) => ({
       post: (m) => {
-        if (m.op === 'targets') sent.push({ shard: setup.index, add: m.add.map((t) => t.id), remove: m.remove });
+        if (m.op === 'targets') sent.push({ shard: setup.index, add: m.add.ids, remove: m.remove });
       },
       terminate: async () => {},
     });
