@@ -43,6 +43,9 @@ export interface HealthStatus {
   probes: number;
 }
 
+/** The verdict part of a HealthStatus (what planning and metrics need). */
+export type HealthVerdict = Pick<HealthStatus, 'state' | 'since' | 'reason' | 'weight' | 'probes'>;
+
 /** Engine options; `checkers` replaces the static registry (a test seam), `wallClock` replaces Date.now. */
 export interface HealthEngineOptions {
   clock?: Clock;
@@ -215,6 +218,19 @@ export class HealthEngine {
     const h = p.health;
     const lastResults = p.ring.toArray();
     return { state: h.state, since: h.since, reason: h.reason, lastResults, weight: h.weight, probes: h.probes };
+  }
+
+  /**
+   * The verdict of `id` without its recent results: no array is built, so the planner and the
+   * metrics can ask for every target on every pass. Undefined for an unknown id. The object is the
+   * engine's own, read-only, and follows later rounds: read it at once, do not keep it.
+   */
+  verdict(id: string): Readonly<HealthVerdict> | undefined {
+    const p = this.byId.get(id);
+    if (p) return p.health;
+    const q = this.pending.get(id);
+    if (!q) return undefined;
+    return this.probes.get(probeKey(q.t))?.health ?? initialHealth(q.t.spec.initial, q.since);
   }
 
   /**

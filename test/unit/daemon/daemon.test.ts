@@ -265,6 +265,42 @@ describe('daemon core: runtime control (state, weight, check) over the memory da
     expect((await d.setWeight('web', A, 'reset')).kernel).toEqual([]);
   });
 
+  it("the metrics' destination view is the status report's, projected (down, drained, removed, overridden)", async () => {
+    const { d, health } = await setup({
+      vs: [
+        ['web', '10.0.0.1:80', { '10.1.0.1:80': 100, '10.1.0.2:80': 50, '10.1.0.3:80': 10 }],
+        ['api', '10.0.0.2:80', { '10.1.0.1:80': 5 }],
+      ],
+    });
+    await d.start();
+    health.set(`web|${B}`, 'down', 'connect ECONNREFUSED');
+    await d.setState('web', '10.1.0.3:80', 'maint');
+    await d.setWeight('api', A, 7);
+    await d.setState('api', undefined, 'drain');
+    await d.idle();
+    const fromStatus = (await d.status()).virtualServers.flatMap((vs) =>
+      vs.realServers.map((r) => ({
+        vs: vs.name,
+        rs: r.rs,
+        configuredWeight: r.configuredWeight,
+        weight: r.kernelWeight ?? undefined,
+        up: r.health !== 'down',
+        drained: r.adminState !== 'ready',
+        active: r.active,
+        inactive: r.inactive,
+        conns: r.stats?.conns,
+      })),
+    );
+    const direct = (await d.destinations()).map(({ stats, ...x }) => ({ ...x, conns: stats?.conns.toString() }));
+    expect(direct).toEqual(fromStatus);
+    expect(direct.map((x) => [x.rs, x.weight, x.up, x.drained])).toEqual([
+      [A, 100, true, false],
+      [B, 0, false, false],
+      ['10.1.0.3:80', undefined, true, true],
+      [A, 0, true, true],
+    ]);
+  });
+
   it('a whole virtual server: state drain holds every real server at 0; weight sets each', async () => {
     const { d, dp } = await setup();
     await d.start();

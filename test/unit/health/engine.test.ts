@@ -97,6 +97,27 @@ describe('HealthEngine timing', () => {
 });
 
 describe('HealthEngine verdicts', () => {
+  it('verdict() agrees with status() minus the recent results, before and after probes, and for an unknown id', async () => {
+    const { engine, step } = setup((_t, n) => (n % 3 === 0 ? bad() : ok()));
+    const pick = (id: string) => {
+      const s = engine.status(id);
+      return s && { state: s.state, since: s.since, reason: s.reason, weight: s.weight, probes: s.probes };
+    };
+    const verdict = (id: string) => {
+      const v = engine.verdict(id);
+      return v && { state: v.state, since: v.since, reason: v.reason, weight: v.weight, probes: v.probes };
+    };
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ fall: 1, initial: 'down' }) }]);
+    expect(verdict('a')).toEqual(pick('a'));
+    expect(verdict('a')?.state).toBe('down');
+    for (let i = 0; i < 6; i++) {
+      await step(500);
+      expect(verdict('a')).toEqual(pick('a'));
+    }
+    expect(verdict('a')?.probes).toBeGreaterThan(2);
+    expect(engine.verdict('nope')).toBeUndefined();
+  });
+
   it('goes down after `fall` failures with the checker reason, then up after `rise` successes', async () => {
     const { engine, events, step } = setup((_t, n) => (n <= 2 ? bad() : ok('HTTP 200 from 10.0.0.1:80/')));
     engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec() }]);
