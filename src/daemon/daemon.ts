@@ -44,6 +44,9 @@ import { destSnapshots } from './dest-snapshot.js';
 import { buildStatus } from './status.js';
 import { healthTargets } from './targets.js';
 
+/** Longest wait of a start for its health targets to be attached before the first pass. */
+export const ATTACH_WAIT_MS = 250;
+
 /** The health engine as the daemon drives it. */
 export type HealthProbes = Pick<
   HealthEngine,
@@ -187,8 +190,15 @@ export class Daemon {
     // The first pass plans and diffs the whole table synchronously (~100 ms for 10,000 destinations):
     // the probes go first. A large set of targets is attached over several event-loop turns, and the
     // probes due meanwhile (warm-up spread) start between them; one more timer turn lets those due by
-    // then start before the pass, not after it.
-    await this.d.health.whenAttached();
+    // then start before the pass, not after it. But the table comes first when attaching is slow: on
+    // a machine the probes saturate (36,544 checks inside user-mode Linux) attaching took minutes, and
+    // the pass needs no target attached (a pending one answers with its initial state).
+    let waited: (() => void) | undefined;
+    await Promise.race([
+      this.d.health.whenAttached(),
+      new Promise<void>((resolve) => (waited = this.d.clock.setTimeout(resolve, ATTACH_WAIT_MS))),
+    ]);
+    waited?.();
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
     await this.requestPass();
     this.afterBigWork('start');

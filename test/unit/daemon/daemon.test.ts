@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../../src/util/clock.js';
-import { Daemon } from '../../../src/daemon/daemon.js';
+import { ATTACH_WAIT_MS, Daemon } from '../../../src/daemon/daemon.js';
 import { Overrides } from '../../../src/daemon/overrides.js';
 import { ConfigLoader } from '../../../src/config/config-loader.js';
 import type { IpvsTable } from '../../../src/ipvs/types.js';
@@ -110,6 +110,22 @@ describe('daemon core: one coalesced reconcile path', () => {
     expect(metrics.passes).toBe(1);
     expect(await dp.weight(WEB, '10.1.0.1:80')).toBe(100);
     expect((await dp.read()).services.map((s) => s.id.port)).toEqual([53, 80]);
+  });
+
+  it('a start whose targets are still being attached programs the table after ATTACH_WAIT_MS, not after them', async () => {
+    const { d, dp, health, clock } = await setup();
+    health.whenAttached = () => new Promise<void>(() => {}); // attaching never ends (a saturated machine)
+    let started = false;
+    void d.start().then(() => (started = true));
+    let waited = 0;
+    for (let i = 0; i < 40 && !started; i++) {
+      await new Promise((r) => setTimeout(r, 1));
+      clock.advance(25);
+      waited += 25;
+    }
+    expect(started).toBe(true);
+    expect(waited).toBeGreaterThanOrEqual(ATTACH_WAIT_MS);
+    expect(await dp.weight(WEB, '10.1.0.1:80')).toBe(100);
   });
 
   it('a health transition leads to a pass that sets weight 0 (logged at debug with vs/rs and reason)', async () => {
