@@ -100,6 +100,15 @@ for (const f of ['main.cjs', 'ipvs.cjs', 'worker.js', 'shard-worker.cjs']) {
     process.exit(1);
   }
 }
+// esbuild escapes non-ASCII characters in code but keeps them in the doc comments it preserves; one
+// such character makes V8 hold the whole source as a two-byte string (4 MB instead of 2 MB of heap
+// for main.cjs, kept for the life of the process). In a comment an escape is as readable.
+for (const f of ['main.cjs', 'ipvs.cjs', 'worker.js']) {
+  const path = join(outdir, f);
+  const text = readFileSync(path, 'utf8');
+  const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (ascii !== text) writeFileSync(path, ascii);
+}
 await warmUp();
 process.stdout.write(`bundle: ${outdir}/main.cjs, ipvs.cjs, shard-worker.cjs, worker.js and their code caches\n`);
 

@@ -20,6 +20,7 @@ import { open } from 'node:fs/promises';
 import { parse as parseToml } from 'smol-toml';
 import { assertRegularFile, REGULAR_FILE_FLAGS, tooLarge } from '../util/regular-file.js';
 import { isTable } from './fields.js';
+import { ownStrings } from './own-strings.js';
 import { fileError, MAX_CONFIG_BYTES, parseConfig } from './load.js';
 import { splitSections, type Sections, type Span } from './sections.js';
 import type { Config, ConfigProblem, VirtualServerConfig } from './types.js';
@@ -212,7 +213,7 @@ function fnv1a(b: Buffer, start: number, end: number): number {
 function validateSection(section: string): VirtualServerConfig | undefined {
   let raw: unknown;
   try {
-    raw = parseToml(section);
+    raw = ownStrings(parseToml(section));
   } catch {
     return undefined;
   }

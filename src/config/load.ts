@@ -4,6 +4,7 @@
  * `ConfigProblem` naming its key path, e.g. `virtual_server[0] (web).real_server[2].port`.
  */
 import { parse as parseToml, TomlError } from 'smol-toml';
+import { ownStrings } from './own-strings.js';
 import { capMessage } from '../util/quote.js';
 import { readRegularFile } from '../util/regular-file.js';
 import { isTable } from './fields.js';
@@ -17,7 +18,7 @@ export type LoadResult = { ok: true; config: Config; text: string } | { ok: fals
 export function parseConfig(text: string, source: string): LoadResult {
   let raw: unknown;
   try {
-    raw = parseToml(text);
+    raw = ownStrings(parseToml(text));
   } catch (e) {
     return { ok: false, problems: [syntaxProblem(e)] };
   }

@@ -20,6 +20,7 @@ import type { PassInfo, ReloadInfo, StatusReport, Transition } from '../control/
 import type { Dataplane } from '../dataplane/dataplane.js';
 import type { HealthEngine, HealthEvent } from '../health/engine.js';
 import type { IpvsTable } from '../ipvs/types.js';
+import type { DestSnapshot } from '../metrics/dest-series.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { AdminState } from '../plan/admin.js';
 import { plan, serverId, type HealthView, type Plan, type PlannerMemory } from '../plan/desired.js';
@@ -39,13 +40,17 @@ import { splitId } from './names.js';
 import * as operator from './operator.js';
 import { QuorumWatch } from './quorum-watch.js';
 import type { Overrides } from './overrides.js';
+import { destSnapshots } from './dest-snapshot.js';
 import { buildStatus } from './status.js';
 import { healthTargets } from './targets.js';
+
+/** Longest wait of a start for its health targets to be attached before the first pass. */
+export const ATTACH_WAIT_MS = 250;
 
 /** The health engine as the daemon drives it. */
 export type HealthProbes = Pick<
   HealthEngine,
-  'setTargets' | 'prepare' | 'whenAttached' | 'onTransition' | 'status' | 'stop' | 'checkNow'
+  'setTargets' | 'prepare' | 'whenAttached' | 'onTransition' | 'status' | 'verdict' | 'stop' | 'checkNow'
 >;
 
 /** VRRP as the daemon drives it. */
@@ -185,8 +190,15 @@ export class Daemon {
     // The first pass plans and diffs the whole table synchronously (~100 ms for 10,000 destinations):
     // the probes go first. A large set of targets is attached over several event-loop turns, and the
     // probes due meanwhile (warm-up spread) start between them; one more timer turn lets those due by
-    // then start before the pass, not after it.
-    await this.d.health.whenAttached();
+    // then start before the pass, not after it. But the table comes first when attaching is slow: on
+    // a machine the probes saturate (36,544 checks inside user-mode Linux) attaching took minutes, and
+    // the pass needs no target attached (a pending one answers with its initial state).
+    let waited: (() => void) | undefined;
+    await Promise.race([
+      this.d.health.whenAttached(),
+      new Promise<void>((resolve) => (waited = this.d.clock.setTimeout(resolve, ATTACH_WAIT_MS))),
+    ]);
+    waited?.();
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
     await this.requestPass();
     this.afterBigWork('start');
@@ -258,7 +270,7 @@ export class Daemon {
   }
 
   private healthOf = (id: string): HealthView | undefined => {
-    const s = this.d.health.status(id);
+    const s = this.d.health.verdict(id);
     return s && { up: s.state === 'up', weight: s.weight, upSince: this.upSince.get(id), reason: s.reason };
   };
 
@@ -591,7 +603,7 @@ export class Daemon {
 
   /** Health verdict of a real server's check ('up'/'down'), undefined without one. */
   healthState(vs: string, rs: string): 'up' | 'down' | undefined {
-    return this.d.health.status(serverId(vs, rs))?.state;
+    return this.d.health.verdict(serverId(vs, rs))?.state;
   }
 
   /** SHA-256 of the config file as last loaded, else as it is on disk now (what lvsd_config_info reports). */
@@ -605,10 +617,20 @@ export class Daemon {
     }
   }
 
+  /** The dataplane read now (falls back to the last pass's read; undefined without a dataplane). */
+  private async readNow(): Promise<IpvsTable | undefined> {
+    const last = this.reconciler?.lastActual();
+    return this.d.dataplane ? this.d.dataplane.read().catch(() => last) : last;
+  }
+
+  /** Every configured real server as the per-destination metrics show it, with the dataplane read now. */
+  async destinations(): Promise<DestSnapshot[]> {
+    return destSnapshots(this.config, await this.readNow(), this.d.health, this.d.overrides);
+  }
+
   /** Everything lvsctl status shows, with the dataplane read now (falls back to the last pass's read). */
   async status(): Promise<StatusReport> {
-    let actual = this.reconciler?.lastActual();
-    if (this.d.dataplane) actual = await this.d.dataplane.read().catch(() => actual);
+    const actual = await this.readNow();
     const report = buildStatus(this, {
       announce: this.d.announcements?.status(),
       health: this.d.health,

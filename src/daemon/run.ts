@@ -19,10 +19,8 @@ import { ConfigLoader } from '../config/config-loader.js';
 import { formatProblems } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { ControlServer } from '../control/server.js';
-import type { RealServerStatus } from '../control/status-report.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
-import type { Stats } from '../ipvs/types.js';
-import type { DaemonMetrics, DestSnapshot, VsSnapshot } from '../metrics/daemon-metrics.js';
+import type { DaemonMetrics, VsSnapshot } from '../metrics/daemon-metrics.js';
 import type { MetricsServer } from '../metrics/http.js';
 import { systemClock } from '../util/clock.js';
 import { heapRelease, keepYoungGenerationSmall } from '../util/heap-release.js';
@@ -125,7 +123,7 @@ async function serve(
   // so prom-client is not even loaded (~30-40 ms of module loading before the first probe).
   const metrics = g.metrics_listen
     ? await daemonMetrics(
-        () => (daemon ? snapshot(daemon) : Promise.resolve([])),
+        () => (daemon ? daemon.destinations() : Promise.resolve([])),
         () => daemon?.ecmpFingerprints() ?? Promise.resolve([]),
       )
     : undefined;
@@ -338,46 +336,13 @@ async function metricsListener(
     status: () => daemon.status(),
     onError: (e) => log.warn({ err: (e as Error).message }, 'status page: building the report failed'),
   });
-  return MetricsServer.listen(listen, { metrics: () => metrics.text(), unhealthy: () => unhealthy(daemon), routes });
+  return MetricsServer.listen(listen, { metrics: () => metrics.pieces(), unhealthy: () => unhealthy(daemon), routes });
 }
 
 /** /healthz: 503 while the dataplane cannot be read (the daemon cannot keep the table right). */
 function unhealthy(d: Daemon): string | undefined {
   const e = d.lastPass?.error;
   return e ? `reconcile failing: ${e}` : undefined;
-}
-
-async function snapshot(d: Daemon): Promise<DestSnapshot[]> {
-  const s = await d.status();
-  return s.virtualServers.flatMap((vs) =>
-    vs.realServers.map((r) => ({
-      vs: vs.name,
-      rs: r.rs,
-      configuredWeight: r.configuredWeight,
-      weight: r.kernelWeight ?? undefined,
-      up: r.health !== 'down',
-      drained: r.adminState !== 'ready',
-      active: r.active,
-      inactive: r.inactive,
-      stats: r.stats ? statsOf(r.stats) : undefined,
-    })),
-  );
-}
-
-function statsOf(s: NonNullable<RealServerStatus['stats']>): Stats {
-  const z = 0n;
-  return {
-    conns: BigInt(s.conns),
-    inpkts: BigInt(s.inpkts),
-    outpkts: BigInt(s.outpkts),
-    inbytes: BigInt(s.inbytes),
-    outbytes: BigInt(s.outbytes),
-    cps: s.cps ? BigInt(s.cps) : z,
-    inpps: z,
-    outpps: z,
-    inbps: s.inbps ? BigInt(s.inbps) : z,
-    outbps: s.outbps ? BigInt(s.outbps) : z,
-  };
 }
 
 /** Quorum series per virtual server, from the last plan (lvsd_virtual_server_*). */

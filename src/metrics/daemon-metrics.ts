@@ -32,7 +32,7 @@
  *   process_* and nodejs_* (prom-client's default metrics: RSS, open fds, CPU, heap, event loop lag)
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { renderDestSeries, type DestSnapshot } from './dest-series.js';
+import { destSeriesPieces, renderDestSeries, type DestSnapshot } from './dest-series.js';
 
 export type { DestSnapshot } from './dest-series.js';
 
@@ -239,6 +239,23 @@ export class DaemonMetrics {
   /** Prometheus text exposition: the registry's series, then the per-destination ones (dest-series.ts). */
   async text(): Promise<string> {
     const [registered, dests] = await Promise.all([this.registry.metrics(), this.snapshot()]);
-    return `${registered.endsWith('\n') || registered === '' ? registered : `${registered}\n`}${renderDestSeries(dests)}`;
+    return `${withNewline(registered)}${renderDestSeries(dests)}`;
   }
+
+  /**
+   * text() in pieces for a server to send one event-loop turn apart (the same text once joined):
+   * the registry's series, then the per-destination ones a few thousand lines at a time.
+   */
+  async pieces(): Promise<Iterable<string>> {
+    const [registered, dests] = await Promise.all([this.registry.metrics(), this.snapshot()]);
+    return (function* () {
+      yield withNewline(registered);
+      yield* destSeriesPieces(dests);
+    })();
+  }
+}
+
+/** The registry's text ends with a newline before more series follow (empty stays empty). */
+function withNewline(text: string): string {
+  return text.endsWith('\n') || text === '' ? text : `${text}\n`;
 }

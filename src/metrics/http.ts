@@ -14,7 +14,8 @@ import { prometheusContentType } from 'prom-client';
 
 /** What the HTTP listener serves. */
 export interface MetricsSource {
-  metrics(): Promise<string>;
+  /** The exposition text, whole or in pieces (sent one event-loop turn apart, see sendPieces). */
+  metrics(): Promise<string | Iterable<string>>;
   /** undefined = healthy; a string = why not. */
   unhealthy(): string | undefined;
   /** More GET routes: answers and returns true, or returns false for a path it does not serve. */
@@ -58,7 +59,11 @@ export class MetricsServer {
       if (path !== '/metrics' && src.routes?.handle(req, res, path)) return;
       if (path !== '/metrics') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       src.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': prometheusContentType }).end(text),
+        (text) => {
+          res.writeHead(200, { 'content-type': prometheusContentType });
+          if (typeof text === 'string') res.end(text);
+          else void sendPieces(res, text);
+        },
         (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${e.message}\n`),
       );
     });
@@ -81,5 +86,24 @@ export class MetricsServer {
     this.src.routes?.close?.();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/**
+ * Writes `pieces` one event-loop turn apart (setImmediate: probes and timers due meanwhile run
+ * between two pieces), waiting for 'drain' when the socket's buffer is full; stops if the client
+ * goes away. A piece that throws ends the response (the client sees a cut body, never a stack).
+ */
+async function sendPieces(res: ServerResponse, pieces: Iterable<string>): Promise<void> {
+  try {
+    for (const piece of pieces) {
+      if (res.destroyed) return;
+      if (!res.write(piece))
+        await new Promise<void>((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    res.end();
+  } catch {
+    res.destroy();
   }
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../../src/util/clock.js';
-import { Daemon } from '../../../src/daemon/daemon.js';
+import { ATTACH_WAIT_MS, Daemon } from '../../../src/daemon/daemon.js';
 import { Overrides } from '../../../src/daemon/overrides.js';
 import { ConfigLoader } from '../../../src/config/config-loader.js';
 import type { IpvsTable } from '../../../src/ipvs/types.js';
@@ -110,6 +110,22 @@ describe('daemon core: one coalesced reconcile path', () => {
     expect(metrics.passes).toBe(1);
     expect(await dp.weight(WEB, '10.1.0.1:80')).toBe(100);
     expect((await dp.read()).services.map((s) => s.id.port)).toEqual([53, 80]);
+  });
+
+  it('a start whose targets are still being attached programs the table after ATTACH_WAIT_MS, not after them', async () => {
+    const { d, dp, health, clock } = await setup();
+    health.whenAttached = () => new Promise<void>(() => {}); // attaching never ends (a saturated machine)
+    let started = false;
+    void d.start().then(() => (started = true));
+    let waited = 0;
+    for (let i = 0; i < 40 && !started; i++) {
+      await new Promise((r) => setTimeout(r, 1));
+      clock.advance(25);
+      waited += 25;
+    }
+    expect(started).toBe(true);
+    expect(waited).toBeGreaterThanOrEqual(ATTACH_WAIT_MS);
+    expect(await dp.weight(WEB, '10.1.0.1:80')).toBe(100);
   });
 
   it('a health transition leads to a pass that sets weight 0 (logged at debug with vs/rs and reason)', async () => {
@@ -263,6 +279,42 @@ describe('daemon core: runtime control (state, weight, check) over the memory da
     expect(await dp.weight(WEB, A)).toBe(100);
     // the same value again: nothing to do in the kernel, and the answer says so
     expect((await d.setWeight('web', A, 'reset')).kernel).toEqual([]);
+  });
+
+  it("the metrics' destination view is the status report's, projected (down, drained, removed, overridden)", async () => {
+    const { d, health } = await setup({
+      vs: [
+        ['web', '10.0.0.1:80', { '10.1.0.1:80': 100, '10.1.0.2:80': 50, '10.1.0.3:80': 10 }],
+        ['api', '10.0.0.2:80', { '10.1.0.1:80': 5 }],
+      ],
+    });
+    await d.start();
+    health.set(`web|${B}`, 'down', 'connect ECONNREFUSED');
+    await d.setState('web', '10.1.0.3:80', 'maint');
+    await d.setWeight('api', A, 7);
+    await d.setState('api', undefined, 'drain');
+    await d.idle();
+    const fromStatus = (await d.status()).virtualServers.flatMap((vs) =>
+      vs.realServers.map((r) => ({
+        vs: vs.name,
+        rs: r.rs,
+        configuredWeight: r.configuredWeight,
+        weight: r.kernelWeight ?? undefined,
+        up: r.health !== 'down',
+        drained: r.adminState !== 'ready',
+        active: r.active,
+        inactive: r.inactive,
+        conns: r.stats?.conns,
+      })),
+    );
+    const direct = (await d.destinations()).map(({ stats, ...x }) => ({ ...x, conns: stats?.conns.toString() }));
+    expect(direct).toEqual(fromStatus);
+    expect(direct.map((x) => [x.rs, x.weight, x.up, x.drained])).toEqual([
+      [A, 100, true, false],
+      [B, 0, false, false],
+      ['10.1.0.3:80', undefined, true, true],
+      [A, 0, true, true],
+    ]);
   });
 
   it('a whole virtual server: state drain holds every real server at 0; weight sets each', async () => {

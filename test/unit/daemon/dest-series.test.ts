@@ -1,6 +1,12 @@
 /** Per-destination series rendered as Prometheus text without prom-client children. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeLabelValue, renderDestSeries } from '../../../src/metrics/dest-series.js';
+import {
+  type DestSnapshot,
+  destSeriesPieces,
+  escapeLabelValue,
+  renderDestSeries,
+} from '../../../src/metrics/dest-series.js';
 
 const stats = {
   conns: 42n,
@@ -56,5 +62,59 @@ describe('renderDestSeries', () => {
     expect(
       renderDestSeries([{ vs: 'x"y', rs: '1.2.3.4:80', configuredWeight: 1, up: true, drained: false }]),
     ).toContain('lvsd_destination_up{vs="x\\"y",rs="1.2.3.4:80"} 1');
+  });
+});
+
+describe('destSeriesPieces', () => {
+  const big = (n: bigint) => fc.bigInt({ min: 0n, max: n });
+  const dest: fc.Arbitrary<DestSnapshot> = fc.record(
+    {
+      vs: fc.string({ maxLength: 6 }),
+      rs: fc.string({ maxLength: 6 }),
+      configuredWeight: fc.nat(65535),
+      weight: fc.option(fc.nat(65535), { nil: undefined }),
+      up: fc.boolean(),
+      drained: fc.boolean(),
+      active: fc.option(fc.nat(), { nil: undefined }),
+      inactive: fc.option(fc.nat(), { nil: undefined }),
+      stats: fc.option(
+        fc.record({
+          conns: big(2n ** 64n),
+          inpkts: big(2n ** 64n),
+          outpkts: big(2n ** 64n),
+          inbytes: big(2n ** 64n),
+          outbytes: big(2n ** 64n),
+          cps: big(100n),
+          inpps: big(100n),
+          outpps: big(100n),
+          inbps: big(100n),
+          outbps: big(100n),
+        }),
+        { nil: undefined },
+      ),
+    },
+    { requiredKeys: ['vs', 'rs', 'configuredWeight', 'up', 'drained'] },
+  );
+
+  it('joined, the pieces are renderDestSeries exactly, for any snapshot and piece size', () => {
+    fc.assert(
+      fc.property(fc.array(dest, { maxLength: 40 }), fc.integer({ min: 1, max: 50 }), (snap, per) => {
+        expect([...destSeriesPieces(snap, per)].join('')).toBe(renderDestSeries(snap));
+      }),
+    );
+  });
+
+  it('a piece holds at most `per` destinations of one family', () => {
+    const snap = Array.from({ length: 10 }, (_, i) => ({
+      vs: 'v',
+      rs: `10.0.0.${i}:80`,
+      configuredWeight: 1,
+      up: true,
+      drained: false,
+    }));
+    const pieces = [...destSeriesPieces(snap, 4)];
+    const lines = (p: string) => p.split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(Math.max(...pieces.map((p) => lines(p).length))).toBe(4);
+    expect(pieces.every((p) => new Set(lines(p).map((l) => l.split('{')[0])).size <= 1)).toBe(true);
   });
 });

@@ -41,6 +41,9 @@ export class FakeHealth implements HealthProbes {
     if (!this.targets.some((t) => t.id === id)) return undefined;
     return this.states.get(id) ?? { state: 'up', since: 0, reason: 'initial', lastResults: [], probes: 0 };
   }
+  verdict(id: string): HealthStatus | undefined {
+    return this.status(id);
+  }
   async stop(): Promise<void> {
     this.stopped = true;
   }

@@ -75,4 +75,40 @@ describe('daemon metrics', () => {
     expect((await fetch(`${base}/other`)).status).toBe(404);
     expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(405);
   });
+
+  it('a /metrics answer in pieces is sent whole, with the event loop running between two pieces', async () => {
+    let turns = 0;
+    let spinning = true;
+    const spin = () => {
+      turns++;
+      if (spinning) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const seen: number[] = [];
+    const s = await MetricsServer.listen(
+      { host: '127.0.0.1', port: 0 },
+      {
+        metrics: async () =>
+          (function* () {
+            for (let i = 0; i < 5; i++) {
+              seen.push(turns);
+              yield `x_${i} ${i}\n`;
+            }
+          })(),
+        unhealthy: () => undefined,
+      },
+    );
+    servers.push(s);
+    const text = await (await fetch(`http://127.0.0.1:${s.port()}/metrics`)).text();
+    spinning = false;
+    expect(text).toBe('x_0 0\nx_1 1\nx_2 2\nx_3 3\nx_4 4\n');
+    // every piece after the first was produced after other work had a turn
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]!);
+  });
+
+  it('DaemonMetrics.pieces() joined is text()', async () => {
+    const snap = [{ vs: 'web', rs: '10.0.0.2:80', configuredWeight: 100, weight: 3, up: true, drained: false }];
+    const m = new DaemonMetrics(async () => snap, undefined, { defaults: false });
+    expect([...(await m.pieces())].join('')).toBe(await m.text());
+  });
 });

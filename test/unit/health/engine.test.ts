@@ -4,7 +4,7 @@ import type { Checker, ProbeResult, ProbeTarget } from '../../../src/health/chec
 import { HealthEngine, type HealthEvent, probeKey } from '../../../src/health/engine.js';
 import { HealthMetrics } from '../../../src/health/metrics.js';
 import { checkSchema, type CheckSpec } from '../../../src/health/schema.js';
-import { ManualClock } from '../../../src/util/clock.js';
+import { ManualClock, systemClock } from '../../../src/util/clock.js';
 
 type Reply = ProbeResult | 'hang' | 'throw';
 
@@ -97,6 +97,27 @@ describe('HealthEngine timing', () => {
 });
 
 describe('HealthEngine verdicts', () => {
+  it('verdict() agrees with status() minus the recent results, before and after probes, and for an unknown id', async () => {
+    const { engine, step } = setup((_t, n) => (n % 3 === 0 ? bad() : ok()));
+    const pick = (id: string) => {
+      const s = engine.status(id);
+      return s && { state: s.state, since: s.since, reason: s.reason, weight: s.weight, probes: s.probes };
+    };
+    const verdict = (id: string) => {
+      const v = engine.verdict(id);
+      return v && { state: v.state, since: v.since, reason: v.reason, weight: v.weight, probes: v.probes };
+    };
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ fall: 1, initial: 'down' }) }]);
+    expect(verdict('a')).toEqual(pick('a'));
+    expect(verdict('a')?.state).toBe('down');
+    for (let i = 0; i < 6; i++) {
+      await step(500);
+      expect(verdict('a')).toEqual(pick('a'));
+    }
+    expect(verdict('a')?.probes).toBeGreaterThan(2);
+    expect(engine.verdict('nope')).toBeUndefined();
+  });
+
   it('goes down after `fall` failures with the checker reason, then up after `rise` successes', async () => {
     const { engine, events, step } = setup((_t, n) => (n <= 2 ? bad() : ok('HTTP 200 from 10.0.0.1:80/')));
     engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec() }]);
@@ -358,6 +379,32 @@ describe('HealthEngine attaches a large set over several clock turns', () => {
     expect(attachedAtCall).toEqual([2, 2, 4, 4, 5]);
     expect(attached).toBe(true);
     expect(engine.stats()).toMatchObject({ targets: 5, probes: 5 });
+  });
+
+  it('on the real event loop, probes due during a long attach start between its turns, not after it', async () => {
+    const fake = fakeChecker('tcp', () => ok());
+    let i = 0;
+    const engine = new HealthEngine({
+      clock: systemClock,
+      random: () => (i++ % 1000) / 1000, // spread over the interval: some probes are due within ms
+      checkers: new Map([['tcp', fake.checker]]),
+      attachChunk: 64,
+    });
+    engines.push(engine);
+    const attachedAtCall: number[] = [];
+    fake.setNow(() => (attachedAtCall.push(engine.stats().probes), 0));
+    const n = 40_000;
+    const many = Array.from({ length: n }, (_, k) => ({
+      id: `t${k}`,
+      address: `10.${k >> 16}.${(k >> 8) & 255}.${k & 255}`,
+      port: 80,
+      spec: spec({ interval: '60s' }),
+    }));
+    engine.setTargets(many);
+    await engine.whenAttached();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(attachedAtCall.length).toBeGreaterThan(0);
+    expect(attachedAtCall[0]).toBeLessThan(n / 2);
   });
 
   it('a second setTargets replaces the queue: targets no longer wanted are never probed, changed ones take the new spec', async () => {
