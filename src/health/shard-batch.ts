@@ -8,7 +8,7 @@
  * weight) and the results its ring gained since; the mirror keeps the same ring (ring.ts) and health,
  * so `status()` on the mirror equals the shard engine's `status()` as of the batch.
  */
-import type { HealthStatus } from './engine.js';
+import type { HealthStatus, HealthVerdict } from './engine.js';
 import { ResultRing, type RingEntry } from './ring.js';
 
 /** Fields per probe in StatusBatch.probes. */
@@ -142,6 +142,14 @@ export class StatusMirror {
       }
       r += n;
     }
+  }
+
+  /**
+   * The verdict of probe `num` without its recent results (HealthEngine.verdict): the mirror's own
+   * object, read-only and updated by later batches. Undefined when not tracked.
+   */
+  verdict(num: number): Readonly<HealthVerdict> | undefined {
+    return this.byNum.get(num);
   }
 
   /** The status of probe `num` as HealthEngine.status() shapes it, or undefined when not tracked. */

@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { HealthError } from './errors.js';
-import type { HealthEvent, HealthStatus, HealthTarget } from './engine.js';
+import type { HealthEvent, HealthStatus, HealthTarget, HealthVerdict } from './engine.js';
 import { probeKey } from './engine.js';
 import type { HealthMetrics } from './metrics.js';
 import { checkKinds } from './schema.js';
@@ -237,6 +237,12 @@ export class ShardedHealth {
   status(id: string): HealthStatus | undefined {
     const p = this.byId.get(id);
     return p && this.mirror.status(p.num);
+  }
+
+  /** The verdict of `id` without its recent results (HealthEngine.verdict), as of its shard's last batch. */
+  verdict(id: string): Readonly<HealthVerdict> | undefined {
+    const p = this.byId.get(id);
+    return p && this.mirror.verdict(p.num);
   }
 
   /** Probes `id` now in its shard; resolves with the result once the mirror holds it (HealthEngine.checkNow). */

@@ -176,8 +176,13 @@ describe('ShardedHealth', () => {
           const p = pair(shards, script);
           const compare = async () => {
             await p.sync();
-            for (const id of new Set([...first, ...second].map((t) => t.id)))
+            for (const id of new Set([...first, ...second].map((t) => t.id))) {
               expect(p.sharded.status(id), id).toEqual(p.ref.status(id));
+              const [v, w] = [p.sharded.verdict(id), p.ref.verdict(id)];
+              expect(v && { ...v, ring: undefined, okStreak: undefined, failStreak: undefined }, id).toEqual(
+                w && { ...w, ring: undefined, okStreak: undefined, failStreak: undefined },
+              );
+            }
           };
           try {
             const a = toTargets(first, specs);
