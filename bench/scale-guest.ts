@@ -41,6 +41,10 @@ const RELOADS = nums[1] ?? 100;
 const SERVICES = Number(process.env.SCALE_SERVICES ?? 2284);
 const DESTS = Number(process.env.SCALE_DESTS ?? 16);
 const CHECKS = args.includes('--checks');
+/** SCALE_HEALTH_ONLY=lvsd|keepalived: the health phase of one daemon only (for finding out why one does not start). */
+const HEALTH_ONLY = process.env.SCALE_HEALTH_ONLY;
+/** SCALE_HEALTH_START (s, default 900): longest wait for a daemon's start in the health phase. */
+const HEALTH_START_S = Number(process.env.SCALE_HEALTH_START ?? 900);
 const KA_BIN = opt('--keepalived', '/usr/sbin/keepalived');
 const LVSD_NOOP = opt('--lvsd-noop', 'log') as 'control' | 'log';
 /** Longest wait for the probe rate to settle after the daemon's done mark. */
@@ -458,13 +462,39 @@ async function passiveOpens(): Promise<number> {
   return Number(vals!.split(/\s+/)[i]);
 }
 
+/** What a daemon that has not started is doing: run state, CPU over 5 s, threads, sockets, lines. */
+async function stuck(d: Daemon, p: Proc): Promise<string> {
+  const pids = d.pids(p);
+  const state = (pid: number) => {
+    try {
+      const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const f = (k: string) => new RegExp(`^${k}:\\s+(.*)$`, 'm').exec(st)?.[1];
+      return `pid ${pid} ${f('State')}, threads ${f('Threads')}, RSS ${f('VmRSS')}, wchan ${readFileSync(`/proc/${pid}/wchan`, 'utf8')}`;
+    } catch (e) {
+      return `pid ${pid}: ${(e as Error).message}`;
+    }
+  };
+  const t0 = ticks(pids);
+  await sleep(5000);
+  const cores = (ticks(pids) - t0) / 100 / 5;
+  const sockets = await run('ip', ['netns', 'exec', d.ns, 'ss', '-s']).then(
+    (r) => r.stdout.split('\n').slice(0, 3).join(' / '),
+    () => '?',
+  );
+  return `${d.name} not started: ${pids.map(state).join('; ')}; CPU ${cores.toFixed(2)} cores over 5 s; sockets: ${sockets}; ${p.lines.length} output lines`;
+}
+
 async function healthPhase(d: Daemon, round: number): Promise<void> {
   const t = table2318({ services: SERVICES, dests: DESTS, check: { intervalS: CHECK_INTERVAL_S, timeoutS: 2 } });
   d.write(t);
   const t0 = now();
   const p = await d.start();
   // lvsd: its first pass (while checks keep changing verdicts, "lvsd started" can come much later)
-  const done = await p.waitLine((x) => DONE[d.name](x) || x.includes('"msg":"reconciled"'), 0, 900_000);
+  const done = await p
+    .waitLine((x) => DONE[d.name](x) || x.includes('"msg":"reconciled"'), 0, HEALTH_START_S * 1000)
+    .catch(async (e: Error) => {
+      throw new Error(`${e.message}\n${await stuck(d, p)}`);
+    });
   // steady state: keepalived activates its checkers after "Startup complete", lvsd attaches its targets
   // over several turns; wait until two 5-s probe rates in a row agree within 15% (at most HEALTH_WARM_S)
   const warmEnd = now() + HEALTH_WARM_S * 1000;
@@ -552,7 +582,7 @@ async function main(): Promise<void> {
   if (CHECKS)
     for (let r = 1; r <= ROUNDS; r++) {
       const order = r % 2 === 1 ? [k, l] : [l, k];
-      for (const d of order) await healthPhase(d, r);
+      for (const d of order) if (HEALTH_ONLY === undefined || HEALTH_ONLY === d.name) await healthPhase(d, r);
     }
 }
 

@@ -16,7 +16,9 @@
  * request → its answer, for builds whose no-op reload logs nothing when done.)
  * SCALE_SERVICES / SCALE_DESTS change the table size (for trying the benchmark out quickly);
  * SCALE_CHECK_INTERVAL (s, default 5), SCALE_HEALTH_WARM (s, longest wait for a steady probe rate, 300)
- * and SCALE_HEALTH_WINDOW (s, 30) the health phase.
+ * and SCALE_HEALTH_WINDOW (s, 30) the health phase; SCALE_HEALTH_ONLY=lvsd|keepalived runs one daemon's
+ * health phase, SCALE_HEALTH_START (s, 900) bounds its start (a daemon not started by then is described:
+ * run state, CPU, threads, sockets).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -22,6 +22,12 @@ const EVENT_SIZE = process.arch === 'x64' ? 12 : 16;
 const DATA_OFFSET = process.arch === 'x64' ? 4 : 8;
 /** Events fetched per epoll_wait call. */
 const BATCH = 256;
+/**
+ * epoll_wait calls per wake-up at most: what is still ready after them is fetched on the next
+ * event-loop turn (the epoll fd stays readable), so thousands of sockets ready at once (probes
+ * that ran late on a saturated machine) cannot hold the loop in one callback.
+ */
+export const BATCHES_PER_WAKE = 4;
 
 /** Receives the ready events of a registered fd (EPOLLIN, EPOLLOUT, ... bits). */
 export type EpollSink = (fd: number, events: number) => void;
@@ -35,8 +41,14 @@ export class EpollSet {
   private tags = new Uint32Array(1024);
   private nextTag = 1;
 
-  /** Opens the epoll fd (throws SysError) and starts watching it; `sink` gets every live event. */
-  constructor(private readonly sink: EpollSink) {
+  /**
+   * Opens the epoll fd (throws SysError) and starts watching it; `sink` gets every live event, at
+   * most `batchesPerWake` × 256 per event-loop turn (Infinity: every ready event in one turn).
+   */
+  constructor(
+    private readonly sink: EpollSink,
+    private readonly batchesPerWake = BATCHES_PER_WAKE,
+  ) {
     const fd = libc.epollCreate1(EPOLL_CLOEXEC) as number;
     if (fd < 0) throw new SysError('epoll_create1', libc.errno());
     this.epfd = fd;
@@ -87,11 +99,14 @@ export class EpollSet {
       throw new SysError('epoll_ctl', libc.errno(), { detail: `(fd ${fd})` });
   }
 
-  /** Fetches batches until fewer than a full batch is ready; delivers events whose tag is still live. */
+  /**
+   * Fetches batches until fewer than a full batch is ready or `batchesPerWake` were fetched (the
+   * rest: next turn); delivers events whose tag is still live.
+   */
   private drain(): void {
     const b = this.batch;
     let failure: unknown;
-    for (;;) {
+    for (let fetched = 0; fetched < this.batchesPerWake; fetched++) {
       if (this.epfd < 0) break;
       const n = libc.epollWait(this.epfd, b, BATCH, 0) as number;
       if (n < 0 && libc.errno() === EINTR) continue;

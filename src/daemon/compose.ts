@@ -33,6 +33,12 @@ export const TUNING = {
   perTargetMetricsLimit: 1000,
   /** Health scheduler wake-ups batched within this many ms (a probe may start up to 5 ms early, never late). */
   healthSlackMs: 5,
+  /**
+   * Longest run of probe starts per scheduler wake-up (ms): beyond it the rest start on the next
+   * turn, so a machine the probes saturate (user-mode Linux: 36,544 checks every 5 s) still gets
+   * its table programmed and its reloads done, with the probes running late.
+   */
+  healthFireBudgetMs: 10,
   /** Health targets attached per event-loop turn, so the first probes of a large start go out early. */
   healthAttachChunk: 512,
   /**
@@ -78,6 +84,7 @@ export function realHealthEngine(o: Pick<HealthEngineOptions, 'log' | 'metrics' 
     ...o,
     clock: systemClock,
     slackMs: TUNING.healthSlackMs,
+    fireBudgetMs: TUNING.healthFireBudgetMs,
     attachChunk: TUNING.healthAttachChunk,
   });
 }

@@ -61,6 +61,12 @@ export interface HealthEngineOptions {
    */
   slackMs?: number;
   /**
+   * Longest run of probe starts in one scheduler wake-up, in ms (Scheduler's budget); default
+   * Infinity. The daemon sets it (src/daemon/compose.ts) so that probes that cost more than the
+   * machine has run late instead of holding the event loop.
+   */
+  fireBudgetMs?: number;
+  /**
    * New targets are attached this many at a time, one clock turn (`clock.setTimeout(fn, 0)`) apart,
    * so the first probes start while a large set is still being attached; default 512 (10,000 new
    * targets: ~50 ms of attaching before the first probe otherwise). Targets not attached yet answer
@@ -122,7 +128,7 @@ export class HealthEngine {
     this.monoBase = this.clock.now();
     opts.metrics?.trackInFlight(() => this.inFlight);
     const onLag = opts.metrics ? (ms: number) => opts.metrics?.schedulerLag.observe(ms / 1000) : undefined;
-    this.sched = new Scheduler(this.clock, onLag, opts.slackMs ?? 0);
+    this.sched = new Scheduler(this.clock, onLag, opts.slackMs ?? 0, opts.fireBudgetMs ?? Infinity);
   }
 
   /**

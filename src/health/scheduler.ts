@@ -13,6 +13,9 @@ export interface Job {
   gen: number;
 }
 
+/** Jobs run between two reads of the clock when a fire has a budget. */
+const BUDGET_STRIDE = 16;
+
 /** Lag samples kept for percentiles. */
 const LAG_SAMPLES = 4096;
 
@@ -33,6 +36,14 @@ export class Scheduler {
     private readonly clock: Clock,
     private readonly onLag?: (ms: number) => void,
     private readonly slackMs = 0,
+    /**
+     * Longest run of jobs in one timer fire, in clock ms (checked every BUDGET_STRIDE jobs): a fire
+     * that reaches it re-arms at once and returns, so I/O and other work get the event loop between
+     * two runs. Infinity (the default) runs every due job in one fire. When the probes cost more than
+     * the machine has, an unbounded fire held the loop for seconds per turn and the daemon's own work
+     * (its first pass, a reload) waited minutes; with a budget the probes run late instead.
+     */
+    private readonly budgetMs = Infinity,
   ) {}
 
   /** Runs job.run(now) at clock time `due` (at once if past), replacing any earlier schedule of it. */
@@ -78,12 +89,16 @@ export class Scheduler {
     this.armedFor = Infinity;
     const now = this.clock.now();
     const horizon = now + this.slackMs;
+    const bounded = this.budgetMs !== Infinity;
+    let ran = 0;
     for (let due = this.heap.peekDue(); due <= horizon; due = this.heap.peekDue()) {
       const gen = this.heap.peekTag();
       const job = this.heap.pop()!;
       if (gen !== job.gen) continue;
       this.record(Math.max(0, now - due));
       job.run(now);
+      // over budget: stop here; the timer armed below (delay 0: the rest is due) runs the rest next turn
+      if (bounded && ++ran % BUDGET_STRIDE === 0 && this.clock.now() - now >= this.budgetMs) break;
     }
     const next = this.heap.peekDue();
     if (next < this.armedFor) this.arm(next);

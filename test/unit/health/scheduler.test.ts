@@ -74,4 +74,41 @@ describe('Scheduler (one timer, min-heap)', () => {
       }),
     );
   });
+
+  it('with a budget, a fire stops after budgetMs of jobs and the rest run on the next turn', () => {
+    // a clock where each job takes 1 ms; timers are collected and fired by hand, one per "turn"
+    let t = 0;
+    const timers: Array<{ fn: () => void; at: number }> = [];
+    const clock = {
+      now: () => t,
+      setTimeout: (fn: () => void, ms: number) => {
+        const e = { fn, at: t + ms };
+        timers.push(e);
+        return () => timers.splice(timers.indexOf(e) >>> 0, 1);
+      },
+    };
+    const perFire = (budget: number) => {
+      t = 0;
+      timers.length = 0;
+      const s = new Scheduler(clock, undefined, 0, budget);
+      const ran: number[] = [];
+      let fire = 0;
+      for (let i = 0; i < 100; i++) s.at(0, { gen: 0, run: () => (t++, ran.push(fire)) });
+      while (timers.length) {
+        timers.sort((a, b) => a.at - b.at);
+        const next = timers.shift()!;
+        fire++;
+        next.fn();
+      }
+      const counts = new Map<number, number>();
+      for (const f of ran) counts.set(f, (counts.get(f) ?? 0) + 1);
+      return { total: ran.length, fires: [...counts.values()] };
+    };
+    const unbounded = perFire(Infinity);
+    expect(unbounded).toEqual({ total: 100, fires: [100] }); // contrast: every due job in one fire
+    const bounded = perFire(10);
+    expect(bounded.total).toBe(100);
+    expect(bounded.fires.length).toBeGreaterThan(3);
+    expect(Math.max(...bounded.fires)).toBeLessThanOrEqual(16); // checked every 16 jobs
+  });
 });
