@@ -123,6 +123,7 @@ export async function daemonHealthEngine(
     perTarget,
     batchMs: TUNING.healthBatchMs,
     slackMs: TUNING.healthSlackMs,
+    fireBudgetMs: TUNING.healthFireBudgetMs,
     attachChunk: TUNING.healthAttachChunk,
   });
 }

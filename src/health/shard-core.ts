@@ -22,7 +22,7 @@ import type { CheckSpec } from './schema.js';
 /** What a shard runs with. */
 export interface ShardCoreOptions extends Pick<
   HealthEngineOptions,
-  'random' | 'wallClock' | 'slackMs' | 'attachChunk' | 'maxConcurrentScripts'
+  'random' | 'wallClock' | 'slackMs' | 'fireBudgetMs' | 'attachChunk' | 'maxConcurrentScripts'
 > {
   clock: Clock;
   /** The checkers (each is wrapped to watch its attempts). */
@@ -61,6 +61,7 @@ export class ShardCore {
       random: o.random,
       wallClock: o.wallClock,
       slackMs: o.slackMs,
+      fireBudgetMs: o.fireBudgetMs,
       attachChunk: o.attachChunk,
       metrics: o.metrics,
       checkers,

@@ -13,8 +13,9 @@ export interface ShardSetup {
   index: number;
   /** How often the shard sends its batch, in ms. */
   batchMs: number;
-  /** Scheduler slack and attach chunk of the shard's HealthEngine (compose.ts TUNING). */
+  /** Scheduler slack, fire budget and attach chunk of the shard's HealthEngine (compose.ts TUNING). */
   slackMs: number;
+  fireBudgetMs: number;
   attachChunk: number;
   /** Keep metrics (and send their deltas); perTarget as HealthMetrics' option. */
   metrics: boolean;

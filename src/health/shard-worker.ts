@@ -26,6 +26,7 @@ async function start(p: NonNullable<typeof parentPort>): Promise<void> {
     clock: systemClock,
     checkers: createCheckers({ maxConcurrentScripts: setup.maxConcurrentScripts }),
     slackMs: setup.slackMs,
+    fireBudgetMs: setup.fireBudgetMs,
     attachChunk: setup.attachChunk,
     metrics,
     batchMs: setup.batchMs,

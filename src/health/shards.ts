@@ -37,6 +37,8 @@ export interface ShardedHealthOptions {
   /** Batch period of each shard in ms; default 200. */
   batchMs?: number;
   slackMs?: number;
+  /** HealthEngineOptions.fireBudgetMs of each shard's engine (default: none). */
+  fireBudgetMs?: number;
   attachChunk?: number;
   maxConcurrentScripts?: number;
   /** Starts a shard; default a worker thread running shard-worker.js beside this file (threadShard). */
@@ -128,6 +130,7 @@ export class ShardedHealth {
         index,
         batchMs: o.batchMs ?? 200,
         slackMs: o.slackMs ?? 0,
+        fireBudgetMs: o.fireBudgetMs ?? Infinity,
         attachChunk: o.attachChunk ?? 512,
         metrics: o.metrics !== undefined,
         perTarget: o.perTarget ?? true,
