@@ -395,6 +395,11 @@ export class HealthEngine {
     Object.assign(p.health, health);
     p.ring.push(rec.ok, rec.at, rec.ms, rec.detail);
     if (transition) this.emit(p, transition, rec.at);
+    this.wakeWaiters(p, rec);
+  }
+
+  /** Answers the checkNow callers waiting for this probe's round. */
+  private wakeWaiters(p: Probe, rec: ProbeRecord): void {
     const waiters = p.waiters;
     if (waiters) {
       p.waiters = undefined;
@@ -408,6 +413,7 @@ export class HealthEngine {
    */
   private recordLocal(p: Probe, rec: ProbeRecord): void {
     p.ring.push(false, rec.at, rec.ms, rec.detail);
+    this.wakeWaiters(p, rec); // checkNow answers with it: the round ended, the server was not judged
     this.localFailures++;
     const now = this.clock.now();
     if (now - this.localLoggedAt < 10_000) return;

@@ -43,6 +43,13 @@ export interface ShardedHealthOptions {
   maxConcurrentScripts?: number;
   /** Starts a shard; default a worker thread running shard-worker.js beside this file (threadShard). */
   spawn?: SpawnShard;
+  /**
+   * Called once when a shard ends or fails while the engine runs: its probes no longer run, and a
+   * mirror that stops changing would keep every verdict as it was (a dead server left up). The
+   * default throws the error on a later turn, so the daemon's fatal-error path stops lvsd (exit 1,
+   * VIPs released) and its supervisor starts it again, as with a crash of the in-process engine.
+   */
+  onLost?: (err: HealthError) => void;
   wallClock?: () => number;
 }
 
@@ -121,6 +128,21 @@ export class ShardedHealth {
   private stopped = false;
   private readonly wall: () => number;
 
+  private lostReported = false;
+
+  /** Reports the first lost shard (see ShardedHealthOptions.onLost). */
+  private lost(err: HealthError): void {
+    if (this.stopped || this.lostReported) return;
+    this.lostReported = true;
+    const report =
+      this.o.onLost ??
+      ((e: HealthError) =>
+        setImmediate(() => {
+          throw e;
+        }));
+    report(err);
+  }
+
   /** Starts the shard threads; they idle until setTargets(). */
   constructor(private readonly o: ShardedHealthOptions) {
     if (!(o.shards >= 1)) throw new RangeError(`ShardedHealth: shards must be at least 1, got ${o.shards}`);
@@ -139,11 +161,16 @@ export class ShardedHealth {
       // events arrive on later turns, once `shard` exists
       const events: ShardEvents = {
         message: (m) => this.onMessage(shard, m),
-        error: (e) => o.log?.error({ err: e.message, shard: index }, 'health shard failed'),
+        error: (e) => {
+          o.log?.error({ err: e.message, shard: index }, 'health shard failed');
+          this.lost(new HealthError('ESHARD', `health shard ${index} failed: ${e.message}`));
+        },
         exit: (code) => {
           shard.exited = true;
           for (const id of shard.waiting) this.answer(id, undefined);
-          if (!this.stopped) o.log?.error({ shard: index, code }, 'health shard exited: its probes stopped');
+          if (this.stopped) return;
+          o.log?.error({ shard: index, code }, 'health shard exited: its probes stopped');
+          this.lost(new HealthError('ESHARD', `health shard ${index} exited (code ${code}): its probes stopped`));
         },
       };
       const shard: Shard = {

@@ -99,7 +99,10 @@ async function sendPieces(res: ServerResponse, pieces: Iterable<string>): Promis
     for (const piece of pieces) {
       if (res.destroyed) return;
       if (!res.write(piece))
-        await new Promise<void>((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+        await new Promise<void>((resolve) => {
+          const done = () => (res.off('drain', done), res.off('close', done), resolve());
+          res.on('drain', done).on('close', done);
+        });
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     res.end();

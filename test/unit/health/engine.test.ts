@@ -277,6 +277,18 @@ describe('HealthEngine.checkNow', () => {
     expect(calls.map((c) => c.at)).toEqual([0, 100, 10_100]);
     expect(await engine.checkNow('unknown')).toBeUndefined();
   });
+
+  it('answers with a round this host failed (out of descriptors), which judges nothing', async () => {
+    const local: ProbeResult = { ok: false, detail: 'socket EMFILE (local resource error)', local: true };
+    const { engine, step } = setup((_t, n) => (n === 2 ? local : ok()));
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ warmup: false, interval: '10s' }) }]);
+    await step(100);
+    let answer: unknown = 'none yet';
+    void engine.checkNow('a').then((r) => (answer = r));
+    await step(20);
+    expect(answer).toMatchObject({ ok: false, detail: local.detail });
+    expect(engine.verdict('a')?.state).toBe('up');
+  });
 });
 
 describe('HealthEngine metrics and stats', () => {

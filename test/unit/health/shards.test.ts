@@ -15,7 +15,7 @@ import { checkSchema, type CheckSpec } from '../../../src/health/schema.js';
 import { StatusBatcher, StatusMirror } from '../../../src/health/shard-batch.js';
 import { ShardCore } from '../../../src/health/shard-core.js';
 import { shardOf } from '../../../src/health/shard-protocol.js';
-import { ShardedHealth, type SpawnShard } from '../../../src/health/shards.js';
+import { type ShardEvents, ShardedHealth, type SpawnShard } from '../../../src/health/shards.js';
 import type { ProbeRecord } from '../../../src/health/state.js';
 import { ManualClock } from '../../../src/util/clock.js';
 
@@ -259,6 +259,27 @@ describe('ShardedHealth', () => {
       h.setTargets([{ id: 'x', address: '10.0.0.1', port: 1, spec: { ...spec, type: 'nope' } as never }]),
     ).toThrow(/no checker for kind "nope"/);
     expect(h.status('t0')?.state).toBe('up');
+  });
+
+  it('a shard that ends or fails while running is reported once; after stop() an exit is not', async () => {
+    const events: ShardEvents[] = [];
+    const spawn: SpawnShard = (_setup, ev) => {
+      events.push(ev);
+      return {
+        post: (m) => void (m.op === 'stop' && queueMicrotask(() => ev.message({ ev: 'reply', id: m.id }))),
+        terminate: async () => {},
+      };
+    };
+    const lost: string[] = [];
+    const h = new ShardedHealth({ shards: 2, spawn, onLost: (e) => lost.push(`${e.code} ${e.message}`) });
+    events[1]!.exit(1);
+    events[0]!.error(new Error('boom'));
+    expect(lost).toEqual(['ESHARD health shard 1 exited (code 1): its probes stopped']);
+    const h2 = new ShardedHealth({ shards: 1, spawn, onLost: (e) => lost.push(e.message) });
+    await h2.stop();
+    events[2]!.exit(0);
+    expect(lost).toHaveLength(1);
+    await h.stop();
   });
 
   it('spreads keys over every shard and always puts one key on one shard', () => {
