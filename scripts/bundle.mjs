@@ -93,7 +93,8 @@ if (results.some((r) => r.errors.length > 0 || r.warnings.length > 0)) process.e
 // bundle (vm.Script has no module loader; ./x.js is not beside the bundle) and code that catches
 // the failure would silently take a fallback. Refuse to build instead. ("{import('./x').T}" is a JSDoc
 // type in a comment, as re2js's bundle has, not a call.)
-for (const f of ['main.cjs', 'ipvs.cjs', 'worker.js', 'shard-worker.cjs']) {
+const BUNDLES = ['main.cjs', 'ipvs.cjs', 'worker.js', 'shard-worker.cjs'];
+for (const f of BUNDLES) {
   const left = /[^\w.${]import\((?!\))[^)]{0,60}/.exec(readFileSync(join(outdir, f), 'utf8'));
   if (left) {
     process.stderr.write(`bundle: ${f} still has a dynamic import esbuild could not resolve: ${left[0].trim()}\n`);
@@ -103,7 +104,7 @@ for (const f of ['main.cjs', 'ipvs.cjs', 'worker.js', 'shard-worker.cjs']) {
 // esbuild escapes non-ASCII characters in code but keeps them in the doc comments it preserves; one
 // such character makes V8 hold the whole source as a two-byte string (4 MB instead of 2 MB of heap
 // for main.cjs, kept for the life of the process). In a comment an escape is as readable.
-for (const f of ['main.cjs', 'ipvs.cjs', 'worker.js']) {
+for (const f of BUNDLES) {
   const path = join(outdir, f);
   const text = readFileSync(path, 'utf8');
   const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
