@@ -42,11 +42,14 @@ export const TUNING = {
   /** Health targets attached per event-loop turn, so the first probes of a large start go out early. */
   healthAttachChunk: 512,
   /**
-   * From this many probe rounds per second on, the probes run in worker threads (src/health/shards.ts):
-   * at 20,000/s the main thread was 99.9 % busy probing, and reloads, /metrics and control requests
-   * waited behind the probes (issue 17). Below it one in-process engine is cheaper (no threads).
+   * From this many probe rounds per second on, the probes would run in worker threads
+   * (src/health/shards.ts). Off (Infinity) unless LVSD_HEALTH_SHARDS asks: on this project's 2-core
+   * machine, with the scheduler's fire budget, 100,000 checked servers reloaded in 0.8-1.4 s in
+   * process and 2.0-2.8 s with 2 shards, at twice the RSS (572 vs 1,040 MB), and probes ran later
+   * with shards. Shards only won below the budget's era and at 4,000 probes/s (lag p99 met with
+   * them, not without). Not measured on a machine with cores to spare, so not the default.
    */
-  healthShardsFromRate: 5000,
+  healthShardsFromRate: Infinity,
   /**
    * Shard threads when sharded: one per core, at most 4; LVSD_HEALTH_SHARDS overrides (0: always in
    * process, N: always N shards, whatever the rate).
