@@ -12,16 +12,27 @@ import type { DestSnapshot } from '../metrics/dest-series.js';
 import { effectiveAdmin, type AdminLookup } from '../plan/admin.js';
 import { serverId } from '../plan/desired.js';
 
-/** One entry per configured real server, in config order (the status report's order). */
-export function destSnapshots(
+/** Real servers between two event-loop turns while the view is built (a scrape must not hold the loop). */
+const PIECE = 5000;
+
+/**
+ * One entry per configured real server, in config order (the status report's order); a large
+ * config is walked one event-loop turn apart every PIECE real servers.
+ */
+export async function destSnapshots(
   config: Config,
   actual: IpvsTable | undefined,
   health: { verdict(id: string): Readonly<HealthVerdict> | undefined },
   overrides: AdminLookup,
-): DestSnapshot[] {
+): Promise<DestSnapshot[]> {
   const kernel = new Map((actual?.services ?? []).map((s) => [serviceKey(s.id), s]));
   const out: DestSnapshot[] = [];
+  let since = 0;
   for (const vs of config.virtual_server) {
+    if ((since += vs.real_server.length) >= PIECE) {
+      since = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     const k = kernel.get(vs.key);
     const dests = new Map<string, Destination>();
     for (const d of k?.destinations ?? []) dests.set(destKey(d), d);

@@ -33,6 +33,8 @@ import type { Dataplane } from './dataplane.js';
 /** Scheduler modules the kernel has (a service naming another fails with ENOENT, like a missing module). */
 const SCHEDULERS = new Set<string>(KERNEL_SCHEDULERS);
 const INT32_MAX = 2 ** 31 - 1;
+/** Services per piece of a read (see read()). */
+const READ_PIECE = 1000;
 
 interface Entry {
   service: Service;
@@ -74,30 +76,43 @@ export class MemoryDataplane implements Dataplane {
     }
   }
 
-  /** The table with per-dest connection counters: services in insertion order, dests as listed (see above). */
+  /**
+   * The table with per-dest connection counters: services in insertion order, dests as listed (see
+   * above). Like the kernel's dump (one request per service), a large table is read in pieces, one
+   * event-loop turn apart every READ_PIECE services, and is not one atomic picture: a write between
+   * two pieces shows in the later ones only.
+   */
   async read(): Promise<IpvsTable> {
     this.assertOpen();
     this.reads++;
-    return this.snapshot();
+    const services: TableService[] = [];
+    let n = 0;
+    for (const [sk, e] of this.table) {
+      if (++n % READ_PIECE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      services.push(this.copyService(sk, e));
+    }
+    return { services };
   }
 
   /** Synchronous copy of the table (for tests and status). */
   snapshot(): IpvsTable {
     const services: TableService[] = [];
-    for (const [sk, e] of this.table) {
-      const destinations = this.listed([...e.dests.values()]).map((d) => ({
-        ...d,
-        conns: { ...(this.conns.get(`${sk}|${destKey(d)}`) ?? ZERO) },
-        ...(this.opts.stats ? { stats: zeroStats() } : {}),
-      }));
-      services.push({
-        ...e.service,
-        id: { ...e.service.id },
-        destinations,
-        ...(this.opts.stats ? { stats: zeroStats() } : {}),
-      });
-    }
+    for (const [sk, e] of this.table) services.push(this.copyService(sk, e));
     return { services };
+  }
+
+  private copyService(sk: string, e: Entry): TableService {
+    const destinations = this.listed([...e.dests.values()]).map((d) => ({
+      ...d,
+      conns: { ...(this.conns.get(`${sk}|${destKey(d)}`) ?? ZERO) },
+      ...(this.opts.stats ? { stats: zeroStats() } : {}),
+    }));
+    return {
+      ...e.service,
+      id: { ...e.service.id },
+      destinations,
+      ...(this.opts.stats ? { stats: zeroStats() } : {}),
+    };
   }
 
   /** Applies ops in order; one result per op; a failed op does not stop the rest. */

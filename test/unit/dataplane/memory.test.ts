@@ -25,6 +25,28 @@ async function one(dp: MemoryDataplane, op: Op): Promise<string | undefined> {
 }
 
 describe('MemoryDataplane', () => {
+  it('reads a large table in pieces, one event-loop turn apart, equal to the synchronous copy', async () => {
+    const services = Array.from({ length: 2500 }, (_, i) => ({
+      ...svc,
+      id: { ...id, port: 1 + i },
+      destinations: [dest('10.0.1.1', 3)],
+    }));
+    const dp = new MemoryDataplane({ services }, { stats: true });
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    tick();
+    const start = turns;
+    const table = await dp.read();
+    ticking = false;
+    expect(turns - start).toBeGreaterThanOrEqual(2); // 2,500 services: 2 pauses
+    expect(table).toEqual(dp.snapshot());
+    expect(table.services).toHaveLength(2500);
+  });
+
   it('adds, edits and deletes services and dests, and reads them back', async () => {
     const dp = new MemoryDataplane();
     expect(await one(dp, { op: 'add-service', service: svc })).toBeUndefined();
