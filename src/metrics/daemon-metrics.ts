@@ -207,18 +207,23 @@ export class DaemonMetrics {
       ['lvsd_virtual_server_quorum_up', '1 at or above quorum, 0 below (sorry server)', (v) => (v.belowQuorum ? 0 : 1)],
       ['lvsd_virtual_server_destinations_up', 'Real servers whose check says up', (v) => v.destinationsUp],
     ];
-    for (const [name, help, value] of series) {
-      new Gauge({
-        name,
-        help,
-        labelNames: ['vs'],
-        registers: [r],
-        collect() {
-          this.reset();
-          for (const v of self.vsSnapshot()) this.set({ vs: v.vs }, value(v));
-        },
-      });
-    }
+    // One snapshot per scrape fills all four: the first gauge's collect sets every one of them
+    // (prom-client calls collect at the start of each metric's get, in registration order).
+    const gauges = series.map(
+      ([name, help], i) =>
+        new Gauge({
+          name,
+          help,
+          labelNames: ['vs'],
+          registers: [r],
+          ...(i === 0 ? { collect: () => fill() } : {}),
+        }),
+    );
+    const fill = () => {
+      for (const g of gauges) g.reset();
+      for (const v of self.vsSnapshot())
+        for (let i = 0; i < gauges.length; i++) gauges[i]!.set({ vs: v.vs }, series[i]![2](v));
+    };
   }
 
   /** Sets a VIP's announced gauge. */

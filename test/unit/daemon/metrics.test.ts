@@ -111,4 +111,25 @@ describe('daemon metrics', () => {
     const m = new DaemonMetrics(async () => snap, undefined, { defaults: false });
     expect([...(await m.pieces())].join('')).toBe(await m.text());
   });
+
+  it('the per-virtual-server quorum series come from one snapshot per scrape', async () => {
+    let reads = 0;
+    const m = new DaemonMetrics(async () => [], undefined, { defaults: false });
+    m.setVirtualServers(() => {
+      reads++;
+      return [
+        { vs: 'web', quorum: 150, liveWeight: 100, belowQuorum: true, destinationsUp: 1 },
+        { vs: 'api', quorum: 0, liveWeight: 30, belowQuorum: false, destinationsUp: 3 },
+      ];
+    });
+    const t = await m.text();
+    expect(t).toContain('lvsd_virtual_server_quorum{vs="web"} 150');
+    expect(t).toContain('lvsd_virtual_server_live_weight{vs="web"} 100');
+    expect(t).toContain('lvsd_virtual_server_quorum_up{vs="web"} 0');
+    expect(t).toContain('lvsd_virtual_server_quorum_up{vs="api"} 1');
+    expect(t).toContain('lvsd_virtual_server_destinations_up{vs="api"} 3');
+    expect(reads).toBe(1);
+    await m.text();
+    expect(reads).toBe(2);
+  });
 });
