@@ -42,7 +42,7 @@ import { QuorumWatch } from './quorum-watch.js';
 import type { Overrides } from './overrides.js';
 import { destSnapshots } from './dest-snapshot.js';
 import { buildStatus } from './status.js';
-import { healthTargets } from './targets.js';
+import { healthTargets, healthTargetsChanged } from './targets.js';
 
 /** Longest wait of a start for its health targets to be attached before the first pass. */
 export const ATTACH_WAIT_MS = 250;
@@ -476,7 +476,8 @@ export class Daemon {
   }
 
   private async applyConfig(next: Config, t0: number): Promise<ReloadOutcome> {
-    const same = next === this.config; // the loader's answer to an unchanged file
+    const prev = this.config;
+    const same = next === prev; // the loader's answer to an unchanged file
     const diff = diffConfigs(this.config, next);
     const summary = diffSummary(diff);
     const changes = bounded(configChanges(this.config, next, diff), 50);
@@ -519,7 +520,7 @@ export class Daemon {
       },
       true,
     );
-    if (!same) this.d.health.setTargets(healthTargets(next));
+    if (!same && healthTargetsChanged(prev, next)) this.d.health.setTargets(healthTargets(next));
     this.checkKernelSettings(next);
     this.armResync();
     await this.reloadVrrp(next, await this.d.sync?.configure(next));

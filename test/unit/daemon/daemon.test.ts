@@ -219,6 +219,19 @@ describe('daemon core: reload', () => {
     expect(lines.some((l) => String(l.msg).startsWith('reloaded: +1 services'))).toBe(true);
   });
 
+  it('a reload that changes only weights leaves the health targets alone; one that changes a server sets them', async () => {
+    const { d, write, health } = await setup();
+    await d.start();
+    const calls = health.setCalls;
+    write(text({ vs: [['web', '10.0.0.1:80', { '10.1.0.1:80': 7, '10.1.0.2:80': 50 }]] }));
+    expect((await d.reload()).ok).toBe(true);
+    expect(health.setCalls).toBe(calls);
+    write(text({ vs: [['web', '10.0.0.1:80', { '10.1.0.1:80': 7, '10.1.0.3:80': 50 }]] }));
+    expect((await d.reload()).ok).toBe(true);
+    expect(health.setCalls).toBe(calls + 1);
+    expect(health.targets.map((t) => t.id)).toEqual(['web|10.1.0.1:80', 'web|10.1.0.3:80']);
+  });
+
   it('an unchanged config reload makes no write', async () => {
     const { d, dp, metrics } = await setup();
     await d.start();
