@@ -13,7 +13,11 @@
  *    ≤ 600 MB) and peak RSS;
  *  - one weight changed + SIGHUP → the reconcile pass that wrote it (goal ≤ 1 s), its writes and CPU;
  *  - the kernel's listen drops and SYN cookies in the namespace (both must be 0: nothing was refused).
+ *  - what one whole /metrics scrape costs: its size and time, and the lag of the probes around it.
+ * The lag histogram is read with `/metrics?name[]=...` (its two families only), so the measuring
+ * does not load the daemon it measures; --full-scrapes reads it with whole scrapes instead.
  *   node dist/bench/scale-host.js [SERVICES=10000] [DESTS=10] [WINDOW_S=60] [WARM_S=20] [--no-metrics]
+ *     [--full-scrapes] [--rps=MASK]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -30,6 +34,12 @@ const nums = process.argv
   .map(Number);
 const [SERVICES = 10_000, DESTS = 10, WINDOW = 60, WARM = 20] = nums;
 const METRICS = !process.argv.includes('--no-metrics');
+/**
+ * --full-scrapes: read the lag histogram at the window's edges with whole /metrics scrapes (tens of
+ * MB at 100,000 destinations, seconds of the daemon's main thread inside the window) instead of
+ * asking for its two families only (`/metrics?name[]=...`).
+ */
+const FULL_SCRAPES = process.argv.includes('--full-scrapes');
 /** --rps=MASK: receive packet steering for the namespace's loopback (hex CPU mask; see the header). */
 const RPS = process.argv.find((a) => a.startsWith('--rps='))?.slice(6);
 const PORT = 8080;
@@ -63,7 +73,8 @@ function nftCounts(ns: string): { total: number; per: Map<string, number> } {
  * ("result:<r>" → count), from /metrics inside the namespace.
  */
 function lagBuckets(ns: string, listen: string): Map<string, number> {
-  const text = sh('ip', ['netns', 'exec', ns, 'curl', '-sf', '--max-time', '30', `http://${listen}/metrics`]);
+  const query = FULL_SCRAPES ? '' : '?name[]=lvsd_scheduler_lag_seconds&name[]=lvsd_probes_total';
+  const text = sh('ip', ['netns', 'exec', ns, 'curl', '-sfg', '--max-time', '30', `http://${listen}/metrics${query}`]);
   const m = new Map<string, number>();
   for (const x of text.matchAll(/^lvsd_scheduler_lag_seconds_bucket\{le="([^"]+)"\} (\d+)/gm))
     m.set(x[1]!, Number(x[2]));
@@ -198,6 +209,21 @@ async function main(): Promise<void> {
       `RSS after the window: ${b.rssMb.toFixed(1)} MB, peak ${b.hwmMb.toFixed(1)} MB (goal ≤ 600 MB); listener accepted: ${/accepted (\d+)\n[^]*$/.exec(lout)?.[1] ?? '?'} connections in user space`,
     );
     console.log(`kernel (namespace): ${JSON.stringify(netstat(ns))}`);
+    if (METRICS) {
+      // what one whole scrape costs (an operator's Prometheus job): its size and time, and the lag
+      // of the probes in the 10 s around it
+      const l0 = lagBuckets(ns, listen);
+      const ts = Date.now();
+      const whole = sh('ip', ['netns', 'exec', ns, 'curl', '-sf', '--max-time', '60', `http://${listen}/metrics`]);
+      const took = Date.now() - ts;
+      await sleep(Math.max(0, 10_000 - took));
+      const l1 = lagBuckets(ns, listen);
+      const n = (l1.get('+Inf') ?? 0) - (l0.get('+Inf') ?? 0);
+      const share = (le: string) => (((l1.get(le) ?? 0) - (l0.get(le) ?? 0)) / n) * 100;
+      console.log(
+        `one whole /metrics scrape: ${(whole.length / 2 ** 20).toFixed(1)} MB in ${took} ms; lag of the ${n} probes in the ${((Date.now() - ts) / 1000).toFixed(1)} s around it: ≤20 ms ${share('0.02').toFixed(1)} %, ≤100 ms ${share('0.1').toFixed(1)} %, ≤1 s ${share('1').toFixed(1)} %`,
+      );
+    }
     let from = d.lines.length;
     for (let i = 1; i <= 3; i++) {
       write((s, x) => (s === EDIT.s && x === EDIT.d ? 100 + i : 100));

@@ -7,7 +7,10 @@
 /** [description, example] per key of a `check` table (common keys and every kind's keys). */
 export const CHECK_KEYS: Record<string, [string, string]> = {
   type: ['Check kind: tcp, http, https, icmp, udp, dns or script.', '"http"'],
-  interval: ['Time between probe rounds.', '"1s"'],
+  interval: [
+    'Time between the starts of two probe rounds (a round that started late is followed one interval after its start).',
+    '"1s"',
+  ],
   timeout: ['Deadline of one probe attempt; must not exceed interval. Default min(1s, interval).', '"500ms"'],
   rise: ['Consecutive successes before a down server is up.', '2'],
   fall: ['Consecutive failures before an up server is down.', '3'],

@@ -51,8 +51,13 @@ export class QuorumWatch {
       });
       this.hook(vs, below ? 'down' : 'up', live);
     }
-    for (const name of [...this.below.keys()])
-      if (!config.virtual_server.some((v) => v.name === name)) this.below.delete(name);
+    // Every configured name (unique) is in `below` now, so more entries are names no longer
+    // configured. One set, not a search per name: at 10,000 virtual servers that search made 50
+    // million comparisons, ~0.25 s of every pass.
+    if (this.below.size > config.virtual_server.length) {
+      const names = new Set(config.virtual_server.map((v) => v.name));
+      for (const name of [...this.below.keys()]) if (!names.has(name)) this.below.delete(name);
+    }
   }
 
   /** Waits for every hook started so far (stop, tests). */

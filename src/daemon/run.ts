@@ -336,7 +336,11 @@ async function metricsListener(
     status: () => daemon.status(),
     onError: (e) => log.warn({ err: (e as Error).message }, 'status page: building the report failed'),
   });
-  return MetricsServer.listen(listen, { metrics: () => metrics.pieces(), unhealthy: () => unhealthy(daemon), routes });
+  return MetricsServer.listen(listen, {
+    metrics: (families) => metrics.pieces(families),
+    unhealthy: () => unhealthy(daemon),
+    routes,
+  });
 }
 
 /** /healthz: 503 while the dataplane cannot be read (the daemon cannot keep the table right). */

@@ -377,7 +377,11 @@ export class HealthEngine {
     const m = this.opts.metrics;
     if (m) m.countProbe((p.resultSlot ??= m.resultSlot(p.spec.type)), r.ok, r.timedOut);
     this.record(p, { ok: r.ok, at: this.wallAt(now), ms: now - t0, detail: r.detail, weight: r.weight }, r.local);
-    const next = p.due + p.spec.interval;
+    // The next round is one interval after this one started, or after it was due when it started
+    // early (scheduler slack). A round that started late does not start the next one early to catch
+    // up: a target is never probed more often than its interval, and a daemon that fell behind (a
+    // start, a reload, a stall) does not owe its backlog with interest while it is the bottleneck.
+    const next = Math.max(p.due, t0) + p.spec.interval;
     // a round that overran its interval (retries) skips ahead instead of starting late forever
     this.schedule(p, now - t0 > p.spec.interval ? Math.max(next, now) : next);
   }

@@ -32,7 +32,8 @@
  *   process_* and nodejs_* (prom-client's default metrics: RSS, open fds, CPU, heap, event loop lag)
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { destSeriesPieces, renderDestSeries, type DestSnapshot } from './dest-series.js';
+import { DEST_FAMILY_NAMES, destSeriesPieces, renderDestSeries, type DestSnapshot } from './dest-series.js';
+import { MetricsQueryError } from './http.js';
 
 export type { DestSnapshot } from './dest-series.js';
 
@@ -53,6 +54,8 @@ export interface BuildInfo {
 /** Owner of the registry and of every lvsd_* series the daemon itself exports. */
 export class DaemonMetrics {
   readonly registry = new Registry();
+  /** Scrapes begun (text() or pieces()): the quorum gauges take one snapshot per scrape. */
+  private scrapes = 0;
   private readonly reconciles: Counter;
   private readonly reconcileErrors: Counter;
   private readonly reconcileWrites: Counter;
@@ -208,7 +211,10 @@ export class DaemonMetrics {
       ['lvsd_virtual_server_destinations_up', 'Real servers whose check says up', (v) => v.destinationsUp],
     ];
     // One snapshot per scrape fills all four: the first gauge's collect sets every one of them
-    // (prom-client calls collect at the start of each metric's get, in registration order).
+    // (prom-client calls collect at the start of each metric's get, in registration order). A scrape
+    // of some families only (pieces(families)) may skip the first: the others fill when the snapshot
+    // is not from this scrape yet.
+    let filledFor = -1;
     const gauges = series.map(
       ([name, help], i) =>
         new Gauge({
@@ -216,10 +222,11 @@ export class DaemonMetrics {
           help,
           labelNames: ['vs'],
           registers: [r],
-          ...(i === 0 ? { collect: () => fill() } : {}),
+          collect: () => (i === 0 || filledFor !== self.scrapes ? fill() : undefined),
         }),
     );
     const fill = () => {
+      filledFor = self.scrapes;
       for (const g of gauges) g.reset();
       for (const v of self.vsSnapshot())
         for (let i = 0; i < gauges.length; i++) gauges[i]!.set({ vs: v.vs }, series[i]![2](v));
@@ -243,6 +250,7 @@ export class DaemonMetrics {
 
   /** Prometheus text exposition: the registry's series, then the per-destination ones (dest-series.ts). */
   async text(): Promise<string> {
+    this.scrapes++;
     const [registered, dests] = await Promise.all([this.registry.metrics(), this.snapshot()]);
     return `${withNewline(registered)}${renderDestSeries(dests)}`;
   }
@@ -250,12 +258,31 @@ export class DaemonMetrics {
   /**
    * text() in pieces for a server to send one event-loop turn apart (the same text once joined):
    * the registry's series, then the per-destination ones a few thousand lines at a time.
+   * `families`: only those (in the order registered, then the per-destination ones), and no
+   * destination snapshot unless one of them is per destination; rejects with MetricsQueryError
+   * naming a family that does not exist.
    */
-  async pieces(): Promise<Iterable<string>> {
-    const [registered, dests] = await Promise.all([this.registry.metrics(), this.snapshot()]);
+  async pieces(families?: readonly string[]): Promise<Iterable<string>> {
+    this.scrapes++;
+    if (!families) {
+      const [registered, dests] = await Promise.all([this.registry.metrics(), this.snapshot()]);
+      return (function* () {
+        yield withNewline(registered);
+        yield* destSeriesPieces(dests);
+      })();
+    }
+    const perDest = new Set(families.filter((f) => DEST_FAMILY_NAMES.includes(f)));
+    const unknown = families.find((f) => !perDest.has(f) && !this.registry.getSingleMetric(f));
+    if (unknown !== undefined) throw new MetricsQueryError(`unknown metric family "${unknown}"`);
+    const wanted = new Set(families);
+    const registered = this.registry.getMetricsAsArray().filter((m) => wanted.has(m.name));
+    const [texts, dests] = await Promise.all([
+      Promise.all(registered.map((m) => this.registry.getSingleMetricAsString(m.name))),
+      perDest.size > 0 ? this.snapshot() : [],
+    ]);
     return (function* () {
-      yield withNewline(registered);
-      yield* destSeriesPieces(dests);
+      for (const t of texts) yield withNewline(t);
+      if (perDest.size > 0) yield* destSeriesPieces(dests, undefined, perDest);
     })();
   }
 }

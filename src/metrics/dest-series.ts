@@ -67,6 +67,9 @@ const FAMILIES: Family[] = [
   ]),
 ];
 
+/** Names of the per-destination families, in the order they are rendered. */
+export const DEST_FAMILY_NAMES: readonly string[] = FAMILIES.map((f) => f.name);
+
 /** A label value escaped as the text format requires (backslash, double quote, newline). */
 export function escapeLabelValue(v: string): string {
   return /[\\"\n]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v;
@@ -93,11 +96,16 @@ export const DEST_SERIES_PIECE = 2000;
  * renderDestSeries in pieces of at most `per` destinations of one family each: joined, the pieces
  * are renderDestSeries' text exactly (a family's lines stay together, as the format requires). A
  * server sends them one event-loop turn apart, so a scrape of 100,000 destinations (1.1 million
- * lines) never holds the loop for more than one piece.
+ * lines) never holds the loop for more than one piece. `only`: just the families it names.
  */
-export function* destSeriesPieces(snapshot: readonly DestSnapshot[], per = DEST_SERIES_PIECE): Generator<string> {
+export function* destSeriesPieces(
+  snapshot: readonly DestSnapshot[],
+  per = DEST_SERIES_PIECE,
+  only?: ReadonlySet<string>,
+): Generator<string> {
   const labels: string[] = [];
   for (const f of FAMILIES) {
+    if (only && !only.has(f.name)) continue;
     let out = `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n`;
     for (let from = 0; from < snapshot.length; from += per) {
       const to = Math.min(snapshot.length, from + per);

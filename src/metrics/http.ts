@@ -1,6 +1,8 @@
 /**
  * The metrics HTTP listener (global.metrics_listen, validated and split by the config):
  *   GET /metrics → Prometheus text exposition of the registry;
+ *   GET /metrics?name[]=F&name[]=G → only those metric families (a cheap scrape of a few families at a
+ *     size where the whole text is tens of MB; 400 naming an unknown or malformed family);
  *   GET /healthz → 200 "ok" while the daemon's health function says so, else 503 with the reason;
  *   the routes of `MetricsSource.routes` (the status page, src/web/routes.ts), when given.
  * Anything else → 404. Never exposes a stack trace.
@@ -14,8 +16,12 @@ import { prometheusContentType } from 'prom-client';
 
 /** What the HTTP listener serves. */
 export interface MetricsSource {
-  /** The exposition text, whole or in pieces (sent one event-loop turn apart, see sendPieces). */
-  metrics(): Promise<string | Iterable<string>>;
+  /**
+   * The exposition text, whole or in pieces (sent one event-loop turn apart, see sendPieces); with
+   * `families`, only those families, in that order. Rejects with MetricsQueryError for a family it
+   * does not have.
+   */
+  metrics(families?: readonly string[]): Promise<string | Iterable<string>>;
   /** undefined = healthy; a string = why not. */
   unhealthy(): string | undefined;
   /** More GET routes: answers and returns true, or returns false for a path it does not serve. */
@@ -31,6 +37,29 @@ export const METRICS_LIMITS = {
   /** A connection with no traffic at all for this long is closed. */
   idleMs: 30_000,
 };
+
+/** A /metrics query the server refuses (400): the message names the problem. */
+export class MetricsQueryError extends Error {
+  override readonly name = 'MetricsQueryError';
+}
+
+/** Most `name[]` parameters in one request. */
+const MAX_FAMILIES = 64;
+const FAMILY_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]{0,199}$/;
+
+/**
+ * The families a query asks for (`name[]`, repeated), or undefined for all. Throws MetricsQueryError
+ * for a malformed name or too many of them.
+ */
+export function requestedFamilies(query: string): string[] | undefined {
+  const names = new URLSearchParams(query).getAll('name[]');
+  if (names.length === 0) return undefined;
+  if (names.length > MAX_FAMILIES) throw new MetricsQueryError(`at most ${MAX_FAMILIES} name[] parameters`);
+  for (const n of names)
+    if (!FAMILY_NAME.test(n))
+      throw new MetricsQueryError(`malformed metric family name ${JSON.stringify(n.slice(0, 64))}`);
+  return [...new Set(names)];
+}
 
 /** A listening metrics server. */
 export class MetricsServer {
@@ -49,7 +78,9 @@ export class MetricsServer {
       connectionsCheckingInterval: 1000, // how often the two timeouts above are enforced (default 30 s)
     };
     const server = createServer(opts, (req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
       if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end();
       if (path === '/healthz') {
         const why = src.unhealthy();
@@ -58,13 +89,24 @@ export class MetricsServer {
       }
       if (path !== '/metrics' && src.routes?.handle(req, res, path)) return;
       if (path !== '/metrics') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      src.metrics().then(
+      const refuse = (e: MetricsQueryError) =>
+        void res.writeHead(400, { 'content-type': 'text/plain' }).end(`bad metrics query: ${e.message}\n`);
+      let families: string[] | undefined;
+      try {
+        families = q < 0 ? undefined : requestedFamilies(url.slice(q + 1));
+      } catch (e) {
+        return refuse(e as MetricsQueryError);
+      }
+      src.metrics(families).then(
         (text) => {
           res.writeHead(200, { 'content-type': prometheusContentType });
           if (typeof text === 'string') res.end(text);
           else void sendPieces(res, text);
         },
-        (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${e.message}\n`),
+        (e: Error) =>
+          e instanceof MetricsQueryError
+            ? refuse(e)
+            : res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${e.message}\n`),
       );
     });
     server.maxConnections = L.connections;

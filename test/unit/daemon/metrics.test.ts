@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DaemonMetrics } from '../../../src/metrics/daemon-metrics.js';
-import { MetricsServer } from '../../../src/metrics/http.js';
+import { MetricsQueryError, MetricsServer } from '../../../src/metrics/http.js';
 
 const servers: MetricsServer[] = [];
 afterEach(async () => {
@@ -110,6 +110,78 @@ describe('daemon metrics', () => {
     const snap = [{ vs: 'web', rs: '10.0.0.2:80', configuredWeight: 100, weight: 3, up: true, drained: false }];
     const m = new DaemonMetrics(async () => snap, undefined, { defaults: false });
     expect([...(await m.pieces())].join('')).toBe(await m.text());
+  });
+
+  it('pieces(families) gives only the families named, reads no destination snapshot unless one is asked, and refuses an unknown one', async () => {
+    let calls = 0;
+    const m = new DaemonMetrics(
+      async () => (
+        calls++,
+        [{ vs: 'web', rs: '10.0.0.2:80', configuredWeight: 100, weight: 3, up: true, drained: false }]
+      ),
+      undefined,
+      { defaults: false },
+    );
+    m.setGeneration(7);
+    m.reconciled(0.002, 3, 0);
+    const only = [...(await m.pieces(['lvsd_config_generation']))].join('');
+    expect(only).toBe(
+      '# HELP lvsd_config_generation Config generation: 1 at start, +1 per successful reload\n' +
+        '# TYPE lvsd_config_generation gauge\nlvsd_config_generation 7\n',
+    );
+    expect(only).not.toContain('lvsd_reconcile');
+    expect(calls).toBe(0);
+    const two = [...(await m.pieces(['lvsd_destination_up', 'lvsd_reconcile_writes_total']))].join('');
+    expect(two).toContain('lvsd_destination_up{vs="web",rs="10.0.0.2:80"} 1');
+    expect(two).toContain('lvsd_reconcile_writes_total 3');
+    expect(two).not.toContain('lvsd_destination_weight');
+    expect(two).not.toContain('lvsd_config_generation');
+    expect(calls).toBe(1);
+    await expect(m.pieces(['lvsd_no_such'])).rejects.toThrow(MetricsQueryError);
+    await expect(m.pieces(['lvsd_no_such'])).rejects.toThrow('unknown metric family "lvsd_no_such"');
+  });
+
+  it('a scrape of one quorum family alone reads a fresh snapshot', async () => {
+    let live = 100;
+    const m = new DaemonMetrics(async () => [], undefined, { defaults: false });
+    m.setVirtualServers(() => [
+      { vs: 'web', quorum: 150, liveWeight: live, belowQuorum: live < 150, destinationsUp: 1 },
+    ]);
+    expect(await m.text()).toContain('lvsd_virtual_server_live_weight{vs="web"} 100');
+    live = 200;
+    const t = [...(await m.pieces(['lvsd_virtual_server_live_weight', 'lvsd_virtual_server_quorum_up']))].join('');
+    expect(t).toContain('lvsd_virtual_server_live_weight{vs="web"} 200');
+    expect(t).toContain('lvsd_virtual_server_quorum_up{vs="web"} 1');
+  });
+
+  it('/metrics?name[]= passes the families on; malformed, too many or unknown ones get 400 naming the problem', async () => {
+    const asked: Array<readonly string[] | undefined> = [];
+    const s = await MetricsServer.listen(
+      { host: '127.0.0.1', port: 0 },
+      {
+        metrics: async (families) => {
+          asked.push(families);
+          if (families?.includes('nope')) throw new MetricsQueryError('unknown metric family "nope"');
+          return 'x 1\n';
+        },
+        unhealthy: () => undefined,
+      },
+    );
+    servers.push(s);
+    const base = `http://127.0.0.1:${s.port()}/metrics`;
+    expect((await fetch(`${base}?name[]=a_b&name%5B%5D=c:d&name[]=a_b`)).status).toBe(200);
+    expect((await fetch(`${base}?other=1`)).status).toBe(200);
+    expect(asked).toEqual([['a_b', 'c:d'], undefined]);
+    const bad = await fetch(`${base}?name[]=${encodeURIComponent('x{y="1"}')}`);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toBe('bad metrics query: malformed metric family name "x{y=\\"1\\"}"\n');
+    const many = await fetch(`${base}?${Array.from({ length: 65 }, (_, i) => `name[]=f${i}`).join('&')}`);
+    expect(many.status).toBe(400);
+    expect(await many.text()).toContain('at most 64 name[] parameters');
+    const unknown = await fetch(`${base}?name[]=nope`);
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain('unknown metric family "nope"');
+    expect(asked.length).toBe(3); // the malformed and too-many requests never reached the source
   });
 
   it('the per-virtual-server quorum series come from one snapshot per scrape', async () => {

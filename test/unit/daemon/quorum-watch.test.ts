@@ -50,6 +50,21 @@ describe('quorum transitions and hooks', () => {
     ]);
   });
 
+  it('forgets a virtual server the config no longer has: back later, it starts afresh', async () => {
+    const { log, lines } = memoryLogger();
+    const q = new QuorumWatch(new Audit(log), log, async () => ({ ok: true, code: 0, signal: null, timedOut: false }));
+    const other = config(`[[virtual_server]]\nname = "api"\naddress = "10.0.0.2"\nport = 80\n`);
+    const otherPlan = plan({ config: other, health: () => ({ up: true }), admin: NO_ADMIN, now: 0 });
+    q.update(cfg, planWith(['web|10.0.1.2:80'])); // start below quorum
+    q.update(other, otherPlan); // web removed
+    q.update(cfg, planWith(['web|10.0.1.2:80'])); // web back, still below: a new start
+    await q.settled();
+    expect(lines.filter((l) => l.kind === 'quorum' && l.vs === 'web').map((l) => [l.vs, l.from, l.to])).toEqual([
+      ['web', 'start', 'down'],
+      ['web', 'start', 'down'],
+    ]);
+  });
+
   it('a failing hook is logged, not thrown', async () => {
     const { log, lines } = memoryLogger();
     const q = new QuorumWatch(new Audit(log), log, async () => ({ ok: false, code: 3, signal: null, timedOut: false }));

@@ -83,6 +83,34 @@ describe('HealthEngine timing', () => {
     expect(calls.map((c) => c.at)).toEqual([0, 1000, 2000]);
   });
 
+  it('a round that started late is followed one interval after its start, not early to catch up', async () => {
+    // The scheduler's timer for the second round fires 700 ms late (the event loop was busy).
+    const manual = new ManualClock();
+    let lateBy = 0;
+    const clock = {
+      now: () => manual.now(),
+      setTimeout: (fn: () => void, ms: number) => {
+        const extra = lateBy;
+        lateBy = 0;
+        return manual.setTimeout(fn, ms + extra);
+      },
+    };
+    const fake = fakeChecker('tcp', (_t, n) => {
+      if (n === 1) lateBy = 700; // the next timer armed is the one for round 2
+      return ok();
+    });
+    fake.setNow(() => manual.now());
+    const engine = new HealthEngine({ clock, random: () => 0.5, checkers: new Map([['tcp', fake.checker]]) });
+    engines.push(engine);
+    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ warmup: false }) }]);
+    for (let t = 0; t < 4000; t += 10) {
+      manual.advance(10);
+      await flush();
+    }
+    // fixed cadence would have probed at 2000 too: 300 ms after the late round
+    expect(fake.calls.map((c) => c.at)).toEqual([0, 1700, 2700, 3700]);
+  });
+
   it('gives different targets different phases from the random source', async () => {
     const r = [0.1, 0.7];
     let i = 0;
