@@ -17,11 +17,12 @@
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { parse as parseToml } from 'smol-toml';
 import { assertRegularFile, REGULAR_FILE_FLAGS, tooLarge } from '../util/regular-file.js';
 import { isTable } from './fields.js';
 import { ownStrings } from './own-strings.js';
-import { fileError, MAX_CONFIG_BYTES, parseConfig } from './load.js';
+import { fileError, MAX_CONFIG_BYTES, parseConfig, validateParsed } from './load.js';
 import { splitSections, type Sections, type Span } from './sections.js';
 import type { Config, ConfigProblem, VirtualServerConfig } from './types.js';
 import { configSchema } from './validate.js';
@@ -49,10 +50,37 @@ interface Last {
   digest?: string;
 }
 
+/**
+ * What a staged load hands over while it reads: the validated `[global]` table, a batch of virtual
+ * servers each validated on its own, and how many virtual-server sections the file has in all.
+ */
+export interface StagedPart {
+  global: Config['global'];
+  virtualServers: VirtualServerConfig[];
+  sections: number;
+}
+
+/** What onPart answers: false when it wants no more parts (the batches are then only parsed). */
+export type PartAnswer = boolean | void | Promise<boolean | void>;
+
+/** How a staged load cuts its work. */
+export interface StageOptions {
+  /** Fewest virtual-server sections for a staged load (fewer: loadFile). */
+  minSections: number;
+  /** Sections parsed and validated per batch. */
+  batch: number;
+  /**
+   * Longest run of batches between two event-loop turns, in ms (0: one batch per turn). The probes
+   * of the parts already handed over run in those turns; longer runs give the rest of the file more
+   * of a machine those probes keep busy.
+   */
+  sliceMs: number;
+}
+
 /** A config source that remembers its last good load. */
 export class ConfigLoader {
   /** How loads were answered: the same bytes, changed sections only, the whole file. */
-  readonly counts = { same: 0, sections: 0, whole: 0 };
+  readonly counts = { same: 0, sections: 0, whole: 0, staged: 0 };
   private last?: Last;
   /** The read buffer that does not hold `last`'s bytes. */
   private spare: Buffer = Buffer.alloc(0);
@@ -78,6 +106,42 @@ export class ConfigLoader {
       return { ok: false, problems: [{ path: '', message: fileError(path, e as NodeJS.ErrnoException) }] };
     }
     return this.loadBytes(bytes, path, this.spare);
+  }
+
+  /**
+   * loadFile for a first load of a large file, in batches one event-loop turn apart, handing each
+   * batch of virtual servers to `onPart` (awaited; false: no more) as soon as it is parsed and validated on its own,
+   * so a daemon can start probing those real servers while the rest of the file is read. The result
+   * is loadFile's: the whole file is then validated at once (every rule that spans sections), and a
+   * file that does not validate is answered by the whole-file parse (the same problems, in the same
+   * order). A batch that does not validate alone is not handed over. A later load, a file with fewer
+   * than `minSections` sections, or one sections.ts will not cut: loadFile itself, no part handed over.
+   * test/unit/config/config-loader.test.ts holds it to parseConfig on generated files.
+   */
+  loadFileStaged(path: string, onPart: (part: StagedPart) => PartAnswer, opts: StageOptions): Promise<Loaded> {
+    const run = this.loading.then(() => this.loadFileStagedNow(path, onPart, opts));
+    this.loading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async loadFileStagedNow(
+    path: string,
+    onPart: (part: StagedPart) => PartAnswer,
+    opts: StageOptions,
+  ): Promise<Loaded> {
+    let bytes: Buffer;
+    try {
+      bytes = await this.read(path);
+    } catch (e) {
+      return { ok: false, problems: [{ path: '', message: fileError(path, e as NodeJS.ErrnoException) }] };
+    }
+    const store = this.spare;
+    const config = this.last ? undefined : await stagedConfig(bytes, path, onPart, opts);
+    if (!config) return this.loadBytes(bytes, path, store);
+    this.counts.staged++;
+    this.spare = Buffer.alloc(0);
+    this.last = { bytes, store, config };
+    return { ok: true, config };
   }
 
   /** SHA-256 (hex) of the last good load's bytes; undefined before one. */
@@ -169,6 +233,74 @@ export class ConfigLoader {
   }
 }
 
+/**
+ * The config of `bytes` read in batches of sections (see loadFileStaged), or undefined when the
+ * whole-file path must answer: not cut, too few sections, a piece that does not parse as its kind,
+ * or a file that does not validate (the reference reports its problems).
+ */
+async function stagedConfig(
+  bytes: Buffer,
+  source: string,
+  onPart: (part: StagedPart) => PartAnswer,
+  opts: StageOptions,
+): Promise<Config | undefined> {
+  const sections = splitSections(bytes);
+  if (!sections || sections.virtualServers.length < Math.max(1, opts.minSections)) return undefined;
+  const rest = parsePiece(bytes, sections.rest);
+  if (!rest || 'virtual_server' in rest) return undefined;
+  const g = configSchema.safeParse(rest.global === undefined ? {} : { global: rest.global });
+  const global = g.success ? g.data.global : undefined; // no parts without a valid [global]
+  const spans = sections.virtualServers;
+  const raws: unknown[] = [];
+  let sliceStart = performance.now();
+  let handed = 0;
+  let wanted = true;
+  for (let i = 0; i < spans.length; i += opts.batch) {
+    const batch = spans.slice(i, i + opts.batch);
+    const raw = parsePiece(bytes, batch);
+    const list = raw?.virtual_server;
+    if (!raw || Object.keys(raw).length !== 1 || !Array.isArray(list) || list.length !== batch.length) return undefined;
+    for (const vs of list) raws.push(vs);
+    let first = false;
+    if (global && wanted) {
+      const v = safeValidate({ virtual_server: list });
+      first = v !== undefined && handed++ === 0;
+      if (v) wanted = (await onPart({ global, virtualServers: v.virtual_server, sections: spans.length })) !== false;
+    }
+    // the first part's probes go out at once (a timer turn: the probe timers armed before it run
+    // first), then a turn every sliceMs
+    if (first) await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    else if (performance.now() - sliceStart >= opts.sliceMs)
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    else continue;
+    sliceStart = performance.now();
+  }
+  const r = validateParsed({ ...rest, virtual_server: raws }, source);
+  return r.ok ? r.config : undefined;
+}
+
+/** The TOML of the byte spans joined, parsed (own strings), or undefined if it is not a table or does not parse. */
+function parsePiece(bytes: Buffer, spans: readonly Span[]): Record<string, unknown> | undefined {
+  try {
+    const raw: unknown = ownStrings(
+      parseToml(Buffer.concat(spans.map(([s, e]) => bytes.subarray(s, e))).toString('utf8')),
+    );
+    return isTable(raw) ? raw : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** configSchema's result for `raw`, or undefined when it does not validate (or a validator throws). */
+function safeValidate(raw: unknown): Config | undefined {
+  try {
+    const r = configSchema.safeParse(raw);
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Index of the old section with the same bytes as `span` of `bytes` (its old position first), if any. */
 function find(old: Cut, oldBytes: Buffer, bytes: Buffer, span: Span, hash: number, at: number): number | undefined {
   const same = (j: number) => {
@@ -219,10 +351,6 @@ function validateSection(section: string): VirtualServerConfig | undefined {
   }
   if (!isTable(raw) || Object.keys(raw).length !== 1 || !Array.isArray(raw.virtual_server)) return undefined;
   if (raw.virtual_server.length !== 1) return undefined;
-  try {
-    const r = configSchema.safeParse(raw);
-    return r.success && r.data.virtual_server.length === 1 ? r.data.virtual_server[0] : undefined;
-  } catch {
-    return undefined;
-  }
+  const config = safeValidate(raw);
+  return config?.virtual_server.length === 1 ? config.virtual_server[0] : undefined;
 }

@@ -22,9 +22,18 @@ export function parseConfig(text: string, source: string): LoadResult {
   } catch (e) {
     return { ok: false, problems: [syntaxProblem(e)] };
   }
+  const r = validateParsed(raw, source);
+  return r.ok ? { ...r, text } : r;
+}
+
+/** Validates parsed TOML (plain objects, own strings) as parseConfig does after parsing. Never throws. */
+export function validateParsed(
+  raw: unknown,
+  source: string,
+): { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] } {
   try {
     const r = configSchema.safeParse(raw);
-    if (r.success) return { ok: true, config: r.data, text };
+    if (r.success) return { ok: true, config: r.data };
     // capMessage: the last guard against a value quoted whole (every message quotes with util/quote.ts)
     return {
       ok: false,

@@ -39,6 +39,17 @@ export const TUNING = {
    * its table programmed and its reloads done, with the probes running late.
    */
   healthFireBudgetMs: 10,
+  /**
+   * A first start with at least this many virtual servers reads its config in batches and probes
+   * each batch's real servers while it reads the next (src/daemon/early-start.ts): 100,000 checked
+   * servers in a 10.7 MB file otherwise waited ~1.1 s of parsing and validating for their first
+   * probe. LVSD_STAGED_START=0 turns it off.
+   */
+  stagedStartSections: process.env.LVSD_STAGED_START === '0' ? Infinity : 1000,
+  /** Virtual servers per batch of a staged start (~10-20 ms of parsing and validating each). */
+  stagedStartBatch: 100,
+  /** Longest run of a staged start's batches between two event-loop turns (the probes run in them). */
+  stagedStartSliceMs: 200,
   /** Health targets attached per event-loop turn, so the first probes of a large start go out early. */
   healthAttachChunk: 512,
   /**

@@ -14,6 +14,7 @@
  * Signals are handled explicitly, so PID 1 in a container behaves (the kernel ignores default
  * dispositions for PID 1). Logs are pino JSON lines on stdout.
  */
+import { performance } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
 import { ConfigLoader } from '../config/config-loader.js';
 import { formatProblems } from '../config/load.js';
@@ -41,7 +42,7 @@ import { handleRequest } from './control.js';
 import { Daemon } from './daemon.js';
 import { processCounters, statusSummary } from './dumps.js';
 import { controlGroupId } from './group.js';
-import { hardenProcess } from './harden.js';
+import { EarlyStart, type EarlyParts, hardenedWith } from './early-start.js';
 import { Overrides } from './overrides.js';
 import { IgnoredSignalLog, onSignals, type SignalAction } from './signals.js';
 import { healthTargets, probesPerSecond } from './targets.js';
@@ -67,18 +68,33 @@ export async function runDaemon(args: DaemonArgs): Promise<number> {
   const life = new Lifecycle();
   try {
     const loader = new ConfigLoader();
-    const loaded = await loader.loadFile(args.file);
+    const readAt = performance.now();
+    // a large config is read in batches, and each batch's real servers are probed at once (early-start.ts)
+    const early = new EarlyStart((level, routerId) => daemonLogger(level, routerId), args.logLevel);
+    const loaded = await loader.loadFileStaged(args.file, (part) => early.take(part), {
+      minSections: TUNING.stagedStartSections,
+      batch: TUNING.stagedStartBatch,
+      sliceMs: TUNING.stagedStartSliceMs,
+    });
     if (!loaded.ok) {
+      await early.stop();
       process.stderr.write(formatProblems(args.file, loaded.problems) + '\n');
       return 2;
     }
     const g = loaded.config.global;
-    const log = daemonLogger(args.logLevel ?? g.log_level, g.router_id);
+    const made = early.made;
+    const log = made?.log ?? daemonLogger(args.logLevel ?? g.log_level, g.router_id);
     life.log = log;
+    log.info(
+      {
+        virtualServers: loaded.config.virtual_server.length,
+        ms: Math.round(performance.now() - readAt),
+        probing: !!made,
+      },
+      'config read',
+    );
     if (inspectorWarning) log.warn(inspectorWarning);
-    const hardened = await hardenProcess();
-    log.debug(hardened.fields, 'process protections');
-    for (const p of hardened.problems) log.warn(`cannot protect the process: ${p}`);
+    if (!made) await hardenedWith(log);
     let dataplane: Dataplane | undefined;
     if (loaded.config.virtual_server.length > 0) {
       try {
@@ -96,14 +112,16 @@ export async function runDaemon(args: DaemonArgs): Promise<number> {
             log,
             life,
             loader,
+            made,
           );
         }
         log.fatal({ err: (e as Error).message }, 'cannot open the dataplane');
         process.stderr.write(`lvsd: ${(e as Error).message}\n`);
+        await early.stop();
         return 1;
       }
     }
-    return await serve(args, loaded.config, dataplane, log, life, loader);
+    return await serve(args, loaded.config, dataplane, log, life, loader, made);
   } finally {
     life.dispose();
   }
@@ -116,25 +134,30 @@ async function serve(
   log: Logger,
   life: Lifecycle,
   loader: ConfigLoader,
+  early?: EarlyParts,
 ): Promise<number> {
   const g = config.global;
-  let daemon: Daemon | undefined;
+  const ref = early?.ref ?? {};
   // Without metrics_listen nothing can ever read the metrics (the listener is not added by a reload),
   // so prom-client is not even loaded (~30-40 ms of module loading before the first probe).
-  const metrics = g.metrics_listen
-    ? await daemonMetrics(
-        () => (daemon ? daemon.destinations() : Promise.resolve([])),
-        () => daemon?.ecmpFingerprints() ?? Promise.resolve([]),
-      )
-    : undefined;
+  const metrics = early
+    ? early.metrics
+    : g.metrics_listen
+      ? await daemonMetrics(
+          () => (ref.daemon ? ref.daemon.destinations() : Promise.resolve([])),
+          () => ref.daemon?.ecmpFingerprints() ?? Promise.resolve([]),
+        )
+      : undefined;
   const overrides = new Overrides(g.state_file || undefined);
   const bad = overrides.load();
   if (bad) log.warn(bad);
-  const health = await daemonHealthEngine(log, metrics?.registry, {
-    targets: metrics ? healthTargets(config).length : 0,
-    probesPerSecond: probesPerSecond(config),
-  });
-  daemon = new Daemon({
+  const health =
+    early?.health ??
+    (await daemonHealthEngine(log, metrics?.registry, {
+      targets: metrics ? healthTargets(config).length : 0,
+      probesPerSecond: probesPerSecond(config),
+    }));
+  const daemon = new Daemon({
     configPath: args.file,
     config,
     loader,
@@ -156,7 +179,8 @@ async function serve(
     logLevel: { cli: args.logLevel, set: (level) => (log.level = level) },
     releaseHeap: heapRelease(),
   });
-  metrics?.setVirtualServers(() => quorumSnapshot(daemon!));
+  ref.daemon = daemon;
+  metrics?.setVirtualServers(() => quorumSnapshot(daemon));
   if (metrics) {
     const d = daemon;
     (await import('../metrics/sync-metrics.js')).registerSyncMetrics(metrics.registry, () => d.syncStatus());

@@ -7,7 +7,7 @@ import { probeKey, type HealthTarget } from '../health/engine.js';
 import { serverId } from '../plan/desired.js';
 
 /** Every real server with a check, as a health target. */
-export function healthTargets(c: Config): HealthTarget[] {
+export function healthTargets(c: Pick<Config, 'virtual_server'>): HealthTarget[] {
   const out: HealthTarget[] = [];
   for (const vs of c.virtual_server) vsTargets(vs, out);
   return out;
@@ -49,7 +49,7 @@ export function usesCheck(c: Config, kind: string): boolean {
  * Probe rounds per second the config asks for: one per checked real server per interval (identical
  * probes, which the engine merges, counted once each: an upper bound). Read from the config alone.
  */
-export function probesPerSecond(c: Config): number {
+export function probesPerSecond(c: Pick<Config, 'virtual_server'>): number {
   let rate = 0;
   for (const vs of c.virtual_server) for (const rs of vs.real_server) if (rs.check) rate += 1000 / rs.check.interval;
   return rate;

@@ -138,15 +138,7 @@ export class HealthEngine {
    * Throws HealthError EKIND, changing nothing, if a spec names a kind with no checker.
    */
   setTargets(targets: HealthTarget[]): void {
-    if (this.stopped) throw new HealthError('ESTOPPED', 'HealthEngine: setTargets after stop()');
-    const kinds = new Set<string>();
-    for (const t of targets) kinds.add(t.spec.type);
-    for (const k of kinds) {
-      if (this.checkers.has(k)) continue;
-      const t = targets.find((x) => x.spec.type === k)!;
-      throw new HealthError('EKIND', `HealthEngine: no checker for kind "${k}" (target ${t.id})`);
-    }
-    preloadCheckers(this.checkers, kinds); // imports start now, not at the first probe
+    this.admit(targets, 'setTargets');
     // The new queue replaces any queue of an earlier call: what it had not attached yet is either
     // wanted again (queued below) or gone. With nothing attached (a start), every target is new.
     const since = this.wall();
@@ -161,6 +153,32 @@ export class HealthEngine {
     }
     this.pending = pending;
     this.attachSome();
+  }
+
+  /**
+   * Adds targets to those probed without touching any other: no diff of the whole set (a start that
+   * hands its targets over in batches while its config is read). An id already attached or queued
+   * is left as it is. A later setTargets naming the same targets keeps them, state and phase.
+   * Throws like setTargets.
+   */
+  addTargets(targets: HealthTarget[]): void {
+    this.admit(targets, 'addTargets');
+    const since = this.wall();
+    for (const t of targets) if (!this.byId.has(t.id) && !this.pending.has(t.id)) this.pending.set(t.id, { t, since });
+    if (!this.cancelAttach) this.attachSome(); // else the attach turn already queued takes them
+  }
+
+  /** Refuses targets after stop() or of a kind with no checker; starts loading their checkers. */
+  private admit(targets: HealthTarget[], what: string): void {
+    if (this.stopped) throw new HealthError('ESTOPPED', `HealthEngine: ${what} after stop()`);
+    const kinds = new Set<string>();
+    for (const t of targets) kinds.add(t.spec.type);
+    for (const k of kinds) {
+      if (this.checkers.has(k)) continue;
+      const t = targets.find((x) => x.spec.type === k)!;
+      throw new HealthError('EKIND', `HealthEngine: no checker for kind "${k}" (target ${t.id})`);
+    }
+    preloadCheckers(this.checkers, kinds); // imports start now, not at the first probe
   }
 
   /** Attaches the next `attachChunk` pending targets; the rest one clock turn later. */

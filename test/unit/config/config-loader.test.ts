@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse as parseToml } from 'smol-toml';
-import { ConfigLoader } from '../../../src/config/config-loader.js';
+import { ConfigLoader, type StagedPart } from '../../../src/config/config-loader.js';
 import { loadConfigFile, MAX_CONFIG_BYTES, parseConfig } from '../../../src/config/load.js';
 import { splitSections } from '../../../src/config/sections.js';
 import { mutate, prng } from './mutate.js';
@@ -122,7 +122,7 @@ describe('ConfigLoader', () => {
     expect(c.config.virtual_server[0]).toBe(a.config.virtual_server[0]);
     expect(c.config.virtual_server[1]).not.toBe(a.config.virtual_server[1]);
     expect(c.config.virtual_server[1]!.real_server[0]!.weight).toBe(99);
-    expect(loader.counts).toEqual({ same: 1, sections: 1, whole: 1 });
+    expect(loader.counts).toEqual({ same: 1, sections: 1, whole: 1, staged: 0 });
   });
 
   it('reports a removed virtual server that a VRRP instance tracks as parseConfig does', () => {
@@ -140,10 +140,90 @@ describe('ConfigLoader', () => {
     const moved = [...parts];
     moved[1] = moved[1]!.replace('address = "10.1.0.1"', 'address = "10.1.0.9"'); // vs0 held 10.1.0.1
     expect(same(loader, moved.join(''))).toBe(false);
-    expect(loader.counts).toEqual({ same: 0, sections: 0, whole: 2 });
+    expect(loader.counts).toEqual({ same: 0, sections: 0, whole: 2, staged: 0 });
     parts[3] = parts[3]!.replace('weight = 10', 'weight = 77'); // an announced VIP's neighbour: sections path
     expect(same(loader, parts.join(''))).toBe(true);
-    expect(loader.counts).toEqual({ same: 0, sections: 1, whole: 2 });
+    expect(loader.counts).toEqual({ same: 0, sections: 1, whole: 2, staged: 0 });
+  });
+});
+
+describe('ConfigLoader.loadFileStaged', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-staged-'));
+  const file = join(dir, 'lvsd.toml');
+  const staged = async (loader: ConfigLoader, text: string, batch: number, minSections = 1) => {
+    writeFileSync(file, text);
+    const parts: StagedPart[] = [];
+    const got = await loader.loadFileStaged(file, (p) => void parts.push(p), { minSections, batch, sliceMs: 0 });
+    return { got, parts };
+  };
+
+  it('gives what parseConfig gives, and hands over every virtual server of a valid file in order, batch by batch', async () => {
+    let handed = 0;
+    let loader = new ConfigLoader();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.record({ edit: fc.nat(EDITS.length - 1), at: fc.nat() }), { maxLength: 3 }),
+        async (announce, batch, edits) => {
+          const parts = base(9, announce);
+          for (const e of edits) {
+            const i = 1 + (e.at % (parts.length - 2));
+            EDITS[e.edit]!(parts[i]!, parts, i);
+          }
+          const text = parts.join('');
+          loader = new ConfigLoader();
+          const { got, parts: handedOver } = await staged(loader, text, batch);
+          const want = parseConfig(text, file);
+          expect(got).toEqual(want.ok ? { ok: true, config: want.config } : want);
+          if (!want.ok) return;
+          if (handedOver.length > 0) handed++;
+          expect(handedOver.flatMap((p) => p.virtualServers)).toEqual(want.config.virtual_server);
+          for (const p of handedOver) {
+            expect(p.global).toEqual(want.config.global);
+            expect(p.virtualServers.length).toBeLessThanOrEqual(batch);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect(handed).toBeGreaterThan(50); // the staged path was taken, not only the whole-file one
+  });
+
+  it('a later load, or a file with fewer sections than asked: the usual path, nothing handed over', async () => {
+    const loader = new ConfigLoader();
+    const text = base(6).join('');
+    const first = await staged(loader, text, 2, 7);
+    expect(first.parts).toEqual([]);
+    expect(loader.counts).toMatchObject({ whole: 1, staged: 0 });
+    const fresh = new ConfigLoader();
+    const a = await staged(fresh, text, 2);
+    expect(a.parts.length).toBe(3);
+    expect(fresh.counts).toMatchObject({ whole: 0, staged: 1 });
+    writeFileSync(file, text);
+    let asked = 0;
+    const declining = new ConfigLoader();
+    const whole = await declining.loadFileStaged(file, () => (asked++, false), {
+      minSections: 1,
+      batch: 2,
+      sliceMs: 0,
+    });
+    expect(asked).toBe(1); // false: no more parts, the file is still read whole
+    expect(whole).toEqual(a.got);
+    const again = await staged(fresh, text.replace('weight = 10', 'weight = 11'), 2);
+    expect(again.parts).toEqual([]);
+    expect(again.got.ok).toBe(true);
+    expect(fresh.counts).toMatchObject({ sections: 1, staged: 1 });
+  });
+
+  it("a file whose sections are valid but whose cross-section rules fail: parseConfig's problems", async () => {
+    const parts = base(6);
+    parts[3] = parts[3]!.replace(/name = "vs\d+"/, 'name = "vs0"'); // a name twice, each batch valid alone
+    const text = parts.join('');
+    const { got, parts: handedOver } = await staged(new ConfigLoader(), text, 1);
+    expect(got).toEqual(parseConfig(text, file));
+    expect(got.ok).toBe(false);
+    expect(handedOver.length).toBe(6); // handed over while read, then refused whole
   });
 });
 
@@ -223,7 +303,7 @@ describe('ConfigLoader.loadFile', () => {
       parts[4] = parts[4]!.replace('weight = 10', 'weight = 12');
       await check(parts.join(''));
       await check(base(30).join(''));
-      expect(loader.counts).toEqual({ same: 1, sections: 3, whole: 1 }); // 24 sections added, the rest unchanged
+      expect(loader.counts).toEqual({ same: 1, sections: 3, whole: 1, staged: 0 }); // 24 sections added, the rest unchanged
       expect(await loader.loadFile(join(dir, 'missing.toml'))).toEqual({
         ok: false,
         problems: [{ path: '', message: expect.stringContaining('no such file') }],

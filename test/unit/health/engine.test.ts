@@ -220,6 +220,27 @@ describe('HealthEngine shared probes and setTargets diff', () => {
     expect(probeKey({ address: 'x', port: 1, spec: a })).not.toBe(probeKey({ address: 'x', port: 1, spec: c }));
   });
 
+  it('addTargets adds without touching the others; a later setTargets naming them keeps their phase', async () => {
+    const { engine, calls, step } = setup(() => ok());
+    const a = { id: 'a', address: '10.0.0.1', port: 80, spec: spec({ warmup: false }) };
+    const b = { id: 'b', address: '10.0.0.2', port: 80, spec: spec({ warmup: false }) };
+    engine.addTargets([a]);
+    await step(300);
+    engine.addTargets([b, a]); // a again: left as it is
+    await step(400);
+    engine.setTargets([a, b]); // at 700: neither restarts
+    await step(1600);
+    expect(calls.map((c) => `${c.target.address}@${c.at}`)).toEqual([
+      '10.0.0.1@0',
+      '10.0.0.2@300',
+      '10.0.0.1@1000',
+      '10.0.0.2@1300',
+      '10.0.0.1@2000',
+      '10.0.0.2@2300',
+    ]);
+    expect(engine.stats()).toMatchObject({ targets: 2, probes: 2 });
+  });
+
   it('keeps state and phase of unchanged targets, restarts changed ones, stops removed ones', async () => {
     const { engine, calls, step } = setup(() => bad());
     const s = spec({ fall: 1 });
