@@ -4,12 +4,7 @@
  * file's text alive for as long as the config lives: 3.5 MB for keepalived #2318's table, for the
  * daemon's whole life. These copies own their characters.
  */
-
-/** A TOML table as parsers give it: a plain or null-prototype object (not a date). */
-function isTable(v: object): boolean {
-  const p = Object.getPrototypeOf(v) as unknown;
-  return p === null || p === Object.prototype;
-}
+import { isTable } from './fields.js';
 
 /** Shorter substrings are copied by V8 already (SlicedString::kMinLength). */
 const SLICE_MIN = 13;
@@ -22,8 +17,8 @@ const SLICE_MIN = 13;
 export function ownStrings<T>(v: T): T {
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) v[i] = own(v[i]);
-  } else if (v !== null && typeof v === 'object' && isTable(v)) {
-    const o = v as Record<string, unknown>;
+  } else if (isTable(v)) {
+    const o: Record<string, unknown> = v;
     for (const k in o) o[k] = own(o[k]);
   }
   return v;

@@ -235,26 +235,10 @@ export class HealthEngine {
 
   /** Current health of `id`, or undefined for an unknown id. */
   status(id: string): HealthStatus | undefined {
-    let p = this.byId.get(id);
-    if (!p) {
-      const q = this.pending.get(id);
-      if (!q) return undefined;
-      // not attached yet: the probe it will share if one runs already, else its initial state
-      p = this.probes.get(probeKey(q.t));
-      if (!p) {
-        const h = initialHealth(q.t.spec.initial, q.since);
-        return {
-          state: h.state,
-          since: h.since,
-          reason: h.reason,
-          lastResults: [],
-          weight: h.weight,
-          probes: h.probes,
-        };
-      }
-    }
-    const h = p.health;
-    const lastResults = p.ring.toArray();
+    const found = this.lookup(id);
+    if (!found) return undefined;
+    const h = 'ring' in found ? found.health : found;
+    const lastResults = 'ring' in found ? found.ring.toArray() : [];
     return { state: h.state, since: h.since, reason: h.reason, lastResults, weight: h.weight, probes: h.probes };
   }
 
@@ -264,11 +248,20 @@ export class HealthEngine {
    * engine's own, read-only, and follows later rounds: read it at once, do not keep it.
    */
   verdict(id: string): Readonly<HealthVerdict> | undefined {
+    const found = this.lookup(id);
+    return found && 'ring' in found ? found.health : found;
+  }
+
+  /**
+   * Where `id`'s verdict is: its probe when attached; when not attached yet, the probe it will share
+   * if one runs already, else its initial state. Undefined for an unknown id.
+   */
+  private lookup(id: string): Probe | HealthVerdict | undefined {
     const p = this.byId.get(id);
-    if (p) return p.health;
+    if (p) return p;
     const q = this.pending.get(id);
     if (!q) return undefined;
-    return this.probes.get(probeKey(q.t))?.health ?? initialHealth(q.t.spec.initial, q.since);
+    return this.probes.get(probeKey(q.t)) ?? initialHealth(q.t.spec.initial, q.since);
   }
 
   /**
