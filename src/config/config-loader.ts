@@ -136,12 +136,13 @@ export class ConfigLoader {
       return { ok: false, problems: [{ path: '', message: fileError(path, e as NodeJS.ErrnoException) }] };
     }
     const store = this.spare;
-    const config = this.last ? undefined : await stagedConfig(bytes, path, onPart, opts);
-    if (!config) return this.loadBytes(bytes, path, store);
+    const staged = this.last ? undefined : await stagedConfig(bytes, path, onPart, opts);
+    if (!staged) return this.loadBytes(bytes, path, store);
     this.counts.staged++;
     this.spare = Buffer.alloc(0);
-    this.last = { bytes, store, config };
-    return { ok: true, config };
+    // the cut is kept: the first reload need not cut and hash this file again
+    this.last = { bytes, store, config: staged.config, cut: staged.cut };
+    return { ok: true, config: staged.config };
   }
 
   /** SHA-256 (hex) of the last good load's bytes; undefined before one. */
@@ -243,7 +244,7 @@ async function stagedConfig(
   source: string,
   onPart: (part: StagedPart) => PartAnswer,
   opts: StageOptions,
-): Promise<Config | undefined> {
+): Promise<{ config: Config; cut: Cut } | undefined> {
   const sections = splitSections(bytes);
   if (!sections || sections.virtualServers.length < Math.max(1, opts.minSections)) return undefined;
   const rest = parsePiece(bytes, sections.rest);
@@ -276,7 +277,7 @@ async function stagedConfig(
     sliceStart = performance.now();
   }
   const r = validateParsed({ ...rest, virtual_server: raws }, source);
-  return r.ok ? r.config : undefined;
+  return r.ok ? { config: r.config, cut: cutFrom(bytes, sections) } : undefined;
 }
 
 /** The TOML of the byte spans joined, parsed (own strings), or undefined if it is not a table or does not parse. */
@@ -327,6 +328,11 @@ function cutOf(bytes: Buffer, config?: Config): Cut | null {
   const sections = splitSections(bytes);
   if (!sections) return null;
   if (config && sections.virtualServers.length !== config.virtual_server.length) return null;
+  return cutFrom(bytes, sections);
+}
+
+/** The cut of `bytes` into `sections`: a hash per section, and the rest's bytes. */
+function cutFrom(bytes: Buffer, sections: Sections): Cut {
   return {
     sections,
     hashes: sections.virtualServers.map(([s, e]) => fnv1a(bytes, s, e)),

@@ -159,13 +159,15 @@ describe('ConfigLoader.loadFileStaged', () => {
 
   it('gives what parseConfig gives, and hands over every virtual server of a valid file in order, batch by batch', async () => {
     let handed = 0;
+    let reloadedBySections = 0;
     let loader = new ConfigLoader();
     await fc.assert(
       fc.asyncProperty(
         fc.boolean(),
         fc.integer({ min: 1, max: 4 }),
         fc.array(fc.record({ edit: fc.nat(EDITS.length - 1), at: fc.nat() }), { maxLength: 3 }),
-        async (announce, batch, edits) => {
+        fc.record({ edit: fc.nat(EDITS.length - 1), at: fc.nat() }),
+        async (announce, batch, edits, then) => {
           const parts = base(9, announce);
           for (const e of edits) {
             const i = 1 + (e.at % (parts.length - 2));
@@ -183,11 +185,17 @@ describe('ConfigLoader.loadFileStaged', () => {
             expect(p.global).toEqual(want.config.global);
             expect(p.virtualServers.length).toBeLessThanOrEqual(batch);
           }
+          // the next load (a reload) starts from the staged load's cut
+          const i = 1 + (then.at % (parts.length - 2));
+          EDITS[then.edit]!(parts[i]!, parts, i);
+          same(loader, parts.join(''));
+          reloadedBySections += loader.counts.sections;
         },
       ),
       { numRuns: 150 },
     );
     expect(handed).toBeGreaterThan(50); // the staged path was taken, not only the whole-file one
+    expect(reloadedBySections).toBeGreaterThan(20); // and reloads went on from its cut
   });
 
   it('a later load, or a file with fewer sections than asked: the usual path, nothing handed over', async () => {
