@@ -60,7 +60,10 @@ export interface StagedPart {
   sections: number;
 }
 
-/** What onPart answers: false when it wants no more parts (the batches are then only parsed). */
+/**
+ * What onPart answers: false when it wants no more parts (the rest is then only parsed; false to the
+ * first part: the file is loaded as loadFile does).
+ */
 export type PartAnswer = boolean | void | Promise<boolean | void>;
 
 /** How a staged load cuts its work. */
@@ -267,6 +270,8 @@ async function stagedConfig(
       const v = safeValidate({ virtual_server: list });
       first = v !== undefined && handed++ === 0;
       if (v) wanted = (await onPart({ global, virtualServers: v.virtual_server, sections: spans.length })) !== false;
+      // declined at once: the whole-file path, as loadFile (the batches would only cost memory)
+      if (!wanted && handed === 1) return undefined;
     }
     // the first part's probes go out at once (a timer turn: the probe timers armed before it run
     // first), then a turn every sliceMs

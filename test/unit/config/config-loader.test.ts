@@ -216,8 +216,15 @@ describe('ConfigLoader.loadFileStaged', () => {
       batch: 2,
       sliceMs: 0,
     });
-    expect(asked).toBe(1); // false: no more parts, the file is still read whole
+    expect(asked).toBe(1); // false to the first part: no more parts, the file is loaded as loadFile does
     expect(whole).toEqual(a.got);
+    expect(declining.counts).toMatchObject({ whole: 1, staged: 0 });
+    let twice = 0;
+    const later = new ConfigLoader(); // false to a later part: read on in batches, no more parts
+    const rest = await later.loadFileStaged(file, () => ++twice < 2, { minSections: 1, batch: 2, sliceMs: 0 });
+    expect(twice).toBe(2);
+    expect(rest).toEqual(a.got);
+    expect(later.counts).toMatchObject({ whole: 0, staged: 1 });
     const again = await staged(fresh, text.replace('weight = 10', 'weight = 11'), 2);
     expect(again.parts).toEqual([]);
     expect(again.got.ok).toBe(true);
