@@ -112,9 +112,10 @@ export class ConfigLoader {
   }
 
   /**
-   * loadFile for a first load of a large file, in batches one event-loop turn apart, handing each
-   * batch of virtual servers to `onPart` (awaited; false: no more) as soon as it is parsed and validated on its own,
-   * so a daemon can start probing those real servers while the rest of the file is read. The result
+   * loadFile for a first load of a large file, in batches with event-loop turns between them,
+   * handing each batch of virtual servers to `onPart` (awaited; false: no more) as soon as it is
+   * parsed and validated on its own, so a daemon can start probing those real servers while the
+   * rest of the file is read. The result
    * is loadFile's: the whole file is then validated at once (every rule that spans sections), and a
    * file that does not validate is answered by the whole-file parse (the same problems, in the same
    * order). A batch that does not validate alone is not handed over. A later load, a file with fewer
