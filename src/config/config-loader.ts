@@ -214,9 +214,9 @@ export class ConfigLoader {
     const list: VirtualServerConfig[] = [];
     const spans = next.sections.virtualServers;
     for (let i = 0; i < spans.length; i++) {
-      const [s, e] = spans[i]!;
-      const j = find(old, last.bytes, bytes, spans[i]!, next.hashes[i]!, i);
-      const vs = j === undefined ? validateSection(bytes.toString('utf8', s, e)) : last.config.virtual_server[j];
+      const span = spans[i]!;
+      const j = find(old, last.bytes, bytes, span, next.hashes[i]!, i);
+      const vs = j === undefined ? validateSection(bytes, span) : last.config.virtual_server[j];
       if (!vs) return undefined;
       list.push(vs);
     }
@@ -354,14 +354,9 @@ function fnv1a(b: Buffer, start: number, end: number): number {
 }
 
 /** One `[[virtual_server]]` section validated alone, or undefined if it is anything but one valid virtual server. */
-function validateSection(section: string): VirtualServerConfig | undefined {
-  let raw: unknown;
-  try {
-    raw = ownStrings(parseToml(section));
-  } catch {
-    return undefined;
-  }
-  if (!isTable(raw) || Object.keys(raw).length !== 1 || !Array.isArray(raw.virtual_server)) return undefined;
+function validateSection(bytes: Buffer, span: Span): VirtualServerConfig | undefined {
+  const raw = parsePiece(bytes, [span]);
+  if (!raw || Object.keys(raw).length !== 1 || !Array.isArray(raw.virtual_server)) return undefined;
   if (raw.virtual_server.length !== 1) return undefined;
   const config = safeValidate(raw);
   return config?.virtual_server.length === 1 ? config.virtual_server[0] : undefined;

@@ -17,7 +17,7 @@ import type { HealthEngine } from '../health/engine.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { daemonHealthEngine, daemonMetrics, healthShardCount, TUNING } from './compose.js';
 import type { Daemon } from './daemon.js';
-import { hardenProcess } from './harden.js';
+import { hardenedWith } from './harden.js';
 import { healthTargets, probesPerSecond } from './targets.js';
 
 /** What an early start made, for serve() to use. */
@@ -103,11 +103,4 @@ export class EarlyStart {
     log.info({ virtualServers: part.sections }, 'health checks start while the config is read');
     return { log, metrics, health, ref };
   }
-}
-
-/** Protects the process (harden.ts) and logs what it did and could not do. */
-export async function hardenedWith(log: Logger): Promise<void> {
-  const hardened = await hardenProcess();
-  log.debug(hardened.fields, 'process protections');
-  for (const p of hardened.problems) log.warn(`cannot protect the process: ${p}`);
 }

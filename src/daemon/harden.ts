@@ -4,6 +4,8 @@
  * CAP_NET_ADMIN, its config and its sockets), and RLIMIT_NOFILE's soft limit raised to the hard
  * one. Returns the log fields and the problems (each step is tried; none stops the start).
  */
+import type { Logger } from 'pino';
+
 export async function hardenProcess(): Promise<{ fields: Record<string, unknown>; problems: string[] }> {
   const fields: Record<string, unknown> = {};
   const problems: string[] = [];
@@ -24,4 +26,11 @@ export async function hardenProcess(): Promise<{ fields: Record<string, unknown>
   step('coreLimit', () => (lim.disableCoreDumps(), 0));
   step('openFilesLimit', () => Number(lim.raiseFileLimit().soft));
   return { fields, problems };
+}
+
+/** Protects the process (hardenProcess) and logs what it did and could not do. */
+export async function hardenedWith(log: Logger): Promise<void> {
+  const hardened = await hardenProcess();
+  log.debug(hardened.fields, 'process protections');
+  for (const p of hardened.problems) log.warn(`cannot protect the process: ${p}`);
 }
