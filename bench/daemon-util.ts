@@ -3,7 +3,7 @@
  * big configs, small statistics.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,10 @@ export class Lvsd {
       ? spawn('ip', ['netns', 'exec', netns, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'inherit'], env })
       : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let buf = '';
+    // BENCH_LVSD_STDOUT=PATH: also keep the daemon's whole stdout (e.g. with --trace-gc) in PATH
+    const tee = env.BENCH_LVSD_STDOUT ? createWriteStream(env.BENCH_LVSD_STDOUT) : undefined;
     this.proc.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      tee?.write(c);
       buf += c;
       let nl;
       while ((nl = buf.indexOf('\n')) >= 0) {

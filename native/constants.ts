@@ -132,6 +132,7 @@ export const EPOLLERR = 0x8;
 export const EPOLLHUP = 0x10;
 export const EPOLLRDHUP = 0x2000;
 export const EPOLLET = 0x80000000;
+export const EPOLLONESHOT = 0x40000000;
 
 // Ethernet protocol numbers (host values; sockaddr_ll and socket() want them in network order)
 export const ETH_P_ALL = 0x0003;

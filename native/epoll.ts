@@ -65,6 +65,14 @@ export class EpollSet {
     this.ctlOp(EPOLL_CTL_MOD, fd, events, this.tags[fd]);
   }
 
+  /**
+   * Changes the events of a registered fd under a new tag: an event fetched for its earlier use is
+   * dropped. Throws SysError if epoll_ctl fails.
+   */
+  rearm(fd: number, events: number): void {
+    this.ctlOp(EPOLL_CTL_MOD, fd, events, this.newTag(fd));
+  }
+
   /** Drops any event still pending for `fd`; call it just before closing the fd. */
   forget(fd: number): void {
     if (fd < this.tags.length) this.tags[fd] = 0;

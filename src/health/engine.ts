@@ -51,6 +51,8 @@ export interface HealthEngineOptions {
   clock?: Clock;
   random?: () => number;
   maxConcurrentScripts?: number;
+  /** CheckerOptions.tcpIdleSockets of the built-in checkers (ignored with `checkers`). */
+  tcpIdleSockets?: number;
   metrics?: HealthMetrics;
   log?: Logger;
   checkers?: ReadonlyMap<string, Checker<CheckSpec>>;
@@ -123,7 +125,7 @@ export class HealthEngine {
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
     this.wall = opts.wallClock ?? Date.now;
-    this.checkers = opts.checkers ?? createCheckers({ maxConcurrentScripts: opts.maxConcurrentScripts });
+    this.checkers = opts.checkers ?? createCheckers({ maxConcurrentScripts: opts.maxConcurrentScripts, tcpIdleSockets: opts.tcpIdleSockets });
     this.wallBase = this.wall();
     this.monoBase = this.clock.now();
     opts.metrics?.trackInFlight(() => this.inFlight);

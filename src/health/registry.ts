@@ -17,6 +17,8 @@ import { udpSchema } from './schemas/udp.js';
 /** Options for the per-engine checker instances (shared sockets, agents and script slots live in them). */
 export interface CheckerOptions {
   maxConcurrentScripts?: number;
+  /** Idle sockets the tcp checker keeps for reuse (native/tcp-connect.ts); 0 or unset: none. */
+  tcpIdleSockets?: number;
 }
 
 /**
@@ -28,7 +30,7 @@ export function createCheckers(opts: CheckerOptions = {}): ReadonlyMap<string, L
   let http: ReturnType<typeof import('./http.js').createHttpCheckers> | undefined;
   const httpPair = async () => (http ??= (await import('./http.js')).createHttpCheckers());
   const list: LazyChecker<never>[] = [
-    lazyChecker('tcp', tcpSchema, async () => (await import('./tcp.js')).createTcpChecker()),
+    lazyChecker('tcp', tcpSchema, async () => (await import('./tcp.js')).createTcpChecker(opts.tcpIdleSockets)),
     lazyChecker('http', httpSchema, async () => (await httpPair()).http),
     lazyChecker('https', httpsSchema, async () => (await httpPair()).https),
     lazyChecker('icmp', icmpSchema, async () => (await import('./icmp.js')).createIcmpChecker()),

@@ -22,6 +22,8 @@ export interface ShardSetup {
   perTarget: boolean;
   /** Script checks that may run at once in this shard. */
   maxConcurrentScripts?: number;
+  /** CheckerOptions.tcpIdleSockets of the shard's checkers. */
+  tcpIdleSockets?: number;
 }
 
 /** A target as a shard keeps it: the main thread's number of its probe rides along. */

@@ -41,6 +41,8 @@ export interface ShardedHealthOptions {
   fireBudgetMs?: number;
   attachChunk?: number;
   maxConcurrentScripts?: number;
+  /** CheckerOptions.tcpIdleSockets of each shard's checkers. */
+  tcpIdleSockets?: number;
   /** Starts a shard; default a worker thread running shard-worker.js beside this file (threadShard). */
   spawn?: SpawnShard;
   /**
@@ -157,6 +159,7 @@ export class ShardedHealth {
         metrics: o.metrics !== undefined,
         perTarget: o.perTarget ?? true,
         maxConcurrentScripts: o.maxConcurrentScripts,
+        tcpIdleSockets: o.tcpIdleSockets,
       };
       // events arrive on later turns, once `shard` exists
       const events: ShardEvents = {

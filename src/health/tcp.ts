@@ -103,8 +103,11 @@ class TcpProbe implements TcpConnHandler {
   }
 }
 
-/** The tcp checker with its own connector (one epoll set), opened at the first probe. */
-export function createTcpChecker(): Checker<TcpSpec> {
+/**
+ * The tcp checker with its own connector (one epoll set), opened at the first probe; `idleSockets`:
+ * sockets its connect-only probes reuse (TcpConnectorOptions; 0: a socket per probe).
+ */
+export function createTcpChecker(idleSockets = 0): Checker<TcpSpec> {
   let conn: TcpConnector | undefined;
   const plans = new WeakMap<ProbeTarget, Plan>();
   const planFor = (target: ProbeTarget, spec: TcpSpec): Plan => {
@@ -116,7 +119,7 @@ export function createTcpChecker(): Checker<TcpSpec> {
     let plan: Plan;
     try {
       plan = planFor(target, spec);
-      conn ??= new TcpConnector();
+      conn ??= new TcpConnector({ idleSockets });
     } catch (e) {
       done(failure(describeError(`tcp probe of ${endpoint(target.address, target.port)}`, e), e));
       return () => {};

@@ -68,7 +68,7 @@ async function loop(stop, out, longPort, longBackend, ports) {
       nextLong = Date.now() + 1000;
       const r = await get(longPort, agent);
       long.requests++;
-      if (!r.ok || r.body !== long.backend) { long.failures++; long.errors.push(r.body); }
+      if (!r.ok || r.body !== long.backend) { long.failures++; long.errors.push(new Date().toISOString() + ' ' + r.body); }
       if (!r.reused) long.notReused++;
     }
     await new Promise((r) => setTimeout(r, 20));

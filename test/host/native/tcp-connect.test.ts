@@ -1,10 +1,13 @@
 /**
  * TcpConnector against real loopback TCP servers: connect, refuse, bind, send/read, end, RST close
  * (no TIME_WAIT left), a server's reset right after the handshake, stale ids after fd reuse, and many
- * connections at once on one epoll set.
+ * connections at once on one epoll set; each with a socket per connection (the reference) and with
+ * reused sockets. Reused sockets are also checked against the reference on random runs of probes
+ * (fast-check), including probes closed while their handshake is still waiting.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import * as net from 'node:net';
+import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type TcpConnHandler, TcpConnector, tcpEndpoints, TcpOpenError } from '../../../native/tcp-connect.js';
 
@@ -72,8 +75,25 @@ async function resetServer(): Promise<{ port: number; kill(): void }> {
   return { port, kill: () => p.kill('SIGKILL') };
 }
 
-describe('TcpConnector on loopback', () => {
-  const conn = new TcpConnector();
+/**
+ * A listener in another process that never accepts (its thread blocks): once its queue of 2 is full,
+ * the kernel drops every further SYN, so a connect to it waits in SYN_SENT.
+ */
+async function stuckServer(): Promise<{ port: number; kill(): void }> {
+  const p = spawn(process.execPath, [
+    '-e',
+    `require('net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () { console.log(this.address().port); setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0), 20); });`,
+  ]);
+  const port = await new Promise<number>((r) => p.stdout.once('data', (b: Buffer) => r(Number(b.toString()))));
+  await new Promise((r) => setTimeout(r, 100));
+  return { port, kill: () => p.kill('SIGKILL') };
+}
+
+describe.each([
+  ['a socket per connection', 0],
+  ['reused sockets', 4],
+])('TcpConnector on loopback, %s', (_how, idleSockets) => {
+  const conn = new TcpConnector({ idleSockets });
   const servers: net.Server[] = [];
   const peers = new Set<net.Socket>();
   const serve = async (onConn: (s: net.Socket) => void, host?: string) => {
@@ -248,5 +268,104 @@ describe('TcpConnector on loopback', () => {
     expect(tcpEndpoints('fe80::1%lo', 80).peer.readUInt32LE(24)).toBe(1);
     expect(() => tcpEndpoints('fe80::1%nosuchif0', 80)).toThrow(/unknown interface "nosuchif0"/);
     expect(() => tcpEndpoints('web.example', 80)).toThrow(/not an IPv4 address/);
+  });
+});
+
+/** Open file descriptors of this process. */
+const openFds = () => execFileSync('ls', ['/proc/self/fd']).toString().split('\n').filter(Boolean).length;
+
+describe('TcpConnector with reused sockets', () => {
+  const servers: Array<{ close(): void }> = [];
+  afterAll(() => servers.forEach((s) => s.close()));
+
+  /** Opens a connect-only probe and settles with its outcome; a probe not settled by `closeAfterMs` is closed ("closed"). */
+  const probe = (conn: TcpConnector, port: number, closeAfterMs = 2000) =>
+    new Promise<string>((resolve) => {
+      let id = -1;
+      const timer = setTimeout(() => (conn.close(id, true), resolve('closed')), closeAfterMs);
+      const settle = (what: string) => (clearTimeout(timer), resolve(what));
+      const h: TcpConnHandler = {
+        connected: () => (conn.close(id, true), settle('connected')),
+        data: () => undefined,
+        end: () => settle('end'),
+        failed: (syscall, code) => settle(`failed ${syscall} ${code}`),
+      };
+      try {
+        id = conn.open(tcpEndpoints('127.0.0.1', port), h, false);
+      } catch (e) {
+        settle(`threw ${(e as Error).message}`);
+      }
+    });
+
+  it('connects again and again on the same few sockets, each closed with a RST, and keeps at most idleSockets', async () => {
+    const srv = await listen((s) => (s.on('error', () => {}), s.destroy()));
+    servers.push(srv);
+    const conn = new TcpConnector({ idleSockets: 2 });
+    const port = portOf(srv);
+    const fds0 = openFds();
+    for (let i = 0; i < 200; i++) expect(await probe(conn, port)).toBe('connected');
+    expect(conn.idleCount).toBe(1); // one at a time: one socket did all 200
+    const many = await Promise.all(Array.from({ length: 20 }, () => probe(conn, port)));
+    expect(many).toEqual(Array(20).fill('connected'));
+    expect(conn.idleCount).toBe(2); // the rest were closed
+    expect(openFds() - fds0).toBeLessThanOrEqual(2 + 1); // + the epoll fd
+    expect(timeWaitTo(port)).toBe(0);
+    conn.shutdown();
+    expect(openFds()).toBeLessThanOrEqual(fds0);
+  });
+
+  it('a socket whose connect was refused, or closed while its handshake waited, connects cleanly next time', async () => {
+    const good = await listen((s) => (s.on('error', () => {}), s.destroy()));
+    servers.push(good);
+    const closed = await listen(() => {});
+    const refusedPort = portOf(closed);
+    await new Promise((r) => closed.close(r));
+    const stuck = await stuckServer();
+    servers.push({ close: stuck.kill });
+    const conn = new TcpConnector({ idleSockets: 1 });
+    // fill the stuck listener's queue, then one connect that waits in SYN_SENT until closed
+    const filled = await Promise.all([probe(conn, stuck.port, 300), probe(conn, stuck.port, 300)]);
+    expect(filled).toEqual(['connected', 'connected']);
+    expect(await probe(conn, stuck.port, 300)).toBe('closed');
+    expect(conn.idleCount).toBe(1);
+    // the aborted handshake left ECONNRESET on the socket: the next connect must not report it
+    expect(await probe(conn, portOf(good))).toBe('connected');
+    expect(await probe(conn, refusedPort)).toBe('failed connect ECONNREFUSED');
+    expect(await probe(conn, portOf(good))).toBe('connected');
+    expect(conn.idleCount).toBe(1);
+    conn.shutdown();
+  });
+
+  it('gives the same outcomes as a socket per connection on random runs of probes (property)', async () => {
+    const good = await listen((s) => (s.on('error', () => {}), s.destroy()));
+    servers.push(good);
+    const closed = await listen(() => {});
+    const refusedPort = portOf(closed);
+    await new Promise((r) => closed.close(r));
+    const reset = await resetServer();
+    servers.push({ close: reset.kill });
+    const ports = { good: portOf(good), refused: refusedPort, reset: reset.port };
+    const reference = new TcpConnector();
+    const reused = new TcpConnector({ idleSockets: 3 });
+    const kinds = fc.constantFrom('good', 'refused', 'reset') as fc.Arbitrary<keyof typeof ports>;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(kinds, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 8 }),
+        async (waves) => {
+          for (const wave of waves) {
+            const [a, b] = await Promise.all([
+              Promise.all(wave.map((k) => probe(reference, ports[k]))),
+              Promise.all(wave.map((k) => probe(reused, ports[k]))),
+            ]);
+            expect(b).toEqual(a);
+          }
+          expect(reused.openCount).toBe(0);
+          expect(reused.idleCount).toBeLessThanOrEqual(3);
+        },
+      ),
+      { numRuns: 40 },
+    );
+    reference.shutdown();
+    reused.shutdown();
   });
 });
