@@ -10,10 +10,19 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET } from './constants.js';
 import { ipBytes, ipText } from './ip.js';
 
+/**
+ * Zeroed bytes for a socket address, cut from Node's shared buffer pool: a health target keeps one
+ * for its whole life, and a buffer of its own would cost an ArrayBuffer and a native backing store
+ * (~290 bytes) for 16 or 28 bytes of address.
+ */
+function addressBytes(size: number): Buffer {
+  return Buffer.allocUnsafe(size).fill(0);
+}
+
 /** struct sockaddr_in for an IPv4 address and port. */
 export function sockaddrIn(address: string, port: number): Buffer {
   if (!isIPv4(address)) throw new TypeError(`not an IPv4 address: ${JSON.stringify(address)}`);
-  const b = Buffer.alloc(16);
+  const b = addressBytes(16);
   b.writeUInt16LE(AF_INET, 0);
   b.writeUInt16BE(port, 2);
   ipBytes(address).copy(b, 4);
@@ -23,7 +32,7 @@ export function sockaddrIn(address: string, port: number): Buffer {
 /** struct sockaddr_in6 for an IPv6 address, port and scope (interface index for link-local). */
 export function sockaddrIn6(address: string, port: number, scopeId = 0): Buffer {
   if (!isIPv6(address.split('%')[0])) throw new TypeError(`not an IPv6 address: ${JSON.stringify(address)}`);
-  const b = Buffer.alloc(28);
+  const b = addressBytes(28);
   b.writeUInt16LE(AF_INET6, 0);
   b.writeUInt16BE(port, 2);
   ipBytes(address).copy(b, 8);

@@ -125,7 +125,9 @@ export class HealthEngine {
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
     this.wall = opts.wallClock ?? Date.now;
-    this.checkers = opts.checkers ?? createCheckers({ maxConcurrentScripts: opts.maxConcurrentScripts, tcpIdleSockets: opts.tcpIdleSockets });
+    this.checkers =
+      opts.checkers ??
+      createCheckers({ maxConcurrentScripts: opts.maxConcurrentScripts, tcpIdleSockets: opts.tcpIdleSockets });
     this.wallBase = this.wall();
     this.monoBase = this.clock.now();
     opts.metrics?.trackInFlight(() => this.inFlight);

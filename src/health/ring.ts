@@ -19,6 +19,24 @@ export interface RingEntry {
 /** Default number of results kept. */
 export const RING_SIZE = 10;
 
+/** Doubles per shared slab of ring slots (8 KB, as Node's Buffer pool). */
+const SLAB_DOUBLES = 1024;
+let slab: Float64Array | undefined;
+let slabUsed = 0;
+
+/**
+ * `n` zeroed doubles, cut from a shared slab: a typed array of its own costs an ArrayBuffer and a
+ * native backing store (~330 bytes at 10 slots, one per health target: ~33 MB at 100,000 targets);
+ * a view of a slab costs the view. A slab lives while any ring cut from it does; slots are never
+ * handed out twice.
+ */
+function slots(n: number): Float64Array {
+  if (!slab || slabUsed + n > slab.length) ((slab = new Float64Array(Math.max(SLAB_DOUBLES, n))), (slabUsed = 0));
+  const v = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed += n;
+  return v;
+}
+
 /** A bounded list of recent results; push overwrites the oldest once full. */
 export class ResultRing {
   /**
@@ -39,7 +57,7 @@ export class ResultRing {
   /** Remembers one result (copies the fields: the caller's object is not kept). */
   push(ok: boolean, at: number, ms: number, detail: string): void {
     const i = this.next;
-    const nums = (this.nums ??= new Float64Array(3 * this.size));
+    const nums = (this.nums ??= slots(3 * this.size));
     this.next = (i + 1) % this.size;
     if (this.count < this.size) this.count++;
     nums[3 * i] = ok ? 1 : 0;

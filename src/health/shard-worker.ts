@@ -24,7 +24,10 @@ async function start(p: NonNullable<typeof parentPort>): Promise<void> {
     : undefined;
   const core = new ShardCore({
     clock: systemClock,
-    checkers: createCheckers({ maxConcurrentScripts: setup.maxConcurrentScripts, tcpIdleSockets: setup.tcpIdleSockets }),
+    checkers: createCheckers({
+      maxConcurrentScripts: setup.maxConcurrentScripts,
+      tcpIdleSockets: setup.tcpIdleSockets,
+    }),
     slackMs: setup.slackMs,
     fireBudgetMs: setup.fireBudgetMs,
     attachChunk: setup.attachChunk,

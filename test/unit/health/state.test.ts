@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ResultRing } from '../../../src/health/ring.js';
 import { initialHealth, nextHealth, type Health, type ProbeRecord } from '../../../src/health/state.js';
@@ -107,5 +108,24 @@ describe('ResultRing', () => {
 
   it('rejects a size below 1', () => {
     expect(() => new ResultRing(0)).toThrow(/at least 1/);
+  });
+
+  it('rings cut from shared slabs keep their own results (property, against a plain list)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 500 }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.tuple(fc.nat(), fc.boolean(), fc.double({ noNaN: true })), { maxLength: 400 }),
+        (sizes, pushes) => {
+          const rings = sizes.map((n) => new ResultRing(n));
+          const model = sizes.map(() => [] as Array<{ ok: boolean; at: number; ms: number; detail: string }>);
+          pushes.forEach(([k, ok, at], i) => {
+            const r = k % rings.length;
+            rings[r]!.push(ok, at, i, `d${i}`);
+            model[r]!.push({ ok, at, ms: i, detail: `d${i}` });
+          });
+          rings.forEach((ring, r) => expect(ring.toArray()).toEqual(model[r]!.slice(-sizes[r]!)));
+        },
+      ),
+    );
   });
 });
