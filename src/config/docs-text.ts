@@ -8,7 +8,7 @@
 export const CHECK_KEYS: Record<string, [string, string]> = {
   type: ['Check kind: tcp, http, https, icmp, udp, dns or script.', '"http"'],
   interval: [
-    'Time between the starts of two probe rounds (a round that started late is followed one interval after its start).',
+    'Time between the starts of two probe rounds (a round that started more than a quarter interval late is followed one interval after its start, not early to catch up; a round held back less keeps its place on the schedule).',
     '"1s"',
   ],
   timeout: ['Deadline of one probe attempt; must not exceed interval. Default min(1s, interval).', '"500ms"'],

@@ -111,6 +111,44 @@ describe('HealthEngine timing', () => {
     expect(fake.calls.map((c) => c.at)).toEqual([0, 1700, 2700, 3700]);
   });
 
+  it('rounds a short stall held back together keep their own places afterwards', async () => {
+    // Two targets due at 100 and 200 ms; the scheduler's first timer fires 150 ms late, so both
+    // start at 250. Late by less than a quarter interval, each keeps its place: 1100 and 1200, not
+    // both at 1250 (scheduled from their start, they would stay together in every later round).
+    const manual = new ManualClock();
+    let lateBy = 150;
+    const clock = {
+      now: () => manual.now(),
+      setTimeout: (fn: () => void, ms: number) => {
+        const extra = lateBy;
+        lateBy = 0;
+        return manual.setTimeout(fn, ms + extra);
+      },
+    };
+    const fake = fakeChecker('tcp', () => ok());
+    fake.setNow(() => manual.now());
+    const r = [0.1, 0.2];
+    let i = 0;
+    const engine = new HealthEngine({ clock, random: () => r[i++ % 2]!, checkers: new Map([['tcp', fake.checker]]) });
+    engines.push(engine);
+    engine.setTargets([
+      { id: 'a', address: '10.0.0.1', port: 80, spec: spec() },
+      { id: 'b', address: '10.0.0.2', port: 80, spec: spec() },
+    ]);
+    for (let t = 0; t < 2300; t += 10) {
+      manual.advance(10);
+      await flush();
+    }
+    expect(fake.calls.map((c) => `${c.target.address}@${c.at}`)).toEqual([
+      '10.0.0.1@250',
+      '10.0.0.2@250',
+      '10.0.0.1@1100',
+      '10.0.0.2@1200',
+      '10.0.0.1@2100',
+      '10.0.0.2@2200',
+    ]);
+  });
+
   it('gives different targets different phases from the random source', async () => {
     const r = [0.1, 0.7];
     let i = 0;
