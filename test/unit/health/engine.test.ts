@@ -68,6 +68,35 @@ function setup(
 const spec = (over: Record<string, unknown> = {}) =>
   checkSchema.parse({ type: 'tcp', interval: '1s', timeout: '500ms', rise: 2, fall: 2, ...over });
 
+/**
+ * An engine on a manual clock whose next armed timer fires late (the event loop was busy): the
+ * scheduler's timer, since it is the only one the engine arms. `delayNext(ms)` makes the next
+ * timer late by ms (`late`: the first one).
+ */
+function lateTimerEngine(check: Parameters<typeof fakeChecker>[1], random: () => number, late = 0) {
+  const manual = new ManualClock();
+  let lateBy = late;
+  const clock = {
+    now: () => manual.now(),
+    setTimeout: (fn: () => void, ms: number) => {
+      const extra = lateBy;
+      lateBy = 0;
+      return manual.setTimeout(fn, ms + extra);
+    },
+  };
+  const fake = fakeChecker('tcp', check);
+  fake.setNow(() => manual.now());
+  const engine = new HealthEngine({ clock, random, checkers: new Map([['tcp', fake.checker]]) });
+  engines.push(engine);
+  const run = async (ms: number) => {
+    for (let t = 0; t < ms; t += 10) {
+      manual.advance(10);
+      await flush();
+    }
+  };
+  return { engine, calls: fake.calls, run, delayNext: (ms: number) => (lateBy = ms) };
+}
+
 describe('HealthEngine timing', () => {
   it('spreads the first probe over one interval (warmup) and then keeps the interval', async () => {
     const { engine, calls, step } = setup(() => ok());
@@ -85,61 +114,36 @@ describe('HealthEngine timing', () => {
 
   it('a round that started late is followed one interval after its start, not early to catch up', async () => {
     // The scheduler's timer for the second round fires 700 ms late (the event loop was busy).
-    const manual = new ManualClock();
-    let lateBy = 0;
-    const clock = {
-      now: () => manual.now(),
-      setTimeout: (fn: () => void, ms: number) => {
-        const extra = lateBy;
-        lateBy = 0;
-        return manual.setTimeout(fn, ms + extra);
+    const t = lateTimerEngine(
+      (_t, n) => {
+        if (n === 1) t.delayNext(700); // the next timer armed is the one for round 2
+        return ok();
       },
-    };
-    const fake = fakeChecker('tcp', (_t, n) => {
-      if (n === 1) lateBy = 700; // the next timer armed is the one for round 2
-      return ok();
-    });
-    fake.setNow(() => manual.now());
-    const engine = new HealthEngine({ clock, random: () => 0.5, checkers: new Map([['tcp', fake.checker]]) });
-    engines.push(engine);
-    engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ warmup: false }) }]);
-    for (let t = 0; t < 4000; t += 10) {
-      manual.advance(10);
-      await flush();
-    }
+      () => 0.5,
+    );
+    t.engine.setTargets([{ id: 'a', address: '10.0.0.1', port: 80, spec: spec({ warmup: false }) }]);
+    await t.run(4000);
     // fixed cadence would have probed at 2000 too: 300 ms after the late round
-    expect(fake.calls.map((c) => c.at)).toEqual([0, 1700, 2700, 3700]);
+    expect(t.calls.map((c) => c.at)).toEqual([0, 1700, 2700, 3700]);
   });
 
   it('rounds a short stall held back together keep their own places afterwards', async () => {
     // Two targets due at 100 and 200 ms; the scheduler's first timer fires 150 ms late, so both
     // start at 250. Late by less than a quarter interval, each keeps its place: 1100 and 1200, not
     // both at 1250 (scheduled from their start, they would stay together in every later round).
-    const manual = new ManualClock();
-    let lateBy = 150;
-    const clock = {
-      now: () => manual.now(),
-      setTimeout: (fn: () => void, ms: number) => {
-        const extra = lateBy;
-        lateBy = 0;
-        return manual.setTimeout(fn, ms + extra);
-      },
-    };
-    const fake = fakeChecker('tcp', () => ok());
-    fake.setNow(() => manual.now());
     const r = [0.1, 0.2];
     let i = 0;
-    const engine = new HealthEngine({ clock, random: () => r[i++ % 2]!, checkers: new Map([['tcp', fake.checker]]) });
-    engines.push(engine);
-    engine.setTargets([
+    const t = lateTimerEngine(
+      () => ok(),
+      () => r[i++ % 2]!,
+      150,
+    );
+    t.engine.setTargets([
       { id: 'a', address: '10.0.0.1', port: 80, spec: spec() },
       { id: 'b', address: '10.0.0.2', port: 80, spec: spec() },
     ]);
-    for (let t = 0; t < 2300; t += 10) {
-      manual.advance(10);
-      await flush();
-    }
-    expect(fake.calls.map((c) => `${c.target.address}@${c.at}`)).toEqual([
+    await t.run(2300);
+    expect(t.calls.map((c) => `${c.target.address}@${c.at}`)).toEqual([
       '10.0.0.1@250',
       '10.0.0.2@250',
       '10.0.0.1@1100',
