@@ -184,12 +184,11 @@ export class TcpConnector {
     }
     if ((libc.connect(fd, ep.peer, ep.peer.length) as number) < 0) {
       const e = libc.errno();
-      if (e !== EINPROGRESS && e !== EINTR) (this.epoll.forget(fd), this.abandon(fd, 'connect', e));
+      if (e !== EINPROGRESS && e !== EINTR) this.abandon(fd, 'connect', e);
     }
     try {
       this.epoll.rearm(fd, EPOLLOUT | EPOLLONESHOT);
     } catch (e) {
-      this.epoll.forget(fd);
       this.abandon(fd, 'epoll_ctl', (e as SysError).errno);
     }
     return this.track(fd, handler, REUSED | (v6 ? V6 : 0));
@@ -322,8 +321,7 @@ export class TcpConnector {
   private release(fd: number, reset: boolean): void {
     if (this.phase[fd] & REUSED) return this.recycle(fd);
     if (reset) libc.setsockopt(fd, SOL_SOCKET, SO_LINGER, LINGER_RST, LINGER_RST.length);
-    this.epoll.forget(fd);
-    libc.close(fd);
+    this.closeFd(fd);
     this.handlers[fd] = undefined;
     this.pending[fd] = undefined;
   }
@@ -338,15 +336,18 @@ export class TcpConnector {
     const list = this.idle[this.phase[fd] & V6 ? 1 : 0];
     this.phase[fd] = 0;
     if (list.length < this.idleMax && (libc.connect(fd, UNSPEC, UNSPEC.length) as number) === 0) list.push(fd);
-    else {
-      this.epoll.forget(fd);
-      libc.close(fd);
-    }
+    else this.closeFd(fd);
+  }
+
+  /** Closes `fd`, dropping any event still pending for it (harmless for an fd never registered). */
+  private closeFd(fd: number): void {
+    this.epoll.forget(fd);
+    libc.close(fd);
   }
 
   /** Closes `fd` after a failed call and throws the failure (errno read before close). */
   private abandon(fd: number, syscall: string, errno = libc.errno()): never {
-    libc.close(fd);
+    this.closeFd(fd);
     throw new TcpOpenError(syscall, errno);
   }
 
