@@ -34,7 +34,7 @@ export function ipBytes(address: string): Buffer {
 
 /** Canonical text of 4 or 16 address bytes. Throws TypeError on another length. */
 export function ipText(b: Uint8Array): string {
-  if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+  if (b.length === 4) return [b[0], b[1], b[2], b[3]].join('.'); // one flat string (see hostPort in src/ipvs/types.ts)
   if (b.length !== 16) throw new TypeError(`address of ${b.length} bytes`);
   return ipaddr()
     .fromByteArray([...b])

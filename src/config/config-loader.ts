@@ -10,12 +10,13 @@
  * will not cut — goes through `parseConfig`, the readable reference path, which also reports every
  * problem. test/unit/config/config-loader.test.ts holds the two to the same result on generated edits.
  *
- * The file is read into one of two buffers kept for the next reload (the other holds the last good
- * load's bytes), and an unchanged file is never decoded: a reload of keepalived #2318's 3.5 MB file
- * otherwise touched ~1,800 fresh memory pages for the file and its string, each a page fault that costs
- * 0.2-0.35 ms inside user-mode Linux.
+ * The file is read into one buffer, kept and reused by every later load, and an unchanged file is
+ * never decoded: a reload of keepalived #2318's 3.5 MB file otherwise touched ~1,800 fresh memory
+ * pages for the file and its string, each a page fault that costs 0.2-0.35 ms inside user-mode Linux.
+ * So the last good load is remembered by digests (SHA-256 of the file, of each section), not by its
+ * bytes: a second buffer to hold them cost 4.4 MB of memory and, on the first reload, ~900 faults.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { parse as parseToml } from 'smol-toml';
@@ -30,24 +31,22 @@ import { configSchema } from './validate.js';
 /** A loaded config, or every problem. */
 export type Loaded = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
 
-/** A file's sections with their hashes, matched to the virtual servers they gave. */
+/** A file's sections by digest, matched to the virtual servers they gave, and the bytes around them. */
 interface Cut {
-  sections: Sections;
-  hashes: number[];
-  /** Section indexes by hash (built when a section is not found at its old position). */
-  byHash?: Map<number, number[]>;
+  /** SHA-256 (base64) of each `[[virtual_server]]` section's bytes, in file order. */
+  hashes: string[];
+  /** Section indexes by digest (built when a section is not found at its old position). */
+  byHash?: Map<string, number[]>;
+  /** The bytes outside the sections (a copy: the read buffer is reused). */
   rest: Buffer;
 }
 
-/** The last good load: its bytes, its config, and (cut on demand) its sections. */
+/** The last good load: the file's digest, its config, and its cut (null: sections.ts will not cut it). */
 interface Last {
-  bytes: Buffer;
-  /** The read buffer `bytes` is in (reused for a later read once `bytes` are no longer the last). */
-  store?: Buffer;
+  /** SHA-256 (hex) of the file's bytes. */
+  digest: string;
   config: Config;
-  cut?: Cut | null;
-  /** SHA-256 (hex) of `bytes`, computed on first ask. */
-  digest?: string;
+  cut: Cut | null;
 }
 
 /**
@@ -85,8 +84,8 @@ export class ConfigLoader {
   /** How loads were answered: the same bytes, changed sections only, the whole file. */
   readonly counts = { same: 0, sections: 0, whole: 0, staged: 0 };
   private last?: Last;
-  /** The read buffer that does not hold `last`'s bytes. */
-  private spare: Buffer = Buffer.alloc(0);
+  /** The read buffer, reused by every load (grown for a bigger file). */
+  private buffer: Buffer = Buffer.alloc(0);
   /** The load in progress; the next one starts when it has finished. */
   private loading: Promise<unknown> = Promise.resolve();
 
@@ -108,7 +107,7 @@ export class ConfigLoader {
     } catch (e) {
       return { ok: false, problems: [{ path: '', message: fileError(path, e as NodeJS.ErrnoException) }] };
     }
-    return this.loadBytes(bytes, path, this.spare);
+    return this.loadBytes(bytes, path);
   }
 
   /**
@@ -139,21 +138,16 @@ export class ConfigLoader {
     } catch (e) {
       return { ok: false, problems: [{ path: '', message: fileError(path, e as NodeJS.ErrnoException) }] };
     }
-    const store = this.spare;
     const staged = this.last ? undefined : await stagedConfig(bytes, path, onPart, opts);
-    if (!staged) return this.loadBytes(bytes, path, store);
+    if (!staged) return this.loadBytes(bytes, path);
     this.counts.staged++;
-    this.spare = Buffer.alloc(0);
-    // the cut is kept: the first reload need not cut and hash this file again
-    this.last = { bytes, store, config: staged.config, cut: staged.cut };
+    this.last = { digest: fileDigest(bytes), config: staged.config, cut: staged.cut.cut };
     return { ok: true, config: staged.config };
   }
 
   /** SHA-256 (hex) of the last good load's bytes; undefined before one. */
   digest(): string | undefined {
-    const last = this.last;
-    if (!last) return undefined;
-    return (last.digest ??= createHash('sha256').update(last.bytes).digest('hex'));
+    return this.last?.digest;
   }
 
   /** Loads config text: the same result as `parseConfig(text, source)` (without the text). */
@@ -161,7 +155,10 @@ export class ConfigLoader {
     return this.loadBytes(Buffer.from(text), source);
   }
 
-  /** The file's bytes, in the spare buffer (grown when the file is bigger); never more than MAX_CONFIG_BYTES + 1 read. */
+  /**
+   * The file's bytes, in the read buffer (grown when the file is bigger, not zero-filled: only the
+   * pages a file was read into are touched); never more than MAX_CONFIG_BYTES + 1 read.
+   */
   private async read(path: string): Promise<Buffer> {
     const f = await open(path, REGULAR_FILE_FLAGS);
     const limit = MAX_CONFIG_BYTES + 1;
@@ -170,52 +167,51 @@ export class ConfigLoader {
         const st = await f.stat();
         assertRegularFile(st);
         const want = Math.min(st.size, MAX_CONFIG_BYTES) + 1;
-        if (this.spare.length < want) this.spare = Buffer.alloc(Math.min(Math.ceil(want * 1.25), limit));
-        const room = Math.min(this.spare.length, limit);
+        if (this.buffer.length < want) this.buffer = Buffer.allocUnsafe(Math.min(Math.ceil(want * 1.25), limit));
+        const room = Math.min(this.buffer.length, limit);
         let n = 0;
-        for (let r = 1; r > 0 && n < room; n += r) r = (await f.read(this.spare, n, room - n, n)).bytesRead;
+        for (let r = 1; r > 0 && n < room; n += r) r = (await f.read(this.buffer, n, room - n, n)).bytesRead;
         if (n > MAX_CONFIG_BYTES) throw tooLarge(MAX_CONFIG_BYTES);
-        if (n < room) return this.spare.subarray(0, n);
+        if (n < room) return this.buffer.subarray(0, n);
         // the file grew while being read: read it again with more room
-        this.spare = Buffer.alloc(Math.min(this.spare.length * 2, limit));
+        this.buffer = Buffer.allocUnsafe(Math.min(this.buffer.length * 2, limit));
       }
     } finally {
       await f.close();
     }
   }
 
-  /** `store`: the read buffer `bytes` are in (undefined for text given as a string). */
-  private loadBytes(bytes: Buffer, source: string, store?: Buffer): Loaded {
+  /** Loads bytes (the read buffer's, which the next load overwrites: nothing made here keeps them). */
+  private loadBytes(bytes: Buffer, source: string): Loaded {
     const last = this.last;
-    if (last && bytes.equals(last.bytes)) return (this.counts.same++, { ok: true, config: last.config });
-    let cut: Cut | null | undefined;
+    const digest = fileDigest(bytes);
+    if (last && digest === last.digest) return (this.counts.same++, { ok: true, config: last.config });
+    // cut now, while the bytes are here (for a file sections.ts cuts, the next reload compares against it)
+    const next = cutOf(bytes);
     let r: Loaded | undefined;
-    const inc = last && this.incremental(last, bytes);
-    if (inc) ((r = inc.loaded), (cut = inc.cut), this.counts.sections++);
+    const inc = last && next && this.incremental(last, bytes, next);
+    if (inc) ((r = inc), this.counts.sections++);
     else {
       this.counts.whole++;
       const p = parseConfig(bytes.toString('utf8'), source);
       r = p.ok ? { ok: true, config: p.config } : p;
     }
     if (r.ok) {
-      // the bytes stay with the result; the buffer of the last ones is where the next file is read
-      this.spare = last?.store ?? Buffer.alloc(0);
-      this.last = { bytes, store, config: r.config, cut };
+      const lined = next && next.sections.virtualServers.length === r.config.virtual_server.length;
+      this.last = { digest, config: r.config, cut: lined ? next.cut : null };
     }
     return r;
   }
 
   /** The config from the last load's, for the same rest of file, with this file's cut; undefined when the reference path must decide. */
-  private incremental(last: Last, bytes: Buffer): { loaded: Loaded; cut: Cut } | undefined {
-    if (last.cut === undefined) last.cut = cutOf(last.bytes, last.config);
+  private incremental(last: Last, bytes: Buffer, next: SpannedCut): Loaded | undefined {
     const old = last.cut;
-    const next = old && cutOf(bytes);
-    if (!old || !next || !next.rest.equals(old.rest)) return undefined;
+    if (!old || !next.cut.rest.equals(old.rest)) return undefined;
     const list: VirtualServerConfig[] = [];
     const spans = next.sections.virtualServers;
     for (let i = 0; i < spans.length; i++) {
       const span = spans[i]!;
-      const j = find(old, last.bytes, bytes, span, next.hashes[i]!, i);
+      const j = find(old, next.cut.hashes[i]!, i);
       const vs = j === undefined ? validateSection(bytes, span) : last.config.virtual_server[j];
       if (!vs) return undefined;
       list.push(vs);
@@ -234,8 +230,13 @@ export class ConfigLoader {
       const served = new Set(list.map((vs) => vs.id.address));
       if (!vips.every((vip) => served.has(vip))) return undefined;
     }
-    return { loaded: { ok: true, config: { ...last.config, virtual_server: list } }, cut: next };
+    return { ok: true, config: { ...last.config, virtual_server: list } };
   }
+}
+
+/** SHA-256 (hex) of a file's bytes. */
+function fileDigest(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /**
@@ -248,7 +249,7 @@ async function stagedConfig(
   source: string,
   onPart: (part: StagedPart) => PartAnswer,
   opts: StageOptions,
-): Promise<{ config: Config; cut: Cut } | undefined> {
+): Promise<{ config: Config; cut: SpannedCut } | undefined> {
   const sections = splitSections(bytes);
   if (!sections || sections.virtualServers.length < Math.max(1, opts.minSections)) return undefined;
   const rest = parsePiece(bytes, sections.rest);
@@ -308,13 +309,9 @@ function safeValidate(raw: unknown): Config | undefined {
   }
 }
 
-/** Index of the old section with the same bytes as `span` of `bytes` (its old position first), if any. */
-function find(old: Cut, oldBytes: Buffer, bytes: Buffer, span: Span, hash: number, at: number): number | undefined {
-  const same = (j: number) => {
-    const s = old.sections.virtualServers[j]!;
-    return old.hashes[j] === hash && bytes.compare(oldBytes, s[0], s[1], span[0], span[1]) === 0;
-  };
-  if (at < old.hashes.length && same(at)) return at;
+/** Index of the old section with digest `hash` (its old position `at` first), if any. */
+function find(old: Cut, hash: string, at: number): number | undefined {
+  if (old.hashes[at] === hash) return at;
   if (!old.byHash) {
     old.byHash = new Map();
     old.hashes.forEach((h, j) => {
@@ -323,34 +320,30 @@ function find(old: Cut, oldBytes: Buffer, bytes: Buffer, span: Span, hash: numbe
       else old.byHash!.set(h, [j]);
     });
   }
-  return old.byHash.get(hash)?.find(same);
+  return old.byHash.get(hash)?.[0];
 }
 
-/**
- * The cut of a file's bytes (with a hash per section and the rest's bytes), or null when sections.ts
- * will not cut them, or (given the config they loaded as) when its sections do not line up with it.
- */
-function cutOf(bytes: Buffer, config?: Config): Cut | null {
+/** A cut with the spans of the bytes it was cut from (for reading those bytes' sections). */
+interface SpannedCut {
+  sections: Sections;
+  cut: Cut;
+}
+
+/** The cut of a file's bytes, or null when sections.ts will not cut them. */
+function cutOf(bytes: Buffer): SpannedCut | null {
   const sections = splitSections(bytes);
-  if (!sections) return null;
-  if (config && sections.virtualServers.length !== config.virtual_server.length) return null;
-  return cutFrom(bytes, sections);
+  return sections ? cutFrom(bytes, sections) : null;
 }
 
-/** The cut of `bytes` into `sections`: a hash per section, and the rest's bytes. */
-function cutFrom(bytes: Buffer, sections: Sections): Cut {
+/** The cut of `bytes` into `sections`: a SHA-256 per section, and the rest's bytes. */
+function cutFrom(bytes: Buffer, sections: Sections): SpannedCut {
   return {
     sections,
-    hashes: sections.virtualServers.map(([s, e]) => fnv1a(bytes, s, e)),
-    rest: Buffer.concat(sections.rest.map(([s, e]) => bytes.subarray(s, e))),
+    cut: {
+      hashes: sections.virtualServers.map(([s, e]) => hash('sha256', bytes.subarray(s, e), 'base64')),
+      rest: Buffer.concat(sections.rest.map(([s, e]) => bytes.subarray(s, e))),
+    },
   };
-}
-
-/** 32-bit FNV-1a of bytes [start, end). */
-function fnv1a(b: Buffer, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return h >>> 0;
 }
 
 /** One `[[virtual_server]]` section validated alone, or undefined if it is anything but one valid virtual server. */

@@ -148,8 +148,8 @@ export class Daemon {
    * The reports of the last few reconcile passes, numbered (what operator changes answer with: a
    * pass already running when the change came may be the one that applied it).
    */
-  private recentReports: Array<{ seq: number; report: ReconcileReport }> = [];
-  private passesDone = 0;
+  /** One list per operator call waiting for its pass: the reports of the passes ending meanwhile. */
+  private reportSinks = new Set<ReconcileReport[]>();
   /** The audit trail: transitions logged once each, the recent ones kept for status. */
   readonly audit: Audit;
   private readonly quorum: QuorumWatch;
@@ -385,8 +385,7 @@ export class Daemon {
 
   private recordPass(now: number, r: ReconcileReport): void {
     const failed = r.failed.map((f) => f.error);
-    this.recentReports.push({ seq: ++this.passesDone, report: r });
-    if (this.recentReports.length > 8) this.recentReports.shift();
+    for (const sink of this.reportSinks) sink.push(r);
     this.lastPass = { at: Date.now(), ops: r.ops.length, failed, durationMs: r.durationMs, error: r.error };
     // A table that stays unreadable (e.g. no ip_vs module) is retried 1 s, 2 s, 4 s ... then every resync.
     this.readErrors = r.error ? this.readErrors + 1 : 0;
@@ -573,10 +572,16 @@ export class Daemon {
       audit: this.audit,
       now: () => this.d.clock.now(),
       pass: async (vs) => {
-        const since = this.passesDone;
-        for (const name of vs) this.changed?.add(name); // undefined: the next pass plans them all anyway
-        await this.requestPass();
-        return mergeReports(this.recentReports.filter((r) => r.seq > since).map((r) => r.report));
+        // only while a call waits are reports kept: the start's alone holds an op per real server
+        const reports: ReconcileReport[] = [];
+        this.reportSinks.add(reports);
+        try {
+          for (const name of vs) this.changed?.add(name); // undefined: the next pass plans them all anyway
+          await this.requestPass();
+        } finally {
+          this.reportSinks.delete(reports);
+        }
+        return mergeReports(reports);
       },
       checkNow: (id) => this.d.health.checkNow(id),
     };

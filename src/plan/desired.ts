@@ -105,9 +105,9 @@ export function emptyMemory(): PlannerMemory {
   return { belowQuorum: new Map(), drains: new Map() };
 }
 
-/** Health target / override id of a real server. */
+/** Health target / override id of a real server: one flat string (see `hostPort`), as it is kept. */
 export function serverId(vsName: string, rsKey: string): string {
-  return `${vsName}|${rsKey}`;
+  return [vsName, rsKey].join('|');
 }
 
 interface Ctx {

@@ -347,7 +347,7 @@ describe('ConfigLoader.loadFile', () => {
         expect(got).toEqual(await loadConfigFile(path));
         expect(got).toEqual({ ok: false, problems: [{ path: '', message: expect.stringContaining(words) }] });
       }
-      // the spare buffer it kept is no larger than the cap allows, and a good file still loads
+      // the read buffer it kept is no larger than the cap allows, and a good file still loads
       const good = join(dir, 'lvsd.toml');
       writeFileSync(good, base(3).join(''));
       expect((await loader.loadFile(good)).ok).toBe(true);
