@@ -64,12 +64,21 @@ function record(o: Record<string, unknown>): void {
 
 /** utime + stime of the processes, in ticks (1/100 s). */
 function ticks(pids: number[]): number {
+  return statSum(pids, (f) => Number(f[11]) + Number(f[12]));
+}
+
+/** Minor page faults of the processes (each costs 0.2-0.35 ms inside user-mode Linux). */
+function minorFaults(pids: number[]): number {
+  return statSum(pids, (f) => Number(f[7]));
+}
+
+/** Sum over the processes of a value of /proc/PID/stat's fields after the command name (f[0]: state). */
+function statSum(pids: number[], value: (f: string[]) => number): number {
   let t = 0;
   for (const p of pids) {
     try {
       const st = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-      t += Number(f[11]) + Number(f[12]);
+      t += value(st.slice(st.lastIndexOf(')') + 2).split(' '));
     } catch {
       /* exited */
     }
@@ -203,10 +212,16 @@ interface Daemon {
   /** Processes whose CPU and RSS count (keepalived: parent + checker). */
   pids(p: Proc): number[];
   /** The daemon's mark that the reload triggered after line index `from` is complete; `writes` when known. */
-  reloaded(p: Proc, from: number, changed: boolean): Promise<{ at: number; writes?: number }>;
+  reloaded(
+    p: Proc,
+    from: number,
+    changed: boolean,
+  ): Promise<{ at: number; writes?: number; split?: { loadMs: number; passMs: number } }>;
   /** Triggers a reload; resolves when it was sent (lvsd's control request: when it was answered). */
   trigger(p: Proc, changed: boolean): Promise<{ at?: number }>;
 }
+
+const LVSD_NODE_ARGS = (process.env.SCALE_LVSD_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 function keepalived(dir: string): Daemon {
   const conf = join(dir, 'keepalived.conf');
@@ -254,7 +269,9 @@ function lvsd(dir: string): Daemon {
     name: 'lvsd',
     ns: 'lv',
     write: (t) => writeFileSync(conf, lvsdConf(t, { dir, onShutdown: 'remove' })),
-    start: async () => new Proc('ip', ['netns', 'exec', 'lv', process.execPath, join(ROOT, 'bin/lvsd'), '-f', conf]),
+    // SCALE_LVSD_NODE_ARGS: Node flags for lvsd only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" (written at its exit)
+    start: async () =>
+      new Proc('ip', ['netns', 'exec', 'lv', process.execPath, ...LVSD_NODE_ARGS, join(ROOT, 'bin/lvsd'), '-f', conf]),
     pids: (p) => [p.pid],
     reloaded: async (p, from, changed) => {
       // 'reload complete' (when the daemon logs it) carries the pass's writes; an older daemon logs
@@ -266,7 +283,9 @@ function lvsd(dir: string): Daemon {
       const o = msg(l.text);
       let writes = Number(o.writes ?? o.ops);
       if (o.msg === 'reconciled') writes = Number(o.ops);
-      return { at: l.at, writes };
+      // the daemon's own split of its reload time (file; pass), where it logs one
+      const split = o.loadMs === undefined ? undefined : { loadMs: Number(o.loadMs), passMs: Number(o.passMs) };
+      return { at: l.at, writes, split };
     },
     trigger: async (p, changed) => {
       if (changed || LVSD_NOOP === 'log') {
@@ -339,6 +358,7 @@ async function tablePhase(d: Daemon, round: number, watcher: Proc): Promise<void
     await sleep(500);
     const from = p.lines.length;
     const c0 = ticks(d.pids(p));
+    const f0 = minorFaults(d.pids(p));
     const t = now();
     await d.trigger(p, true);
     const seenFrom = watcher.lines.length;
@@ -348,6 +368,7 @@ async function tablePhase(d: Daemon, round: number, watcher: Proc): Promise<void
     const visibleAt = (await poll).at;
     await sleep(500);
     const cpu = (ticks(d.pids(p)) - c0) / 100;
+    const faults = minorFaults(d.pids(p)) - f0;
     record({
       phase: 'reload-weight',
       daemon: d.name,
@@ -356,6 +377,8 @@ async function tablePhase(d: Daemon, round: number, watcher: Proc): Promise<void
       visibleMs: Math.round(visibleAt - t),
       markMs: Math.round(mark.at - t),
       cpuS: cpu,
+      faults,
+      ...mark.split,
       writes: d.name === 'lvsd' ? lvsdWritesSince(p, from) : undefined,
     });
   }

@@ -141,7 +141,7 @@ export function hostPort(address: string, port: number): string {
 /** Stable string key of a service identity, e.g. "TCP 10.0.0.1:80" or "FWM 7 inet6". */
 export function serviceKey(id: ServiceId): string {
   if (id.fwmark !== undefined) return `FWM ${id.fwmark}${id.af === 'inet6' ? ' inet6' : ''}`;
-  return [id.protocol.toUpperCase(), hostPort(id.address, id.port)].join(' '); // flat, as hostPort
+  return `${id.protocol.toUpperCase()} ${hostPort(id.address, id.port)}`; // mostly short-lived: a diff's map keys
 }
 
 /** Stable string key of a destination within its service, e.g. "10.0.0.2:8080". */

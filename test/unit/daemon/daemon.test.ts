@@ -578,6 +578,8 @@ describe('daemon core: reads and reload cost', () => {
     const done = lines.filter((l) => l.msg === 'reload complete');
     expect(done.map((l) => l.writes)).toEqual([0, 1]);
     expect(done.every((l) => typeof l.ms === 'number')).toBe(true);
+    // the time split: the file's load, then the pass (each part of the whole)
+    for (const l of done) expect(Number(l.loadMs) + Number(l.passMs)).toBeLessThanOrEqual(Number(l.ms) + 1); // each rounded
   });
 
   it('start() resolves after its pass even while health transitions keep coming', async () => {
