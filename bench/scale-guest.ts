@@ -283,8 +283,12 @@ function lvsd(dir: string): Daemon {
       const o = msg(l.text);
       let writes = Number(o.writes ?? o.ops);
       if (o.msg === 'reconciled') writes = Number(o.ops);
-      // the daemon's own split of its reload time (file; pass), where it logs one
-      const split = o.loadMs === undefined ? undefined : { loadMs: Number(o.loadMs), passMs: Number(o.passMs) };
+      // the daemon's own split of its reload time (file; pass), on its 'reload complete' line (which a
+      // weight reload logs right after the pass's "reconciled")
+      const done =
+        o.msg === 'reload complete' ? o : msg((await p.waitLine((t) => msg(t).msg === 'reload complete', from)).text);
+      const split =
+        done.loadMs === undefined ? undefined : { loadMs: Number(done.loadMs), passMs: Number(done.passMs) };
       return { at: l.at, writes, split };
     },
     trigger: async (p, changed) => {
