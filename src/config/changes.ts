@@ -18,18 +18,22 @@ export interface ConfigChange {
 
 /** The named changes of `d` (a diff of `prev` → `next`), in a stable order. */
 export function configChanges(prev: Config, next: Config, d: ConfigDiff): ConfigChange[] {
+  const serviceOf = (key: string) => key.slice(0, key.lastIndexOf('|'));
+  // names only of the services real-server changes name (not every service of both configs)
+  const named = new Set([...d.dests.added, ...d.dests.removed, ...d.dests.changed.map((c) => c.key)].map(serviceOf));
+  const whole = new Set([...d.services.added, ...d.services.removed]);
   const vsName = new Map<string, string>();
-  for (const c of [prev, next]) for (const v of c.virtual_server) vsName.set(v.key, v.name);
   const wholeService = new Set<string>();
-  for (const c of [prev, next])
-    for (const v of c.virtual_server)
-      if (d.services.added.includes(v.name) || d.services.removed.includes(v.name)) wholeService.add(v.key);
+  if (named.size)
+    for (const c of [prev, next])
+      for (const v of c.virtual_server) {
+        if (!named.has(v.key)) continue;
+        vsName.set(v.key, v.name);
+        if (whole.has(v.name)) wholeService.add(v.key);
+      }
   const dest = (key: string) => {
-    const bar = key.lastIndexOf('|');
-    return {
-      service: key.slice(0, bar),
-      name: `${vsName.get(key.slice(0, bar)) ?? key.slice(0, bar)} ${key.slice(bar + 1)}`,
-    };
+    const service = serviceOf(key);
+    return { service, name: `${vsName.get(service) ?? service} ${key.slice(service.length + 1)}` };
   };
   const out: ConfigChange[] = [];
   for (const name of d.services.added) out.push({ change: 'added', kind: 'virtual_server', name });

@@ -94,7 +94,7 @@ export class ConfigLoader {
    * MAX_CONFIG_BYTES: a problem, as `loadConfigFile` says it (util/regular-file.ts).
    */
   loadFile(path: string): Promise<Loaded> {
-    // one load at a time: they share the read buffers (SIGHUP and lvsctl reload may come together)
+    // one load at a time: they share the read buffer (SIGHUP and lvsctl reload may come together)
     const run = this.loading.then(() => this.loadFileNow(path));
     this.loading = run.catch(() => undefined);
     return run;

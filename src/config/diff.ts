@@ -75,8 +75,21 @@ export function diffConfigs(prev: Config, next: Config): ConfigDiff {
             ? ['added']
             : [],
   };
-  const before = new Map(prev.virtual_server.map((v) => [v.key, v]));
-  const after = new Map(next.virtual_server.map((v) => [v.key, v]));
+  // The loader keeps an unchanged section's object, at its place when no section moved before it: a
+  // virtual server that is the same object at the same place in both is unchanged, and (keys being
+  // unique in a config) is matched by nothing else, so only the others are keyed. A reload of one
+  // weight among keepalived #2318's 2,284 virtual servers then keys 2, not 4,568.
+  const before = new Map<string, VirtualServerConfig>();
+  const after = new Map<string, VirtualServerConfig>();
+  const pv = prev.virtual_server,
+    nv = next.virtual_server;
+  for (let i = 0; i < Math.max(pv.length, nv.length); i++) {
+    const p = pv[i],
+      v = nv[i];
+    if (p !== undefined && p === v) continue;
+    if (p) before.set(p.key, p);
+    if (v) after.set(v.key, v);
+  }
   for (const [k, v] of before)
     if (!after.has(k))
       (d.services.removed.push(v.name), d.dests.removed.push(...v.real_server.map((r) => `${k}|${r.key}`)));

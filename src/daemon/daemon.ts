@@ -148,6 +148,8 @@ export class Daemon {
    * The reports of the last few reconcile passes, numbered (what operator changes answer with: a
    * pass already running when the change came may be the one that applied it).
    */
+  /** The keys of the services of `config` and `previous` (owned() without the draining ones). */
+  private ownedBase?: { config: Config; previous?: Config; keys: ReadonlySet<string> };
   /** One list per operator call waiting for its pass: the reports of the passes ending meanwhile. */
   private reportSinks = new Set<ReconcileReport[]>();
   /** The audit trail: transitions logged once each, the recent ones kept for status. */
@@ -406,9 +408,17 @@ export class Daemon {
 
   /** serviceKeys of the current ∪ previous config, and of services kept only while something drains in them. */
   owned(): ReadonlySet<string> {
-    const keys = new Set(this.config.virtual_server.map((v) => v.key));
-    for (const v of this.previous?.virtual_server ?? []) keys.add(v.key);
-    for (const k of this.plan?.drainingServices ?? []) keys.add(k);
+    let base = this.ownedBase;
+    if (base?.config !== this.config || base.previous !== this.previous) {
+      // built once per config (reloads), not per pass: 4,568 keys at keepalived #2318's size
+      const keys = new Set(this.config.virtual_server.map((v) => v.key));
+      for (const v of this.previous?.virtual_server ?? []) keys.add(v.key);
+      this.ownedBase = base = { config: this.config, previous: this.previous, keys };
+    }
+    const draining = this.plan?.drainingServices;
+    if (!draining?.size) return base.keys;
+    const keys = new Set(base.keys);
+    for (const k of draining) keys.add(k);
     return keys;
   }
 

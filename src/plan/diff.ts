@@ -35,17 +35,19 @@ const PERSISTENT = 0x1;
  * services. `settled(key, want)` may name desired services the caller knows `actual` already holds
  * exactly as `want` (the reconciler: the same desired object it wrote without a failure since its
  * last read); they are not compared. With a truthful `settled` the ops are the same as without it
- * (test/unit/plan/properties.test.ts).
+ * (test/unit/plan/properties.test.ts). `wantKeys`: the serviceKey of each desired service, in order, when
+ * the caller has them.
  */
 export function diffTables(
   actual: IpvsTable,
   desired: IpvsTable,
-  owned: ReadonlySet<string>,
+  owned: Pick<ReadonlySet<string>, 'has'>,
   settled?: (key: string, want: TableService) => boolean,
   ordered: ReadonlySet<string> = new Set(),
+  wantKeys?: readonly string[],
 ): Op[] {
   const have = new Map(actual.services.map((s) => [serviceKey(s.id), s]));
-  const want = new Map(desired.services.map((s) => [serviceKey(s.id), s]));
+  const want = new Map(desired.services.map((s, i) => [wantKeys?.[i] ?? serviceKey(s.id), s]));
   const delDests: Op[] = [],
     delSvcs: Op[] = [],
     svcOps: Op[] = [],

@@ -233,13 +233,16 @@ export class Reconciler {
       this.readFailures = 0;
     }
     const view = this.view!;
-    const owned = this.ownedFor(req, view);
+    // each desired service's key, once per pass (ownership, the diff and what settled all need them)
+    const wantKeys = req.desired.services.map((s) => serviceKey(s.id));
+    const owned = this.ownedFor(req, view, wantKeys);
     const all = diffTables(
       view.table(),
       req.desired,
       owned,
       (k, w) => this.settled.get(k) === w,
       this.opts.ordered?.(),
+      wantKeys,
     );
     this.forgetUnneeded(all);
     const { now: ops, deferred } = this.split(all, clock.now());
@@ -263,18 +266,19 @@ export class Reconciler {
     }
     // a refused op means the table is not what the view says (or the kernel disagrees): read next time
     if (failed.length) this.stale = true;
-    this.settle(req.desired, [...failed.map((f) => f.op), ...deferred]);
+    this.settle(req.desired, wantKeys, [...failed.map((f) => f.op), ...deferred]);
     const report: ReconcileReport = { ops, failed, deferred, durationMs: clock.now() - t0, writes: ops.length };
     this.planRetry(deferred.length > 0 || failed.length > 0);
     return this.finish(report);
   }
 
   /** Remembers the desired services this pass left equal in the view (every one without a failed or deferred op). */
-  private settle(desired: IpvsTable, unsettledOps: Op[]): void {
+  private settle(desired: IpvsTable, wantKeys: readonly string[], unsettledOps: Op[]): void {
     const unsettled = new Set(unsettledOps.map(opService));
     const keep = new Set<string>();
-    for (const s of desired.services) {
-      const k = serviceKey(s.id);
+    for (let i = 0; i < desired.services.length; i++) {
+      const s = desired.services[i]!;
+      const k = wantKeys[i]!;
       keep.add(k);
       if (unsettled.has(k)) this.settled.delete(k);
       else this.settled.set(k, s);
@@ -293,13 +297,15 @@ export class Reconciler {
     return r;
   }
 
-  /** owned ∪ desired ∪ remembered; forgets remembered services the table no longer has. */
-  private ownedFor(req: Request, view: TableView): Set<string> {
-    const desired = req.desired.services.map((s) => serviceKey(s.id));
+  /**
+   * owned ∪ desired ∪ remembered (a view, not a copy: desired services are remembered first); forgets
+   * remembered services the table no longer has.
+   */
+  private ownedFor(req: Request, view: TableView, wantKeys: readonly string[]): Pick<ReadonlySet<string>, 'has'> {
     for (const k of [...this.remembered]) if (!view.get(k)) this.remembered.delete(k);
-    const owned = new Set([...req.owned, ...desired, ...this.remembered]);
-    for (const k of desired) this.remembered.add(k);
-    return owned;
+    for (const k of wantKeys) this.remembered.add(k);
+    const remembered = this.remembered;
+    return { has: (k) => req.owned.has(k) || remembered.has(k) };
   }
 
   /** Drops backoff state of targets that no longer need an op (fixed by hand, or no longer desired). */

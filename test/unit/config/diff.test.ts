@@ -1,6 +1,8 @@
 /** diffConfigs + summary: services by identity, dests by key, VRRP by name, changed fields named. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { diffConfigs, isEmptyDiff, summary } from '../../../src/config/diff.js';
+import { diffConfigs, isEmptyDiff, summary, type ConfigDiff } from '../../../src/config/diff.js';
+import type { Config } from '../../../src/config/types.js';
 import { config } from '../plan/helpers.js';
 
 const vs = (name: string, addr: string, extra = '', servers: Array<[string, number]> = [['10.0.1.1', 1]]) =>
@@ -80,5 +82,52 @@ describe('diffConfigs', () => {
     );
     const d2 = diffConfigs(config(vi(100)), config(vi(100, 'VI_2')));
     expect([d2.vrrp.added, d2.vrrp.removed]).toEqual([['VI_2'], ['VI_1']]);
+  });
+});
+
+/** The virtual-server part of diffConfigs as it was: every service of both configs keyed (the reference). */
+function servicesByKey(prev: Config, next: Config): Pick<ConfigDiff, 'services' | 'dests'> {
+  const d = diffConfigs({ ...prev, virtual_server: [] }, { ...next, virtual_server: [] });
+  const before = new Map(prev.virtual_server.map((v) => [v.key, v]));
+  const after = new Map(next.virtual_server.map((v) => [v.key, v]));
+  // each pair diffed alone (a one-service config each side), then joined in the reference's order
+  for (const [k, v] of before)
+    if (!after.has(k))
+      (d.services.removed.push(v.name), d.dests.removed.push(...v.real_server.map((r) => `${k}|${r.key}`)));
+  for (const [k, v] of after) {
+    const p = before.get(k);
+    if (!p) (d.services.added.push(v.name), d.dests.added.push(...v.real_server.map((r) => `${k}|${r.key}`)));
+    else {
+      const one = diffConfigs({ ...prev, virtual_server: [p] }, { ...next, virtual_server: [v] });
+      d.services.changed.push(...one.services.changed);
+      d.dests.added.push(...one.dests.added);
+      d.dests.removed.push(...one.dests.removed);
+      d.dests.changed.push(...one.dests.changed);
+    }
+  }
+  return { services: d.services, dests: d.dests };
+}
+
+describe('diffConfigs by place', () => {
+  it('gives what keying every service gives, when unchanged services are the same objects, moved or not', () => {
+    const eight = (w: number) =>
+      config(Array.from({ length: 8 }, (_, i) => vs(`s${i}`, `10.0.0.${i + 1}`, '', [['10.0.1.1', i + w]])).join(''));
+    const pool = eight(1);
+    // the same 8 services twice: [i] and an edited copy [i + 8] (another weight); a config takes each at most once
+    const vsList = [...pool.virtual_server, ...eight(11).virtual_server];
+    const pick = fc
+      .uniqueArray(fc.integer({ min: 0, max: 7 }), { maxLength: 8 })
+      .chain((ids) =>
+        fc.tuple(fc.constant(ids), fc.array(fc.boolean(), { minLength: ids.length, maxLength: ids.length })),
+      )
+      .map(([ids, edited]) => ({ ...pool, virtual_server: ids.map((i, j) => vsList[edited[j] ? i + 8 : i]!) }));
+    fc.assert(
+      fc.property(pick, pick, (prev, next) => {
+        const got = diffConfigs(prev, next);
+        const want = servicesByKey(prev, next);
+        expect({ services: got.services, dests: got.dests }).toEqual(want);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
