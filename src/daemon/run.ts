@@ -24,7 +24,7 @@ import type { Dataplane } from '../dataplane/dataplane.js';
 import type { DaemonMetrics, VsSnapshot } from '../metrics/daemon-metrics.js';
 import type { MetricsServer } from '../metrics/http.js';
 import { systemClock } from '../util/clock.js';
-import { heapRelease, keepYoungGenerationSmall } from '../util/heap-release.js';
+import { heapRelease } from '../util/heap-release.js';
 import { guardInspector } from '../util/inspector-guard.js';
 import type { DaemonArgs } from './args.js';
 import { awaitingIpvs, isIpvsUnavailable } from './awaiting-ipvs.js';
@@ -65,7 +65,6 @@ export function daemonLogger(level: string, routerId: string, dest?: pino.Destin
 /** Runs the daemon until it is stopped by a signal; resolves with the exit code. */
 export async function runDaemon(args: DaemonArgs): Promise<number> {
   const inspectorWarning = guardInspector();
-  keepYoungGenerationSmall(); // before the config's garbage makes V8 grow it (src/util/heap-release.ts)
   const life = new Lifecycle();
   try {
     const loader = new ConfigLoader();

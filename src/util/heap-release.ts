@@ -7,8 +7,7 @@
  * 80 MB committed for 33 MB used); a second one compacts them away (35 MB committed): RSS 146 -> 104 MB.
  * So lvsd runs two full collections after its first pass, and, one second after the last of a burst
  * of reloads, when the heap holds 8 MB more than the last collection left. The young generation is
- * kept at its first size (`--semi-space-growth-factor=1`, which V8 reads whenever it would grow it):
- * its 16 MB semi-spaces otherwise stay committed after the start (RSS 170 -> 145 MB after programming).
+ * kept at its first size from before the bundle runs (bin/load-bundle.js `keepYoungGenerationSmall`).
  * The collector is V8's own `gc`, made reachable at run time (`--expose-gc`, then taken from a fresh
  * context, so no `gc` global appears). Nothing is changed while the build records its code cache
  * (v8-flags.ts changes no flag then).
@@ -20,21 +19,6 @@ export type HeapRelease = (after: 'start' | 'reload') => void;
 
 const GROWN = 8 * 1024 * 1024;
 const RELOAD_QUIET_MS = 1000;
-
-/**
- * Keeps V8's young generation at its first size (called before the config is loaded), unless the
- * operator sized it (node argv or NODE_OPTIONS: --semi-space-growth-factor, --max-semi-space-size,
- * --min-semi-space-size); returns whether lvsd set it.
- */
-export function keepYoungGenerationSmall(
-  execArgv: readonly string[] = process.execArgv,
-  nodeOptions: string | undefined = process.env.NODE_OPTIONS,
-): boolean {
-  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
-  if (given.some((a) => /^--(semi[-_]space[-_]growth[-_]factor|(max|min)[-_]semi[-_]space[-_]size)(=|$)/.test(a)))
-    return false;
-  return setV8Flag('--semi-space-growth-factor=1');
-}
 
 /** A HeapRelease for this process, or undefined when V8's collector cannot be reached. */
 export function heapRelease(): HeapRelease | undefined {

@@ -3,7 +3,9 @@
  * really gives back what a burst of garbage left behind (V8's own collector, reached at run time).
  */
 import { describe, expect, it } from 'vitest';
-import { heapRelease, keepYoungGenerationSmall } from '../../../src/util/heap-release.js';
+// @ts-expect-error -- plain JS module of bin/, no type declarations
+import { keepYoungGenerationSmall } from '../../../bin/load-bundle.js';
+import { heapRelease } from '../../../src/util/heap-release.js';
 
 describe('heap release', () => {
   it('leaves the young generation alone when the operator sized it', () => {
