@@ -85,25 +85,23 @@ describe('diffConfigs', () => {
   });
 });
 
-/** The virtual-server part of diffConfigs as it was: every service of both configs keyed (the reference). */
+/**
+ * The virtual-server part of diffConfigs as it was, every service keyed (the reference): the
+ * services matched by key, each pair (or lone service) diffed alone, the parts joined in its order
+ * (removed ones in the old order, then the new order).
+ */
 function servicesByKey(prev: Config, next: Config): Pick<ConfigDiff, 'services' | 'dests'> {
   const d = diffConfigs({ ...prev, virtual_server: [] }, { ...next, virtual_server: [] });
-  const before = new Map(prev.virtual_server.map((v) => [v.key, v]));
-  const after = new Map(next.virtual_server.map((v) => [v.key, v]));
-  // each pair diffed alone (a one-service config each side), then joined in the reference's order
-  for (const [k, v] of before)
-    if (!after.has(k))
-      (d.services.removed.push(v.name), d.dests.removed.push(...v.real_server.map((r) => `${k}|${r.key}`)));
-  for (const [k, v] of after) {
-    const p = before.get(k);
-    if (!p) (d.services.added.push(v.name), d.dests.added.push(...v.real_server.map((r) => `${k}|${r.key}`)));
-    else {
-      const one = diffConfigs({ ...prev, virtual_server: [p] }, { ...next, virtual_server: [v] });
-      d.services.changed.push(...one.services.changed);
-      d.dests.added.push(...one.dests.added);
-      d.dests.removed.push(...one.dests.removed);
-      d.dests.changed.push(...one.dests.changed);
-    }
+  const nextKeys = new Set(next.virtual_server.map((v) => v.key));
+  const prevByKey = new Map(prev.virtual_server.map((v) => [v.key, v]));
+  const pairs = [
+    ...prev.virtual_server.filter((p) => !nextKeys.has(p.key)).map((p) => [[p], []]),
+    ...next.virtual_server.map((v) => [prevByKey.has(v.key) ? [prevByKey.get(v.key)!] : [], [v]]),
+  ];
+  for (const [a, b] of pairs) {
+    const one = diffConfigs({ ...prev, virtual_server: a! }, { ...next, virtual_server: b! });
+    for (const part of ['services', 'dests'] as const)
+      for (const k of ['added', 'removed', 'changed'] as const) (d[part][k] as unknown[]).push(...one[part][k]);
   }
   return { services: d.services, dests: d.dests };
 }
