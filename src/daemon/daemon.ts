@@ -144,13 +144,12 @@ export class Daemon {
   /** Problems with kernel settings the config needs (ecmp sysctls), shown by status. */
   warnings: string[] = [];
   private stateWriteFailed = false;
-  /**
-   * The reports of the last few reconcile passes, numbered (what operator changes answer with: a
-   * pass already running when the change came may be the one that applied it).
-   */
   /** The keys of the services of `config` and `previous` (owned() without the draining ones). */
   private ownedBase?: { config: Config; previous?: Config; keys: ReadonlySet<string> };
-  /** One list per operator call waiting for its pass: the reports of the passes ending meanwhile. */
+  /**
+   * One list per operator call waiting for its pass: the reports of the passes ending meanwhile (a
+   * pass already running when the change came may be the one that applied it).
+   */
   private reportSinks = new Set<ReconcileReport[]>();
   /** The audit trail: transitions logged once each, the recent ones kept for status. */
   readonly audit: Audit;
